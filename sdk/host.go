@@ -1,0 +1,122 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+)
+
+// Call describes the request a handler is serving.
+type Call struct {
+	// CorrelationID identifies the request end to end; put it in your logs.
+	CorrelationID string
+	Caller        Caller
+	// Host is bound to this call: progress, logs and questions go to the
+	// client that made it, and Billy is called on its caller's behalf.
+	Host Host
+	// ClientCanElicit and ClientCanSample say whether Host.Elicit and
+	// Host.Sample can reach the user or model of this call's client.
+	ClientCanElicit bool
+	ClientCanSample bool
+}
+
+// Caller is who made the request, as the host authenticated it.
+type Caller struct {
+	Subject        string
+	OrganizationID string
+	Scopes         []string
+	// Transport is "mcp-http", "mcp-stdio" or "rest".
+	Transport string
+}
+
+// Host is what the host offers a handler. Every method acts within the call
+// the Host was handed for.
+type Host interface {
+	// Billy sends one request to Billy's API through the host's gateway,
+	// which holds the credentials, retries safe reads and rate-limits.
+	Billy(ctx context.Context, req BillyRequest) (*BillyResponse, error)
+	// CallTool calls another registered tool on behalf of the same caller.
+	CallTool(ctx context.Context, name string, arguments any) (*ToolResult, error)
+	// Progress reports progress to the client if it asked for it; otherwise
+	// it does nothing.
+	Progress(ctx context.Context, progress, total float64, message string) error
+	// Log writes a structured log line in the host and forwards it to the
+	// client if the client asked for log messages.
+	Log(ctx context.Context, level LogLevel, message string, fields map[string]any) error
+	// Elicit asks the user to fill in a form described by schema (a flat JSON
+	// Schema object). It fails with ErrNotSupported when the client cannot.
+	Elicit(ctx context.Context, message string, schema any) (*ElicitResult, error)
+	// Sample asks the client's model for a completion. It fails with
+	// ErrNotSupported when the client cannot.
+	Sample(ctx context.Context, req SampleRequest) (*SampleResult, error)
+}
+
+// ErrNotSupported is returned by Host.Elicit and Host.Sample when the client
+// of the call does not support the feature.
+var ErrNotSupported = &Error{Code: "client_capability_missing", Category: CategoryValidation,
+	Message: "the MCP client does not support this feature"}
+
+// LogLevel is an MCP log level.
+type LogLevel string
+
+// Log levels, as MCP names them.
+const (
+	LogDebug   LogLevel = "debug"
+	LogInfo    LogLevel = "info"
+	LogNotice  LogLevel = "notice"
+	LogWarning LogLevel = "warning"
+	LogError   LogLevel = "error"
+)
+
+// BillyRequest is one call to Billy's API v2.
+type BillyRequest struct {
+	// Method is GET, POST, PUT, PATCH or DELETE.
+	Method string
+	// Path is below the API base, e.g. "/invoices" or "/invoices/abc".
+	Path  string
+	Query url.Values
+	// Body is marshalled to JSON for writes.
+	Body any
+}
+
+// BillyResponse is Billy's answer, envelope and all.
+type BillyResponse struct {
+	Status int
+	Body   json.RawMessage
+}
+
+// Decode unmarshals the body into v.
+func (r *BillyResponse) Decode(v any) error { return json.Unmarshal(r.Body, v) }
+
+// ToolResult is what another tool returned through Host.CallTool.
+type ToolResult struct {
+	Content    []Content
+	Structured json.RawMessage
+	IsError    bool
+}
+
+// ElicitResult is the user's answer to Host.Elicit.
+type ElicitResult struct {
+	// Action is "accept", "decline" or "cancel".
+	Action  string
+	Content map[string]any
+}
+
+// SampleRequest asks the client's model for one completion.
+type SampleRequest struct {
+	Messages     []SamplingMessage
+	MaxTokens    int
+	SystemPrompt string
+	Temperature  float64
+}
+
+// SamplingMessage is one turn of a sampling conversation.
+type SamplingMessage struct {
+	Role string // "user" or "assistant"
+	Text string
+}
+
+// SampleResult is the model's answer.
+type SampleResult struct {
+	Role, Text, Model, StopReason string
+}

@@ -1,0 +1,130 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+)
+
+// hostClient implements Host over the HostServices connection, bound to one
+// call.
+type hostClient struct {
+	client pluginv1.HostServicesClient
+	callID string
+	call   *Call
+}
+
+var errNoHost = &Error{Code: "host_unavailable", Category: CategoryInternal,
+	Message: "host services are not connected (the plugin was not configured by a host)"}
+
+func (h *hostClient) Billy(ctx context.Context, req BillyRequest) (*BillyResponse, error) {
+	if h.client == nil {
+		return nil, errNoHost
+	}
+	wire := &pluginv1.BillyRequest{CallId: h.callID, Method: req.Method, Path: req.Path}
+	for k, vs := range req.Query {
+		for _, v := range vs {
+			wire.Query = append(wire.Query, &pluginv1.QueryParam{Key: k, Value: v})
+		}
+	}
+	if req.Body != nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("encoding Billy request body: %w", err)
+		}
+		wire.BodyJson = string(b)
+	}
+	resp, err := h.client.CallBilly(ctx, wire)
+	if err != nil {
+		return nil, errorFromStatus(err)
+	}
+	return &BillyResponse{Status: int(resp.Status), Body: json.RawMessage(resp.BodyJson)}, nil
+}
+
+func (h *hostClient) CallTool(ctx context.Context, name string, arguments any) (*ToolResult, error) {
+	if h.client == nil {
+		return nil, errNoHost
+	}
+	b, err := json.Marshal(arguments)
+	if err != nil {
+		return nil, fmt.Errorf("encoding arguments for %s: %w", name, err)
+	}
+	resp, err := h.client.CallTool(ctx, &pluginv1.HostCallToolRequest{CallId: h.callID, Name: name, ArgumentsJson: string(b)})
+	if err != nil {
+		return nil, errorFromStatus(err)
+	}
+	return toolResultFromWire(resp), nil
+}
+
+func (h *hostClient) Progress(ctx context.Context, progress, total float64, message string) error {
+	if h.client == nil {
+		return nil
+	}
+	_, err := h.client.ReportProgress(ctx, &pluginv1.ProgressRequest{CallId: h.callID, Progress: progress, Total: total, Message: message})
+	if err != nil {
+		return errorFromStatus(err)
+	}
+	return nil
+}
+
+func (h *hostClient) Log(ctx context.Context, level LogLevel, message string, fields map[string]any) error {
+	if h.client == nil {
+		return nil
+	}
+	req := &pluginv1.LogRequest{CallId: h.callID, Level: string(level), Message: message}
+	if len(fields) > 0 {
+		b, err := json.Marshal(fields)
+		if err != nil {
+			return fmt.Errorf("encoding log fields: %w", err)
+		}
+		req.DataJson = string(b)
+	}
+	if _, err := h.client.Log(ctx, req); err != nil {
+		return errorFromStatus(err)
+	}
+	return nil
+}
+
+func (h *hostClient) Elicit(ctx context.Context, message string, schema any) (*ElicitResult, error) {
+	if h.client == nil {
+		return nil, errNoHost
+	}
+	if !h.call.ClientCanElicit {
+		return nil, ErrNotSupported
+	}
+	b, err := json.Marshal(schema)
+	if err != nil {
+		return nil, fmt.Errorf("encoding elicitation schema: %w", err)
+	}
+	resp, err := h.client.Elicit(ctx, &pluginv1.ElicitRequest{CallId: h.callID, Message: message, RequestedSchemaJson: string(b)})
+	if err != nil {
+		return nil, errorFromStatus(err)
+	}
+	out := &ElicitResult{Action: resp.Action}
+	if resp.ContentJson != "" {
+		if err := json.Unmarshal([]byte(resp.ContentJson), &out.Content); err != nil {
+			return nil, fmt.Errorf("decoding elicitation answer: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (h *hostClient) Sample(ctx context.Context, req SampleRequest) (*SampleResult, error) {
+	if h.client == nil {
+		return nil, errNoHost
+	}
+	if !h.call.ClientCanSample {
+		return nil, ErrNotSupported
+	}
+	wire := &pluginv1.SampleRequest{CallId: h.callID, MaxTokens: int32(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
+	for _, m := range req.Messages {
+		wire.Messages = append(wire.Messages, &pluginv1.SamplingMessage{Role: m.Role, Text: m.Text})
+	}
+	resp, err := h.client.Sample(ctx, wire)
+	if err != nil {
+		return nil, errorFromStatus(err)
+	}
+	return &SampleResult{Role: resp.Role, Text: resp.Text, Model: resp.Model, StopReason: resp.StopReason}, nil
+}

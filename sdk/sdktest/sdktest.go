@@ -1,0 +1,362 @@
+package sdktest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/billy-mcp/billy-mcp/sdk/internal/bridge"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Harness is a plugin running in-process behind a fake host.
+type Harness struct {
+	t      testing.TB
+	client pluginv1.PluginClient
+	opts   options
+
+	mu       sync.Mutex
+	progress []Progress
+	logs     []Log
+	seq      int
+}
+
+// Progress is one recorded Host.Progress call.
+type Progress struct {
+	Progress, Total float64
+	Message         string
+}
+
+// Log is one recorded Host.Log call.
+type Log struct {
+	Level, Message string
+	Fields         map[string]any
+}
+
+type options struct {
+	config   json.RawMessage
+	caller   sdk.Caller
+	billy    func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
+	callTool func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
+	elicit   func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
+	sample   func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
+}
+
+// Option configures a Harness.
+type Option func(*options)
+
+// WithConfig passes v, as JSON, to the plugin's Configure.
+func WithConfig(v any) Option {
+	return func(o *options) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(fmt.Sprintf("sdktest.WithConfig: %v", err))
+		}
+		o.config = b
+	}
+}
+
+// WithCaller sets the caller every call is made as.
+func WithCaller(c sdk.Caller) Option { return func(o *options) { o.caller = c } }
+
+// WithBilly answers Host.Billy.
+func WithBilly(f func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)) Option {
+	return func(o *options) { o.billy = f }
+}
+
+// WithToolCaller answers Host.CallTool.
+func WithToolCaller(f func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)) Option {
+	return func(o *options) { o.callTool = f }
+}
+
+// WithElicitation makes the fake client support elicitation, answering with f.
+func WithElicitation(f func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)) Option {
+	return func(o *options) { o.elicit = f }
+}
+
+// WithSampling makes the fake client support sampling, answering with f.
+func WithSampling(f func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)) Option {
+	return func(o *options) { o.sample = f }
+}
+
+// New starts p in-process and configures it. It fails the test if the plugin
+// is declared wrongly or rejects its config.
+func New(t testing.TB, p *sdk.Plugin, opts ...Option) *Harness {
+	t.Helper()
+	h, err := Start(t, p, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// Start is New, returning the error instead of failing the test; use it to
+// test config validation.
+func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
+	t.Helper()
+	gp, err := p.GoPlugin()
+	if err != nil {
+		return nil, err
+	}
+	h := &Harness{t: t, opts: options{caller: sdk.Caller{Subject: "sdktest", OrganizationID: "test-org", Transport: "mcp-stdio"}}}
+	for _, o := range opts {
+		o(&h.opts)
+	}
+	client, server := goplugin.TestPluginGRPCConn(t, false, goplugin.PluginSet{pluginv1.PluginName: gp})
+	t.Cleanup(func() {
+		client.Close()
+		server.Stop()
+	})
+	raw, err := client.Dispense(pluginv1.PluginName)
+	if err != nil {
+		return nil, err
+	}
+	conn := raw.(*sdk.Conn)
+	h.client = pluginv1.NewPluginClient(conn.ClientConn())
+
+	broker := conn.Broker()
+	id := broker.NextId()
+	go broker.AcceptAndServe(id, func(o []grpc.ServerOption) *grpc.Server {
+		s := grpc.NewServer(o...)
+		pluginv1.RegisterHostServicesServer(s, &fakeHost{h: h})
+		return s
+	})
+	cfg := h.opts.config
+	if cfg == nil {
+		cfg = json.RawMessage("{}")
+	}
+	if _, err := h.client.Configure(context.Background(), &pluginv1.ConfigureRequest{
+		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test"}); err != nil {
+		return nil, bridge.ErrorFromStatus(err)
+	}
+	return h, nil
+}
+
+// Tool is a tool as the plugin describes it to the host.
+type Tool struct {
+	Name, Title, Description, Category string
+	InputSchema, OutputSchema          json.RawMessage
+	ReadOnly, Destructive, Idempotent  bool
+	OpenWorld                          bool
+	Scopes                             []string
+}
+
+// Tools returns the plugin's tools as the host would register them.
+func (h *Harness) Tools() []Tool {
+	h.t.Helper()
+	d, err := h.client.Describe(context.Background(), &pluginv1.DescribeRequest{HostProtocolVersions: pluginv1.SupportedProtocolVersions})
+	if err != nil {
+		h.t.Fatalf("Describe: %v", err)
+	}
+	var out []Tool
+	for _, td := range d.Tools {
+		a := td.Annotations
+		t := Tool{Name: td.Name, Title: td.Title, Description: td.Description, Category: td.Category,
+			InputSchema: json.RawMessage(td.InputSchemaJson), Scopes: td.RequiredScopes,
+			ReadOnly: a.GetReadOnly(), Destructive: a.GetDestructive(), Idempotent: a.GetIdempotent(), OpenWorld: a.GetOpenWorld()}
+		if td.OutputSchemaJson != "" {
+			t.OutputSchema = json.RawMessage(td.OutputSchemaJson)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (h *Harness) callContext(progress bool) *pluginv1.CallContext {
+	h.mu.Lock()
+	h.seq++
+	id := fmt.Sprintf("call-%d", h.seq)
+	h.mu.Unlock()
+	c := h.opts.caller
+	cc := &pluginv1.CallContext{
+		CallId: id, CorrelationId: "corr-" + id,
+		Caller:             &pluginv1.Caller{Subject: c.Subject, OrganizationId: c.OrganizationID, Scopes: c.Scopes, Transport: c.Transport},
+		ClientCapabilities: &pluginv1.ClientCapabilities{Elicitation: h.opts.elicit != nil, Sampling: h.opts.sample != nil},
+	}
+	if progress {
+		cc.ProgressTokenJson = `"sdktest"`
+	}
+	return cc
+}
+
+// CallTool calls a tool with args (anything that marshals to a JSON object).
+// A tool failure is returned as *sdk.Error.
+func (h *Harness) CallTool(ctx context.Context, name string, args any) (*sdk.ToolResult, error) {
+	b, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := h.client.CallTool(ctx, &pluginv1.CallToolRequest{Name: name, ArgumentsJson: string(b), Context: h.callContext(true)})
+	if err != nil {
+		return nil, bridge.ErrorFromStatus(err)
+	}
+	return bridge.ToolResultFromWire(resp).(*sdk.ToolResult), nil
+}
+
+// CallToolInto calls a tool and decodes its structured content into out.
+func (h *Harness) CallToolInto(ctx context.Context, name string, args, out any) error {
+	res, err := h.CallTool(ctx, name, args)
+	if err != nil {
+		return err
+	}
+	if res.IsError {
+		return fmt.Errorf("tool %s returned an error result: %v", name, res.Content)
+	}
+	return json.Unmarshal(res.Structured, out)
+}
+
+// ReadResource reads a resource by URI.
+func (h *Harness) ReadResource(ctx context.Context, uri string) ([]sdk.ResourceContents, error) {
+	resp, err := h.client.ReadResource(ctx, &pluginv1.ReadResourceRequest{Uri: uri, Context: h.callContext(false)})
+	if err != nil {
+		return nil, bridge.ErrorFromStatus(err)
+	}
+	var out []sdk.ResourceContents
+	for _, c := range resp.Contents {
+		out = append(out, bridge.ResourceContentsFromWire(c).(sdk.ResourceContents))
+	}
+	return out, nil
+}
+
+// GetPrompt renders a prompt.
+func (h *Harness) GetPrompt(ctx context.Context, name string, args map[string]string) (*sdk.PromptResult, error) {
+	resp, err := h.client.GetPrompt(ctx, &pluginv1.GetPromptRequest{Name: name, Arguments: args, Context: h.callContext(false)})
+	if err != nil {
+		return nil, bridge.ErrorFromStatus(err)
+	}
+	out := &sdk.PromptResult{Description: resp.Description}
+	for _, m := range resp.Messages {
+		out.Messages = append(out.Messages, sdk.PromptMessage{Role: m.Role, Content: bridge.ContentFromWire(m.Content).(sdk.Content)})
+	}
+	return out, nil
+}
+
+// Healthy calls the plugin's health check.
+func (h *Harness) Healthy(ctx context.Context) (bool, string) {
+	resp, err := h.client.Health(ctx, &pluginv1.HealthRequest{})
+	if err != nil {
+		return false, err.Error()
+	}
+	return resp.Healthy, resp.Message
+}
+
+// Progress returns the progress reported so far.
+func (h *Harness) Progress() []Progress {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Progress(nil), h.progress...)
+}
+
+// Logs returns the log messages sent so far.
+func (h *Harness) Logs() []Log {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]Log(nil), h.logs...)
+}
+
+// fakeHost serves HostServices from the harness's options.
+type fakeHost struct {
+	pluginv1.UnimplementedHostServicesServer
+	h *Harness
+}
+
+func toStatus(err error) error {
+	if e, ok := err.(*sdk.Error); ok {
+		detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message, Retryable: e.Retryable, UpstreamCode: e.UpstreamCode}
+		for _, f := range e.Fields {
+			detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
+		}
+		if st, derr := status.New(codes.Unknown, e.Message).WithDetails(detail); derr == nil {
+			return st.Err()
+		}
+	}
+	return status.Error(codes.Internal, err.Error())
+}
+
+func (f *fakeHost) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pluginv1.BillyResponse, error) {
+	if f.h.opts.billy == nil {
+		return nil, toStatus(&sdk.Error{Code: "billy_not_configured", Category: sdk.CategoryUpstreamUnavailable,
+			Message: "sdktest: no Billy fake configured (use sdktest.WithBilly)"})
+	}
+	br := sdk.BillyRequest{Method: req.Method, Path: req.Path, Query: map[string][]string{}}
+	for _, q := range req.Query {
+		br.Query[q.Key] = append(br.Query[q.Key], q.Value)
+	}
+	if req.BodyJson != "" {
+		br.Body = json.RawMessage(req.BodyJson)
+	}
+	resp, err := f.h.opts.billy(ctx, br)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}, nil
+}
+
+func (f *fakeHost) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest) (*pluginv1.CallToolResponse, error) {
+	if f.h.opts.callTool == nil {
+		return nil, toStatus(sdk.NotFound("tool_not_found", "sdktest: no tool caller configured (use sdktest.WithToolCaller)"))
+	}
+	res, err := f.h.opts.callTool(ctx, req.Name, json.RawMessage(req.ArgumentsJson))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	out := &pluginv1.CallToolResponse{IsError: res.IsError, StructuredContentJson: string(res.Structured)}
+	for _, c := range res.Content {
+		if t, ok := c.(*sdk.TextContent); ok {
+			out.Content = append(out.Content, &pluginv1.Content{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{Text: t.Text}}})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeHost) ReportProgress(_ context.Context, req *pluginv1.ProgressRequest) (*pluginv1.ProgressResponse, error) {
+	f.h.mu.Lock()
+	f.h.progress = append(f.h.progress, Progress{Progress: req.Progress, Total: req.Total, Message: req.Message})
+	f.h.mu.Unlock()
+	return &pluginv1.ProgressResponse{}, nil
+}
+
+func (f *fakeHost) Log(_ context.Context, req *pluginv1.LogRequest) (*pluginv1.LogResponse, error) {
+	l := Log{Level: req.Level, Message: req.Message}
+	if req.DataJson != "" {
+		_ = json.Unmarshal([]byte(req.DataJson), &l.Fields)
+	}
+	f.h.mu.Lock()
+	f.h.logs = append(f.h.logs, l)
+	f.h.mu.Unlock()
+	return &pluginv1.LogResponse{}, nil
+}
+
+func (f *fakeHost) Elicit(ctx context.Context, req *pluginv1.ElicitRequest) (*pluginv1.ElicitResponse, error) {
+	if f.h.opts.elicit == nil {
+		return nil, status.Error(codes.FailedPrecondition, "client does not support elicitation")
+	}
+	res, err := f.h.opts.elicit(ctx, req.Message, json.RawMessage(req.RequestedSchemaJson))
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	b, _ := json.Marshal(res.Content)
+	return &pluginv1.ElicitResponse{Action: res.Action, ContentJson: string(b)}, nil
+}
+
+func (f *fakeHost) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
+	if f.h.opts.sample == nil {
+		return nil, status.Error(codes.FailedPrecondition, "client does not support sampling")
+	}
+	sr := sdk.SampleRequest{MaxTokens: int(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
+	for _, m := range req.Messages {
+		sr.Messages = append(sr.Messages, sdk.SamplingMessage{Role: m.Role, Text: m.Text})
+	}
+	res, err := f.h.opts.sample(ctx, sr)
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &pluginv1.SampleResponse{Role: res.Role, Text: res.Text, Model: res.Model, StopReason: res.StopReason}, nil
+}

@@ -1,0 +1,253 @@
+package sdk
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// grpcPlugin adapts a compiled Plugin to go-plugin and to the Plugin service.
+type grpcPlugin struct {
+	goplugin.NetRPCUnsupportedPlugin
+	pluginv1.UnimplementedPluginServer
+
+	plugin *compiled
+	broker *goplugin.GRPCBroker
+
+	mu   sync.Mutex
+	host pluginv1.HostServicesClient // set by Configure
+}
+
+// GRPCServer registers the Plugin service (plugin side).
+func (g *grpcPlugin) GRPCServer(broker *goplugin.GRPCBroker, s *grpc.Server) error {
+	g.broker = broker
+	pluginv1.RegisterPluginServer(s, g)
+	return nil
+}
+
+// GRPCClient hands the raw connection and broker to whoever dispenses the
+// plugin (the host, or sdktest).
+func (g *grpcPlugin) GRPCClient(_ context.Context, broker *goplugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+	return &Conn{conn: conn, broker: broker}, nil
+}
+
+// Conn is what dispensing a plugin yields on the host side: the gRPC
+// connection to the plugin and the broker for serving host services.
+type Conn struct {
+	conn   *grpc.ClientConn
+	broker *goplugin.GRPCBroker
+}
+
+// ClientConn returns the gRPC connection to the plugin.
+func (c *Conn) ClientConn() *grpc.ClientConn { return c.conn }
+
+// Broker returns the go-plugin broker of the connection.
+func (c *Conn) Broker() *goplugin.GRPCBroker { return c.broker }
+
+func (g *grpcPlugin) Describe(context.Context, *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
+	p := g.plugin
+	resp := &pluginv1.DescribeResponse{
+		Name:            p.Name,
+		Version:         p.Version,
+		ProtocolVersion: pluginv1.ProtocolVersion,
+		SdkVersion:      Version,
+		Description:     p.Description,
+	}
+	if p.ConfigSchema != nil {
+		b, err := json.Marshal(p.ConfigSchema)
+		if err != nil {
+			return nil, status.Errorf(codes.Internal, "encoding config schema: %v", err)
+		}
+		resp.ConfigSchemaJson = string(b)
+	}
+	for i := range p.Tools {
+		resp.Tools = append(resp.Tools, toolDescriptor(&p.Tools[i]))
+	}
+	for _, r := range p.Resources {
+		resp.Resources = append(resp.Resources, &pluginv1.ResourceDescriptor{
+			Uri: r.URI, Name: r.Name, Title: r.Title, Description: r.Description, MimeType: r.MIMEType})
+	}
+	for _, rt := range p.ResourceTemplates {
+		resp.ResourceTemplates = append(resp.ResourceTemplates, &pluginv1.ResourceTemplateDescriptor{
+			UriTemplate: rt.URITemplate, Name: rt.Name, Title: rt.Title, Description: rt.Description, MimeType: rt.MIMEType})
+	}
+	for _, pr := range p.Prompts {
+		d := &pluginv1.PromptDescriptor{Name: pr.Name, Title: pr.Title, Description: pr.Description}
+		for _, a := range pr.Arguments {
+			d.Arguments = append(d.Arguments, &pluginv1.PromptArgument{Name: a.Name, Description: a.Description, Required: a.Required})
+		}
+		resp.Prompts = append(resp.Prompts, d)
+	}
+	return resp, nil
+}
+
+func toolDescriptor(t *Tool) *pluginv1.ToolDescriptor {
+	s := t.spec
+	readOnly := s.Effect == ReadOnly
+	destructive := s.Effect == Destructive
+	openWorld := !s.ClosedWorld
+	idempotent := s.Idempotent || readOnly
+	d := &pluginv1.ToolDescriptor{
+		Name:             s.Name,
+		Title:            s.Title,
+		Description:      s.Description,
+		InputSchemaJson:  string(t.inputSchema),
+		OutputSchemaJson: string(t.outputSchema),
+		Annotations: &pluginv1.ToolAnnotations{
+			ReadOnly: &readOnly, Destructive: &destructive, Idempotent: &idempotent, OpenWorld: &openWorld},
+		Category:       s.Category,
+		RequiredScopes: append([]string(nil), s.Scopes...),
+	}
+	sort.Strings(d.RequiredScopes)
+	for _, ex := range s.Examples {
+		b, err := json.Marshal(ex.Arguments)
+		if err != nil {
+			continue // an example that cannot be encoded is not worth failing Describe for
+		}
+		d.Examples = append(d.Examples, &pluginv1.ToolExample{Title: ex.Title, ArgumentsJson: string(b)})
+	}
+	return d
+}
+
+func (g *grpcPlugin) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) (*pluginv1.ConfigureResponse, error) {
+	if req.HostServicesBrokerId != 0 && g.broker != nil {
+		conn, err := g.broker.Dial(req.HostServicesBrokerId)
+		if err != nil {
+			return nil, status.Errorf(codes.Unavailable, "dialing host services: %v", err)
+		}
+		g.mu.Lock()
+		g.host = pluginv1.NewHostServicesClient(conn)
+		g.mu.Unlock()
+	}
+	if g.plugin.Configure != nil {
+		raw := json.RawMessage(req.ConfigJson)
+		if len(raw) == 0 {
+			raw = json.RawMessage("{}")
+		}
+		if err := g.plugin.Configure(ctx, raw); err != nil {
+			return nil, toStatus(err, codes.InvalidArgument)
+		}
+	}
+	return &pluginv1.ConfigureResponse{}, nil
+}
+
+func (g *grpcPlugin) hostClient() pluginv1.HostServicesClient {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.host
+}
+
+// newCall builds the Call handed to a handler from the wire context.
+func (g *grpcPlugin) newCall(cc *pluginv1.CallContext) *Call {
+	if cc == nil {
+		cc = &pluginv1.CallContext{}
+	}
+	call := &Call{CorrelationID: cc.CorrelationId}
+	if c := cc.Caller; c != nil {
+		call.Caller = Caller{Subject: c.Subject, OrganizationID: c.OrganizationId, Scopes: c.Scopes, Transport: c.Transport}
+	}
+	if caps := cc.ClientCapabilities; caps != nil {
+		call.ClientCanElicit, call.ClientCanSample = caps.Elicitation, caps.Sampling
+	}
+	call.Host = &hostClient{client: g.hostClient(), callID: cc.CallId, call: call}
+	return call
+}
+
+func (g *grpcPlugin) CallTool(ctx context.Context, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+	t, ok := g.plugin.tools[req.Name]
+	if !ok {
+		return nil, toStatus(NotFound("tool_not_found", "plugin %s has no tool %q", g.plugin.Name, req.Name), codes.NotFound)
+	}
+	res, err := t.call(ctx, g.newCall(req.Context), json.RawMessage(req.ArgumentsJson))
+	if err != nil {
+		return nil, toStatus(err, codes.Unknown)
+	}
+	return resultToWire(res)
+}
+
+func (g *grpcPlugin) ReadResource(ctx context.Context, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error) {
+	call := g.newCall(req.Context)
+	var (
+		contents []ResourceContents
+		err      error
+	)
+	if r, ok := g.plugin.resources[req.Uri]; ok {
+		contents, err = r.Read(ctx, call)
+	} else {
+		matched := false
+		for _, t := range g.plugin.templates {
+			if vars, ok := t.matcher.match(req.Uri); ok {
+				contents, err = t.Read(ctx, call, req.Uri, vars)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			err = NotFound("resource_not_found", "no resource %q in plugin %s", req.Uri, g.plugin.Name)
+		}
+	}
+	if err != nil {
+		return nil, toStatus(err, codes.Unknown)
+	}
+	resp := &pluginv1.ReadResourceResponse{}
+	for _, c := range contents {
+		resp.Contents = append(resp.Contents, resourceContentsToWire(c))
+	}
+	return resp, nil
+}
+
+func (g *grpcPlugin) GetPrompt(ctx context.Context, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error) {
+	p, ok := g.plugin.prompts[req.Name]
+	if !ok {
+		return nil, toStatus(NotFound("prompt_not_found", "plugin %s has no prompt %q", g.plugin.Name, req.Name), codes.NotFound)
+	}
+	for _, a := range p.Arguments {
+		if a.Required && req.Arguments[a.Name] == "" {
+			return nil, toStatus(Invalid(a.Name, "required argument of prompt %s is missing", p.Name), codes.InvalidArgument)
+		}
+	}
+	res, err := p.Get(ctx, g.newCall(req.Context), req.Arguments)
+	if err != nil {
+		return nil, toStatus(err, codes.Unknown)
+	}
+	resp := &pluginv1.GetPromptResponse{Description: res.Description}
+	for _, m := range res.Messages {
+		c, err := contentToWire(m.Content)
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		resp.Messages = append(resp.Messages, &pluginv1.PromptMessage{Role: m.Role, Content: c})
+	}
+	return resp, nil
+}
+
+func (g *grpcPlugin) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {
+	if g.plugin.Health != nil {
+		if err := g.plugin.Health(ctx); err != nil {
+			return &pluginv1.HealthResponse{Healthy: false, Message: err.Error()}, nil
+		}
+	}
+	return &pluginv1.HealthResponse{Healthy: true}, nil
+}
+
+// recoverUnary turns a handler panic into an Internal status, so one bad
+// call never takes the plugin process (and every other call) down.
+func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = toStatus(&Error{Code: "plugin_panic", Category: CategoryInternal,
+				Message: fmt.Sprintf("the plugin failed while handling %s: %v", info.FullMethod, r)}, codes.Internal)
+			fmt.Fprintf(panicOutput, "panic in %s: %v\n%s", info.FullMethod, r, debug.Stack())
+		}
+	}()
+	return handler(ctx, req)
+}

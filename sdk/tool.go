@@ -1,0 +1,183 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+// Effect says what a tool does to the world. It becomes the MCP annotations
+// clients use to decide whether to ask the user first, so it must be honest.
+type Effect int
+
+const (
+	// EffectUnset is the zero value; NewTool refuses it, so every tool
+	// states its effect.
+	EffectUnset Effect = iota
+	// ReadOnly tools change nothing.
+	ReadOnly
+	// Additive tools write, but only add or change in ways that can be undone
+	// (create a draft, update a contact).
+	Additive
+	// Destructive tools do something that cannot be undone (approve an
+	// invoice, void it, send an email).
+	Destructive
+)
+
+// ToolSpec describes a tool. Name and Description are required.
+type ToolSpec struct {
+	// Name is the tool's unique name, [a-zA-Z0-9_-]{1,64}.
+	Name  string
+	Title string
+	// Description tells the model what the tool does and when to use it.
+	Description string
+	Effect      Effect
+	// Idempotent tools can be called twice with the same arguments to the
+	// same effect as once.
+	Idempotent bool
+	// ClosedWorld tools touch nothing outside the deployment (pure
+	// computation). Tools that reach Billy are open-world.
+	ClosedWorld bool
+	// Category groups tools for discovery, e.g. "invoices".
+	Category string
+	// Scopes the caller must hold, e.g. "invoices:read".
+	Scopes   []string
+	Examples []Example
+}
+
+// Example is a worked call shown to clients in the tool's metadata.
+type Example struct {
+	Title     string
+	Arguments any
+}
+
+// Tool is a declared tool, ready to be listed in Plugin.Tools.
+type Tool struct {
+	spec         ToolSpec
+	inputSchema  json.RawMessage
+	outputSchema json.RawMessage // nil when the tool returns *Result
+	call         func(ctx context.Context, call *Call, args json.RawMessage) (*Result, error)
+	err          error // a declaration error, reported by Serve
+}
+
+// Name returns the tool's name.
+func (t Tool) Name() string { return t.spec.Name }
+
+// Spec returns the tool's declaration.
+func (t Tool) Spec() ToolSpec { return t.spec }
+
+// InputSchema returns the JSON Schema of the tool's arguments.
+func (t Tool) InputSchema() json.RawMessage { return t.inputSchema }
+
+// OutputSchema returns the JSON Schema of the tool's structured output, or nil.
+func (t Tool) OutputSchema() json.RawMessage { return t.outputSchema }
+
+var toolNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// NewTool declares a tool with a typed handler. In must be a struct type: its
+// JSON Schema is the tool's input schema (fields without omitempty are
+// required; a `jsonschema:"..."` tag is the field's description). Out's schema
+// is the output schema and its value the structured content, unless Out is
+// *Result, which lets the handler shape the content by hand.
+//
+// Declaration mistakes (a bad name, no description, an unset Effect, a type
+// without a schema) are reported when the plugin starts, not at call time.
+func NewTool[In, Out any](spec ToolSpec, handler func(ctx context.Context, call *Call, in In) (Out, error)) Tool {
+	t := Tool{spec: spec}
+	t.err = checkSpec(spec)
+	in, err := schemaFor[In](true)
+	if err != nil && t.err == nil {
+		t.err = fmt.Errorf("tool %s: input type: %w", spec.Name, err)
+	}
+	t.inputSchema = in
+	if reflect.TypeFor[Out]() != reflect.TypeFor[*Result]() {
+		out, err := schemaFor[Out](true)
+		if err != nil && t.err == nil {
+			t.err = fmt.Errorf("tool %s: output type: %w", spec.Name, err)
+		}
+		t.outputSchema = out
+	}
+	t.call = func(ctx context.Context, call *Call, args json.RawMessage) (*Result, error) {
+		var input In
+		if err := decodeArguments(args, &input); err != nil {
+			return nil, err
+		}
+		out, err := handler(ctx, call, input)
+		if err != nil {
+			return nil, err
+		}
+		if r, ok := any(out).(*Result); ok {
+			if r == nil {
+				return &Result{}, nil
+			}
+			return r, nil
+		}
+		return structuredResult(out)
+	}
+	return t
+}
+
+func checkSpec(spec ToolSpec) error {
+	switch {
+	case !toolNamePattern.MatchString(spec.Name):
+		return fmt.Errorf("tool name %q: must match %s", spec.Name, toolNamePattern)
+	case spec.Description == "":
+		return fmt.Errorf("tool %s: Description is required", spec.Name)
+	case spec.Effect < ReadOnly || spec.Effect > Destructive:
+		return fmt.Errorf("tool %s: Effect must be ReadOnly, Additive or Destructive", spec.Name)
+	}
+	return nil
+}
+
+// schemaFor infers a JSON Schema for T. MCP requires both input and output
+// schemas to describe objects.
+func schemaFor[T any](object bool) (json.RawMessage, error) {
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		return nil, err
+	}
+	if object && s.Type != "object" {
+		return nil, fmt.Errorf("must be a struct (schema type object), got %q", s.Type)
+	}
+	if object && s.Properties == nil {
+		// An empty struct: MCP clients expect "properties" to be present.
+		s.Properties = map[string]*jsonschema.Schema{}
+	}
+	return json.Marshal(s)
+}
+
+// decodeArguments decodes the (already schema-validated) arguments strictly,
+// so a plugin run without the host's validation still rejects unknown fields.
+func decodeArguments(args json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(args)) == 0 || string(args) == "null" {
+		args = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return Invalid(typeErr.Field, "expected %s, got %s", typeErr.Type, typeErr.Value)
+		}
+		return &Error{Code: "invalid_arguments", Category: CategoryValidation,
+			Message: "the arguments do not match the tool's input schema: " + err.Error()}
+	}
+	return nil
+}
+
+// structuredResult makes the standard result of a typed tool: the value as
+// structured content plus the same JSON as text, for clients that only read
+// text.
+func structuredResult(v any) (*Result, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encoding tool output: %w", err)
+	}
+	return &Result{Content: []Content{&TextContent{Text: string(b)}}, Structured: json.RawMessage(b)}, nil
+}
