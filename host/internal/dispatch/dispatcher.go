@@ -1,0 +1,256 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Invoker reaches plugins; the plugin manager implements it. Errors are
+// *apperr.Error (a plugin that is down gives a retryable one).
+type Invoker interface {
+	CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error)
+	ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error)
+	GetPrompt(ctx context.Context, plugin string, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error)
+}
+
+// Options configure a Dispatcher.
+type Options struct {
+	Registry *registry.Registry
+	Invoker  Invoker
+	Logger   hclog.Logger
+	// Timeout bounds one op (default 60s).
+	Timeout time.Duration
+	// MaxDepth bounds tool calls nested through host services (default 4).
+	MaxDepth int
+	// Stages are extra middleware run after authorization and before the
+	// plugin is called (caching, rate limits, safe-write policy).
+	Stages []Middleware
+}
+
+// Dispatcher runs ops through the pipeline.
+type Dispatcher struct {
+	opts    Options
+	handler Handler
+	calls   callTable
+}
+
+// New builds the pipeline.
+func New(opts Options) *Dispatcher {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if opts.MaxDepth <= 0 {
+		opts.MaxDepth = 4
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	d := &Dispatcher{opts: opts}
+	stages := []Middleware{d.correlate, d.identify, d.resolve, d.audit, d.authorize, d.validate}
+	stages = append(stages, opts.Stages...)
+	h := d.invoke
+	for i := len(stages) - 1; i >= 0; i-- {
+		h = stages[i](h)
+	}
+	d.handler = h
+	return d
+}
+
+// Do runs op through the pipeline. The error, if any, is an *apperr.Error
+// carrying op's correlation ID.
+func (d *Dispatcher) Do(ctx context.Context, op *Op) (*Outcome, error) {
+	out, err := d.handler(ctx, op)
+	if err != nil {
+		return nil, apperr.From(err).WithCorrelation(op.CorrelationID)
+	}
+	return out, nil
+}
+
+// Lookup finds a call in flight for host services; see InFlight.
+func (d *Dispatcher) Lookup(plugin, callID string) (*InFlight, bool) {
+	return d.calls.Lookup(plugin, callID)
+}
+
+// correlate assigns the correlation ID, the deadline and the depth bound.
+func (d *Dispatcher) correlate(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		if op.CorrelationID == "" {
+			op.CorrelationID = newCallID()[:16]
+		}
+		if op.Depth > d.opts.MaxDepth {
+			return nil, apperr.New(apperr.Conflict, "call_depth_exceeded",
+				"tool calls nested %d deep (limit %d): a plugin is probably calling tools in a loop", op.Depth, d.opts.MaxDepth)
+		}
+		ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+		defer cancel()
+		return next(ctx, op)
+	}
+}
+
+// identify requires an authenticated caller. Transports authenticate; this
+// stage makes sure none of them forgot.
+func (d *Dispatcher) identify(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		if op.Caller.Subject == "" {
+			return nil, apperr.New(apperr.Unauthorized, "unauthenticated", "this request carries no credentials: send an API key as 'Authorization: Bearer <key>'")
+		}
+		return next(ctx, op)
+	}
+}
+
+// resolve finds the plugin that serves op.
+func (d *Dispatcher) resolve(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		reg := d.opts.Registry
+		switch op.Kind {
+		case CallTool:
+			t, ok := reg.Tool(op.Name)
+			if !ok {
+				return nil, apperr.New(apperr.NotFound, "tool_not_found", "there is no tool named %q; list the tools to see what is available", op.Name)
+			}
+			op.Plugin, op.requiredScopes = t.Plugin, t.Scopes
+		case GetPrompt:
+			p, ok := reg.Prompt(op.Name)
+			if !ok {
+				return nil, apperr.New(apperr.NotFound, "prompt_not_found", "there is no prompt named %q", op.Name)
+			}
+			op.Plugin = p.Plugin
+		case ReadResource:
+			// A read through a resource template arrives with Plugin set by
+			// the transport, which matched the template.
+			for _, r := range reg.Resources() {
+				if op.Plugin == "" && r.URI == op.Name {
+					op.Plugin = r.Plugin
+				}
+			}
+			if op.Plugin == "" {
+				return nil, apperr.New(apperr.NotFound, "resource_not_found", "there is no resource %q", op.Name)
+			}
+		default:
+			return nil, apperr.New(apperr.Internal, "unknown_op", "unknown operation %q", op.Kind)
+		}
+		if !reg.Available(op.Plugin) {
+			return nil, unavailable(op.Plugin)
+		}
+		return next(ctx, op)
+	}
+}
+
+func unavailable(plugin string) *apperr.Error {
+	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable",
+		"the %s plugin is restarting; retry in a few seconds", plugin)
+	e.RetryAfterSeconds = 2
+	return e
+}
+
+// audit records every op that reached a known plugin, with its outcome. It
+// sits outside authorization so denials are recorded too. Arguments are not
+// logged: they carry personal data.
+func (d *Dispatcher) audit(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		start := time.Now()
+		out, err := next(ctx, op)
+		outcome := "ok"
+		args := []any{"op", string(op.Kind), "name", op.Name, "plugin", op.Plugin,
+			"subject", op.Caller.Subject, "organization", op.Caller.OrganizationID,
+			"transport", op.Caller.Transport, "correlation_id", op.CorrelationID,
+			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+		if err != nil {
+			e := apperr.From(err)
+			outcome = e.Code
+			args = append(args, "category", string(e.Category))
+		} else if out.Tool != nil && out.Tool.IsError {
+			outcome = "tool_error"
+		}
+		args = append(args, "outcome", outcome)
+		d.opts.Logger.Named("audit").Info("request", args...)
+		return out, err
+	}
+}
+
+// authorize checks the tool's required scopes against the caller's.
+func (d *Dispatcher) authorize(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		var missing []string
+		for _, s := range op.requiredScopes {
+			if !op.Caller.HasScope(s) {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, apperr.New(apperr.Forbidden, "missing_scope",
+				"calling %s needs the scope(s) %s, which your credentials do not grant", op.Name, strings.Join(missing, ", "))
+		}
+		return next(ctx, op)
+	}
+}
+
+// validate checks tool arguments against the tool's input schema, so the
+// plugin only sees well-formed input and the caller learns every bad field
+// at once.
+func (d *Dispatcher) validate(next Handler) Handler {
+	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		if op.Kind == CallTool {
+			if len(op.Arguments) == 0 {
+				op.Arguments = []byte("{}")
+			}
+			if t, ok := d.opts.Registry.Tool(op.Name); ok && t.Input != nil {
+				if e := t.Input.Validate(op.Arguments); e != nil {
+					e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
+					return nil, e
+				}
+			}
+		}
+		return next(ctx, op)
+	}
+}
+
+// invoke calls the plugin, with the call registered for host services.
+func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
+	call := d.calls.add(ctx, op)
+	defer d.calls.remove(call.ID)
+	cc := &pluginv1.CallContext{
+		CallId:        call.ID,
+		CorrelationId: op.CorrelationID,
+		Caller: &pluginv1.Caller{Subject: op.Caller.Subject, OrganizationId: op.Caller.OrganizationID,
+			Scopes: op.Caller.Scopes, Transport: op.Caller.Transport},
+		ProgressTokenJson:  string(op.ProgressToken),
+		ClientCapabilities: &pluginv1.ClientCapabilities{},
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		cc.DeadlineUnixMs = dl.UnixMilli()
+	}
+	if op.Client != nil {
+		cc.ClientCapabilities.Elicitation = op.Client.CanElicit()
+		cc.ClientCapabilities.Sampling = op.Client.CanSample()
+	}
+	var (
+		out Outcome
+		err error
+	)
+	inv := d.opts.Invoker
+	switch op.Kind {
+	case CallTool:
+		out.Tool, err = inv.CallTool(ctx, op.Plugin, &pluginv1.CallToolRequest{Name: op.Name, ArgumentsJson: string(op.Arguments), Context: cc})
+	case ReadResource:
+		out.Resource, err = inv.ReadResource(ctx, op.Plugin, &pluginv1.ReadResourceRequest{Uri: op.Name, Context: cc})
+	case GetPrompt:
+		out.Prompt, err = inv.GetPrompt(ctx, op.Plugin, &pluginv1.GetPromptRequest{Name: op.Name, Arguments: op.PromptArguments, Context: cc})
+	}
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, apperr.New(apperr.UpstreamUnavailable, "timeout",
+				"%s did not finish within %s; it may still complete, so check before retrying a write", op.Name, d.opts.Timeout)
+		}
+		return nil, err
+	}
+	return &out, nil
+}

@@ -1,0 +1,91 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+)
+
+// Kind is what an Op asks for.
+type Kind string
+
+// The kinds of Op.
+const (
+	CallTool     Kind = "tools/call"
+	ReadResource Kind = "resources/read"
+	GetPrompt    Kind = "prompts/get"
+)
+
+// Caller is who makes a request, as the transport authenticated them.
+type Caller struct {
+	// Subject is stable per caller (an API key's ID, "local" for an
+	// unauthenticated loopback deployment). Empty means unauthenticated.
+	Subject string
+	// OrganizationID is the Billy organization the request acts on.
+	OrganizationID string
+	// Scopes the caller holds; "*" holds every scope.
+	Scopes []string
+	// Transport is "mcp-http", "mcp-stdio", "rest" or "plugin".
+	Transport string
+}
+
+// HasScope reports whether the caller holds scope.
+func (c Caller) HasScope(scope string) bool {
+	for _, s := range c.Scopes {
+		if s == "*" || s == scope {
+			return true
+		}
+	}
+	return false
+}
+
+// Client is the MCP client behind a request, as far as plugins can reach it:
+// progress, log messages, and asking the user or the model. Transports
+// without a client (REST) pass nil.
+type Client interface {
+	Progress(ctx context.Context, progress, total float64, message string) error
+	Log(ctx context.Context, level, logger string, data any) error
+	CanElicit() bool
+	Elicit(ctx context.Context, message string, schema json.RawMessage) (action string, content json.RawMessage, err error)
+	CanSample() bool
+	Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error)
+}
+
+// Op is one request travelling through the pipeline.
+type Op struct {
+	Kind Kind
+	// Name is the tool or prompt name, or the resource URI.
+	Name string
+	// Plugin serves the op; the registry stage fills it in.
+	Plugin string
+	// Arguments of a tool call (a JSON object).
+	Arguments json.RawMessage
+	// PromptArguments of a prompt.
+	PromptArguments map[string]string
+	Caller          Caller
+	// CorrelationID is assigned by the first stage if the transport did not
+	// bring one (e.g. from an X-Correlation-ID header).
+	CorrelationID string
+	// ProgressToken is the client's progress token as JSON, or empty.
+	ProgressToken json.RawMessage
+	Client        Client
+	// Depth counts nested tool calls (a plugin calling a tool); bounded to
+	// stop loops.
+	Depth int
+	// Scopes required by the tool (filled in by the registry stage).
+	requiredScopes []string
+}
+
+// Outcome is the answer to an Op; exactly one field is set.
+type Outcome struct {
+	Tool     *pluginv1.CallToolResponse
+	Resource *pluginv1.ReadResourceResponse
+	Prompt   *pluginv1.GetPromptResponse
+}
+
+// Handler serves an Op. Failures are *apperr.Error.
+type Handler func(ctx context.Context, op *Op) (*Outcome, error)
+
+// Middleware wraps a Handler with one stage of the pipeline.
+type Middleware func(next Handler) Handler

@@ -1,0 +1,350 @@
+package plugins
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+)
+
+// State is where a plugin is in its life.
+type State string
+
+// Plugin states.
+const (
+	StateStarting   State = "starting"
+	StateReady      State = "ready"
+	StateUnhealthy  State = "unhealthy"
+	StateRestarting State = "restarting"
+	StateFailed     State = "failed"
+	StateStopped    State = "stopped"
+)
+
+const (
+	// stableAfter is how long a plugin must run before its restart backoff
+	// resets to the initial delay.
+	stableAfter = time.Minute
+	// exitPoll is how often the supervisor checks that the process is still
+	// there; cheap (a flag read), and it bounds how long a crash goes
+	// unnoticed when no call trips over it.
+	exitPoll = 100 * time.Millisecond
+	// unhealthyAfter consecutive failed health RPCs make the supervisor
+	// restart a plugin whose process is still alive but wedged.
+	unhealthyAfter = 3
+)
+
+// maxMessageSize matches the sdk's limit.
+const maxMessageSize = 16 << 20
+
+type instance struct {
+	spec   Spec
+	m      *Manager
+	logger hclog.Logger
+	wake   chan struct{}
+
+	mu       sync.Mutex
+	client   *goplugin.Client
+	rpc      pluginv1.PluginClient
+	state    State
+	since    time.Time
+	restarts int
+	lastErr  string
+	version  string
+	pid      int
+}
+
+func newInstance(spec Spec, m *Manager) *instance {
+	return &instance{spec: spec, m: m, logger: m.opts.Logger.Named("plugin." + spec.Name),
+		wake: make(chan struct{}, 1), state: StateStarting, since: time.Now()}
+}
+
+func (in *instance) status() Status {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return Status{Name: in.spec.Name, State: in.state, Version: in.version, PID: in.pid, Restarts: in.restarts,
+		Tools: in.m.opts.Registry.ToolCount(in.spec.Name), Since: in.since, LastError: in.lastErr}
+}
+
+func (in *instance) setState(s State, err error) {
+	in.mu.Lock()
+	if in.state != s {
+		in.since = time.Now()
+	}
+	in.state = s
+	if err != nil {
+		in.lastErr = err.Error()
+	}
+	in.mu.Unlock()
+}
+
+func (in *instance) rpcClient() pluginv1.PluginClient {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.state != StateReady && in.state != StateUnhealthy {
+		return nil
+	}
+	return in.rpc
+}
+
+// nudge makes the supervisor check the process now (a call just failed in a
+// way that suggests it is gone).
+func (in *instance) nudge() {
+	select {
+	case in.wake <- struct{}{}:
+	default:
+	}
+}
+
+// supervise starts the plugin and keeps it running until ctx ends. The
+// result of the first start attempt is sent on first.
+func (in *instance) supervise(ctx context.Context, first chan<- error) {
+	backoff := in.m.opts.BackoffInitial
+	reported := false
+	report := func(err error) {
+		if !reported {
+			reported = true
+			first <- err
+		}
+	}
+	for {
+		err := in.start(ctx)
+		if ctx.Err() != nil {
+			report(ctx.Err())
+			return
+		}
+		if err != nil {
+			in.kill()
+			if IsPermanent(err) || isDuplicate(err) {
+				in.logger.Error("plugin cannot start; not retrying until the host restarts", "error", err)
+				in.setState(StateFailed, err)
+				report(err)
+				return
+			}
+			in.logger.Warn("plugin failed to start; retrying", "error", err, "backoff", backoff)
+			in.setState(StateRestarting, err)
+			report(err)
+		} else {
+			report(nil)
+			started := time.Now()
+			reason := in.watch(ctx)
+			in.m.opts.Registry.SetAvailable(in.spec.Name, false)
+			in.kill()
+			if ctx.Err() != nil {
+				in.setState(StateStopped, nil)
+				return
+			}
+			in.mu.Lock()
+			in.restarts++
+			in.mu.Unlock()
+			if time.Since(started) > stableAfter {
+				backoff = in.m.opts.BackoffInitial
+			}
+			in.logger.Warn("plugin went down; restarting", "reason", reason, "backoff", backoff)
+			in.setState(StateRestarting, fmt.Errorf("%s", reason))
+		}
+		select {
+		case <-ctx.Done():
+			in.setState(StateStopped, nil)
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, in.m.opts.BackoffMax)
+	}
+}
+
+func isDuplicate(err error) bool {
+	var d *registry.DuplicateError
+	return errors.As(err, &d)
+}
+
+// start launches, describes, configures and registers the plugin.
+func (in *instance) start(ctx context.Context) error {
+	spec := in.spec
+	in.setState(StateStarting, nil)
+	sum, err := verifyBinary(spec, in.m.opts.ChecksumsFile)
+	if err != nil {
+		return err
+	}
+	cfgJSON, err := json.Marshal(spec.Config)
+	if err != nil || spec.Config == nil {
+		cfgJSON = []byte("{}")
+	}
+
+	cmd := exec.Command(spec.Path)
+	// No host environment: plugins get only what go-plugin itself sets
+	// (handshake cookie, AutoMTLS certificate). Secrets stay in the host.
+	cmd.Env = []string{}
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig: goplugin.HandshakeConfig{
+			ProtocolVersion:  pluginv1.TransportVersion,
+			MagicCookieKey:   pluginv1.MagicCookieKey,
+			MagicCookieValue: pluginv1.MagicCookieValue,
+		},
+		VersionedPlugins: map[int]goplugin.PluginSet{pluginv1.TransportVersion: {pluginv1.PluginName: &hostSide{}}},
+		Cmd:              cmd,
+		SkipHostEnv:      true,
+		SecureConfig:     &goplugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     in.m.opts.StartTimeout,
+		Logger:           in.logger,
+		SyncStdout:       in.logger.StandardWriter(&hclog.StandardLoggerOptions{ForceLevel: hclog.Debug}),
+		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize))},
+	})
+	in.mu.Lock()
+	in.client = client
+	in.mu.Unlock()
+
+	proto, err := client.Client()
+	if err != nil {
+		return fmt.Errorf("plugin %s: starting %s: %w", spec.Name, spec.Path, err)
+	}
+	raw, err := proto.Dispense(pluginv1.PluginName)
+	if err != nil {
+		return fmt.Errorf("plugin %s: %w", spec.Name, err)
+	}
+	conn := raw.(*hostConn)
+	rpc := pluginv1.NewPluginClient(conn.conn)
+
+	sctx, cancel := context.WithTimeout(ctx, in.m.opts.StartTimeout)
+	defer cancel()
+	desc, err := rpc.Describe(sctx, &pluginv1.DescribeRequest{HostProtocolVersions: pluginv1.SupportedProtocolVersions})
+	if err != nil {
+		return fmt.Errorf("plugin %s: Describe: %w", spec.Name, err)
+	}
+	catalog, err := catalogFrom(spec.Name, desc)
+	if err != nil {
+		return err
+	}
+	if desc.Name != spec.Name {
+		in.logger.Debug("plugin calls itself by another name", "described_as", desc.Name)
+	}
+
+	brokerID := conn.broker.NextId()
+	hs := in.m.opts.HostServices
+	go conn.broker.AcceptAndServe(brokerID, func(opts []grpc.ServerOption) *grpc.Server {
+		s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize))...)
+		if hs != nil {
+			pluginv1.RegisterHostServicesServer(s, hs(spec.Name))
+		}
+		return s
+	})
+	if _, err := rpc.Configure(sctx, &pluginv1.ConfigureRequest{ConfigJson: string(cfgJSON), HostServicesBrokerId: brokerID, Environment: in.m.opts.Environment}); err != nil {
+		if te := toolErrorOf(err); te != nil {
+			return permanent("plugin %s rejected its config (plugins.%s.config): %s", spec.Name, spec.Name, te.Error())
+		}
+		return fmt.Errorf("plugin %s: Configure: %w", spec.Name, err)
+	}
+	if err := in.m.opts.Registry.Register(spec.Name, catalog); err != nil {
+		return err
+	}
+	in.mu.Lock()
+	in.rpc = rpc
+	in.version = desc.Version
+	if rc := client.ReattachConfig(); rc != nil {
+		in.pid = rc.Pid
+	}
+	in.mu.Unlock()
+	in.setState(StateReady, nil)
+	in.logger.Info("plugin ready", "version", desc.Version, "tools", len(catalog.Tools), "pid", in.pid)
+	return nil
+}
+
+// watch blocks until the plugin exits, stops answering health checks, or
+// ctx ends, and says why.
+func (in *instance) watch(ctx context.Context) string {
+	poll := time.NewTicker(exitPoll)
+	defer poll.Stop()
+	health := time.NewTicker(in.m.opts.HealthInterval)
+	defer health.Stop()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return "host stopping"
+		case <-poll.C:
+		case <-in.wake:
+		case <-health.C:
+			if reason := in.checkHealth(ctx, &failures); reason != "" {
+				return reason
+			}
+			continue
+		}
+		in.mu.Lock()
+		c := in.client
+		in.mu.Unlock()
+		if c == nil || c.Exited() {
+			return "process exited"
+		}
+	}
+}
+
+// checkHealth calls the plugin's Health RPC. A plugin that says it is
+// unhealthy keeps running (its tools stay listed) but /health/ready reports
+// it; one that does not answer several times in a row is restarted.
+func (in *instance) checkHealth(ctx context.Context, failures *int) string {
+	in.mu.Lock()
+	rpc := in.rpc
+	in.mu.Unlock()
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	resp, err := rpc.Health(hctx, &pluginv1.HealthRequest{})
+	if err != nil {
+		*failures++
+		if *failures >= unhealthyAfter {
+			return fmt.Sprintf("no answer to %d health checks: %v", *failures, err)
+		}
+		return ""
+	}
+	*failures = 0
+	switch {
+	case !resp.Healthy && in.status().State == StateReady:
+		in.logger.Warn("plugin reports unhealthy", "message", resp.Message)
+		in.setState(StateUnhealthy, fmt.Errorf("unhealthy: %s", resp.Message))
+	case resp.Healthy && in.status().State == StateUnhealthy:
+		in.logger.Info("plugin healthy again")
+		in.setState(StateReady, nil)
+	}
+	return ""
+}
+
+// kill stops the plugin process: a graceful shutdown RPC first, then SIGKILL
+// after go-plugin's grace period.
+func (in *instance) kill() {
+	in.mu.Lock()
+	c := in.client
+	in.client, in.rpc, in.pid = nil, nil, 0
+	in.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+}
+
+// hostSide is the host's half of the go-plugin plugin: it only dials.
+type hostSide struct {
+	goplugin.NetRPCUnsupportedPlugin
+}
+
+type hostConn struct {
+	conn   *grpc.ClientConn
+	broker *goplugin.GRPCBroker
+}
+
+func (hostSide) GRPCServer(*goplugin.GRPCBroker, *grpc.Server) error {
+	return fmt.Errorf("the host does not serve the plugin side")
+}
+
+func (hostSide) GRPCClient(_ context.Context, broker *goplugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+	return &hostConn{conn: conn, broker: broker}, nil
+}

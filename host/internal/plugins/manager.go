@@ -1,0 +1,286 @@
+package plugins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// Spec is one enabled plugin.
+type Spec struct {
+	// Name is the deployment's name for the plugin (its config key).
+	Name string
+	// Path is the absolute path of the binary.
+	Path string
+	// SHA256 is the expected hex checksum; empty means "look it up in the
+	// checksums file".
+	SHA256 string
+	// Config is the plugin's own config section.
+	Config map[string]any
+}
+
+// Options configure a Manager.
+type Options struct {
+	Specs []Spec
+	// ChecksumsFile is a SHA256SUMS file consulted for specs without SHA256.
+	ChecksumsFile string
+	// Environment is told to plugins ("sandbox", "production", "test").
+	Environment    string
+	StartTimeout   time.Duration
+	HealthInterval time.Duration
+	BackoffInitial time.Duration
+	BackoffMax     time.Duration
+	Registry       *registry.Registry
+	// HostServices returns the host services a plugin may call back into.
+	HostServices func(plugin string) pluginv1.HostServicesServer
+	Logger       hclog.Logger
+}
+
+// Manager supervises the enabled plugins and is the dispatcher's Invoker.
+type Manager struct {
+	opts      Options
+	instances map[string]*instance
+	order     []string
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+// New makes a manager; nothing starts until Start.
+func New(opts Options) *Manager {
+	if opts.StartTimeout <= 0 {
+		opts.StartTimeout = 10 * time.Second
+	}
+	if opts.HealthInterval <= 0 {
+		opts.HealthInterval = 5 * time.Second
+	}
+	if opts.BackoffInitial <= 0 {
+		opts.BackoffInitial = 200 * time.Millisecond
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = 30 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	m := &Manager{opts: opts, instances: map[string]*instance{}}
+	for _, s := range opts.Specs {
+		m.instances[s.Name] = newInstance(s, m)
+		m.order = append(m.order, s.Name)
+	}
+	sort.Strings(m.order)
+	return m
+}
+
+// Start launches every plugin concurrently and waits for each one's first
+// attempt. A plugin that fails to start is logged and reported in Statuses;
+// the host serves the others. The one failure Start returns is a name
+// offered by two plugins, which is a deployment mistake the operator must
+// fix before the host can serve a consistent tool list.
+func (m *Manager) Start(ctx context.Context) error {
+	ctx, m.cancel = context.WithCancel(context.Background())
+	first := make(chan error, len(m.instances))
+	for _, name := range m.order {
+		in := m.instances[name]
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			in.supervise(ctx, first)
+		}()
+	}
+	var dup error
+	for range m.instances {
+		if err := <-first; err != nil {
+			var d *registry.DuplicateError
+			if errors.As(err, &d) && dup == nil {
+				dup = err
+			}
+		}
+	}
+	if dup != nil {
+		m.Stop()
+		return dup
+	}
+	return nil
+}
+
+// Stop stops every plugin (gracefully, then forcibly) and waits for the
+// supervisors to end.
+func (m *Manager) Stop() {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	var wg sync.WaitGroup
+	for _, in := range m.instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in.kill()
+		}()
+	}
+	wg.Wait()
+	m.wg.Wait()
+}
+
+// Status is a plugin's state for /health.
+type Status struct {
+	Name      string    `json:"name"`
+	State     State     `json:"state"`
+	Version   string    `json:"version,omitempty"`
+	PID       int       `json:"pid,omitempty"`
+	Restarts  int       `json:"restarts"`
+	Tools     int       `json:"tools"`
+	Since     time.Time `json:"since"`
+	LastError string    `json:"lastError,omitempty"`
+}
+
+// Statuses returns every plugin's status, sorted by name.
+func (m *Manager) Statuses() []Status {
+	out := make([]Status, 0, len(m.order))
+	for _, name := range m.order {
+		out = append(out, m.instances[name].status())
+	}
+	return out
+}
+
+// Ready reports whether every enabled plugin is described and healthy.
+func (m *Manager) Ready() bool {
+	for _, in := range m.instances {
+		if in.status().State != StateReady {
+			return false
+		}
+	}
+	return true
+}
+
+// PID returns the process ID of a running plugin (0 when it is not
+// running), for diagnostics and for tests that kill it.
+func (m *Manager) PID(plugin string) int {
+	if in, ok := m.instances[plugin]; ok {
+		return in.status().PID
+	}
+	return 0
+}
+
+func (m *Manager) client(plugin string) (*instance, pluginv1.PluginClient, error) {
+	in, ok := m.instances[plugin]
+	if !ok {
+		return nil, nil, apperr.New(apperr.NotFound, "plugin_not_found", "no plugin named %q is enabled", plugin)
+	}
+	rpc := in.rpcClient()
+	if rpc == nil {
+		return nil, nil, unavailable(plugin, in.status())
+	}
+	return in, rpc, nil
+}
+
+func unavailable(plugin string, st Status) *apperr.Error {
+	msg := fmt.Sprintf("the %s plugin is not running (%s); ", plugin, st.State)
+	if st.State == StateFailed {
+		e := apperr.New(apperr.Internal, "plugin_failed", "%sit cannot start: %s. An operator must fix this", msg, st.LastError)
+		return e
+	}
+	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable", "%sit is being restarted: retry in a few seconds", msg)
+	e.RetryAfterSeconds = 2
+	return e
+}
+
+// callError turns a failed RPC into the host's error model: a ToolError
+// detail is the plugin's own answer; anything else means the plugin process
+// is gone or broken, which is retryable once it has been restarted.
+func (m *Manager) callError(ctx context.Context, in *instance, err error) error {
+	if te := toolErrorOf(err); te != nil {
+		return te
+	}
+	st, _ := status.FromError(err)
+	if ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return apperr.New(apperr.Conflict, "cancelled", "the request was cancelled by the client")
+		}
+		return ctx.Err()
+	}
+	if st.Code() == codes.Internal || st.Code() == codes.Unknown {
+		// The plugin answered but without our error detail (e.g. a panic
+		// caught by gRPC itself): it is alive, so this is not retryable.
+		return apperr.New(apperr.Internal, "plugin_error", "the %s plugin failed: %s", in.spec.Name, st.Message())
+	}
+	in.nudge()
+	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable",
+		"the %s plugin stopped while handling the request (%s); it is being restarted: retry in a few seconds", in.spec.Name, st.Code())
+	e.RetryAfterSeconds = 2
+	return e
+}
+
+// toolErrorOf returns the plugin's own error from a status, or nil.
+func toolErrorOf(err error) *apperr.Error {
+	st, _ := status.FromError(err)
+	for _, d := range st.Details() {
+		if te, ok := d.(*pluginv1.ToolError); ok {
+			return toolError(te)
+		}
+	}
+	return nil
+}
+
+func toolError(te *pluginv1.ToolError) *apperr.Error {
+	cat := apperr.Category(te.Category)
+	if !cat.Known() {
+		cat = apperr.Internal
+	}
+	e := &apperr.Error{Code: te.Code, Category: cat, Message: te.Message, Retryable: te.Retryable, UpstreamCode: te.UpstreamCode}
+	if e.Code == "" {
+		e.Code = string(cat)
+	}
+	for _, f := range te.Fields {
+		e.Fields = append(e.Fields, apperr.FieldError{Field: f.Field, Message: f.Message})
+	}
+	return e
+}
+
+// CallTool implements dispatch.Invoker.
+func (m *Manager) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+	in, rpc, err := m.client(plugin)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rpc.CallTool(ctx, req)
+	if err != nil {
+		return nil, m.callError(ctx, in, err)
+	}
+	return resp, nil
+}
+
+// ReadResource implements dispatch.Invoker.
+func (m *Manager) ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error) {
+	in, rpc, err := m.client(plugin)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rpc.ReadResource(ctx, req)
+	if err != nil {
+		return nil, m.callError(ctx, in, err)
+	}
+	return resp, nil
+}
+
+// GetPrompt implements dispatch.Invoker.
+func (m *Manager) GetPrompt(ctx context.Context, plugin string, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error) {
+	in, rpc, err := m.client(plugin)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := rpc.GetPrompt(ctx, req)
+	if err != nil {
+		return nil, m.callError(ctx, in, err)
+	}
+	return resp, nil
+}
