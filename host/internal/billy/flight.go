@@ -1,0 +1,94 @@
+package billy
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+)
+
+// flightGroup folds concurrent identical reads into one upstream call.
+//
+// It is a small singleflight with one difference that x/sync/singleflight
+// cannot offer: the shared call runs on a context of its own (it keeps the
+// starter's values but not its cancellation), counts its waiters, and is
+// cancelled only when the last waiter has gone. So one caller giving up
+// never fails the others, and an upstream call nobody waits for any more
+// does not go on using the organization's rate budget.
+type flightGroup struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+type flight struct {
+	done    chan struct{}
+	res     *Response
+	err     error
+	waiters int
+	cancel  context.CancelFunc
+}
+
+// do runs fn once for all concurrent callers with the same key. joined is
+// true for callers that found the call already running. A caller whose ctx
+// ends first gets ctx.Err() and leaves the call to the others.
+func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Context) (*Response, error)) (res *Response, err error, joined bool) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = make(map[string]*flight)
+	}
+	f, joined := g.m[key]
+	if joined {
+		f.waiters++
+	} else {
+		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		g.m[key] = f
+		go g.run(fctx, key, f, fn)
+	}
+	g.mu.Unlock()
+
+	select {
+	case <-f.done:
+		return f.res, f.err, joined
+	case <-ctx.Done():
+		g.mu.Lock()
+		f.waiters--
+		if f.waiters == 0 {
+			f.cancel()
+			// A caller arriving now must start afresh, not join a call
+			// that is being cancelled.
+			if g.m[key] == f {
+				delete(g.m, key)
+			}
+		}
+		g.mu.Unlock()
+		return nil, ctx.Err(), joined
+	}
+}
+
+func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(context.Context) (*Response, error)) {
+	defer f.cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			f.res, f.err = nil, apperr.New(apperr.Internal, "internal", "billy gateway panic: %v", fmt.Sprint(p))
+		}
+		g.mu.Lock()
+		if g.m[key] == f {
+			delete(g.m, key)
+		}
+		g.mu.Unlock()
+		close(f.done)
+	}()
+	f.res, f.err = fn(ctx)
+}
+
+// waiters reports how many callers wait on key (for tests).
+func (g *flightGroup) waiters(key string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if f, ok := g.m[key]; ok {
+		return f.waiters
+	}
+	return 0
+}
