@@ -111,8 +111,10 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	}
 	client, server := goplugin.TestPluginGRPCConn(t, false, goplugin.PluginSet{pluginv1.PluginName: gp})
 	t.Cleanup(func() {
-		client.Close()
+		// Server first: closing the client also stops the server from
+		// another goroutine, and two concurrent Stops race in go-plugin.
 		server.Stop()
+		client.Close()
 	})
 	raw, err := client.Dispense(pluginv1.PluginName)
 	if err != nil {

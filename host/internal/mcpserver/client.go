@@ -1,0 +1,116 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// client bridges plugin requests back to the MCP client of one request.
+type client struct {
+	mcp *server.MCPServer
+	ctx context.Context
+	// token is the request's progress token; nil when the client did not
+	// ask for progress.
+	token mcp.ProgressToken
+}
+
+func (c *client) capabilities() *mcp.ClientCapabilities {
+	if info := server.RequestProtocolInfoFromContext(c.ctx); info != nil && info.Modern {
+		return info.ClientCapabilities
+	}
+	if s, ok := server.ClientSessionFromContext(c.ctx).(server.SessionWithClientInfo); ok {
+		caps := s.GetClientCapabilities()
+		return &caps
+	}
+	return nil
+}
+
+// modern reports whether the request uses the stateless 2026-07-28
+// revision, where server-initiated requests are replaced by multi
+// round-trip results. Plugins cannot take part in those yet (the plugin
+// call would have to be resumed), so elicitation and sampling are offered
+// to handshake-era clients only.
+func (c *client) modern() bool { return server.IsModernRequest(c.ctx) }
+
+func (c *client) Progress(ctx context.Context, progress, total float64, message string) error {
+	if c.token == nil {
+		return nil
+	}
+	params := map[string]any{"progressToken": c.token, "progress": progress}
+	if total > 0 {
+		params["total"] = total
+	}
+	if message != "" {
+		params["message"] = message
+	}
+	return c.mcp.SendNotificationToClient(c.ctx, string(mcp.MethodNotificationProgress), params)
+}
+
+func (c *client) Log(ctx context.Context, level, logger string, data any) error {
+	n := mcp.NewLoggingMessageNotification(mcp.LoggingLevel(level), logger, data)
+	if c.modern() {
+		return c.mcp.SendLogMessageToClient(c.ctx, n)
+	}
+	// Handshake-era sessions that never called logging/setLevel report
+	// "error" as their level; the spec lets a server choose then, and info
+	// messages are what tools log for the user, so they are sent.
+	if s, ok := server.ClientSessionFromContext(c.ctx).(server.SessionWithLogging); ok {
+		if lvl := s.GetLogLevel(); lvl != mcp.LoggingLevelError && !n.Params.Level.ShouldSendTo(lvl) {
+			return nil
+		}
+	}
+	return c.mcp.SendNotificationToClient(c.ctx, string(mcp.MethodNotificationMessage), map[string]any{
+		"level": level, "logger": logger, "data": data})
+}
+
+func (c *client) CanElicit() bool {
+	caps := c.capabilities()
+	return !c.modern() && caps != nil && caps.Elicitation != nil
+}
+
+func (c *client) Elicit(ctx context.Context, message string, schema json.RawMessage) (string, json.RawMessage, error) {
+	var requested any
+	if err := json.Unmarshal(schema, &requested); err != nil {
+		return "", nil, err
+	}
+	res, err := c.mcp.RequestElicitation(c.ctx, mcp.ElicitationRequest{
+		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+		Params:  mcp.ElicitationParams{Message: message, RequestedSchema: requested},
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	content, err := json.Marshal(res.Content)
+	if err != nil {
+		return "", nil, err
+	}
+	return string(res.Action), content, nil
+}
+
+func (c *client) CanSample() bool {
+	caps := c.capabilities()
+	return !c.modern() && caps != nil && caps.Sampling != nil
+}
+
+func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
+	p := mcp.CreateMessageParams{MaxTokens: int(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
+	for _, m := range req.Messages {
+		p.Messages = append(p.Messages, mcp.SamplingMessage{Role: mcp.Role(m.Role), Content: mcp.NewTextContent(m.Text)})
+	}
+	res, err := c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
+		Request:             mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)},
+		CreateMessageParams: p,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &pluginv1.SampleResponse{Role: string(res.Role), Model: res.Model, StopReason: res.StopReason}
+	if t, ok := res.Content.(mcp.TextContent); ok {
+		out.Text = t.Text
+	}
+	return out, nil
+}

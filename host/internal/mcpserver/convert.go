@@ -1,0 +1,92 @@
+package mcpserver
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+func toolFor(t *registry.Tool) mcp.Tool {
+	tool := mcp.Tool{
+		Name:           t.Name,
+		Title:          t.Title,
+		Description:    t.Description,
+		RawInputSchema: t.InputSchema,
+		Annotations: mcp.ToolAnnotation{
+			Title:           t.Title,
+			ReadOnlyHint:    t.Annotations.ReadOnly,
+			DestructiveHint: t.Annotations.Destructive,
+			IdempotentHint:  t.Annotations.Idempotent,
+			OpenWorldHint:   t.Annotations.OpenWorld,
+		},
+	}
+	if len(t.OutputSchema) > 0 {
+		tool.RawOutputSchema = t.OutputSchema
+	}
+	meta := map[string]any{}
+	if t.Category != "" {
+		meta["io.billy-mcp/category"] = t.Category
+	}
+	if len(t.Scopes) > 0 {
+		meta["io.billy-mcp/scopes"] = t.Scopes
+	}
+	if len(t.Examples) > 0 {
+		meta["io.billy-mcp/examples"] = t.Examples
+	}
+	if len(meta) > 0 {
+		tool.Meta = &mcp.Meta{AdditionalFields: meta}
+	}
+	return tool
+}
+
+// ContentFromWire converts plugin content to MCP content.
+func ContentFromWire(c *pluginv1.Content) mcp.Content {
+	switch k := c.GetKind().(type) {
+	case *pluginv1.Content_Text:
+		return mcp.NewTextContent(k.Text.GetText())
+	case *pluginv1.Content_Image:
+		return mcp.NewImageContent(base64.StdEncoding.EncodeToString(k.Image.GetData()), k.Image.GetMimeType())
+	case *pluginv1.Content_Audio:
+		return mcp.NewAudioContent(base64.StdEncoding.EncodeToString(k.Audio.GetData()), k.Audio.GetMimeType())
+	case *pluginv1.Content_Resource:
+		return mcp.NewEmbeddedResource(resourceContentsFromWire(k.Resource.GetContents()))
+	case *pluginv1.Content_ResourceLink:
+		l := k.ResourceLink
+		return mcp.NewResourceLink(l.GetUri(), l.GetName(), l.GetDescription(), l.GetMimeType())
+	}
+	return mcp.NewTextContent("")
+}
+
+func resourceContentsFromWire(c *pluginv1.ResourceContents) mcp.ResourceContents {
+	if b, ok := c.GetBody().(*pluginv1.ResourceContents_Blob); ok {
+		return mcp.BlobResourceContents{URI: c.GetUri(), MIMEType: c.GetMimeType(), Blob: base64.StdEncoding.EncodeToString(b.Blob)}
+	}
+	return mcp.TextResourceContents{URI: c.GetUri(), MIMEType: c.GetMimeType(), Text: c.GetText()}
+}
+
+func toolResult(resp *pluginv1.CallToolResponse) *mcp.CallToolResult {
+	res := &mcp.CallToolResult{IsError: resp.IsError, Content: []mcp.Content{}}
+	for _, c := range resp.Content {
+		res.Content = append(res.Content, ContentFromWire(c))
+	}
+	if resp.StructuredContentJson != "" {
+		res.StructuredContent = json.RawMessage(resp.StructuredContentJson)
+	}
+	return res
+}
+
+// errorResult renders a failure as a tool result with isError, the error
+// object as structured content and its message as text (for clients that
+// only read text). Models can read it and correct their call.
+func errorResult(e *apperr.Error) *mcp.CallToolResult {
+	b, _ := json.Marshal(map[string]any{"error": e})
+	return &mcp.CallToolResult{
+		IsError:           true,
+		Content:           []mcp.Content{mcp.NewTextContent(string(b))},
+		StructuredContent: json.RawMessage(b),
+	}
+}

@@ -1,0 +1,255 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/hashicorp/go-hclog"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Options configure the MCP server.
+type Options struct {
+	Name, Version string
+	Instructions  string
+	Registry      *registry.Registry
+	Dispatcher    *dispatch.Dispatcher
+	Logger        hclog.Logger
+}
+
+// Server is the MCP face of the host.
+type Server struct {
+	opts Options
+	mcp  *server.MCPServer
+
+	mu        sync.Mutex
+	toolsSig  string // fingerprint of the tools registered in mcp-go
+	availSig  string // fingerprint of the tools currently listed
+	otherSig  string // fingerprint of resources, templates and prompts
+	listeners int
+}
+
+// New builds the MCP server and mirrors the registry into it, now and on
+// every change.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	s := &Server{opts: opts}
+	hooks := &server.Hooks{}
+	// Tools of a plugin that is restarting stay registered (a call gets a
+	// clear retryable error) but are left out of tools/list.
+	hooks.AddAfterListTools(func(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		kept := res.Tools[:0]
+		for _, t := range res.Tools {
+			if rt, ok := opts.Registry.Tool(t.Name); ok && opts.Registry.Available(rt.Plugin) {
+				kept = append(kept, t)
+			}
+		}
+		res.Tools = kept
+	})
+	s.mcp = server.NewMCPServer(opts.Name, opts.Version,
+		server.WithToolCapabilities(true),
+		server.WithResourceCapabilities(true, true),
+		server.WithPromptCapabilities(true),
+		server.WithLogging(),
+		server.WithCompletions(),
+		server.WithElicitation(),
+		server.WithRecovery(),
+		server.WithHooks(hooks),
+		server.WithInstructions(opts.Instructions),
+		server.WithTitle("Billy MCP"),
+	)
+	s.mcp.EnableSampling()
+	s.sync()
+	opts.Registry.OnChange(s.sync)
+	return s
+}
+
+// MCP returns the underlying mcp-go server (for tests and benchmarks).
+func (s *Server) MCP() *server.MCPServer { return s.mcp }
+
+// sync mirrors the registry into mcp-go. mcp-go announces list changes
+// itself when it is given a new set; availability changes do not alter the
+// set, so those are announced here.
+func (s *Server) sync() {
+	reg := s.opts.Registry
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	tools := reg.Tools(false)
+	var all, avail []string
+	for _, t := range tools {
+		b, _ := json.Marshal(toolFor(t))
+		all = append(all, string(b))
+		if reg.Available(t.Plugin) {
+			avail = append(avail, t.Name)
+		}
+	}
+	toolsSig, availSig := strings.Join(all, "\n"), strings.Join(avail, ",")
+	if toolsSig != s.toolsSig {
+		st := make([]server.ServerTool, 0, len(tools))
+		for _, t := range tools {
+			st = append(st, server.ServerTool{Tool: toolFor(t), Handler: s.callTool})
+		}
+		s.mcp.SetTools(st...)
+		s.toolsSig = toolsSig
+	} else if availSig != s.availSig {
+		s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
+	}
+	s.availSig = availSig
+
+	otherSig := s.syncOthers(reg)
+	s.otherSig = otherSig
+}
+
+// syncOthers mirrors resources, templates and prompts when they changed.
+func (s *Server) syncOthers(reg *registry.Registry) string {
+	resources, templates, prompts := reg.Resources(), reg.Templates(), reg.Prompts()
+	b, _ := json.Marshal([]any{resources, templates, prompts})
+	sig := string(b)
+	if sig == s.otherSig {
+		return sig
+	}
+	var sr []server.ServerResource
+	for _, r := range resources {
+		sr = append(sr, server.ServerResource{
+			Resource: mcp.Resource{URI: r.URI, Name: r.Name, Title: r.Title, Description: r.Description, MIMEType: r.MIMEType},
+			Handler:  s.readResource(""),
+		})
+	}
+	s.mcp.SetResources(sr...)
+	var st []server.ServerResourceTemplate
+	for _, t := range templates {
+		st = append(st, server.ServerResourceTemplate{
+			Template: mcp.NewResourceTemplate(t.URITemplate, t.Name, mcp.WithTemplateDescription(t.Description), mcp.WithTemplateMIMEType(t.MIMEType)),
+			Handler:  server.ResourceTemplateHandlerFunc(s.readResource(t.Plugin)),
+		})
+	}
+	s.mcp.SetResourceTemplates(st...)
+	var sp []server.ServerPrompt
+	for _, p := range prompts {
+		opts := []mcp.PromptOption{mcp.WithPromptDescription(p.Description)}
+		if p.Title != "" {
+			opts = append(opts, mcp.WithPromptTitle(p.Title))
+		}
+		for _, a := range p.Arguments {
+			aopts := []mcp.ArgumentOption{mcp.ArgumentDescription(a.Description)}
+			if a.Required {
+				aopts = append(aopts, mcp.RequiredArgument())
+			}
+			opts = append(opts, mcp.WithArgument(a.Name, aopts...))
+		}
+		sp = append(sp, server.ServerPrompt{Prompt: mcp.NewPrompt(p.Name, opts...), Handler: s.getPrompt})
+	}
+	s.mcp.SetPrompts(sp...)
+	return sig
+}
+
+func (s *Server) op(ctx context.Context, kind dispatch.Kind, name string) *dispatch.Op {
+	return &dispatch.Op{Kind: kind, Name: name, Caller: CallerFrom(ctx), CorrelationID: CorrelationIDFrom(ctx),
+		Client: &client{mcp: s.mcp, ctx: ctx}}
+}
+
+func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	op := s.op(ctx, dispatch.CallTool, req.Params.Name)
+	switch {
+	case len(req.Params.RawArguments) > 0:
+		op.Arguments = req.Params.RawArguments
+	case req.Params.Arguments != nil:
+		b, err := json.Marshal(req.Params.Arguments)
+		if err != nil {
+			return errorResult(apperr.Invalid("the arguments cannot be encoded as JSON")), nil
+		}
+		op.Arguments = b
+	}
+	if m := req.Params.Meta; m != nil && m.ProgressToken != nil {
+		op.ProgressToken, _ = json.Marshal(m.ProgressToken)
+		op.Client.(*client).token = m.ProgressToken
+	}
+	out, err := s.opts.Dispatcher.Do(ctx, op)
+	if err != nil {
+		return errorResult(apperr.From(err)), nil
+	}
+	return toolResult(out.Tool), nil
+}
+
+// readResource serves a resource read; plugin is set for template reads
+// (mcp-go matched the template, so we know whose it is).
+func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		op := s.op(ctx, dispatch.ReadResource, req.Params.URI)
+		op.Plugin = plugin
+		out, err := s.opts.Dispatcher.Do(ctx, op)
+		if err != nil {
+			return nil, protocolError(err)
+		}
+		var res []mcp.ResourceContents
+		for _, c := range out.Resource.Contents {
+			res = append(res, resourceContentsFromWire(c))
+		}
+		return res, nil
+	}
+}
+
+func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+	op := s.op(ctx, dispatch.GetPrompt, req.Params.Name)
+	op.PromptArguments = req.Params.Arguments
+	out, err := s.opts.Dispatcher.Do(ctx, op)
+	if err != nil {
+		return nil, protocolError(err)
+	}
+	res := &mcp.GetPromptResult{Description: out.Prompt.Description}
+	for _, m := range out.Prompt.Messages {
+		res.Messages = append(res.Messages, mcp.PromptMessage{Role: mcp.Role(m.Role), Content: ContentFromWire(m.Content)})
+	}
+	return res, nil
+}
+
+// protocolError renders a failure of a resource read or prompt, which MCP
+// reports as JSON-RPC errors rather than results.
+func protocolError(err error) error {
+	e := apperr.From(err)
+	b, _ := json.Marshal(e)
+	return fmt.Errorf("%s: %s (details: %s)", e.Code, e.Message, b)
+}
+
+// HTTPHandler returns the Streamable HTTP handler for /mcp. contextFunc
+// derives each request's context (caller, correlation ID) from the HTTP
+// request.
+func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Request) context.Context) http.Handler {
+	return server.NewStreamableHTTPServer(s.mcp,
+		server.WithEndpointPath("/mcp"),
+		server.WithHTTPContextFunc(contextFunc),
+	)
+}
+
+// ServeStdio serves MCP on in/out until ctx ends or in is closed. Nothing
+// else may write to out.
+func (s *Server) ServeStdio(ctx context.Context, caller dispatch.Caller, in io.Reader, out io.Writer, errLog io.Writer) error {
+	stdio := server.NewStdioServer(s.mcp)
+	stdio.SetErrorLogger(log.New(errLog, "mcp-stdio: ", 0))
+	stdio.SetContextFunc(func(ctx context.Context) context.Context { return WithCaller(ctx, caller) })
+	return stdio.Listen(ctx, in, out)
+}
+
+// ToolNames lists the tools currently offered to clients (for diagnostics).
+func (s *Server) ToolNames() []string {
+	var out []string
+	for _, t := range s.opts.Registry.Tools(true) {
+		out = append(out, t.Name)
+	}
+	sort.Strings(out)
+	return out
+}
