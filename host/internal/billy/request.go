@@ -152,7 +152,7 @@ var knownResources = map[string]bool{
 	"taxRates": true, "salesTaxRulesets": true, "salesTaxRules": true, "salesTaxAccounts": true,
 	"salesTaxMetaFields": true, "taxRateDeductionComponents": true, "salesTaxReturns": true,
 	"salesTaxPayments": true,
-	"daybooks": true, "daybookBalanceAccounts": true, "daybookTransactions": true,
+	"daybooks":         true, "daybookBalanceAccounts": true, "daybookTransactions": true,
 	"daybookTransactionLines": true, "transactions": true, "postings": true,
 	"bankLines": true, "bankLineMatches": true, "bankLineSubjectAssociations": true,
 	"files": true, "attachments": true,
