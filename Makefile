@@ -1,0 +1,48 @@
+# billy-mcp: `make run` starts the host in sandbox mode; `make test` runs every
+# test on a bare machine (it installs what it lacks). See README.md.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+BIN      := $(CURDIR)/bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(VERSION)
+MODULES  := proto sdk host plugins examples/hello
+PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
+
+.PHONY: build run test test-go test-conformance bench proto proto-check lint fmt clean deps
+
+build: ## Build the host, every plugin and bin/SHA256SUMS
+	@mkdir -p $(BIN)
+	cd host && go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/billy-mcp ./cmd/billy-mcp
+	@for p in $(PLUGINS); do (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$p ./$$p); done
+	cd examples/hello && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-hello .
+	@cd $(BIN) && sha256sum billy-mcp-plugin-* > SHA256SUMS
+	@echo "built: bin/billy-mcp and $(words $(PLUGINS)) plugins + hello example (checksums in bin/SHA256SUMS)"
+
+run: build ## Build and start the host with the built-in default config (sandbox mode)
+	$(BIN)/billy-mcp serve
+
+deps: ## Install the system packages the build and tests need
+	scripts/install-deps.sh protoc redis postgres node
+
+proto: ## Regenerate Go code from proto/
+	scripts/proto.sh
+
+proto-check: ## Fail if the generated code is stale
+	scripts/proto.sh check
+
+test: ## Run every test (what CI runs)
+	scripts/test.sh
+
+bench: build ## Measure the plugin hop and throughput (see docs/performance.md)
+	scripts/bench.sh
+
+lint: ## gofmt, go vet and staticcheck over every module
+	scripts/lint.sh
+
+fmt:
+	gofmt -w $(MODULES)
+
+clean:
+	rm -rf $(BIN) .tools

@@ -1,0 +1,135 @@
+// Command billy-mcp is the billy-mcp host: an MCP server for Billy.dk whose
+// tool groups run as plugin subprocesses.
+//
+//	billy-mcp serve  [--config FILE]   MCP over Streamable HTTP, REST v1, health, metrics
+//	billy-mcp stdio  [--config FILE]   MCP on stdin/stdout (desktop clients)
+//	billy-mcp config check --config FILE
+//	billy-mcp version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/app"
+	"github.com/billy-mcp/billy-mcp/host/internal/config"
+)
+
+const usage = `usage: billy-mcp <command> [flags]
+
+commands:
+  serve   [--config FILE]        serve MCP (Streamable HTTP at /mcp), the v1 REST API, /health and /metrics
+  stdio   [--config FILE]        serve MCP on stdin/stdout
+  config check --config FILE     validate a config file and exit
+  version                        print the version
+
+Settings come from built-in defaults, then the config file, then the environment
+(BILLY_MCP_*, and v1's BILLY_API_KEY, BILLY_ORGANIZATION_ID, BILLY_API_BASE, MCP_API_KEY).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve", "stdio":
+		return serve(cmd, rest, stdin, stdout, stderr)
+	case "config":
+		return configCmd(rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "billy-mcp", app.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "billy-mcp: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "YAML config file")
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "billy-mcp %s: unexpected argument %q\n", name, fs.Arg(0))
+		return "", false
+	}
+	return *path, true
+}
+
+func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	path, ok := configFlag(cmd, args, stderr)
+	if !ok {
+		return 2
+	}
+	cfg, err := config.Load(config.Options{File: path})
+	if err != nil {
+		fmt.Fprintf(stderr, "billy-mcp: invalid configuration:\n%v\n", err)
+		return 2
+	}
+	logger := app.NewLogger(cfg, stderr)
+	logger.Debug("configuration", "config", cfg.Redacted())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	a, err := app.New(cfg, logger)
+	if err != nil {
+		logger.Error("cannot start", "error", err)
+		return 1
+	}
+	if err := a.Start(ctx); err != nil {
+		logger.Error("cannot start", "error", err)
+		return 1
+	}
+	defer a.Stop()
+
+	if cmd == "stdio" {
+		err = a.ServeStdio(ctx, stdin, stdout)
+	} else {
+		err = a.ServeHTTP(ctx, nil)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, io.EOF) {
+		logger.Error("stopped with an error", "error", err)
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}
+
+func configCmd(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "check" {
+		fmt.Fprint(stderr, "usage: billy-mcp config check --config FILE\n")
+		return 2
+	}
+	path, ok := configFlag("config check", args[1:], stderr)
+	if !ok {
+		return 2
+	}
+	if path == "" {
+		fmt.Fprint(stderr, "billy-mcp config check: --config FILE is required\n")
+		return 2
+	}
+	if err := config.Check(path, nil); err != nil {
+		fmt.Fprintf(stderr, "%s: invalid:\n%v\n", path, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", path)
+	return 0
+}

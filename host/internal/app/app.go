@@ -1,0 +1,237 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/billy"
+	"github.com/billy-mcp/billy-mcp/host/internal/config"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
+	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Version is the host's version, set at build time with -ldflags.
+var Version = "2.0.0-dev"
+
+// App is a configured host.
+type App struct {
+	Config     *config.Config
+	Logger     hclog.Logger
+	Registry   *registry.Registry
+	Plugins    *plugins.Manager
+	Dispatcher *dispatch.Dispatcher
+	MCP        *mcpserver.Server
+	Metrics    *prometheus.Registry
+	gateway    *billy.Gateway
+	closers    []func()
+}
+
+// NewLogger makes the host's logger: structured, on stderr (stdout belongs
+// to the stdio transport), at the configured level.
+func NewLogger(cfg *config.Config, out io.Writer) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "billy-mcp",
+		Level:      hclog.LevelFromString(cfg.Log.Level),
+		Output:     out,
+		JSONFormat: cfg.Log.Format != "text",
+	})
+}
+
+// New builds the host from cfg. Nothing runs until Start.
+func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
+	a := &App{Config: cfg, Logger: logger, Registry: registry.New(), Metrics: prometheus.NewRegistry()}
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	if err := a.setUpBilly(); err != nil {
+		return nil, err
+	}
+	tools := newToolMetrics(a.Metrics)
+	var specs []plugins.Spec
+	names := make([]string, 0, len(cfg.Plugins))
+	for n := range cfg.Plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := cfg.Plugins[n]
+		if !p.IsEnabled() {
+			continue
+		}
+		specs = append(specs, plugins.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
+	}
+	checksums := cfg.PluginDefaults.ChecksumsFile
+	if checksums != "" && !filepath.IsAbs(checksums) {
+		checksums = filepath.Join(cfg.PluginDefaults.Dir, checksums)
+	}
+
+	var hs func(string) pluginv1.HostServicesServer
+	a.Plugins = plugins.New(plugins.Options{
+		Specs:          specs,
+		ChecksumsFile:  checksums,
+		Environment:    cfg.Mode,
+		StartTimeout:   cfg.PluginDefaults.StartTimeout,
+		HealthInterval: cfg.PluginDefaults.HealthInterval,
+		BackoffInitial: cfg.PluginDefaults.RestartBackoffInitial,
+		BackoffMax:     cfg.PluginDefaults.RestartBackoffMax,
+		Registry:       a.Registry,
+		HostServices:   func(p string) pluginv1.HostServicesServer { return hs(p) },
+		Logger:         logger.Named("plugins"),
+	})
+	a.Dispatcher = dispatch.New(dispatch.Options{
+		Registry: a.Registry,
+		Invoker:  a.Plugins,
+		Logger:   logger,
+		Timeout:  cfg.Calls.Timeout,
+		Stages:   []dispatch.Middleware{tools.middleware},
+	})
+	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger}
+	if a.gateway != nil {
+		deps.Billy = billyAdapter{a.gateway}
+	}
+	hs = hostsvc.Factory(deps)
+	a.MCP = mcpserver.New(mcpserver.Options{
+		Name: "billy-mcp", Version: Version,
+		Instructions: "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
+			"Read tools are safe to call; write tools change the company's books.",
+		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
+	})
+	return a, nil
+}
+
+// setUpBilly creates the Billy gateway when a Billy API is configured.
+func (a *App) setUpBilly() error {
+	cfg := a.Config
+	if cfg.Billy.APIKey == "" {
+		return nil
+	}
+	token := cfg.Billy.APIKey
+	g, err := billy.New(billy.Options{
+		BaseURL:    cfg.Billy.APIBase,
+		Token:      func(context.Context, string) (string, error) { return token, nil },
+		Timeout:    cfg.Billy.Timeout,
+		Registerer: a.Metrics,
+		Logger:     a.Logger.Named("billy"),
+	})
+	if err != nil {
+		return fmt.Errorf("billy gateway: %w", err)
+	}
+	a.gateway = g
+	return nil
+}
+
+// Start launches the plugins. A duplicate tool name across plugins is
+// returned as an error; other plugin failures are logged and shown in
+// /health.
+func (a *App) Start(ctx context.Context) error {
+	start := time.Now()
+	if err := a.Plugins.Start(ctx); err != nil {
+		return err
+	}
+	ready := 0
+	for _, s := range a.Plugins.Statuses() {
+		if s.State == plugins.StateReady {
+			ready++
+		}
+	}
+	a.Logger.Info("plugins started", "ready", ready, "enabled", len(a.Plugins.Statuses()),
+		"tools", len(a.Registry.Tools(true)), "duration_ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// Stop stops the plugins and anything else the app started.
+func (a *App) Stop() {
+	a.Plugins.Stop()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// Handler returns the HTTP surface.
+func (a *App) Handler() http.Handler {
+	cfg := a.Config
+	return httpserver.Handler(httpserver.Options{
+		Addr:           cfg.HTTP.Addr,
+		AllowedHosts:   cfg.HTTP.AllowedHosts,
+		AllowedOrigins: cfg.HTTP.AllowedOrigins,
+		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+		MaxBatch:       cfg.Calls.MaxBatch,
+		Auth:           httpserver.Authenticator{Keys: cfg.Auth.APIKeys, OrganizationID: cfg.Billy.OrganizationID},
+		MCP:            a.MCP,
+		Registry:       a.Registry,
+		Dispatcher:     a.Dispatcher,
+		Plugins:        a.Plugins,
+		Gatherer:       a.Metrics,
+		Version:        Version,
+		Mode:           cfg.Mode,
+		Logger:         a.Logger,
+	})
+}
+
+// ServeHTTP listens on the configured address and serves until ctx ends,
+// then shuts down gracefully. ready, if not nil, receives the bound address.
+func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s (http.addr / BILLY_MCP_HTTP_ADDR): %w", a.Config.HTTP.Addr, err)
+	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	a.Logger.Info("serving", "addr", ln.Addr().String(), "mcp", "http://"+ln.Addr().String()+"/mcp", "mode", a.Config.Mode)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// ServeStdio serves MCP on in/out as the local operator.
+func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	caller := dispatch.Caller{Subject: "local", OrganizationID: a.Config.Billy.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
+	return a.MCP.ServeStdio(ctx, caller, in, out, os.Stderr)
+}
+
+// billyAdapter lets host services reach the gateway.
+type billyAdapter struct{ g *billy.Gateway }
+
+func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *pluginv1.BillyRequest) (*pluginv1.BillyResponse, error) {
+	q := url.Values{}
+	for _, p := range req.Query {
+		q.Add(p.Key, p.Value)
+	}
+	var body []byte
+	if req.BodyJson != "" {
+		body = []byte(req.BodyJson)
+	}
+	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body, CorrelationID: corr})
+	if err != nil {
+		return nil, err
+	}
+	return &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}, nil
+}

@@ -1,0 +1,50 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// toolMetrics counts and times every op that passed authorization.
+type toolMetrics struct {
+	calls    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newToolMetrics(r prometheus.Registerer) *toolMetrics {
+	m := &toolMetrics{
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "billy_mcp_requests_total", Help: "Tool calls, resource reads and prompt gets by name, plugin and outcome.",
+		}, []string{"op", "name", "plugin", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "billy_mcp_request_duration_seconds", Help: "Time from authorization to the plugin's answer.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"op", "name", "plugin"}),
+	}
+	r.MustRegister(m.calls, m.duration)
+	return m
+}
+
+func (m *toolMetrics) middleware(next dispatch.Handler) dispatch.Handler {
+	return func(ctx context.Context, op *dispatch.Op) (*dispatch.Outcome, error) {
+		start := time.Now()
+		out, err := next(ctx, op)
+		outcome := "ok"
+		if err != nil {
+			outcome = string(apperr.From(err).Category)
+		} else if out.Tool != nil && out.Tool.IsError {
+			outcome = "tool_error"
+		}
+		name := op.Name
+		if op.Kind == dispatch.ReadResource {
+			name = "resource" // URIs are unbounded; keep the label set small
+		}
+		m.calls.WithLabelValues(string(op.Kind), name, op.Plugin, outcome).Inc()
+		m.duration.WithLabelValues(string(op.Kind), name, op.Plugin).Observe(time.Since(start).Seconds())
+		return out, err
+	}
+}

@@ -1,0 +1,64 @@
+package httpserver
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+)
+
+// Plugins is what health needs from the plugin manager.
+type Plugins interface {
+	Ready() bool
+	Statuses() []plugins.Status
+}
+
+type health struct {
+	plugins Plugins
+	version string
+	mode    string
+	started time.Time
+}
+
+// live answers as long as the process serves HTTP.
+func (h *health) live(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "live"})
+}
+
+// ready is for load balancers: 503 until every enabled plugin is described
+// and healthy.
+func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
+	if h.plugins.Ready() {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+		return
+	}
+	var notReady []map[string]any
+	for _, s := range h.plugins.Statuses() {
+		if s.State != plugins.StateReady {
+			notReady = append(notReady, map[string]any{"name": s.Name, "state": s.State, "lastError": s.LastError})
+		}
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "plugins": notReady})
+}
+
+// detail is for operators: every plugin's state, restarts, tool count and
+// last error.
+func (h *health) detail(w http.ResponseWriter, _ *http.Request) {
+	status := "ok"
+	if !h.plugins.Ready() {
+		status = "degraded"
+	}
+	tools := 0
+	statuses := h.plugins.Statuses()
+	for _, s := range statuses {
+		tools += s.Tools
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status":        status,
+		"version":       h.version,
+		"mode":          h.mode,
+		"uptimeSeconds": int64(time.Since(h.started).Seconds()),
+		"tools":         tools,
+		"plugins":       statuses,
+	})
+}

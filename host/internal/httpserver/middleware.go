@@ -1,0 +1,225 @@
+package httpserver
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/hashicorp/go-hclog"
+)
+
+// writeError writes the error model as JSON with the category's status.
+func writeError(w http.ResponseWriter, e *apperr.Error) {
+	w.Header().Set("Content-Type", "application/json")
+	if e.RetryAfterSeconds > 0 {
+		w.Header().Set("Retry-After", itoa(e.RetryAfterSeconds))
+	}
+	w.WriteHeader(e.Category.HTTPStatus())
+	_ = json.NewEncoder(w).Encode(map[string]any{"success": false, "error": e})
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// isLoopbackHost reports whether host (no port) names this machine.
+func isLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// IsLoopbackAddr reports whether a listen address binds only to loopback.
+func IsLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	return isLoopbackHost(host)
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+// rebindingGuard protects a server bound to loopback from DNS rebinding: a
+// web page on evil.example that resolves its name to 127.0.0.1 still sends
+// "Host: evil.example", and a browser always sends its Origin. Both must name
+// this machine (or an operator-allowed name). MCP's transport spec requires
+// the Origin check; the Host check closes the same hole for the REST API.
+func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next http.Handler) http.Handler {
+	hosts := map[string]bool{}
+	for _, h := range allowedHosts {
+		hosts[strings.ToLower(h)] = true
+	}
+	origins := map[string]bool{}
+	for _, o := range allowedOrigins {
+		origins[strings.ToLower(strings.TrimSuffix(o, "/"))] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if loopback {
+			h := strings.ToLower(hostOnly(r.Host))
+			if !isLoopbackHost(h) && !hosts[h] && !hosts[strings.ToLower(r.Host)] {
+				writeError(w, apperr.New(apperr.Forbidden, "host_not_allowed",
+					"Host %q is not allowed: this server listens on loopback and accepts only localhost names (add the name to http.allowed_hosts to allow it)", r.Host))
+				return
+			}
+		}
+		if o := r.Header.Get("Origin"); o != "" && o != "null" {
+			u, err := url.Parse(o)
+			allowed := origins[strings.ToLower(strings.TrimSuffix(o, "/"))] ||
+				(err == nil && loopback && isLoopbackHost(u.Hostname()))
+			if !allowed {
+				writeError(w, apperr.New(apperr.Forbidden, "origin_not_allowed",
+					"Origin %q is not allowed (add it to http.allowed_origins to allow it)", o))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var correlationPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func newCorrelationID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// correlate takes the caller's X-Correlation-ID when it is well formed (so a
+// client can follow its request through our logs) or makes one, and echoes
+// it in the response.
+func correlate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Correlation-ID")
+		if !correlationPattern.MatchString(id) {
+			id = newCorrelationID()
+		}
+		w.Header().Set("X-Correlation-ID", id)
+		next.ServeHTTP(w, r.WithContext(mcpserver.WithCorrelationID(r.Context(), id)))
+	})
+}
+
+// Authenticator resolves the caller of an HTTP request.
+type Authenticator struct {
+	// Keys are the accepted API keys; none means every request is the local
+	// operator (only allowed on loopback, which config enforces).
+	Keys []string
+	// OrganizationID is the Billy organization requests act on.
+	OrganizationID string
+}
+
+// keyID is a stable, non-secret name for an API key, for logs and audit.
+func keyID(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "key:" + hex.EncodeToString(sum[:4])
+}
+
+func presentedKey(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	if k := r.Header.Get("X-API-Key"); k != "" {
+		return k
+	}
+	// v1 accepted ?apiKey= for clients that cannot set headers (Shortwave).
+	return r.URL.Query().Get("apiKey")
+}
+
+// Caller returns the request's caller, or an unauthorized error.
+func (a Authenticator) Caller(r *http.Request, transport string) (dispatch.Caller, *apperr.Error) {
+	if len(a.Keys) == 0 {
+		return dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
+	}
+	k := presentedKey(r)
+	if k == "" {
+		return dispatch.Caller{}, apperr.New(apperr.Unauthorized, "unauthenticated",
+			"this server requires an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+	}
+	for _, want := range a.Keys {
+		if subtle.ConstantTimeCompare([]byte(k), []byte(want)) == 1 {
+			return dispatch.Caller{Subject: keyID(want), OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
+		}
+	}
+	return dispatch.Caller{}, apperr.New(apperr.Unauthorized, "invalid_api_key", "the API key was not accepted")
+}
+
+// authenticate puts the caller in the request context, or answers 401.
+func authenticate(a Authenticator, transport string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, e := a.Caller(r, transport)
+		if e != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="billy-mcp"`)
+			writeError(w, e.WithCorrelation(mcpserver.CorrelationIDFrom(r.Context())))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(mcpserver.WithCaller(r.Context(), c)))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// accessLog logs each request at debug level (info for errors): method,
+// path, status, duration and correlation ID, never query strings (they may
+// carry an API key) or bodies.
+func accessLog(logger hclog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		level := hclog.Debug
+		if rec.status >= 500 {
+			level = hclog.Warn
+		} else if rec.status >= 400 {
+			level = hclog.Info
+		}
+		logger.Log(level, "http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlation_id", w.Header().Get("X-Correlation-ID"))
+	})
+}
+
+// limitBody bounds request bodies.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && max > 0 {
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+		}
+		next.ServeHTTP(w, r)
+	})
+}

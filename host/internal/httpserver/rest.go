@@ -1,0 +1,248 @@
+package httpserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// rest serves v1's REST API from the same registry and dispatcher as MCP,
+// so v1 integrations (RenOS and others) keep working. Envelopes follow v1:
+// {success, data, executionTime}; errors add the error model.
+type rest struct {
+	reg      *registry.Registry
+	d        *dispatch.Dispatcher
+	maxBatch int
+}
+
+type restTool struct {
+	Name         string               `json:"name"`
+	Title        string               `json:"title,omitempty"`
+	Category     string               `json:"category,omitempty"`
+	Description  string               `json:"description"`
+	InputSchema  json.RawMessage      `json:"inputSchema"`
+	OutputSchema json.RawMessage      `json:"outputSchema,omitempty"`
+	Annotations  registry.Annotations `json:"annotations"`
+	Scopes       []string             `json:"requiredScopes,omitempty"`
+	Examples     []registry.Example   `json:"examples,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {
+	tools := []restTool{}
+	for _, t := range x.reg.Tools(true) {
+		tools = append(tools, restTool{Name: t.Name, Title: t.Title, Category: t.Category, Description: t.Description,
+			InputSchema: t.InputSchema, OutputSchema: t.OutputSchema, Annotations: t.Annotations, Scopes: t.Scopes, Examples: t.Examples})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
+}
+
+// arguments accepts v1's two body shapes: {"arguments": {...}} or the bare
+// arguments object.
+func arguments(body []byte) (json.RawMessage, *apperr.Error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return json.RawMessage("{}"), nil
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(body, &probe); err != nil {
+		return nil, apperr.Invalid("the request body must be a JSON object: "+err.Error(), apperr.FieldError{Field: "body", Message: "must be a JSON object"})
+	}
+	if a, ok := probe["arguments"]; ok && len(probe) == 1 {
+		return a, nil
+	}
+	return body, nil
+}
+
+func readBody(r *http.Request) ([]byte, *apperr.Error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, apperr.New(apperr.Validation, "body_too_large", "the request body exceeds %d bytes", tooBig.Limit)
+		}
+		return nil, apperr.Invalid("the request body could not be read: " + err.Error())
+	}
+	return b, nil
+}
+
+// result is one tool call's REST answer.
+type result struct {
+	Success       bool          `json:"success"`
+	Data          any           `json:"data,omitempty"`
+	Content       []mcp.Content `json:"content,omitempty"`
+	Error         *apperr.Error `json:"error,omitempty"`
+	ExecutionTime int64         `json:"executionTime"`
+	CorrelationID string        `json:"correlationId,omitempty"`
+	// AvailableTools is v1's hint on an unknown tool name.
+	AvailableTools []string `json:"availableTools,omitempty"`
+}
+
+func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, result) {
+	start := time.Now()
+	op := &dispatch.Op{Kind: dispatch.CallTool, Name: name, Arguments: args,
+		Caller: mcpserver.CallerFrom(r.Context()), CorrelationID: mcpserver.CorrelationIDFrom(r.Context())}
+	out, err := x.d.Do(r.Context(), op)
+	res := result{CorrelationID: op.CorrelationID}
+	status := http.StatusOK
+	if err != nil {
+		e := apperr.From(err)
+		res.Error = e
+		status = e.Category.HTTPStatus()
+		if e.Code == "tool_not_found" {
+			for _, t := range x.reg.Tools(true) {
+				res.AvailableTools = append(res.AvailableTools, t.Name)
+			}
+		}
+	} else {
+		res.Success, res.Data, res.Content = restData(out.Tool)
+		if !res.Success {
+			status = http.StatusUnprocessableEntity
+			if e := embeddedError(out.Tool); e != nil {
+				res.Error, status = e, e.Category.HTTPStatus()
+			}
+		}
+	}
+	res.ExecutionTime = time.Since(start).Milliseconds()
+	return status, res
+}
+
+// restData picks v1's "data": the structured content when the tool has it,
+// else the text parsed as JSON when it is JSON, else the content items.
+func restData(resp *pluginv1.CallToolResponse) (bool, any, []mcp.Content) {
+	var content []mcp.Content
+	for _, c := range resp.Content {
+		content = append(content, mcpserver.ContentFromWire(c))
+	}
+	if resp.StructuredContentJson != "" {
+		return !resp.IsError, json.RawMessage(resp.StructuredContentJson), nil
+	}
+	if len(resp.Content) == 1 {
+		if t := resp.Content[0].GetText(); t != nil && json.Valid([]byte(t.Text)) {
+			return !resp.IsError, json.RawMessage(t.Text), nil
+		}
+	}
+	return !resp.IsError, nil, content
+}
+
+// embeddedError finds the error model in an isError result's structured
+// content, where the host and the sdk put it.
+func embeddedError(resp *pluginv1.CallToolResponse) *apperr.Error {
+	var wrapper struct {
+		Error *apperr.Error `json:"error"`
+	}
+	if json.Unmarshal([]byte(resp.StructuredContentJson), &wrapper) == nil && wrapper.Error != nil && wrapper.Error.Category.Known() {
+		return wrapper.Error
+	}
+	return nil
+}
+
+func (x *rest) callTool(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	args, e := arguments(body)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	status, res := x.call(r, r.PathValue("name"), args)
+	writeJSON(w, status, res)
+}
+
+// callV1 serves v1's POST /api/v1/call {tool, arguments}, which v1 routed
+// through an Express internal that no longer exists.
+func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
+	body, e := readBody(r)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	var req struct {
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.Tool == "" {
+		writeError(w, apperr.Invalid("the body must be {\"tool\": \"<name>\", \"arguments\": {...}}", apperr.FieldError{Field: "tool", Message: "is required"}))
+		return
+	}
+	status, res := x.call(r, req.Tool, req.Arguments)
+	writeJSON(w, status, res)
+}
+
+type batchResult struct {
+	Tool string `json:"tool"`
+	result
+}
+
+// batch runs v1's POST /api/v1/tools/batch: the tools in order, each on its
+// own (one failing does not stop the rest; nothing is rolled back).
+func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	body, e := readBody(r)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	var req struct {
+		Tools []struct {
+			Tool      string          `json:"tool"`
+			Arguments json.RawMessage `json:"arguments"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		writeError(w, apperr.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
+			apperr.FieldError{Field: "tools", Message: "must be an array of {tool, arguments}"}))
+		return
+	}
+	if len(req.Tools) == 0 || len(req.Tools) > x.maxBatch {
+		writeError(w, apperr.Invalid("a batch needs 1 to N tools", apperr.FieldError{Field: "tools",
+			Message: "must hold between 1 and " + itoa(x.maxBatch) + " entries, got " + itoa(len(req.Tools))}))
+		return
+	}
+	var fields []apperr.FieldError
+	for i, t := range req.Tools {
+		if t.Tool == "" {
+			fields = append(fields, apperr.FieldError{Field: "tools[" + itoa(i) + "].tool", Message: "is required"})
+		}
+	}
+	if len(fields) > 0 {
+		writeError(w, apperr.Invalid("every batch entry needs a tool name", fields...))
+		return
+	}
+	results := make([]batchResult, 0, len(req.Tools))
+	ok := 0
+	for _, t := range req.Tools {
+		args := t.Arguments
+		if len(args) == 0 {
+			args = json.RawMessage("{}")
+		}
+		_, res := x.call(r, t.Tool, args)
+		if res.Success {
+			ok++
+		}
+		results = append(results, batchResult{Tool: t.Tool, result: res})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success":       ok == len(results),
+		"data":          map[string]any{"results": results, "total": len(results), "successful": ok, "failed": len(results) - ok},
+		"executionTime": time.Since(start).Milliseconds(),
+	})
+}
