@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 )
@@ -27,6 +28,66 @@ type flight struct {
 	err     error
 	waiters int
 	cancel  context.CancelFunc
+	// The waiters' deadlines: unbounded counts those without one. The
+	// flight's context has no deadline of its own (one waiter's deadline
+	// must not end the others' call), but the retry loop and the token
+	// bucket ask for the latest one so as not to wait past every waiter.
+	unbounded int
+	deadlines []time.Time
+}
+
+func (f *flight) join(ctx context.Context) {
+	f.waiters++
+	if dl, ok := ctx.Deadline(); ok {
+		f.deadlines = append(f.deadlines, dl)
+	} else {
+		f.unbounded++
+	}
+}
+
+func (f *flight) leave(ctx context.Context) {
+	f.waiters--
+	dl, ok := ctx.Deadline()
+	if !ok {
+		f.unbounded--
+		return
+	}
+	for i, d := range f.deadlines {
+		if d.Equal(dl) {
+			f.deadlines = append(f.deadlines[:i], f.deadlines[i+1:]...)
+			return
+		}
+	}
+}
+
+// softDeadlineKey holds, in a flight's context, a func reporting the latest
+// deadline of its current waiters (false when one of them has none).
+type softDeadlineKey struct{}
+
+// deadline is ctx's own deadline or, inside a flight, its waiters' latest.
+func deadline(ctx context.Context) (time.Time, bool) {
+	if dl, ok := ctx.Deadline(); ok {
+		return dl, true
+	}
+	if f, ok := ctx.Value(softDeadlineKey{}).(func() (time.Time, bool)); ok {
+		return f()
+	}
+	return time.Time{}, false
+}
+
+func (g *flightGroup) latestDeadline(f *flight) (time.Time, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if f.unbounded > 0 || len(f.deadlines) == 0 {
+		return time.Time{}, false
+	}
+	latest := f.deadlines[0]
+	for _, d := range f.deadlines[1:] {
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return latest, true
 }
 
 // do runs fn once for all concurrent callers with the same key. joined is
@@ -38,14 +99,14 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 		g.m = make(map[string]*flight)
 	}
 	f, joined := g.m[key]
-	if joined {
-		f.waiters++
-	} else {
+	if !joined {
 		fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		f = &flight{done: make(chan struct{}), waiters: 1, cancel: cancel}
+		f = &flight{done: make(chan struct{}), cancel: cancel}
+		fctx = context.WithValue(fctx, softDeadlineKey{}, func() (time.Time, bool) { return g.latestDeadline(f) })
 		g.m[key] = f
 		go g.run(fctx, key, f, fn)
 	}
+	f.join(ctx)
 	g.mu.Unlock()
 
 	select {
@@ -53,7 +114,7 @@ func (g *flightGroup) do(ctx context.Context, key string, fn func(context.Contex
 		return f.res, f.err, joined
 	case <-ctx.Done():
 		g.mu.Lock()
-		f.waiters--
+		f.leave(ctx)
 		if f.waiters == 0 {
 			f.cancel()
 			// A caller arriving now must start afresh, not join a call

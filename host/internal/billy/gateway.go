@@ -270,7 +270,7 @@ func (g *Gateway) execute(ctx context.Context, req Request, resource string) (*R
 				"correlation_id", req.CorrelationID)
 			return nil, g.errorFor(out, req, attempt)
 		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < delay {
+		if dl, ok := deadline(ctx); ok && time.Until(dl) < delay {
 			return nil, g.errorFor(out, req, attempt)
 		}
 		g.m.retries.WithLabelValues(resource).Inc()
@@ -314,7 +314,7 @@ func (g *Gateway) waitToken(ctx context.Context, st *orgState) error {
 	if d <= 0 {
 		return nil
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+	if dl, ok := deadline(ctx); ok && time.Until(dl) < d {
 		r.CancelAt(now)
 		e := apperr.New(apperr.RateLimited, CodeLocalRateLimited,
 			"too many Billy requests for this organization right now; retry in %s", d.Round(time.Millisecond))

@@ -273,12 +273,13 @@ func TestMaxElapsedBoundsRetries(t *testing.T) {
 		}
 	})
 	t.Run("caller deadline", func(t *testing.T) {
-		s, srv := serve(t, step{status: 503, header: map[string]string{"Retry-After": "30"}})
+		// Retry-After 10 s fits MaxElapsed (20 s) but not the caller's 2 s.
+		s, srv := serve(t, step{status: 503, header: map[string]string{"Retry-After": "10"}})
 		g := newGateway(t, testOptions(srv.URL, newFakeClock()))
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		e := asAppErr(t, mustFail(g.Do(ctx, get("/invoices"))))
-		if n := s.count.Load(); n != 1 || e.Code != CodeUpstreamUnavailable || e.RetryAfterSeconds != 30 {
+		if n := s.count.Load(); n != 1 || e.Code != CodeUpstreamUnavailable || e.RetryAfterSeconds != 10 {
 			t.Errorf("%d requests, error %+v; want 1 request and no sleep past the deadline", n, e)
 		}
 	})

@@ -177,3 +177,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 func get(path string) Request {
 	return Request{OrganizationID: "org1", Method: http.MethodGet, Path: path, CorrelationID: "corr-1"}
 }
+
+func serveHandler(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
