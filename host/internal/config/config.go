@@ -4,7 +4,9 @@ import "time"
 
 // Config is the host's whole configuration. Field tags name the keys used in
 // YAML files and (upper-cased, "." → "_", prefixed BILLY_MCP_) in the
-// environment. Defaults live in Default.
+// environment; v1's variable names are read too (see Load). Defaults live in
+// Default; Load layers a file and the environment on top and Validate says
+// what is allowed.
 type Config struct {
 	// Mode is "sandbox" (embedded fake Billy, the default when no Billy
 	// token is configured) or "production". Derived at load time when empty.
@@ -26,6 +28,7 @@ type Config struct {
 // HTTPConfig is the HTTP listener (MCP Streamable HTTP, REST, health, metrics).
 type HTTPConfig struct {
 	// Addr is host:port; env BILLY_MCP_HTTP_ADDR. Default 127.0.0.1:8080.
+	// Any host but loopback requires auth.api_keys.
 	Addr string `koanf:"addr"`
 	// AllowedHosts are extra Host header values accepted when bound to
 	// loopback (DNS-rebinding protection always accepts localhost names).
@@ -93,8 +96,10 @@ func (p PluginConfig) IsEnabled() bool { return p.Enabled == nil || *p.Enabled }
 
 // PluginDefaults apply to every plugin.
 type PluginDefaults struct {
-	// Dir is where relative plugin paths are resolved; default "bin" next
-	// to... the working directory.
+	// Dir is where relative plugin paths are resolved. Empty (the default)
+	// means the directory of the running executable, because `make build`
+	// puts bin/billy-mcp and the plugin binaries side by side; Load makes
+	// it absolute.
 	Dir string `koanf:"dir"`
 	// ChecksumsFile is a SHA256SUMS-format file (written by `make build`);
 	// relative to Dir. Default "SHA256SUMS".
