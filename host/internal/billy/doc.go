@@ -36,6 +36,12 @@
 // upstream that may have finished), so it is "write_outcome_unknown" like a
 // lost connection. The gateway still retries none of them itself.
 //
+// A write whose connection failed before its headers were written (the dial
+// failed, say) certainly did not reach Billy: that is "upstream_unreachable",
+// retryable. A write whose caller gave up after it was sent is
+// "write_outcome_unknown" rather than ctx.Err(), because the caller then
+// needs to know that Billy may have done it.
+//
 // # Metrics and label cardinality
 //
 // Labels are kept bounded: "resource" is the first path segment only when it

@@ -379,6 +379,8 @@ func (o *outcome) breakerOutcome() error {
 
 func (o *outcome) reason() string {
 	switch {
+	case o.callerErr != nil:
+		return "caller gave up: " + o.callerErr.Error()
 	case o.timeout:
 		return "timeout"
 	case o.netErr != nil:

@@ -22,7 +22,7 @@ func TestMetricsExposed(t *testing.T) {
 	if _, err := g.Do(ctx, get("/invoices")); err != nil { // 503, 200
 		t.Fatal(err)
 	}
-	_ = mustFail(g.Do(ctx, get("/invoices/x")))     // 404
+	_ = mustFail(g.Do(ctx, get("/invoices/x")))      // 404
 	_ = mustFail(g.Do(ctx, get("/madeUpThing/123"))) // 404, resource "other"
 
 	expected := `
