@@ -3,8 +3,8 @@ package sdk
 import (
 	"encoding/json"
 
-	"github.com/billy-mcp/billy-mcp/sdk/internal/bridge"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/billy-mcp/billy-mcp/sdk/internal/bridge"
 )
 
 func init() {

@@ -18,7 +18,21 @@ type Call struct {
 	// Host.Sample can reach the user or model of this call's client.
 	ClientCanElicit bool
 	ClientCanSample bool
+	// WritesMode is the deployment's write policy for this call: WritesOff
+	// (refuse every write), WritesConfirm (preview first, execute only with
+	// a confirmation) or WritesDirect. Write tools must honour it.
+	WritesMode WritesMode
 }
+
+// WritesMode is a deployment's write policy.
+type WritesMode string
+
+// The write policies.
+const (
+	WritesOff     WritesMode = "off"
+	WritesConfirm WritesMode = "confirm"
+	WritesDirect  WritesMode = "direct"
+)
 
 // Caller is who made the request, as the host authenticated it.
 type Caller struct {

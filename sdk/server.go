@@ -151,7 +151,11 @@ func (g *grpcPlugin) newCall(cc *pluginv1.CallContext) *Call {
 	if cc == nil {
 		cc = &pluginv1.CallContext{}
 	}
-	call := &Call{CorrelationID: cc.CorrelationId}
+	call := &Call{CorrelationID: cc.CorrelationId, WritesMode: WritesMode(cc.WritesMode)}
+	if call.WritesMode == "" {
+		// A host too old to say: the safe choice.
+		call.WritesMode = WritesConfirm
+	}
 	if c := cc.Caller; c != nil {
 		call.Caller = Caller{Subject: c.Subject, OrganizationID: c.OrganizationId, Scopes: c.Scopes, Transport: c.Transport}
 	}

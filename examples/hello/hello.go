@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
@@ -68,7 +69,7 @@ func New() *sdk.Plugin {
 			sdk.NewTool(sdk.ToolSpec{
 				Name:        "hello_count",
 				Title:       "Count with progress",
-				Description: "Counts from 1 to n (at most 100), reporting progress at each step.",
+				Description: "Counts from 1 to n (at most 100), reporting progress at each step and pausing delay_ms between steps. It stops early if the client cancels.",
 				Effect:      sdk.ReadOnly,
 				ClosedWorld: true,
 				Category:    "examples",
@@ -109,7 +110,8 @@ func organization(ctx context.Context, call *sdk.Call, _ struct{}) (Organization
 
 // CountInput is the input of hello_count.
 type CountInput struct {
-	N int `json:"n" jsonschema:"count to this number (1-100)"`
+	N       int `json:"n" jsonschema:"count to this number (1-100)"`
+	DelayMS int `json:"delay_ms,omitempty" jsonschema:"pause between steps in milliseconds (0-1000)"`
 }
 
 // CountOutput is the output of hello_count.
@@ -121,7 +123,17 @@ func count(ctx context.Context, call *sdk.Call, in CountInput) (CountOutput, err
 	if in.N < 1 || in.N > 100 {
 		return CountOutput{}, sdk.Invalid("n", "must be between 1 and 100, got %d", in.N)
 	}
+	if in.DelayMS < 0 || in.DelayMS > 1000 {
+		return CountOutput{}, sdk.Invalid("delay_ms", "must be between 0 and 1000, got %d", in.DelayMS)
+	}
 	for i := 1; i <= in.N; i++ {
+		if i > 1 && in.DelayMS > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(in.DelayMS) * time.Millisecond):
+			}
+		}
+		// The host cancels ctx when the client cancels or disconnects.
 		if err := ctx.Err(); err != nil {
 			return CountOutput{}, err
 		}

@@ -43,6 +43,7 @@ type Log struct {
 type options struct {
 	config   json.RawMessage
 	caller   sdk.Caller
+	writes   sdk.WritesMode
 	billy    func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
 	callTool func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
 	elicit   func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
@@ -65,6 +66,9 @@ func WithConfig(v any) Option {
 
 // WithCaller sets the caller every call is made as.
 func WithCaller(c sdk.Caller) Option { return func(o *options) { o.caller = c } }
+
+// WithWritesMode sets the write policy calls carry (default direct).
+func WithWritesMode(m sdk.WritesMode) Option { return func(o *options) { o.writes = m } }
 
 // WithBilly answers Host.Billy.
 func WithBilly(f func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)) Option {
@@ -105,7 +109,7 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Harness{t: t, opts: options{caller: sdk.Caller{Subject: "sdktest", OrganizationID: "test-org", Transport: "mcp-stdio"}}}
+	h := &Harness{t: t, opts: options{caller: sdk.Caller{Subject: "sdktest", OrganizationID: "test-org", Transport: "mcp-stdio"}, writes: sdk.WritesDirect}}
 	for _, o := range opts {
 		o(&h.opts)
 	}
@@ -181,6 +185,7 @@ func (h *Harness) callContext(progress bool) *pluginv1.CallContext {
 		CallId: id, CorrelationId: "corr-" + id,
 		Caller:             &pluginv1.Caller{Subject: c.Subject, OrganizationId: c.OrganizationID, Scopes: c.Scopes, Transport: c.Transport},
 		ClientCapabilities: &pluginv1.ClientCapabilities{Elicitation: h.opts.elicit != nil, Sampling: h.opts.sample != nil},
+		WritesMode:         string(h.opts.writes),
 	}
 	if progress {
 		cc.ProgressTokenJson = `"sdktest"`

@@ -95,11 +95,12 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Logger:         logger.Named("plugins"),
 	})
 	a.Dispatcher = dispatch.New(dispatch.Options{
-		Registry: a.Registry,
-		Invoker:  a.Plugins,
-		Logger:   logger,
-		Timeout:  cfg.Calls.Timeout,
-		Stages:   []dispatch.Middleware{tools.middleware},
+		Registry:   a.Registry,
+		Invoker:    a.Plugins,
+		Logger:     logger,
+		Timeout:    cfg.Calls.Timeout,
+		WritesMode: cfg.Writes.Mode,
+		Stages:     []dispatch.Middleware{tools.middleware},
 	})
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger}
 	if a.gateway != nil {

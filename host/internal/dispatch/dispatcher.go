@@ -30,6 +30,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxDepth bounds tool calls nested through host services (default 4).
 	MaxDepth int
+	// WritesMode is the deployment's write policy, applied to ops that do
+	// not carry their own.
+	WritesMode string
 	// Stages are extra middleware run after authorization and before the
 	// plugin is called (caching, rate limits, safe-write policy).
 	Stages []Middleware
@@ -84,6 +87,9 @@ func (d *Dispatcher) correlate(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		if op.CorrelationID == "" {
 			op.CorrelationID = newCallID()[:16]
+		}
+		if op.WritesMode == "" {
+			op.WritesMode = d.opts.WritesMode
 		}
 		if op.Depth > d.opts.MaxDepth {
 			return nil, apperr.New(apperr.Conflict, "call_depth_exceeded",
@@ -223,6 +229,7 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 		Caller: &pluginv1.Caller{Subject: op.Caller.Subject, OrganizationId: op.Caller.OrganizationID,
 			Scopes: op.Caller.Scopes, Transport: op.Caller.Transport},
 		ProgressTokenJson:  string(op.ProgressToken),
+		WritesMode:         op.WritesMode,
 		ClientCapabilities: &pluginv1.ClientCapabilities{},
 	}
 	if dl, ok := ctx.Deadline(); ok {

@@ -73,6 +73,9 @@ type Op struct {
 	// Depth counts nested tool calls (a plugin calling a tool); bounded to
 	// stop loops.
 	Depth int
+	// WritesMode is the write policy ("off", "confirm", "direct") the
+	// plugin must apply to this op.
+	WritesMode string
 	// Scopes required by the tool (filled in by the registry stage).
 	requiredScopes []string
 }

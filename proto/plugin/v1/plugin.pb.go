@@ -829,8 +829,11 @@ type CallContext struct {
 	// did not ask for progress.
 	ProgressTokenJson  string              `protobuf:"bytes,5,opt,name=progress_token_json,json=progressTokenJson,proto3" json:"progress_token_json,omitempty"`
 	ClientCapabilities *ClientCapabilities `protobuf:"bytes,6,opt,name=client_capabilities,json=clientCapabilities,proto3" json:"client_capabilities,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The write policy for this call: "off", "confirm" or "direct" (see the
+	// host's writes.mode). Write tools must honour it.
+	WritesMode    string `protobuf:"bytes,7,opt,name=writes_mode,json=writesMode,proto3" json:"writes_mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CallContext) Reset() {
@@ -903,6 +906,13 @@ func (x *CallContext) GetClientCapabilities() *ClientCapabilities {
 		return x.ClientCapabilities
 	}
 	return nil
+}
+
+func (x *CallContext) GetWritesMode() string {
+	if x != nil {
+		return x.WritesMode
+	}
+	return ""
 }
 
 type Caller struct {
@@ -2976,14 +2986,16 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"configJson\x125\n" +
 	"\x17host_services_broker_id\x18\x02 \x01(\rR\x14hostServicesBrokerId\x12 \n" +
 	"\venvironment\x18\x03 \x01(\tR\venvironment\"\x13\n" +
-	"\x11ConfigureResponse\"\xb4\x02\n" +
+	"\x11ConfigureResponse\"\xd5\x02\n" +
 	"\vCallContext\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12%\n" +
 	"\x0ecorrelation_id\x18\x02 \x01(\tR\rcorrelationId\x122\n" +
 	"\x06caller\x18\x03 \x01(\v2\x1a.billymcp.plugin.v1.CallerR\x06caller\x12(\n" +
 	"\x10deadline_unix_ms\x18\x04 \x01(\x03R\x0edeadlineUnixMs\x12.\n" +
 	"\x13progress_token_json\x18\x05 \x01(\tR\x11progressTokenJson\x12W\n" +
-	"\x13client_capabilities\x18\x06 \x01(\v2&.billymcp.plugin.v1.ClientCapabilitiesR\x12clientCapabilities\"\x81\x01\n" +
+	"\x13client_capabilities\x18\x06 \x01(\v2&.billymcp.plugin.v1.ClientCapabilitiesR\x12clientCapabilities\x12\x1f\n" +
+	"\vwrites_mode\x18\a \x01(\tR\n" +
+	"writesMode\"\x81\x01\n" +
 	"\x06Caller\x12\x18\n" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x16\n" +
