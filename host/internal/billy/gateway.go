@@ -286,12 +286,12 @@ func (g *Gateway) execute(ctx context.Context, req Request, resource string) (*R
 // backoff draws the full-jitter delay before retry n (0-based):
 // uniform in [0, min(MaxDelay, BaseDelay*2^n)].
 func (g *Gateway) backoff(n int) time.Duration {
-	limit := g.opts.Retry.MaxDelay
-	if n < 62 {
-		if d := g.opts.Retry.BaseDelay << uint(n); d > 0 && d < limit {
-			limit = d
-		}
+	// Doubling step by step (rather than BaseDelay<<n) cannot overflow.
+	limit := g.opts.Retry.BaseDelay
+	for i := 0; i < n && limit < g.opts.Retry.MaxDelay; i++ {
+		limit *= 2
 	}
+	limit = min(limit, g.opts.Retry.MaxDelay)
 	if g.opts.Rand != nil {
 		g.randMu.Lock()
 		defer g.randMu.Unlock()

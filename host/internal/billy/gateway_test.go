@@ -553,3 +553,15 @@ func TestResponseTooLarge(t *testing.T) {
 		t.Errorf("write: got %+v", e)
 	}
 }
+
+func TestBackoffCapsWithoutOverflow(t *testing.T) {
+	g := newGateway(t, Options{BaseURL: "http://127.0.0.1:1/v2", Token: func(context.Context, string) (string, error) { return "t", nil },
+		Retry: RetryPolicy{BaseDelay: 200 * time.Millisecond, MaxDelay: 5 * time.Second}, Rand: rand.New(rand.NewPCG(9, 9))})
+	for _, n := range []int{0, 1, 5, 40, 70, 1000} {
+		for range 50 {
+			if d := g.backoff(n); d < 0 || d > min(5*time.Second, 200*time.Millisecond<<min(n, 10)) {
+				t.Fatalf("backoff(%d) = %s", n, d)
+			}
+		}
+	}
+}
