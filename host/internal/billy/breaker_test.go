@@ -125,3 +125,49 @@ func TestBreakerCountsNetworkErrors(t *testing.T) {
 		t.Errorf("breaker %q after %d requests; want open after 2", got, s.count.Load())
 	}
 }
+
+func TestHalfOpenLetsOneProbeThrough(t *testing.T) {
+	var count atomic.Int64
+	hold := make(chan struct{})
+	srv := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if count.Add(1) == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write([]byte(`{"meta":{"success":true}}`))
+	}))
+	opts := testOptions(srv.URL, newFakeClock())
+	opts.Retry.MaxAttempts = 1
+	opts.Breaker = BreakerSettings{ConsecutiveFailures: 1, OpenTimeout: 50 * time.Millisecond, HalfOpenMaxRequests: 1}
+	g := newGateway(t, opts)
+	ctx := context.Background()
+	_ = mustFail(g.Do(ctx, get("/invoices")))
+	if got := g.BreakerState("org1"); got != "open" {
+		t.Fatalf("breaker %q, want open", got)
+	}
+	time.Sleep(60 * time.Millisecond)
+
+	probe := make(chan error, 1)
+	go func() {
+		_, err := g.Do(ctx, get("/invoices"))
+		probe <- err
+	}()
+	eventually(t, "the probe upstream", func() bool { return count.Load() == 2 })
+	// While the one probe is out, other calls fail fast.
+	e := asAppErr(t, mustFail(g.Do(ctx, get("/contacts"))))
+	if e.Code != CodeCircuitOpen || !e.Retryable || e.RetryAfterSeconds != 1 || count.Load() != 2 {
+		t.Errorf("second call while half-open: %+v, %d upstream", e, count.Load())
+	}
+	close(hold)
+	if err := <-probe; err != nil {
+		t.Fatalf("probe: %v", err)
+	}
+	if got := g.BreakerState("org1"); got != "closed" {
+		t.Errorf("breaker %q after a good probe, want closed", got)
+	}
+}
