@@ -192,7 +192,13 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s (http.addr / BILLY_MCP_HTTP_ADDR): %w", a.Config.HTTP.Addr, err)
 	}
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Long-lived streams (MCP's GET listening stream) would hold Shutdown
+	// until its timeout; cancelling their base context on shutdown ends them.
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
+	srv.RegisterOnShutdown(cancelBase)
 	a.Logger.Info("serving", "addr", ln.Addr().String(), "mcp", "http://"+ln.Addr().String()+"/mcp", "mode", a.Config.Mode)
 	if ready != nil {
 		ready(ln.Addr().String())

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
@@ -34,11 +35,17 @@ type Server struct {
 	mcp  *server.MCPServer
 
 	mu        sync.Mutex
-	toolsSig  string // fingerprint of the tools registered in mcp-go
-	availSig  string // fingerprint of the tools currently listed
-	otherSig  string // fingerprint of resources, templates and prompts
-	listeners int
+	toolsSig string // fingerprint of the tools registered in mcp-go
+	availSig string // the available tool names clients were last told about
+	otherSig string // fingerprint of resources, templates and prompts
+	pending  bool   // an availability announcement is scheduled
 }
+
+// announceDelay debounces tools/list_changed for availability changes: a
+// plugin that flaps down and up within it does not make clients re-list,
+// and the announcement leaves the request that noticed the failure (mcp-go
+// can lose a notification sent just before a request's response).
+const announceDelay = 100 * time.Millisecond
 
 // New builds the MCP server and mirrors the registry into it, now and on
 // every change.
@@ -103,15 +110,34 @@ func (s *Server) sync() {
 		for _, t := range tools {
 			st = append(st, server.ServerTool{Tool: toolFor(t), Handler: s.callTool})
 		}
-		s.mcp.SetTools(st...)
-		s.toolsSig = toolsSig
-	} else if availSig != s.availSig {
-		s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
+		s.mcp.SetTools(st...) // announces the change itself
+		s.toolsSig, s.availSig = toolsSig, availSig
+	} else if availSig != s.availSig && !s.pending {
+		s.pending = true
+		time.AfterFunc(announceDelay, s.announceAvailability)
 	}
-	s.availSig = availSig
 
 	otherSig := s.syncOthers(reg)
 	s.otherSig = otherSig
+}
+
+// announceAvailability tells clients the tool list changed if the set of
+// available tools still differs from what they were last told.
+func (s *Server) announceAvailability() {
+	var avail []string
+	for _, t := range s.opts.Registry.Tools(true) {
+		avail = append(avail, t.Name)
+	}
+	sig := strings.Join(avail, ",")
+	s.mu.Lock()
+	s.pending = false
+	changed := sig != s.availSig
+	s.availSig = sig
+	s.mu.Unlock()
+	if changed {
+		s.opts.Logger.Debug("tool availability changed; notifying clients", "available", len(avail))
+		s.mcp.SendNotificationToAllClients(string(mcp.MethodNotificationToolsListChanged), nil)
+	}
 }
 
 // syncOthers mirrors resources, templates and prompts when they changed.

@@ -96,6 +96,22 @@ func (in *instance) rpcClient() pluginv1.PluginClient {
 	return in.rpc
 }
 
+// markDown records that a call found the plugin gone: readiness and the
+// tool list reflect it at once, before the supervisor's next look, and the
+// supervisor is woken to restart it.
+func (in *instance) markDown() {
+	in.mu.Lock()
+	wasUp := in.state == StateReady || in.state == StateUnhealthy
+	if wasUp {
+		in.state, in.since, in.lastErr = StateRestarting, time.Now(), "the plugin stopped answering during a call"
+	}
+	in.mu.Unlock()
+	if wasUp {
+		in.m.opts.Registry.SetAvailable(in.spec.Name, false)
+	}
+	in.nudge()
+}
+
 // nudge makes the supervisor check the process now (a call just failed in a
 // way that suggests it is gone).
 func (in *instance) nudge() {

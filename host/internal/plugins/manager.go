@@ -213,7 +213,7 @@ func (m *Manager) callError(ctx context.Context, in *instance, err error) error 
 		// caught by gRPC itself): it is alive, so this is not retryable.
 		return apperr.New(apperr.Internal, "plugin_error", "the %s plugin failed: %s", in.spec.Name, st.Message())
 	}
-	in.nudge()
+	in.markDown()
 	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable",
 		"the %s plugin stopped while handling the request (%s); it is being restarted: retry in a few seconds", in.spec.Name, st.Code())
 	e.RetryAfterSeconds = 2
