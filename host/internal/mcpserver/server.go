@@ -34,7 +34,7 @@ type Server struct {
 	opts Options
 	mcp  *server.MCPServer
 
-	mu        sync.Mutex
+	mu       sync.Mutex
 	toolsSig string // fingerprint of the tools registered in mcp-go
 	availSig string // the available tool names clients were last told about
 	otherSig string // fingerprint of resources, templates and prompts
