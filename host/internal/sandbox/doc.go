@@ -1,0 +1,51 @@
+// Package sandbox is a faithful fake of Billy.dk's REST API v2 with realistic
+// Danish demo data. The host embeds it when no Billy token is configured
+// (`make run`), and `billy-mcp sandbox` serves it standalone so that other
+// clients and several hosts can share one.
+//
+// The host's Billy gateway talks to it over HTTP exactly as it talks to
+// Billy, so the sandbox copies Billy's wire behaviour rather than inventing a
+// nicer one. It follows shared/reference/billy-api.md; where that reference
+// marks a behaviour as unknown or a guess, the choice made here is written
+// next to the code as a "Billy:" or "Guess:" comment.
+//
+// # What it serves
+//
+// Under /v2 (X-Access-Token required, except for reference data):
+//
+//   - organization, organizations, user, user/organizations
+//   - contacts, contactPersons, products, productPrices
+//   - invoices (draft → approved → voided, credit notes, POST
+//     /invoices/{id}/emails), invoiceLines, and a real PDF behind each
+//     invoice's downloadUrl
+//   - bankPayments and balanceModifiers (payments update balance and isPaid)
+//   - transactions and postings written by approvals and payments
+//   - taxRates, salesTaxRulesets, salesTaxRules, accounts, accountGroups,
+//     accountNatures, currencies, countries, countryGroups, locales
+//
+// with Billy's envelope (singular or plural root keys plus meta), paging
+// meta, include with sideload and embed, filters, sorting, the 401, 404,
+// 405 and 422 error shapes and meta.deletedRecords.
+//
+// Under /_sandbox (no token, sandbox only): POST reset, GET/PUT faults and
+// GET organizations.
+//
+// # Organizations and tokens
+//
+// Each business kind (freelancer, retail, service) is one organization with
+// its own generated history. A Billy token belongs to exactly one company,
+// and so does each organization's own token, "<token>:<organizationId>"
+// (listed by Organizations and GET /_sandbox/organizations). The plain
+// Options.Token acts like a user-level credential that reaches every
+// organization: the request picks one with the organizationId query
+// parameter, the X-Organization-Id header, or organizationId in the
+// written record, and gets the default organization otherwise.
+//
+// # Determinism
+//
+// The data is a pure function of Options.Seed, Options.Business and the day
+// of Options.Now at New. IDs of records created later come from a seeded
+// source too, so the same sequence of requests gives the same answers,
+// except downloadUrl, which changes on every read as Billy's does, and
+// meta.time.
+package sandbox

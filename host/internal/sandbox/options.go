@@ -1,0 +1,67 @@
+package sandbox
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Business kinds: each seeds one organization with its own kind of history.
+const (
+	BusinessFreelancer = "freelancer" // few customers, consulting hours, mostly domestic
+	BusinessRetail     = "retail"     // many small invoices, a December peak
+	BusinessService    = "service"    // monthly recurring invoices, EU customers under reverse charge
+)
+
+// businesses is the order organizations are created in when Options.Business
+// is empty; the first is the default organization.
+var businesses = []string{BusinessFreelancer, BusinessRetail, BusinessService}
+
+// Options configures a sandbox.
+type Options struct {
+	// Token is the access token clients must send in X-Access-Token. Empty
+	// accepts any non-empty token.
+	Token string
+	// Seed makes the generated data (and the fault injection's dice)
+	// reproducible: the same seed gives the same organizations, contacts,
+	// invoices and IDs.
+	Seed int64
+	// Business is "freelancer", "retail", "service", or "" for all three as
+	// separate organizations.
+	Business string
+	// Now is the clock; the generated history ends on Now's day at New.
+	// Nil means time.Now.
+	Now func() time.Time
+	// Logger gets the request log (debug) and start-up lines; nil discards.
+	Logger hclog.Logger
+}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	switch o.Business {
+	case "", BusinessFreelancer, BusinessRetail, BusinessService:
+	default:
+		return o, fmt.Errorf("sandbox: unknown business %q (want freelancer, retail, service or empty for all)", o.Business)
+	}
+	return o, nil
+}
+
+// Organization describes one seeded organization, so that clients know
+// which organization to use and with which token.
+type Organization struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	Business       string `json:"business"`
+	RegistrationNo string `json:"registrationNo"`
+	// AccessToken is this organization's own company token,
+	// "<token>:<id>" ("sandbox:<id>" when Options.Token is empty). Like a
+	// Billy access token it reaches this organization only.
+	AccessToken string `json:"accessToken"`
+	IsDefault   bool   `json:"isDefault"`
+}

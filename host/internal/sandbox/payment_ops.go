@@ -1,0 +1,258 @@
+package sandbox
+
+import (
+	"fmt"
+	"time"
+)
+
+// paymentSpec is a new bankPayment (billy-api.md §7.6).
+type paymentSpec struct {
+	EntryDate        string
+	CashAmount       float64
+	CashSide         string
+	CashAccountID    string
+	CashExchangeRate float64 // 0: not given
+	FeeAmount        float64
+	FeeAccountID     string
+	Subjects         []string // subjectReference of each association, in order
+	subjectKeys      []string // their validationErrors keys
+}
+
+// createBankPayment validates and books a payment. Money in (cashSide
+// debit) pays invoices; money out (credit) pays back credit notes. The
+// amount settled is spread over the subjects in order, each up to its
+// balance; anything left over is the contact's credit, which the sandbox
+// does not model further (Billy records it as contact balance).
+//
+// With a fee, a deposit settles the subjects gross of the fee (§7.6): the
+// bank receives cashAmount, the fee is an expense, and the receivables
+// drop by cashAmount + feeAmount.
+func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.Time, ch *changes) (*bankPayment, error) {
+	if spec.EntryDate == "" {
+		v.field("entryDate", msgBlank)
+	}
+	if spec.CashAmount <= 0 {
+		v.field("cashAmount", "The amount must be greater than zero.")
+	}
+	if spec.CashSide != "debit" && spec.CashSide != "credit" {
+		v.field("cashSide", "This field must be one of: debit, credit.")
+	}
+	cashAcct, ok := o.accounts.get(spec.CashAccountID)
+	switch {
+	case spec.CashAccountID == "":
+		v.field("cashAccountId", msgBlank)
+	case !ok:
+		v.field("cashAccountId", msgUnknown)
+	case !cashAcct.IsPaymentEnabled:
+		v.field("cashAccountId", "The account must have payments enabled.")
+	}
+	if spec.FeeAmount < 0 {
+		v.field("feeAmount", "The fee must not be negative.")
+	}
+	feeAcct := spec.FeeAccountID
+	if spec.FeeAmount > 0 && feeAcct == "" {
+		feeAcct = o.org.DefaultBankFeeAccountID
+	}
+	if feeAcct != "" {
+		if _, ok := o.accounts.get(feeAcct); !ok {
+			v.field("feeAccountId", msgUnknown)
+		}
+	}
+	if len(spec.Subjects) == 0 {
+		v.field("associations", "A payment must have at least one association.")
+	}
+	var subjects []*invoice
+	for i, s := range spec.Subjects {
+		key := spec.subjectKeys[i]
+		typ, id, ok := parseRef(s)
+		if !ok || typ != "invoice" {
+			// Bills are P1 in the reference and not in the sandbox.
+			v.add(key, "subjectReference", "The subject must be an invoice reference such as invoice:<id>.")
+			continue
+		}
+		inv, ok := o.invoices.get(id)
+		switch {
+		case !ok:
+			v.add(key, "subjectReference", msgUnknown)
+		case inv.State != stateApproved:
+			v.add(key, "subjectReference", "Only an approved invoice can be paid.")
+		case spec.CashSide == "debit" && inv.Type != typeInvoice:
+			v.add(key, "subjectReference", "Money in (cashSide debit) pays invoices; pay a credit note back with cashSide credit.")
+		case spec.CashSide == "credit" && inv.Type != typeCreditNote:
+			v.add(key, "subjectReference", "Money out (cashSide credit) pays back credit notes; invoices are paid with cashSide debit.")
+		default:
+			subjects = append(subjects, inv)
+		}
+	}
+	subjectCur := o.org.BaseCurrencyID
+	if len(subjects) > 0 {
+		subjectCur = subjects[0].CurrencyID
+		for _, inv := range subjects[1:] {
+			if inv.CurrencyID != subjectCur {
+				v.field("associations", "All subjects of a payment must have the same currency.")
+				break
+			}
+		}
+	}
+	cashCur := o.org.BaseCurrencyID
+	if cashAcct != nil && cashAcct.CurrencyID != nil {
+		cashCur = *cashAcct.CurrencyID
+	}
+	// One subject currency unit is worth cashExchangeRate cash units; it is
+	// required when the currencies differ and forced to 1 otherwise (§7.6).
+	rate := 1.0
+	if cashCur != subjectCur {
+		if spec.CashExchangeRate <= 0 {
+			v.field("cashExchangeRate", "The exchange rate is required when the cash account's currency differs from the invoices'.")
+		}
+		rate = spec.CashExchangeRate
+	}
+	if !v.ok() {
+		return nil, v.err()
+	}
+
+	bp := &bankPayment{ID: o.ids.next(), OrganizationID: o.org.ID, CreatedTime: fmtDatetime(now),
+		EntryDate: spec.EntryDate, CashAmount: round2(spec.CashAmount), CashSide: spec.CashSide,
+		CashAccountID: spec.CashAccountID, CashExchangeRate: round6(rate), SubjectCurrencyID: subjectCur,
+		FeeAmount: round2(spec.FeeAmount)}
+	if feeAcct != "" {
+		bp.FeeAccountID = strp(feeAcct)
+	}
+	if c := subjects[0].ContactID; allSame(subjects, func(i *invoice) string { return i.ContactID }) {
+		bp.ContactID = strp(c)
+	}
+	o.bankPayments.add(bp.ID, bp)
+	ch.add("bankPayments", bp.ID, bp)
+
+	cash, fee := toOre(spec.CashAmount), toOre(spec.FeeAmount)
+	settledCash := cash + fee
+	if spec.CashSide == "credit" {
+		settledCash = cash - fee
+	}
+	remaining := int64(float64(settledCash)/rate + 0.5)
+	var arBase int64
+	for _, inv := range subjects {
+		alloc := min(remaining, toOre(inv.Balance))
+		if alloc <= 0 {
+			continue
+		}
+		remaining -= alloc
+		m := &balanceModifier{ID: o.ids.next(), OrganizationID: o.org.ID, ModifierReference: ref("bankPayment", bp.ID),
+			SubjectReference: ref("invoice", inv.ID), Amount: fromOre(-alloc), EntryDate: spec.EntryDate}
+		if cashCur == o.org.BaseCurrencyID && subjectCur != cashCur {
+			// Realized currency difference: the payment's rate against the
+			// rate the invoice was booked at.
+			m.RealizedCurrencyDifference = fromOre(mulOre(alloc, rate) - mulOre(alloc, inv.ExchangeRate))
+		}
+		o.balanceModifiers.add(m.ID, m)
+		inv.modifierIDs = append(inv.modifierIDs, m.ID)
+		bp.modifierIDs = append(bp.modifierIDs, m.ID)
+		o.recomputeBalance(inv)
+		ch.add("balanceModifiers", m.ID, m)
+		ch.add("invoices", inv.ID, inv)
+		arBase += toBase(alloc, inv.ExchangeRate)
+	}
+	arBase += toBase(remaining, o.rateToBase(subjectCur, subjects))
+	tx := o.addTransaction(ref("bankPayment", bp.ID), o.paymentName(bp, subjects), spec.EntryDate, nil, now,
+		o.paymentLegs(bp, cashCur, subjectCur, settledCash, arBase), ch)
+	bp.transactionID = tx.ID
+	return bp, nil
+}
+
+func allSame[T any](xs []T, key func(T) string) bool {
+	for _, x := range xs[1:] {
+		if key(x) != key(xs[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// rateToBase is the base-currency value of one unit of a subject currency,
+// taken from the first subject (they share a currency).
+func (o *orgState) rateToBase(cur string, subjects []*invoice) float64 {
+	if cur == o.org.BaseCurrencyID {
+		return 1
+	}
+	if len(subjects) > 0 {
+		return subjects[0].ExchangeRate
+	}
+	if c, ok := currencyByID(cur); ok {
+		return c.ExchangeRate
+	}
+	return 1
+}
+
+func (o *orgState) paymentName(bp *bankPayment, subjects []*invoice) string {
+	if len(subjects) == 1 && subjects[0].InvoiceNo != nil {
+		return fmt.Sprintf("Payment of invoice number %s", *subjects[0].InvoiceNo)
+	}
+	return fmt.Sprintf("Bank payment of %.2f", bp.CashAmount)
+}
+
+// paymentLegs books a payment. Money in: bank debit, fee debit, receivable
+// credit. The base amounts of bank and fee follow the cash account's
+// currency; the receivable's follow the invoices' booked rates; any
+// difference is a realized currency difference.
+func (o *orgState) paymentLegs(bp *bankPayment, cashCur, subjectCur string, settledCash, arBase int64) []postingSpec {
+	text := fmt.Sprintf("Bank payment %s", bp.EntryDate)
+	cashRate := 1.0
+	if cashCur != o.org.BaseCurrencyID {
+		// A foreign-currency bank account is valued at the invoices' rate
+		// when it pays invoices in its own currency, else at the table rate.
+		cashRate = 0
+		if cashCur == subjectCur && settledCash > 0 {
+			cashRate = float64(arBase) / float64(settledCash)
+		} else if c, ok := currencyByID(cashCur); ok {
+			cashRate = c.ExchangeRate
+		}
+	}
+	in, out := "debit", "credit"
+	if bp.CashSide == "credit" {
+		in, out = out, in
+	}
+	cash, fee := toOre(bp.CashAmount), toOre(bp.FeeAmount)
+	cashBase, feeBase := toBase(cash, cashRate), toBase(fee, cashRate)
+	legs := []postingSpec{{accountID: bp.CashAccountID, text: text, amount: cash, side: in, currency: cashCur, base: cashBase}}
+	if fee > 0 && bp.FeeAccountID != nil {
+		legs = append(legs, postingSpec{accountID: *bp.FeeAccountID, text: text + " (gebyr)", amount: fee, side: "debit", currency: cashCur, base: feeBase})
+	}
+	subjectAmount := int64(float64(settledCash)/bp.CashExchangeRate + 0.5)
+	legs = append(legs, postingSpec{accountID: o.receivableAccountID, text: text, amount: subjectAmount, side: out, currency: subjectCur, base: arBase})
+	// Whatever does not balance in the base currency is a realized currency
+	// difference.
+	var debit, credit int64
+	for _, l := range legs {
+		if l.side == "debit" {
+			debit += l.base
+		} else {
+			credit += l.base
+		}
+	}
+	if diff := debit - credit; diff != 0 {
+		legs = append(legs, postingSpec{accountID: o.fxAccountID, text: text + " (kursdifference)", amount: diff, side: "credit", currency: o.org.BaseCurrencyID, base: diff})
+	}
+	return legs
+}
+
+// voidBankPayment cancels a payment (PUT isVoided: true; it cannot be
+// undone, §7.6): its balance modifiers are voided, the invoices get their
+// balance back and the transaction is reversed.
+func (o *orgState) voidBankPayment(bp *bankPayment, now time.Time, ch *changes) {
+	if bp.IsVoided {
+		return
+	}
+	bp.IsVoided = true
+	ch.add("bankPayments", bp.ID, bp)
+	for _, m := range o.balanceModifiers.pick(bp.modifierIDs) {
+		m.IsVoided = true
+		ch.add("balanceModifiers", m.ID, m)
+		if _, id, ok := parseRef(m.SubjectReference); ok {
+			if inv, ok := o.invoices.get(id); ok {
+				o.recomputeBalance(inv)
+				ch.add("invoices", inv.ID, inv)
+			}
+		}
+	}
+	o.voidTransaction(bp.transactionID, fmtDate(now), now, ch)
+}

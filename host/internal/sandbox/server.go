@@ -1,0 +1,140 @@
+package sandbox
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Server is the sandbox Billy. It is an http.Handler serving Billy's API
+// under /v2 and the admin surface under /_sandbox, and is safe for
+// concurrent use.
+type Server struct {
+	opts   Options
+	log    hclog.Logger
+	anchor time.Time // the day the generated history ends
+	secret []byte    // signs download links
+
+	// mu guards the organizations' data: reads take it shared, writes
+	// exclusively, so a write with embedded children is atomic as in Billy.
+	mu    sync.RWMutex
+	orgs  []*orgState
+	byID  map[string]*orgState
+	users *userRecord
+
+	faultMu  sync.Mutex
+	faults   Faults
+	faultRng *rand.Rand
+
+	requests    atomic.Int64
+	downloadSeq atomic.Uint64
+}
+
+// New generates the seeded organizations and returns the sandbox.
+func New(opts Options) (*Server, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, log: opts.Logger}
+	now := opts.Now().UTC()
+	s.anchor = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	sum := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("billy-mcp sandbox download links"), uint64(opts.Seed)))
+	s.secret = sum[:]
+	s.Reset()
+	return s, nil
+}
+
+// Reset puts the sandbox back into its seeded state: the generated data, no
+// faults and a freshly seeded dice. The request counter keeps counting.
+func (s *Server) Reset() {
+	kinds := businesses
+	if s.opts.Business != "" {
+		kinds = []string{s.opts.Business}
+	}
+	orgs := make([]*orgState, 0, len(kinds))
+	byID := map[string]*orgState{}
+	for _, kind := range kinds {
+		o := generate(s.opts.Seed, kind, s.anchor)
+		o.accessToken = s.masterToken() + ":" + o.org.ID
+		orgs = append(orgs, o)
+		byID[o.org.ID] = o
+	}
+	user := newUser(s.opts.Seed, orgs[0])
+
+	s.mu.Lock()
+	s.orgs, s.byID, s.users = orgs, byID, user
+	s.mu.Unlock()
+
+	s.faultMu.Lock()
+	s.faults = Faults{}
+	s.faultRng = rand.New(rand.NewPCG(uint64(s.opts.Seed), hashString("faults")))
+	s.faultMu.Unlock()
+}
+
+// masterToken is the prefix of the organizations' own tokens.
+func (s *Server) masterToken() string {
+	if s.opts.Token != "" {
+		return s.opts.Token
+	}
+	return "sandbox"
+}
+
+// SetFaults replaces the injected faults; the zero Faults turns them off.
+func (s *Server) SetFaults(f Faults) {
+	s.faultMu.Lock()
+	s.faults = f
+	s.faultMu.Unlock()
+}
+
+// Faults returns the injected faults.
+func (s *Server) Faults() Faults {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	return s.faults
+}
+
+// Organizations lists the seeded organizations, the default one first.
+func (s *Server) Organizations() []Organization {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Organization, 0, len(s.orgs))
+	for i, o := range s.orgs {
+		out = append(out, Organization{ID: o.org.ID, Name: o.org.Name, Business: o.business,
+			RegistrationNo: o.org.RegistrationNo, AccessToken: o.accessToken, IsDefault: i == 0})
+	}
+	return out
+}
+
+// DefaultOrganizationID is the organization a request reaches when it names
+// none: the freelancer when all three kinds are seeded.
+func (s *Server) DefaultOrganizationID() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.orgs[0].org.ID
+}
+
+// Requests counts the /v2 requests received, including those answered with
+// an injected fault; tests use it to count upstream calls.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+func (s *Server) now() time.Time { return s.opts.Now().UTC() }
+
+// ServeHTTP routes /v2 to the API and /_sandbox to the admin surface.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch p := r.URL.Path; {
+	case p == "/v2" || strings.HasPrefix(p, "/v2/"):
+		s.serveAPI(w, r)
+	case strings.HasPrefix(p, "/_sandbox/"):
+		s.serveAdmin(w, r)
+	default:
+		writeError(w, errUnknownResource(), s.now())
+	}
+}
