@@ -131,7 +131,13 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 		d.textRight(cols.qty, y, 9, false, danishNumber(l.Quantity, 2, true))
 		d.text(cols.unit, y, 9, false, l.Unit)
 		d.textRight(cols.price, y, 9, false, danishNumber(l.UnitPrice, 2, false))
-		d.textRight(cols.amount, y, 9, false, danishNumber(l.Amount, 2, false))
+		// With prices including VAT the line shows its gross amount, as
+		// the unit price does.
+		shown := l.Amount
+		if inv.TaxMode == taxModeIncl {
+			shown = fromOre(toOre(l.Amount) + toOre(l.Tax))
+		}
+		d.textRight(cols.amount, y, 9, false, danishNumber(shown, 2, false))
 		for _, more := range desc[1:] {
 			y -= 12
 			d.text(left, y, 9, false, more)
@@ -166,8 +172,12 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 		d.textRight(cols.price, y, 9, bold, label)
 		d.textRight(cols.amount, y, 9, bold, value)
 	}
-	total("Subtotal ekskl. moms", danishNumber(inv.Amount, 2, false), false)
+	incl := inv.TaxMode == taxModeIncl
+	if !incl {
+		total("Subtotal ekskl. moms", danishNumber(inv.Amount, 2, false), false)
+	}
 	var notes []string
+	var vatLines [][2]string
 	for _, id := range rateOrder {
 		tr, ok := o.taxRates.get(id)
 		if !ok {
@@ -175,7 +185,11 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 		}
 		r := rates[id]
 		if tr.Rate > 0 {
-			total(fmt.Sprintf("Moms %s %% af %s", danishNumber(tr.Rate*100, 0, true), danishNumber(fromOre(r[0]), 2, false)), danishNumber(fromOre(r[1]), 2, false), false)
+			label := fmt.Sprintf("Moms %s %% af %s", danishNumber(tr.Rate*100, 0, true), danishNumber(fromOre(r[0]), 2, false))
+			if incl {
+				label = "Heraf " + strings.ToLower(label[:1]) + label[1:]
+			}
+			vatLines = append(vatLines, [2]string{label, danishNumber(fromOre(r[1]), 2, false)})
 		}
 		switch tr.treatment {
 		case vatEUServices:
@@ -188,7 +202,17 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 			notes = append(notes, "Momsfritaget efter momslovens § 13.")
 		}
 	}
+	if !incl {
+		for _, l := range vatLines {
+			total(l[0], l[1], false)
+		}
+	}
 	total("Total "+inv.CurrencyID, danishNumber(inv.GrossAmount, 2, false), true)
+	if incl {
+		for _, l := range vatLines {
+			total(l[0], l[1], false)
+		}
+	}
 	if inv.CurrencyID != org.BaseCurrencyID {
 		total(fmt.Sprintf("Kurs %s", danishNumber(inv.ExchangeRate*100, 4, true)), "", false)
 	}

@@ -74,7 +74,7 @@ func (c *call) render(res *result) ([]byte, int, error) {
 	}
 	m.Time = elapsed(c.start)
 	body["meta"] = m
-	b, err := json.Marshal(body)
+	b, err := marshal(body)
 	return b, status, err
 }
 

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -24,8 +25,19 @@ func elapsed(start time.Time) *float64 {
 	return &t
 }
 
+// marshal encodes JSON without HTML escaping, so URLs keep their "&".
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	b, err := json.Marshal(body)
+	b, err := marshal(body)
 	if err != nil {
 		status = http.StatusInternalServerError
 		b = []byte(`{"meta":{"statusCode":500,"success":false},"errorCode":"INTERNAL_SERVER_ERROR","errorMessage":"The response could not be encoded."}`)
