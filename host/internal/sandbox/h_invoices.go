@@ -241,7 +241,11 @@ func updateInvoice(c *call) (*result, error) {
 			ch.add("invoices", inv.ID, inv)
 			return written(ch), nil
 		}
-		if state != "" && state != stateApproved && state != stateVoided {
+		switch state {
+		case "", stateVoided:
+		case stateApproved:
+			return nil, errRule("The invoice is already approved.")
+		default:
 			return nil, errRule("An approved invoice cannot go back to %s.", state)
 		}
 		sent, hasSent := in.oneOf("sentState", sentStates...)
