@@ -1,0 +1,523 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+)
+
+// The invoice lifecycle steps that cannot be taken back: approving books
+// the invoice, sending emails it, cancelling voids it, and a credit note
+// books a reversal. All are Destructive and go through the confirmation
+// flow in confirm.go.
+
+func amountText(v float64, cur string) string { return fmtAmount(v) + " " + cur }
+
+// ---- approve_invoice ----
+
+// ApproveInvoiceInput names the draft to approve.
+type ApproveInvoiceInput struct {
+	InvoiceID string `json:"invoiceId" jsonschema:"the draft invoice's Billy ID"`
+	Confirmable
+}
+
+func (p *plugin) approveInvoiceTool() sdk.Tool {
+	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
+		Name:  "approve_invoice",
+		Title: "Approve (book) an invoice",
+		Description: "Approves a draft invoice or credit note: Billy assigns the next invoice number, books it (receivable, revenue, VAT) " +
+			"and the customer owes the balance from then on. Use only when the user asks to approve or finalize; never right after create_invoice on your own. " +
+			"Approving does not email it (send_invoice does). An approved invoice can never return to draft: mistakes are corrected with create_credit_note." + destructiveNote,
+		Category: "invoices",
+		Scopes:   []string{"invoices:write"},
+		Examples: []sdk.Example{{Title: "Approve a draft", Arguments: ApproveInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
+	}), p.approveInvoice)
+}
+
+func (p *plugin) approveInvoice(ctx context.Context, call *sdk.Call, in ApproveInvoiceInput) (WriteResult[Invoice], error) {
+	if err := checkID("invoiceId", in.InvoiceID); err != nil {
+		return WriteResult[Invoice]{}, err
+	}
+	return runWrite(ctx, p, call, writeSpec[Invoice]{
+		tool: "approve_invoice", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
+		args: struct {
+			InvoiceID string `json:"invoiceId"`
+		}{in.InvoiceID},
+		plan: func(ctx context.Context) (*plan, error) {
+			cur, err := readInvoice(ctx, call, in.InvoiceID)
+			if err != nil {
+				return nil, err
+			}
+			switch cur.State {
+			case "approved":
+				return &plan{noop: fmt.Sprintf("invoice %s is already approved", displayNo(cur))}, nil
+			case "draft":
+			default:
+				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_not_draft", "invoice %s is %s; only a draft can be approved", displayNo(cur), cur.State)
+			}
+			no := "Billy assigns the next number in the organization's series"
+			if cur.InvoiceNo != "" {
+				no = "it keeps number " + string(cur.InvoiceNo)
+			}
+			name := cur.ContactID
+			if cur.Contact != nil {
+				name = cur.Contact.Name
+			}
+			return &plan{
+				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(cur.ID), Body: map[string]any{"invoice": invoiceBody{State: "approved"}}}},
+				preview: Preview{
+					Action:  fmt.Sprintf("Approve the draft %s for %s, %s incl. VAT, dated %s", kindWord(cur), name, amountText(cur.GrossAmount, cur.CurrencyID), cur.EntryDate),
+					Current: summaryOf(cur, "", p.today()),
+					Changes: []string{
+						"state: draft → approved; " + no,
+						fmt.Sprintf("booked in the ledger: net %s, VAT %s", amountText(cur.Amount, cur.CurrencyID), amountText(cur.Tax, cur.CurrencyID)),
+						fmt.Sprintf("balance becomes %s, due %s", amountText(cur.GrossAmount, cur.CurrencyID), cur.DueDate),
+						"it is not emailed (send_invoice does that)",
+					},
+					Undo: "Cannot be undone: an approved invoice never returns to draft; it can only be credited (create_credit_note) or voided (cancel_invoice).",
+				},
+			}, nil
+		},
+		readBack: func(ctx context.Context, _ []*envelope) (*Invoice, error) {
+			return p.readBackInvoice(ctx, call, in.InvoiceID)
+		},
+	})
+}
+
+func kindWord(inv billyInvoice) string {
+	if inv.Type == "creditNote" {
+		return "credit note"
+	}
+	return "invoice"
+}
+
+// ---- send_invoice ----
+
+// SendInvoiceInput emails an approved invoice.
+type SendInvoiceInput struct {
+	InvoiceID       string `json:"invoiceId" jsonschema:"the approved invoice's Billy ID"`
+	ContactPersonID string `json:"contactPersonId,omitempty" jsonschema:"recipient: a contact person of the invoice's customer (list_contact_persons); default the primary person with an email"`
+	EmailSubject    string `json:"emailSubject,omitempty" jsonschema:"default \"Faktura <number>\""`
+	Message         string `json:"message,omitempty" jsonschema:"email text (v1 name); a default Danish text is used when left out"`
+	EmailBody       string `json:"emailBody,omitempty" jsonschema:"Billy's name for message"`
+	Method          string `json:"method,omitempty" jsonschema:"v1 compatibility: only email is supported"`
+	Confirmable
+}
+
+// Recipient is who an invoice was emailed to.
+type Recipient struct {
+	ContactPersonID string `json:"contactPersonId"`
+	Name            string `json:"name,omitempty"`
+	Email           string `json:"email"`
+}
+
+// SentInvoice is the result of send_invoice.
+type SentInvoice struct {
+	Invoice   Invoice   `json:"invoice"`
+	Recipient Recipient `json:"recipient"`
+}
+
+func (p *plugin) sendInvoiceTool() sdk.Tool {
+	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
+		Name:  "send_invoice",
+		Title: "Email an invoice",
+		Description: "Emails an approved invoice or credit note to the customer through Billy (one recipient: a contact person with an email; " +
+			"default the customer's primary one). Billy then shows it as sent (sentState). Drafts cannot be sent: approve first. " +
+			"An email cannot be recalled." + destructiveNote,
+		Category: "invoices",
+		Scopes:   []string{"invoices:write"},
+		Examples: []sdk.Example{{Title: "Email an invoice", Arguments: SendInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Message: "Tak for samarbejdet."}}},
+	}), p.sendInvoice)
+}
+
+// emailBody is Billy's invoice email (POST /invoices/{id}/emails, §7.3.2).
+type emailBody struct {
+	ContactPersonID string `json:"contactPersonId"`
+	EmailSubject    string `json:"emailSubject"`
+	EmailBody       string `json:"emailBody"`
+}
+
+func (p *plugin) sendInvoice(ctx context.Context, call *sdk.Call, in SendInvoiceInput) (WriteResult[SentInvoice], error) {
+	var out WriteResult[SentInvoice]
+	msg, err := alias("message", in.Message, "emailBody", in.EmailBody)
+	if err != nil {
+		return out, err
+	}
+	if in.Method != "" && in.Method != "email" {
+		return out, sdk.Invalid("method", "only \"email\" is supported, got %q", in.Method)
+	}
+	if err := firstErr(checkID("invoiceId", in.InvoiceID), checkOptionalID("contactPersonId", in.ContactPersonID)); err != nil {
+		return out, err
+	}
+	var to Recipient
+	return runWrite(ctx, p, call, writeSpec[SentInvoice]{
+		tool: "send_invoice", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
+		args: struct {
+			InvoiceID       string `json:"invoiceId"`
+			ContactPersonID string `json:"contactPersonId"`
+			EmailSubject    string `json:"emailSubject"`
+			Message         string `json:"message"`
+		}{in.InvoiceID, in.ContactPersonID, in.EmailSubject, msg},
+		plan: func(ctx context.Context) (*plan, error) {
+			inv, err := readInvoice(ctx, call, in.InvoiceID)
+			if err != nil {
+				return nil, err
+			}
+			if inv.State != "approved" {
+				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_not_approved",
+					"invoice %s is %s; Billy emails approved invoices only (approve it first with approve_invoice)", displayNo(inv), inv.State)
+			}
+			to, err = recipient(ctx, call, inv.ContactID, in.ContactPersonID)
+			if err != nil {
+				return nil, err
+			}
+			subject := in.EmailSubject
+			if subject == "" {
+				subject = "Faktura " + string(inv.InvoiceNo)
+				if inv.Type == "creditNote" {
+					subject = "Kreditnota " + string(inv.InvoiceNo)
+				}
+			}
+			body := msg
+			if body == "" {
+				body = defaultEmailText(inv, to.Name)
+			}
+			name := inv.ContactID
+			if inv.Contact != nil {
+				name = inv.Contact.Name
+			}
+			changes := []string{fmt.Sprintf("Billy emails %s %s to %s <%s>", kindWord(inv), displayNo(inv), to.Name, to.Email),
+				"sentState: " + inv.SentState + " → sent"}
+			if inv.SentState != "unsent" && inv.SentState != "" {
+				changes = append(changes, "note: it was already "+inv.SentState+"; the customer gets it again")
+			}
+			return &plan{
+				requests: []BillyCall{{Method: "POST", Path: "/invoices/" + url.PathEscape(inv.ID) + "/emails",
+					Body: map[string]any{"email": emailBody{ContactPersonID: to.ContactPersonID, EmailSubject: subject, EmailBody: body}}}},
+				preview: Preview{
+					Action:  fmt.Sprintf("Email %s %s (%s, %s) to %s <%s>", kindWord(inv), displayNo(inv), name, amountText(inv.GrossAmount, inv.CurrencyID), to.Name, to.Email),
+					Current: summaryOf(inv, "", p.today()), Changes: changes,
+					Undo: "Cannot be undone: an email cannot be recalled.",
+				},
+			}, nil
+		},
+		readBack: func(ctx context.Context, _ []*envelope) (*SentInvoice, error) {
+			inv, err := p.readBackInvoice(ctx, call, in.InvoiceID)
+			if err != nil {
+				return nil, err
+			}
+			return &SentInvoice{Invoice: *inv, Recipient: to}, nil
+		},
+	})
+}
+
+// recipient picks who gets the email: the given contact person (checked to
+// belong to the invoice's customer and to have an email), else the
+// customer's primary person with an email, else the first with one.
+func recipient(ctx context.Context, call *sdk.Call, contactID, personID string) (Recipient, error) {
+	if personID != "" {
+		var cp billyContactPerson
+		if _, err := getOne(ctx, call, kindContactPerson, personID, nil, &cp); err != nil {
+			return Recipient{}, err
+		}
+		if cp.ContactID != contactID {
+			return Recipient{}, sdk.Invalid("contactPersonId", "contact person %s belongs to another customer than the invoice's (%s); list_contact_persons shows the right ones", personID, contactID)
+		}
+		if cp.Email == "" {
+			return Recipient{}, sdk.Invalid("contactPersonId", "contact person %s has no email address", personID)
+		}
+		return Recipient{ContactPersonID: cp.ID, Name: cp.Name, Email: cp.Email}, nil
+	}
+	env, err := listPage(ctx, call, "/contactPersons", url.Values{"contactId": {contactID}}, 1, 100)
+	if err != nil {
+		return Recipient{}, err
+	}
+	var persons []billyContactPerson
+	if err := env.decodeRoot("contactPersons", &persons); err != nil {
+		return Recipient{}, err
+	}
+	var pick *billyContactPerson
+	for i := range persons {
+		cp := &persons[i]
+		if cp.Email == "" || cp.ContactID != contactID {
+			continue
+		}
+		if pick == nil || (cp.IsPrimary && !pick.IsPrimary) {
+			pick = cp
+		}
+	}
+	if pick == nil {
+		return Recipient{}, sdk.NewError(sdk.CategoryValidation, "no_recipient",
+			"the invoice's customer (%s) has no contact person with an email address; add one with create_contact_person, then send again", contactID)
+	}
+	return Recipient{ContactPersonID: pick.ID, Name: pick.Name, Email: pick.Email}, nil
+}
+
+func defaultEmailText(inv billyInvoice, name string) string {
+	greeting := "Hej"
+	if name != "" {
+		greeting += " " + name
+	}
+	what := "faktura nr. " + string(inv.InvoiceNo)
+	if inv.Type == "creditNote" {
+		what = "kreditnota nr. " + string(inv.InvoiceNo)
+	}
+	text := fmt.Sprintf("%s\n\nHermed %s på %s %s", greeting, what, strings.Replace(fmtAmount(inv.GrossAmount), ".", ",", 1), inv.CurrencyID)
+	if inv.Type != "creditNote" && inv.DueDate != "" {
+		text += " med forfald " + inv.DueDate
+	}
+	return text + ".\n\nVenlig hilsen"
+}
+
+// ---- cancel_invoice ----
+
+// CancelInvoiceInput voids an approved invoice.
+type CancelInvoiceInput struct {
+	InvoiceID string `json:"invoiceId" jsonschema:"the approved invoice's Billy ID"`
+	Reason    string `json:"reason,omitempty" jsonschema:"why (v1); Billy has no field for it, so it is only shown in the preview and kept in the host's audit log"`
+	Confirmable
+}
+
+func (p *plugin) cancelInvoiceTool() sdk.Tool {
+	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
+		Name:  "cancel_invoice",
+		Title: "Void an invoice",
+		Description: "Voids an approved invoice or credit note in Billy (Billy's states are draft, approved and voided; there is no \"cancelled\"): " +
+			"its booking is reversed and it no longer counts as owed. The customer is not notified. Prefer create_credit_note when the invoice " +
+			"was already sent to the customer, since Danish bookkeeping expects a credit note for that. Drafts are not booked and cannot be voided. " +
+			"Billy may refuse while payments are registered on it." + destructiveNote,
+		Category: "invoices",
+		Scopes:   []string{"invoices:write"},
+		Examples: []sdk.Example{{Title: "Void an invoice", Arguments: CancelInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Reason: "Oprettet to gange"}}},
+	}), p.cancelInvoice)
+}
+
+func (p *plugin) cancelInvoice(ctx context.Context, call *sdk.Call, in CancelInvoiceInput) (WriteResult[Invoice], error) {
+	if err := checkID("invoiceId", in.InvoiceID); err != nil {
+		return WriteResult[Invoice]{}, err
+	}
+	return runWrite(ctx, p, call, writeSpec[Invoice]{
+		tool: "cancel_invoice", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
+		args: struct {
+			InvoiceID string `json:"invoiceId"`
+			Reason    string `json:"reason"`
+		}{in.InvoiceID, in.Reason},
+		plan: func(ctx context.Context) (*plan, error) {
+			cur, err := readInvoice(ctx, call, in.InvoiceID)
+			if err != nil {
+				return nil, err
+			}
+			switch cur.State {
+			case "voided":
+				return &plan{noop: fmt.Sprintf("%s %s is already voided", kindWord(cur), displayNo(cur))}, nil
+			case "draft":
+				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_is_draft",
+					"invoice %s is a draft: it is not booked, so there is nothing to void; leave it, edit it with update_invoice, or delete it in Billy", cur.ID)
+			}
+			action := fmt.Sprintf("Void %s %s (%s incl. VAT, dated %s)", kindWord(cur), displayNo(cur), amountText(cur.GrossAmount, cur.CurrencyID), cur.EntryDate)
+			if in.Reason != "" {
+				action += ", reason: " + in.Reason
+			}
+			changes := []string{"state: approved → voided", "the booking is reversed; it no longer counts as revenue or as owed"}
+			if cur.Type == "invoice" && cur.Balance != cur.GrossAmount {
+				changes = append(changes, fmt.Sprintf("note: payments or credit notes are registered on it (balance %s of %s); Billy may refuse to void it until those are voided",
+					amountText(cur.Balance, cur.CurrencyID), amountText(cur.GrossAmount, cur.CurrencyID)))
+			}
+			if cur.SentState != "unsent" && cur.SentState != "" {
+				changes = append(changes, "note: the customer already received it ("+cur.SentState+") and is not told; a credit note is usually the right way")
+			}
+			if in.Reason != "" {
+				changes = append(changes, "the reason is not stored in Billy (it has no field for it)")
+			}
+			return &plan{
+				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(cur.ID), Body: map[string]any{"invoice": invoiceBody{State: "voided"}}}},
+				preview: Preview{Action: action, Current: summaryOf(cur, "", p.today()), Changes: changes,
+					Undo: "Cannot be undone: a voided invoice stays voided; issue a new invoice if needed."},
+			}, nil
+		},
+		readBack: func(ctx context.Context, _ []*envelope) (*Invoice, error) {
+			return p.readBackInvoice(ctx, call, in.InvoiceID)
+		},
+	})
+}
+
+// ---- create_credit_note ----
+
+// CreditNoteInput credits an approved invoice in full or in part.
+type CreditNoteInput struct {
+	InvoiceID      string      `json:"invoiceId" jsonschema:"the approved invoice to credit"`
+	Lines          []LineInput `json:"lines,omitempty" jsonschema:"what to credit, with positive quantities and prices; leave out to credit the whole invoice"`
+	EntryDate      string      `json:"entryDate,omitempty" jsonschema:"credit note date, YYYY-MM-DD; default today (Danish time)"`
+	ContactMessage string      `json:"contactMessage,omitempty" jsonschema:"text printed on the credit note, e.g. the reason"`
+	Draft          bool        `json:"draft,omitempty" jsonschema:"true: create it as a draft to review (approve_invoice books it later); default: approved at once"`
+	Confirmable
+}
+
+func (p *plugin) createCreditNoteTool() sdk.Tool {
+	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
+		Name:  "create_credit_note",
+		Title: "Credit an invoice",
+		Description: "Creates a credit note (kreditnota) for an approved invoice, for the whole invoice or for the given lines, with the invoice's " +
+			"customer, currency and tax mode. By default it is approved at once: booked as a reversal and set off against the invoice's balance " +
+			"(what is left over is owed back to the customer). This is how an approved invoice is corrected. " +
+			"Email it with send_invoice. An approved credit note cannot be deleted, only voided." + destructiveNote,
+		Category: "invoices",
+		Scopes:   []string{"invoices:write"},
+		Examples: []sdk.Example{
+			{Title: "Credit a whole invoice", Arguments: CreditNoteInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", ContactMessage: "Kreditering af faktura 1042"}},
+			{Title: "Credit one hour", Arguments: CreditNoteInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw",
+				Lines: []LineInput{{ProductID: "Yk3rT9sLQ0a1bC2dE3fG4h", Description: "Fejlregistreret time", Quantity: ptr(1.0), UnitPrice: ptr(950.0)}}}},
+		},
+	}), p.createCreditNote)
+}
+
+func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in CreditNoteInput) (WriteResult[Invoice], error) {
+	var out WriteResult[Invoice]
+	if err := firstErr(checkID("invoiceId", in.InvoiceID), checkDate("entryDate", in.EntryDate)); err != nil {
+		return out, err
+	}
+	var given []lineBody
+	if in.Lines != nil {
+		var err error
+		if given, err = linesBody("lines", in.Lines); err != nil {
+			return out, err
+		}
+	}
+	return runWrite(ctx, p, call, writeSpec[Invoice]{
+		tool: "create_credit_note", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
+		args: struct {
+			InvoiceID      string      `json:"invoiceId"`
+			Lines          []LineInput `json:"lines"`
+			EntryDate      string      `json:"entryDate"`
+			ContactMessage string      `json:"contactMessage"`
+			Draft          bool        `json:"draft"`
+		}{in.InvoiceID, in.Lines, in.EntryDate, in.ContactMessage, in.Draft},
+		plan: func(ctx context.Context) (*plan, error) {
+			orig, err := readInvoice(ctx, call, in.InvoiceID)
+			if err != nil {
+				return nil, err
+			}
+			if orig.Type != "invoice" || orig.State != "approved" {
+				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_not_creditable",
+					"%s %s is %s; only an approved invoice can be credited", kindWord(orig), displayNo(orig), orig.State)
+			}
+			lines := given
+			scope := "the whole invoice"
+			if lines == nil {
+				for _, l := range orig.Lines {
+					lines = append(lines, lineBody{ProductID: l.ProductID, Description: l.Description, Quantity: ptr(l.Quantity),
+						UnitPrice: ptr(l.UnitPrice), DiscountMode: l.DiscountMode, DiscountValue: l.DiscountValue})
+				}
+				if len(lines) == 0 {
+					return nil, unexpected("the invoice came back without lines")
+				}
+			} else {
+				scope = fmt.Sprintf("%d given line(s)", len(lines))
+				if over := lineTotal(lines) - origTotal(orig.Lines); over > 0.005 {
+					return nil, sdk.Invalid("lines", "the lines add up to %s more (before VAT and discounts) than the invoice itself; a credit note cannot credit more than was invoiced", amountText(over, orig.CurrencyID))
+				}
+			}
+			credited, err := alreadyCredited(ctx, call, orig.ID)
+			if err != nil {
+				return nil, err
+			}
+			entry := in.EntryDate
+			if entry == "" {
+				entry = p.today()
+			}
+			body := invoiceBody{Type: "creditNote", CreditedInvoiceID: orig.ID, ContactID: orig.ContactID, EntryDate: entry,
+				CurrencyID: orig.CurrencyID, TaxMode: orig.TaxMode, Lines: lines}
+			if in.ContactMessage != "" {
+				body.ContactMessage = &in.ContactMessage
+			}
+			if !in.Draft {
+				body.State = "approved"
+			}
+			changes := []string{fmt.Sprintf("a new credit note for %s of invoice %s, dated %s, in %s", scope, displayNo(orig), entry, orig.CurrencyID)}
+			if in.Draft {
+				changes = append(changes, "created as a draft: nothing is booked until approve_invoice")
+			} else {
+				changes = append(changes, "approved at once: booked as a reversal of revenue and VAT, and set off against the invoice's balance "+
+					amountText(orig.Balance, orig.CurrencyID)+"; any excess is owed back to the customer")
+			}
+			if credited.count > 0 {
+				changes = append(changes, fmt.Sprintf("note: the invoice already has %d approved credit note(s) totalling %s incl. VAT",
+					credited.count, amountText(credited.gross, orig.CurrencyID)))
+			}
+			return &plan{
+				requests: []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": body}}},
+				preview: Preview{
+					Action:  fmt.Sprintf("Credit %s of invoice %s (%s incl. VAT)", scope, displayNo(orig), amountText(orig.GrossAmount, orig.CurrencyID)),
+					Current: summaryOf(orig, "", p.today()), Changes: changes,
+					Undo: "An approved credit note cannot be deleted or edited; it can only be voided (cancel_invoice on the credit note).",
+				},
+			}, nil
+		},
+		readBack: func(ctx context.Context, answers []*envelope) (*Invoice, error) {
+			id, err := answers[0].createdID("invoices", func(raw json.RawMessage) bool {
+				var r struct {
+					Type              string `json:"type"`
+					CreditedInvoiceID string `json:"creditedInvoiceId"`
+				}
+				return json.Unmarshal(raw, &r) == nil && r.Type == "creditNote" && r.CreditedInvoiceID == in.InvoiceID
+			})
+			if err != nil {
+				return nil, err
+			}
+			return p.readBackInvoice(ctx, call, id)
+		},
+	})
+}
+
+func lineTotal(lines []lineBody) float64 {
+	var t float64
+	for _, l := range lines {
+		q := 1.0
+		if l.Quantity != nil {
+			q = *l.Quantity
+		}
+		if l.UnitPrice != nil {
+			t += q * *l.UnitPrice
+		}
+	}
+	return t
+}
+
+func origTotal(lines []billyLine) float64 {
+	var t float64
+	for _, l := range lines {
+		t += l.Quantity * l.UnitPrice
+	}
+	return t
+}
+
+type creditedSum struct {
+	count int
+	gross float64
+}
+
+// alreadyCredited sums the approved credit notes of an invoice, for the
+// preview (a second full credit is almost always a mistake).
+func alreadyCredited(ctx context.Context, call *sdk.Call, invoiceID string) (creditedSum, error) {
+	env, err := listPage(ctx, call, "/invoices", url.Values{"creditedInvoiceId": {invoiceID}, "state": {"approved"}}, 1, 100)
+	if err != nil {
+		return creditedSum{}, err
+	}
+	var notes []billyInvoice
+	if err := env.decodeRoot("invoices", &notes); err != nil {
+		return creditedSum{}, err
+	}
+	var s creditedSum
+	for _, n := range notes {
+		// Re-check: Billy ignores filters it does not know.
+		if n.Type == "creditNote" && n.CreditedInvoiceID == invoiceID && n.State == "approved" {
+			s.count++
+			s.gross += n.GrossAmount
+		}
+	}
+	return s, nil
+}

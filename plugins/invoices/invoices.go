@@ -1,0 +1,358 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+)
+
+// InvoiceSummary is an invoice or credit note as lists show it: what a
+// model needs to answer questions and pick the next step, nothing more.
+type InvoiceSummary struct {
+	ID                string  `json:"id"`
+	InvoiceNo         string  `json:"invoiceNo,omitempty" jsonschema:"assigned when the invoice is approved; empty on drafts"`
+	Type              string  `json:"type" jsonschema:"invoice or creditNote"`
+	State             string  `json:"state" jsonschema:"draft, approved or voided"`
+	SentState         string  `json:"sentState" jsonschema:"unsent, printed, sent, opened or viewed"`
+	ContactID         string  `json:"contactId"`
+	ContactName       string  `json:"contactName,omitempty"`
+	EntryDate         string  `json:"entryDate" jsonschema:"invoice date"`
+	DueDate           string  `json:"dueDate,omitempty"`
+	Currency          string  `json:"currency"`
+	Amount            float64 `json:"amount" jsonschema:"net amount, excluding VAT"`
+	Tax               float64 `json:"tax" jsonschema:"VAT"`
+	GrossAmount       float64 `json:"grossAmount" jsonschema:"amount including VAT"`
+	Balance           float64 `json:"balance" jsonschema:"still owed, VAT and late fees included; 0 on drafts"`
+	IsPaid            bool    `json:"isPaid"`
+	IsOverdue         bool    `json:"isOverdue,omitempty" jsonschema:"approved, unpaid and past its due date"`
+	CreditedInvoiceID string  `json:"creditedInvoiceId,omitempty" jsonschema:"on a credit note: the invoice it credits"`
+}
+
+// InvoiceLine is one line of an invoice.
+type InvoiceLine struct {
+	ID            string   `json:"id"`
+	ProductID     string   `json:"productId"`
+	Description   string   `json:"description"`
+	Quantity      float64  `json:"quantity"`
+	Unit          string   `json:"unit,omitempty"`
+	UnitPrice     float64  `json:"unitPrice"`
+	DiscountMode  string   `json:"discountMode,omitempty"`
+	DiscountValue *float64 `json:"discountValue,omitempty"`
+	Amount        float64  `json:"amount" jsonschema:"net"`
+	Tax           float64  `json:"tax"`
+	TaxRateID     string   `json:"taxRateId,omitempty"`
+}
+
+// Invoice is one invoice with its lines.
+type Invoice struct {
+	InvoiceSummary
+	PaymentTermsMode   string        `json:"paymentTermsMode,omitempty"`
+	PaymentTermsDays   int           `json:"paymentTermsDays"`
+	TaxMode            string        `json:"taxMode,omitempty" jsonschema:"excl: unit prices exclude VAT; incl: they include it"`
+	ExchangeRate       float64       `json:"exchangeRate,omitempty" jsonschema:"value of one unit of the invoice currency in the organization's base currency"`
+	ContactMessage     string        `json:"contactMessage,omitempty" jsonschema:"text printed at the top of the invoice"`
+	AttContactPersonID string        `json:"attContactPersonId,omitempty"`
+	CreatedTime        string        `json:"createdTime,omitempty"`
+	ApprovedTime       string        `json:"approvedTime,omitempty"`
+	Lines              []InvoiceLine `json:"lines"`
+}
+
+func summaryOf(inv billyInvoice, contactName string, today string) InvoiceSummary {
+	if contactName == "" && inv.Contact != nil {
+		contactName = inv.Contact.Name
+	}
+	return InvoiceSummary{
+		ID: inv.ID, InvoiceNo: string(inv.InvoiceNo), Type: inv.Type, State: inv.State, SentState: inv.SentState,
+		ContactID: inv.ContactID, ContactName: contactName, EntryDate: inv.EntryDate, DueDate: inv.DueDate,
+		Currency: inv.CurrencyID, Amount: inv.Amount, Tax: inv.Tax, GrossAmount: inv.GrossAmount,
+		Balance: inv.Balance, IsPaid: inv.IsPaid, CreditedInvoiceID: inv.CreditedInvoiceID,
+		IsOverdue: inv.State == "approved" && !inv.IsPaid && inv.Balance > 0 && inv.DueDate != "" && inv.DueDate < today,
+	}
+}
+
+func invoiceOf(inv billyInvoice, today string) Invoice {
+	out := Invoice{
+		InvoiceSummary:   summaryOf(inv, "", today),
+		PaymentTermsMode: inv.PaymentTermsMode, PaymentTermsDays: inv.PaymentTermsDays, TaxMode: inv.TaxMode,
+		ExchangeRate: inv.ExchangeRate, ContactMessage: inv.ContactMessage, AttContactPersonID: inv.AttContactPersonID,
+		CreatedTime: inv.CreatedTime, ApprovedTime: inv.ApprovedTime, Lines: []InvoiceLine{},
+	}
+	for _, l := range inv.Lines {
+		out.Lines = append(out.Lines, InvoiceLine{ID: l.ID, ProductID: l.ProductID, Description: l.Description,
+			Quantity: l.Quantity, Unit: l.Unit, UnitPrice: l.UnitPrice, DiscountMode: l.DiscountMode,
+			DiscountValue: l.DiscountValue, Amount: l.Amount, Tax: l.Tax, TaxRateID: l.TaxRateID})
+	}
+	return out
+}
+
+// invoiceIncludes embeds the lines and the contact, so one GET gives the
+// whole invoice (Billy leaves has-many relations out unless asked, §2.1).
+const invoiceIncludes = "invoice.lines:embed,invoice.contact:embed"
+
+// readInvoice reads one invoice with its lines and contact.
+func readInvoice(ctx context.Context, call *sdk.Call, id string) (billyInvoice, error) {
+	var inv billyInvoice
+	_, err := getOne(ctx, call, kindInvoice, id, url.Values{"include": {invoiceIncludes}}, &inv)
+	return inv, err
+}
+
+func (p *plugin) today() string { return today(p.now()) }
+
+// ---- list_invoices ----
+
+// ListInvoicesInput filters invoices. v1's names (startDate, endDate,
+// search, offset) are kept; Billy's own names are accepted too.
+type ListInvoicesInput struct {
+	State             string `json:"state,omitempty" jsonschema:"draft, approved or voided; also unpaid (approved, not paid), overdue (unpaid and past due), paid (approved and fully paid) and v1's cancelled (= voided)"`
+	ContactID         string `json:"contactId,omitempty" jsonschema:"only invoices to this customer (contact ID)"`
+	CustomerID        string `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
+	StartDate         string `json:"startDate,omitempty" jsonschema:"earliest invoice date (entryDate), YYYY-MM-DD, inclusive"`
+	EndDate           string `json:"endDate,omitempty" jsonschema:"latest invoice date (entryDate), YYYY-MM-DD, inclusive"`
+	MinEntryDate      string `json:"minEntryDate,omitempty" jsonschema:"Billy's name for startDate"`
+	MaxEntryDate      string `json:"maxEntryDate,omitempty" jsonschema:"Billy's name for endDate"`
+	MinDueDate        string `json:"minDueDate,omitempty" jsonschema:"earliest due date, YYYY-MM-DD, inclusive"`
+	MaxDueDate        string `json:"maxDueDate,omitempty" jsonschema:"latest due date, YYYY-MM-DD, inclusive"`
+	IsPaid            *bool  `json:"isPaid,omitempty" jsonschema:"true: only fully paid; false: only not fully paid"`
+	CurrencyID        string `json:"currencyId,omitempty" jsonschema:"ISO currency code, e.g. DKK or EUR"`
+	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"only the credit notes of this invoice"`
+	Search            string `json:"search,omitempty" jsonschema:"free text matched against invoice number, customer name, line text and amounts"`
+	SortBy            string `json:"sortBy,omitempty" jsonschema:"entryDate (default), dueDate, invoiceNo, grossAmount, balance or createdTime"`
+	SortDirection     string `json:"sortDirection,omitempty" jsonschema:"DESC (default, newest first) or ASC"`
+	Paging
+}
+
+// ListInvoicesOutput is one page of invoices.
+type ListInvoicesOutput struct {
+	Invoices   []InvoiceSummary `json:"invoices"`
+	Total      int              `json:"total" jsonschema:"how many invoices match the filters in all"`
+	NextCursor string           `json:"next_cursor" jsonschema:"pass as cursor for the next page; empty on the last page"`
+}
+
+func (p *plugin) listInvoicesTool() sdk.Tool {
+	return sdk.NewTool(readSpec(sdk.ToolSpec{
+		Name:  "list_invoices",
+		Title: "List invoices",
+		Description: "Lists invoices and credit notes in Billy, newest first, filtered by state, customer, invoice date, due date, payment or free text. " +
+			"Use it to find an invoice's ID, see what is unpaid or overdue, or answer questions about a period. " +
+			"Returns compact records (number, customer, dates, state, net/VAT/gross amounts, currency, balance, isPaid, sentState) " +
+			"plus total and next_cursor; pass next_cursor back as cursor, with the same filters, for the next page. " +
+			"Use get_invoice for lines and details. Billy's states are draft, approved and voided; payment shows in isPaid and balance, sending in sentState.",
+		Category: "invoices",
+		Scopes:   []string{"invoices:read"},
+		Examples: []sdk.Example{
+			{Title: "Unpaid invoices", Arguments: ListInvoicesInput{State: "unpaid"}},
+			{Title: "Invoices in March 2025", Arguments: ListInvoicesInput{StartDate: "2025-03-01", EndDate: "2025-03-31", Paging: Paging{Limit: 50}}},
+		},
+	}), p.listInvoices)
+}
+
+func (p *plugin) listInvoices(ctx context.Context, call *sdk.Call, in ListInvoicesInput) (ListInvoicesOutput, error) {
+	var out ListInvoicesOutput
+	q, err := p.invoiceQuery(in)
+	if err != nil {
+		return out, err
+	}
+	l, err := list(ctx, call, "list_invoices", "/invoices", "invoices", q, in.Paging)
+	if err != nil {
+		return out, err
+	}
+	invs, err := decodeAll[billyInvoice](l)
+	if err != nil {
+		return out, err
+	}
+	names := map[string]string{}
+	for _, env := range l.pages {
+		var cs []billyContact
+		env.optionalRoot("contacts", &cs)
+		for _, c := range cs {
+			names[c.ID] = c.Name
+		}
+	}
+	today := p.today()
+	out.Invoices = make([]InvoiceSummary, 0, len(invs))
+	for _, inv := range invs {
+		out.Invoices = append(out.Invoices, summaryOf(inv, names[inv.ContactID], today))
+	}
+	out.Total, out.NextCursor = l.total, l.nextCursor
+	return out, nil
+}
+
+// invoiceQuery validates the filters and translates them to Billy's
+// documented invoice filters (billy-api.md §4.2). v1 sent entryDateGte/Lte,
+// which Billy silently ignores; minEntryDate/maxEntryDate are the real ones.
+func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
+	contactID, err := alias("contactId", in.ContactID, "customerId", in.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	from, err := alias("startDate", in.StartDate, "minEntryDate", in.MinEntryDate)
+	if err != nil {
+		return nil, err
+	}
+	to, err := alias("endDate", in.EndDate, "maxEntryDate", in.MaxEntryDate)
+	if err != nil {
+		return nil, err
+	}
+	if err := firstErr(checkOptionalID("contactId", contactID), checkOptionalID("creditedInvoiceId", in.CreditedInvoiceID),
+		checkDate("startDate", from), checkDate("endDate", to), checkDate("minDueDate", in.MinDueDate), checkDate("maxDueDate", in.MaxDueDate),
+		checkRange("startDate", from, "endDate", to), checkRange("minDueDate", in.MinDueDate, "maxDueDate", in.MaxDueDate),
+		oneOf("sortBy", in.SortBy, "entryDate", "dueDate", "invoiceNo", "grossAmount", "balance", "createdTime"),
+		oneOf("sortDirection", in.SortDirection, "ASC", "DESC"), checkCurrency("currencyId", in.CurrencyID)); err != nil {
+		return nil, err
+	}
+	q := url.Values{"include": {"invoice.contact:sideload"}}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	isPaid := in.IsPaid
+	maxDue := in.MaxDueDate
+	switch in.State {
+	case "", "draft", "approved", "voided":
+		set("state", in.State)
+	case "cancelled", "canceled":
+		q.Set("state", "voided")
+	case "paid", "unpaid", "overdue":
+		q.Set("state", "approved")
+		want := in.State == "paid"
+		if isPaid != nil && *isPaid != want {
+			return nil, &sdk.Error{Code: "invalid_argument", Category: sdk.CategoryValidation,
+				Message: fmt.Sprintf("state %q contradicts isPaid %v", in.State, *isPaid),
+				Fields:  []sdk.FieldError{{Field: "state", Message: "contradicts isPaid"}, {Field: "isPaid", Message: "contradicts state"}}}
+		}
+		isPaid = &want
+		if in.State == "overdue" {
+			yesterday := p.now().In(copenhagen).AddDate(0, 0, -1).Format(time.DateOnly)
+			if maxDue == "" || maxDue > yesterday {
+				maxDue = yesterday
+			}
+		}
+	case "sent":
+		return nil, sdk.Invalid("state", "Billy has no state \"sent\" (its states are draft, approved and voided); whether an invoice was emailed is its sentState, shown on every listed invoice. List state approved and look at sentState")
+	default:
+		return nil, sdk.Invalid("state", "must be draft, approved, voided, unpaid, overdue or paid, got %q", in.State)
+	}
+	if isPaid != nil {
+		q.Set("isPaid", fmt.Sprint(*isPaid))
+	}
+	set("contactId", contactID)
+	set("minEntryDate", from)
+	set("maxEntryDate", to)
+	set("minDueDate", in.MinDueDate)
+	set("maxDueDate", maxDue)
+	set("currencyId", strings.ToUpper(in.CurrencyID))
+	set("creditedInvoiceId", in.CreditedInvoiceID)
+	set("q", in.Search)
+	sortBy, dir := in.SortBy, in.SortDirection
+	if sortBy == "" {
+		sortBy = "entryDate"
+	}
+	if dir == "" {
+		dir = "DESC"
+	}
+	q.Set("sortProperty", sortBy)
+	q.Set("sortDirection", dir)
+	return q, nil
+}
+
+// ---- get_invoice ----
+
+// InvoiceIDInput names one invoice.
+type InvoiceIDInput struct {
+	InvoiceID string `json:"invoiceId" jsonschema:"the invoice's Billy ID (from list_invoices), not its invoice number"`
+}
+
+func (p *plugin) getInvoiceTool() sdk.Tool {
+	return sdk.NewTool(readSpec(sdk.ToolSpec{
+		Name:  "get_invoice",
+		Title: "Get an invoice",
+		Description: "Returns one invoice or credit note with its lines (product, description, quantity, unit price, net, VAT), customer, " +
+			"dates, payment terms, state, sentState, amounts, balance and isPaid. Use list_invoices first to find the ID.",
+		Category: "invoices",
+		Scopes:   []string{"invoices:read"},
+		Examples: []sdk.Example{{Title: "One invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
+	}), func(ctx context.Context, call *sdk.Call, in InvoiceIDInput) (Invoice, error) {
+		if err := checkID("invoiceId", in.InvoiceID); err != nil {
+			return Invoice{}, err
+		}
+		inv, err := readInvoice(ctx, call, in.InvoiceID)
+		if err != nil {
+			return Invoice{}, err
+		}
+		return invoiceOf(inv, p.today()), nil
+	})
+}
+
+// ---- get_invoice_pdf ----
+
+// InvoicePDF points at an invoice's PDF.
+type InvoicePDF struct {
+	InvoiceID string `json:"invoiceId"`
+	InvoiceNo string `json:"invoiceNo,omitempty"`
+	State     string `json:"state"`
+	URL       string `json:"url" jsonschema:"Billy's download link for the PDF"`
+	FileName  string `json:"fileName"`
+	Note      string `json:"note"`
+}
+
+func (p *plugin) getInvoicePDFTool() sdk.Tool {
+	// The result carries a resource link as well as the structured record,
+	// which a typed sdk.NewTool output cannot express; the handler shapes
+	// the *sdk.Result by hand (so the tool declares no output schema).
+	return sdk.NewTool(readSpec(sdk.ToolSpec{
+		Name:  "get_invoice_pdf",
+		Title: "Get an invoice's PDF",
+		Description: "Returns a download link for an invoice's or credit note's PDF, as a resource link and as a URL. " +
+			"Billy issues a fresh link on every call and the link itself grants access to the PDF, so share it only with the invoice's recipient. " +
+			"Drafts give a preview PDF without an invoice number.",
+		Category: "invoices",
+		Scopes:   []string{"invoices:read"},
+		Examples: []sdk.Example{{Title: "PDF of an invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
+	}), func(ctx context.Context, call *sdk.Call, in InvoiceIDInput) (*sdk.Result, error) {
+		if err := checkID("invoiceId", in.InvoiceID); err != nil {
+			return nil, err
+		}
+		var inv billyInvoice
+		if _, err := getOne(ctx, call, kindInvoice, in.InvoiceID, nil, &inv); err != nil {
+			return nil, err
+		}
+		if inv.DownloadURL == "" {
+			return nil, unexpected("the invoice has no downloadUrl")
+		}
+		name := "invoice-draft-" + inv.ID + ".pdf"
+		if inv.InvoiceNo != "" {
+			name = "invoice-no-" + string(inv.InvoiceNo) + ".pdf"
+		}
+		if inv.Type == "creditNote" {
+			name = "credit-note-" + name[len("invoice-"):]
+		}
+		out := InvoicePDF{InvoiceID: inv.ID, InvoiceNo: string(inv.InvoiceNo), State: inv.State, URL: inv.DownloadURL, FileName: name,
+			Note: "the link changes on every read and grants access by itself; fetch it soon and share it only with the recipient"}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return nil, err
+		}
+		return &sdk.Result{
+			Content: []sdk.Content{
+				&sdk.ResourceLink{URI: inv.DownloadURL, Name: name, MIMEType: "application/pdf",
+					Description: fmt.Sprintf("PDF of %s %s", map[bool]string{true: "credit note", false: "invoice"}[inv.Type == "creditNote"], displayNo(inv))},
+				&sdk.TextContent{Text: string(b)},
+			},
+			Structured: out,
+		}, nil
+	})
+}
+
+// displayNo names an invoice for people: its number, or "draft <id>".
+func displayNo(inv billyInvoice) string {
+	if inv.InvoiceNo != "" {
+		return "no. " + string(inv.InvoiceNo)
+	}
+	return "draft " + inv.ID
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+)
+
+// Confirmation tokens make a destructive write a two-step affair without
+// keeping the pending request anywhere: the preview hands out a token that
+// is bound to
+//
+//   - the tool,
+//   - the canonical arguments (aliases folded in; the token and dry_run left
+//     out),
+//   - the caller's organization, and
+//   - the state of the record(s) as read from Billy for the preview, and the
+//     exact requests planned from it,
+//
+// and expires after tokenTTL. Executing re-reads the record, plans again
+// and checks that everything still hashes the same, so a token cannot be
+// replayed against an invoice that was paid, edited or approved meanwhile,
+// or stretched to other arguments.
+//
+// Each binding is hashed separately (SHA-256) so that a refusal can say
+// which one differs. The token is the payload plus an HMAC-SHA256 over it
+// with a key drawn from crypto/rand when the process starts; a random nonce
+// makes every token unique, and used nonces are remembered in memory until
+// the token would have expired anyway, which makes tokens single-use.
+//
+// Nothing is persisted: a plugin restart (new key, empty nonce set)
+// invalidates every outstanding token, and the caller just asks again.
+
+const (
+	tokenTTL    = 5 * time.Minute
+	tokenPrefix = "ct1."
+)
+
+// binding is what a token is bound to.
+type binding struct {
+	tool  string
+	org   string
+	args  []byte // canonical JSON of the arguments
+	state []byte // canonical JSON of the record state and the planned requests
+}
+
+type tokenPayload struct {
+	Tool    string `json:"t"`
+	Org     string `json:"o"`
+	Args    string `json:"a"`
+	State   string `json:"s"`
+	Expires int64  `json:"e"` // unix seconds
+	Nonce   string `json:"n"`
+}
+
+// tokens issues and redeems confirmation tokens.
+type tokens struct {
+	now func() time.Time
+	key []byte
+
+	mu   sync.Mutex
+	used map[string]time.Time // nonce → expiry
+}
+
+func newTokens(now func() time.Time, random io.Reader) *tokens {
+	key := make([]byte, 32)
+	if _, err := io.ReadFull(random, key); err != nil {
+		// Without randomness tokens would be forgeable; refuse to start
+		// rather than run unsafely.
+		panic(fmt.Sprintf("invoices: cannot draw the confirmation key: %v", err))
+	}
+	return &tokens{now: now, key: key, used: map[string]time.Time{}}
+}
+
+func digest(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// issue returns a token for b and when it expires.
+func (t *tokens) issue(b binding) (string, time.Time) {
+	nonce := make([]byte, 16)
+	if _, err := rand.Read(nonce); err != nil {
+		panic(fmt.Sprintf("invoices: crypto/rand failed: %v", err))
+	}
+	exp := t.now().Add(tokenTTL).Truncate(time.Second)
+	p := tokenPayload{Tool: b.tool, Org: digest([]byte(b.org)), Args: digest(b.args), State: digest(b.state),
+		Expires: exp.Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
+	body, _ := json.Marshal(p)
+	enc := base64.RawURLEncoding.EncodeToString(body)
+	return tokenPrefix + enc + "." + base64.RawURLEncoding.EncodeToString(t.mac(enc)), exp
+}
+
+func (t *tokens) mac(s string) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte(tokenPrefix + s))
+	return m.Sum(nil)
+}
+
+// redeem checks token against b and, if it holds, marks it used. It
+// refuses, naming the reason in the error code, a token that is not ours
+// (or from before a restart), is for another tool, organization or
+// arguments, has expired, was used, or whose record has changed.
+func (t *tokens) redeem(token string, b binding) error {
+	p, err := t.open(token)
+	if err != nil {
+		return err
+	}
+	again := fmt.Sprintf("call %s again without confirmation_token to get a fresh preview and token", b.tool)
+	switch {
+	case p.Tool != b.tool:
+		return tokenError("confirmation_token_wrong_tool", sdk.CategoryValidation,
+			"this confirmation token was issued for %s, not %s; %s", p.Tool, b.tool, again)
+	case !hmac.Equal([]byte(p.Org), []byte(digest([]byte(b.org)))):
+		return tokenError("confirmation_token_wrong_organization", sdk.CategoryValidation,
+			"this confirmation token was issued for another Billy organization; %s", again)
+	case !hmac.Equal([]byte(p.Args), []byte(digest(b.args))):
+		return tokenError("confirmation_token_arguments_mismatch", sdk.CategoryValidation,
+			"the arguments differ from those the confirmation token was issued for; repeat exactly the previewed call with the token, or %s", again)
+	}
+	now := t.now()
+	if !now.Before(time.Unix(p.Expires, 0)) {
+		return tokenError("confirmation_token_expired", sdk.CategoryConflict,
+			"this confirmation token expired (tokens last %s); %s", tokenTTL, again)
+	}
+	if !hmac.Equal([]byte(p.State), []byte(digest(b.state))) {
+		return tokenError("confirmation_state_changed", sdk.CategoryConflict,
+			"the record changed in Billy since the preview (or the planned request would now differ), so the confirmation no longer describes what would happen; nothing was written; %s", again)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.prune(now)
+	if _, dup := t.used[p.Nonce]; dup {
+		return tokenError("confirmation_token_used", sdk.CategoryConflict,
+			"this confirmation token was already used; a token confirms one write only; %s", again)
+	}
+	t.used[p.Nonce] = time.Unix(p.Expires, 0)
+	return nil
+}
+
+// open verifies the MAC and decodes the payload.
+func (t *tokens) open(token string) (tokenPayload, error) {
+	bad := tokenError("confirmation_token_invalid", sdk.CategoryValidation,
+		"confirmation_token is not a token this server issued (or it was issued before the plugin restarted); call the tool again without it to get a fresh preview and token")
+	rest, ok := strings.CutPrefix(token, tokenPrefix)
+	if !ok {
+		return tokenPayload{}, bad
+	}
+	enc, sig, ok := strings.Cut(rest, ".")
+	if !ok {
+		return tokenPayload{}, bad
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || !hmac.Equal(mac, t.mac(enc)) {
+		return tokenPayload{}, bad
+	}
+	body, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return tokenPayload{}, bad
+	}
+	var p tokenPayload
+	if err := json.Unmarshal(body, &p); err != nil || p.Nonce == "" {
+		return tokenPayload{}, bad
+	}
+	return p, nil
+}
+
+// prune forgets used nonces whose tokens have expired: they are refused as
+// expired from then on, so remembering them is no longer needed.
+func (t *tokens) prune(now time.Time) {
+	for n, exp := range t.used {
+		if !now.Before(exp) {
+			delete(t.used, n)
+		}
+	}
+}
+
+func tokenError(code string, cat sdk.Category, format string, args ...any) *sdk.Error {
+	return &sdk.Error{Code: code, Category: cat, Message: fmt.Sprintf(format, args...),
+		Fields: []sdk.FieldError{{Field: "confirmation_token", Message: code}}}
+}
