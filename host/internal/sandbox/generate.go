@@ -46,19 +46,22 @@ type planLine struct {
 }
 
 type gen struct {
-	rng     *rand.Rand
-	o       *orgState
-	chart   chartIDs
-	kind    string
-	start   time.Time // first day of history
-	anchor  time.Time // the sandbox's "today"; history ends the day before
-	queue   eventQueue
-	seq     int
-	cvrs    map[string]bool
-	custs   []*customer
-	byID    map[string]*customer
-	ch      *changes // nil: generator writes are not reported anywhere
-	eurBank string
+	rng      *rand.Rand
+	o        *orgState
+	chart    chartIDs
+	kind     string
+	start    time.Time // first day of history
+	anchor   time.Time // the sandbox's "today"; history ends the day before
+	queue    eventQueue
+	seq      int
+	cvrs     map[string]bool
+	custs    []*customer
+	byID     map[string]*customer
+	ch       *changes // nil: generator writes are not reported anywhere
+	eurBank  string
+	issued   int          // invoices issued so far
+	voids    map[int]bool // which of them turn out to be mistakes
+	creditAt int          // one that is surely credited
 }
 
 // generate builds the organization of one business kind.
@@ -67,6 +70,10 @@ func generate(seed int64, kind string, anchor time.Time) *orgState {
 	o := newOrgState(kind, newIDGen(rng.Uint64(), rng.Uint64()))
 	g := &gen{rng: rng, o: o, kind: kind, anchor: anchor, start: anchor.AddDate(-2, 0, 0),
 		cvrs: map[string]bool{}, byID: map[string]*customer{}}
+	// One early invoice is always a mistake that gets voided, and perhaps a
+	// later one too.
+	g.voids = map[int]bool{5 + rng.IntN(30): true, 60 + rng.IntN(400): true}
+	g.creditAt = 3 + rng.IntN(20)
 	p := profiles[kind]
 	g.organization(p)
 	g.chart = o.seedChart(p.eurAccount)
@@ -324,7 +331,8 @@ func (g *gen) issue(cu *customer, date time.Time, lines []lineSpec, opt issueOpt
 	inv.SentState = g.sentState(date)
 
 	// Now and then an invoice is a mistake and voided the next day.
-	if g.rng.Float64() < 0.004 {
+	g.issued++
+	if g.voids[g.issued] {
 		g.at(date.AddDate(0, 0, 1), evVoid, func(d time.Time) {
 			if err := o.voidInvoice(inv, g.clock(d), g.ch); err != nil {
 				panic(err)
@@ -332,7 +340,7 @@ func (g *gen) issue(cu *customer, date time.Time, lines []lineSpec, opt issueOpt
 		})
 		return inv
 	}
-	if g.rng.Float64() < opt.creditRate {
+	if g.rng.Float64() < opt.creditRate || g.issued == g.creditAt {
 		full := g.rng.IntN(3) == 0
 		g.at(date.AddDate(0, 0, 2+g.rng.IntN(20)), evCredit, func(d time.Time) { g.credit(inv, d, full) })
 	}
@@ -509,16 +517,16 @@ func (g *gen) weighted() *customer {
 	return g.custs[len(g.custs)-1]
 }
 
-// poisson draws a Poisson-distributed count (Knuth's method; λ is small).
-func (g *gen) poisson(lambda float64) int {
-	l, k, p := math.Exp(-lambda), 0, 1.0
-	for {
-		p *= g.rng.Float64()
-		if p <= l {
-			return k
-		}
-		k++
+// around draws a whole number near mean: within ±30 %, randomly rounded.
+// Unlike a Poisson draw it cannot wipe out a season by bad luck, so every
+// seed shows the December peak.
+func (g *gen) around(mean float64) int {
+	x := mean * (0.7 + 0.6*g.rng.Float64())
+	n := int(x)
+	if g.rng.Float64() < x-float64(n) {
+		n++
 	}
+	return n
 }
 
 // ownerUserID derives the owner's user ID from the organization.

@@ -243,7 +243,7 @@ func buildRetail(g *gen) {
 		if d.Month() == time.December {
 			credit = 0.09 // returned presents come back in January
 		}
-		for n := g.poisson(2.1 * f); n > 0; n-- {
+		for n := g.around(2.1 * f); n > 0; n-- {
 			cu := g.weighted()
 			g.at(d, evIssue, func(day time.Time) {
 				g.issue(cu, day, retailLines(g, cu, day), issueOpts{creditRate: credit})
