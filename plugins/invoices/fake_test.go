@@ -210,7 +210,20 @@ func (f *fakeBilly) list(plural string, q url.Values) any {
 	for _, rec := range recs[from:min(from+size, total)] {
 		out = append(out, rec)
 	}
-	return map[string]any{plural: out, "meta": map[string]any{"paging": map[string]any{"page": page, "pageCount": count, "pageSize": size, "total": total}}}
+	body := map[string]any{plural: out, "meta": map[string]any{"paging": map[string]any{"page": page, "pageCount": count, "pageSize": size, "total": total}}}
+	if plural == "invoices" && strings.Contains(q.Get("include"), "invoice.contact:sideload") {
+		contacts := []any{}
+		seen := map[string]bool{}
+		for _, rec := range out {
+			id := fmt.Sprint(rec.(map[string]any)["contactId"])
+			if c, ok := f.records["contacts"][id]; ok && !seen[id] {
+				seen[id] = true
+				contacts = append(contacts, c)
+			}
+		}
+		body["contacts"] = contacts
+	}
+	return body
 }
 
 var notFilters = map[string]bool{"page": true, "pageSize": true, "include": true, "sortProperty": true, "sortDirection": true, "q": true}
