@@ -55,19 +55,31 @@ func TestV1AliasesAccepted(t *testing.T) {
 				return []string{q.Get("minEntryDate"), q.Get("maxEntryDate")}, []string{"2025-01-01", "2025-01-31"}
 			}},
 		{"create_invoice customerId", "create_invoice", map[string]any{"customerId": "contact-1", "lines": []any{map[string]any{"productId": "product-1"}}},
-			func(e *env) (any, any) { return field(e.find("POST", "/invoices").Body, "invoice", "contactId"), "contact-1" }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/invoices").Body, "invoice", "contactId"), "contact-1"
+			}},
 		{"update_invoice customerId (unchanged customer)", "update_invoice", map[string]any{"invoiceId": "inv-draft", "customerId": "contact-1", "paymentTermsDays": 7},
-			func(e *env) (any, any) { return field(e.find("PUT", "/invoices/inv-draft").Body, "invoice", "paymentTermsDays"), 7.0 }},
+			func(e *env) (any, any) {
+				return field(e.find("PUT", "/invoices/inv-draft").Body, "invoice", "paymentTermsDays"), 7.0
+			}},
 		{"update_customer customerId", "update_customer", map[string]any{"customerId": "contact-1", "phone": "12345678"},
-			func(e *env) (any, any) { return field(e.find("PUT", "/contacts/contact-1").Body, "contact", "phone"), "12345678" }},
+			func(e *env) (any, any) {
+				return field(e.find("PUT", "/contacts/contact-1").Body, "contact", "phone"), "12345678"
+			}},
 		{"list_contact_persons customerId", "list_contact_persons", map[string]any{"customerId": "contact-1"},
 			func(e *env) (any, any) { return e.find("GET", "/contactPersons").Query.Get("contactId"), "contact-1" }},
 		{"create_contact_person customerId", "create_contact_person", map[string]any{"customerId": "contact-1", "email": "a@b.dk"},
-			func(e *env) (any, any) { return field(e.find("POST", "/contactPersons").Body, "contactPerson", "contactId"), "contact-1" }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/contactPersons").Body, "contactPerson", "contactId"), "contact-1"
+			}},
 		{"mark_invoice_paid paidDate", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paidDate": "2025-04-02"},
-			func(e *env) (any, any) { return field(e.find("POST", "/bankPayments").Body, "bankPayment", "entryDate"), "2025-04-02" }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/bankPayments").Body, "bankPayment", "entryDate"), "2025-04-02"
+			}},
 		{"mark_invoice_paid amountPaid", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amountPaid": 500},
-			func(e *env) (any, any) { return field(e.find("POST", "/bankPayments").Body, "bankPayment", "cashAmount"), 500.0 }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/bankPayments").Body, "bankPayment", "cashAmount"), 500.0
+			}},
 		{"create_product price and account", "create_product", map[string]any{"name": "Timer", "price": 850, "account": "acct-revenue"},
 			func(e *env) (any, any) {
 				b := e.find("POST", "/products").Body
@@ -79,13 +91,21 @@ func TestV1AliasesAccepted(t *testing.T) {
 				return field(e.find("PUT", "/products/product-1").Body, "product", "prices"), []any{map[string]any{"unitPrice": 1100.0, "currencyId": "DKK"}}
 			}},
 		{"create_customer address.zipCode", "create_customer", map[string]any{"name": "Sørensen", "address": map[string]any{"street": "Torvet 1", "zipCode": "8000", "city": "Aarhus C"}},
-			func(e *env) (any, any) { return field(e.find("POST", "/contacts").Body, "contact", "zipcodeText"), "8000" }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/contacts").Body, "contact", "zipcodeText"), "8000"
+			}},
 		{"update_customer address.zipCode", "update_customer", map[string]any{"contactId": "contact-1", "address": map[string]any{"zipCode": "2100"}},
-			func(e *env) (any, any) { return field(e.find("PUT", "/contacts/contact-1").Body, "contact", "zipcodeText"), "2100" }},
+			func(e *env) (any, any) {
+				return field(e.find("PUT", "/contacts/contact-1").Body, "contact", "zipcodeText"), "2100"
+			}},
 		{"send_invoice emailBody", "send_invoice", map[string]any{"invoiceId": "inv-approved", "emailBody": "Tak"},
-			func(e *env) (any, any) { return field(e.find("POST", "/invoices/inv-approved/emails").Body, "email", "emailBody"), "Tak" }},
+			func(e *env) (any, any) {
+				return field(e.find("POST", "/invoices/inv-approved/emails").Body, "email", "emailBody"), "Tak"
+			}},
 		{"send_invoice method email", "send_invoice", map[string]any{"invoiceId": "inv-approved", "method": "email"},
-			func(e *env) (any, any) { return e.find("POST", "/invoices/inv-approved/emails").Path, "/invoices/inv-approved/emails" }},
+			func(e *env) (any, any) {
+				return e.find("POST", "/invoices/inv-approved/emails").Path, "/invoices/inv-approved/emails"
+			}},
 		{"same value under both names", "get_customer", map[string]any{"contactId": "contact-1", "customerId": "contact-1"},
 			func(e *env) (any, any) { return e.find("GET", "/contacts/contact-1").Path, "/contacts/contact-1" }},
 	}

@@ -72,7 +72,7 @@ func (f *fakeBilly) invoice(id, state string, gross float64, extra map[string]an
 	inv := map[string]any{"id": id, "type": "invoice", "state": state, "sentState": "unsent", "contactId": "contact-1",
 		"entryDate": "2025-03-01", "dueDate": "2025-03-31", "currencyId": "DKK", "taxMode": "excl",
 		"amount": net, "tax": round2(gross - net), "grossAmount": gross, "balance": 0.0, "isPaid": false,
-		"lines": []any{map[string]any{"id": "line-" + id, "productId": "product-1", "description": "Rådgivning", "quantity": 1.0, "unitPrice": net, "amount": net, "tax": round2(gross - net)}},
+		"lines":       []any{map[string]any{"id": "line-" + id, "productId": "product-1", "description": "Rådgivning", "quantity": 1.0, "unitPrice": net, "amount": net, "tax": round2(gross - net)}},
 		"downloadUrl": "https://api.billysbilling.com/v2/downloads/invoices/" + id + "/org-1/abc/invoice.pdf"}
 	if state == "approved" {
 		inv["balance"] = gross

@@ -112,11 +112,12 @@ func (t *tokens) mac(s string) []byte {
 // (or from before a restart), is for another tool, organization or
 // arguments, has expired, was used, or whose record has changed.
 func (t *tokens) redeem(token string, b binding) error {
-	p, err := t.open(token)
-	if err != nil {
-		return err
-	}
 	again := fmt.Sprintf("call %s again without confirmation_token to get a fresh preview and token", b.tool)
+	p, ok := t.open(token)
+	if !ok {
+		return tokenError("confirmation_token_invalid", sdk.CategoryValidation,
+			"confirmation_token is not a token this server issued (or it was issued before the plugin restarted, which invalidates all tokens); %s", again)
+	}
 	switch {
 	case p.Tool != b.tool:
 		return tokenError("confirmation_token_wrong_tool", sdk.CategoryValidation,
@@ -133,10 +134,9 @@ func (t *tokens) redeem(token string, b binding) error {
 		return tokenError("confirmation_token_expired", sdk.CategoryConflict,
 			"this confirmation token expired (tokens last %s); %s", tokenTTL, again)
 	}
-	if !hmac.Equal([]byte(p.State), []byte(digest(b.state))) {
-		return tokenError("confirmation_state_changed", sdk.CategoryConflict,
-			"the record changed in Billy since the preview (or the planned request would now differ), so the confirmation no longer describes what would happen; nothing was written; %s", again)
-	}
+	// A used token is reported as used even though the record has usually
+	// changed since (the write it confirmed changed it): that is the
+	// clearer reason. It is marked used only once every check passed.
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.prune(now)
@@ -144,35 +144,37 @@ func (t *tokens) redeem(token string, b binding) error {
 		return tokenError("confirmation_token_used", sdk.CategoryConflict,
 			"this confirmation token was already used; a token confirms one write only; %s", again)
 	}
+	if !hmac.Equal([]byte(p.State), []byte(digest(b.state))) {
+		return tokenError("confirmation_state_changed", sdk.CategoryConflict,
+			"the record changed in Billy since the preview (or the planned request would now differ), so the confirmation no longer describes what would happen; nothing was written; %s", again)
+	}
 	t.used[p.Nonce] = time.Unix(p.Expires, 0)
 	return nil
 }
 
 // open verifies the MAC and decodes the payload.
-func (t *tokens) open(token string) (tokenPayload, error) {
-	bad := tokenError("confirmation_token_invalid", sdk.CategoryValidation,
-		"confirmation_token is not a token this server issued (or it was issued before the plugin restarted); call the tool again without it to get a fresh preview and token")
+func (t *tokens) open(token string) (tokenPayload, bool) {
 	rest, ok := strings.CutPrefix(token, tokenPrefix)
 	if !ok {
-		return tokenPayload{}, bad
+		return tokenPayload{}, false
 	}
 	enc, sig, ok := strings.Cut(rest, ".")
 	if !ok {
-		return tokenPayload{}, bad
+		return tokenPayload{}, false
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(mac, t.mac(enc)) {
-		return tokenPayload{}, bad
+		return tokenPayload{}, false
 	}
 	body, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
-		return tokenPayload{}, bad
+		return tokenPayload{}, false
 	}
 	var p tokenPayload
 	if err := json.Unmarshal(body, &p); err != nil || p.Nonce == "" {
-		return tokenPayload{}, bad
+		return tokenPayload{}, false
 	}
-	return p, nil
+	return p, true
 }
 
 // prune forgets used nonces whose tokens have expired: they are refused as
