@@ -14,7 +14,7 @@ import (
 // and only then is a missing credential 401.
 func TestAuthAndRouting(t *testing.T) {
 	sb := newSandbox(t, Options{})
-	orgID := sb.s.DefaultOrganizationID()
+	orgToken := sb.s.Organizations()[0].AccessToken
 	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("owner@example.dk:"+testToken))
 	badBasic := "Basic " + base64.StdEncoding.EncodeToString([]byte("owner@example.dk:nope"))
 	tests := []struct {
@@ -35,8 +35,8 @@ func TestAuthAndRouting(t *testing.T) {
 		{"organization is GET-only", "PUT", "/v2/organization", nil, 405, "METHOD_NOT_ALLOWED"},
 		{"public reference data", "GET", "/v2/countries", []string{"X-Access-Token", ""}, 200, ""},
 		{"valid token", "GET", "/v2/invoices?pageSize=1", nil, 200, ""},
-		{"company token", "GET", "/v2/organization", []string{"X-Access-Token", testToken + ":" + orgID}, 200, ""},
-		{"company token, other organization", "GET", "/v2/contacts?organizationId=other", []string{"X-Access-Token", testToken + ":" + orgID}, 403, "ACCESS_DENIED"},
+		{"company token", "GET", "/v2/organization", []string{"X-Access-Token", orgToken}, 200, ""},
+		{"company token, other organization", "GET", "/v2/contacts?organizationId=other", []string{"X-Access-Token", orgToken}, 403, "ACCESS_DENIED"},
 		{"unknown organization", "GET", "/v2/contacts", []string{"X-Organization-Id", "nope"}, 403, "ACCESS_DENIED"},
 		{"basic auth", "GET", "/v2/user", []string{"X-Access-Token", "", "Authorization", basic}, 200, ""},
 		{"bad basic auth", "GET", "/v2/user", []string{"X-Access-Token", "", "Authorization", badBasic}, 401, "AUTHENTICATION_REQUIRED"},

@@ -34,8 +34,8 @@
 //
 // Each business kind (freelancer, retail, service) is one organization with
 // its own generated history. A Billy token belongs to exactly one company,
-// and so does each organization's own token, "<token>:<organizationId>"
-// (listed by Organizations and GET /_sandbox/organizations). The plain
+// and so does each organization's own token, "sbx-<business>-<hex>" (listed
+// by Organizations and GET /_sandbox/organizations). The plain
 // Options.Token acts like a user-level credential that reaches every
 // organization: the request picks one with the organizationId query
 // parameter, the X-Organization-Id header, or organizationId in the

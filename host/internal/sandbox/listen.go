@@ -40,14 +40,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	base := "http://" + ln.Addr().String() + "/v2"
 	s.log.Info("sandbox Billy API listening", "url", base, "token_required", s.opts.Token != "")
 	for _, o := range s.Organizations() {
-		// An operator's own Options.Token is a secret and stays out of the
-		// log; the built-in "sandbox:<id>" tokens are not.
-		token := o.AccessToken
-		if s.opts.Token != "" {
-			token = "<token>:" + o.ID
-		}
+		// The company tokens are sandbox-only and do not reveal
+		// Options.Token, which is never logged.
 		s.log.Info("sandbox organization", "id", o.ID, "name", o.Name, "business", o.Business,
-			"default", o.IsDefault, "access_token", token)
+			"default", o.IsDefault, "access_token", o.AccessToken)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

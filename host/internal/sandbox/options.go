@@ -59,8 +59,8 @@ type Organization struct {
 	Name           string `json:"name"`
 	Business       string `json:"business"`
 	RegistrationNo string `json:"registrationNo"`
-	// AccessToken is this organization's own company token,
-	// "<token>:<id>" ("sandbox:<id>" when Options.Token is empty). Like a
+	// AccessToken is this organization's own company token, such as
+	// "sbx-retail-3f9c…", derived from Options.Token and the ID. Like a
 	// Billy access token it reaches this organization only.
 	AccessToken string `json:"accessToken"`
 	IsDefault   bool   `json:"isDefault"`

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/binary"
 	"math/rand/v2"
 	"net/http"
@@ -63,7 +65,7 @@ func (s *Server) Reset() {
 	byID := map[string]*orgState{}
 	for _, kind := range kinds {
 		o := generate(s.opts.Seed, kind, s.anchor)
-		o.accessToken = s.masterToken() + ":" + o.org.ID
+		o.accessToken = s.companyToken(o)
 		orgs = append(orgs, o)
 		byID[o.org.ID] = o
 	}
@@ -79,12 +81,13 @@ func (s *Server) Reset() {
 	s.faultMu.Unlock()
 }
 
-// masterToken is the prefix of the organizations' own tokens.
-func (s *Server) masterToken() string {
-	if s.opts.Token != "" {
-		return s.opts.Token
-	}
-	return "sandbox"
+// companyToken is an organization's own token: "sbx-<business>-" and 24 hex
+// digits of an HMAC of its ID keyed by Options.Token, so that listing it on
+// the unauthenticated admin surface never reveals Options.Token itself.
+func (s *Server) companyToken(o *orgState) string {
+	mac := hmac.New(sha256.New, []byte("billy-mcp sandbox company token\x00"+s.opts.Token))
+	mac.Write([]byte(o.org.ID))
+	return "sbx-" + o.business + "-" + hex.EncodeToString(mac.Sum(nil))[:24]
 }
 
 // SetFaults replaces the injected faults; the zero Faults turns them off.
