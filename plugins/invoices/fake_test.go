@@ -135,7 +135,13 @@ func (f *fakeBilly) serve(_ context.Context, req sdk.BillyRequest) (*sdk.BillyRe
 			return respond(body)
 		}
 	}
-	body, err := f.route(r)
+	// The route gets its own copy: the recorded body must stay as sent.
+	routed := r
+	if raw, ok := req.Body.(json.RawMessage); ok && len(raw) > 0 {
+		routed.Body = nil
+		_ = json.Unmarshal(raw, &routed.Body)
+	}
+	body, err := f.route(routed)
 	if err != nil {
 		return nil, err
 	}
