@@ -77,10 +77,21 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, parts []s
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="`+parts[4]+`"`)
+	w.Header().Set("Content-Disposition", `inline; filename="`+safeFilename(parts[4])+`"`)
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method == http.MethodGet {
 		_, _ = w.Write(pdf)
 	}
+}
+
+// safeFilename keeps a file name from the URL fit for a header.
+func safeFilename(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }

@@ -109,6 +109,7 @@ func (g *gen) organization(p profile) {
 		CountryID: "DK", Phone: danishPhone(rng), Email: "faktura@" + slug(name) + ".dk", RegistrationNo: cvr,
 		BaseCurrencyID: "DKK", LocaleID: "da_DK", FiscalYearEndMonth: 12,
 		FirstFiscalYearStart: fmtDate(fy), FirstFiscalYearEnd: fmtDate(fy.AddDate(1, 0, -1)),
+		// Guess: invoiceNoMode's values are unknown (billy-api.md §7.1).
 		HasVat: true, VatPeriod: p.vatPeriod, InvoiceNoMode: "automatic", NextInvoiceNo: p.firstInvoiceNo,
 		PaymentTermsMode: termsNet, PaymentTermsDays: p.termsDays, DefaultTaxMode: taxModeExcl,
 		EmailAttachmentDeliveryMode: "link", SubscriptionPeriod: "yearly",

@@ -1,9 +1,7 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
-	"reflect"
 	"strings"
 )
 
@@ -228,9 +226,7 @@ func updateInvoice(c *call) (*result, error) {
 			if approvedEditable[k] || k == "downloadUrl" {
 				continue
 			}
-			var val any
-			_ = json.Unmarshal(raw, &val)
-			if !reflect.DeepEqual(val, current[k]) {
+			if !sameJSON(raw, current[k]) {
 				return nil, errRule("An %s invoice cannot be changed (%s); only sentState and contactMessage can, or state set to voided.", inv.State, k)
 			}
 		}

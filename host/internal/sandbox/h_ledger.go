@@ -1,7 +1,5 @@
 package sandbox
 
-import "strconv"
-
 // transactions and postings: read-only, written by approvals and payments
 // (billy-api.md §7.9).
 
@@ -67,10 +65,4 @@ func ledgerResources() []*resource {
 			},
 		},
 	}
-}
-
-// accountNoFilter matches accountNo given as a number.
-func accountNoFilter(v string) (func(*account) bool, error) {
-	n, err := strconv.Atoi(v)
-	return func(a *account) bool { return a.AccountNo == n }, err
 }

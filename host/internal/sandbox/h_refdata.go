@@ -1,5 +1,7 @@
 package sandbox
 
+import "strconv"
+
 // Read-only seed data (billy-api.md §7.5, §10 item 7): tax rates, sales tax
 // rulesets and rules, the chart of accounts, and the shared reference data.
 // countries, countryGroups, currencies and locales need no credentials, as
@@ -141,4 +143,10 @@ func referenceResources() []*resource {
 			lookup: staticLookup(localeByID),
 		},
 	}
+}
+
+// accountNoFilter matches accountNo given as a number.
+func accountNoFilter(v string) (func(*account) bool, error) {
+	n, err := strconv.Atoi(v)
+	return func(a *account) bool { return a.AccountNo == n }, err
 }

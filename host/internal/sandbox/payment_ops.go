@@ -130,13 +130,22 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 		settledCash = cash - fee
 	}
 	remaining := int64(float64(settledCash)/rate + 0.5)
+	settled := remaining
 	var arBase int64
 	for _, inv := range subjects {
-		alloc := min(remaining, toOre(inv.Balance))
+		bal := toOre(inv.Balance)
+		alloc := min(remaining, bal)
+		if rate != 1 && remaining-bal >= -1 && remaining-bal <= 1 {
+			// Converting currencies can miss by an øre; settle exactly
+			// rather than leave 0.01 open (the difference is booked as a
+			// currency difference).
+			alloc = bal
+			settled += bal - remaining
+		}
 		if alloc <= 0 {
 			continue
 		}
-		remaining -= alloc
+		remaining = max(0, remaining-alloc)
 		m := &balanceModifier{ID: o.ids.next(), OrganizationID: o.org.ID, ModifierReference: ref("bankPayment", bp.ID),
 			SubjectReference: ref("invoice", inv.ID), Amount: fromOre(-alloc), EntryDate: spec.EntryDate}
 		if cashCur == o.org.BaseCurrencyID && subjectCur != cashCur {
@@ -154,7 +163,7 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	}
 	arBase += toBase(remaining, o.rateToBase(subjectCur, subjects))
 	tx := o.addTransaction(ref("bankPayment", bp.ID), o.paymentName(bp, subjects), spec.EntryDate, nil, now,
-		o.paymentLegs(bp, cashCur, subjectCur, settledCash, arBase), ch)
+		o.paymentLegs(bp, cashCur, subjectCur, settled, arBase), ch)
 	bp.transactionID = tx.ID
 	return bp, nil
 }
@@ -194,15 +203,15 @@ func (o *orgState) paymentName(bp *bankPayment, subjects []*invoice) string {
 // credit. The base amounts of bank and fee follow the cash account's
 // currency; the receivable's follow the invoices' booked rates; any
 // difference is a realized currency difference.
-func (o *orgState) paymentLegs(bp *bankPayment, cashCur, subjectCur string, settledCash, arBase int64) []postingSpec {
+func (o *orgState) paymentLegs(bp *bankPayment, cashCur, subjectCur string, settled, arBase int64) []postingSpec {
 	text := fmt.Sprintf("Bank payment %s", bp.EntryDate)
 	cashRate := 1.0
 	if cashCur != o.org.BaseCurrencyID {
 		// A foreign-currency bank account is valued at the invoices' rate
 		// when it pays invoices in its own currency, else at the table rate.
 		cashRate = 0
-		if cashCur == subjectCur && settledCash > 0 {
-			cashRate = float64(arBase) / float64(settledCash)
+		if cashCur == subjectCur && settled > 0 {
+			cashRate = float64(arBase) / float64(settled)
 		} else if c, ok := currencyByID(cashCur); ok {
 			cashRate = c.ExchangeRate
 		}
@@ -217,8 +226,7 @@ func (o *orgState) paymentLegs(bp *bankPayment, cashCur, subjectCur string, sett
 	if fee > 0 && bp.FeeAccountID != nil {
 		legs = append(legs, postingSpec{accountID: *bp.FeeAccountID, text: text + " (gebyr)", amount: fee, side: "debit", currency: cashCur, base: feeBase})
 	}
-	subjectAmount := int64(float64(settledCash)/bp.CashExchangeRate + 0.5)
-	legs = append(legs, postingSpec{accountID: o.receivableAccountID, text: text, amount: subjectAmount, side: out, currency: subjectCur, base: arBase})
+	legs = append(legs, postingSpec{accountID: o.receivableAccountID, text: text, amount: settled, side: out, currency: subjectCur, base: arBase})
 	// Whatever does not balance in the base currency is a realized currency
 	// difference.
 	var debit, credit int64

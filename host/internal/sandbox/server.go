@@ -91,6 +91,7 @@ func (s *Server) companyToken(o *orgState) string {
 }
 
 // SetFaults replaces the injected faults; the zero Faults turns them off.
+// It takes f as given; PUT /_sandbox/faults checks it with Validate first.
 func (s *Server) SetFaults(f Faults) {
 	s.faultMu.Lock()
 	s.faults = f
