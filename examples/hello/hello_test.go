@@ -83,7 +83,11 @@ func TestCountReportsProgress(t *testing.T) {
 	if err := h.CallToolInto(context.Background(), "hello_count", CountInput{N: 3}, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := []sdktest.Progress{{1, 3, "counted 1"}, {2, 3, "counted 2"}, {3, 3, "counted 3"}}
+	want := []sdktest.Progress{
+		{Progress: 1, Total: 3, Message: "counted 1"},
+		{Progress: 2, Total: 3, Message: "counted 2"},
+		{Progress: 3, Total: 3, Message: "counted 3"},
+	}
 	if diff := cmp.Diff(want, h.Progress()); diff != "" {
 		t.Errorf("progress (-want +got):\n%s", diff)
 	}

@@ -101,6 +101,7 @@ func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*plug
 	for _, m := range req.Messages {
 		p.Messages = append(p.Messages, mcp.SamplingMessage{Role: mcp.Role(m.Role), Content: mcp.NewTextContent(m.Text)})
 	}
+	//lint:ignore SA1019 sampling is deprecated in 2026-07-28 but is how 2025-11-25 clients (still the majority) are asked; CanSample limits it to them.
 	res, err := c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
 		Request:             mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)},
 		CreateMessageParams: p,
