@@ -41,6 +41,8 @@ type Error struct {
 	Fields []FieldError
 	// UpstreamCode is Billy's own errorCode, passed on verbatim.
 	UpstreamCode string
+	// RetryAfterSeconds hints when a retryable error may be retried.
+	RetryAfterSeconds int
 }
 
 // FieldError is one invalid input field.

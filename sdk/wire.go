@@ -34,7 +34,7 @@ func toStatus(err error, fallback codes.Code) error {
 	}
 	detail := &pluginv1.ToolError{
 		Code: e.Code, Category: string(e.Category), Message: e.Message,
-		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode,
+		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds),
 	}
 	for _, f := range e.Fields {
 		detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
@@ -57,7 +57,7 @@ func errorFromStatus(err error) error {
 	for _, d := range st.Details() {
 		if te, ok := d.(*pluginv1.ToolError); ok {
 			e := &Error{Code: te.Code, Category: Category(te.Category), Message: te.Message,
-				Retryable: te.Retryable, UpstreamCode: te.UpstreamCode}
+				Retryable: te.Retryable, UpstreamCode: te.UpstreamCode, RetryAfterSeconds: int(te.RetryAfterSeconds)}
 			for _, f := range te.Fields {
 				e.Fields = append(e.Fields, FieldError{Field: f.Field, Message: f.Message})
 			}

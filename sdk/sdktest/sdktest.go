@@ -276,7 +276,7 @@ type fakeHost struct {
 
 func toStatus(err error) error {
 	if e, ok := err.(*sdk.Error); ok {
-		detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message, Retryable: e.Retryable, UpstreamCode: e.UpstreamCode}
+		detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message, Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds)}
 		for _, f := range e.Fields {
 			detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
 		}

@@ -55,7 +55,7 @@ type server struct {
 func toStatus(err error) error {
 	e := apperr.From(err)
 	detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message,
-		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode}
+		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds)}
 	for _, f := range e.Fields {
 		detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
 	}

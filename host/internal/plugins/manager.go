@@ -236,7 +236,8 @@ func toolError(te *pluginv1.ToolError) *apperr.Error {
 	if !cat.Known() {
 		cat = apperr.Internal
 	}
-	e := &apperr.Error{Code: te.Code, Category: cat, Message: te.Message, Retryable: te.Retryable, UpstreamCode: te.UpstreamCode}
+	e := &apperr.Error{Code: te.Code, Category: cat, Message: te.Message, Retryable: te.Retryable,
+		UpstreamCode: te.UpstreamCode, RetryAfterSeconds: int(te.RetryAfterSeconds)}
 	if e.Code == "" {
 		e.Code = string(cat)
 	}

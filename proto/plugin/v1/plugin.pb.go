@@ -1663,9 +1663,11 @@ type ToolError struct {
 	Retryable bool              `protobuf:"varint,4,opt,name=retryable,proto3" json:"retryable,omitempty"`
 	Fields    []*FieldViolation `protobuf:"bytes,5,rep,name=fields,proto3" json:"fields,omitempty"`
 	// Upstream (Billy) error code, passed on verbatim when there is one.
-	UpstreamCode  string `protobuf:"bytes,6,opt,name=upstream_code,json=upstreamCode,proto3" json:"upstream_code,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpstreamCode string `protobuf:"bytes,6,opt,name=upstream_code,json=upstreamCode,proto3" json:"upstream_code,omitempty"`
+	// When to retry a retryable error, in seconds (0 = no hint).
+	RetryAfterSeconds int32 `protobuf:"varint,7,opt,name=retry_after_seconds,json=retryAfterSeconds,proto3" json:"retry_after_seconds,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ToolError) Reset() {
@@ -1738,6 +1740,13 @@ func (x *ToolError) GetUpstreamCode() string {
 		return x.UpstreamCode
 	}
 	return ""
+}
+
+func (x *ToolError) GetRetryAfterSeconds() int32 {
+	if x != nil {
+		return x.RetryAfterSeconds
+	}
+	return 0
 }
 
 type FieldViolation struct {
@@ -3039,14 +3048,15 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tmime_type\x18\x02 \x01(\tR\bmimeType\x12\x14\n" +
 	"\x04text\x18\x03 \x01(\tH\x00R\x04text\x12\x14\n" +
 	"\x04blob\x18\x04 \x01(\fH\x00R\x04blobB\x06\n" +
-	"\x04body\"\xd4\x01\n" +
+	"\x04body\"\x84\x02\n" +
 	"\tToolError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
 	"\bcategory\x18\x02 \x01(\tR\bcategory\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x1c\n" +
 	"\tretryable\x18\x04 \x01(\bR\tretryable\x12:\n" +
 	"\x06fields\x18\x05 \x03(\v2\".billymcp.plugin.v1.FieldViolationR\x06fields\x12#\n" +
-	"\rupstream_code\x18\x06 \x01(\tR\fupstreamCode\"@\n" +
+	"\rupstream_code\x18\x06 \x01(\tR\fupstreamCode\x12.\n" +
+	"\x13retry_after_seconds\x18\a \x01(\x05R\x11retryAfterSeconds\"@\n" +
 	"\x0eFieldViolation\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"b\n" +
