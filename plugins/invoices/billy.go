@@ -24,16 +24,16 @@ type kind struct {
 	singular string // record root, "invoice"
 	noun     string // for messages, "invoice"
 	idField  string // the tool argument that names one, "invoiceId"
+	code     string // prefix of its error codes, "invoice"
 }
 
 var (
-	kindInvoice       = kind{"invoices", "invoice", "invoice", "invoiceId"}
-	kindContact       = kind{"contacts", "contact", "customer (contact)", "contactId"}
-	kindContactPerson = kind{"contactPersons", "contactPerson", "contact person", "contactPersonId"}
-	kindProduct       = kind{"products", "product", "product", "productId"}
-	kindBankPayment   = kind{"bankPayments", "bankPayment", "bank payment", "paymentId"}
-	kindAccount       = kind{"accounts", "account", "account", "cashAccountId"}
-	kindTaxRate       = kind{"taxRates", "taxRate", "tax rate", "taxRateId"}
+	kindInvoice       = kind{"invoices", "invoice", "invoice", "invoiceId", "invoice"}
+	kindContact       = kind{"contacts", "contact", "customer (contact)", "contactId", "contact"}
+	kindContactPerson = kind{"contactPersons", "contactPerson", "contact person", "contactPersonId", "contact_person"}
+	kindProduct       = kind{"products", "product", "product", "productId", "product"}
+	kindBankPayment   = kind{"bankPayments", "bankPayment", "bank payment", "paymentId", "bank_payment"}
+	kindAccount       = kind{"accounts", "account", "account", "cashAccountId", "account"}
 )
 
 // paging is meta.paging. Billy pages with page (from 1) and pageSize, at
@@ -174,7 +174,7 @@ func withContext(err error, format string, args ...any) error {
 func notFound(err error, k kind, id string) error {
 	var e *sdk.Error
 	if errors.As(err, &e) && e.Category == sdk.CategoryNotFound {
-		out := sdk.NotFound(strings.ToLower(k.singular)+"_not_found",
+		out := sdk.NotFound(k.code+"_not_found",
 			"there is no %s with ID %q in this Billy organization; check %s (list the records to find the right ID)", k.noun, id, k.idField)
 		out.Fields = []sdk.FieldError{{Field: k.idField, Message: fmt.Sprintf("no %s with ID %q", k.noun, id)}}
 		out.UpstreamCode = e.UpstreamCode
