@@ -475,3 +475,38 @@ plugins:
 		t.Errorf("tools: %v", names)
 	}
 }
+
+// TestBothSpecRevisions calls a plugin tool from a client pinned to the
+// handshake revision (2025-11-25) and from one on the stateless revision
+// (2026-07-28), on the same endpoint.
+func TestBothSpecRevisions(t *testing.T) {
+	h := startHost(t, "plugins:\n  hello: {path: billy-mcp-plugin-hello}\n")
+	h.waitReady(15 * time.Second)
+	for _, version := range []string{mcp.ProtocolVersion20251125, mcp.ProtocolVersion20260728} {
+		t.Run(version, func(t *testing.T) {
+			tr, err := transport.NewStreamableHTTP(h.url("/mcp"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := client.NewClient(tr, client.WithProtocolVersion(version))
+			if err := c.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			var req mcp.InitializeRequest
+			req.Params.ProtocolVersion = version
+			req.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+			res, err := c.Initialize(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.ProtocolVersion != version {
+				t.Fatalf("negotiated %s, want %s", res.ProtocolVersion, version)
+			}
+			out := structured(t, callTool(t, c, "hello_greet", map[string]any{"name": "Ada"}))
+			if out.(map[string]any)["greeting"] != "Hej, Ada!" {
+				t.Errorf("got %v", out)
+			}
+		})
+	}
+}
