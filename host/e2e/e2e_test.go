@@ -510,3 +510,63 @@ func TestBothSpecRevisions(t *testing.T) {
 		})
 	}
 }
+
+// TestEmbeddedSandbox calls Billy through the host's gateway in sandbox mode
+// (no Billy token): the plugin's Host.Billy reaches the embedded fake Billy.
+func TestEmbeddedSandbox(t *testing.T) {
+	h := startHost(t, "plugins:\n  hello: {path: billy-mcp-plugin-hello}\n")
+	h.waitReady(15 * time.Second)
+	c := h.mcpHTTP()
+	res := callTool(t, c, "hello_organization", map[string]any{})
+	if res.IsError {
+		t.Fatalf("hello_organization: %v", res.Content)
+	}
+	if name := structured(t, res).(map[string]any)["name"]; name == "" || name == nil {
+		t.Errorf("no organization name: %v", structured(t, res))
+	}
+}
+
+// TestStandaloneSandboxSharedByHost runs `billy-mcp sandbox` on its own and
+// points a host at it the way it would be pointed at Billy.
+func TestStandaloneSandboxSharedByHost(t *testing.T) {
+	addr := freeAddr(t)
+	sb := exec.Command(filepath.Join(binDir, "billy-mcp"), "sandbox", "--seed", "7")
+	sb.Env = append(baseEnv(), "BILLY_SANDBOX_ADDR="+addr, "BILLY_SANDBOX_TOKEN=shared-sandbox-token")
+	var sbErr syncBuffer
+	sb.Stderr = &sbErr
+	if err := sb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Process.Signal(os.Interrupt); _ = sb.Wait() })
+	type organization struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	var orgs []organization
+	deadline := time.Now().Add(10 * time.Second)
+	for len(orgs) == 0 && time.Now().Before(deadline) {
+		if resp, err := http.Get("http://" + addr + "/_sandbox/organizations"); err == nil {
+			var body struct {
+				Organizations []organization `json:"organizations"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			orgs = body.Organizations
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(orgs) == 0 {
+		t.Fatalf("sandbox did not list organizations:\n%s", sbErr.String())
+	}
+	org := orgs[0]
+	h := startHost(t, "plugins:\n  hello: {path: billy-mcp-plugin-hello}\n",
+		"BILLY_API_BASE=http://"+addr+"/v2", "BILLY_API_KEY=shared-sandbox-token", "BILLY_ORGANIZATION_ID="+org.ID)
+	h.waitReady(15 * time.Second)
+	res := callTool(t, h.mcpHTTP(), "hello_organization", map[string]any{})
+	if res.IsError {
+		t.Fatalf("hello_organization: %v", res.Content)
+	}
+	if got := structured(t, res).(map[string]any)["name"]; got != org.Name {
+		t.Errorf("organization name = %v, want %q", got, org.Name)
+	}
+}

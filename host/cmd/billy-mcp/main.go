@@ -3,6 +3,7 @@
 //
 //	billy-mcp serve  [--config FILE]   MCP over Streamable HTTP, REST v1, health, metrics
 //	billy-mcp stdio  [--config FILE]   MCP on stdin/stdout (desktop clients)
+//	billy-mcp sandbox  [--seed N] [--business KIND]   a standalone fake Billy API
 //	billy-mcp config check --config FILE
 //	billy-mcp version
 package main
@@ -26,6 +27,9 @@ const usage = `usage: billy-mcp <command> [flags]
 commands:
   serve   [--config FILE]        serve MCP (Streamable HTTP at /mcp), the v1 REST API, /health and /metrics
   stdio   [--config FILE]        serve MCP on stdin/stdout
+  sandbox [--seed N] [--business K]  serve the fake Billy API v2 under /v2 (address from
+                                 BILLY_SANDBOX_ADDR, default 127.0.0.1:8081; access token from
+                                 BILLY_SANDBOX_TOKEN, default: any token is accepted)
   config check --config FILE     validate a config file and exit
   version                        print the version
 
@@ -48,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return serve(cmd, rest, stdin, stdout, stderr)
 	case "config":
 		return configCmd(rest, stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(rest, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0

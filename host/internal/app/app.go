@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
@@ -21,6 +24,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,8 +43,12 @@ type App struct {
 	Dispatcher *dispatch.Dispatcher
 	MCP        *mcpserver.Server
 	Metrics    *prometheus.Registry
-	gateway    *billy.Gateway
-	closers    []func()
+	// Sandbox is the embedded fake Billy in sandbox mode, else nil.
+	Sandbox *sandbox.Server
+	// OrganizationID is the Billy organization requests act on.
+	OrganizationID string
+	gateway        *billy.Gateway
+	closers        []func()
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -102,10 +110,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		WritesMode: cfg.Writes.Mode,
 		Stages:     []dispatch.Middleware{tools.middleware},
 	})
-	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger}
-	if a.gateway != nil {
-		deps.Billy = billyAdapter{a.gateway}
-	}
+	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}}
 	hs = hostsvc.Factory(deps)
 	a.MCP = mcpserver.New(mcpserver.Options{
 		Name: "billy-mcp", Version: Version,
@@ -116,16 +121,40 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	return a, nil
 }
 
-// setUpBilly creates the Billy gateway when a Billy API is configured.
+// setUpBilly creates the Billy gateway: toward Billy when a token is
+// configured, else toward an embedded sandbox (a fake Billy with demo data)
+// started on a loopback port, so the gateway, its retries and its metrics
+// work exactly as in production.
 func (a *App) setUpBilly() error {
 	cfg := a.Config
-	if cfg.Billy.APIKey == "" {
-		return nil
+	a.OrganizationID = cfg.Billy.OrganizationID
+	base := cfg.Billy.APIBase
+	apiKey := cfg.Billy.APIKey
+	token := func(context.Context, string) (string, error) { return apiKey, nil }
+	if cfg.Mode == config.ModeSandbox {
+		sb, addr, err := a.startSandbox()
+		if err != nil {
+			return err
+		}
+		base = "http://" + addr + "/v2"
+		tokens := map[string]string{}
+		for _, o := range sb.Organizations() {
+			tokens[o.ID] = o.AccessToken
+		}
+		token = func(_ context.Context, org string) (string, error) {
+			if t, ok := tokens[org]; ok {
+				return t, nil
+			}
+			return "", apperr.New(apperr.NotFound, "organization_not_found",
+				"the sandbox has no organization %q; GET %s/../_sandbox/organizations lists them", org, base)
+		}
+		if a.OrganizationID == "" {
+			a.OrganizationID = sb.DefaultOrganizationID()
+		}
 	}
-	token := cfg.Billy.APIKey
 	g, err := billy.New(billy.Options{
-		BaseURL:    cfg.Billy.APIBase,
-		Token:      func(context.Context, string) (string, error) { return token, nil },
+		BaseURL:    base,
+		Token:      token,
 		Timeout:    cfg.Billy.Timeout,
 		Registerer: a.Metrics,
 		Logger:     a.Logger.Named("billy"),
@@ -135,6 +164,37 @@ func (a *App) setUpBilly() error {
 	}
 	a.gateway = g
 	return nil
+}
+
+// startSandbox serves an embedded sandbox on a loopback port until Stop.
+func (a *App) startSandbox() (*sandbox.Server, string, error) {
+	cfg := a.Config
+	// The token never leaves the process: the gateway is the only client.
+	var secret [16]byte
+	_, _ = rand.Read(secret[:])
+	sb, err := sandbox.New(sandbox.Options{Token: hex.EncodeToString(secret[:]), Seed: cfg.Sandbox.Seed,
+		Business: cfg.Sandbox.Business, Logger: a.Logger.Named("sandbox")})
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("sandbox: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := sb.Serve(ctx, ln); err != nil {
+			a.Logger.Error("sandbox stopped", "error", err)
+		}
+	}()
+	a.closers = append(a.closers, func() { cancel(); <-done })
+	a.Sandbox = sb
+	orgs := sb.Organizations()
+	a.Logger.Info("sandbox mode: Billy is the embedded fake with demo data", "addr", ln.Addr().String(),
+		"organizations", len(orgs), "default_organization", sb.DefaultOrganizationID())
+	return sb, ln.Addr().String(), nil
 }
 
 // Start launches the plugins. A duplicate tool name across plugins is
@@ -173,7 +233,7 @@ func (a *App) Handler() http.Handler {
 		AllowedOrigins: cfg.HTTP.AllowedOrigins,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		MaxBatch:       cfg.Calls.MaxBatch,
-		Auth:           httpserver.Authenticator{Keys: cfg.Auth.APIKeys, OrganizationID: cfg.Billy.OrganizationID},
+		Auth:           httpserver.Authenticator{Keys: cfg.Auth.APIKeys, OrganizationID: a.OrganizationID},
 		MCP:            a.MCP,
 		Registry:       a.Registry,
 		Dispatcher:     a.Dispatcher,
@@ -220,7 +280,7 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 
 // ServeStdio serves MCP on in/out as the local operator.
 func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	caller := dispatch.Caller{Subject: "local", OrganizationID: a.Config.Billy.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
+	caller := dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
 	return a.MCP.ServeStdio(ctx, caller, in, out, os.Stderr)
 }
 

@@ -23,6 +23,18 @@ type Config struct {
 	// PluginDefaults apply to every plugin.
 	PluginDefaults PluginDefaults `koanf:"plugin_defaults"`
 	Writes         WritesConfig   `koanf:"writes"`
+	// Sandbox configures the embedded fake Billy used in sandbox mode.
+	Sandbox SandboxConfig `koanf:"sandbox"`
+}
+
+// SandboxConfig is the embedded fake Billy that serves sandbox mode.
+type SandboxConfig struct {
+	// Seed makes the demo data reproducible: the same seed gives the same
+	// organizations, contacts and invoices. Default 1.
+	Seed int64 `koanf:"seed"`
+	// Business is freelancer, retail, service, or "" for all three as
+	// separate organizations (the default; freelancer is the default one).
+	Business string `koanf:"business"`
 }
 
 // HTTPConfig is the HTTP listener (MCP Streamable HTTP, REST, health, metrics).

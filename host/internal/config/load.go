@@ -77,6 +77,7 @@ func Default() *Config {
 			RestartBackoffInitial: 200 * time.Millisecond,
 			RestartBackoffMax:     30 * time.Second,
 		},
+		Sandbox: SandboxConfig{Seed: 1},
 	}
 }
 
@@ -324,6 +325,7 @@ func (c *Config) Validate() error {
 
 	oneOf("mode", c.Mode, "", ModeSandbox, ModeProduction)
 	oneOf("writes.mode", c.Writes.Mode, "", WritesOff, WritesConfirm, WritesDirect)
+	oneOf("sandbox.business", c.Sandbox.Business, "", "freelancer", "retail", "service")
 	oneOf("log.level", c.Log.Level, "trace", "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "json", "text")
 
