@@ -103,6 +103,18 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 		if w.dryRun {
 			return WriteResult[T]{Status: statusDryRun, Message: pl.noop + "; nothing would be sent"}, nil
 		}
+		if w.token != "" && w.effect == sdk.Destructive && call.WritesMode != sdk.WritesDirect {
+			// A token sent for a write that has become unnecessary was
+			// either used already or issued for another state: say which,
+			// rather than quietly accepting it.
+			b, err := bindingFor(call, w.tool, w.args, pl)
+			if err != nil {
+				return out, err
+			}
+			if err := p.tokens.redeem(w.token, b); err != nil {
+				return out, err
+			}
+		}
 		rec, err := w.readBack(ctx, nil)
 		if err != nil {
 			return out, err
@@ -161,8 +173,8 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 	token, exp := p.tokens.issue(b)
 	return WriteResult[T]{
 		Status: statusConfirm,
-		Message: fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call %s again with the same arguments and confirmation_token within %s.",
-			pl.preview.Action, w.tool, tokenTTL),
+		Message: fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call %s again with the same arguments and confirmation_token within %d minutes.",
+			pl.preview.Action, w.tool, int(tokenTTL.Minutes())),
 		Preview: &pl.preview, Requests: pl.requests, ConfirmationToken: token, ExpiresAt: exp.UTC().Format(time.RFC3339),
 	}, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
@@ -266,7 +265,7 @@ func defaultEmailText(inv billyInvoice, name string) string {
 	if inv.Type == "creditNote" {
 		what = "kreditnota nr. " + string(inv.InvoiceNo)
 	}
-	text := fmt.Sprintf("%s\n\nHermed %s på %s %s", greeting, what, strings.Replace(fmtAmount(inv.GrossAmount), ".", ",", 1), inv.CurrencyID)
+	text := fmt.Sprintf("%s\n\nHermed %s på %s %s", greeting, what, fmtAmountDA(inv.GrossAmount), inv.CurrencyID)
 	if inv.Type != "creditNote" && inv.DueDate != "" {
 		text += " med forfald " + inv.DueDate
 	}

@@ -35,7 +35,7 @@ func TestSendEmailsThroughBilly(t *testing.T) {
 		t.Fatalf("writes: %v", w)
 	}
 	want := map[string]any{"email": map[string]any{"contactPersonId": "person-1", "emailSubject": "Faktura 1001",
-		"emailBody": "Hej Mette Jensen\n\nHermed faktura nr. 1001 på 1250,00 DKK med forfald 2025-03-31.\n\nVenlig hilsen"}}
+		"emailBody": "Hej Mette Jensen\n\nHermed faktura nr. 1001 på 1.250,00 DKK med forfald 2025-03-31.\n\nVenlig hilsen"}}
 	if diff := cmp.Diff(want, w[0].Body); diff != "" {
 		t.Errorf("email (-want +got):\n%s", diff)
 	}
@@ -163,7 +163,7 @@ func TestRecordPaymentSeveralInvoices(t *testing.T) {
 	args := map[string]any{"invoiceIds": []string{"inv-approved", "inv-2"}, "paymentDate": "2025-04-03", "amount": 1500}
 	pre := e.preview(e.h, "record_payment", args)
 	changes := strings.Join(pre.Preview.Changes, "\n")
-	for _, want := range []string{"1500.00 DKK received on 2025-04-03, account 5810 Bankkonto", "balance 1250.00 DKK → 0.00 DKK (paid in full)",
+	for _, want := range []string{"1,500.00 DKK received on 2025-04-03, account 5810 Bankkonto", "balance 1,250.00 DKK → 0.00 DKK (paid in full)",
 		"balance 500.00 DKK → 250.00 DKK (partly paid)"} {
 		if !strings.Contains(changes, want) {
 			t.Errorf("preview lacks %q:\n%s", want, changes)

@@ -132,7 +132,7 @@ func (t *tokens) redeem(token string, b binding) error {
 	now := t.now()
 	if !now.Before(time.Unix(p.Expires, 0)) {
 		return tokenError("confirmation_token_expired", sdk.CategoryConflict,
-			"this confirmation token expired (tokens last %s); %s", tokenTTL, again)
+			"this confirmation token expired (tokens last %d minutes); %s", int(tokenTTL.Minutes()), again)
 	}
 	// A used token is reported as used even though the record has usually
 	// changed since (the write it confirmed changed it): that is the

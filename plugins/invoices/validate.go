@@ -123,5 +123,26 @@ var copenhagen = func() *time.Location {
 
 func today(now time.Time) string { return now.In(copenhagen).Format(time.DateOnly) }
 
-// fmtAmount prints an amount with two decimals, as a bookkeeper reads it.
-func fmtAmount(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+// fmtAmount prints an amount with two decimals and thousands separators,
+// as a bookkeeper reads it: 14,250.00 in English text.
+func fmtAmount(v float64) string { return groupDigits(v, ",", ".") }
+
+// fmtAmountDA prints an amount the Danish way, 14.250,00, for text the
+// customer reads.
+func fmtAmountDA(v float64) string { return groupDigits(v, ".", ",") }
+
+func groupDigits(v float64, thousands, decimal string) string {
+	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && s != "0.00" {
+		b.WriteByte('-')
+	}
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(r)
+	}
+	return b.String() + decimal + frac
+}

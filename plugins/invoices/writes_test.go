@@ -303,6 +303,28 @@ func TestConfirmationTokenRefusals(t *testing.T) {
 	}
 }
 
+// TestReusedTokenOnFinishedWrite: once the approval is done, the same
+// token is refused as used (not quietly answered "already approved").
+func TestReusedTokenOnFinishedWrite(t *testing.T) {
+	e := newEnv(t, sdk.WritesConfirm)
+	seedWrites(e.billy)
+	args := map[string]any{"invoiceId": "inv-draft"}
+	pre := e.preview(e.h, "approve_invoice", args)
+	e.mustCall("approve_invoice", with(args, "confirmation_token", pre.ConfirmationToken), new(json.RawMessage))
+	e.billy.reset()
+	err := e.call("approve_invoice", with(args, "confirmation_token", pre.ConfirmationToken), new(json.RawMessage))
+	wantCode(t, err, sdk.CategoryConflict, "confirmation_token_used")
+	if w := e.billy.writes(); len(w) != 0 {
+		t.Errorf("writes: %v", w)
+	}
+	// Without a token the answer is that nothing needs doing.
+	var out WriteResult[Invoice]
+	e.mustCall("approve_invoice", args, &out)
+	if out.Status != statusNoChange || out.Record.State != "approved" {
+		t.Errorf("%+v", out)
+	}
+}
+
 func TestConfirmationTokenSurvivesAliasSpelling(t *testing.T) {
 	e := newEnv(t, sdk.WritesConfirm)
 	seedWrites(e.billy)
