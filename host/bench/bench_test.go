@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -28,6 +29,11 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	// `go test ./...` runs no benchmarks; do not build plugins for nothing.
+	if f := flag.Lookup("test.bench"); f == nil || f.Value.String() == "" {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "billy-mcp-bench-")
 	if err != nil {
 		panic(err)
