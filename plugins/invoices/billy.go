@@ -263,21 +263,6 @@ func write(ctx context.Context, call *sdk.Call, c BillyCall) (*envelope, error) 
 	return do(ctx, call, c.request())
 }
 
-// idsIn lists the IDs of the records under a write answer's plural root.
-func (e *envelope) idsIn(plural string) []string {
-	var recs []struct {
-		ID string `json:"id"`
-	}
-	e.optionalRoot(plural, &recs)
-	ids := make([]string, 0, len(recs))
-	for _, r := range recs {
-		if r.ID != "" {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids
-}
-
 // createdID finds the record a POST created: the first record under the
 // plural root that match accepts. Billy lists every changed record there,
 // so a create can also list others (a credit note lists the invoice it

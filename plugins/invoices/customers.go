@@ -57,7 +57,7 @@ type Customer struct {
 }
 
 func personOf(cp billyContactPerson) ContactPerson {
-	return ContactPerson{ID: cp.ID, ContactID: cp.ContactID, Name: cp.Name, Email: cp.Email, IsPrimary: cp.IsPrimary}
+	return ContactPerson(cp)
 }
 
 func customerSummaryOf(c billyContact) CustomerSummary {

@@ -405,7 +405,7 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 					"%s %s is %s; only an approved invoice can be credited", kindWord(orig), displayNo(orig), orig.State)
 			}
 			lines := given
-			scope := "the whole invoice"
+			scope := "in full"
 			if lines == nil {
 				for _, l := range orig.Lines {
 					lines = append(lines, lineBody{ProductID: l.ProductID, Description: l.Description, Quantity: ptr(l.Quantity),
@@ -415,7 +415,7 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 					return nil, unexpected("the invoice came back without lines")
 				}
 			} else {
-				scope = fmt.Sprintf("%d given line(s)", len(lines))
+				scope = fmt.Sprintf("partly (%d line(s))", len(lines))
 				if over := lineTotal(lines) - origTotal(orig.Lines); over > 0.005 {
 					return nil, sdk.Invalid("lines", "the lines add up to %s more (before VAT and discounts) than the invoice itself; a credit note cannot credit more than was invoiced", amountText(over, orig.CurrencyID))
 				}
@@ -436,7 +436,7 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 			if !in.Draft {
 				body.State = "approved"
 			}
-			changes := []string{fmt.Sprintf("a new credit note for %s of invoice %s, dated %s, in %s", scope, displayNo(orig), entry, orig.CurrencyID)}
+			changes := []string{fmt.Sprintf("a new credit note crediting invoice %s %s, dated %s, in %s", displayNo(orig), scope, entry, orig.CurrencyID)}
 			if in.Draft {
 				changes = append(changes, "created as a draft: nothing is booked until approve_invoice")
 			} else {
@@ -450,7 +450,7 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 			return &plan{
 				requests: []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": body}}},
 				preview: Preview{
-					Action:  fmt.Sprintf("Credit %s of invoice %s (%s incl. VAT)", scope, displayNo(orig), amountText(orig.GrossAmount, orig.CurrencyID)),
+					Action:  fmt.Sprintf("Credit invoice %s (%s incl. VAT) %s", displayNo(orig), amountText(orig.GrossAmount, orig.CurrencyID), scope),
 					Current: summaryOf(orig, "", p.today()), Changes: changes,
 					Undo: "An approved credit note cannot be deleted or edited; it can only be voided (cancel_invoice on the credit note).",
 				},

@@ -176,9 +176,9 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 		return nil, sdk.Invalid("cashExchangeRate", "is required: the bank account %d %s is in %s but the invoices are in %s; give how many %s one %s was worth",
 			acct.AccountNo, acct.Name, acctCur, cur, acctCur, cur)
 	}
-	side, verb := "debit", "received"
+	side, verb, noun, full, part := "debit", "received", "payment", "paid in full", "partly paid"
 	if invs[0].Type == "creditNote" {
-		side, verb = "credit", "refunded"
+		side, verb, noun, full, part = "credit", "refunded", "refund", "refunded in full", "partly refunded"
 	}
 	body := bankPaymentBody{EntryDate: a.PaymentDate, CashAmount: amount, CashSide: side, CashAccountID: acct.ID, FeeAmount: a.FeeAmount}
 	if acctCur != cur {
@@ -197,9 +197,9 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 		settle := math.Min(left, inv.Balance)
 		left -= settle
 		after := math.Round((inv.Balance-settle)*100) / 100
-		status := "paid in full"
+		status := full
 		if after > 0 {
-			status = "partly paid"
+			status = part
 		}
 		changes = append(changes, fmt.Sprintf("%s %s: balance %s → %s (%s)", kindWord(inv), displayNo(inv),
 			amountText(inv.Balance, cur), amountText(after, cur), status))
@@ -214,7 +214,7 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 	return &plan{
 		requests: []BillyCall{{Method: "POST", Path: "/bankPayments", Body: map[string]any{"bankPayment": body}}},
 		preview: Preview{
-			Action:  fmt.Sprintf("Record a payment of %s on %s against %s %s", amountText(amount, acctCur), a.PaymentDate, kindWord(invs[0]), strings.Join(ids, ", ")),
+			Action:  fmt.Sprintf("Record a %s of %s on %s for %s %s", noun, amountText(amount, acctCur), a.PaymentDate, kindWord(invs[0]), strings.Join(ids, ", ")),
 			Current: current, Changes: changes,
 			Undo: "A bank payment cannot be deleted; it can only be voided in Billy, which restores the balance.",
 		},

@@ -34,7 +34,7 @@ func productOf(b billyProduct) Product {
 	out := Product{ID: b.ID, Name: b.Name, ProductNo: b.ProductNo, Description: b.Description, AccountID: b.AccountID,
 		SalesTaxRulesetID: b.SalesTaxRulesetID, IsArchived: b.IsArchived, Prices: []Price{}}
 	for _, pr := range b.Prices {
-		out.Prices = append(out.Prices, Price{UnitPrice: pr.UnitPrice, CurrencyID: pr.CurrencyID})
+		out.Prices = append(out.Prices, Price(pr))
 	}
 	return out
 }
