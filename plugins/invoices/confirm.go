@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -209,6 +210,9 @@ func execute[T any](ctx context.Context, call *sdk.Call, w writeSpec[T], pl *pla
 				// happen, so nobody repeats it blindly.
 				return out, withContext(err, "%s: request %d of %d (%s %s) failed after the earlier one(s) were applied; read the record back before retrying", w.tool, i+1, len(pl.requests), r.Method, r.Path)
 			}
+			if outcomeUnknown(err) {
+				return out, withContext(err, "%s: the answer to %s %s was lost, so Billy may or may not have done it; read the record back before trying again", w.tool, r.Method, r.Path)
+			}
 			return out, withContext(err, "%s: Billy refused %s %s; nothing was written", w.tool, r.Method, r.Path)
 		}
 		answers = append(answers, env)
@@ -220,6 +224,17 @@ func execute[T any](ctx context.Context, call *sdk.Call, w writeSpec[T], pl *pla
 			Message: fmt.Sprintf("%s was done in Billy, but reading the record back failed (%v); read it with the matching get/list tool before doing anything else", strings.TrimSuffix(pl.preview.Action, "."), err)}, nil
 	}
 	return WriteResult[T]{Status: statusDone, Message: "done: " + pl.preview.Action, Record: rec}, nil
+}
+
+// outcomeUnknown says whether a failed write may still have happened: the
+// host gateway reports a lost answer as write_outcome_unknown, and an error
+// that is not the host's (a cancelled call) says nothing either way.
+func outcomeUnknown(err error) bool {
+	var e *sdk.Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	return e.Code == "write_outcome_unknown"
 }
 
 // confirmSchema is the elicitation form: one required yes/no.

@@ -303,3 +303,15 @@ func TestPartialMultiRequestFailureSaysWhatHappened(t *testing.T) {
 		t.Errorf("message: %s", se.Message)
 	}
 }
+
+// TestLostWriteAnswerIsNotCalledRefused: when the gateway lost Billy's
+// answer to a write, the error must not claim nothing was written.
+func TestLostWriteAnswerIsNotCalledRefused(t *testing.T) {
+	e := newEnv(t, sdk.WritesDirect)
+	seedWrites(e.billy)
+	e.billy.fail["POST /invoices/inv-approved/emails"] = &sdk.Error{Code: "write_outcome_unknown", Category: sdk.CategoryUpstreamUnavailable, Message: "the connection broke"}
+	se := wantCode(t, e.call("send_invoice", map[string]any{"invoiceId": "inv-approved"}, new(json.RawMessage)), sdk.CategoryUpstreamUnavailable, "write_outcome_unknown")
+	if strings.Contains(se.Message, "nothing was written") || !strings.Contains(se.Message, "may or may not") {
+		t.Errorf("message: %s", se.Message)
+	}
+}

@@ -316,7 +316,8 @@ func (p *plugin) paymentRevenue(ctx context.Context, call *sdk.Call, in RevenueI
 				inv, ok := invoices[id]
 				if !ok {
 					var err error
-					if inv, err = readInvoice(ctx, call, id); err != nil {
+					// Totals only: no lines or contact needed.
+					if _, err = getOne(ctx, call, kindInvoice, id, nil, &inv); err != nil {
 						return withContext(err, "reading invoice %s paid by bank payment %s", id, bp.ID)
 					}
 					invoices[id] = inv
