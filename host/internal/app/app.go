@@ -156,6 +156,7 @@ func (a *App) setUpBilly() error {
 		BaseURL:    base,
 		Token:      token,
 		Timeout:    cfg.Billy.Timeout,
+		RateLimit:  billy.RateLimit{RequestsPerSecond: float64(cfg.Billy.RateLimitPerSecond), Burst: cfg.Billy.RateLimitBurst},
 		Registerer: a.Metrics,
 		Logger:     a.Logger.Named("billy"),
 	})

@@ -70,6 +70,11 @@ type BillyConfig struct {
 	// APIBase; env BILLY_API_BASE. Default https://api.billysbilling.com/v2.
 	APIBase string        `koanf:"api_base"`
 	Timeout time.Duration `koanf:"timeout"`
+	// RateLimitPerSecond and RateLimitBurst are the per-organization token
+	// bucket toward Billy. Billy documents no limit; the defaults (10/s,
+	// burst 20) are deliberately polite.
+	RateLimitPerSecond int `koanf:"rate_limit_per_second"`
+	RateLimitBurst     int `koanf:"rate_limit_burst"`
 }
 
 // AuthConfig is how MCP and REST callers authenticate.

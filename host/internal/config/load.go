@@ -62,8 +62,10 @@ func Default() *Config {
 		},
 		Log: LogConfig{Level: "info", Format: "json"},
 		Billy: BillyConfig{
-			APIBase: "https://api.billysbilling.com/v2",
-			Timeout: 30 * time.Second,
+			APIBase:            "https://api.billysbilling.com/v2",
+			Timeout:            30 * time.Second,
+			RateLimitPerSecond: 10,
+			RateLimitBurst:     20,
 		},
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20},
 		Plugins: map[string]PluginConfig{
@@ -378,6 +380,12 @@ func (c *Config) Validate() error {
 	}
 	if b := c.PluginDefaults; b.RestartBackoffInitial > 0 && b.RestartBackoffMax > 0 && b.RestartBackoffInitial > b.RestartBackoffMax {
 		bad("plugin_defaults.restart_backoff_initial", "%s is more than plugin_defaults.restart_backoff_max (%s); the initial backoff must not exceed the cap", b.RestartBackoffInitial, b.RestartBackoffMax)
+	}
+	if c.Billy.RateLimitPerSecond < 1 || c.Billy.RateLimitPerSecond > 10000 {
+		bad("billy.rate_limit_per_second", "%d is not allowed; use 1 to 10000 requests per second per organization", c.Billy.RateLimitPerSecond)
+	}
+	if c.Billy.RateLimitBurst < 1 || c.Billy.RateLimitBurst > 10000 {
+		bad("billy.rate_limit_burst", "%d is not allowed; use 1 to 10000", c.Billy.RateLimitBurst)
 	}
 	if c.Calls.MaxBatch < 1 || c.Calls.MaxBatch > 1000 {
 		bad("calls.max_batch", "%d is not allowed; use 1 to 1000", c.Calls.MaxBatch)

@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+)
+
+// TestInvoicingScenarios walks each business kind's sandbox through the
+// invoicing lifecycle over a real MCP client, with writes under the confirm
+// policy: create a customer, a product and an invoice, approve it with a
+// confirmation token, send it, record its payment, and check the balance
+// and the revenue.
+func TestInvoicingScenarios(t *testing.T) {
+	for _, kind := range []string{"freelancer", "retail", "service"} {
+		t.Run(kind, func(t *testing.T) {
+			h := startHost(t, "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n",
+				"BILLY_MCP_WRITES=confirm", "BILLY_MCP_SANDBOX_BUSINESS="+kind)
+			h.waitReady(15 * time.Second)
+			c := h.mcpHTTP()
+			s := &scenario{t: t, c: c}
+
+			customer := s.done("create_customer", map[string]any{
+				"name": "Hansen Byg ApS", "email": "bogholderi@hansenbyg.dk", "registrationNo": "13748136",
+				"address": map[string]any{"street": "Vestergade 1", "zipcode": "8000", "city": "Aarhus C", "country": "DK"},
+			})["record"].(map[string]any)
+			product := s.done("create_product", map[string]any{
+				"name": "Konsulenttime", "prices": []map[string]any{{"unitPrice": 950, "currencyId": "DKK"}},
+			})["record"].(map[string]any)
+			draft := s.done("create_invoice", map[string]any{
+				"contactId": customer["id"], "lines": []map[string]any{{"productId": product["id"], "quantity": 10}},
+			})["record"].(map[string]any)
+			id, day := draft["id"], draft["entryDate"]
+			if draft["state"] != "draft" || draft["grossAmount"] != 11875.0 {
+				t.Fatalf("draft: %v", draft)
+			}
+
+			// Approval is destructive: the first call only previews.
+			preview := s.ok("approve_invoice", map[string]any{"invoiceId": id})
+			token, _ := preview["confirmation_token"].(string)
+			if preview["status"] != "confirmation_required" || token == "" {
+				t.Fatalf("approve without a token must preview, got %v", preview)
+			}
+			if st := s.ok("get_invoice", map[string]any{"invoiceId": id})["state"]; st != "draft" {
+				t.Fatalf("a preview must write nothing; state is %v", st)
+			}
+			approved := s.done("approve_invoice", map[string]any{"invoiceId": id, "confirmation_token": token})["record"].(map[string]any)
+			if approved["state"] != "approved" || approved["balance"] != 11875.0 {
+				t.Fatalf("approved: %v", approved)
+			}
+			if e := s.fails("approve_invoice", map[string]any{"invoiceId": id, "confirmation_token": token}); e["code"] != "confirmation_token_used" {
+				t.Errorf("a reused token must be refused, got %v", e)
+			}
+
+			s.confirmed("send_invoice", map[string]any{"invoiceId": id})
+			if st := s.ok("get_invoice", map[string]any{"invoiceId": id})["sentState"]; st != "sent" {
+				t.Errorf("sentState after send = %v", st)
+			}
+
+			before := s.revenue(day)
+			s.confirmed("mark_invoice_paid", map[string]any{"invoiceId": id, "paymentDate": day})
+			paid := s.ok("get_invoice", map[string]any{"invoiceId": id})
+			if paid["balance"] != 0.0 || paid["isPaid"] != true {
+				t.Errorf("after payment: balance %v isPaid %v", paid["balance"], paid["isPaid"])
+			}
+			after := s.revenue(day)
+			if got := after - before; got != 11875 {
+				t.Errorf("revenue for %v grew by %.2f DKK, want 11875.00 (gross of the paid invoice)", day, got)
+			}
+		})
+	}
+}
+
+type scenario struct {
+	t *testing.T
+	c *client.Client
+}
+
+// ok calls a tool and returns its structured content, failing on an error.
+func (s *scenario) ok(tool string, args map[string]any) map[string]any {
+	s.t.Helper()
+	res := callTool(s.t, s.c, tool, args)
+	if res.IsError {
+		s.t.Fatalf("%s: %v", tool, structured(s.t, res))
+	}
+	return structured(s.t, res).(map[string]any)
+}
+
+// done calls a write tool and requires it to have executed.
+func (s *scenario) done(tool string, args map[string]any) map[string]any {
+	s.t.Helper()
+	out := s.ok(tool, args)
+	if out["status"] != "done" {
+		s.t.Fatalf("%s did not execute: %v", tool, out)
+	}
+	return out
+}
+
+// confirmed runs a destructive write the way a client without elicitation
+// does: preview, then repeat with the token.
+func (s *scenario) confirmed(tool string, args map[string]any) map[string]any {
+	s.t.Helper()
+	preview := s.ok(tool, args)
+	token, ok := preview["confirmation_token"].(string)
+	if !ok {
+		s.t.Fatalf("%s: want a confirmation token, got %v", tool, preview)
+	}
+	with := map[string]any{"confirmation_token": token}
+	for k, v := range args {
+		with[k] = v
+	}
+	return s.done(tool, with)
+}
+
+// fails calls a tool that must fail and returns the error object.
+func (s *scenario) fails(tool string, args map[string]any) map[string]any {
+	s.t.Helper()
+	res := callTool(s.t, s.c, tool, args)
+	if !res.IsError {
+		s.t.Fatalf("%s succeeded, want an error: %v", tool, structured(s.t, res))
+	}
+	return structured(s.t, res).(map[string]any)["error"].(map[string]any)
+}
+
+// revenue returns the gross DKK revenue by payment date for one day.
+func (s *scenario) revenue(day any) float64 {
+	s.t.Helper()
+	out := s.ok("get_revenue", map[string]any{"startDate": day, "endDate": day})
+	for _, c := range out["currencies"].([]any) {
+		if m := c.(map[string]any); m["currency"] == "DKK" {
+			return m["gross"].(float64)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,368 @@
+package httpserver
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/google/go-cmp/cmp"
+)
+
+var okHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
+// errorCode decodes the error model's code from a response body ("" when
+// the body holds none).
+func errorCode(t *testing.T, body []byte) string {
+	t.Helper()
+	var env struct {
+		Success *bool         `json:"success"`
+		Error   *apperr.Error `json:"error"`
+	}
+	if len(body) == 0 {
+		return ""
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatalf("body is not JSON: %q", body)
+	}
+	if env.Error == nil {
+		return ""
+	}
+	if env.Success == nil || *env.Success {
+		t.Errorf("error envelope without success:false: %s", body)
+	}
+	return env.Error.Code
+}
+
+func TestRebindingGuard(t *testing.T) {
+	type res struct {
+		Status int
+		Code   string
+	}
+	ok := res{Status: http.StatusNoContent}
+	badHost := res{Status: http.StatusForbidden, Code: "host_not_allowed"}
+	badOrigin := res{Status: http.StatusForbidden, Code: "origin_not_allowed"}
+	allowedHosts := []string{"Billy.Internal", "proxy.example:8443"}
+	allowedOrigins := []string{"https://claude.ai/", "HTTPS://Chat.Example"}
+	tests := []struct {
+		name     string
+		loopback bool
+		host     string
+		origin   string
+		want     res
+	}{
+		{"localhost", true, "localhost:8080", "", ok},
+		{"localhost without port", true, "localhost", "", ok},
+		{"LOCALHOST upper case", true, "LOCALHOST:8080", "", ok},
+		{"127.0.0.1", true, "127.0.0.1:8080", "", ok},
+		{"other 127/8 address", true, "127.0.0.2:8080", "", ok},
+		{"[::1] with port", true, "[::1]:8080", "", ok},
+		{"[::1] without port", true, "[::1]", "", ok},
+		{"evil host", true, "evil.example:8080", "", badHost},
+		{"evil host without port", true, "evil.example", "", badHost},
+		{"localhost as a subdomain", true, "localhost.evil.example", "", badHost},
+		{"LAN address", true, "192.168.1.10:8080", "", badHost},
+		{"allowed host, any case and port", true, "billy.internal:9999", "", ok},
+		{"allowed host:port", true, "proxy.example:8443", "", ok},
+		{"allowed host:port, other port", true, "proxy.example:9000", "", badHost},
+		{"local origin", true, "localhost:8080", "http://localhost:3000", ok},
+		{"local origin by IP", true, "localhost:8080", "http://127.0.0.1:5173", ok},
+		{"local origin IPv6", true, "localhost:8080", "http://[::1]:5173", ok},
+		{"evil origin", true, "localhost:8080", "http://evil.example", badOrigin},
+		{"origin naming localhost as a subdomain", true, "localhost:8080", "http://localhost.evil.example", badOrigin},
+		{"null origin", true, "localhost:8080", "null", ok},
+		{"allowed origin (configured with a slash)", true, "localhost:8080", "https://claude.ai", ok},
+		{"allowed origin, other case", true, "localhost:8080", "https://chat.example", ok},
+		{"allowed origin with a path", true, "localhost:8080", "https://claude.ai/x", badOrigin},
+		{"unparsable origin", true, "localhost:8080", "http://[::1", badOrigin},
+		{"evil host, local origin", true, "evil.example", "http://localhost", badHost},
+		{"not loopback: any host", false, "billy.example.com", "", ok},
+		{"not loopback: evil origin", false, "billy.example.com", "http://evil.example", badOrigin},
+		{"not loopback: local origin is not special", false, "billy.example.com", "http://localhost:3000", badOrigin},
+		{"not loopback: allowed origin", false, "billy.example.com", "https://claude.ai", ok},
+		{"not loopback: null origin", false, "billy.example.com", "null", ok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := rebindingGuard(tt.loopback, allowedHosts, allowedOrigins, okHandler)
+			req := httptest.NewRequest(http.MethodGet, "/mcp", nil)
+			req.Host = tt.host
+			if tt.origin != "" {
+				req.Header.Set("Origin", tt.origin)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			got := res{Status: rec.Code, Code: errorCode(t, rec.Body.Bytes())}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestIsLoopbackAddr(t *testing.T) {
+	tests := map[string]bool{
+		"127.0.0.1:8080": true,
+		"localhost:8080": true,
+		"[::1]:8080":     true,
+		"127.1.2.3:1":    true,
+		":8080":          false, // all interfaces
+		"0.0.0.0:8080":   false,
+		"[::]:8080":      false,
+		"10.0.0.1:8080":  false,
+		"example.com:80": false,
+		"127.0.0.1":      false, // no port: not a listen address
+		"":               false,
+	}
+	for addr, want := range tests {
+		if got := IsLoopbackAddr(addr); got != want {
+			t.Errorf("IsLoopbackAddr(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+func TestCorrelate(t *testing.T) {
+	generated := regexp.MustCompile(`^[0-9a-f]{16}$`)
+	tests := []struct {
+		name, header string
+		keep         bool
+	}{
+		{"valid kept", "req-42_a.B", true},
+		{"64 characters kept", strings.Repeat("a", 64), true},
+		{"missing replaced", "", false},
+		{"65 characters replaced", strings.Repeat("a", 65), false},
+		{"spaces replaced", "a b", false},
+		{"header injection replaced", "x\r\nSet-Cookie: a=b", false},
+		{"unicode replaced", "æøå", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var inCtx string
+			h := correlate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inCtx = mcpserver.CorrelationIDFrom(r.Context())
+			}))
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.header != "" {
+				req.Header["X-Correlation-Id"] = []string{tt.header}
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			echoed := rec.Header().Get("X-Correlation-ID")
+			if echoed != inCtx {
+				t.Errorf("echoed %q, context has %q", echoed, inCtx)
+			}
+			if tt.keep {
+				if echoed != tt.header {
+					t.Errorf("got %q, want the caller's %q", echoed, tt.header)
+				}
+			} else if !generated.MatchString(echoed) {
+				t.Errorf("got %q, want a generated ID", echoed)
+			}
+		})
+	}
+}
+
+func TestAuthenticatorCaller(t *testing.T) {
+	keys := Authenticator{Keys: []string{"key-one-secret", "key-two-secret"}, OrganizationID: "org-1"}
+	tests := []struct {
+		name    string
+		auth    Authenticator
+		set     func(r *http.Request)
+		want    dispatch.Caller
+		errCode string
+	}{
+		{name: "no keys: local operator", auth: Authenticator{OrganizationID: "org-1"}, set: func(*http.Request) {},
+			want: dispatch.Caller{Subject: "local", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "no keys ignores a presented key", auth: Authenticator{OrganizationID: "org-1"},
+			set:  func(r *http.Request) { r.Header.Set("Authorization", "Bearer whatever") },
+			want: dispatch.Caller{Subject: "local", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "Bearer", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer key-two-secret") },
+			want: dispatch.Caller{Subject: keyID("key-two-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "bearer lower case, padded", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "bearer   key-one-secret ") },
+			want: dispatch.Caller{Subject: keyID("key-one-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "X-API-Key", auth: keys, set: func(r *http.Request) { r.Header.Set("X-API-Key", "key-one-secret") },
+			want: dispatch.Caller{Subject: keyID("key-one-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "apiKey query", auth: keys, set: func(r *http.Request) { r.URL.RawQuery = "apiKey=key-two-secret" },
+			want: dispatch.Caller{Subject: keyID("key-two-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
+		{name: "Bearer wins over X-API-Key", auth: keys, set: func(r *http.Request) {
+			r.Header.Set("Authorization", "Bearer wrong")
+			r.Header.Set("X-API-Key", "key-one-secret")
+		}, errCode: "invalid_api_key"},
+		{name: "wrong key", auth: keys, set: func(r *http.Request) { r.Header.Set("X-API-Key", "key-one-secre") }, errCode: "invalid_api_key"},
+		{name: "key prefix", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer key-one-secret-and-more") }, errCode: "invalid_api_key"},
+		{name: "missing key", auth: keys, set: func(*http.Request) {}, errCode: "unauthenticated"},
+		{name: "Basic auth is not a key", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Basic a2V5LW9uZS1zZWNyZXQ=") }, errCode: "unauthenticated"},
+		{name: "empty Bearer", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer ") }, errCode: "unauthenticated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/api/v1/tools", nil)
+			tt.set(req)
+			got, e := tt.auth.Caller(req, "rest")
+			code := ""
+			if e != nil {
+				code = e.Code
+				if e.Category != apperr.Unauthorized {
+					t.Errorf("category %s", e.Category)
+				}
+			}
+			if code != tt.errCode {
+				t.Errorf("error code %q, want %q", code, tt.errCode)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("caller (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestKeyID(t *testing.T) {
+	a, b := keyID("key-one-secret"), keyID("key-two-secret")
+	if a != keyID("key-one-secret") {
+		t.Error("keyID is not stable")
+	}
+	if a == b {
+		t.Error("two keys share an ID")
+	}
+	if !regexp.MustCompile(`^key:[0-9a-f]{8}$`).MatchString(a) {
+		t.Errorf("keyID = %q", a)
+	}
+	for _, k := range []string{"key-one-secret", "abcd1234"} {
+		if id := keyID(k); strings.Contains(strings.TrimPrefix(id, "key:"), k) {
+			t.Errorf("keyID(%q) = %q contains the key", k, id)
+		}
+	}
+}
+
+func TestAuthenticateMiddleware(t *testing.T) {
+	auth := Authenticator{Keys: []string{"s3cret"}, OrganizationID: "org-1"}
+	var seen dispatch.Caller
+	h := correlate(authenticate(auth, "mcp-http", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = mcpserver.CallerFrom(r.Context())
+	})))
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	req.Header.Set("X-Correlation-ID", "corr-9")
+	h.ServeHTTP(rec, req)
+	var body struct {
+		Error apperr.Error `json:"error"`
+	}
+	_ = json.Unmarshal(rec.Body.Bytes(), &body)
+	got := []string{itoa(rec.Code), rec.Header().Get("WWW-Authenticate"), body.Error.Code, body.Error.CorrelationID}
+	if diff := cmp.Diff([]string{"401", `Bearer realm="billy-mcp"`, "unauthenticated", "corr-9"}, got); diff != "" {
+		t.Errorf("refusal (-want +got):\n%s", diff)
+	}
+	if seen.Subject != "" {
+		t.Error("the handler ran for a refused request")
+	}
+
+	rec = httptest.NewRecorder()
+	req = httptest.NewRequest(http.MethodPost, "/mcp", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	h.ServeHTTP(rec, req)
+	want := dispatch.Caller{Subject: keyID("s3cret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-http"}
+	if diff := cmp.Diff(want, seen); diff != "" {
+		t.Errorf("caller (-want +got):\n%s", diff)
+	}
+}
+
+func TestLimitBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		max     int64
+		body    string
+		wantLen int
+		errCode string
+	}{
+		{"under the limit", 10, "0123456789", 10, ""},
+		{"over the limit", 10, "0123456789A", 0, "body_too_large"},
+		{"no limit", 0, strings.Repeat("x", 1<<16), 1 << 16, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n int
+			var e *apperr.Error
+			h := limitBody(tt.max, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				var b []byte
+				b, e = readBody(r)
+				n = len(b)
+			}))
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body)))
+			code := ""
+			if e != nil {
+				code = e.Code
+				if e.Category != apperr.Validation || !strings.Contains(e.Message, "10 bytes") {
+					t.Errorf("error %+v", e)
+				}
+			}
+			if diff := cmp.Diff([]any{tt.wantLen, tt.errCode}, []any{n, code}); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestArguments(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+		invalid          bool
+	}{
+		{name: "empty", body: "", want: "{}"},
+		{name: "whitespace", body: " \n\t", want: "{}"},
+		{name: "wrapped", body: `{"arguments":{"a":1}}`, want: `{"a":1}`},
+		{name: "wrapped, spaced", body: ` { "arguments" : { "a" : 1 } } `, want: `{ "a" : 1 }`},
+		{name: "bare", body: `{"a":1,"b":"x"}`, want: `{"a":1,"b":"x"}`},
+		{name: "bare empty", body: `{}`, want: `{}`},
+		{name: "arguments with a sibling is bare", body: `{"arguments":{"a":1},"b":2}`, want: `{"arguments":{"a":1},"b":2}`},
+		{name: "wrapped non-object is passed on for validation", body: `{"arguments":[1]}`, want: `[1]`},
+		{name: "invalid JSON", body: `{"a":`, invalid: true},
+		{name: "array", body: `[1,2]`, invalid: true},
+		{name: "string", body: `"x"`, invalid: true},
+		{name: "number", body: `12`, invalid: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, e := arguments([]byte(tt.body))
+			if tt.invalid {
+				if e == nil || e.Category != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
+					t.Errorf("got %s, %+v; want a validation error naming body", got, e)
+				}
+				return
+			}
+			if e != nil {
+				t.Fatalf("error %v", e)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+// A body of JSON null is neither an object nor refused here; the
+// dispatcher's schema validation refuses it later (see rest_test.go).
+func TestArgumentsNull(t *testing.T) {
+	got, e := arguments([]byte("null"))
+	if e != nil || string(got) != "null" {
+		t.Errorf("got %s, %v", got, e)
+	}
+}
+
+func TestWriteErrorRetryAfter(t *testing.T) {
+	e := apperr.New(apperr.RateLimited, "slow_down", "wait")
+	e.RetryAfterSeconds = 7
+	rec := httptest.NewRecorder()
+	writeError(rec, e)
+	body, _ := io.ReadAll(rec.Body)
+	got := []string{itoa(rec.Code), rec.Header().Get("Retry-After"), rec.Header().Get("Content-Type"), errorCode(t, body)}
+	if diff := cmp.Diff([]string{"429", "7", "application/json", "slow_down"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
