@@ -1,0 +1,243 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/google/go-cmp/cmp"
+)
+
+// asJSON is v's wire form, decoded generically, so tests pin what clients
+// see rather than mcp-go's Go types.
+func asJSON(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal %T: %v", v, err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestContentFromWire(t *testing.T) {
+	png := []byte{0x89, 'P', 'N', 'G', 0, 1, 2}
+	tests := []struct {
+		name string
+		in   *pluginv1.Content
+		want map[string]any
+	}{
+		{"text", &pluginv1.Content{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{Text: "Faktura 1001 er sendt"}}},
+			map[string]any{"type": "text", "text": "Faktura 1001 er sendt"}},
+		{"empty text", &pluginv1.Content{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{}}},
+			map[string]any{"type": "text", "text": ""}},
+		{"image", &pluginv1.Content{Kind: &pluginv1.Content_Image{Image: &pluginv1.ImageContent{Data: png, MimeType: "image/png"}}},
+			map[string]any{"type": "image", "data": "iVBORwABAg==", "mimeType": "image/png"}},
+		{"audio", &pluginv1.Content{Kind: &pluginv1.Content_Audio{Audio: &pluginv1.AudioContent{Data: []byte("RIFF"), MimeType: "audio/wav"}}},
+			map[string]any{"type": "audio", "data": "UklGRg==", "mimeType": "audio/wav"}},
+		{"embedded text resource", &pluginv1.Content{Kind: &pluginv1.Content_Resource{Resource: &pluginv1.EmbeddedResource{Contents: &pluginv1.ResourceContents{
+			Uri: "billy://invoices/1001", MimeType: "application/json", Body: &pluginv1.ResourceContents_Text{Text: `{"id":"1001"}`}}}}},
+			map[string]any{"type": "resource", "resource": map[string]any{"uri": "billy://invoices/1001", "mimeType": "application/json", "text": `{"id":"1001"}`}}},
+		{"embedded blob resource", &pluginv1.Content{Kind: &pluginv1.Content_Resource{Resource: &pluginv1.EmbeddedResource{Contents: &pluginv1.ResourceContents{
+			Uri: "billy://invoices/1001.pdf", MimeType: "application/pdf", Body: &pluginv1.ResourceContents_Blob{Blob: []byte("%PDF-1.7")}}}}},
+			map[string]any{"type": "resource", "resource": map[string]any{"uri": "billy://invoices/1001.pdf", "mimeType": "application/pdf", "blob": "JVBERi0xLjc="}}},
+		{"resource link", &pluginv1.Content{Kind: &pluginv1.Content_ResourceLink{ResourceLink: &pluginv1.ResourceLink{
+			Uri: "https://billy.dk/pdf/1001", Name: "invoice-1001.pdf", Description: "The invoice as PDF", MimeType: "application/pdf"}}},
+			map[string]any{"type": "resource_link", "uri": "https://billy.dk/pdf/1001", "name": "invoice-1001.pdf",
+				"description": "The invoice as PDF", "mimeType": "application/pdf"}},
+		{"no kind", &pluginv1.Content{}, map[string]any{"type": "text", "text": ""}},
+		{"nil", nil, map[string]any{"type": "text", "text": ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := asJSON(t, ContentFromWire(tt.in))
+			if diff := cmp.Diff(any(tt.want), got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestToolFor(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name string
+		tool *registry.Tool
+		want map[string]any
+	}{
+		{
+			name: "everything",
+			tool: &registry.Tool{
+				Plugin: "invoices", Name: "create_invoice", Title: "Create invoice", Description: "Creates a draft",
+				Category:     "invoices",
+				InputSchema:  json.RawMessage(`{"type":"object","properties":{"contactId":{"type":"string"}},"required":["contactId"]}`),
+				OutputSchema: json.RawMessage(`{"type":"object","properties":{"id":{"type":"string"}}}`),
+				Annotations:  registry.Annotations{ReadOnly: &no, Destructive: &yes, Idempotent: &no, OpenWorld: &yes},
+				Examples:     []registry.Example{{Title: "a draft", Arguments: json.RawMessage(`{"contactId":"c1"}`)}},
+				Scopes:       []string{"invoices:write"},
+			},
+			want: map[string]any{
+				"name": "create_invoice", "title": "Create invoice", "description": "Creates a draft",
+				"inputSchema": map[string]any{"type": "object", "properties": map[string]any{"contactId": map[string]any{"type": "string"}},
+					"required": []any{"contactId"}},
+				"outputSchema": map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{"type": "string"}}},
+				"annotations": map[string]any{"title": "Create invoice", "readOnlyHint": false, "destructiveHint": true,
+					"idempotentHint": false, "openWorldHint": true},
+				"_meta": map[string]any{
+					"io.billy-mcp/category": "invoices",
+					"io.billy-mcp/scopes":   []any{"invoices:write"},
+					"io.billy-mcp/examples": []any{map[string]any{"title": "a draft", "arguments": map[string]any{"contactId": "c1"}}},
+				},
+			},
+		},
+		{
+			name: "minimal: no output schema, hints unstated, no _meta",
+			tool: &registry.Tool{Name: "ping", Description: "Pings", InputSchema: json.RawMessage(`{"type":"object"}`)},
+			want: map[string]any{"name": "ping", "description": "Pings", "inputSchema": map[string]any{"type": "object"},
+				"annotations": map[string]any{}},
+		},
+		{
+			name: "only a category",
+			tool: &registry.Tool{Name: "ping", Description: "Pings", Category: "diagnostics", InputSchema: json.RawMessage(`{"type":"object"}`),
+				OutputSchema: json.RawMessage{}},
+			want: map[string]any{"name": "ping", "description": "Pings", "inputSchema": map[string]any{"type": "object"},
+				"annotations": map[string]any{}, "_meta": map[string]any{"io.billy-mcp/category": "diagnostics"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := asJSON(t, toolFor(tt.tool))
+			if diff := cmp.Diff(any(tt.want), got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The input schema is sent byte for byte as the plugin declared it, so
+// keywords mcp-go does not model (e.g. $defs, oneOf) survive.
+func TestToolForKeepsRawSchema(t *testing.T) {
+	schema := `{"type":"object","$defs":{"line":{"type":"object"}},"properties":{"lines":{"type":"array","items":{"$ref":"#/$defs/line"}}},"oneOf":[{"required":["lines"]}]}`
+	tool := toolFor(&registry.Tool{Name: "x", Description: "x", InputSchema: json.RawMessage(schema)})
+	if string(tool.RawInputSchema) != schema {
+		t.Errorf("RawInputSchema = %s", tool.RawInputSchema)
+	}
+}
+
+func TestToolResult(t *testing.T) {
+	tests := []struct {
+		name string
+		in   *pluginv1.CallToolResponse
+		want map[string]any
+	}{
+		{"empty content is an empty list", &pluginv1.CallToolResponse{},
+			map[string]any{"content": []any{}}},
+		{"structured and text", &pluginv1.CallToolResponse{StructuredContentJson: `{"total":1250.5}`,
+			Content: []*pluginv1.Content{{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{Text: "1.250,50 kr."}}}}},
+			map[string]any{"content": []any{map[string]any{"type": "text", "text": "1.250,50 kr."}}, "structuredContent": map[string]any{"total": 1250.5}}},
+		{"tool error", &pluginv1.CallToolResponse{IsError: true,
+			Content: []*pluginv1.Content{{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{Text: "nope"}}}}},
+			map[string]any{"isError": true, "content": []any{map[string]any{"type": "text", "text": "nope"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(any(tt.want), asJSON(t, toolResult(tt.in))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestErrorResult(t *testing.T) {
+	e := apperr.Invalid("create_invoice: the arguments do not match", apperr.FieldError{Field: "lines[0].unitPrice", Message: "must be >= 0"})
+	e = e.WithCorrelation("corr-1")
+	wantErr := map[string]any{"code": "invalid_arguments", "category": "validation", "message": "create_invoice: the arguments do not match",
+		"fields": []any{map[string]any{"field": "lines[0].unitPrice", "message": "must be >= 0"}}, "retryable": false, "correlationId": "corr-1"}
+
+	res := errorResult(e)
+	got := asJSON(t, res).(map[string]any)
+	if got["isError"] != true {
+		t.Errorf("isError = %v", got["isError"])
+	}
+	if diff := cmp.Diff(map[string]any{"error": wantErr}, got["structuredContent"]); diff != "" {
+		t.Errorf("structuredContent (-want +got):\n%s", diff)
+	}
+	content, _ := got["content"].([]any)
+	if len(content) != 1 {
+		t.Fatalf("content %v", got["content"])
+	}
+	var text any
+	if err := json.Unmarshal([]byte(content[0].(map[string]any)["text"].(string)), &text); err != nil {
+		t.Fatalf("text is not the JSON error: %v", err)
+	}
+	if diff := cmp.Diff(map[string]any{"error": wantErr}, text); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+
+	retry := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable", "restarting")
+	retry.RetryAfterSeconds = 2
+	sc := asJSON(t, errorResult(retry)).(map[string]any)["structuredContent"]
+	want := map[string]any{"error": map[string]any{"code": "plugin_unavailable", "category": "upstream_unavailable",
+		"message": "restarting", "retryable": true, "retryAfterSeconds": 2.0}}
+	if diff := cmp.Diff(any(want), sc); diff != "" {
+		t.Errorf("retryable (-want +got):\n%s", diff)
+	}
+}
+
+func TestProtocolError(t *testing.T) {
+	e := apperr.New(apperr.NotFound, "resource_not_found", "there is no resource %q", "billy://x").WithCorrelation("c-9")
+	msg := protocolError(e).Error()
+	for _, s := range []string{`resource_not_found: there is no resource "billy://x"`, `"category":"not_found"`, `"correlationId":"c-9"`} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("%q does not contain %q", msg, s)
+		}
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	caller := dispatch.Caller{Subject: "key:1", OrganizationID: "org", Scopes: []string{"*"}, Transport: "mcp-stdio"}
+	ctx := context.Background()
+	if diff := cmp.Diff(dispatch.Caller{}, CallerFrom(ctx)); diff != "" {
+		t.Errorf("empty context has a caller: %s", diff)
+	}
+	if CorrelationIDFrom(ctx) != "" {
+		t.Error("empty context has a correlation ID")
+	}
+	ctx = WithCorrelationID(ctx, "corr-1")
+	if diff := cmp.Diff(dispatch.Caller{}, CallerFrom(ctx)); diff != "" {
+		t.Errorf("a correlation ID made a caller: %s", diff)
+	}
+	ctx = WithCaller(ctx, caller)
+	got := []any{CallerFrom(ctx), CorrelationIDFrom(ctx)}
+	if diff := cmp.Diff([]any{caller, "corr-1"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// Inner values win.
+	inner := WithCorrelationID(WithCaller(ctx, dispatch.Caller{Subject: "other"}), "corr-2")
+	if CallerFrom(inner).Subject != "other" || CorrelationIDFrom(inner) != "corr-2" || CallerFrom(ctx).Subject != "key:1" {
+		t.Error("context values leak between parent and child")
+	}
+}
+
+// Without an MCP session in the context (REST, tests), the client bridge
+// reports no capabilities and does nothing for progress without a token.
+func TestClientWithoutSession(t *testing.T) {
+	c := &client{ctx: context.Background()}
+	if c.CanElicit() || c.CanSample() || c.modern() {
+		t.Errorf("elicit %v sample %v modern %v", c.CanElicit(), c.CanSample(), c.modern())
+	}
+	if err := c.Progress(context.Background(), 1, 2, "x"); err != nil {
+		t.Errorf("Progress without a token: %v", err)
+	}
+	if _, _, err := c.Elicit(context.Background(), "?", json.RawMessage(`{`)); err == nil {
+		t.Error("Elicit accepted a schema that is not JSON")
+	}
+}
