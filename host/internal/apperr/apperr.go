@@ -96,7 +96,8 @@ func Invalid(message string, fields ...FieldError) *Error {
 }
 
 // From returns err as an *Error: itself if it is or wraps one, otherwise an
-// internal error whose message does not leak err's text beyond the log.
+// internal error whose message does not carry err's text (which may name
+// hosts, files or data); the dispatcher's audit line logs it instead.
 func From(err error) *Error {
 	if err == nil {
 		return nil
@@ -105,7 +106,8 @@ func From(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Code: "internal", Category: Internal, Message: "internal error: " + err.Error()}
+	return &Error{Code: "internal", Category: Internal,
+		Message: "internal error; the host's log has the details under this request's correlation ID"}
 }
 
 // WithCorrelation returns a copy of e carrying the correlation ID.

@@ -57,7 +57,9 @@ func New(opts Options) *Dispatcher {
 		opts.Logger = hclog.NewNullLogger()
 	}
 	d := &Dispatcher{opts: opts}
-	stages := []Middleware{d.correlate, d.identify, d.resolve, d.audit, d.authorize, d.validate}
+	// audit wraps every later stage, so refusals (no credentials, unknown
+	// tool, plugin down, missing scope, bad arguments) are recorded too.
+	stages := []Middleware{d.correlate, d.audit, d.identify, d.resolve, d.authorize, d.validate}
 	stages = append(stages, opts.Stages...)
 	h := d.invoke
 	for i := len(stages) - 1; i >= 0; i-- {
@@ -82,7 +84,7 @@ func (d *Dispatcher) Lookup(plugin, callID string) (*InFlight, bool) {
 	return d.calls.Lookup(plugin, callID)
 }
 
-// correlate assigns the correlation ID, the deadline and the depth bound.
+// correlate assigns the correlation ID, the write policy and the deadline.
 func (d *Dispatcher) correlate(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		if op.CorrelationID == "" {
@@ -91,20 +93,20 @@ func (d *Dispatcher) correlate(next Handler) Handler {
 		if op.WritesMode == "" {
 			op.WritesMode = d.opts.WritesMode
 		}
-		if op.Depth > d.opts.MaxDepth {
-			return nil, apperr.New(apperr.Conflict, "call_depth_exceeded",
-				"tool calls nested %d deep (limit %d): a plugin is probably calling tools in a loop", op.Depth, d.opts.MaxDepth)
-		}
 		ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
 		defer cancel()
 		return next(ctx, op)
 	}
 }
 
-// identify requires an authenticated caller. Transports authenticate; this
-// stage makes sure none of them forgot.
+// identify requires an authenticated caller (transports authenticate; this
+// stage makes sure none of them forgot) and bounds nested calls.
 func (d *Dispatcher) identify(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
+		if op.Depth > d.opts.MaxDepth {
+			return nil, apperr.New(apperr.Conflict, "call_depth_exceeded",
+				"tool calls nested %d deep (limit %d): a plugin is probably calling tools in a loop", op.Depth, d.opts.MaxDepth)
+		}
 		if op.Caller.Subject == "" {
 			return nil, apperr.New(apperr.Unauthorized, "unauthenticated", "this request carries no credentials: send an API key as 'Authorization: Bearer <key>'")
 		}
@@ -157,9 +159,9 @@ func unavailable(plugin string) *apperr.Error {
 	return e
 }
 
-// audit records every op that reached a known plugin, with its outcome. It
-// sits outside authorization so denials are recorded too. Arguments are not
-// logged: they carry personal data.
+// audit records every op with its outcome, refusals included. Arguments
+// are not logged: they carry personal data. The cause of an internal error,
+// which clients do not see, is logged here.
 func (d *Dispatcher) audit(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		start := time.Now()
@@ -173,6 +175,9 @@ func (d *Dispatcher) audit(next Handler) Handler {
 			e := apperr.From(err)
 			outcome = e.Code
 			args = append(args, "category", string(e.Category))
+			if e.Category == apperr.Internal {
+				args = append(args, "error", err.Error())
+			}
 		} else if out.Tool != nil && out.Tool.IsError {
 			outcome = "tool_error"
 		}

@@ -631,24 +631,33 @@ func TestAudit(t *testing.T) {
 	}
 }
 
-// Requests refused before the registry stage (no credentials, unknown tool,
-// unavailable plugin, nesting too deep) leave no audit line: audit only
-// records ops that reached a known plugin. This pins the current behaviour.
-func TestAuditSkipsUnresolvedOps(t *testing.T) {
+// Refusals before the plugin is known are audited too: who tried what, and
+// why it was refused.
+func TestAuditRecordsRefusals(t *testing.T) {
 	var buf bytes.Buffer
 	logger := hclog.New(&hclog.LoggerOptions{Output: &buf, JSONFormat: true, Level: hclog.Info})
 	d := newDispatcher(t, &fakeInvoker{}, func(o *dispatch.Options) { o.Logger = logger })
-	for _, op := range []*dispatch.Op{
+	ops := []*dispatch.Op{
 		{Kind: dispatch.CallTool, Name: "open"},
 		{Kind: dispatch.CallTool, Name: "nope", Caller: local},
 		{Kind: dispatch.CallTool, Name: "sleepy", Caller: local},
 		{Kind: dispatch.CallTool, Name: "open", Caller: local, Depth: 9},
-	} {
+	}
+	for _, op := range ops {
 		if _, err := d.Do(context.Background(), op); err == nil {
 			t.Fatalf("%s: no error", op.Name)
 		}
 	}
-	if buf.Len() != 0 {
-		t.Errorf("unexpected audit lines:\n%s", buf.String())
+	var outcomes []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("audit line is not JSON: %s", line)
+		}
+		outcomes = append(outcomes, rec["outcome"].(string))
+	}
+	want := []string{"unauthenticated", "tool_not_found", "plugin_unavailable", "call_depth_exceeded"}
+	if diff := cmp.Diff(want, outcomes); diff != "" {
+		t.Errorf("audited outcomes (-want +got):\n%s", diff)
 	}
 }

@@ -99,7 +99,7 @@ func (s *server) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest
 	out, err := s.deps.Dispatcher.Do(ctx, &dispatch.Op{
 		Kind: dispatch.CallTool, Name: req.Name, Arguments: json.RawMessage(req.ArgumentsJson),
 		Caller: parent.Caller, CorrelationID: parent.CorrelationID, Client: parent.Client,
-		Depth: parent.Depth + 1,
+		WritesMode: parent.WritesMode, Depth: parent.Depth + 1,
 	})
 	if err != nil {
 		return nil, toStatus(err)
@@ -138,7 +138,7 @@ func (s *server) Log(_ context.Context, req *pluginv1.LogRequest) (*pluginv1.Log
 		var data any = req.Message
 		if req.DataJson != "" {
 			var fields map[string]any
-			if json.Unmarshal([]byte(req.DataJson), &fields) == nil {
+			if json.Unmarshal([]byte(req.DataJson), &fields) == nil && fields != nil {
 				fields["message"] = req.Message
 				data = fields
 			}

@@ -37,10 +37,17 @@ type restTool struct {
 	Examples     []registry.Example   `json:"examples,omitempty"`
 }
 
+// writeJSON encodes before writing the status, so a value that cannot be
+// encoded gives a 500 rather than a 200 with an empty body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(map[string]any{"success": false, "error": apperr.New(apperr.Internal, "encoding_failed", "the answer could not be encoded as JSON")})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(b, '\n'))
 }
 
 func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {

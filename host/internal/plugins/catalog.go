@@ -2,7 +2,6 @@ package plugins
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
@@ -27,7 +26,12 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 			plugin, d.ProtocolVersion, pluginv1.SupportedProtocolVersions)
 	}
 	c := &registry.Catalog{}
+	seen := map[string]bool{}
 	for _, t := range d.Tools {
+		if seen[t.Name] {
+			return nil, permanent("plugin %s: tool %s is described twice", plugin, t.Name)
+		}
+		seen[t.Name] = true
 		if !toolName.MatchString(t.Name) {
 			return nil, permanent("plugin %s: tool name %q must match %s", plugin, t.Name, toolName)
 		}
@@ -58,13 +62,18 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 			tool.Annotations = registry.Annotations{ReadOnly: a.ReadOnly, Destructive: a.Destructive, Idempotent: a.Idempotent, OpenWorld: a.OpenWorld}
 		}
 		for _, ex := range t.Examples {
+			// Examples go to clients verbatim; one that is not JSON would
+			// break every tools listing.
+			if !json.Valid([]byte(ex.ArgumentsJson)) {
+				return nil, permanent("plugin %s: tool %s: example %q: arguments are not valid JSON", plugin, t.Name, ex.Title)
+			}
 			tool.Examples = append(tool.Examples, registry.Example{Title: ex.Title, Arguments: json.RawMessage(ex.ArgumentsJson)})
 		}
 		c.Tools = append(c.Tools, tool)
 	}
 	for _, r := range d.Resources {
 		if r.Uri == "" || r.Name == "" {
-			return nil, fmt.Errorf("plugin %s: a resource needs a uri and a name", plugin)
+			return nil, permanent("plugin %s: a resource needs a uri and a name", plugin)
 		}
 		c.Resources = append(c.Resources, &registry.Resource{URI: r.Uri, Name: r.Name, Title: r.Title, Description: r.Description, MIMEType: r.MimeType})
 	}

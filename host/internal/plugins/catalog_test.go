@@ -163,7 +163,7 @@ func TestCatalogFromResourceRefusalIsPermanent(t *testing.T) {
 		t.Fatal("a resource without a URI was accepted")
 	}
 	if !IsPermanent(err) {
-		t.Skip("bug: catalog.go:67 refuses a resource without uri/name with fmt.Errorf, not permanent(); the plugin is restarted in a loop instead of marked failed")
+		t.Errorf("a resource without uri/name must be a permanent refusal (no restart loop), got %v", err)
 	}
 }
 
@@ -175,9 +175,8 @@ func TestCatalogFromRejectsBadExampleJSON(t *testing.T) {
 	for _, args := range []string{"", `{"a":`} {
 		tl := goodTool("x")
 		tl.Examples = []*pluginv1.ToolExample{{Title: "bad", ArgumentsJson: args}}
-		c, err := catalogFrom("p", describe(tl))
-		if err == nil && !json.Valid(c.Tools[0].Examples[0].Arguments) {
-			t.Skip("bug: catalog.go:61 copies ToolExample.arguments_json without checking it is JSON; an empty or invalid one makes /api/v1/tools and MCP tools/list fail to encode")
+		if _, err := catalogFrom("p", describe(tl)); err == nil || !IsPermanent(err) {
+			t.Errorf("example arguments %q: want a permanent refusal, got %v", args, err)
 		}
 	}
 }
@@ -186,8 +185,8 @@ func TestCatalogFromRejectsBadExampleJSON(t *testing.T) {
 // compares names across plugins.
 func TestCatalogFromDuplicateToolNames(t *testing.T) {
 	_, err := catalogFrom("p", describe(goodTool("same"), goodTool("same")))
-	if err == nil {
-		t.Skip("doubtful: catalog.go accepts two tools with the same name from one plugin; registry.Tool then returns whichever comes first")
+	if err == nil || !IsPermanent(err) {
+		t.Errorf("two tools of one name in one plugin: want a permanent refusal, got %v", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -15,6 +16,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // State is where a plugin is in its life.
@@ -250,7 +253,8 @@ func (in *instance) start(ctx context.Context) error {
 	brokerID := conn.broker.NextId()
 	hs := in.m.opts.HostServices
 	go conn.broker.AcceptAndServe(brokerID, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize))...)
+		s := grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(maxMessageSize), grpc.MaxSendMsgSize(maxMessageSize),
+			grpc.ChainUnaryInterceptor(recoverUnary(in.logger)))...)
 		if hs != nil {
 			pluginv1.RegisterHostServicesServer(s, hs(spec.Name))
 		}
@@ -363,4 +367,19 @@ func (hostSide) GRPCServer(*goplugin.GRPCBroker, *grpc.Server) error {
 
 func (hostSide) GRPCClient(_ context.Context, broker *goplugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
 	return &hostConn{conn: conn, broker: broker}, nil
+}
+
+// recoverUnary keeps a panic in a host-services handler (a plugin sending
+// something unexpected) from taking the host down: the plugin gets an
+// Internal status and the host logs the stack.
+func recoverUnary(logger hclog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("host services panicked", "method", info.FullMethod, "panic", r, "stack", string(debug.Stack()))
+				err = status.Errorf(codes.Internal, "the host failed handling %s", info.FullMethod)
+			}
+		}()
+		return handler(ctx, req)
+	}
 }

@@ -210,15 +210,6 @@ func (in input) list(k string) ([]input, bool) {
 	return out, true
 }
 
-// requireStr reads a required non-blank string.
-func (in input) requireStr(k string) string {
-	s, ok := in.str(k)
-	if ok && strings.TrimSpace(s) == "" || !ok && !in.has(k) {
-		in.fail(k, msgBlank)
-	}
-	return s
-}
-
 // sameJSON reports whether a raw JSON value equals a value decoded from a
 // record's JSON form.
 func sameJSON(raw json.RawMessage, cur any) bool {
