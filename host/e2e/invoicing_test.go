@@ -1,10 +1,15 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // TestInvoicingScenarios walks each business kind's sandbox through the
@@ -133,4 +138,60 @@ func (s *scenario) revenue(day any) float64 {
 		}
 	}
 	return 0
+}
+
+// answerer is an MCP client's user answering confirmation forms.
+type answerer struct {
+	accept   bool
+	messages []string
+}
+
+func (a *answerer) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	a.messages = append(a.messages, req.Params.Message)
+	if !a.accept {
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
+	}
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{
+		Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{"confirm": true}}}, nil
+}
+
+// TestConfirmationByElicitation: a client that supports elicitation gets a
+// confirmation form through the host instead of a token; yes executes, no
+// writes nothing.
+func TestConfirmationByElicitation(t *testing.T) {
+	h := startHost(t, "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n", "BILLY_MCP_WRITES=confirm")
+	h.waitReady(15 * time.Second)
+	for _, accept := range []bool{true, false} {
+		t.Run(fmt.Sprintf("accept=%v", accept), func(t *testing.T) {
+			user := &answerer{accept: accept}
+			tr, err := transport.NewStreamableHTTP(h.url("/mcp"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Elicitation crosses the plugin boundary for handshake-era
+			// clients (the 2026-07-28 multi round-trip form is not bridged
+			// to plugins yet), so this client pins 2025-11-25.
+			c := client.NewClient(tr, client.WithElicitationHandler(user), client.WithProtocolVersion(mcp.ProtocolVersion20251125))
+			initialize(t, c)
+			s := &scenario{t: t, c: c}
+			customers := s.ok("list_customers", map[string]any{"limit": 1})["customers"].([]any)
+			products := s.ok("list_products", map[string]any{"limit": 1})["products"].([]any)
+			draft := s.done("create_invoice", map[string]any{
+				"contactId": customers[0].(map[string]any)["id"],
+				"lines":     []map[string]any{{"productId": products[0].(map[string]any)["id"], "quantity": 1}},
+			})["record"].(map[string]any)
+
+			out := s.ok("approve_invoice", map[string]any{"invoiceId": draft["id"]})
+			if len(user.messages) != 1 || !strings.Contains(user.messages[0], "Approve") {
+				t.Fatalf("the user was not asked (or asked oddly): %q", user.messages)
+			}
+			state := s.ok("get_invoice", map[string]any{"invoiceId": draft["id"]})["state"]
+			switch {
+			case accept && (out["status"] != "done" || state != "approved"):
+				t.Errorf("accepted: status %v, state %v", out["status"], state)
+			case !accept && (out["status"] != "declined" || state != "draft"):
+				t.Errorf("declined: status %v, state %v (nothing may be written)", out["status"], state)
+			}
+		})
+	}
 }
