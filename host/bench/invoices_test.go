@@ -23,8 +23,15 @@ import (
 // BenchmarkInvoiceTools measures list_invoices and get_invoice through the
 // whole host (MCP HTTP → pipeline → invoices plugin → gateway → sandbox)
 // with 50 ms added to every sandbox answer, like a distant Billy, and
-// reports upstream requests per tool call.
+// reports upstream requests per tool call; once with the default
+// per-organization limit toward Billy (10/s) and once with it out of the way.
 func BenchmarkInvoiceTools(b *testing.B) {
+	for _, limit := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) { benchInvoiceTools(b, limit) })
+	}
+}
+
+func benchInvoiceTools(b *testing.B, limit int) {
 	if _, err := os.Stat(filepath.Join(binDir, "billy-mcp-plugin-invoices")); err != nil {
 		b.Skip("invoices plugin not built")
 	}
@@ -37,6 +44,7 @@ func BenchmarkInvoiceTools(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	cfg.Billy.RateLimitPerSecond, cfg.Billy.RateLimitBurst = limit, 2*limit
 	p := cfg.Plugins["invoices"]
 	p.SHA256 = spec.SHA256
 	cfg.Plugins["invoices"] = p
