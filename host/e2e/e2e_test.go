@@ -570,3 +570,47 @@ func TestStandaloneSandboxSharedByHost(t *testing.T) {
 		t.Errorf("organization name = %v, want %q", got, org.Name)
 	}
 }
+
+// TestSIGTERMStopsPlugins: after the host exits on SIGTERM, no plugin
+// process it started is left running.
+func TestSIGTERMStopsPlugins(t *testing.T) {
+	h := startHost(t, twoPlugins)
+	h.waitReady(15 * time.Second)
+	var pids []int
+	for _, name := range []string{"hello", "moms"} {
+		pids = append(pids, int(h.pluginStatus(name)["pid"].(float64)))
+	}
+	h.stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := syscall.Kill(pid, 0); err == nil {
+			t.Errorf("plugin process %d still runs after the host stopped", pid)
+		}
+	}
+}
+
+// TestConfigCheckCommand validates config files from the command line.
+func TestConfigCheckCommand(t *testing.T) {
+	good := writeConfig(t, "plugins:\n  hello: {path: billy-mcp-plugin-hello}\n")
+	bad := writeConfig(t, "http:\n  addr: nowhere\n")
+	for _, tc := range []struct {
+		file string
+		code int
+		want string
+	}{{good, 0, ": ok"}, {bad, 1, "http.addr"}} {
+		cmd := exec.Command(filepath.Join(binDir, "billy-mcp"), "config", "check", "--config", tc.file)
+		cmd.Env = baseEnv()
+		out, err := cmd.CombinedOutput()
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		}
+		if code != tc.code || !strings.Contains(string(out), tc.want) {
+			t.Errorf("config check %s: exit %d, output %q; want exit %d mentioning %q", tc.file, code, out, tc.code, tc.want)
+		}
+	}
+}

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -193,5 +196,49 @@ func TestConfirmationByElicitation(t *testing.T) {
 				t.Errorf("declined: status %v, state %v (nothing may be written)", out["status"], state)
 			}
 		})
+	}
+}
+
+// TestInvoicePDFAndMetrics fetches an invoice's PDF through the link the
+// tool returns, and checks the gateway's upstream metrics on /metrics.
+func TestInvoicePDFAndMetrics(t *testing.T) {
+	h := startHost(t, "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n")
+	h.waitReady(15 * time.Second)
+	c := h.mcpHTTP()
+	s := &scenario{t: t, c: c}
+	invoices := s.ok("list_invoices", map[string]any{"limit": 1, "state": "approved"})["invoices"].([]any)
+	if len(invoices) == 0 {
+		t.Fatal("the sandbox has no approved invoice")
+	}
+	id := invoices[0].(map[string]any)["id"]
+	res := callTool(t, c, "get_invoice_pdf", map[string]any{"invoiceId": id})
+	if res.IsError {
+		t.Fatalf("get_invoice_pdf: %v", res.Content)
+	}
+	url, _ := structured(t, res).(map[string]any)["url"].(string)
+	if url == "" {
+		t.Fatalf("no url: %v", structured(t, res))
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte("%PDF-")) {
+		t.Errorf("GET %s: %d, %q…", url, resp.StatusCode, body[:min(len(body), 16)])
+	}
+
+	resp, err = http.Get(h.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`billy_upstream_requests_total{method="GET",resource="invoices",status="200"}`,
+		`billy_mcp_requests_total{name="get_invoice_pdf",op="tools/call",outcome="ok",plugin="invoices"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
