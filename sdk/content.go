@@ -50,5 +50,12 @@ type Result struct {
 	IsError    bool
 }
 
+// ContentAdder lets a typed tool output send extra content items (a
+// resource link to a PDF, an image) along with its structured form, while
+// the tool keeps its output schema. They follow the JSON text item.
+type ContentAdder interface {
+	AddedContent() []Content
+}
+
 // Text is a shorthand for a one-item text result.
 func Text(s string) *Result { return &Result{Content: []Content{&TextContent{Text: s}}} }

@@ -118,7 +118,14 @@ func NewTool[In, Out any](spec ToolSpec, handler func(ctx context.Context, call 
 			}
 			return r, nil
 		}
-		return structuredResult(out)
+		res, err := structuredResult(out)
+		if err != nil {
+			return nil, err
+		}
+		if ca, ok := any(out).(ContentAdder); ok {
+			res.Content = append(res.Content, ca.AddedContent()...)
+		}
+		return res, nil
 	}
 	return t
 }

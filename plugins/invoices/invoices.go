@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -299,12 +298,17 @@ type InvoicePDF struct {
 	URL       string `json:"url" jsonschema:"Billy's download link for the PDF"`
 	FileName  string `json:"fileName"`
 	Note      string `json:"note"`
+	// linkDescription describes the resource link sent with the record.
+	linkDescription string
+}
+
+// AddedContent sends the PDF as a resource link, which clients can fetch or
+// attach, next to the structured record.
+func (p InvoicePDF) AddedContent() []sdk.Content {
+	return []sdk.Content{&sdk.ResourceLink{URI: p.URL, Name: p.FileName, MIMEType: "application/pdf", Description: p.linkDescription}}
 }
 
 func (p *plugin) getInvoicePDFTool() sdk.Tool {
-	// The result carries a resource link as well as the structured record,
-	// which a typed sdk.NewTool output cannot express; the handler shapes
-	// the *sdk.Result by hand (so the tool declares no output schema).
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "get_invoice_pdf",
 		Title: "Get an invoice's PDF",
@@ -314,16 +318,16 @@ func (p *plugin) getInvoicePDFTool() sdk.Tool {
 		Category: "invoices",
 		Scopes:   []string{"invoices:read"},
 		Examples: []sdk.Example{{Title: "PDF of an invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
-	}), func(ctx context.Context, call *sdk.Call, in InvoiceIDInput) (*sdk.Result, error) {
+	}), func(ctx context.Context, call *sdk.Call, in InvoiceIDInput) (InvoicePDF, error) {
 		if err := checkID("invoiceId", in.InvoiceID); err != nil {
-			return nil, err
+			return InvoicePDF{}, err
 		}
 		var inv billyInvoice
 		if _, err := getOne(ctx, call, kindInvoice, in.InvoiceID, nil, &inv); err != nil {
-			return nil, err
+			return InvoicePDF{}, err
 		}
 		if inv.DownloadURL == "" {
-			return nil, unexpected("the invoice has no downloadUrl")
+			return InvoicePDF{}, unexpected("the invoice has no downloadUrl")
 		}
 		name := "invoice-draft-" + inv.ID + ".pdf"
 		if inv.InvoiceNo != "" {
@@ -332,20 +336,13 @@ func (p *plugin) getInvoicePDFTool() sdk.Tool {
 		if inv.Type == "creditNote" {
 			name = "credit-note-" + name[len("invoice-"):]
 		}
-		out := InvoicePDF{InvoiceID: inv.ID, InvoiceNo: string(inv.InvoiceNo), State: inv.State, URL: inv.DownloadURL, FileName: name,
-			Note: "the link changes on every read and grants access by itself; fetch it soon and share it only with the recipient"}
-		b, err := json.Marshal(out)
-		if err != nil {
-			return nil, err
+		kind := "invoice"
+		if inv.Type == "creditNote" {
+			kind = "credit note"
 		}
-		return &sdk.Result{
-			Content: []sdk.Content{
-				&sdk.ResourceLink{URI: inv.DownloadURL, Name: name, MIMEType: "application/pdf",
-					Description: fmt.Sprintf("PDF of %s %s", map[bool]string{true: "credit note", false: "invoice"}[inv.Type == "creditNote"], displayNo(inv))},
-				&sdk.TextContent{Text: string(b)},
-			},
-			Structured: out,
-		}, nil
+		return InvoicePDF{InvoiceID: inv.ID, InvoiceNo: string(inv.InvoiceNo), State: inv.State, URL: inv.DownloadURL, FileName: name,
+			Note:            "the link changes on every read and grants access by itself; fetch it soon and share it only with the recipient",
+			linkDescription: fmt.Sprintf("PDF of %s %s", kind, displayNo(inv))}, nil
 	})
 }
 

@@ -69,7 +69,7 @@ func TestToolsDescribeHonestly(t *testing.T) {
 		if tool.Title == "" || len(tool.Description) < 80 {
 			t.Errorf("%s: needs a title and a description written for a model", tool.Name)
 		}
-		if len(tool.OutputSchema) == 0 && tool.Name != "get_invoice_pdf" {
+		if len(tool.OutputSchema) == 0 {
 			t.Errorf("%s: no output schema", tool.Name)
 		}
 		if effect == "destructive" && !strings.Contains(tool.Description, "cannot be undone") && !strings.Contains(tool.Description, "cannot be") {
