@@ -144,43 +144,8 @@ func BenchmarkToolCall(b *testing.B) {
 						}
 					}
 				}
-				lat := make([][]time.Duration, clients)
-				var wg sync.WaitGroup
-				b.ResetTimer()
-				start := time.Now()
-				for i, c := range cs {
-					n := b.N / clients
-					if i < b.N%clients {
-						n++
-					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for range n {
-							t0 := time.Now()
-							res, err := c.CallTool(context.Background(), req)
-							if err != nil || res.IsError {
-								b.Errorf("call failed: %v %v", err, res)
-								return
-							}
-							lat[i] = append(lat[i], time.Since(t0))
-						}
-					}()
-				}
-				wg.Wait()
-				elapsed := time.Since(start)
-				b.StopTimer()
-				var all []time.Duration
-				for _, l := range lat {
-					all = append(all, l...)
-				}
-				sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-				if len(all) == 0 {
-					return
-				}
-				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
-				b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
-				b.ReportMetric(float64(all[len(all)*99/100].Microseconds()), "p99-µs")
+				lat, elapsed := drive(b, cs, req)
+				report(b, lat, elapsed, time.Microsecond, "µs")
 			})
 		}
 	}
@@ -209,4 +174,51 @@ func BenchmarkStartToReady(b *testing.B) {
 		mgr.Stop()
 		b.StartTimer()
 	}
+}
+
+// drive spreads b.N calls of req over the clients, concurrently, and
+// returns every call's latency (sorted) and the wall time.
+func drive(b *testing.B, cs []*client.Client, req mcp.CallToolRequest) ([]time.Duration, time.Duration) {
+	lat := make([][]time.Duration, len(cs))
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for i, c := range cs {
+		n := b.N / len(cs)
+		if i < b.N%len(cs) {
+			n++
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range n {
+				t0 := time.Now()
+				res, err := c.CallTool(context.Background(), req)
+				if err != nil || res.IsError {
+					b.Errorf("%s: %v %v", req.Params.Name, err, res)
+					return
+				}
+				lat[i] = append(lat[i], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	return all, elapsed
+}
+
+// report adds calls/s, p50 and p99 (in unit) to the benchmark's output.
+func report(b *testing.B, lat []time.Duration, elapsed, unit time.Duration, name string) {
+	if len(lat) == 0 {
+		return
+	}
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "calls/s")
+	b.ReportMetric(float64(lat[len(lat)/2]/unit), "p50-"+name)
+	b.ReportMetric(float64(lat[len(lat)*99/100]/unit), "p99-"+name)
 }

@@ -7,8 +7,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,44 +85,9 @@ func benchInvoiceTools(b *testing.B, limit int) {
 				}
 				req := callReq(tool, cases[tool])
 				upstream0 := a.Sandbox.Requests()
-				lat := make([][]time.Duration, clients)
-				var wg sync.WaitGroup
-				b.ResetTimer()
-				start := time.Now()
-				for i, c := range cs {
-					n := b.N / clients
-					if i < b.N%clients {
-						n++
-					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						for range n {
-							t0 := time.Now()
-							res, err := c.CallTool(context.Background(), req)
-							if err != nil || res.IsError {
-								b.Errorf("%s: %v %v", tool, err, res)
-								return
-							}
-							lat[i] = append(lat[i], time.Since(t0))
-						}
-					}()
-				}
-				wg.Wait()
-				elapsed := time.Since(start)
-				b.StopTimer()
-				var all []time.Duration
-				for _, l := range lat {
-					all = append(all, l...)
-				}
-				if len(all) == 0 {
-					return
-				}
-				sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-				b.ReportMetric(float64(len(all))/elapsed.Seconds(), "calls/s")
-				b.ReportMetric(float64(all[len(all)/2].Milliseconds()), "p50-ms")
-				b.ReportMetric(float64(all[len(all)*99/100].Milliseconds()), "p99-ms")
-				b.ReportMetric(float64(a.Sandbox.Requests()-upstream0)/float64(len(all)), "upstream/call")
+				lat, elapsed := drive(b, cs, req)
+				report(b, lat, elapsed, time.Millisecond, "ms")
+				b.ReportMetric(float64(a.Sandbox.Requests()-upstream0)/float64(max(len(lat), 1)), "upstream/call")
 			})
 		}
 	}

@@ -137,22 +137,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	c.incl = incl
 
-	var h handler
-	switch o {
-	case opList:
-		h = res.list
-	case opGet:
-		h = res.get
-	case opCreate:
-		h = res.create
-	case opUpdate:
-		h = res.update
-	case opDelete:
-		h = res.del
-	case opAction:
-		h = res.actions[action].h
-	}
-	out, err := h(c)
+	out, err := res.handler(o, action)(c)
 	if err != nil {
 		fail(err)
 		return
@@ -231,20 +216,7 @@ func route(method string, parts []string) (res *resource, o op, action, id strin
 	if id == "" && o != opList && o != opCreate {
 		return nil, 0, "", "", errUnknownResource()
 	}
-	var h handler
-	switch o {
-	case opList:
-		h = res.list
-	case opGet:
-		h = res.get
-	case opCreate:
-		h = res.create
-	case opUpdate:
-		h = res.update
-	case opDelete:
-		h = res.del
-	}
-	if h == nil {
+	if res.handler(o, "") == nil {
 		return res, 0, "", "", errMethod(verb(method))
 	}
 	return res, o, "", id, nil
@@ -281,4 +253,24 @@ func baseURL(r *http.Request) string {
 		scheme = p
 	}
 	return requestBase(scheme, r.Host)
+}
+
+// handler returns the resource's handler for an operation (nil when the
+// resource does not support it).
+func (res *resource) handler(o op, action string) handler {
+	switch o {
+	case opList:
+		return res.list
+	case opGet:
+		return res.get
+	case opCreate:
+		return res.create
+	case opUpdate:
+		return res.update
+	case opDelete:
+		return res.del
+	case opAction:
+		return res.actions[action].h
+	}
+	return nil
 }
