@@ -85,25 +85,31 @@ func New(opts Options) *Manager {
 // attempt. A plugin that fails to start is logged and reported in Statuses;
 // the host serves the others. The one failure Start returns is a name
 // offered by two plugins, which is a deployment mistake the operator must
-// fix before the host can serve a consistent tool list.
+// fix before the host can serve a consistent tool list. ctx bounds only the
+// wait: the plugins run until Stop.
 func (m *Manager) Start(ctx context.Context) error {
-	ctx, m.cancel = context.WithCancel(context.Background())
+	var supervised context.Context
+	supervised, m.cancel = context.WithCancel(context.Background())
 	first := make(chan error, len(m.instances))
 	for _, name := range m.order {
 		in := m.instances[name]
 		m.wg.Add(1)
 		go func() {
 			defer m.wg.Done()
-			in.supervise(ctx, first)
+			in.supervise(supervised, first)
 		}()
 	}
 	var dup error
 	for range m.instances {
-		if err := <-first; err != nil {
+		select {
+		case err := <-first:
 			var d *registry.DuplicateError
 			if errors.As(err, &d) && dup == nil {
 				dup = err
 			}
+		case <-ctx.Done():
+			m.Stop()
+			return ctx.Err()
 		}
 	}
 	if dup != nil {
