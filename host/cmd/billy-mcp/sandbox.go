@@ -32,7 +32,7 @@ func sandboxCmd(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := sandbox.ListenAndServe(ctx, addr, sandbox.Options{
-		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger})
+		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "billy-mcp sandbox: %v\n", err)
 		return 1

@@ -42,8 +42,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	for _, o := range s.Organizations() {
 		// The company tokens are sandbox-only and do not reveal
 		// Options.Token, which is never logged.
-		s.log.Info("sandbox organization", "id", o.ID, "name", o.Name, "business", o.Business,
-			"default", o.IsDefault, "access_token", o.AccessToken)
+		args := []any{"id", o.ID, "name", o.Name, "business", o.Business, "default", o.IsDefault}
+		if s.opts.LogTokens {
+			args = append(args, "access_token", o.AccessToken)
+		}
+		s.log.Info("sandbox organization", args...)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

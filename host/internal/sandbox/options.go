@@ -35,6 +35,10 @@ type Options struct {
 	Now func() time.Time
 	// Logger gets the request log (debug) and start-up lines; nil discards.
 	Logger hclog.Logger
+	// LogTokens puts each organization's access token in the start-up
+	// lines, for the standalone sandbox whose users need them. The
+	// embedded sandbox leaves it off: its tokens never leave the host.
+	LogTokens bool
 }
 
 func (o Options) withDefaults() (Options, error) {
