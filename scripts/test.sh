@@ -29,6 +29,7 @@ fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
+fuzz plugins FuzzDecodeCursor ./invoices
 
 step "build"
 make build
