@@ -7,7 +7,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -83,9 +82,6 @@ func New(opts Options) *Server {
 	opts.Registry.OnChange(s.sync)
 	return s
 }
-
-// MCP returns the underlying mcp-go server (for tests and benchmarks).
-func (s *Server) MCP() *server.MCPServer { return s.mcp }
 
 // sync mirrors the registry into mcp-go. mcp-go announces list changes
 // itself when it is given a new set; availability changes do not alter the
@@ -268,14 +264,4 @@ func (s *Server) ServeStdio(ctx context.Context, caller dispatch.Caller, in io.R
 	stdio.SetErrorLogger(log.New(errLog, "mcp-stdio: ", 0))
 	stdio.SetContextFunc(func(ctx context.Context) context.Context { return WithCaller(ctx, caller) })
 	return stdio.Listen(ctx, in, out)
-}
-
-// ToolNames lists the tools currently offered to clients (for diagnostics).
-func (s *Server) ToolNames() []string {
-	var out []string
-	for _, t := range s.opts.Registry.Tools(true) {
-		out = append(out, t.Name)
-	}
-	sort.Strings(out)
-	return out
 }
