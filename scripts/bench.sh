@@ -13,7 +13,7 @@ awk '
   END { if (pp && ip) printf "plugin hop p50 overhead at 1 client: %d µs\n", pp-ip }' /tmp/billy-mcp-bench.txt
 echo "== host start to ready (every plugin the repository ships that is built)"
 go test ./bench -run '^$' -bench 'BenchmarkStartToReady' -benchtime 10x | grep Benchmark
-echo "== the plugin hop alone (no MCP, no HTTP), one call at a time"
-go test ./bench -run "^$" -bench "BenchmarkPluginHop" -benchtime "${CALLS}x" | grep Benchmark
+echo "== the plugin hop alone and the pipeline with and without it (no MCP, no HTTP), one call at a time"
+go test ./bench -run "^$" -bench "BenchmarkPluginHop|BenchmarkDispatch" -benchtime "${CALLS}x" | grep Benchmark
 echo "== invoice tools through the whole host, 50 ms added to every sandbox answer"
 go test ./bench -run '^$' -bench 'BenchmarkInvoiceTools' -benchtime "${INVOICE_CALLS:-300}x" | grep Benchmark
