@@ -85,8 +85,11 @@ func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next h
 		}
 		if o := r.Header.Get("Origin"); o != "" && o != "null" {
 			u, err := url.Parse(o)
+			// Same-origin requests (a page served from this host) are not
+			// cross-site; on loopback any local origin is this machine.
 			allowed := origins[strings.ToLower(strings.TrimSuffix(o, "/"))] ||
-				(err == nil && loopback && isLoopbackHost(u.Hostname()))
+				(err == nil && loopback && isLoopbackHost(u.Hostname())) ||
+				(err == nil && !loopback && strings.EqualFold(u.Host, r.Host))
 			if !allowed {
 				writeError(w, apperr.New(apperr.Forbidden, "origin_not_allowed",
 					"Origin %q is not allowed (add it to http.allowed_origins to allow it)", o))

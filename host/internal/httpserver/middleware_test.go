@@ -84,6 +84,8 @@ func TestRebindingGuard(t *testing.T) {
 		{"evil host, local origin", true, "evil.example", "http://localhost", badHost},
 		{"not loopback: any host", false, "billy.example.com", "", ok},
 		{"not loopback: evil origin", false, "billy.example.com", "http://evil.example", badOrigin},
+		{"not loopback: same origin", false, "billy.example.com", "https://billy.example.com", ok},
+		{"not loopback: same name, other port", false, "billy.example.com", "https://billy.example.com:8443", badOrigin},
 		{"not loopback: local origin is not special", false, "billy.example.com", "http://localhost:3000", badOrigin},
 		{"not loopback: allowed origin", false, "billy.example.com", "https://claude.ai", ok},
 		{"not loopback: null origin", false, "billy.example.com", "null", ok},
