@@ -13,6 +13,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -254,6 +255,7 @@ func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Reque
 	return server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithHTTPContextFunc(contextFunc),
+		server.WithStreamableHTTPLogger(logging.Slog(s.opts.Logger.Named("http"))),
 	)
 }
 
