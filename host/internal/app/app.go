@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -282,7 +281,7 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 // ServeStdio serves MCP on in/out as the local operator.
 func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	caller := dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
-	return a.MCP.ServeStdio(ctx, caller, in, out, os.Stderr)
+	return a.MCP.ServeStdio(ctx, caller, in, out)
 }
 
 // billyAdapter lets host services reach the gateway.

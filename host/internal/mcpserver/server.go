@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"strings"
 	"sync"
@@ -261,9 +260,9 @@ func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Reque
 
 // ServeStdio serves MCP on in/out until ctx ends or in is closed. Nothing
 // else may write to out.
-func (s *Server) ServeStdio(ctx context.Context, caller dispatch.Caller, in io.Reader, out io.Writer, errLog io.Writer) error {
+func (s *Server) ServeStdio(ctx context.Context, caller dispatch.Caller, in io.Reader, out io.Writer) error {
 	stdio := server.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(log.New(errLog, "mcp-stdio: ", 0))
+	stdio.SetErrorLogger(s.opts.Logger.Named("stdio").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Error}))
 	stdio.SetContextFunc(func(ctx context.Context) context.Context { return WithCaller(ctx, caller) })
 	return stdio.Listen(ctx, in, out)
 }
