@@ -95,10 +95,7 @@ func tryVATNo(rng *rand.Rand, country string) (string, bool) {
 	case "NL":
 		d := randDigits(rng, 8)
 		d[0] = 1 + rng.IntN(9)
-		sum := 0
-		for i, x := range d {
-			sum += x * (9 - i)
-		}
+		sum := weightedSum(d, descending(9, len(d)))
 		check := sum % 11
 		if check == 10 {
 			return "", false
@@ -108,10 +105,7 @@ func tryVATNo(rng *rand.Rand, country string) (string, bool) {
 		d := randDigits(rng, 7)
 		d[0] = 1 + rng.IntN(9)
 		w := []int{7, 9, 10, 5, 8, 4, 2}
-		sum := 0
-		for i, x := range d {
-			sum += x * w[i]
-		}
+		sum := weightedSum(d, w)
 		r := sum % 11
 		if r == 1 {
 			return "", false
@@ -119,19 +113,13 @@ func tryVATNo(rng *rand.Rand, country string) (string, bool) {
 		return fmt.Sprintf("FI%s%d", digits(d), (11-r)%11), true
 	case "IE":
 		d := randDigits(rng, 7)
-		sum := 0
-		for i, x := range d {
-			sum += x * (8 - i)
-		}
+		sum := weightedSum(d, descending(8, len(d)))
 		return "IE" + digits(d) + string("WABCDEFGHIJKLMNOPQRSTUV"[sum%23]), true
 	case "NO":
 		d := randDigits(rng, 8)
 		d[0] = 8 + rng.IntN(2)
 		w := []int{3, 2, 7, 6, 5, 4, 3, 2}
-		sum := 0
-		for i, x := range d {
-			sum += x * w[i]
-		}
+		sum := weightedSum(d, w)
 		r := sum % 11
 		if r == 1 {
 			return "", false
@@ -140,10 +128,7 @@ func tryVATNo(rng *rand.Rand, country string) (string, bool) {
 	case "GB":
 		d := randDigits(rng, 7)
 		d[0] = 1 + rng.IntN(9)
-		sum := 0
-		for i, x := range d {
-			sum += x * (8 - i)
-		}
+		sum := weightedSum(d, descending(8, len(d)))
 		return fmt.Sprintf("GB%s%02d", digits(d), (97-sum%97)%97), true
 	}
 	return country + digits(randDigits(rng, 9)), true
@@ -215,10 +200,7 @@ func validVATNo(s string) bool {
 		if !ok {
 			return false
 		}
-		sum := 0
-		for i, x := range d[:8] {
-			sum += x * (9 - i)
-		}
+		sum := weightedSum(d[:8], descending(9, len(d[:8])))
 		return sum%11 == d[8]
 	case "FI":
 		d, ok := num(body)
@@ -226,20 +208,14 @@ func validVATNo(s string) bool {
 			return false
 		}
 		w := []int{7, 9, 10, 5, 8, 4, 2}
-		sum := 0
-		for i, x := range d[:7] {
-			sum += x * w[i]
-		}
+		sum := weightedSum(d[:7], w)
 		return (11-sum%11)%11 == d[7] && sum%11 != 1
 	case "IE":
 		d, ok := num(body[:7])
 		if !ok || len(body) != 8 {
 			return false
 		}
-		sum := 0
-		for i, x := range d {
-			sum += x * (8 - i)
-		}
+		sum := weightedSum(d, descending(8, len(d)))
 		return body[7] == "WABCDEFGHIJKLMNOPQRSTUV"[sum%23]
 	case "NO":
 		if len(body) != 12 || body[9:] != "MVA" {
@@ -250,20 +226,14 @@ func validVATNo(s string) bool {
 			return false
 		}
 		w := []int{3, 2, 7, 6, 5, 4, 3, 2}
-		sum := 0
-		for i, x := range d[:8] {
-			sum += x * w[i]
-		}
+		sum := weightedSum(d[:8], w)
 		return sum%11 != 1 && (11-sum%11)%11 == d[8]
 	case "GB":
 		d, ok := num(body)
 		if !ok || len(d) != 9 {
 			return false
 		}
-		sum := 0
-		for i, x := range d[:7] {
-			sum += x * (8 - i)
-		}
+		sum := weightedSum(d[:7], descending(8, len(d[:7])))
 		return (sum+d[7]*10+d[8])%97 == 0
 	}
 	return false
@@ -283,4 +253,22 @@ func randomEAN(rng *rand.Rand) string {
 		}
 	}
 	return digits(append(d, (10-sum%10)%10))
+}
+
+// weightedSum is the check-digit sum Σ d[i]·w[i] most VAT number schemes use.
+func weightedSum(d, w []int) int {
+	sum := 0
+	for i, x := range d {
+		sum += x * w[i]
+	}
+	return sum
+}
+
+// descending returns the weights from, from-1, … (n of them).
+func descending(from, n int) []int {
+	w := make([]int, n)
+	for i := range w {
+		w[i] = from - i
+	}
+	return w
 }
