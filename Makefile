@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(
 MODULES  := proto sdk host plugins examples/hello
 PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: build run test test-go test-conformance bench proto proto-check lint fmt clean deps
+.PHONY: build run test test-bare bench proto proto-check lint fmt clean deps tools
 
 build: ## Build the host, every plugin and bin/SHA256SUMS
 	@mkdir -p $(BIN)
@@ -23,8 +23,11 @@ build: ## Build the host, every plugin and bin/SHA256SUMS
 run: build ## Build and start the host with the built-in default config (sandbox mode)
 	$(BIN)/billy-mcp serve
 
-deps: ## Install the system packages the build and tests need
-	scripts/install-deps.sh protoc redis postgres node
+deps: ## Install the Debian packages the tests may need (tools/debian.txt)
+	scripts/install-deps.sh node redis postgres chromium
+
+tools: ## Install the pinned Go and Node tools (tools/) into .tools
+	scripts/tools.sh all
 
 proto: ## Regenerate Go code from proto/
 	scripts/proto.sh
@@ -32,8 +35,11 @@ proto: ## Regenerate Go code from proto/
 proto-check: ## Fail if the generated code is stale
 	scripts/proto.sh check
 
-test: ## Run every test (what CI runs)
+test: ## Run every test (what CI runs, there with BILLY_MCP_FRESH_TOOLS=1)
 	scripts/test.sh
+
+test-bare: ## make test in a fresh clone of HEAD, tools installed into empty directories
+	scripts/test-bare.sh
 
 bench: build ## Measure the plugin hop and throughput (see docs/performance.md)
 	scripts/bench.sh

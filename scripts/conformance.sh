@@ -5,14 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUITE="@modelcontextprotocol/conformance@0.1.16"
 FLAKY="tools-call-with-logging tools-call-with-progress" # see conformance/expected-failures.yml
 
-command -v npx >/dev/null || scripts/install-deps.sh node
+# The suite and the Node it needs (22, from npm) are pinned in tools/node.
+tools=$(scripts/tools.sh node)
+export PATH="$tools/node/node_modules/.bin:$PATH"
 [ -x bin/billy-mcp ] || make build
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18765)
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 BILLY_MCP_HTTP_ADDR="127.0.0.1:$port" bin/billy-mcp serve --config configs/conformance.yaml >"$work/host.out" 2>"$work/host.err" &
 host=$!
 cleanup() {
@@ -29,8 +30,7 @@ for _ in $(seq 1 100); do
 done
 
 run() {
-  # Node 22 comes from npm as a package; the machine's Node may be older.
-  npx -y -p node@22 -p "$SUITE" -- conformance server --url "http://127.0.0.1:$port/mcp" \
+  conformance server --url "http://127.0.0.1:$port/mcp" \
     --expected-failures conformance/expected-failures.yml -o "$work/results" "$@"
 }
 

@@ -1,26 +1,58 @@
 #!/usr/bin/env bash
-# Installs the system packages the build and the tests need, only those that
-# are missing. Runs as root on CI and developer machines (Debian).
-#   scripts/install-deps.sh [protoc] [redis] [postgres] [node]
+# Installs the Debian packages of the named components (tools/debian.txt), only
+# those whose command is missing, and checks that what was installed is at
+# least the tested version. Runs as root on CI and developer machines.
+#   scripts/install-deps.sh COMPONENT...      (node, redis, postgres, chromium)
+# With BILLY_MCP_FRESH_TOOLS=1 a package that is already installed is also
+# downloaded once from the archive, so a package the archive no longer serves
+# fails here rather than on the next bare machine.
 set -euo pipefail
-want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(protoc)
-
-pkgs=()
-for w in "${want[@]}"; do
-  case "$w" in
-    protoc)   command -v protoc >/dev/null       || pkgs+=(protobuf-compiler) ;;
-    redis)    command -v redis-server >/dev/null || pkgs+=(redis-server) ;;
-    postgres) command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || pkgs+=(postgresql) ;;
-    node)     command -v npx >/dev/null          || pkgs+=(nodejs npm) ;;
-    *) echo "install-deps: unknown component $w" >&2; exit 2 ;;
-  esac
-done
-[ ${#pkgs[@]} -gt 0 ] || exit 0
+cd "$(dirname "$0")/.."
+[ $# -gt 0 ] || { echo "usage: scripts/install-deps.sh COMPONENT..." >&2; exit 2; }
 
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-echo "install-deps: installing ${pkgs[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >&2
-$SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+
+missing=() present=() tested=()
+for want in "$@"; do
+  found=""
+  while read -r component pkg version cmd; do
+    case "$component" in ''|'#'*) continue ;; esac
+    [ "$component" = "$want" ] || continue
+    found=1
+    if [ "$cmd" = pg_ctlcluster ] && ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+      present+=("$pkg")
+    elif command -v "$cmd" >/dev/null; then
+      present+=("$pkg")
+    else
+      missing+=("$pkg"); tested+=("$pkg=$version")
+    fi
+  done < tools/debian.txt
+  [ -n "$found" ] || { echo "install-deps: unknown component $want (see tools/debian.txt)" >&2; exit 2; }
+done
+
+updated=""
+update() { [ -n "$updated" ] || { $SUDO apt-get update -qq >&2; updated=1; }; }
+
+if [ "${BILLY_MCP_FRESH_TOOLS:-}" = 1 ] && [ ${#present[@]} -gt 0 ]; then
+  update
+  dl=$(mktemp -d)
+  (cd "$dl" && chmod 777 . && $SUDO apt-get download -qq "${present[@]}" >&2) ||
+    { rm -rf "$dl"; echo "install-deps: the archive no longer serves ${present[*]}" >&2; exit 1; }
+  rm -rf "$dl"
+  echo "install-deps: the archive serves ${present[*]}" >&2
+fi
+
+[ ${#missing[@]} -gt 0 ] || exit 0
+echo "install-deps: installing ${missing[*]}" >&2
+update
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+for pv in "${tested[@]}"; do
+  pkg=${pv%%=*} want=${pv#*=}
+  got=$(dpkg-query -W -f='${Version}' "$pkg")
+  if ! dpkg --compare-versions "$got" ge "$want"; then
+    echo "install-deps: $pkg $got is older than the tested $want (tools/debian.txt)" >&2
+    exit 1
+  fi
+done

@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
-# gofmt, go vet and staticcheck over every module of the workspace.
+# gofmt, go vet and staticcheck (pinned in tools/go.mod) over every module of
+# the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STATICCHECK_VERSION=2025.1.1
-TOOLS="$PWD/.tools/bin"
+tools=$(scripts/tools.sh go)
 MODULES=(proto sdk host plugins examples/hello)
 
-unformatted=$(gofmt -l "${MODULES[@]}" | grep -v '\.pb\.go$' || true)
+unformatted=$(gofmt -l "${MODULES[@]}" tools | grep -v '\.pb\.go$' || true)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
 fi
-if [ ! -x "$TOOLS/staticcheck" ]; then
-  GOBIN="$TOOLS" GOWORK=off go install "honnef.co/go/tools/cmd/staticcheck@${STATICCHECK_VERSION}"
-fi
 for m in "${MODULES[@]}"; do
-  (cd "$m" && go vet ./... && "$TOOLS/staticcheck" ./...)
+  (cd "$m" && go vet ./... && "$tools/bin/staticcheck" ./...)
 done
 echo "lint: gofmt, go vet and staticcheck clean"

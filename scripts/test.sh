@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it on a bare machine: installs what it
-# lacks, checks generated code and lint, runs every module's tests with the
-# race detector (end-to-end tests build and start the real binaries), runs
-# the fuzz targets briefly, and runs the official MCP conformance suite.
+# The whole test suite, as CI runs it on a bare machine: installs the pinned
+# tools it lacks (tools/), checks generated code and lint, runs every module's
+# tests with the race detector (end-to-end tests build and start the real
+# binaries), runs the fuzz targets briefly, builds, runs the official MCP
+# conformance suite, and checks that none of it changed a tracked file.
+#
+# BILLY_MCP_FRESH_TOOLS=1 (set by .ci/run and `make test-bare`) installs every
+# tool into an empty temporary directory through empty download caches, so an
+# install step the registries refuse fails here, not on a newcomer's machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s (%ds)\n' "$*" "$SECONDS"; }
+tree_state() { { git status --porcelain=v1 --untracked-files=no; git diff; } 2>/dev/null | sha256sum; }
+tree_before=$(tree_state)
 
-step "system dependencies"
-scripts/install-deps.sh protoc node
+if [ "${BILLY_MCP_FRESH_TOOLS:-}" = 1 ]; then
+  BILLY_MCP_TOOLS=$(mktemp -d "${TMPDIR:-/tmp}/billy-mcp-tools.XXXXXX")
+  export BILLY_MCP_TOOLS
+  trap 'chmod -R u+w "$BILLY_MCP_TOOLS" 2>/dev/null; rm -rf "$BILLY_MCP_TOOLS"' EXIT
+  step "pinned tools, installed fresh into $BILLY_MCP_TOOLS"
+else
+  step "pinned tools (tools/; reinstalled when a pin changes)"
+fi
+scripts/tools.sh all >/dev/null
 
 step "generated code"
 scripts/proto.sh check
@@ -36,3 +50,12 @@ make build
 
 step "MCP conformance suite"
 scripts/conformance.sh
+
+step "the working tree is as the tests found it"
+if [ "$(tree_state)" != "$tree_before" ]; then
+  echo "test: the build or the tests changed tracked files (a build must leave the tree clean, or the version says -dirty):" >&2
+  git status --short --untracked-files=no >&2
+  git --no-pager diff --stat >&2
+  exit 1
+fi
+echo "clean; all tests passed in ${SECONDS}s"
