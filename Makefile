@@ -35,7 +35,7 @@ proto: ## Regenerate Go code from proto/
 proto-check: ## Fail if the generated code is stale
 	scripts/proto.sh check
 
-test: ## Run every test (what CI runs, there with BILLY_MCP_FRESH_TOOLS=1)
+test: ## Run every test (what CI runs, there with FRESH_TOOLS=1)
 	scripts/test.sh
 
 test-bare: ## make test in a fresh clone of HEAD, tools installed into empty directories

@@ -3,7 +3,7 @@
 # those whose command is missing, and checks that what was installed is at
 # least the tested version. Runs as root on CI and developer machines.
 #   scripts/install-deps.sh COMPONENT...      (node, redis, postgres, chromium)
-# With BILLY_MCP_FRESH_TOOLS=1 a package that is already installed is also
+# With FRESH_TOOLS=1 a package that is already installed is also
 # downloaded once from the archive, so a package the archive no longer serves
 # fails here rather than on the next bare machine.
 set -euo pipefail
@@ -35,7 +35,7 @@ done
 updated=""
 update() { [ -n "$updated" ] || { $SUDO apt-get update -qq >&2; updated=1; }; }
 
-if [ "${BILLY_MCP_FRESH_TOOLS:-}" = 1 ] && [ ${#present[@]} -gt 0 ]; then
+if [ "${FRESH_TOOLS:-}" = 1 ] && [ ${#present[@]} -gt 0 ]; then
   update
   dl=$(mktemp -d)
   (cd "$dl" && chmod 777 . && $SUDO apt-get download -qq "${present[@]}" >&2) ||

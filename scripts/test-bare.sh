@@ -10,4 +10,4 @@ trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 git clone -q --no-local "$PWD" "$work/billy-mcp"
 echo "test-bare: fresh clone of $(git rev-parse --short HEAD) in $work/billy-mcp" >&2
 cd "$work/billy-mcp"
-BILLY_MCP_FRESH_TOOLS=1 make test
+FRESH_TOOLS=1 make test

@@ -5,7 +5,7 @@
 # binaries), runs the fuzz targets briefly, builds, runs the official MCP
 # conformance suite, and checks that none of it changed a tracked file.
 #
-# BILLY_MCP_FRESH_TOOLS=1 (set by .ci/run and `make test-bare`) installs every
+# FRESH_TOOLS=1 (set by .ci/run and `make test-bare`) installs every
 # tool into an empty temporary directory through empty download caches, so an
 # install step the registries refuse fails here, not on a newcomer's machine.
 set -euo pipefail
@@ -16,11 +16,11 @@ step() { printf '\n==> %s (%ds)\n' "$*" "$SECONDS"; }
 tree_state() { { git status --porcelain=v1 --untracked-files=no; git diff; } 2>/dev/null | sha256sum; }
 tree_before=$(tree_state)
 
-if [ "${BILLY_MCP_FRESH_TOOLS:-}" = 1 ]; then
-  BILLY_MCP_TOOLS=$(mktemp -d "${TMPDIR:-/tmp}/billy-mcp-tools.XXXXXX")
-  export BILLY_MCP_TOOLS
-  trap 'chmod -R u+w "$BILLY_MCP_TOOLS" 2>/dev/null; rm -rf "$BILLY_MCP_TOOLS"' EXIT
-  step "pinned tools, installed fresh into $BILLY_MCP_TOOLS"
+if [ "${FRESH_TOOLS:-}" = 1 ]; then
+  TOOLS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/billy-mcp-tools.XXXXXX")
+  export TOOLS_DIR
+  trap 'chmod -R u+w "$TOOLS_DIR" 2>/dev/null; rm -rf "$TOOLS_DIR"' EXIT
+  step "pinned tools, installed fresh into $TOOLS_DIR"
 else
   step "pinned tools (tools/; reinstalled when a pin changes)"
 fi

@@ -7,23 +7,23 @@
 # `go mod verify`), Node tools in tools/node/package-lock.json (installed with
 # `npm ci`), Debian packages in tools/debian.txt (scripts/install-deps.sh).
 #
-# The directory is $BILLY_MCP_TOOLS, or .tools in the repository. A stamp of
+# The directory is $TOOLS_DIR, or .tools in the repository. A stamp of
 # the pin files makes a changed pin reinstall instead of running a stale tool.
-# With BILLY_MCP_FRESH_TOOLS=1 (what CI sets) the caller gives an empty
+# With FRESH_TOOLS=1 (what CI sets) the caller gives an empty
 # directory and the Go and npm downloads go through empty caches inside it, so
 # a version the registries refuse fails the run instead of hiding behind a
 # warm cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-dir=${BILLY_MCP_TOOLS:-$root/.tools}
+dir=${TOOLS_DIR:-$root/.tools}
 what=${1:-all}
 mkdir -p "$dir/bin"
 
 # The Go version is part of the stamp: staticcheck built by an older Go cannot
 # read code for a newer one.
 stamp() { { go env GOVERSION; cat "$@"; } | sha256sum | cut -c1-16; }
-fresh=${BILLY_MCP_FRESH_TOOLS:-}
+fresh=${FRESH_TOOLS:-}
 
 install_go() {
   local want; want=$(stamp tools/go.mod tools/go.sum)

@@ -307,7 +307,15 @@ func initialize(t *testing.T, c *client.Client) {
 // mcpStdio starts `billy-mcp stdio` with the config at cfg and connects.
 func mcpStdio(t *testing.T, cfg string) *client.Client {
 	t.Helper()
-	c, err := client.NewStdioMCPClient(filepath.Join(binDir, "billy-mcp"), baseEnv(), "stdio", "--config", cfg)
+	// mcp-go appends the env it is given to the test's own environment; the
+	// command function gives the host exactly baseEnv, so a BILLY_MCP_*
+	// variable of the developer's shell cannot reach it.
+	exact := transport.WithCommandFunc(func(ctx context.Context, command string, env, args []string) (*exec.Cmd, error) {
+		cmd := exec.CommandContext(ctx, command, args...)
+		cmd.Env = env
+		return cmd, nil
+	})
+	c, err := client.NewStdioMCPClientWithOptions(filepath.Join(binDir, "billy-mcp"), baseEnv(), []string{"stdio", "--config", cfg}, exact)
 	if err != nil {
 		t.Fatal(err)
 	}
