@@ -131,6 +131,7 @@ func Serve(p *Plugin) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	watchParent(p.Name) // exit soon after the host dies, however it dies (parent_linux.go)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: map[int]goplugin.PluginSet{pluginv1.TransportVersion: {pluginv1.PluginName: gp}},
