@@ -1,94 +1,60 @@
 package sdk
 
 import (
-	"errors"
-	"fmt"
-	"strings"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
+
+// Error is a tool failure the caller should see: a stable Code, a Category,
+// a Message that says what to do, Fields for validation errors. Return one
+// (or wrap one) from a handler. Any other error is reported to the caller as
+// an internal error carrying the request's correlation ID, and its text goes
+// only to the plugin's log (it may name hosts, files or data).
+//
+// It is the host's own error model (package errmodel of the wire contract),
+// so every field reaches MCP, REST and stdio clients unchanged.
+type Error = errmodel.Error
+
+// FieldError is one invalid input field of a validation Error.
+type FieldError = errmodel.FieldError
 
 // Category classifies an error the way the host's error model does. Clients
 // use it to decide whether to fix their input, retry, or give up.
-type Category string
+type Category = errmodel.Category
 
 // The categories of the host's error model.
 const (
-	CategoryValidation          Category = "validation"
-	CategoryNotFound            Category = "not_found"
-	CategoryConflict            Category = "conflict"
-	CategoryUnauthorized        Category = "unauthorized"
-	CategoryForbidden           Category = "forbidden"
-	CategoryRateLimited         Category = "rate_limited"
-	CategoryUpstreamUnavailable Category = "upstream_unavailable"
-	CategoryInternal            Category = "internal"
+	CategoryValidation          = errmodel.Validation
+	CategoryNotFound            = errmodel.NotFound
+	CategoryConflict            = errmodel.Conflict
+	CategoryUnauthorized        = errmodel.Unauthorized
+	CategoryForbidden           = errmodel.Forbidden
+	CategoryRateLimited         = errmodel.RateLimited
+	CategoryUpstreamUnavailable = errmodel.UpstreamUnavailable
+	CategoryInternal            = errmodel.Internal
 )
 
-// Retryable reports whether errors of this category are worth retrying
-// unchanged.
-func (c Category) Retryable() bool {
-	return c == CategoryRateLimited || c == CategoryUpstreamUnavailable
-}
-
-// Error is a tool failure the caller should see. Return one (or wrap one) from
-// a handler; any other error is reported as an internal error.
-type Error struct {
-	// Code is stable and machine-readable, e.g. "invoice_not_found".
-	Code     string
-	Category Category
-	// Message says what went wrong and what to do about it.
-	Message   string
-	Retryable bool
-	// Fields names the offending input fields for validation errors.
-	Fields []FieldError
-	// UpstreamCode is Billy's own errorCode, passed on verbatim.
-	UpstreamCode string
-	// RetryAfterSeconds hints when a retryable error may be retried.
-	RetryAfterSeconds int
-}
-
-// FieldError is one invalid input field.
-type FieldError struct {
-	// Field is the path of the field, e.g. "lines[0].unitPrice".
-	Field   string
-	Message string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Message)
-	for _, f := range e.Fields {
-		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
-	}
-	return b.String()
-}
+// CodeInvalidArguments is the code of a validation error about a call's
+// arguments; Invalid uses it.
+const CodeInvalidArguments = errmodel.CodeInvalidArguments
 
 // NewError returns an error of the given category. Retryable follows the
 // category.
 func NewError(category Category, code, format string, args ...any) *Error {
-	return &Error{Code: code, Category: category, Message: fmt.Sprintf(format, args...), Retryable: category.Retryable()}
+	return errmodel.New(category, code, format, args...)
 }
 
 // NotFound reports that the named record does not exist.
 func NotFound(code, format string, args ...any) *Error {
-	return NewError(CategoryNotFound, code, format, args...)
+	return errmodel.New(CategoryNotFound, code, format, args...)
 }
 
 // Invalid reports one invalid input field.
 func Invalid(field, format string, args ...any) *Error {
-	msg := fmt.Sprintf(format, args...)
-	return &Error{
-		Code:     "invalid_argument",
-		Category: CategoryValidation,
-		Message:  fmt.Sprintf("invalid value for %s: %s", field, msg),
-		Fields:   []FieldError{{Field: field, Message: msg}},
-	}
+	return errmodel.InvalidField(field, format, args...)
 }
 
-// AsError returns err as an *Error: itself if it is (or wraps) one, otherwise
-// an internal error carrying err's message.
+// AsError returns err as an *Error if it is (or wraps) one; any other error
+// becomes the internal error the caller sees instead (without err's text).
 func AsError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &Error{Code: "internal", Category: CategoryInternal, Message: err.Error()}
+	return errmodel.From(err)
 }

@@ -50,6 +50,8 @@ type Host interface {
 	// which holds the credentials, retries safe reads and rate-limits.
 	Billy(ctx context.Context, req BillyRequest) (*BillyResponse, error)
 	// CallTool calls another registered tool on behalf of the same caller.
+	// When the tool fails (or the host refuses the call) the error is the
+	// tool's *Error, with its category, code and fields.
 	CallTool(ctx context.Context, name string, arguments any) (*ToolResult, error)
 	// Progress reports progress to the client if it asked for it; otherwise
 	// it does nothing.

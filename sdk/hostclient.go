@@ -55,7 +55,7 @@ func (h *hostClient) CallTool(ctx context.Context, name string, arguments any) (
 	if err != nil {
 		return nil, errorFromStatus(err)
 	}
-	return toolResultFromWire(resp), nil
+	return toolResultFromWire(resp)
 }
 
 func (h *hostClient) Progress(ctx context.Context, progress, total float64, message string) error {

@@ -115,8 +115,9 @@ func (p *Plugin) check() (*compiled, error) {
 	return c, nil
 }
 
-// Handshake is the go-plugin handshake every billy-mcp plugin uses.
-var Handshake = goplugin.HandshakeConfig{
+// handshake is the go-plugin handshake every billy-mcp plugin uses; the host
+// builds the same one from package pluginv1's constants.
+var handshake = goplugin.HandshakeConfig{
 	ProtocolVersion:  pluginv1.TransportVersion,
 	MagicCookieKey:   pluginv1.MagicCookieKey,
 	MagicCookieValue: pluginv1.MagicCookieValue,
@@ -126,30 +127,34 @@ var Handshake = goplugin.HandshakeConfig{
 // plugin's main function. A declaration error is printed and the process
 // exits with status 1, so mistakes surface on the first run.
 func Serve(p *Plugin) {
-	gp, err := p.GoPlugin()
+	// JSON on stderr: go-plugin parses it and re-logs it in the host with
+	// the plugin's name attached.
+	logger := hclog.New(&hclog.LoggerOptions{Name: p.Name, Output: os.Stderr, JSONFormat: true, Level: hclog.Trace})
+	gp, err := p.goPlugin(logger)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	watchParent(p.Name) // exit soon after the host dies, however it dies (parent_linux.go)
 	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig:  Handshake,
+		HandshakeConfig:  handshake,
 		VersionedPlugins: map[int]goplugin.PluginSet{pluginv1.TransportVersion: {pluginv1.PluginName: gp}},
 		GRPCServer:       newGRPCServer,
-		// JSON on stderr: go-plugin parses it and re-logs it in the host
-		// with the plugin's name attached.
-		Logger: hclog.New(&hclog.LoggerOptions{Name: p.Name, Output: os.Stderr, JSONFormat: true, Level: hclog.Trace}),
+		Logger:           logger,
 	})
 }
 
-// GoPlugin returns the go-plugin implementation that serves p. Serve and
-// sdktest use it; plugin authors do not need it.
-func (p *Plugin) GoPlugin() (goplugin.Plugin, error) {
+// goPlugin returns the go-plugin implementation that serves p. Serve uses
+// it, and sdktest through the bridge.
+func (p *Plugin) goPlugin(logger hclog.Logger) (goplugin.Plugin, error) {
 	c, err := p.check()
 	if err != nil {
 		return nil, err
 	}
-	return &grpcPlugin{plugin: c}, nil
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &grpcPlugin{plugin: c, logger: logger}, nil
 }
 
 // maxMessageSize bounds one gRPC message. Invoice lists and PDFs fit well

@@ -3,12 +3,16 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
 	"sync"
 
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"github.com/billy-mcp/billy-mcp/sdk/internal/bridge"
+	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -22,6 +26,9 @@ type grpcPlugin struct {
 
 	plugin *compiled
 	broker *goplugin.GRPCBroker
+	// logger takes the detail of internal errors, which callers see only as
+	// a correlation ID.
+	logger hclog.Logger
 
 	mu   sync.Mutex
 	host pluginv1.HostServicesClient // set by Configure
@@ -34,24 +41,11 @@ func (g *grpcPlugin) GRPCServer(broker *goplugin.GRPCBroker, s *grpc.Server) err
 	return nil
 }
 
-// GRPCClient hands the raw connection and broker to whoever dispenses the
-// plugin (the host, or sdktest).
+// GRPCClient hands the raw connection and broker to sdktest, which dispenses
+// the plugin in-process (the host has its own client side).
 func (g *grpcPlugin) GRPCClient(_ context.Context, broker *goplugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return &Conn{conn: conn, broker: broker}, nil
+	return &bridge.Conn{ClientConn: conn, Broker: broker}, nil
 }
-
-// Conn is what dispensing a plugin yields on the host side: the gRPC
-// connection to the plugin and the broker for serving host services.
-type Conn struct {
-	conn   *grpc.ClientConn
-	broker *goplugin.GRPCBroker
-}
-
-// ClientConn returns the gRPC connection to the plugin.
-func (c *Conn) ClientConn() *grpc.ClientConn { return c.conn }
-
-// Broker returns the go-plugin broker of the connection.
-func (c *Conn) Broker() *goplugin.GRPCBroker { return c.broker }
 
 func (g *grpcPlugin) Describe(context.Context, *pluginv1.DescribeRequest) (*pluginv1.DescribeResponse, error) {
 	p := g.plugin
@@ -134,7 +128,14 @@ func (g *grpcPlugin) Configure(ctx context.Context, req *pluginv1.ConfigureReque
 			raw = json.RawMessage("{}")
 		}
 		if err := g.plugin.Configure(ctx, raw); err != nil {
-			return nil, toStatus(err, codes.InvalidArgument)
+			// A plugin that cannot take its config has failed: a status.
+			// The author's message is shown to the operator as it is,
+			// since it is about the operator's own config file.
+			var e *Error
+			if !errors.As(err, &e) {
+				e = &Error{Code: "invalid_config", Category: CategoryValidation, Message: err.Error()}
+			}
+			return nil, errmodel.ToStatus(e)
 		}
 	}
 	return &pluginv1.ConfigureResponse{}, nil
@@ -166,41 +167,48 @@ func (g *grpcPlugin) newCall(cc *pluginv1.CallContext) *Call {
 	return call
 }
 
+// CallTool runs one tool. A failure of the tool is data in the response; a
+// gRPC status would tell the host that the plugin itself failed.
 func (g *grpcPlugin) CallTool(ctx context.Context, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+	call := g.newCall(req.Context)
 	t, ok := g.plugin.tools[req.Name]
 	if !ok {
-		return nil, toStatus(NotFound("tool_not_found", "plugin %s has no tool %q", g.plugin.Name, req.Name), codes.NotFound)
+		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name,
+			NotFound("tool_not_found", "plugin %s has no tool %q", g.plugin.Name, req.Name))}, nil
 	}
-	res, err := t.call(ctx, g.newCall(req.Context), json.RawMessage(req.ArgumentsJson))
+	var res *Result
+	err := g.guard(call, "tool "+req.Name, func() (err error) {
+		res, err = t.call(ctx, call, json.RawMessage(req.ArgumentsJson))
+		return err
+	})
 	if err != nil {
-		return nil, toStatus(err, codes.Unknown)
+		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
 	}
-	return resultToWire(res)
+	resp, err := resultToWire(res)
+	if err != nil {
+		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
+	}
+	return resp, nil
 }
 
 func (g *grpcPlugin) ReadResource(ctx context.Context, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error) {
 	call := g.newCall(req.Context)
-	var (
-		contents []ResourceContents
-		err      error
-	)
-	if r, ok := g.plugin.resources[req.Uri]; ok {
-		contents, err = r.Read(ctx, call)
-	} else {
-		matched := false
+	var contents []ResourceContents
+	err := g.guard(call, "resource "+req.Uri, func() (err error) {
+		if r, ok := g.plugin.resources[req.Uri]; ok {
+			contents, err = r.Read(ctx, call)
+			return err
+		}
 		for _, t := range g.plugin.templates {
 			if vars, ok := t.matcher.match(req.Uri); ok {
 				contents, err = t.Read(ctx, call, req.Uri, vars)
-				matched = true
-				break
+				return err
 			}
 		}
-		if !matched {
-			err = NotFound("resource_not_found", "no resource %q in plugin %s", req.Uri, g.plugin.Name)
-		}
-	}
+		return NotFound("resource_not_found", "no resource %q in plugin %s", req.Uri, g.plugin.Name)
+	})
 	if err != nil {
-		return nil, toStatus(err, codes.Unknown)
+		return &pluginv1.ReadResourceResponse{Error: g.wireError(call, "resource "+req.Uri, err)}, nil
 	}
 	resp := &pluginv1.ReadResourceResponse{}
 	for _, c := range contents {
@@ -210,28 +218,63 @@ func (g *grpcPlugin) ReadResource(ctx context.Context, req *pluginv1.ReadResourc
 }
 
 func (g *grpcPlugin) GetPrompt(ctx context.Context, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error) {
+	call := g.newCall(req.Context)
+	what := "prompt " + req.Name
 	p, ok := g.plugin.prompts[req.Name]
 	if !ok {
-		return nil, toStatus(NotFound("prompt_not_found", "plugin %s has no prompt %q", g.plugin.Name, req.Name), codes.NotFound)
+		return &pluginv1.GetPromptResponse{Error: g.wireError(call, what,
+			NotFound("prompt_not_found", "plugin %s has no prompt %q", g.plugin.Name, req.Name))}, nil
 	}
 	for _, a := range p.Arguments {
 		if a.Required && req.Arguments[a.Name] == "" {
-			return nil, toStatus(Invalid(a.Name, "required argument of prompt %s is missing", p.Name), codes.InvalidArgument)
+			return &pluginv1.GetPromptResponse{Error: g.wireError(call, what,
+				Invalid(a.Name, "required argument of prompt %s is missing", p.Name))}, nil
 		}
 	}
-	res, err := p.Get(ctx, g.newCall(req.Context), req.Arguments)
+	var res *PromptResult
+	err := g.guard(call, what, func() (err error) {
+		res, err = p.Get(ctx, call, req.Arguments)
+		return err
+	})
 	if err != nil {
-		return nil, toStatus(err, codes.Unknown)
+		return &pluginv1.GetPromptResponse{Error: g.wireError(call, what, err)}, nil
 	}
 	resp := &pluginv1.GetPromptResponse{Description: res.Description}
 	for _, m := range res.Messages {
 		c, err := contentToWire(m.Content)
 		if err != nil {
-			return nil, status.Error(codes.Internal, err.Error())
+			return &pluginv1.GetPromptResponse{Error: g.wireError(call, what, err)}, nil
 		}
 		resp.Messages = append(resp.Messages, &pluginv1.PromptMessage{Role: m.Role, Content: c})
 	}
 	return resp, nil
+}
+
+// guard runs a handler, turning a panic into an internal error: one bad call
+// never takes the plugin process (and every other call) down.
+func (g *grpcPlugin) guard(call *Call, what string, run func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(panicOutput, "panic in %s (correlation ID %s): %v\n%s", what, call.CorrelationID, r, debug.Stack())
+			err = &Error{Code: "plugin_panic", Category: CategoryInternal,
+				Message: fmt.Sprintf("the %s plugin failed while handling %s; its log has the details under this request's correlation ID", g.plugin.Name, what)}
+		}
+	}()
+	return run()
+}
+
+// wireError encodes a handler's failure. An *Error goes as it is; any other
+// error is masked like the host masks its own: the caller gets a generic
+// message with the correlation ID, and the detail goes only to the plugin's
+// log (which the host collects under the plugin's name).
+func (g *grpcPlugin) wireError(call *Call, what string, err error) *pluginv1.ToolError {
+	var e *Error
+	if !errors.As(err, &e) {
+		g.logger.Error("internal error", "in", what, "correlation_id", call.CorrelationID, "error", err.Error())
+		e = &Error{Code: errmodel.CodeInternal, Category: CategoryInternal,
+			Message: fmt.Sprintf("internal error in the %s plugin; its log has the details under this request's correlation ID", g.plugin.Name)}
+	}
+	return errmodel.ToWire(e)
 }
 
 func (g *grpcPlugin) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pluginv1.HealthResponse, error) {
@@ -248,8 +291,8 @@ func (g *grpcPlugin) Health(ctx context.Context, _ *pluginv1.HealthRequest) (*pl
 func recoverUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = toStatus(&Error{Code: "plugin_panic", Category: CategoryInternal,
-				Message: fmt.Sprintf("the plugin failed while handling %s: %v", info.FullMethod, r)}, codes.Internal)
+			err = errmodel.ToStatus(&Error{Code: "plugin_panic", Category: CategoryInternal,
+				Message: fmt.Sprintf("the plugin failed while handling %s", info.FullMethod)})
 			fmt.Fprintf(panicOutput, "panic in %s: %v\n%s", info.FullMethod, r, debug.Stack())
 		}
 	}()

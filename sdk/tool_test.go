@@ -34,7 +34,7 @@ func TestDeclarationErrorsAreReportedTogether(t *testing.T) {
 		NewTool(ToolSpec{Name: "ok", Description: "x", Effect: ReadOnly}, greet),
 		{},
 	}}
-	_, err := p.GoPlugin()
+	_, err := p.goPlugin(nil)
 	if err == nil {
 		t.Fatal("a wrongly declared plugin was accepted")
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -14,56 +15,19 @@ import (
 // panicOutput is where recovered panics are written with their stack.
 var panicOutput = os.Stderr
 
-var categoryCodes = map[Category]codes.Code{
-	CategoryValidation:          codes.InvalidArgument,
-	CategoryNotFound:            codes.NotFound,
-	CategoryConflict:            codes.FailedPrecondition,
-	CategoryUnauthorized:        codes.Unauthenticated,
-	CategoryForbidden:           codes.PermissionDenied,
-	CategoryRateLimited:         codes.ResourceExhausted,
-	CategoryUpstreamUnavailable: codes.Unavailable,
-	CategoryInternal:            codes.Internal,
-}
-
-// toStatus encodes err as a gRPC status carrying a ToolError detail.
-func toStatus(err error, fallback codes.Code) error {
-	e := AsError(err)
-	code, ok := categoryCodes[e.Category]
-	if !ok {
-		code = fallback
-	}
-	detail := &pluginv1.ToolError{
-		Code: e.Code, Category: string(e.Category), Message: e.Message,
-		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds),
-	}
-	for _, f := range e.Fields {
-		detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
-	}
-	st, derr := status.New(code, e.Message).WithDetails(detail)
-	if derr != nil {
-		return status.Error(code, e.Message)
-	}
-	return st.Err()
-}
+// toStatus encodes err as a gRPC status with a ToolError detail, for the
+// RPCs whose failures are statuses (Configure). Tool, resource and prompt
+// failures are data instead (see errorResponse).
+func toStatus(err error) error { return errmodel.ToStatus(AsError(err)) }
 
 // errorFromStatus decodes an error returned by a host service. A status with
 // a ToolError detail becomes that *Error; anything else is the host being
 // unreachable, which is worth retrying.
 func errorFromStatus(err error) error {
-	st, ok := status.FromError(err)
-	if !ok {
-		return err
+	if e, ok := errmodel.FromStatus(err); ok {
+		return e
 	}
-	for _, d := range st.Details() {
-		if te, ok := d.(*pluginv1.ToolError); ok {
-			e := &Error{Code: te.Code, Category: Category(te.Category), Message: te.Message,
-				Retryable: te.Retryable, UpstreamCode: te.UpstreamCode, RetryAfterSeconds: int(te.RetryAfterSeconds)}
-			for _, f := range te.Fields {
-				e.Fields = append(e.Fields, FieldError{Field: f.Field, Message: f.Message})
-			}
-			return e
-		}
-	}
+	st, _ := status.FromError(err)
 	if st.Code() == codes.FailedPrecondition {
 		return ErrNotSupported
 	}

@@ -103,7 +103,7 @@ func (p Paging) window(fingerprint string) (offset, limit int, err error) {
 		return p.Offset, limit, nil
 	}
 	if p.Offset != 0 {
-		return 0, 0, &sdk.Error{Code: "invalid_argument", Category: sdk.CategoryValidation,
+		return 0, 0, &sdk.Error{Code: sdk.CodeInvalidArguments, Category: sdk.CategoryValidation,
 			Message: "cursor and offset both say where to start; send only cursor",
 			Fields:  []sdk.FieldError{{Field: "cursor", Message: "conflicts with offset"}, {Field: "offset", Message: "conflicts with cursor"}}}
 	}

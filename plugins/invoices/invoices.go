@@ -221,7 +221,7 @@ func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
 		q.Set("state", "approved")
 		want := in.State == "paid"
 		if isPaid != nil && *isPaid != want {
-			return nil, &sdk.Error{Code: "invalid_argument", Category: sdk.CategoryValidation,
+			return nil, &sdk.Error{Code: sdk.CodeInvalidArguments, Category: sdk.CategoryValidation,
 				Message: fmt.Sprintf("state %q contradicts isPaid %v", in.State, *isPaid),
 				Fields:  []sdk.FieldError{{Field: "state", Message: "contradicts isPaid"}, {Field: "isPaid", Message: "contradicts state"}}}
 		}

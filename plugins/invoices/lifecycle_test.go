@@ -52,9 +52,9 @@ func TestSendRefusals(t *testing.T) {
 		code string
 	}{
 		{"draft", map[string]any{"invoiceId": "inv-draft"}, sdk.CategoryConflict, "invoice_not_approved"},
-		{"person of another customer", map[string]any{"invoiceId": "inv-approved", "contactPersonId": "person-x"}, sdk.CategoryValidation, "invalid_argument"},
+		{"person of another customer", map[string]any{"invoiceId": "inv-approved", "contactPersonId": "person-x"}, sdk.CategoryValidation, sdk.CodeInvalidArguments},
 		{"no recipient", map[string]any{"invoiceId": "inv-nobody"}, sdk.CategoryValidation, "no_recipient"},
-		{"method", map[string]any{"invoiceId": "inv-approved", "method": "post"}, sdk.CategoryValidation, "invalid_argument"},
+		{"method", map[string]any{"invoiceId": "inv-approved", "method": "post"}, sdk.CategoryValidation, sdk.CodeInvalidArguments},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,13 +131,13 @@ func TestPaymentRefusals(t *testing.T) {
 		code  string
 		field string
 	}{
-		{"no date", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved"}, sdk.CategoryValidation, "invalid_argument", "paymentDate"},
+		{"no date", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "paymentDate"},
 		{"draft", "mark_invoice_paid", map[string]any{"invoiceId": "inv-draft", "paymentDate": "2025-04-02"}, sdk.CategoryConflict, "invoice_not_approved", ""},
 		{"already paid", "mark_invoice_paid", map[string]any{"invoiceId": "inv-paid", "paymentDate": "2025-04-02"}, sdk.CategoryConflict, "invoice_already_paid", ""},
-		{"negative amount", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amount": -5}, sdk.CategoryValidation, "invalid_argument", "amount"},
-		{"mixed currencies", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-eur"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, "invalid_argument", "invoiceIds"},
-		{"foreign account without rate", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved"}, "paymentDate": "2025-04-02", "cashAccountId": "acct-eur"}, sdk.CategoryValidation, "invalid_argument", "cashExchangeRate"},
-		{"twice the same invoice", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-approved"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, "invalid_argument", "invoiceIds[1]"},
+		{"negative amount", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amount": -5}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "amount"},
+		{"mixed currencies", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-eur"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "invoiceIds"},
+		{"foreign account without rate", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved"}, "paymentDate": "2025-04-02", "cashAccountId": "acct-eur"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "cashExchangeRate"},
+		{"twice the same invoice", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-approved"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "invoiceIds[1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +207,7 @@ func TestCreditNoteRefusals(t *testing.T) {
 	seedWrites(e.billy)
 	wantCode(t, e.call("create_credit_note", map[string]any{"invoiceId": "inv-draft"}, new(json.RawMessage)), sdk.CategoryConflict, "invoice_not_creditable")
 	se := wantCode(t, e.call("create_credit_note", map[string]any{"invoiceId": "inv-approved",
-		"lines": []any{map[string]any{"productId": "product-1", "quantity": 3, "unitPrice": 1000}}}, new(json.RawMessage)), sdk.CategoryValidation, "invalid_argument")
+		"lines": []any{map[string]any{"productId": "product-1", "quantity": 3, "unitPrice": 1000}}}, new(json.RawMessage)), sdk.CategoryValidation, sdk.CodeInvalidArguments)
 	if se.Fields[0].Field != "lines" {
 		t.Errorf("fields %+v", se.Fields)
 	}
@@ -220,8 +220,8 @@ func TestUpdateInvoiceRefusals(t *testing.T) {
 	e := newEnv(t, sdk.WritesDirect)
 	seedWrites(e.billy)
 	wantCode(t, e.call("update_invoice", map[string]any{"invoiceId": "inv-approved", "paymentTermsDays": 3}, new(json.RawMessage)), sdk.CategoryConflict, "invoice_not_draft")
-	wantCode(t, e.call("update_invoice", map[string]any{"invoiceId": "inv-draft", "contactId": "contact-9"}, new(json.RawMessage)), sdk.CategoryValidation, "invalid_argument")
-	wantCode(t, e.call("update_invoice", map[string]any{"invoiceId": "inv-draft"}, new(json.RawMessage)), sdk.CategoryValidation, "invalid_argument")
+	wantCode(t, e.call("update_invoice", map[string]any{"invoiceId": "inv-draft", "contactId": "contact-9"}, new(json.RawMessage)), sdk.CategoryValidation, sdk.CodeInvalidArguments)
+	wantCode(t, e.call("update_invoice", map[string]any{"invoiceId": "inv-draft"}, new(json.RawMessage)), sdk.CategoryValidation, sdk.CodeInvalidArguments)
 	if w := e.billy.writes(); len(w) != 0 {
 		t.Errorf("writes: %v", w)
 	}

@@ -106,10 +106,10 @@ func TestCursorRefusedWithOtherFilters(t *testing.T) {
 		{"other state", "list_invoices", ListInvoicesInput{State: "draft", Paging: Paging{Limit: 10, Cursor: first.NextCursor}}, "cursor_filter_mismatch", "cursor"},
 		{"added filter", "list_invoices", ListInvoicesInput{State: "approved", Search: "x", Paging: Paging{Cursor: first.NextCursor}}, "cursor_filter_mismatch", "cursor"},
 		{"other tool's cursor", "list_invoices", ListInvoicesInput{Paging: Paging{Cursor: customers.NextCursor}}, "cursor_filter_mismatch", "cursor"},
-		{"not a cursor", "list_invoices", ListInvoicesInput{Paging: Paging{Cursor: "page=2"}}, "invalid_argument", "cursor"},
-		{"cursor and offset", "list_invoices", ListInvoicesInput{State: "approved", Paging: Paging{Cursor: first.NextCursor, Offset: 10}}, "invalid_argument", "cursor"},
-		{"limit too large", "list_invoices", ListInvoicesInput{Paging: Paging{Limit: 101}}, "invalid_argument", "limit"},
-		{"negative offset", "list_customers", ListCustomersInput{Paging: Paging{Offset: -1}}, "invalid_argument", "offset"},
+		{"not a cursor", "list_invoices", ListInvoicesInput{Paging: Paging{Cursor: "page=2"}}, sdk.CodeInvalidArguments, "cursor"},
+		{"cursor and offset", "list_invoices", ListInvoicesInput{State: "approved", Paging: Paging{Cursor: first.NextCursor, Offset: 10}}, sdk.CodeInvalidArguments, "cursor"},
+		{"limit too large", "list_invoices", ListInvoicesInput{Paging: Paging{Limit: 101}}, sdk.CodeInvalidArguments, "limit"},
+		{"negative offset", "list_customers", ListCustomersInput{Paging: Paging{Offset: -1}}, sdk.CodeInvalidArguments, "offset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,7 +51,7 @@ func checkDate(field, v string) error {
 // may be empty).
 func checkRange(fromField, from, toField, to string) error {
 	if from != "" && to != "" && from > to {
-		return &sdk.Error{Code: "invalid_argument", Category: sdk.CategoryValidation,
+		return &sdk.Error{Code: sdk.CodeInvalidArguments, Category: sdk.CategoryValidation,
 			Message: fmt.Sprintf("%s (%s) is after %s (%s)", fromField, from, toField, to),
 			Fields:  []sdk.FieldError{{Field: fromField, Message: "after " + toField}, {Field: toField, Message: "before " + fromField}}}
 	}

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/internal/bridge"
+	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -105,7 +108,7 @@ func New(t testing.TB, p *sdk.Plugin, opts ...Option) *Harness {
 // test config validation.
 func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	t.Helper()
-	gp, err := p.GoPlugin()
+	gp, err := bridge.GoPlugin(p, hclog.New(&hclog.LoggerOptions{Name: p.Name, Output: testWriter{t}, Level: hclog.Debug}))
 	if err != nil {
 		return nil, err
 	}
@@ -124,10 +127,10 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn := raw.(*sdk.Conn)
-	h.client = pluginv1.NewPluginClient(conn.ClientConn())
+	conn := raw.(*bridge.Conn)
+	h.client = pluginv1.NewPluginClient(conn.ClientConn)
 
-	broker := conn.Broker()
+	broker := conn.Broker
 	id := broker.NextId()
 	go broker.AcceptAndServe(id, func(o []grpc.ServerOption) *grpc.Server {
 		s := grpc.NewServer(o...)
@@ -194,7 +197,9 @@ func (h *Harness) callContext(progress bool) *pluginv1.CallContext {
 }
 
 // CallTool calls a tool with args (anything that marshals to a JSON object).
-// A tool failure is returned as *sdk.Error.
+// A tool failure is returned as *sdk.Error, exactly as the host receives it
+// (a plain Go error of the handler arrives masked as an internal error; its
+// text is in the test log).
 func (h *Harness) CallTool(ctx context.Context, name string, args any) (*sdk.ToolResult, error) {
 	b, err := json.Marshal(args)
 	if err != nil {
@@ -204,7 +209,11 @@ func (h *Harness) CallTool(ctx context.Context, name string, args any) (*sdk.Too
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
-	return bridge.ToolResultFromWire(resp).(*sdk.ToolResult), nil
+	res, err := bridge.ToolResultFromWire(resp)
+	if err != nil {
+		return nil, err
+	}
+	return res.(*sdk.ToolResult), nil
 }
 
 // CallToolInto calls a tool and decodes its structured content into out.
@@ -225,6 +234,9 @@ func (h *Harness) ReadResource(ctx context.Context, uri string) ([]sdk.ResourceC
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
+	if resp.Error != nil {
+		return nil, errmodel.FromWire(resp.Error)
+	}
 	var out []sdk.ResourceContents
 	for _, c := range resp.Contents {
 		out = append(out, bridge.ResourceContentsFromWire(c).(sdk.ResourceContents))
@@ -237,6 +249,9 @@ func (h *Harness) GetPrompt(ctx context.Context, name string, args map[string]st
 	resp, err := h.client.GetPrompt(ctx, &pluginv1.GetPromptRequest{Name: name, Arguments: args, Context: h.callContext(false)})
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
+	}
+	if resp.Error != nil {
+		return nil, errmodel.FromWire(resp.Error)
 	}
 	out := &sdk.PromptResult{Description: resp.Description}
 	for _, m := range resp.Messages {
@@ -274,17 +289,18 @@ type fakeHost struct {
 	h *Harness
 }
 
-func toStatus(err error) error {
-	if e, ok := err.(*sdk.Error); ok {
-		detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message, Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds)}
-		for _, f := range e.Fields {
-			detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
-		}
-		if st, derr := status.New(codes.Unknown, e.Message).WithDetails(detail); derr == nil {
-			return st.Err()
-		}
-	}
-	return status.Error(codes.Internal, err.Error())
+// toStatus answers a host service the way the host does: an *sdk.Error with
+// its detail, anything else as an internal error without its text.
+func toStatus(err error) error { return errmodel.ToStatus(errmodel.From(err)) }
+
+// testWriter sends the plugin's log (internal errors' details among it) to
+// the test's log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }
 
 func (f *fakeHost) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pluginv1.BillyResponse, error) {
@@ -308,11 +324,13 @@ func (f *fakeHost) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*
 
 func (f *fakeHost) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest) (*pluginv1.CallToolResponse, error) {
 	if f.h.opts.callTool == nil {
-		return nil, toStatus(sdk.NotFound("tool_not_found", "sdktest: no tool caller configured (use sdktest.WithToolCaller)"))
+		return &pluginv1.CallToolResponse{IsError: true, Error: errmodel.ToWire(
+			sdk.NotFound("tool_not_found", "sdktest: no tool caller configured (use sdktest.WithToolCaller)"))}, nil
 	}
 	res, err := f.h.opts.callTool(ctx, req.Name, json.RawMessage(req.ArgumentsJson))
 	if err != nil {
-		return nil, toStatus(err)
+		// The called tool's failure is data, as the host sends it.
+		return &pluginv1.CallToolResponse{IsError: true, Error: errmodel.ToWire(errmodel.From(err))}, nil
 	}
 	out := &pluginv1.CallToolResponse{IsError: res.IsError, StructuredContentJson: string(res.Structured)}
 	for _, c := range res.Content {

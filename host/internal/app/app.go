@@ -14,7 +14,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
@@ -24,6 +23,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -144,7 +144,7 @@ func (a *App) setUpBilly() error {
 			if t, ok := tokens[org]; ok {
 				return t, nil
 			}
-			return "", apperr.New(apperr.NotFound, "organization_not_found",
+			return "", errmodel.New(errmodel.NotFound, "organization_not_found",
 				"the sandbox has no organization %q; GET %s/../_sandbox/organizations lists them", org, base)
 		}
 		if a.OrganizationID == "" {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -35,7 +35,7 @@ func (m *toolMetrics) middleware(next dispatch.Handler) dispatch.Handler {
 		out, err := next(ctx, op)
 		outcome := "ok"
 		if err != nil {
-			outcome = string(apperr.From(err).Category)
+			outcome = string(errmodel.From(err).Category)
 		} else if out.Tool != nil && out.Tool.IsError {
 			outcome = "tool_error"
 		}

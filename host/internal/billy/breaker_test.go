@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // switchable answers with the status held in code.
@@ -50,7 +50,7 @@ func TestBreakerOpensFailsFastAndRecovers(t *testing.T) {
 	// Open: writes and reads fail fast without reaching Billy.
 	for _, r := range []Request{get("/invoices"), {OrganizationID: "org1", Method: "POST", Path: "/invoices", Body: []byte(`{}`)}} {
 		e := asAppErr(t, mustFail(g.Do(ctx, r)))
-		if e.Code != CodeCircuitOpen || e.Category != apperr.UpstreamUnavailable || !e.Retryable || e.RetryAfterSeconds < 1 {
+		if e.Code != CodeCircuitOpen || e.Category != errmodel.UpstreamUnavailable || !e.Retryable || e.RetryAfterSeconds < 1 {
 			t.Errorf("%s while open: %+v", r.Method, e)
 		}
 	}

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 type contractEnv struct {
@@ -82,7 +82,7 @@ func newContractEnv(t *testing.T, tune func(*Options)) *contractEnv {
 		if tok, ok := tokens[org]; ok {
 			return tok, nil
 		}
-		return "", apperr.New(apperr.Forbidden, "organization_not_configured", "no such organization")
+		return "", errmodel.New(errmodel.Forbidden, "organization_not_configured", "no such organization")
 	}
 	if tune != nil {
 		tune(&opts)
@@ -140,7 +140,7 @@ func TestContractListAndGetInvoices(t *testing.T) {
 	}
 
 	_, err = env.g.Do(ctx, env.req("GET", "/invoices/noSuchInvoice123", nil, ""))
-	if e := asAppErr(t, err); e.Category != apperr.NotFound || e.UpstreamCode == "" {
+	if e := asAppErr(t, err); e.Category != errmodel.NotFound || e.UpstreamCode == "" {
 		t.Errorf("unknown invoice: %+v", e)
 	}
 }
@@ -150,7 +150,7 @@ func TestContractBadCreateIs422WithFields(t *testing.T) {
 	before := env.sb.Requests()
 	_, err := env.g.Do(context.Background(), env.req("POST", "/invoices", nil, `{"invoice":{}}`))
 	e := asAppErr(t, err)
-	if e.Category != apperr.Validation || e.Code != CodeValidation || e.UpstreamCode == "" || e.Retryable {
+	if e.Category != errmodel.Validation || e.Code != CodeValidation || e.UpstreamCode == "" || e.Retryable {
 		t.Fatalf("got %+v", e)
 	}
 	if len(e.Fields) == 0 {
@@ -172,7 +172,7 @@ func TestContractWrongTokenIsUnauthorized(t *testing.T) {
 		o.Token = func(context.Context, string) (string, error) { return "wrong", nil }
 	})
 	e := asAppErr(t, mustFail(env.g.Do(context.Background(), env.req("GET", "/invoices", nil, ""))))
-	if e.Category != apperr.Unauthorized || e.UpstreamCode != "OAUTH_INVALID_ACCESS_TOKEN" {
+	if e.Category != errmodel.Unauthorized || e.UpstreamCode != "OAUTH_INVALID_ACCESS_TOKEN" {
 		t.Errorf("got %+v", e)
 	}
 }
@@ -182,7 +182,7 @@ func TestContractRateLimitFault(t *testing.T) {
 	env.sb.SetFaults(sandbox.Faults{RateLimitRate: 1, RetryAfter: 2 * time.Second})
 	before := env.sb.Requests()
 	e := asAppErr(t, mustFail(env.g.Do(context.Background(), env.req("GET", "/contacts", nil, ""))))
-	if e.Category != apperr.RateLimited || !e.Retryable || e.RetryAfterSeconds != 2 || e.UpstreamCode == "" {
+	if e.Category != errmodel.RateLimited || !e.Retryable || e.RetryAfterSeconds != 2 || e.UpstreamCode == "" {
 		t.Errorf("got %+v", e)
 	}
 	if n := env.sb.Requests() - before; n != 4 {
@@ -196,7 +196,7 @@ func TestContractRateLimitFault(t *testing.T) {
 	// Writes are not retried on 429 either, and say it is safe to retry.
 	before = env.sb.Requests()
 	e = asAppErr(t, mustFail(env.g.Do(context.Background(), env.req("POST", "/contacts", nil, `{"contact":{"name":"A/S Test","countryId":"DK"}}`))))
-	if e.Category != apperr.RateLimited || !e.Retryable || env.sb.Requests()-before != 1 {
+	if e.Category != errmodel.RateLimited || !e.Retryable || env.sb.Requests()-before != 1 {
 		t.Errorf("write: %+v after %d requests", e, env.sb.Requests()-before)
 	}
 

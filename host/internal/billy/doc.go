@@ -22,7 +22,7 @@
 //   - folds concurrent identical reads (same organization, path and query)
 //     into one upstream request; writes are never folded;
 //   - maps Billy's error envelope (errorCode, errorMessage,
-//     validationErrors) to *apperr.Error, and returns successful bodies
+//     validationErrors) to *errmodel.Error, and returns successful bodies
 //     verbatim: the gateway neither reshapes Billy's envelope nor pages.
 //
 // # Writes answered 5xx

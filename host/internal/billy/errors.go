@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // Error codes of the gateway. Codes starting with "billy_" are Billy's own
@@ -46,7 +46,7 @@ const (
 type billyError struct {
 	Code    string
 	Message string
-	Fields  []apperr.FieldError
+	Fields  []errmodel.FieldError
 }
 
 func parseBillyError(body []byte) billyError {
@@ -97,8 +97,8 @@ func firstString(m map[string]json.RawMessage, keys ...string) string {
 // named "<record>.<attribute>" (e.g. "invoice.contactId"); a record-level
 // message is named after the record alone. Output is sorted for stable
 // messages.
-func parseValidationErrors(raw json.RawMessage) []apperr.FieldError {
-	var fields []apperr.FieldError
+func parseValidationErrors(raw json.RawMessage) []errmodel.FieldError {
+	var fields []errmodel.FieldError
 	var asMap map[string]json.RawMessage
 	var asList []json.RawMessage
 	switch {
@@ -111,14 +111,14 @@ func parseValidationErrors(raw json.RawMessage) []apperr.FieldError {
 			var obj map[string]json.RawMessage
 			if json.Unmarshal(item, &obj) != nil {
 				if msg := messageOf(item); msg != "" {
-					fields = append(fields, apperr.FieldError{Message: msg})
+					fields = append(fields, errmodel.FieldError{Message: msg})
 				}
 				continue
 			}
 			name := firstString(obj, "field", "attribute", "property", "name", "path")
 			msg := firstString(obj, "message", "errorMessage", "error")
 			if name != "" || msg != "" {
-				fields = append(fields, apperr.FieldError{Field: name, Message: msg})
+				fields = append(fields, errmodel.FieldError{Field: name, Message: msg})
 			}
 		}
 	}
@@ -131,12 +131,12 @@ func parseValidationErrors(raw json.RawMessage) []apperr.FieldError {
 	return fields
 }
 
-func parseRecordErrors(record string, v json.RawMessage) []apperr.FieldError {
+func parseRecordErrors(record string, v json.RawMessage) []errmodel.FieldError {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(v, &obj) != nil {
 		// "invoice": "text" or "invoice": ["text", ...]
 		if msg := messageOf(v); msg != "" {
-			return []apperr.FieldError{{Field: record, Message: msg}}
+			return []errmodel.FieldError{{Field: record, Message: msg}}
 		}
 		return nil
 	}
@@ -144,23 +144,23 @@ func parseRecordErrors(record string, v json.RawMessage) []apperr.FieldError {
 	_, hasMsg := obj["message"]
 	if !hasAttrs && !hasMsg {
 		// A flat map of field → message, without the record level.
-		var out []apperr.FieldError
+		var out []errmodel.FieldError
 		for field, m := range obj {
 			if msg := messageOf(m); msg != "" {
-				out = append(out, apperr.FieldError{Field: record + "." + field, Message: msg})
+				out = append(out, errmodel.FieldError{Field: record + "." + field, Message: msg})
 			}
 		}
 		return out
 	}
-	var out []apperr.FieldError
+	var out []errmodel.FieldError
 	if msg := messageOf(obj["message"]); msg != "" {
-		out = append(out, apperr.FieldError{Field: record, Message: msg})
+		out = append(out, errmodel.FieldError{Field: record, Message: msg})
 	}
 	var attrs map[string]json.RawMessage
 	if json.Unmarshal(obj["attributes"], &attrs) == nil {
 		for field, m := range attrs {
 			if msg := messageOf(m); msg != "" {
-				out = append(out, apperr.FieldError{Field: record + "." + field, Message: msg})
+				out = append(out, errmodel.FieldError{Field: record + "." + field, Message: msg})
 			}
 		}
 	}
@@ -196,7 +196,7 @@ func messageOf(raw json.RawMessage) string {
 
 // clientError maps a 4xx answer (other than 429, which the retry loop owns)
 // to the error model. No 4xx is ever a success.
-func clientError(status int, body []byte) *apperr.Error {
+func clientError(status int, body []byte) *errmodel.Error {
 	be := parseBillyError(body)
 	msg := func(fallback string) string {
 		if be.Message != "" {
@@ -204,27 +204,27 @@ func clientError(status int, body []byte) *apperr.Error {
 		}
 		return fallback
 	}
-	var e *apperr.Error
+	var e *errmodel.Error
 	switch status {
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:
-		e = apperr.New(apperr.Validation, CodeValidation, "%s", msg("Billy rejected the request as invalid"))
+		e = errmodel.New(errmodel.Validation, CodeValidation, "%s", msg("Billy rejected the request as invalid"))
 		e.Fields = be.Fields
 	case http.StatusUnauthorized:
 		text := "the Billy access token was rejected; an operator must configure a valid token for this organization"
 		if be.Message != "" {
 			text += " (Billy: " + be.Message + ")"
 		}
-		e = apperr.New(apperr.Unauthorized, CodeUnauthorized, "%s", text)
+		e = errmodel.New(errmodel.Unauthorized, CodeUnauthorized, "%s", text)
 	case http.StatusForbidden:
-		e = apperr.New(apperr.Forbidden, CodeForbidden, "%s", msg("Billy does not allow this for the organization (permissions or subscription plan)"))
+		e = errmodel.New(errmodel.Forbidden, CodeForbidden, "%s", msg("Billy does not allow this for the organization (permissions or subscription plan)"))
 	case http.StatusNotFound:
-		e = apperr.New(apperr.NotFound, CodeNotFound, "%s", msg("Billy has no such record or resource"))
+		e = errmodel.New(errmodel.NotFound, CodeNotFound, "%s", msg("Billy has no such record or resource"))
 	case http.StatusConflict:
-		e = apperr.New(apperr.Conflict, CodeConflict, "%s", msg("the request conflicts with the record's current state in Billy"))
+		e = errmodel.New(errmodel.Conflict, CodeConflict, "%s", msg("the request conflicts with the record's current state in Billy"))
 	case http.StatusMethodNotAllowed:
-		e = apperr.New(apperr.Validation, CodeMethodNotAllowed, "%s", msg("Billy does not support this operation on this resource"))
+		e = errmodel.New(errmodel.Validation, CodeMethodNotAllowed, "%s", msg("Billy does not support this operation on this resource"))
 	default:
-		e = apperr.New(apperr.Validation, CodeRequestRejected, "%s", msg(fmt.Sprintf("Billy rejected the request (HTTP %d)", status)))
+		e = errmodel.New(errmodel.Validation, CodeRequestRejected, "%s", msg(fmt.Sprintf("Billy rejected the request (HTTP %d)", status)))
 	}
 	e.UpstreamCode = be.Code
 	return e

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 func TestClientErrorMapping(t *testing.T) {
@@ -22,32 +22,32 @@ func TestClientErrorMapping(t *testing.T) {
 		name       string
 		status     int
 		body       string
-		want       *apperr.Error
+		want       *errmodel.Error
 		msgContain string
 	}{
-		{"422 with field errors", 422, validation422, &apperr.Error{
-			Code: CodeValidation, Category: apperr.Validation, UpstreamCode: "VALIDATION_FAILED",
-			Fields: []apperr.FieldError{
+		{"422 with field errors", 422, validation422, &errmodel.Error{
+			Code: CodeValidation, Category: errmodel.Validation, UpstreamCode: "VALIDATION_FAILED",
+			Fields: []errmodel.FieldError{
 				{Field: "invoice", Message: "The invoice is invalid."},
 				{Field: "invoice.contactId", Message: "This field must not be blank."},
 				{Field: "invoice.entryDate", Message: "This field must not be blank."},
 			}}, "Some fields are invalid."},
 		{"400", 400, `{"meta":{"statusCode":400,"success":false},"errorCode":"INVALID_REQUEST_BODY","errorMessage":"Bad JSON root."}`,
-			&apperr.Error{Code: CodeValidation, Category: apperr.Validation, UpstreamCode: "INVALID_REQUEST_BODY"}, "Bad JSON root."},
+			&errmodel.Error{Code: CodeValidation, Category: errmodel.Validation, UpstreamCode: "INVALID_REQUEST_BODY"}, "Bad JSON root."},
 		{"401", 401, `{"meta":{"statusCode":401,"success":false},"errorCode":"OAUTH_INVALID_ACCESS_TOKEN","errorMessage":"Invalid OAuth 2 access token."}`,
-			&apperr.Error{Code: CodeUnauthorized, Category: apperr.Unauthorized, UpstreamCode: "OAUTH_INVALID_ACCESS_TOKEN"}, "the Billy access token was rejected"},
+			&errmodel.Error{Code: CodeUnauthorized, Category: errmodel.Unauthorized, UpstreamCode: "OAUTH_INVALID_ACCESS_TOKEN"}, "the Billy access token was rejected"},
 		{"403", 403, `{"errorCode":"FORBIDDEN","errorMessage":"Not on your plan."}`,
-			&apperr.Error{Code: CodeForbidden, Category: apperr.Forbidden, UpstreamCode: "FORBIDDEN"}, "Not on your plan."},
+			&errmodel.Error{Code: CodeForbidden, Category: errmodel.Forbidden, UpstreamCode: "FORBIDDEN"}, "Not on your plan."},
 		{"404 unknown resource", 404, `{"meta":{"statusCode":404,"success":false},"errorCode":"UNKNOWN_RESOURCE","errorMessage":"Unknown resource webhooks"}`,
-			&apperr.Error{Code: CodeNotFound, Category: apperr.NotFound, UpstreamCode: "UNKNOWN_RESOURCE"}, "Unknown resource webhooks"},
+			&errmodel.Error{Code: CodeNotFound, Category: errmodel.NotFound, UpstreamCode: "UNKNOWN_RESOURCE"}, "Unknown resource webhooks"},
 		{"404 without body", 404, ``,
-			&apperr.Error{Code: CodeNotFound, Category: apperr.NotFound}, "no such record"},
+			&errmodel.Error{Code: CodeNotFound, Category: errmodel.NotFound}, "no such record"},
 		{"405", 405, `{"errorCode":"METHOD_NOT_ALLOWED","errorMessage":"bankPayments does not support deleting records"}`,
-			&apperr.Error{Code: CodeMethodNotAllowed, Category: apperr.Validation, UpstreamCode: "METHOD_NOT_ALLOWED"}, "does not support deleting"},
+			&errmodel.Error{Code: CodeMethodNotAllowed, Category: errmodel.Validation, UpstreamCode: "METHOD_NOT_ALLOWED"}, "does not support deleting"},
 		{"409", 409, `{"errorCode":"CONFLICT","errorMessage":"Already approved."}`,
-			&apperr.Error{Code: CodeConflict, Category: apperr.Conflict, UpstreamCode: "CONFLICT"}, "Already approved."},
+			&errmodel.Error{Code: CodeConflict, Category: errmodel.Conflict, UpstreamCode: "CONFLICT"}, "Already approved."},
 		{"418 other 4xx", 418, `not json at all`,
-			&apperr.Error{Code: CodeRequestRejected, Category: apperr.Validation}, "HTTP 418"},
+			&errmodel.Error{Code: CodeRequestRejected, Category: errmodel.Validation}, "HTTP 418"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -86,15 +86,15 @@ func TestParseBillyErrorVariants(t *testing.T) {
 		want billyError
 	}{
 		{"documented", `{"errorCode":"E","errorMessage":"m","validationErrors":{"contact":{"attributes":{"name":"blank"}}}}`,
-			billyError{Code: "E", Message: "m", Fields: []apperr.FieldError{{Field: "contact.name", Message: "blank"}}}},
+			billyError{Code: "E", Message: "m", Fields: []errmodel.FieldError{{Field: "contact.name", Message: "blank"}}}},
 		{"_clientId key and list messages", `{"errorCode":"E","validationErrors":{"ember123":{"message":"bad","attributes":{"lines":["one","two"],"x":{"message":"obj"}}}}}`,
-			billyError{Code: "E", Fields: []apperr.FieldError{{Field: "ember123", Message: "bad"}, {Field: "ember123.lines", Message: "one; two"}, {Field: "ember123.x", Message: "obj"}}}},
+			billyError{Code: "E", Fields: []errmodel.FieldError{{Field: "ember123", Message: "bad"}, {Field: "ember123.lines", Message: "one; two"}, {Field: "ember123.x", Message: "obj"}}}},
 		{"flat record map", `{"validationErrors":{"invoice":{"contactId":"required"}}}`,
-			billyError{Fields: []apperr.FieldError{{Field: "invoice.contactId", Message: "required"}}}},
+			billyError{Fields: []errmodel.FieldError{{Field: "invoice.contactId", Message: "required"}}}},
 		{"record message only", `{"validationErrors":{"invoice":"is locked"}}`,
-			billyError{Fields: []apperr.FieldError{{Field: "invoice", Message: "is locked"}}}},
+			billyError{Fields: []errmodel.FieldError{{Field: "invoice", Message: "is locked"}}}},
 		{"array form", `{"code":"C","message":"msg","errors":[{"field":"a","message":"x"},{"attribute":"b","error":"y"},"loose"]}`,
-			billyError{Code: "C", Message: "msg", Fields: []apperr.FieldError{{Message: "loose"}, {Field: "a", Message: "x"}, {Field: "b", Message: "y"}}}},
+			billyError{Code: "C", Message: "msg", Fields: []errmodel.FieldError{{Message: "loose"}, {Field: "a", Message: "x"}, {Field: "b", Message: "y"}}}},
 		{"v1 error string", `{"success":false,"error":"Invalid thing","helpUrl":"x"}`, billyError{Message: "Invalid thing"}},
 		{"nested error object", `{"error":{"code":"X","message":"y"}}`, billyError{Code: "X", Message: "y"}},
 		{"html", `<html>Bad gateway</html>`, billyError{}},

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // flightGroup folds concurrent identical reads into one upstream call.
@@ -132,7 +132,7 @@ func (g *flightGroup) run(ctx context.Context, key string, f *flight, fn func(co
 	defer f.cancel()
 	defer func() {
 		if p := recover(); p != nil {
-			f.res, f.err = nil, apperr.New(apperr.Internal, "internal", "billy gateway panic: %v", fmt.Sprint(p))
+			f.res, f.err = nil, errmodel.New(errmodel.Internal, "internal", "billy gateway panic: %v", fmt.Sprint(p))
 		}
 		g.mu.Lock()
 		if g.m[key] == f {

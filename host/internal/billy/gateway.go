@@ -18,7 +18,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 	"golang.org/x/time/rate"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // Gateway sends requests to Billy on behalf of organizations. It is safe for
@@ -110,7 +110,7 @@ func (g *Gateway) BreakerState(organizationID string) string {
 }
 
 // Do sends req to Billy and returns Billy's 2xx answer verbatim. Every
-// failure is an *apperr.Error carrying req.CorrelationID, except that a
+// failure is an *errmodel.Error carrying req.CorrelationID, except that a
 // caller whose ctx ends gets ctx.Err() (for a write only while it had not
 // been sent yet; after that the outcome is unknown and said so).
 func (g *Gateway) Do(ctx context.Context, req Request) (*Response, error) {
@@ -151,7 +151,7 @@ func withCorrelation(err error, id string) error {
 	if err == nil {
 		return nil
 	}
-	var ae *apperr.Error
+	var ae *errmodel.Error
 	if errors.As(err, &ae) {
 		return ae.WithCorrelation(id)
 	}
@@ -208,18 +208,18 @@ func (g *Gateway) token(ctx context.Context, org string) (string, error) {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
-		var ae *apperr.Error
+		var ae *errmodel.Error
 		if errors.As(err, &ae) {
 			return "", ae
 		}
 		// The token source's error text may name secrets or stores; it is
 		// logged, not returned.
 		g.log.Error("no Billy access token for organization", "org", orgLabel(org), "error", err)
-		return "", apperr.New(apperr.Internal, CodeCredentialsUnavailable,
+		return "", errmodel.New(errmodel.Internal, CodeCredentialsUnavailable,
 			"no Billy access token is available for this organization; an operator must configure one")
 	}
 	if tok == "" {
-		return "", apperr.New(apperr.Internal, CodeCredentialsUnavailable,
+		return "", errmodel.New(errmodel.Internal, CodeCredentialsUnavailable,
 			"no Billy access token is configured for this organization; an operator must configure one")
 	}
 	return tok, nil
@@ -307,7 +307,7 @@ func (g *Gateway) waitToken(ctx context.Context, st *orgState) error {
 	now := g.opts.Now()
 	r := st.limiter.ReserveN(now, 1)
 	if !r.OK() {
-		return apperr.New(apperr.Internal, "internal", "billy rate limiter misconfigured")
+		return errmodel.New(errmodel.Internal, "internal", "billy rate limiter misconfigured")
 	}
 	d := r.DelayFrom(now)
 	g.m.rateWait.Observe(d.Seconds())
@@ -316,7 +316,7 @@ func (g *Gateway) waitToken(ctx context.Context, st *orgState) error {
 	}
 	if dl, ok := deadline(ctx); ok && time.Until(dl) < d {
 		r.CancelAt(now)
-		e := apperr.New(apperr.RateLimited, CodeLocalRateLimited,
+		e := errmodel.New(errmodel.RateLimited, CodeLocalRateLimited,
 			"too many Billy requests for this organization right now; retry in %s", d.Round(time.Millisecond))
 		e.RetryAfterSeconds = ceilSeconds(d)
 		return e
@@ -328,7 +328,7 @@ func (g *Gateway) waitToken(ctx context.Context, st *orgState) error {
 	return nil
 }
 
-func (g *Gateway) circuitOpen(st *orgState, berr error) *apperr.Error {
+func (g *Gateway) circuitOpen(st *orgState, berr error) *errmodel.Error {
 	retry := 1
 	if errors.Is(berr, gobreaker.ErrOpenState) {
 		st.mu.Lock()
@@ -336,7 +336,7 @@ func (g *Gateway) circuitOpen(st *orgState, berr error) *apperr.Error {
 		st.mu.Unlock()
 		retry = ceilSeconds(g.opts.Breaker.OpenTimeout - time.Since(opened))
 	}
-	e := apperr.New(apperr.UpstreamUnavailable, CodeCircuitOpen,
+	e := errmodel.New(errmodel.UpstreamUnavailable, CodeCircuitOpen,
 		"Billy has been failing for this organization, so calls are paused; try again in %d s", retry)
 	e.RetryAfterSeconds = retry
 	return e
@@ -476,14 +476,14 @@ func unwrapURLError(err error) error {
 }
 
 // errorFor maps the last attempt's failure to the error model.
-func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *apperr.Error {
+func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *errmodel.Error {
 	write := isWrite(req.Method)
 	op := req.Method + " " + req.Path
 	after := ""
 	if attempts > 1 {
 		after = fmt.Sprintf(" after %d attempts", attempts)
 	}
-	withRetryAfter := func(e *apperr.Error) *apperr.Error {
+	withRetryAfter := func(e *errmodel.Error) *errmodel.Error {
 		if out.hasRetryAfter {
 			e.RetryAfterSeconds = ceilSeconds(out.retryAfter)
 		}
@@ -493,24 +493,24 @@ func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *apperr.Erro
 	case write && out.callerErr != nil:
 		return outcomeUnknown(op, "the call was cancelled or timed out after the request was sent")
 	case write && (out.netErr != nil || out.timeout) && !out.sent:
-		return apperr.New(apperr.UpstreamUnavailable, CodeUpstreamUnreachable,
+		return errmodel.New(errmodel.UpstreamUnavailable, CodeUpstreamUnreachable,
 			"could not reach Billy (%s); the request was not sent, so nothing changed; it is safe to retry", out.reason())
 	case write && out.tooLarge:
 		return outcomeUnknown(op, "Billy answered, but the answer was too large to read")
 	case write && (out.netErr != nil || out.timeout):
 		return outcomeUnknown(op, "the connection failed or timed out ("+out.reason()+") before Billy answered")
 	case out.tooLarge:
-		return apperr.New(apperr.Internal, CodeResponseTooLarge,
+		return errmodel.New(errmodel.Internal, CodeResponseTooLarge,
 			"Billy's answer was larger than %d bytes; narrow the request (filters, pageSize)", g.opts.MaxResponseBytes)
 	case out.timeout:
-		return apperr.New(apperr.UpstreamUnavailable, CodeUpstreamTimeout,
+		return errmodel.New(errmodel.UpstreamUnavailable, CodeUpstreamTimeout,
 			"Billy did not answer within %s%s; try again shortly", g.opts.Timeout, after)
 	case out.netErr != nil:
-		return apperr.New(apperr.UpstreamUnavailable, CodeUpstreamUnreachable,
+		return errmodel.New(errmodel.UpstreamUnavailable, CodeUpstreamUnreachable,
 			"could not reach Billy%s (%s); try again shortly", after, out.reason())
 	case out.status == http.StatusTooManyRequests:
 		be := parseBillyError(out.body)
-		e := apperr.New(apperr.RateLimited, CodeRateLimited,
+		e := errmodel.New(errmodel.RateLimited, CodeRateLimited,
 			"Billy is rate limiting this organization%s; wait and retry", after)
 		e.UpstreamCode = be.Code
 		e.RetryAfterSeconds = 1
@@ -521,7 +521,7 @@ func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *apperr.Erro
 	case write && out.status == http.StatusServiceUnavailable:
 		// 503 is what servers and their proxies answer when they did not
 		// take the request in; the write did not happen.
-		e := apperr.New(apperr.UpstreamUnavailable, CodeUpstreamUnavailable,
+		e := errmodel.New(errmodel.UpstreamUnavailable, CodeUpstreamUnavailable,
 			"Billy is unavailable (HTTP 503) and did not process the request, so nothing changed; retry later")
 		e.UpstreamCode = parseBillyError(out.body).Code
 		return withRetryAfter(e)
@@ -530,14 +530,14 @@ func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *apperr.Erro
 		e.UpstreamCode = parseBillyError(out.body).Code
 		return e
 	case out.status >= 500:
-		e := apperr.New(apperr.UpstreamUnavailable, CodeUpstreamUnavailable,
+		e := errmodel.New(errmodel.UpstreamUnavailable, CodeUpstreamUnavailable,
 			"Billy is failing (HTTP %d)%s; try again shortly", out.status, after)
 		e.UpstreamCode = parseBillyError(out.body).Code
 		return withRetryAfter(e)
 	case out.status >= 400:
 		return clientError(out.status, out.body)
 	default:
-		e := apperr.New(apperr.UpstreamUnavailable, CodeUnexpectedResponse,
+		e := errmodel.New(errmodel.UpstreamUnavailable, CodeUnexpectedResponse,
 			"Billy answered with an unexpected HTTP %d", out.status)
 		e.Retryable = false
 		return e
@@ -547,8 +547,8 @@ func (g *Gateway) errorFor(out *outcome, req Request, attempts int) *apperr.Erro
 // outcomeUnknown is the error for a write that may or may not have been
 // carried out. It is not retryable: Billy has no idempotency keys, so a
 // blind retry can create a second invoice or payment.
-func outcomeUnknown(op, why string) *apperr.Error {
-	e := apperr.New(apperr.UpstreamUnavailable, CodeWriteOutcomeUnknown,
+func outcomeUnknown(op, why string) *errmodel.Error {
+	e := errmodel.New(errmodel.UpstreamUnavailable, CodeWriteOutcomeUnknown,
 		"the write %s may or may not have happened in Billy: %s. Do not retry blindly: check first (list or get the records it would have changed) and retry only if it did not happen", op, why)
 	e.Retryable = false
 	return e

@@ -16,7 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 func TestHeadersAndForwarding(t *testing.T) {
@@ -143,7 +143,7 @@ func TestRateLimitedCarriesBillyCodeAndRetryAfter(t *testing.T) {
 		body: `{"meta":{"statusCode":429,"success":false},"errorCode":"TOO_MANY_REQUESTS","errorMessage":"Too many"}`})
 	g := newGateway(t, testOptions(srv.URL, newFakeClock()))
 	e := asAppErr(t, mustFail(g.Do(context.Background(), get("/contacts"))))
-	want := &apperr.Error{Code: CodeRateLimited, Category: apperr.RateLimited, Retryable: true,
+	want := &errmodel.Error{Code: CodeRateLimited, Category: errmodel.RateLimited, Retryable: true,
 		CorrelationID: "corr-1", UpstreamCode: "TOO_MANY_REQUESTS", RetryAfterSeconds: 7}
 	if diff := cmp.Diff(want, e, ignoreMessage); diff != "" {
 		t.Errorf("error (-want +got):\n%s", diff)
@@ -291,17 +291,17 @@ func TestWritesNeverRetried(t *testing.T) {
 		step      step
 		timeout   time.Duration
 		wantCode  string
-		wantCat   apperr.Category
+		wantCat   errmodel.Category
 		wantRetry bool
 	}{
-		{"503 was refused before processing", step{status: 503}, 0, CodeUpstreamUnavailable, apperr.UpstreamUnavailable, true},
-		{"500 outcome unknown", step{status: 500}, 0, CodeWriteOutcomeUnknown, apperr.UpstreamUnavailable, false},
-		{"502 outcome unknown", step{status: 502}, 0, CodeWriteOutcomeUnknown, apperr.UpstreamUnavailable, false},
-		{"504 outcome unknown", step{status: 504}, 0, CodeWriteOutcomeUnknown, apperr.UpstreamUnavailable, false},
-		{"connection dropped", step{hangup: true}, 0, CodeWriteOutcomeUnknown, apperr.UpstreamUnavailable, false},
-		{"timeout", step{block: true}, 50 * time.Millisecond, CodeWriteOutcomeUnknown, apperr.UpstreamUnavailable, false},
-		{"429", step{status: 429, header: map[string]string{"Retry-After": "2"}}, 0, CodeRateLimited, apperr.RateLimited, true},
-		{"422", step{status: 422}, 0, CodeValidation, apperr.Validation, false},
+		{"503 was refused before processing", step{status: 503}, 0, CodeUpstreamUnavailable, errmodel.UpstreamUnavailable, true},
+		{"500 outcome unknown", step{status: 500}, 0, CodeWriteOutcomeUnknown, errmodel.UpstreamUnavailable, false},
+		{"502 outcome unknown", step{status: 502}, 0, CodeWriteOutcomeUnknown, errmodel.UpstreamUnavailable, false},
+		{"504 outcome unknown", step{status: 504}, 0, CodeWriteOutcomeUnknown, errmodel.UpstreamUnavailable, false},
+		{"connection dropped", step{hangup: true}, 0, CodeWriteOutcomeUnknown, errmodel.UpstreamUnavailable, false},
+		{"timeout", step{block: true}, 50 * time.Millisecond, CodeWriteOutcomeUnknown, errmodel.UpstreamUnavailable, false},
+		{"429", step{status: 429, header: map[string]string{"Retry-After": "2"}}, 0, CodeRateLimited, errmodel.RateLimited, true},
+		{"422", step{status: 422}, 0, CodeValidation, errmodel.Validation, false},
 	}
 	for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 		for _, tc := range cases {
@@ -404,7 +404,7 @@ func TestPathValidation(t *testing.T) {
 	for _, p := range bad {
 		_, err := g.Do(context.Background(), Request{Method: "GET", Path: p, CorrelationID: "c"})
 		e := asAppErr(t, err)
-		if e.Code != CodeInvalidRequest || e.Category != apperr.Validation || e.CorrelationID != "c" {
+		if e.Code != CodeInvalidRequest || e.Category != errmodel.Validation || e.CorrelationID != "c" {
 			t.Errorf("path %q: got %+v", p, e)
 		}
 	}
@@ -481,7 +481,7 @@ func TestTokenErrors(t *testing.T) {
 	opts.Token = func(_ context.Context, org string) (string, error) {
 		switch org {
 		case "unknown":
-			return "", apperr.New(apperr.Forbidden, "organization_not_configured", "no such organization")
+			return "", errmodel.New(errmodel.Forbidden, "organization_not_configured", "no such organization")
 		case "broken":
 			return "", errors.New("vault: connection refused to secret store")
 		}

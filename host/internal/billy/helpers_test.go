@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 const testToken = "tok-3f9c1e-secret"
@@ -153,11 +153,11 @@ func newGateway(t *testing.T, opts Options) *Gateway {
 	return g
 }
 
-func asAppErr(t *testing.T, err error) *apperr.Error {
+func asAppErr(t *testing.T, err error) *errmodel.Error {
 	t.Helper()
-	var ae *apperr.Error
+	var ae *errmodel.Error
 	if !errors.As(err, &ae) {
-		t.Fatalf("error %v (%T) is not an *apperr.Error", err, err)
+		t.Fatalf("error %v (%T) is not an *errmodel.Error", err, err)
 	}
 	return ae
 }

@@ -33,7 +33,7 @@ type Options struct {
 	// https://api.billysbilling.com/v2, or the sandbox's http://127.0.0.1:PORT/v2.
 	BaseURL string
 	// Token returns the access token for an organization. It is called once
-	// per upstream call (not per attempt). An *apperr.Error it returns is
+	// per upstream call (not per attempt). An *errmodel.Error it returns is
 	// passed on; any other error becomes "billy_credentials_unavailable".
 	Token func(ctx context.Context, organizationID string) (string, error)
 	// Timeout bounds one attempt, from sending to reading the whole body.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 func TestRateLimiterDelaysBeyondBurst(t *testing.T) {
@@ -51,7 +51,7 @@ func TestRateLimiterRespectsDeadline(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	e := asAppErr(t, mustFail(g.Do(ctx, get("/contacts"))))
-	if e.Code != CodeLocalRateLimited || e.Category != apperr.RateLimited || !e.Retryable || e.RetryAfterSeconds != 10 {
+	if e.Code != CodeLocalRateLimited || e.Category != errmodel.RateLimited || !e.Retryable || e.RetryAfterSeconds != 10 {
 		t.Errorf("got %+v", e)
 	}
 	if time.Since(start) > 500*time.Millisecond || len(clock.Sleeps()) != 0 {

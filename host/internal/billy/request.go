@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // Request is one call to Billy's API on behalf of an organization.
@@ -55,8 +55,8 @@ var allowedMethods = map[string]bool{
 	http.MethodPatch: true, http.MethodDelete: true,
 }
 
-func invalidRequest(format string, args ...any) *apperr.Error {
-	e := apperr.New(apperr.Validation, "invalid_billy_request", format, args...)
+func invalidRequest(format string, args ...any) *errmodel.Error {
+	e := errmodel.New(errmodel.Validation, "invalid_billy_request", format, args...)
 	return e
 }
 
@@ -64,7 +64,7 @@ func invalidRequest(format string, args ...any) *apperr.Error {
 // rules are deliberately narrower than RFC 3986: every Billy resource name
 // and record ID fits them, and anything wider (percent escapes, "//", "..",
 // "@", ":") is a way to make the URL point somewhere the token must not go.
-func normalize(req Request) (Request, *apperr.Error) {
+func normalize(req Request) (Request, *errmodel.Error) {
 	req.Method = strings.ToUpper(strings.TrimSpace(req.Method))
 	if !allowedMethods[req.Method] {
 		return req, invalidRequest("method %q is not allowed for Billy; use GET, POST, PUT, PATCH or DELETE", req.Method)
@@ -81,7 +81,7 @@ func normalize(req Request) (Request, *apperr.Error) {
 	return req, nil
 }
 
-func checkPath(p string) *apperr.Error {
+func checkPath(p string) *errmodel.Error {
 	if p == "" || p[0] != '/' {
 		return invalidRequest("Billy path %q must start with \"/\", e.g. \"/invoices\"", p)
 	}

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 )
 
 // Invoker reaches plugins; the plugin manager implements it. Errors are
-// *apperr.Error (a plugin that is down gives a retryable one).
+// *errmodel.Error (a plugin that is down gives a retryable one).
 type Invoker interface {
 	CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error)
 	ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error)
@@ -69,12 +69,12 @@ func New(opts Options) *Dispatcher {
 	return d
 }
 
-// Do runs op through the pipeline. The error, if any, is an *apperr.Error
+// Do runs op through the pipeline. The error, if any, is an *errmodel.Error
 // carrying op's correlation ID.
 func (d *Dispatcher) Do(ctx context.Context, op *Op) (*Outcome, error) {
 	out, err := d.handler(ctx, op)
 	if err != nil {
-		return nil, apperr.From(err).WithCorrelation(op.CorrelationID)
+		return nil, errmodel.From(err).WithCorrelation(op.CorrelationID)
 	}
 	return out, nil
 }
@@ -104,11 +104,11 @@ func (d *Dispatcher) correlate(next Handler) Handler {
 func (d *Dispatcher) identify(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		if op.Depth > d.opts.MaxDepth {
-			return nil, apperr.New(apperr.Conflict, "call_depth_exceeded",
+			return nil, errmodel.New(errmodel.Conflict, "call_depth_exceeded",
 				"tool calls nested %d deep (limit %d): a plugin is probably calling tools in a loop", op.Depth, d.opts.MaxDepth)
 		}
 		if op.Caller.Subject == "" {
-			return nil, apperr.New(apperr.Unauthorized, "unauthenticated", "this request carries no credentials: send an API key as 'Authorization: Bearer <key>'")
+			return nil, errmodel.New(errmodel.Unauthorized, "unauthenticated", "this request carries no credentials: send an API key as 'Authorization: Bearer <key>'")
 		}
 		return next(ctx, op)
 	}
@@ -122,13 +122,13 @@ func (d *Dispatcher) resolve(next Handler) Handler {
 		case CallTool:
 			t, ok := reg.Tool(op.Name)
 			if !ok {
-				return nil, apperr.New(apperr.NotFound, "tool_not_found", "there is no tool named %q; list the tools to see what is available", op.Name)
+				return nil, errmodel.New(errmodel.NotFound, "tool_not_found", "there is no tool named %q; list the tools to see what is available", op.Name)
 			}
 			op.Plugin, op.requiredScopes = t.Plugin, t.Scopes
 		case GetPrompt:
 			p, ok := reg.Prompt(op.Name)
 			if !ok {
-				return nil, apperr.New(apperr.NotFound, "prompt_not_found", "there is no prompt named %q", op.Name)
+				return nil, errmodel.New(errmodel.NotFound, "prompt_not_found", "there is no prompt named %q", op.Name)
 			}
 			op.Plugin = p.Plugin
 		case ReadResource:
@@ -140,10 +140,10 @@ func (d *Dispatcher) resolve(next Handler) Handler {
 				}
 			}
 			if op.Plugin == "" {
-				return nil, apperr.New(apperr.NotFound, "resource_not_found", "there is no resource %q", op.Name)
+				return nil, errmodel.New(errmodel.NotFound, "resource_not_found", "there is no resource %q", op.Name)
 			}
 		default:
-			return nil, apperr.New(apperr.Internal, "unknown_op", "unknown operation %q", op.Kind)
+			return nil, errmodel.New(errmodel.Internal, "unknown_op", "unknown operation %q", op.Kind)
 		}
 		if !reg.Available(op.Plugin) {
 			return nil, unavailable(op.Plugin)
@@ -152,8 +152,8 @@ func (d *Dispatcher) resolve(next Handler) Handler {
 	}
 }
 
-func unavailable(plugin string) *apperr.Error {
-	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable",
+func unavailable(plugin string) *errmodel.Error {
+	e := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable",
 		"the %s plugin is restarting; retry in a few seconds", plugin)
 	e.RetryAfterSeconds = 2
 	return e
@@ -172,10 +172,10 @@ func (d *Dispatcher) audit(next Handler) Handler {
 			"transport", op.Caller.Transport, "correlation_id", op.CorrelationID,
 			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
 		if err != nil {
-			e := apperr.From(err)
+			e := errmodel.From(err)
 			outcome = e.Code
 			args = append(args, "category", string(e.Category))
-			if e.Category == apperr.Internal {
+			if e.Category == errmodel.Internal {
 				args = append(args, "error", err.Error())
 			}
 		} else if out.Tool != nil && out.Tool.IsError {
@@ -197,7 +197,7 @@ func (d *Dispatcher) authorize(next Handler) Handler {
 			}
 		}
 		if len(missing) > 0 {
-			return nil, apperr.New(apperr.Forbidden, "missing_scope",
+			return nil, errmodel.New(errmodel.Forbidden, "missing_scope",
 				"calling %s needs the scope(s) %s, which your credentials do not grant", op.Name, strings.Join(missing, ", "))
 		}
 		return next(ctx, op)
@@ -259,7 +259,7 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 	}
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, apperr.New(apperr.UpstreamUnavailable, "timeout",
+			return nil, errmodel.New(errmodel.UpstreamUnavailable, "timeout",
 				"%s did not finish within %s; it may still complete, so check before retrying a write", op.Name, d.opts.Timeout)
 		}
 		return nil, err

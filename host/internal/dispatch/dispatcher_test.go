@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -108,7 +108,7 @@ func newDispatcher(t *testing.T, inv *fakeInvoker, mod func(*dispatch.Options)) 
 	return dispatch.New(o)
 }
 
-// errShape is the part of an *apperr.Error the tests pin.
+// errShape is the part of an *errmodel.Error the tests pin.
 type errShape struct {
 	Code, Category    string
 	Retryable         bool
@@ -121,9 +121,9 @@ func shapeOf(t *testing.T, err error) *errShape {
 	if err == nil {
 		return nil
 	}
-	e, ok := err.(*apperr.Error)
+	e, ok := err.(*errmodel.Error)
 	if !ok {
-		t.Fatalf("error is %T, want *apperr.Error: %v", err, err)
+		t.Fatalf("error is %T, want *errmodel.Error: %v", err, err)
 	}
 	return &errShape{Code: e.Code, Category: string(e.Category), Retryable: e.Retryable,
 		RetryAfterSeconds: e.RetryAfterSeconds, HasCorrelation: e.CorrelationID != ""}
@@ -230,7 +230,7 @@ func TestDoRefusals(t *testing.T) {
 				t.Error("no outcome and no error")
 			}
 			for _, s := range tt.msgContains {
-				if err == nil || !strings.Contains(err.(*apperr.Error).Message, s) {
+				if err == nil || !strings.Contains(err.(*errmodel.Error).Message, s) {
 					t.Errorf("message %v does not contain %q", err, s)
 				}
 			}
@@ -246,9 +246,9 @@ func TestValidationListsFields(t *testing.T) {
 	d := newDispatcher(t, inv, nil)
 	_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "typed", Caller: local,
 		Arguments: json.RawMessage(`{"note":7,"extra":1}`)})
-	e, ok := err.(*apperr.Error)
+	e, ok := err.(*errmodel.Error)
 	if !ok {
-		t.Fatalf("err = %v, want *apperr.Error", err)
+		t.Fatalf("err = %v, want *errmodel.Error", err)
 	}
 	var fields []string
 	for _, f := range e.Fields {
@@ -322,7 +322,7 @@ func TestCorrelationAndWritesMode(t *testing.T) {
 		for _, corr := range []string{"", "given-1"} {
 			op := &dispatch.Op{Kind: dispatch.CallTool, Name: "nope", Caller: local, CorrelationID: corr}
 			_, err := d.Do(context.Background(), op)
-			e := err.(*apperr.Error)
+			e := err.(*errmodel.Error)
 			if e.CorrelationID == "" || e.CorrelationID != op.CorrelationID || (corr != "" && e.CorrelationID != corr) {
 				t.Errorf("correlation %q: error carries %q, op %q", corr, e.CorrelationID, op.CorrelationID)
 			}
@@ -367,7 +367,7 @@ func TestInvokerErrors(t *testing.T) {
 		err  error
 		want *errShape
 	}{
-		{"apperr passes", apperr.New(apperr.Conflict, "already_paid", "paid"), &errShape{Code: "already_paid", Category: "conflict", HasCorrelation: true}},
+		{"an error of the model passes", errmodel.New(errmodel.Conflict, "already_paid", "paid"), &errShape{Code: "already_paid", Category: "conflict", HasCorrelation: true}},
 		{"plain error is internal", context.Canceled, &errShape{Code: "internal", Category: "internal", HasCorrelation: true}},
 	}
 	for _, tt := range tests {
@@ -507,7 +507,7 @@ func TestLookupConcurrent(t *testing.T) {
 	inv.tool = func(_ context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 		c, ok := d.Lookup(plugin, req.Context.CallId)
 		if !ok || c.Op.CorrelationID != req.Context.CorrelationId {
-			return nil, apperr.New(apperr.Internal, "wrong_call", "lookup gave %v", c)
+			return nil, errmodel.New(errmodel.Internal, "wrong_call", "lookup gave %v", c)
 		}
 		return &pluginv1.CallToolResponse{}, nil
 	}
@@ -535,7 +535,7 @@ func TestStages(t *testing.T) {
 				reached = append(reached, tag+":"+op.Name+"@"+op.Plugin)
 				mu.Unlock()
 				if op.Name == "typed" && tag == "first" {
-					return nil, apperr.New(apperr.RateLimited, "slow_down", "too fast")
+					return nil, errmodel.New(errmodel.RateLimited, "slow_down", "too fast")
 				}
 				return next(ctx, op)
 			}
@@ -556,7 +556,7 @@ func TestStages(t *testing.T) {
 		_, err := d.Do(context.Background(), op)
 		code := "ok"
 		if err != nil {
-			code = err.(*apperr.Error).Code
+			code = err.(*errmodel.Error).Code
 		}
 		codes = append(codes, code)
 	}

@@ -87,7 +87,7 @@ type Outcome struct {
 	Prompt   *pluginv1.GetPromptResponse
 }
 
-// Handler serves an Op. Failures are *apperr.Error.
+// Handler serves an Op. Failures are *errmodel.Error.
 type Handler func(ctx context.Context, op *Op) (*Outcome, error)
 
 // Middleware wraps a Handler with one stage of the pipeline.

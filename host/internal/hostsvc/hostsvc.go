@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc/codes"
@@ -51,20 +51,8 @@ type server struct {
 }
 
 // toStatus encodes an error as a status with a ToolError detail, which the
-// sdk turns back into *sdk.Error.
-func toStatus(err error) error {
-	e := apperr.From(err)
-	detail := &pluginv1.ToolError{Code: e.Code, Category: string(e.Category), Message: e.Message,
-		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds)}
-	for _, f := range e.Fields {
-		detail.Fields = append(detail.Fields, &pluginv1.FieldViolation{Field: f.Field, Message: f.Message})
-	}
-	st, derr := status.New(codes.Unknown, e.Message).WithDetails(detail)
-	if derr != nil {
-		return status.Error(codes.Unknown, e.Message)
-	}
-	return st.Err()
-}
+// sdk turns back into *sdk.Error. An error outside the model is masked.
+func toStatus(err error) error { return errmodel.ToStatus(errmodel.From(err)) }
 
 func (s *server) call(id string) (*dispatch.InFlight, error) {
 	c, ok := s.deps.Dispatcher.Lookup(s.plugin, id)
@@ -80,7 +68,7 @@ func (s *server) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pl
 		return nil, err
 	}
 	if s.deps.Billy == nil {
-		return nil, toStatus(apperr.New(apperr.UpstreamUnavailable, "billy_not_configured",
+		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "billy_not_configured",
 			"this host has no Billy gateway configured"))
 	}
 	resp, err := s.deps.Billy.CallBilly(ctx, c.Op.Caller.OrganizationID, c.Op.CorrelationID, req)
@@ -102,7 +90,9 @@ func (s *server) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest
 		WritesMode: parent.WritesMode, Depth: parent.Depth + 1,
 	})
 	if err != nil {
-		return nil, toStatus(err)
+		// The called tool's failure (or the host's refusal) is data, as it
+		// is from a plugin: the calling plugin gets the *sdk.Error.
+		return &pluginv1.CallToolResponse{IsError: true, Error: errmodel.ToWire(errmodel.From(err))}, nil
 	}
 	return out.Tool, nil
 }
@@ -164,7 +154,7 @@ func (s *server) Elicit(ctx context.Context, req *pluginv1.ElicitRequest) (*plug
 	}
 	action, content, err := c.Op.Client.Elicit(c.Ctx, req.Message, json.RawMessage(req.RequestedSchemaJson))
 	if err != nil {
-		return nil, toStatus(apperr.New(apperr.UpstreamUnavailable, "elicitation_failed", "asking the user failed: %v", err))
+		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "elicitation_failed", "asking the user failed: %v", err))
 	}
 	return &pluginv1.ElicitResponse{Action: action, ContentJson: string(content)}, nil
 }
@@ -179,7 +169,7 @@ func (s *server) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*plug
 	}
 	resp, err := c.Op.Client.Sample(c.Ctx, req)
 	if err != nil {
-		return nil, toStatus(apperr.New(apperr.UpstreamUnavailable, "sampling_failed", "asking the client's model failed: %v", err))
+		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "sampling_failed", "asking the client's model failed: %v", err))
 	}
 	return resp, nil
 }

@@ -9,10 +9,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/go-hclog"
@@ -162,21 +162,6 @@ func server(d hostsvc.Dispatcher, b hostsvc.Billy, plugin string) pluginv1.HostS
 	return hostsvc.Factory(deps)(plugin)
 }
 
-// toolError decodes the ToolError detail of a status error.
-func toolError(t *testing.T, err error) (codes.Code, *pluginv1.ToolError) {
-	t.Helper()
-	st, ok := status.FromError(err)
-	if !ok {
-		t.Fatalf("not a status: %v", err)
-	}
-	for _, d := range st.Details() {
-		if te, ok := d.(*pluginv1.ToolError); ok {
-			return st.Code(), te
-		}
-	}
-	return st.Code(), nil
-}
-
 func TestUnknownOrForeignCallIsDenied(t *testing.T) {
 	client := &fakeClient{canElicit: true, canSample: true}
 	billy := &fakeBilly{resp: &pluginv1.BillyResponse{Status: 200}}
@@ -245,24 +230,24 @@ func TestCallBilly(t *testing.T) {
 		}
 	})
 
-	errUpstream := apperr.Invalid("Billy refused the invoice", apperr.FieldError{Field: "contactId", Message: "is required"})
+	errUpstream := errmodel.Invalid("Billy refused the invoice", errmodel.FieldError{Field: "contactId", Message: "is required"})
 	errUpstream.UpstreamCode = "VALIDATION_ERROR"
-	errLimited := apperr.New(apperr.RateLimited, "billy_rate_limited", "slow down")
+	errLimited := errmodel.New(errmodel.RateLimited, "billy_rate_limited", "slow down")
 	errLimited.RetryAfterSeconds = 3
 	tests := []struct {
 		name  string
 		billy hostsvc.Billy
-		want  *pluginv1.ToolError
+		code  codes.Code
+		want  *errmodel.Error
 	}{
-		{"no Billy", nil, &pluginv1.ToolError{Code: "billy_not_configured", Category: "upstream_unavailable", Retryable: true,
+		{"no Billy", nil, codes.Unavailable, &errmodel.Error{Code: "billy_not_configured", Category: errmodel.UpstreamUnavailable, Retryable: true,
 			Message: "this host has no Billy gateway configured"}},
-		{"Billy validation error", &fakeBilly{err: errUpstream}, &pluginv1.ToolError{Code: "invalid_arguments", Category: "validation",
+		{"Billy validation error", &fakeBilly{err: errUpstream}, codes.InvalidArgument, &errmodel.Error{Code: "invalid_arguments", Category: errmodel.Validation,
 			Message: "Billy refused the invoice", UpstreamCode: "VALIDATION_ERROR",
-			Fields: []*pluginv1.FieldViolation{{Field: "contactId", Message: "is required"}}}},
-		{"rate limited", &fakeBilly{err: errLimited}, &pluginv1.ToolError{Code: "billy_rate_limited", Category: "rate_limited",
+			Fields: []errmodel.FieldError{{Field: "contactId", Message: "is required"}}}},
+		{"rate limited", &fakeBilly{err: errLimited}, codes.ResourceExhausted, &errmodel.Error{Code: "billy_rate_limited", Category: errmodel.RateLimited,
 			Message: "slow down", Retryable: true, RetryAfterSeconds: 3}},
-		{"plain error", &fakeBilly{err: errors.New("dial tcp: refused")}, &pluginv1.ToolError{Code: "internal", Category: "internal",
-			Message: "internal error; the host's log has the details under this request's correlation ID"}},
+		{"plain error", &fakeBilly{err: errors.New("dial tcp: refused")}, codes.Internal, errmodel.Masked()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,11 +256,11 @@ func TestCallBilly(t *testing.T) {
 				deps.Billy = tt.billy
 			}
 			_, err := hostsvc.Factory(deps)("invoices").CallBilly(context.Background(), req)
-			code, te := toolError(t, err)
-			if code != codes.Unknown {
-				t.Errorf("code %v", code)
+			if code := status.Code(err); code != tt.code {
+				t.Errorf("code %v, want %v", code, tt.code)
 			}
-			if diff := cmp.Diff(tt.want, te, protocmp.Transform()); diff != "" {
+			got, _ := errmodel.FromStatus(err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("detail (-want +got):\n%s", diff)
 			}
 			if st, _ := status.FromError(err); st.Message() != tt.want.Message {
@@ -315,12 +300,14 @@ func TestCallTool(t *testing.T) {
 
 	t.Run("error", func(t *testing.T) {
 		d := setup(nil, "")
-		d.err = apperr.New(apperr.Forbidden, "missing_scope", "needs moms:read").WithCorrelation("corr-parent")
-		_, err := server(d, nil, "invoices").CallTool(context.Background(), &pluginv1.HostCallToolRequest{CallId: "call-1", Name: "moms_rate"})
-		_, te := toolError(t, err)
-		want := &pluginv1.ToolError{Code: "missing_scope", Category: "forbidden", Message: "needs moms:read"}
-		if diff := cmp.Diff(want, te, protocmp.Transform()); diff != "" {
-			t.Errorf("detail (-want +got):\n%s", diff)
+		d.err = errmodel.New(errmodel.Forbidden, "missing_scope", "needs moms:read").WithCorrelation("corr-parent")
+		resp, err := server(d, nil, "invoices").CallTool(context.Background(), &pluginv1.HostCallToolRequest{CallId: "call-1", Name: "moms_rate"})
+		if err != nil {
+			t.Fatalf("the called tool's failure came back as a status, not as data: %v", err)
+		}
+		want := &errmodel.Error{Code: "missing_scope", Category: errmodel.Forbidden, Message: "needs moms:read"}
+		if diff := cmp.Diff(want, errmodel.FromWire(resp.Error)); diff != "" || !resp.IsError {
+			t.Errorf("isError %v, error (-want +got):\n%s", resp.IsError, diff)
 		}
 	})
 }
@@ -456,7 +443,7 @@ func TestElicit(t *testing.T) {
 		{name: "no client", code: codes.FailedPrecondition},
 		{name: "client cannot", client: &fakeClient{}, code: codes.FailedPrecondition},
 		{name: "client can", client: &fakeClient{canElicit: true}, want: &pluginv1.ElicitResponse{Action: "accept", ContentJson: `{"confirm":true}`}},
-		{name: "client fails", client: &fakeClient{canElicit: true, failWith: errors.New("session closed")}, code: codes.Unknown,
+		{name: "client fails", client: &fakeClient{canElicit: true, failWith: errors.New("session closed")}, code: codes.Unavailable,
 			detail: &pluginv1.ToolError{Code: "elicitation_failed", Category: "upstream_unavailable", Retryable: true,
 				Message: "asking the user failed: session closed"}},
 	}
@@ -468,8 +455,8 @@ func TestElicit(t *testing.T) {
 				t.Fatalf("code %v (%v), want %v", status.Code(err), err, tt.code)
 			}
 			if tt.detail != nil {
-				_, te := toolError(t, err)
-				if diff := cmp.Diff(tt.detail, te, protocmp.Transform()); diff != "" {
+				got, _ := errmodel.FromStatus(err)
+				if diff := cmp.Diff(errmodel.FromWire(tt.detail), got); diff != "" {
 					t.Errorf("detail (-want +got):\n%s", diff)
 				}
 			}
@@ -497,7 +484,7 @@ func TestSample(t *testing.T) {
 		{name: "client cannot", client: &fakeClient{canElicit: true}, code: codes.FailedPrecondition},
 		{name: "client can", client: &fakeClient{canSample: true},
 			want: &pluginv1.SampleResponse{Role: "assistant", Text: "Kære kunde", Model: "m", StopReason: "endTurn"}},
-		{name: "client fails", client: &fakeClient{canSample: true, failWith: errors.New("declined")}, code: codes.Unknown,
+		{name: "client fails", client: &fakeClient{canSample: true, failWith: errors.New("declined")}, code: codes.Unavailable,
 			detail: &pluginv1.ToolError{Code: "sampling_failed", Category: "upstream_unavailable", Retryable: true,
 				Message: "asking the client's model failed: declined"}},
 	}
@@ -509,8 +496,8 @@ func TestSample(t *testing.T) {
 				t.Fatalf("code %v (%v), want %v", status.Code(err), err, tt.code)
 			}
 			if tt.detail != nil {
-				_, te := toolError(t, err)
-				if diff := cmp.Diff(tt.detail, te, protocmp.Transform()); diff != "" {
+				got, _ := errmodel.FromStatus(err)
+				if diff := cmp.Diff(errmodel.FromWire(tt.detail), got); diff != "" {
 					t.Errorf("detail (-want +got):\n%s", diff)
 				}
 			}
@@ -551,6 +538,9 @@ func (l *loopInvoker) CallTool(ctx context.Context, plugin string, req *pluginv1
 		return nil, errors.New("plugin b could log within plugin a's call")
 	}
 	resp, err := l.hs(plugin).CallTool(ctx, &pluginv1.HostCallToolRequest{CallId: req.Context.CallId, Name: "loop"})
+	if err == nil && resp.Error != nil {
+		err = errmodel.FromWire(resp.Error)
+	}
 	if err != nil {
 		l.mu.Lock()
 		if l.last == nil {
@@ -594,8 +584,8 @@ func TestWithRealDispatcher(t *testing.T) {
 	if diff := cmp.Diff([]int{0, 1, 2, 3}, inv.depths); diff != "" {
 		t.Errorf("depths (-want +got):\n%s", diff)
 	}
-	_, te := toolError(t, inv.last)
-	if te == nil || te.Code != "call_depth_exceeded" || te.Category != "conflict" {
+	te, _ := inv.last.(*errmodel.Error)
+	if te == nil || te.Code != "call_depth_exceeded" || te.Category != errmodel.Conflict {
 		t.Errorf("innermost error: %v", inv.last)
 	}
 	for _, id := range inv.ids {

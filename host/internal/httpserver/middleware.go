@@ -13,14 +13,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 )
 
 // writeError writes the error model as JSON with the category's status.
-func writeError(w http.ResponseWriter, e *apperr.Error) {
+func writeError(w http.ResponseWriter, e *errmodel.Error) {
 	w.Header().Set("Content-Type", "application/json")
 	if e.RetryAfterSeconds > 0 {
 		w.Header().Set("Retry-After", itoa(e.RetryAfterSeconds))
@@ -78,7 +78,7 @@ func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next h
 		if loopback {
 			h := strings.ToLower(hostOnly(r.Host))
 			if !isLoopbackHost(h) && !hosts[h] && !hosts[strings.ToLower(r.Host)] {
-				writeError(w, apperr.New(apperr.Forbidden, "host_not_allowed",
+				writeError(w, errmodel.New(errmodel.Forbidden, "host_not_allowed",
 					"Host %q is not allowed: this server listens on loopback and accepts only localhost names (add the name to http.allowed_hosts to allow it)", r.Host))
 				return
 			}
@@ -91,7 +91,7 @@ func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next h
 				(err == nil && loopback && isLoopbackHost(u.Hostname())) ||
 				(err == nil && !loopback && strings.EqualFold(u.Host, r.Host))
 			if !allowed {
-				writeError(w, apperr.New(apperr.Forbidden, "origin_not_allowed",
+				writeError(w, errmodel.New(errmodel.Forbidden, "origin_not_allowed",
 					"Origin %q is not allowed (add it to http.allowed_origins to allow it)", o))
 				return
 			}
@@ -149,13 +149,13 @@ func presentedKey(r *http.Request) string {
 }
 
 // Caller returns the request's caller, or an unauthorized error.
-func (a Authenticator) Caller(r *http.Request, transport string) (dispatch.Caller, *apperr.Error) {
+func (a Authenticator) Caller(r *http.Request, transport string) (dispatch.Caller, *errmodel.Error) {
 	if len(a.Keys) == 0 {
 		return dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
 	}
 	k := presentedKey(r)
 	if k == "" {
-		return dispatch.Caller{}, apperr.New(apperr.Unauthorized, "unauthenticated",
+		return dispatch.Caller{}, errmodel.New(errmodel.Unauthorized, "unauthenticated",
 			"this server requires an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
 	}
 	for _, want := range a.Keys {
@@ -163,7 +163,7 @@ func (a Authenticator) Caller(r *http.Request, transport string) (dispatch.Calle
 			return dispatch.Caller{Subject: keyID(want), OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
 		}
 	}
-	return dispatch.Caller{}, apperr.New(apperr.Unauthorized, "invalid_api_key", "the API key was not accepted")
+	return dispatch.Caller{}, errmodel.New(errmodel.Unauthorized, "invalid_api_key", "the API key was not accepted")
 }
 
 // authenticate puts the caller in the request context, or answers 401.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -22,8 +22,8 @@ var okHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { 
 func errorCode(t *testing.T, body []byte) string {
 	t.Helper()
 	var env struct {
-		Success *bool         `json:"success"`
-		Error   *apperr.Error `json:"error"`
+		Success *bool           `json:"success"`
+		Error   *errmodel.Error `json:"error"`
 	}
 	if len(body) == 0 {
 		return ""
@@ -210,7 +210,7 @@ func TestAuthenticatorCaller(t *testing.T) {
 			code := ""
 			if e != nil {
 				code = e.Code
-				if e.Category != apperr.Unauthorized {
+				if e.Category != errmodel.Unauthorized {
 					t.Errorf("category %s", e.Category)
 				}
 			}
@@ -254,7 +254,7 @@ func TestAuthenticateMiddleware(t *testing.T) {
 	req.Header.Set("X-Correlation-ID", "corr-9")
 	h.ServeHTTP(rec, req)
 	var body struct {
-		Error apperr.Error `json:"error"`
+		Error errmodel.Error `json:"error"`
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &body)
 	got := []string{itoa(rec.Code), rec.Header().Get("WWW-Authenticate"), body.Error.Code, body.Error.CorrelationID}
@@ -290,7 +290,7 @@ func TestLimitBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var n int
-			var e *apperr.Error
+			var e *errmodel.Error
 			h := limitBody(tt.max, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				var b []byte
 				b, e = readBody(r)
@@ -300,7 +300,7 @@ func TestLimitBody(t *testing.T) {
 			code := ""
 			if e != nil {
 				code = e.Code
-				if e.Category != apperr.Validation || !strings.Contains(e.Message, "10 bytes") {
+				if e.Category != errmodel.Validation || !strings.Contains(e.Message, "10 bytes") {
 					t.Errorf("error %+v", e)
 				}
 			}
@@ -333,7 +333,7 @@ func TestArguments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, e := arguments([]byte(tt.body))
 			if tt.invalid {
-				if e == nil || e.Category != apperr.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
+				if e == nil || e.Category != errmodel.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
 					t.Errorf("got %s, %+v; want a validation error naming body", got, e)
 				}
 				return
@@ -358,7 +358,7 @@ func TestArgumentsNull(t *testing.T) {
 }
 
 func TestWriteErrorRetryAfter(t *testing.T) {
-	e := apperr.New(apperr.RateLimited, "slow_down", "wait")
+	e := errmodel.New(errmodel.RateLimited, "slow_down", "wait")
 	e.RetryAfterSeconds = 7
 	rec := httptest.NewRecorder()
 	writeError(rec, e)

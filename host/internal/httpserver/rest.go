@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -43,7 +43,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(map[string]any{"success": false, "error": apperr.New(apperr.Internal, "encoding_failed", "the answer could not be encoded as JSON")})
+		b, _ = json.Marshal(map[string]any{"success": false, "error": errmodel.New(errmodel.Internal, "encoding_failed", "the answer could not be encoded as JSON")})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -61,14 +61,14 @@ func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {
 
 // arguments accepts v1's two body shapes: {"arguments": {...}} or the bare
 // arguments object.
-func arguments(body []byte) (json.RawMessage, *apperr.Error) {
+func arguments(body []byte) (json.RawMessage, *errmodel.Error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return json.RawMessage("{}"), nil
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		return nil, apperr.Invalid("the request body must be a JSON object: "+err.Error(), apperr.FieldError{Field: "body", Message: "must be a JSON object"})
+		return nil, errmodel.Invalid("the request body must be a JSON object: "+err.Error(), errmodel.FieldError{Field: "body", Message: "must be a JSON object"})
 	}
 	if a, ok := probe["arguments"]; ok && len(probe) == 1 {
 		return a, nil
@@ -76,26 +76,26 @@ func arguments(body []byte) (json.RawMessage, *apperr.Error) {
 	return body, nil
 }
 
-func readBody(r *http.Request) ([]byte, *apperr.Error) {
+func readBody(r *http.Request) ([]byte, *errmodel.Error) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, apperr.New(apperr.Validation, "body_too_large", "the request body exceeds %d bytes", tooBig.Limit)
+			return nil, errmodel.New(errmodel.Validation, "body_too_large", "the request body exceeds %d bytes", tooBig.Limit)
 		}
-		return nil, apperr.Invalid("the request body could not be read: " + err.Error())
+		return nil, errmodel.Invalid("the request body could not be read: " + err.Error())
 	}
 	return b, nil
 }
 
 // result is one tool call's REST answer.
 type result struct {
-	Success       bool          `json:"success"`
-	Data          any           `json:"data,omitempty"`
-	Content       []mcp.Content `json:"content,omitempty"`
-	Error         *apperr.Error `json:"error,omitempty"`
-	ExecutionTime int64         `json:"executionTime"`
-	CorrelationID string        `json:"correlationId,omitempty"`
+	Success       bool            `json:"success"`
+	Data          any             `json:"data,omitempty"`
+	Content       []mcp.Content   `json:"content,omitempty"`
+	Error         *errmodel.Error `json:"error,omitempty"`
+	ExecutionTime int64           `json:"executionTime"`
+	CorrelationID string          `json:"correlationId,omitempty"`
 	// AvailableTools is v1's hint on an unknown tool name.
 	AvailableTools []string `json:"availableTools,omitempty"`
 }
@@ -108,7 +108,7 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 	res := result{CorrelationID: op.CorrelationID}
 	status := http.StatusOK
 	if err != nil {
-		e := apperr.From(err)
+		e := errmodel.From(err)
 		res.Error = e
 		status = e.Category.HTTPStatus()
 		if e.Code == "tool_not_found" {
@@ -119,10 +119,9 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 	} else {
 		res.Success, res.Data, res.Content = restData(out.Tool)
 		if !res.Success {
+			// A tool that failed in the error model arrives as err above;
+			// this is a result the tool itself marked as an error.
 			status = http.StatusUnprocessableEntity
-			if e := embeddedError(out.Tool); e != nil {
-				res.Error, status = e, e.Category.HTTPStatus()
-			}
 		}
 	}
 	res.ExecutionTime = time.Since(start).Milliseconds()
@@ -145,18 +144,6 @@ func restData(resp *pluginv1.CallToolResponse) (bool, any, []mcp.Content) {
 		}
 	}
 	return !resp.IsError, nil, content
-}
-
-// embeddedError finds the error model in an isError result's structured
-// content, where the host and the sdk put it.
-func embeddedError(resp *pluginv1.CallToolResponse) *apperr.Error {
-	var wrapper struct {
-		Error *apperr.Error `json:"error"`
-	}
-	if json.Unmarshal([]byte(resp.StructuredContentJson), &wrapper) == nil && wrapper.Error != nil && wrapper.Error.Category.Known() {
-		return wrapper.Error
-	}
-	return nil
 }
 
 func (x *rest) callTool(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +174,7 @@ func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
 		Arguments json.RawMessage `json:"arguments"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil || req.Tool == "" {
-		writeError(w, apperr.Invalid("the body must be {\"tool\": \"<name>\", \"arguments\": {...}}", apperr.FieldError{Field: "tool", Message: "is required"}))
+		writeError(w, errmodel.Invalid("the body must be {\"tool\": \"<name>\", \"arguments\": {...}}", errmodel.FieldError{Field: "tool", Message: "is required"}))
 		return
 	}
 	status, res := x.call(r, req.Tool, req.Arguments)
@@ -215,23 +202,23 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 		} `json:"tools"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, apperr.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
-			apperr.FieldError{Field: "tools", Message: "must be an array of {tool, arguments}"}))
+		writeError(w, errmodel.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
+			errmodel.FieldError{Field: "tools", Message: "must be an array of {tool, arguments}"}))
 		return
 	}
 	if len(req.Tools) == 0 || len(req.Tools) > x.maxBatch {
-		writeError(w, apperr.Invalid("a batch needs 1 to N tools", apperr.FieldError{Field: "tools",
+		writeError(w, errmodel.Invalid("a batch needs 1 to N tools", errmodel.FieldError{Field: "tools",
 			Message: "must hold between 1 and " + itoa(x.maxBatch) + " entries, got " + itoa(len(req.Tools))}))
 		return
 	}
-	var fields []apperr.FieldError
+	var fields []errmodel.FieldError
 	for i, t := range req.Tools {
 		if t.Tool == "" {
-			fields = append(fields, apperr.FieldError{Field: "tools[" + itoa(i) + "].tool", Message: "is required"})
+			fields = append(fields, errmodel.FieldError{Field: "tools[" + itoa(i) + "].tool", Message: "is required"})
 		}
 	}
 	if len(fields) > 0 {
-		writeError(w, apperr.Invalid("every batch entry needs a tool name", fields...))
+		writeError(w, errmodel.Invalid("every batch entry needs a tool name", fields...))
 		return
 	}
 	results := make([]batchResult, 0, len(req.Tools))

@@ -14,6 +14,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -35,8 +36,8 @@ func (toolInvoker) CallTool(_ context.Context, _ string, req *pluginv1.CallToolR
 	case "echo":
 		return &pluginv1.CallToolResponse{StructuredContentJson: req.ArgumentsJson, Content: text(req.ArgumentsJson)}, nil
 	case "fail":
-		const e = `{"error":{"code":"already_paid","category":"conflict","message":"the invoice is paid","retryable":false}}`
-		return &pluginv1.CallToolResponse{IsError: true, StructuredContentJson: e, Content: text(e)}, nil
+		// A tool's failure, as the plugin manager hands it over.
+		return nil, errmodel.New(errmodel.Conflict, "already_paid", "the invoice is paid")
 	case "text":
 		return &pluginv1.CallToolResponse{Content: text(`{"n":1}`)}, nil
 	case "plain":
@@ -167,9 +168,8 @@ func TestCallToolBodies(t *testing.T) {
 			want: map[string]any{"success": true, "content": []any{map[string]any{"type": "text", "text": "hello"}}}},
 		{name: "isError without the error model", path: "/api/v1/tools/plain", body: `{"oops":1}`, status: 422,
 			want: map[string]any{"success": false, "content": []any{map[string]any{"type": "text", "text": "hello"}}}},
-		{name: "isError with the error model", path: "/api/v1/tools/fail", body: `{}`, status: 409,
-			want: map[string]any{"success": false, "data": map[string]any{"error": map[string]any{
-				"code": "already_paid", "category": "conflict", "message": "the invoice is paid", "retryable": false}},
+		{name: "a tool failure in the error model", path: "/api/v1/tools/fail", body: `{}`, status: 409,
+			want: map[string]any{"success": false,
 				"error": map[string]any{"code": "already_paid", "category": "conflict", "message": "the invoice is paid", "retryable": false}}},
 	}
 	for _, tt := range tests {

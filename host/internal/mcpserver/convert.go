@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -79,14 +79,13 @@ func toolResult(resp *pluginv1.CallToolResponse) *mcp.CallToolResult {
 	return res
 }
 
-// errorResult renders a failure as a tool result with isError, the error
-// object as structured content and its message as text (for clients that
-// only read text). Models can read it and correct their call.
-func errorResult(e *apperr.Error) *mcp.CallToolResult {
+// errorResult renders a failure as a tool result with isError and the error
+// object, as JSON, in its text content: models read it and correct their
+// call. It carries no structured content: a client validates structured
+// content against the tool's output schema even on errors (the official
+// TypeScript SDK throws when it does not match), and an error never has the
+// shape of a tool's output.
+func errorResult(e *errmodel.Error) *mcp.CallToolResult {
 	b, _ := json.Marshal(map[string]any{"error": e})
-	return &mcp.CallToolResult{
-		IsError:           true,
-		Content:           []mcp.Content{mcp.NewTextContent(string(b))},
-		StructuredContent: json.RawMessage(b),
-	}
+	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{mcp.NewTextContent(string(b))}}
 }

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 )
@@ -157,7 +157,7 @@ func TestToolResult(t *testing.T) {
 }
 
 func TestErrorResult(t *testing.T) {
-	e := apperr.Invalid("create_invoice: the arguments do not match", apperr.FieldError{Field: "lines[0].unitPrice", Message: "must be >= 0"})
+	e := errmodel.Invalid("create_invoice: the arguments do not match", errmodel.FieldError{Field: "lines[0].unitPrice", Message: "must be >= 0"})
 	e = e.WithCorrelation("corr-1")
 	wantErr := map[string]any{"code": "invalid_arguments", "category": "validation", "message": "create_invoice: the arguments do not match",
 		"fields": []any{map[string]any{"field": "lines[0].unitPrice", "message": "must be >= 0"}}, "retryable": false, "correlationId": "corr-1"}
@@ -167,8 +167,8 @@ func TestErrorResult(t *testing.T) {
 	if got["isError"] != true {
 		t.Errorf("isError = %v", got["isError"])
 	}
-	if diff := cmp.Diff(map[string]any{"error": wantErr}, got["structuredContent"]); diff != "" {
-		t.Errorf("structuredContent (-want +got):\n%s", diff)
+	if sc, ok := got["structuredContent"]; ok {
+		t.Errorf("an error result carries structured content (clients validate it against the output schema): %v", sc)
 	}
 	content, _ := got["content"].([]any)
 	if len(content) != 1 {
@@ -182,18 +182,22 @@ func TestErrorResult(t *testing.T) {
 		t.Errorf("text (-want +got):\n%s", diff)
 	}
 
-	retry := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable", "restarting")
+	retry := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable", "restarting")
 	retry.RetryAfterSeconds = 2
-	sc := asJSON(t, errorResult(retry)).(map[string]any)["structuredContent"]
+	var body any
+	retryText := asJSON(t, errorResult(retry)).(map[string]any)["content"].([]any)[0].(map[string]any)["text"].(string)
+	if err := json.Unmarshal([]byte(retryText), &body); err != nil {
+		t.Fatal(err)
+	}
 	want := map[string]any{"error": map[string]any{"code": "plugin_unavailable", "category": "upstream_unavailable",
 		"message": "restarting", "retryable": true, "retryAfterSeconds": 2.0}}
-	if diff := cmp.Diff(any(want), sc); diff != "" {
+	if diff := cmp.Diff(any(want), body); diff != "" {
 		t.Errorf("retryable (-want +got):\n%s", diff)
 	}
 }
 
 func TestProtocolError(t *testing.T) {
-	e := apperr.New(apperr.NotFound, "resource_not_found", "there is no resource %q", "billy://x").WithCorrelation("c-9")
+	e := errmodel.New(errmodel.NotFound, "resource_not_found", "there is no resource %q", "billy://x").WithCorrelation("c-9")
 	msg := protocolError(e).Error()
 	for _, s := range []string{`resource_not_found: there is no resource "billy://x"`, `"category":"not_found"`, `"correlationId":"c-9"`} {
 		if !strings.Contains(msg, s) {

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -192,7 +192,7 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	case req.Params.Arguments != nil:
 		b, err := json.Marshal(req.Params.Arguments)
 		if err != nil {
-			return errorResult(apperr.Invalid("the arguments cannot be encoded as JSON")), nil
+			return errorResult(errmodel.Invalid("the arguments cannot be encoded as JSON")), nil
 		}
 		op.Arguments = b
 	}
@@ -202,7 +202,7 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	}
 	out, err := s.opts.Dispatcher.Do(ctx, op)
 	if err != nil {
-		return errorResult(apperr.From(err)), nil
+		return errorResult(errmodel.From(err)), nil
 	}
 	return toolResult(out.Tool), nil
 }
@@ -242,7 +242,7 @@ func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.
 // protocolError renders a failure of a resource read or prompt, which MCP
 // reports as JSON-RPC errors rather than results.
 func protocolError(err error) error {
-	e := apperr.From(err)
+	e := errmodel.From(err)
 	b, _ := json.Marshal(e)
 	return fmt.Errorf("%s: %s (details: %s)", e.Code, e.Message, b)
 }

@@ -125,7 +125,15 @@ func TestToolsCall(t *testing.T) {
 			got := map[string]any{}
 			if res["isError"] == true {
 				got["isError"] = true
-				e := res["structuredContent"].(map[string]any)["error"].(map[string]any)
+				if res["structuredContent"] != nil {
+					t.Errorf("an error result carries structured content, which clients validate against the output schema: %v", res["structuredContent"])
+				}
+				var body struct{ Error map[string]any }
+				text := res["content"].([]any)[0].(map[string]any)["text"].(string)
+				if err := json.Unmarshal([]byte(text), &body); err != nil || body.Error == nil {
+					t.Fatalf("the error is not JSON in the text content: %q", text)
+				}
+				e := body.Error
 				got["code"] = e["code"]
 				if c, ok := e["correlationId"]; ok && tt.want["correlationId"] != nil {
 					got["correlationId"] = c

@@ -3,18 +3,15 @@ package plugins
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 const objectSchema = `{"type":"object","properties":{"id":{"type":"string"}}}`
@@ -190,68 +187,6 @@ func TestCatalogFromDuplicateToolNames(t *testing.T) {
 	}
 }
 
-func statusWith(t *testing.T, details ...*pluginv1.ToolError) error {
-	t.Helper()
-	st := status.New(codes.Unknown, "plugin said no")
-	for _, d := range details {
-		var err error
-		if st, err = st.WithDetails(d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return st.Err()
-}
-
-func TestToolErrorOf(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want *apperr.Error
-	}{
-		{name: "nil", err: nil},
-		{name: "plain error", err: errors.New("boom")},
-		{name: "status without details", err: status.Error(codes.Internal, "panic")},
-		{name: "full detail", err: statusWith(t, &pluginv1.ToolError{
-			Code: "billy_validation", Category: "validation", Message: "Billy refused the invoice", Retryable: false,
-			Fields:       []*pluginv1.FieldViolation{{Field: "lines[0].unitPrice", Message: "must be positive"}, {Field: "contactId", Message: "is required"}},
-			UpstreamCode: "VALIDATION_ERROR"}),
-			want: &apperr.Error{Code: "billy_validation", Category: apperr.Validation, Message: "Billy refused the invoice",
-				Fields:       []apperr.FieldError{{Field: "lines[0].unitPrice", Message: "must be positive"}, {Field: "contactId", Message: "is required"}},
-				UpstreamCode: "VALIDATION_ERROR"}},
-		{name: "retry hints kept", err: statusWith(t, &pluginv1.ToolError{Code: "billy_rate_limited", Category: "rate_limited", Message: "slow down", Retryable: true, RetryAfterSeconds: 30}),
-			want: &apperr.Error{Code: "billy_rate_limited", Category: apperr.RateLimited, Message: "slow down", Retryable: true, RetryAfterSeconds: 30}},
-		{name: "unknown category becomes internal", err: statusWith(t, &pluginv1.ToolError{Code: "weird", Category: "cosmic_rays", Message: "?"}),
-			want: &apperr.Error{Code: "weird", Category: apperr.Internal, Message: "?"}},
-		{name: "empty category becomes internal", err: statusWith(t, &pluginv1.ToolError{Code: "x", Message: "?"}),
-			want: &apperr.Error{Code: "x", Category: apperr.Internal, Message: "?"}},
-		{name: "empty code becomes the category", err: statusWith(t, &pluginv1.ToolError{Category: "not_found", Message: "no such invoice"}),
-			want: &apperr.Error{Code: "not_found", Category: apperr.NotFound, Message: "no such invoice"}},
-		{name: "empty code and unknown category", err: statusWith(t, &pluginv1.ToolError{Category: "??"}),
-			want: &apperr.Error{Code: "internal", Category: apperr.Internal}},
-		{name: "first of two details", err: statusWith(t, &pluginv1.ToolError{Code: "a", Category: "conflict"}, &pluginv1.ToolError{Code: "b", Category: "conflict"}),
-			want: &apperr.Error{Code: "a", Category: apperr.Conflict}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := toolErrorOf(tt.err)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// A ToolError after another kind of detail is still found.
-func TestToolErrorOfSkipsOtherDetails(t *testing.T) {
-	st, err := status.New(codes.Unknown, "x").WithDetails(&pluginv1.HealthResponse{Healthy: true}, &pluginv1.ToolError{Code: "c", Category: "forbidden"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(&apperr.Error{Code: "c", Category: apperr.Forbidden}, toolErrorOf(st.Err())); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-}
-
 // A manager whose plugins cannot pass verification never starts a process:
 // the plugin is failed for good, and calls say so.
 func TestManagerWithUnverifiablePlugins(t *testing.T) {
@@ -297,12 +232,12 @@ func TestManagerWithUnverifiablePlugins(t *testing.T) {
 	}
 
 	_, err := m.CallTool(context.Background(), "tampered", &pluginv1.CallToolRequest{Name: "x"})
-	e := apperr.From(err)
-	if e.Code != "plugin_failed" || e.Category != apperr.Internal || e.Retryable || !strings.Contains(e.Message, "checksum mismatch") {
+	e := errmodel.From(err)
+	if e.Code != "plugin_failed" || e.Category != errmodel.Internal || e.Retryable || !strings.Contains(e.Message, "checksum mismatch") {
 		t.Errorf("call to a failed plugin: %+v", e)
 	}
 	_, err = m.ReadResource(context.Background(), "nope", &pluginv1.ReadResourceRequest{})
-	if e := apperr.From(err); e.Code != "plugin_not_found" || e.Category != apperr.NotFound {
+	if e := errmodel.From(err); e.Code != "plugin_not_found" || e.Category != errmodel.NotFound {
 		t.Errorf("call to an unknown plugin: %+v", e)
 	}
 }
@@ -321,13 +256,13 @@ func TestManagerWithoutPlugins(t *testing.T) {
 func TestUnavailableError(t *testing.T) {
 	tests := []struct {
 		st   Status
-		want *apperr.Error
+		want *errmodel.Error
 	}{
-		{Status{State: StateRestarting}, &apperr.Error{Code: "plugin_unavailable", Category: apperr.UpstreamUnavailable, Retryable: true, RetryAfterSeconds: 2,
+		{Status{State: StateRestarting}, &errmodel.Error{Code: "plugin_unavailable", Category: errmodel.UpstreamUnavailable, Retryable: true, RetryAfterSeconds: 2,
 			Message: "the p plugin is not running (restarting); it is being restarted: retry in a few seconds"}},
-		{Status{State: StateStarting}, &apperr.Error{Code: "plugin_unavailable", Category: apperr.UpstreamUnavailable, Retryable: true, RetryAfterSeconds: 2,
+		{Status{State: StateStarting}, &errmodel.Error{Code: "plugin_unavailable", Category: errmodel.UpstreamUnavailable, Retryable: true, RetryAfterSeconds: 2,
 			Message: "the p plugin is not running (starting); it is being restarted: retry in a few seconds"}},
-		{Status{State: StateFailed, LastError: "bad sum"}, &apperr.Error{Code: "plugin_failed", Category: apperr.Internal,
+		{Status{State: StateFailed, LastError: "bad sum"}, &errmodel.Error{Code: "plugin_failed", Category: errmodel.Internal,
 			Message: "the p plugin is not running (failed); it cannot start: bad sum. An operator must fix this"}},
 	}
 	for _, tt := range tests {

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 	"google.golang.org/grpc/codes"
@@ -52,6 +52,7 @@ type Manager struct {
 	instances map[string]*instance
 	order     []string
 	cancel    context.CancelFunc
+	ledger    *ledger
 	wg        sync.WaitGroup
 }
 
@@ -88,6 +89,10 @@ func New(opts Options) *Manager {
 // fix before the host can serve a consistent tool list. ctx bounds only the
 // wait: the plugins run until Stop.
 func (m *Manager) Start(ctx context.Context) error {
+	// First end what a killed host left running, so restarts do not pile
+	// up plugin processes (reap.go).
+	m.ledger = openLedger(defaultLedgerDir(), hostProcs, m.opts.Logger)
+	m.ledger.reapStale()
 	var supervised context.Context
 	supervised, m.cancel = context.WithCancel(context.Background())
 	first := make(chan error, len(m.instances))
@@ -135,6 +140,7 @@ func (m *Manager) Stop() {
 	}
 	wg.Wait()
 	m.wg.Wait()
+	m.ledger.close()
 }
 
 // Status is a plugin's state for /health.
@@ -180,7 +186,7 @@ func (m *Manager) PID(plugin string) int {
 func (m *Manager) client(plugin string) (*instance, pluginv1.PluginClient, error) {
 	in, ok := m.instances[plugin]
 	if !ok {
-		return nil, nil, apperr.New(apperr.NotFound, "plugin_not_found", "no plugin named %q is enabled", plugin)
+		return nil, nil, errmodel.New(errmodel.NotFound, "plugin_not_found", "no plugin named %q is enabled", plugin)
 	}
 	rpc := in.rpcClient()
 	if rpc == nil {
@@ -189,67 +195,44 @@ func (m *Manager) client(plugin string) (*instance, pluginv1.PluginClient, error
 	return in, rpc, nil
 }
 
-func unavailable(plugin string, st Status) *apperr.Error {
+func unavailable(plugin string, st Status) *errmodel.Error {
 	msg := fmt.Sprintf("the %s plugin is not running (%s); ", plugin, st.State)
 	if st.State == StateFailed {
-		e := apperr.New(apperr.Internal, "plugin_failed", "%sit cannot start: %s. An operator must fix this", msg, st.LastError)
+		e := errmodel.New(errmodel.Internal, "plugin_failed", "%sit cannot start: %s. An operator must fix this", msg, st.LastError)
 		return e
 	}
-	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable", "%sit is being restarted: retry in a few seconds", msg)
+	e := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable", "%sit is being restarted: retry in a few seconds", msg)
 	e.RetryAfterSeconds = 2
 	return e
 }
 
-// callError turns a failed RPC into the host's error model: a ToolError
-// detail is the plugin's own answer; anything else means the plugin process
-// is gone or broken, which is retryable once it has been restarted.
+// callError turns a failed RPC into the host's error model. A status means
+// the plugin failed, not the tool (tools answer failures as data); only
+// plugins built before that contract send a ToolError detail, which is read
+// as the tool's answer.
 func (m *Manager) callError(ctx context.Context, in *instance, err error) error {
-	if te := toolErrorOf(err); te != nil {
-		return te
+	if e, ok := errmodel.FromStatus(err); ok {
+		return e
 	}
 	st, _ := status.FromError(err)
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			return apperr.New(apperr.Conflict, "cancelled", "the request was cancelled by the client")
+			return errmodel.New(errmodel.Conflict, "cancelled", "the request was cancelled by the client")
 		}
 		return ctx.Err()
 	}
 	if st.Code() == codes.Internal || st.Code() == codes.Unknown {
 		// The plugin answered but without our error detail (e.g. a panic
 		// caught by gRPC itself): it is alive, so this is not retryable.
-		return apperr.New(apperr.Internal, "plugin_error", "the %s plugin failed: %s", in.spec.Name, st.Message())
+		// Its text may carry data; it goes to the log only.
+		in.logger.Error("plugin call failed", "code", st.Code().String(), "error", st.Message())
+		return errmodel.New(errmodel.Internal, "plugin_error",
+			"the %s plugin failed; the host's log has the details under this request's correlation ID", in.spec.Name)
 	}
 	in.markDown()
-	e := apperr.New(apperr.UpstreamUnavailable, "plugin_unavailable",
+	e := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable",
 		"the %s plugin stopped while handling the request (%s); it is being restarted: retry in a few seconds", in.spec.Name, st.Code())
 	e.RetryAfterSeconds = 2
-	return e
-}
-
-// toolErrorOf returns the plugin's own error from a status, or nil.
-func toolErrorOf(err error) *apperr.Error {
-	st, _ := status.FromError(err)
-	for _, d := range st.Details() {
-		if te, ok := d.(*pluginv1.ToolError); ok {
-			return toolError(te)
-		}
-	}
-	return nil
-}
-
-func toolError(te *pluginv1.ToolError) *apperr.Error {
-	cat := apperr.Category(te.Category)
-	if !cat.Known() {
-		cat = apperr.Internal
-	}
-	e := &apperr.Error{Code: te.Code, Category: cat, Message: te.Message, Retryable: te.Retryable,
-		UpstreamCode: te.UpstreamCode, RetryAfterSeconds: int(te.RetryAfterSeconds)}
-	if e.Code == "" {
-		e.Code = string(cat)
-	}
-	for _, f := range te.Fields {
-		e.Fields = append(e.Fields, apperr.FieldError{Field: f.Field, Message: f.Message})
-	}
 	return e
 }
 
@@ -262,6 +245,9 @@ func (m *Manager) CallTool(ctx context.Context, plugin string, req *pluginv1.Cal
 	resp, err := rpc.CallTool(ctx, req)
 	if err != nil {
 		return nil, m.callError(ctx, in, err)
+	}
+	if resp.Error != nil {
+		return nil, errmodel.FromWire(resp.Error)
 	}
 	return resp, nil
 }
@@ -276,6 +262,9 @@ func (m *Manager) ReadResource(ctx context.Context, plugin string, req *pluginv1
 	if err != nil {
 		return nil, m.callError(ctx, in, err)
 	}
+	if resp.Error != nil {
+		return nil, errmodel.FromWire(resp.Error)
+	}
 	return resp, nil
 }
 
@@ -288,6 +277,9 @@ func (m *Manager) GetPrompt(ctx context.Context, plugin string, req *pluginv1.Ge
 	resp, err := rpc.GetPrompt(ctx, req)
 	if err != nil {
 		return nil, m.callError(ctx, in, err)
+	}
+	if resp.Error != nil {
+		return nil, errmodel.FromWire(resp.Error)
 	}
 	return resp, nil
 }

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
@@ -54,18 +54,18 @@ func Compile(name string, doc []byte) (*Schema, error) {
 	return s, nil
 }
 
-// Validate checks raw JSON arguments. It returns nil or an *apperr.Error of
+// Validate checks raw JSON arguments. It returns nil or an *errmodel.Error of
 // category validation listing every violation by field path.
-func (s *Schema) Validate(args []byte) *apperr.Error {
+func (s *Schema) Validate(args []byte) *errmodel.Error {
 	if len(bytes.TrimSpace(args)) == 0 {
 		args = []byte("{}")
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
 	if err != nil {
-		return apperr.Invalid("the arguments are not valid JSON: "+err.Error(), apperr.FieldError{Field: "arguments", Message: "must be a JSON object"})
+		return errmodel.Invalid("the arguments are not valid JSON: "+err.Error(), errmodel.FieldError{Field: "arguments", Message: "must be a JSON object"})
 	}
 	if _, ok := inst.(map[string]any); !ok {
-		return apperr.Invalid("the arguments must be a JSON object", apperr.FieldError{Field: "arguments", Message: "must be a JSON object, got " + jsonType(inst)})
+		return errmodel.Invalid("the arguments must be a JSON object", errmodel.FieldError{Field: "arguments", Message: "must be a JSON object, got " + jsonType(inst)})
 	}
 	err = s.compiled.Validate(inst)
 	if err == nil {
@@ -73,9 +73,9 @@ func (s *Schema) Validate(args []byte) *apperr.Error {
 	}
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
-		return apperr.Invalid("the arguments could not be validated: " + err.Error())
+		return errmodel.Invalid("the arguments could not be validated: " + err.Error())
 	}
-	var fields []apperr.FieldError
+	var fields []errmodel.FieldError
 	s.collect(ve, &fields)
 	fields = dedupe(fields)
 	var b strings.Builder
@@ -86,11 +86,11 @@ func (s *Schema) Validate(args []byte) *apperr.Error {
 		}
 		fmt.Fprintf(&b, "%s: %s", f.Field, f.Message)
 	}
-	return apperr.Invalid(b.String(), fields...)
+	return errmodel.Invalid(b.String(), fields...)
 }
 
 // collect flattens the error tree into one entry per leaf violation.
-func (s *Schema) collect(ve *jsonschema.ValidationError, out *[]apperr.FieldError) {
+func (s *Schema) collect(ve *jsonschema.ValidationError, out *[]errmodel.FieldError) {
 	if len(ve.Causes) > 0 {
 		for _, c := range ve.Causes {
 			s.collect(c, out)
@@ -100,7 +100,7 @@ func (s *Schema) collect(ve *jsonschema.ValidationError, out *[]apperr.FieldErro
 	switch k := ve.ErrorKind.(type) {
 	case *kind.Required:
 		for _, m := range k.Missing {
-			*out = append(*out, apperr.FieldError{Field: fieldPath(append(ve.InstanceLocation, m)), Message: "is required"})
+			*out = append(*out, errmodel.FieldError{Field: fieldPath(append(ve.InstanceLocation, m)), Message: "is required"})
 		}
 	case *kind.AdditionalProperties:
 		for _, p := range k.Properties {
@@ -108,10 +108,10 @@ func (s *Schema) collect(ve *jsonschema.ValidationError, out *[]apperr.FieldErro
 			if len(ve.InstanceLocation) == 0 && len(s.properties) > 0 {
 				msg += " (allowed: " + strings.Join(s.properties, ", ") + ")"
 			}
-			*out = append(*out, apperr.FieldError{Field: fieldPath(append(ve.InstanceLocation, p)), Message: msg})
+			*out = append(*out, errmodel.FieldError{Field: fieldPath(append(ve.InstanceLocation, p)), Message: msg})
 		}
 	default:
-		*out = append(*out, apperr.FieldError{Field: fieldPath(ve.InstanceLocation), Message: ve.ErrorKind.LocalizedString(printer)})
+		*out = append(*out, errmodel.FieldError{Field: fieldPath(ve.InstanceLocation), Message: ve.ErrorKind.LocalizedString(printer)})
 	}
 }
 
@@ -135,8 +135,8 @@ func fieldPath(loc []string) string {
 	return b.String()
 }
 
-func dedupe(fields []apperr.FieldError) []apperr.FieldError {
-	seen := map[apperr.FieldError]bool{}
+func dedupe(fields []errmodel.FieldError) []errmodel.FieldError {
+	seen := map[errmodel.FieldError]bool{}
 	out := fields[:0]
 	for _, f := range fields {
 		if !seen[f] {

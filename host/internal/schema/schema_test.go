@@ -3,7 +3,7 @@ package schema
 import (
 	"testing"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/apperr"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -48,7 +48,7 @@ func TestValidate(t *testing.T) {
 			e := s.Validate([]byte(tt.args))
 			var got []string
 			if e != nil {
-				if e.Category != apperr.Validation {
+				if e.Category != errmodel.Validation {
 					t.Fatalf("category = %s", e.Category)
 				}
 				for _, f := range e.Fields {
@@ -98,7 +98,7 @@ func FuzzValidate(f *testing.F) {
 		if e == nil {
 			return
 		}
-		if e.Category != apperr.Validation || len(e.Fields) == 0 {
+		if e.Category != errmodel.Validation || len(e.Fields) == 0 {
 			t.Fatalf("invalid arguments must give a validation error with fields, got %#v", e)
 		}
 	})

@@ -33,6 +33,75 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ErrorCategory is the coarse class of a ToolError: clients use it to decide
+// whether to fix their input, retry, or give up.
+type ErrorCategory int32
+
+const (
+	ErrorCategory_ERROR_CATEGORY_UNSPECIFIED          ErrorCategory = 0
+	ErrorCategory_ERROR_CATEGORY_VALIDATION           ErrorCategory = 1
+	ErrorCategory_ERROR_CATEGORY_NOT_FOUND            ErrorCategory = 2
+	ErrorCategory_ERROR_CATEGORY_CONFLICT             ErrorCategory = 3
+	ErrorCategory_ERROR_CATEGORY_UNAUTHORIZED         ErrorCategory = 4
+	ErrorCategory_ERROR_CATEGORY_FORBIDDEN            ErrorCategory = 5
+	ErrorCategory_ERROR_CATEGORY_RATE_LIMITED         ErrorCategory = 6
+	ErrorCategory_ERROR_CATEGORY_UPSTREAM_UNAVAILABLE ErrorCategory = 7
+	ErrorCategory_ERROR_CATEGORY_INTERNAL             ErrorCategory = 8
+)
+
+// Enum value maps for ErrorCategory.
+var (
+	ErrorCategory_name = map[int32]string{
+		0: "ERROR_CATEGORY_UNSPECIFIED",
+		1: "ERROR_CATEGORY_VALIDATION",
+		2: "ERROR_CATEGORY_NOT_FOUND",
+		3: "ERROR_CATEGORY_CONFLICT",
+		4: "ERROR_CATEGORY_UNAUTHORIZED",
+		5: "ERROR_CATEGORY_FORBIDDEN",
+		6: "ERROR_CATEGORY_RATE_LIMITED",
+		7: "ERROR_CATEGORY_UPSTREAM_UNAVAILABLE",
+		8: "ERROR_CATEGORY_INTERNAL",
+	}
+	ErrorCategory_value = map[string]int32{
+		"ERROR_CATEGORY_UNSPECIFIED":          0,
+		"ERROR_CATEGORY_VALIDATION":           1,
+		"ERROR_CATEGORY_NOT_FOUND":            2,
+		"ERROR_CATEGORY_CONFLICT":             3,
+		"ERROR_CATEGORY_UNAUTHORIZED":         4,
+		"ERROR_CATEGORY_FORBIDDEN":            5,
+		"ERROR_CATEGORY_RATE_LIMITED":         6,
+		"ERROR_CATEGORY_UPSTREAM_UNAVAILABLE": 7,
+		"ERROR_CATEGORY_INTERNAL":             8,
+	}
+)
+
+func (x ErrorCategory) Enum() *ErrorCategory {
+	p := new(ErrorCategory)
+	*p = x
+	return p
+}
+
+func (x ErrorCategory) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ErrorCategory) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugin_v1_plugin_proto_enumTypes[0].Descriptor()
+}
+
+func (ErrorCategory) Type() protoreflect.EnumType {
+	return &file_plugin_v1_plugin_proto_enumTypes[0]
+}
+
+func (x ErrorCategory) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ErrorCategory.Descriptor instead.
+func (ErrorCategory) EnumDescriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+}
+
 type DescribeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The app protocol versions the host supports, newest first.
@@ -1106,8 +1175,11 @@ type CallToolResponse struct {
 	// Structured content as JSON; empty when the tool returns none.
 	StructuredContentJson string `protobuf:"bytes,2,opt,name=structured_content_json,json=structuredContentJson,proto3" json:"structured_content_json,omitempty"`
 	IsError               bool   `protobuf:"varint,3,opt,name=is_error,json=isError,proto3" json:"is_error,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// The tool's failure, when it failed; content and structured content are
+	// then empty and the host renders the error for each transport.
+	Error         *ToolError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CallToolResponse) Reset() {
@@ -1159,6 +1231,13 @@ func (x *CallToolResponse) GetIsError() bool {
 		return x.IsError
 	}
 	return false
+}
+
+func (x *CallToolResponse) GetError() *ToolError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
 }
 
 type Content struct {
@@ -1649,14 +1728,17 @@ func (*ResourceContents_Text) isResourceContents_Body() {}
 
 func (*ResourceContents_Blob) isResourceContents_Body() {}
 
-// ToolError is the detail attached to a non-OK status from CallTool,
-// ReadResource, GetPrompt and Configure. It is the host's error model.
+// ToolError is the error model (DESIGN.md, "Errors") on the wire: the error
+// field of CallToolResponse, ReadResourceResponse and GetPromptResponse, and
+// the detail of a non-OK status from Configure and the host services.
 type ToolError struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Stable machine code, e.g. "invoice_not_found".
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
-	// One of: validation, not_found, conflict, unauthorized, forbidden,
-	// rate_limited, upstream_unavailable, internal.
+	// The category's name (validation, not_found, ...). Superseded by kind;
+	// still written so that hosts built before kind understand the error.
+	//
+	// Deprecated: Marked as deprecated in plugin/v1/plugin.proto.
 	Category string `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
 	// What went wrong and what to do about it.
 	Message   string            `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
@@ -1666,8 +1748,11 @@ type ToolError struct {
 	UpstreamCode string `protobuf:"bytes,6,opt,name=upstream_code,json=upstreamCode,proto3" json:"upstream_code,omitempty"`
 	// When to retry a retryable error, in seconds (0 = no hint).
 	RetryAfterSeconds int32 `protobuf:"varint,7,opt,name=retry_after_seconds,json=retryAfterSeconds,proto3" json:"retry_after_seconds,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The category. Readers fall back to the category string when it is
+	// ERROR_CATEGORY_UNSPECIFIED (a plugin built before this field).
+	Kind          ErrorCategory `protobuf:"varint,8,opt,name=kind,proto3,enum=billymcp.plugin.v1.ErrorCategory" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ToolError) Reset() {
@@ -1707,6 +1792,7 @@ func (x *ToolError) GetCode() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in plugin/v1/plugin.proto.
 func (x *ToolError) GetCategory() string {
 	if x != nil {
 		return x.Category
@@ -1747,6 +1833,13 @@ func (x *ToolError) GetRetryAfterSeconds() int32 {
 		return x.RetryAfterSeconds
 	}
 	return 0
+}
+
+func (x *ToolError) GetKind() ErrorCategory {
+	if x != nil {
+		return x.Kind
+	}
+	return ErrorCategory_ERROR_CATEGORY_UNSPECIFIED
 }
 
 type FieldViolation struct {
@@ -1855,8 +1948,10 @@ func (x *ReadResourceRequest) GetContext() *CallContext {
 }
 
 type ReadResourceResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Contents      []*ResourceContents    `protobuf:"bytes,1,rep,name=contents,proto3" json:"contents,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Contents []*ResourceContents    `protobuf:"bytes,1,rep,name=contents,proto3" json:"contents,omitempty"`
+	// The read's failure, when it failed (see CallToolResponse.error).
+	Error         *ToolError `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1894,6 +1989,13 @@ func (*ReadResourceResponse) Descriptor() ([]byte, []int) {
 func (x *ReadResourceResponse) GetContents() []*ResourceContents {
 	if x != nil {
 		return x.Contents
+	}
+	return nil
+}
+
+func (x *ReadResourceResponse) GetError() *ToolError {
+	if x != nil {
+		return x.Error
 	}
 	return nil
 }
@@ -1959,9 +2061,11 @@ func (x *GetPromptRequest) GetContext() *CallContext {
 }
 
 type GetPromptResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Description   string                 `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
-	Messages      []*PromptMessage       `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Description string                 `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
+	Messages    []*PromptMessage       `protobuf:"bytes,2,rep,name=messages,proto3" json:"messages,omitempty"`
+	// The prompt's failure, when it failed (see CallToolResponse.error).
+	Error         *ToolError `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2006,6 +2110,13 @@ func (x *GetPromptResponse) GetDescription() string {
 func (x *GetPromptResponse) GetMessages() []*PromptMessage {
 	if x != nil {
 		return x.Messages
+	}
+	return nil
+}
+
+func (x *GetPromptResponse) GetError() *ToolError {
+	if x != nil {
+		return x.Error
 	}
 	return nil
 }
@@ -3016,11 +3127,12 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0fCallToolRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0earguments_json\x18\x02 \x01(\tR\rargumentsJson\x129\n" +
-	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\x9c\x01\n" +
+	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\xd1\x01\n" +
 	"\x10CallToolResponse\x125\n" +
 	"\acontent\x18\x01 \x03(\v2\x1b.billymcp.plugin.v1.ContentR\acontent\x126\n" +
 	"\x17structured_content_json\x18\x02 \x01(\tR\x15structuredContentJson\x12\x19\n" +
-	"\bis_error\x18\x03 \x01(\bR\aisError\"\xc9\x02\n" +
+	"\bis_error\x18\x03 \x01(\bR\aisError\x123\n" +
+	"\x05error\x18\x04 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\"\xc9\x02\n" +
 	"\aContent\x125\n" +
 	"\x04text\x18\x01 \x01(\v2\x1f.billymcp.plugin.v1.TextContentH\x00R\x04text\x128\n" +
 	"\x05image\x18\x02 \x01(\v2 .billymcp.plugin.v1.ImageContentH\x00R\x05image\x128\n" +
@@ -3048,33 +3160,36 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tmime_type\x18\x02 \x01(\tR\bmimeType\x12\x14\n" +
 	"\x04text\x18\x03 \x01(\tH\x00R\x04text\x12\x14\n" +
 	"\x04blob\x18\x04 \x01(\fH\x00R\x04blobB\x06\n" +
-	"\x04body\"\x84\x02\n" +
+	"\x04body\"\xbf\x02\n" +
 	"\tToolError\x12\x12\n" +
-	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1a\n" +
-	"\bcategory\x18\x02 \x01(\tR\bcategory\x12\x18\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1e\n" +
+	"\bcategory\x18\x02 \x01(\tB\x02\x18\x01R\bcategory\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x1c\n" +
 	"\tretryable\x18\x04 \x01(\bR\tretryable\x12:\n" +
 	"\x06fields\x18\x05 \x03(\v2\".billymcp.plugin.v1.FieldViolationR\x06fields\x12#\n" +
 	"\rupstream_code\x18\x06 \x01(\tR\fupstreamCode\x12.\n" +
-	"\x13retry_after_seconds\x18\a \x01(\x05R\x11retryAfterSeconds\"@\n" +
+	"\x13retry_after_seconds\x18\a \x01(\x05R\x11retryAfterSeconds\x125\n" +
+	"\x04kind\x18\b \x01(\x0e2!.billymcp.plugin.v1.ErrorCategoryR\x04kind\"@\n" +
 	"\x0eFieldViolation\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\"b\n" +
 	"\x13ReadResourceRequest\x12\x10\n" +
 	"\x03uri\x18\x01 \x01(\tR\x03uri\x129\n" +
-	"\acontext\x18\x02 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"X\n" +
+	"\acontext\x18\x02 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\x8d\x01\n" +
 	"\x14ReadResourceResponse\x12@\n" +
-	"\bcontents\x18\x01 \x03(\v2$.billymcp.plugin.v1.ResourceContentsR\bcontents\"\xf2\x01\n" +
+	"\bcontents\x18\x01 \x03(\v2$.billymcp.plugin.v1.ResourceContentsR\bcontents\x123\n" +
+	"\x05error\x18\x02 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\"\xf2\x01\n" +
 	"\x10GetPromptRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12Q\n" +
 	"\targuments\x18\x02 \x03(\v23.billymcp.plugin.v1.GetPromptRequest.ArgumentsEntryR\targuments\x129\n" +
 	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\x1a<\n" +
 	"\x0eArgumentsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"t\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa9\x01\n" +
 	"\x11GetPromptResponse\x12 \n" +
 	"\vdescription\x18\x01 \x01(\tR\vdescription\x12=\n" +
-	"\bmessages\x18\x02 \x03(\v2!.billymcp.plugin.v1.PromptMessageR\bmessages\"Z\n" +
+	"\bmessages\x18\x02 \x03(\v2!.billymcp.plugin.v1.PromptMessageR\bmessages\x123\n" +
+	"\x05error\x18\x03 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\"Z\n" +
 	"\rPromptMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x125\n" +
 	"\acontent\x18\x02 \x01(\v2\x1b.billymcp.plugin.v1.ContentR\acontent\"\x0f\n" +
@@ -3135,7 +3250,17 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x14\n" +
 	"\x05model\x18\x03 \x01(\tR\x05model\x12\x1f\n" +
 	"\vstop_reason\x18\x04 \x01(\tR\n" +
-	"stopReason2\x9e\x04\n" +
+	"stopReason*\xaf\x02\n" +
+	"\rErrorCategory\x12\x1e\n" +
+	"\x1aERROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19ERROR_CATEGORY_VALIDATION\x10\x01\x12\x1c\n" +
+	"\x18ERROR_CATEGORY_NOT_FOUND\x10\x02\x12\x1b\n" +
+	"\x17ERROR_CATEGORY_CONFLICT\x10\x03\x12\x1f\n" +
+	"\x1bERROR_CATEGORY_UNAUTHORIZED\x10\x04\x12\x1c\n" +
+	"\x18ERROR_CATEGORY_FORBIDDEN\x10\x05\x12\x1f\n" +
+	"\x1bERROR_CATEGORY_RATE_LIMITED\x10\x06\x12'\n" +
+	"#ERROR_CATEGORY_UPSTREAM_UNAVAILABLE\x10\a\x12\x1b\n" +
+	"\x17ERROR_CATEGORY_INTERNAL\x10\b2\x9e\x04\n" +
 	"\x06Plugin\x12U\n" +
 	"\bDescribe\x12#.billymcp.plugin.v1.DescribeRequest\x1a$.billymcp.plugin.v1.DescribeResponse\x12X\n" +
 	"\tConfigure\x12$.billymcp.plugin.v1.ConfigureRequest\x1a%.billymcp.plugin.v1.ConfigureResponse\x12U\n" +
@@ -3163,111 +3288,117 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_v1_plugin_proto_rawDescData
 }
 
+var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_plugin_v1_plugin_proto_goTypes = []any{
-	(*DescribeRequest)(nil),            // 0: billymcp.plugin.v1.DescribeRequest
-	(*DescribeResponse)(nil),           // 1: billymcp.plugin.v1.DescribeResponse
-	(*ToolDescriptor)(nil),             // 2: billymcp.plugin.v1.ToolDescriptor
-	(*ToolAnnotations)(nil),            // 3: billymcp.plugin.v1.ToolAnnotations
-	(*ToolExample)(nil),                // 4: billymcp.plugin.v1.ToolExample
-	(*ResourceDescriptor)(nil),         // 5: billymcp.plugin.v1.ResourceDescriptor
-	(*ResourceTemplateDescriptor)(nil), // 6: billymcp.plugin.v1.ResourceTemplateDescriptor
-	(*PromptDescriptor)(nil),           // 7: billymcp.plugin.v1.PromptDescriptor
-	(*PromptArgument)(nil),             // 8: billymcp.plugin.v1.PromptArgument
-	(*ConfigureRequest)(nil),           // 9: billymcp.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),          // 10: billymcp.plugin.v1.ConfigureResponse
-	(*CallContext)(nil),                // 11: billymcp.plugin.v1.CallContext
-	(*Caller)(nil),                     // 12: billymcp.plugin.v1.Caller
-	(*ClientCapabilities)(nil),         // 13: billymcp.plugin.v1.ClientCapabilities
-	(*CallToolRequest)(nil),            // 14: billymcp.plugin.v1.CallToolRequest
-	(*CallToolResponse)(nil),           // 15: billymcp.plugin.v1.CallToolResponse
-	(*Content)(nil),                    // 16: billymcp.plugin.v1.Content
-	(*TextContent)(nil),                // 17: billymcp.plugin.v1.TextContent
-	(*ImageContent)(nil),               // 18: billymcp.plugin.v1.ImageContent
-	(*AudioContent)(nil),               // 19: billymcp.plugin.v1.AudioContent
-	(*EmbeddedResource)(nil),           // 20: billymcp.plugin.v1.EmbeddedResource
-	(*ResourceLink)(nil),               // 21: billymcp.plugin.v1.ResourceLink
-	(*ResourceContents)(nil),           // 22: billymcp.plugin.v1.ResourceContents
-	(*ToolError)(nil),                  // 23: billymcp.plugin.v1.ToolError
-	(*FieldViolation)(nil),             // 24: billymcp.plugin.v1.FieldViolation
-	(*ReadResourceRequest)(nil),        // 25: billymcp.plugin.v1.ReadResourceRequest
-	(*ReadResourceResponse)(nil),       // 26: billymcp.plugin.v1.ReadResourceResponse
-	(*GetPromptRequest)(nil),           // 27: billymcp.plugin.v1.GetPromptRequest
-	(*GetPromptResponse)(nil),          // 28: billymcp.plugin.v1.GetPromptResponse
-	(*PromptMessage)(nil),              // 29: billymcp.plugin.v1.PromptMessage
-	(*HealthRequest)(nil),              // 30: billymcp.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),             // 31: billymcp.plugin.v1.HealthResponse
-	(*BillyRequest)(nil),               // 32: billymcp.plugin.v1.BillyRequest
-	(*QueryParam)(nil),                 // 33: billymcp.plugin.v1.QueryParam
-	(*BillyResponse)(nil),              // 34: billymcp.plugin.v1.BillyResponse
-	(*HostCallToolRequest)(nil),        // 35: billymcp.plugin.v1.HostCallToolRequest
-	(*ProgressRequest)(nil),            // 36: billymcp.plugin.v1.ProgressRequest
-	(*ProgressResponse)(nil),           // 37: billymcp.plugin.v1.ProgressResponse
-	(*LogRequest)(nil),                 // 38: billymcp.plugin.v1.LogRequest
-	(*LogResponse)(nil),                // 39: billymcp.plugin.v1.LogResponse
-	(*ElicitRequest)(nil),              // 40: billymcp.plugin.v1.ElicitRequest
-	(*ElicitResponse)(nil),             // 41: billymcp.plugin.v1.ElicitResponse
-	(*SampleRequest)(nil),              // 42: billymcp.plugin.v1.SampleRequest
-	(*SamplingMessage)(nil),            // 43: billymcp.plugin.v1.SamplingMessage
-	(*SampleResponse)(nil),             // 44: billymcp.plugin.v1.SampleResponse
-	nil,                                // 45: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(ErrorCategory)(0),                 // 0: billymcp.plugin.v1.ErrorCategory
+	(*DescribeRequest)(nil),            // 1: billymcp.plugin.v1.DescribeRequest
+	(*DescribeResponse)(nil),           // 2: billymcp.plugin.v1.DescribeResponse
+	(*ToolDescriptor)(nil),             // 3: billymcp.plugin.v1.ToolDescriptor
+	(*ToolAnnotations)(nil),            // 4: billymcp.plugin.v1.ToolAnnotations
+	(*ToolExample)(nil),                // 5: billymcp.plugin.v1.ToolExample
+	(*ResourceDescriptor)(nil),         // 6: billymcp.plugin.v1.ResourceDescriptor
+	(*ResourceTemplateDescriptor)(nil), // 7: billymcp.plugin.v1.ResourceTemplateDescriptor
+	(*PromptDescriptor)(nil),           // 8: billymcp.plugin.v1.PromptDescriptor
+	(*PromptArgument)(nil),             // 9: billymcp.plugin.v1.PromptArgument
+	(*ConfigureRequest)(nil),           // 10: billymcp.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),          // 11: billymcp.plugin.v1.ConfigureResponse
+	(*CallContext)(nil),                // 12: billymcp.plugin.v1.CallContext
+	(*Caller)(nil),                     // 13: billymcp.plugin.v1.Caller
+	(*ClientCapabilities)(nil),         // 14: billymcp.plugin.v1.ClientCapabilities
+	(*CallToolRequest)(nil),            // 15: billymcp.plugin.v1.CallToolRequest
+	(*CallToolResponse)(nil),           // 16: billymcp.plugin.v1.CallToolResponse
+	(*Content)(nil),                    // 17: billymcp.plugin.v1.Content
+	(*TextContent)(nil),                // 18: billymcp.plugin.v1.TextContent
+	(*ImageContent)(nil),               // 19: billymcp.plugin.v1.ImageContent
+	(*AudioContent)(nil),               // 20: billymcp.plugin.v1.AudioContent
+	(*EmbeddedResource)(nil),           // 21: billymcp.plugin.v1.EmbeddedResource
+	(*ResourceLink)(nil),               // 22: billymcp.plugin.v1.ResourceLink
+	(*ResourceContents)(nil),           // 23: billymcp.plugin.v1.ResourceContents
+	(*ToolError)(nil),                  // 24: billymcp.plugin.v1.ToolError
+	(*FieldViolation)(nil),             // 25: billymcp.plugin.v1.FieldViolation
+	(*ReadResourceRequest)(nil),        // 26: billymcp.plugin.v1.ReadResourceRequest
+	(*ReadResourceResponse)(nil),       // 27: billymcp.plugin.v1.ReadResourceResponse
+	(*GetPromptRequest)(nil),           // 28: billymcp.plugin.v1.GetPromptRequest
+	(*GetPromptResponse)(nil),          // 29: billymcp.plugin.v1.GetPromptResponse
+	(*PromptMessage)(nil),              // 30: billymcp.plugin.v1.PromptMessage
+	(*HealthRequest)(nil),              // 31: billymcp.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),             // 32: billymcp.plugin.v1.HealthResponse
+	(*BillyRequest)(nil),               // 33: billymcp.plugin.v1.BillyRequest
+	(*QueryParam)(nil),                 // 34: billymcp.plugin.v1.QueryParam
+	(*BillyResponse)(nil),              // 35: billymcp.plugin.v1.BillyResponse
+	(*HostCallToolRequest)(nil),        // 36: billymcp.plugin.v1.HostCallToolRequest
+	(*ProgressRequest)(nil),            // 37: billymcp.plugin.v1.ProgressRequest
+	(*ProgressResponse)(nil),           // 38: billymcp.plugin.v1.ProgressResponse
+	(*LogRequest)(nil),                 // 39: billymcp.plugin.v1.LogRequest
+	(*LogResponse)(nil),                // 40: billymcp.plugin.v1.LogResponse
+	(*ElicitRequest)(nil),              // 41: billymcp.plugin.v1.ElicitRequest
+	(*ElicitResponse)(nil),             // 42: billymcp.plugin.v1.ElicitResponse
+	(*SampleRequest)(nil),              // 43: billymcp.plugin.v1.SampleRequest
+	(*SamplingMessage)(nil),            // 44: billymcp.plugin.v1.SamplingMessage
+	(*SampleResponse)(nil),             // 45: billymcp.plugin.v1.SampleResponse
+	nil,                                // 46: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
-	2,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
-	5,  // 1: billymcp.plugin.v1.DescribeResponse.resources:type_name -> billymcp.plugin.v1.ResourceDescriptor
-	6,  // 2: billymcp.plugin.v1.DescribeResponse.resource_templates:type_name -> billymcp.plugin.v1.ResourceTemplateDescriptor
-	7,  // 3: billymcp.plugin.v1.DescribeResponse.prompts:type_name -> billymcp.plugin.v1.PromptDescriptor
-	3,  // 4: billymcp.plugin.v1.ToolDescriptor.annotations:type_name -> billymcp.plugin.v1.ToolAnnotations
-	4,  // 5: billymcp.plugin.v1.ToolDescriptor.examples:type_name -> billymcp.plugin.v1.ToolExample
-	8,  // 6: billymcp.plugin.v1.PromptDescriptor.arguments:type_name -> billymcp.plugin.v1.PromptArgument
-	12, // 7: billymcp.plugin.v1.CallContext.caller:type_name -> billymcp.plugin.v1.Caller
-	13, // 8: billymcp.plugin.v1.CallContext.client_capabilities:type_name -> billymcp.plugin.v1.ClientCapabilities
-	11, // 9: billymcp.plugin.v1.CallToolRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	16, // 10: billymcp.plugin.v1.CallToolResponse.content:type_name -> billymcp.plugin.v1.Content
-	17, // 11: billymcp.plugin.v1.Content.text:type_name -> billymcp.plugin.v1.TextContent
-	18, // 12: billymcp.plugin.v1.Content.image:type_name -> billymcp.plugin.v1.ImageContent
-	19, // 13: billymcp.plugin.v1.Content.audio:type_name -> billymcp.plugin.v1.AudioContent
-	20, // 14: billymcp.plugin.v1.Content.resource:type_name -> billymcp.plugin.v1.EmbeddedResource
-	21, // 15: billymcp.plugin.v1.Content.resource_link:type_name -> billymcp.plugin.v1.ResourceLink
-	22, // 16: billymcp.plugin.v1.EmbeddedResource.contents:type_name -> billymcp.plugin.v1.ResourceContents
-	24, // 17: billymcp.plugin.v1.ToolError.fields:type_name -> billymcp.plugin.v1.FieldViolation
-	11, // 18: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	22, // 19: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
-	45, // 20: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
-	11, // 21: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	29, // 22: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
-	16, // 23: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
-	33, // 24: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
-	43, // 25: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	0,  // 26: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
-	9,  // 27: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
-	14, // 28: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
-	25, // 29: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
-	27, // 30: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
-	30, // 31: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
-	32, // 32: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
-	35, // 33: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
-	36, // 34: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
-	38, // 35: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
-	40, // 36: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
-	42, // 37: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
-	1,  // 38: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	10, // 39: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	15, // 40: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	26, // 41: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	28, // 42: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	31, // 43: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	34, // 44: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	15, // 45: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	37, // 46: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	39, // 47: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	41, // 48: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	44, // 49: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	38, // [38:50] is the sub-list for method output_type
-	26, // [26:38] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	3,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
+	6,  // 1: billymcp.plugin.v1.DescribeResponse.resources:type_name -> billymcp.plugin.v1.ResourceDescriptor
+	7,  // 2: billymcp.plugin.v1.DescribeResponse.resource_templates:type_name -> billymcp.plugin.v1.ResourceTemplateDescriptor
+	8,  // 3: billymcp.plugin.v1.DescribeResponse.prompts:type_name -> billymcp.plugin.v1.PromptDescriptor
+	4,  // 4: billymcp.plugin.v1.ToolDescriptor.annotations:type_name -> billymcp.plugin.v1.ToolAnnotations
+	5,  // 5: billymcp.plugin.v1.ToolDescriptor.examples:type_name -> billymcp.plugin.v1.ToolExample
+	9,  // 6: billymcp.plugin.v1.PromptDescriptor.arguments:type_name -> billymcp.plugin.v1.PromptArgument
+	13, // 7: billymcp.plugin.v1.CallContext.caller:type_name -> billymcp.plugin.v1.Caller
+	14, // 8: billymcp.plugin.v1.CallContext.client_capabilities:type_name -> billymcp.plugin.v1.ClientCapabilities
+	12, // 9: billymcp.plugin.v1.CallToolRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	17, // 10: billymcp.plugin.v1.CallToolResponse.content:type_name -> billymcp.plugin.v1.Content
+	24, // 11: billymcp.plugin.v1.CallToolResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	18, // 12: billymcp.plugin.v1.Content.text:type_name -> billymcp.plugin.v1.TextContent
+	19, // 13: billymcp.plugin.v1.Content.image:type_name -> billymcp.plugin.v1.ImageContent
+	20, // 14: billymcp.plugin.v1.Content.audio:type_name -> billymcp.plugin.v1.AudioContent
+	21, // 15: billymcp.plugin.v1.Content.resource:type_name -> billymcp.plugin.v1.EmbeddedResource
+	22, // 16: billymcp.plugin.v1.Content.resource_link:type_name -> billymcp.plugin.v1.ResourceLink
+	23, // 17: billymcp.plugin.v1.EmbeddedResource.contents:type_name -> billymcp.plugin.v1.ResourceContents
+	25, // 18: billymcp.plugin.v1.ToolError.fields:type_name -> billymcp.plugin.v1.FieldViolation
+	0,  // 19: billymcp.plugin.v1.ToolError.kind:type_name -> billymcp.plugin.v1.ErrorCategory
+	12, // 20: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	23, // 21: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
+	24, // 22: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	46, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	12, // 24: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	30, // 25: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
+	24, // 26: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	17, // 27: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
+	34, // 28: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
+	44, // 29: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	1,  // 30: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
+	10, // 31: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
+	15, // 32: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
+	26, // 33: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
+	28, // 34: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
+	31, // 35: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
+	33, // 36: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
+	36, // 37: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
+	37, // 38: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
+	39, // 39: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
+	41, // 40: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
+	43, // 41: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
+	2,  // 42: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	11, // 43: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	16, // 44: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	27, // 45: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	29, // 46: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	32, // 47: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	35, // 48: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	16, // 49: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	38, // 50: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	40, // 51: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	42, // 52: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	45, // 53: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	42, // [42:54] is the sub-list for method output_type
+	30, // [30:42] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_plugin_v1_plugin_proto_init() }
@@ -3292,13 +3423,14 @@ func file_plugin_v1_plugin_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
 		GoTypes:           file_plugin_v1_plugin_proto_goTypes,
 		DependencyIndexes: file_plugin_v1_plugin_proto_depIdxs,
+		EnumInfos:         file_plugin_v1_plugin_proto_enumTypes,
 		MessageInfos:      file_plugin_v1_plugin_proto_msgTypes,
 	}.Build()
 	File_plugin_v1_plugin_proto = out.File

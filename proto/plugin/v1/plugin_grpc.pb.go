@@ -51,12 +51,17 @@ type PluginClient interface {
 	// Configure hands the plugin its own config section. The plugin validates
 	// it and answers INVALID_ARGUMENT with a ToolError detail naming the field.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
-	// CallTool runs one tool. Domain failures come back as a gRPC status with a
-	// ToolError detail; the host turns it into an MCP result with isError.
+	// CallTool runs one tool. A tool that fails (bad input, record not found,
+	// Billy said no) answers OK with CallToolResponse.error set: the failure is
+	// data. A non-OK gRPC status means the plugin itself failed. Plugins built
+	// before the error field answer a status with a ToolError detail, which the
+	// host still reads.
 	CallTool(ctx context.Context, in *CallToolRequest, opts ...grpc.CallOption) (*CallToolResponse, error)
 	// ReadResource reads one of the plugin's resources or resource templates.
+	// Failures are data, as for CallTool.
 	ReadResource(ctx context.Context, in *ReadResourceRequest, opts ...grpc.CallOption) (*ReadResourceResponse, error)
-	// GetPrompt renders one of the plugin's prompts.
+	// GetPrompt renders one of the plugin's prompts. Failures are data, as
+	// for CallTool.
 	GetPrompt(ctx context.Context, in *GetPromptRequest, opts ...grpc.CallOption) (*GetPromptResponse, error)
 	// Health reports whether the plugin can serve. Called periodically.
 	Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error)
@@ -142,12 +147,17 @@ type PluginServer interface {
 	// Configure hands the plugin its own config section. The plugin validates
 	// it and answers INVALID_ARGUMENT with a ToolError detail naming the field.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
-	// CallTool runs one tool. Domain failures come back as a gRPC status with a
-	// ToolError detail; the host turns it into an MCP result with isError.
+	// CallTool runs one tool. A tool that fails (bad input, record not found,
+	// Billy said no) answers OK with CallToolResponse.error set: the failure is
+	// data. A non-OK gRPC status means the plugin itself failed. Plugins built
+	// before the error field answer a status with a ToolError detail, which the
+	// host still reads.
 	CallTool(context.Context, *CallToolRequest) (*CallToolResponse, error)
 	// ReadResource reads one of the plugin's resources or resource templates.
+	// Failures are data, as for CallTool.
 	ReadResource(context.Context, *ReadResourceRequest) (*ReadResourceResponse, error)
-	// GetPrompt renders one of the plugin's prompts.
+	// GetPrompt renders one of the plugin's prompts. Failures are data, as
+	// for CallTool.
 	GetPrompt(context.Context, *GetPromptRequest) (*GetPromptResponse, error)
 	// Health reports whether the plugin can serve. Called periodically.
 	Health(context.Context, *HealthRequest) (*HealthResponse, error)
@@ -365,7 +375,8 @@ type HostServicesClient interface {
 	// CallBilly sends one request to Billy's API through the host's gateway.
 	CallBilly(ctx context.Context, in *BillyRequest, opts ...grpc.CallOption) (*BillyResponse, error)
 	// CallTool calls another registered tool (of any plugin) on behalf of the
-	// same caller.
+	// same caller. The called tool's failure (and the host refusing the call)
+	// comes back as CallToolResponse.error.
 	CallTool(ctx context.Context, in *HostCallToolRequest, opts ...grpc.CallOption) (*CallToolResponse, error)
 	// ReportProgress forwards a progress notification to the MCP client if the
 	// client asked for progress on this call.
@@ -461,7 +472,8 @@ type HostServicesServer interface {
 	// CallBilly sends one request to Billy's API through the host's gateway.
 	CallBilly(context.Context, *BillyRequest) (*BillyResponse, error)
 	// CallTool calls another registered tool (of any plugin) on behalf of the
-	// same caller.
+	// same caller. The called tool's failure (and the host refusing the call)
+	// comes back as CallToolResponse.error.
 	CallTool(context.Context, *HostCallToolRequest) (*CallToolResponse, error)
 	// ReportProgress forwards a progress notification to the MCP client if the
 	// client asked for progress on this call.

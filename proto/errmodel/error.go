@@ -1,0 +1,97 @@
+package errmodel
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error is the one error shape. Its JSON form is what clients see, in an MCP
+// tool result's text content, a REST body and a JSON-RPC error.
+type Error struct {
+	// Code is stable and machine-readable, e.g. "invoice_not_found".
+	Code     string   `json:"code"`
+	Category Category `json:"category"`
+	// Message says what went wrong and what to do about it.
+	Message string `json:"message"`
+	// Fields names the offending input fields of a validation error.
+	Fields    []FieldError `json:"fields,omitempty"`
+	Retryable bool         `json:"retryable"`
+	// CorrelationID ties the error to the host's log lines for the request.
+	CorrelationID string `json:"correlationId,omitempty"`
+	// UpstreamCode is Billy's own errorCode, passed on verbatim.
+	UpstreamCode string `json:"upstreamCode,omitempty"`
+	// RetryAfterSeconds hints when a retryable error may be retried; 0 when
+	// unknown.
+	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
+}
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	// Field is the path of the field, e.g. "lines[0].unitPrice".
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Codes every layer shares. Other codes belong to the layer that raises them.
+const (
+	// CodeInvalidArguments is the code of every validation error about a
+	// call's own arguments.
+	CodeInvalidArguments = "invalid_arguments"
+	// CodeInternal is the code of an error whose cause the caller must not
+	// see (it may name hosts, files or data).
+	CodeInternal = "internal"
+)
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s", e.Code, e.Message)
+	for _, f := range e.Fields {
+		fmt.Fprintf(&b, "; %s: %s", f.Field, f.Message)
+	}
+	return b.String()
+}
+
+// New makes an error; Retryable follows the category.
+func New(category Category, code, format string, args ...any) *Error {
+	return &Error{Code: code, Category: category, Message: fmt.Sprintf(format, args...), Retryable: category.Retryable()}
+}
+
+// Invalid is a validation error listing the offending fields.
+func Invalid(message string, fields ...FieldError) *Error {
+	return &Error{Code: CodeInvalidArguments, Category: Validation, Message: message, Fields: fields}
+}
+
+// InvalidField is a validation error about one field; the message names it.
+func InvalidField(field, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...)
+	return Invalid(fmt.Sprintf("invalid value for %s: %s", field, msg), FieldError{Field: field, Message: msg})
+}
+
+// From returns err as an *Error: itself if it is or wraps one, otherwise an
+// internal error whose message does not carry err's text (which may name
+// hosts, files or data). Whoever calls From on a foreign error logs it.
+func From(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return Masked()
+}
+
+// Masked is the internal error a caller sees in place of a cause that stays
+// in the logs.
+func Masked() *Error {
+	return &Error{Code: CodeInternal, Category: Internal,
+		Message: "internal error; the log has the details under this request's correlation ID"}
+}
+
+// WithCorrelation returns a copy of e carrying the correlation ID.
+func (e *Error) WithCorrelation(id string) *Error {
+	c := *e
+	c.CorrelationID = id
+	return &c
+}
