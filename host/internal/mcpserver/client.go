@@ -3,6 +3,9 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"sync/atomic"
+	"time"
 
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,6 +19,65 @@ type client struct {
 	// token is the request's progress token; nil when the client did not
 	// ask for progress.
 	token mcp.ProgressToken
+	// lastSent is when the request last sent a notification (Unix ns; 0 =
+	// never), for settle.
+	lastSent atomic.Int64
+}
+
+// settleDelay is how long a result waits after its request's last
+// notification. A client that reads a notification and the response in one
+// chunk may resolve the request first and drop the notification (the
+// TypeScript SDK over stdio does: get_revenue's only progress came about 1 ms
+// before its result); separate reads give the notification a fair chance.
+const settleDelay = 10 * time.Millisecond
+
+// settle runs before a result is returned: it waits until the request's
+// notifications have left the session's queue (stdio, and modern HTTP
+// requests, where mcp-go writes them from another goroutine) and until
+// settleDelay has passed since the last one. Requests that sent nothing do
+// not wait.
+func (c *client) settle() {
+	last := c.lastSent.Load()
+	if last == 0 {
+		return
+	}
+	if sess := server.ClientSessionFromContext(c.ctx); sess != nil && !c.ownStream() {
+		queue := sess.NotificationChannel()
+		for deadline := time.Now().Add(100 * time.Millisecond); len(queue) > 0 && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if d := settleDelay - time.Since(time.Unix(0, last)); d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// ownStream reports whether the request's notifications go on its own POST
+// stream (2025-11-25 over HTTP; see requestStream). Modern requests have a
+// session of their own, which mcp-go drains onto the POST in order.
+func (c *client) ownStream() bool {
+	s := requestStreamFrom(c.ctx)
+	return s != nil && s.canStream() && !c.modern()
+}
+
+// notify sends one notification of this request to its client.
+func (c *client) notify(method string, params map[string]any) error {
+	defer c.lastSent.Store(time.Now().UnixNano())
+	if c.ownStream() {
+		n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION,
+			Notification: mcp.Notification{Method: method, Params: mcp.NotificationParams{AdditionalFields: params}}}
+		b, err := json.Marshal(n)
+		if err != nil {
+			return err
+		}
+		switch err := requestStreamFrom(c.ctx).Notify(b); {
+		case err == nil, errors.Is(err, errStreamClosed):
+			return nil
+		case !errors.Is(err, errStreamIsJSON):
+			return err
+		}
+	}
+	return c.mcp.SendNotificationToClient(c.ctx, method, params)
 }
 
 func (c *client) capabilities() *mcp.ClientCapabilities {
@@ -47,12 +109,14 @@ func (c *client) Progress(ctx context.Context, progress, total float64, message 
 	if message != "" {
 		params["message"] = message
 	}
-	return c.mcp.SendNotificationToClient(c.ctx, string(mcp.MethodNotificationProgress), params)
+	return c.notify(string(mcp.MethodNotificationProgress), params)
 }
 
 func (c *client) Log(ctx context.Context, level, logger string, data any) error {
 	n := mcp.NewLoggingMessageNotification(mcp.LoggingLevel(level), logger, data)
 	if c.modern() {
+		// mcp-go applies the request's logLevel (no log without one).
+		defer c.lastSent.Store(time.Now().UnixNano())
 		return c.mcp.SendLogMessageToClient(c.ctx, n)
 	}
 	// Handshake-era sessions that never called logging/setLevel report
@@ -63,7 +127,7 @@ func (c *client) Log(ctx context.Context, level, logger string, data any) error 
 			return nil
 		}
 	}
-	return c.mcp.SendNotificationToClient(c.ctx, string(mcp.MethodNotificationMessage), map[string]any{
+	return c.notify(string(mcp.MethodNotificationMessage), map[string]any{
 		"level": level, "logger": logger, "data": data})
 }
 

@@ -71,13 +71,14 @@ func New(opts Options) *Server {
 		server.WithPromptCapabilities(true),
 		server.WithLogging(),
 		server.WithCompletions(),
-		server.WithElicitation(),
+		// No WithElicitation and no EnableSampling: those are the client's
+		// capabilities, and mcp-go would list them among the server's in
+		// the initialize result. Asking the client works without them.
 		server.WithRecovery(),
 		server.WithHooks(hooks),
 		server.WithInstructions(opts.Instructions),
 		server.WithTitle("Billy MCP"),
 	)
-	s.mcp.EnableSampling()
 	s.sync()
 	opts.Registry.OnChange(s.sync)
 	return s
@@ -201,6 +202,7 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 		op.Client.(*client).token = m.ProgressToken
 	}
 	out, err := s.opts.Dispatcher.Do(ctx, op)
+	op.Client.(*client).settle()
 	if err != nil {
 		return errorResult(errmodel.From(err)), nil
 	}
@@ -251,11 +253,11 @@ func protocolError(err error) error {
 // derives each request's context (caller, correlation ID) from the HTTP
 // request.
 func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Request) context.Context) http.Handler {
-	return server.NewStreamableHTTPServer(s.mcp,
+	return ownStreams(server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
 		server.WithHTTPContextFunc(contextFunc),
 		server.WithStreamableHTTPLogger(logging.Slog(s.opts.Logger.Named("http"))),
-	)
+	))
 }
 
 // ServeStdio serves MCP on in/out until ctx ends or in is closed. Nothing
