@@ -144,10 +144,12 @@ func baseEnv() []string {
 }
 
 // writeConfig writes a config file whose plugins resolve against binDir.
+// Each test starts exactly the plugins its yaml lists (plugin_set:
+// replace), not those plus the built-in set a file otherwise adds to.
 func writeConfig(t *testing.T, yaml string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
-	full := fmt.Sprintf("plugin_defaults:\n  dir: %s\n  health_interval: 500ms\n  restart_backoff_initial: 100ms\n  restart_backoff_max: 1s\n%s", binDir, yaml)
+	full := fmt.Sprintf("plugin_set: replace\nplugin_defaults:\n  dir: %s\n  health_interval: 500ms\n  restart_backoff_initial: 100ms\n  restart_backoff_max: 1s\n%s", binDir, yaml)
 	if err := os.WriteFile(path, []byte(full), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -2,110 +2,149 @@ package config
 
 import "time"
 
-// Config is the host's whole configuration. Field tags name the keys used in
-// YAML files and (upper-cased, "." → "_", prefixed BILLY_MCP_) in the
-// environment; v1's variable names are read too (see Load). Defaults live in
-// Default; Load layers a file and the environment on top and Validate says
-// what is allowed.
+// The types below are the configuration's single source of truth. The
+// json tag of each field is its key in YAML files, in the JSON Schema
+// (configs/billy-mcp.schema.json, generated from these types) and, upper-
+// cased with "." written as "_" and prefixed BILLY_MCP_, its environment
+// variable. Every tag carries omitempty because every key is optional: an
+// absent key keeps its default.
+//
+// The doc comment of each field is its description in the published schema,
+// which editors show on hover: write it for an operator, not for a Go
+// reader, and say what the value means, not which Go type holds it (the
+// schema says that). Allowed values and ranges live in rules (schema.go) so
+// that the file, the environment and Validate all check the same thing.
+
+// Config is the host's whole configuration. Defaults live in Default; Load
+// layers a file and the environment on top and Validate says what is
+// allowed.
 type Config struct {
-	// Mode is "sandbox" (embedded fake Billy, the default when no Billy
-	// token is configured) or "production". Derived at load time when empty.
-	Mode string     `koanf:"mode"`
-	HTTP HTTPConfig `koanf:"http"`
-	Log  LogConfig  `koanf:"log"`
-	// Billy is how the host reaches Billy's API.
-	Billy BillyConfig `koanf:"billy"`
-	Auth  AuthConfig  `koanf:"auth"`
-	// Calls bounds tool calls.
-	Calls CallsConfig `koanf:"calls"`
-	// Plugins maps a plugin's name to its entry.
-	Plugins map[string]PluginConfig `koanf:"plugins"`
-	// PluginDefaults apply to every plugin.
-	PluginDefaults PluginDefaults `koanf:"plugin_defaults"`
-	Writes         WritesConfig   `koanf:"writes"`
-	// Sandbox configures the embedded fake Billy used in sandbox mode.
-	Sandbox SandboxConfig `koanf:"sandbox"`
+	// sandbox (the embedded fake Billy with Danish demo data) or production
+	// (the real Billy). Leave it unset to derive it: production when
+	// billy.api_key is set, else sandbox. Setting production explicitly
+	// makes a missing Billy token an error at start.
+	Mode string `json:"mode,omitempty"`
+	// The HTTP listener: MCP Streamable HTTP at /mcp, the REST API at
+	// /api/v1, /health and /metrics.
+	HTTP HTTPConfig `json:"http,omitzero"`
+	// The host's structured logs, always written to stderr.
+	Log LogConfig `json:"log,omitzero"`
+	// How the host reaches Billy's API. The host is the only holder of
+	// Billy credentials: plugins reach Billy through it.
+	Billy BillyConfig `json:"billy,omitzero"`
+	// How MCP and REST callers authenticate.
+	Auth AuthConfig `json:"auth,omitzero"`
+	// Limits on tool calls.
+	Calls CallsConfig `json:"calls,omitzero"`
+	// The plugins to start, by name. Entries are added to the built-in set
+	// (invoices and moms); an entry with a built-in name changes that
+	// plugin, key by key (enabled: false switches it off). Set plugin_set
+	// to replace to start only the plugins listed here. Plugins are
+	// configured only in the file, never by environment variables.
+	Plugins map[string]PluginConfig `json:"plugins,omitempty"`
+	// How the plugins section combines with the built-in plugin set: add
+	// (the default) adds the listed plugins to the built-in ones and
+	// changes built-in entries of the same name; replace starts only the
+	// plugins listed in the file.
+	PluginSet string `json:"plugin_set,omitempty"`
+	// Settings that apply to every plugin.
+	PluginDefaults PluginDefaults `json:"plugin_defaults,omitzero"`
+	// The write policy: how tools that change data in Billy behave.
+	Writes WritesConfig `json:"writes,omitzero"`
+	// The embedded fake Billy that serves sandbox mode.
+	Sandbox SandboxConfig `json:"sandbox,omitzero"`
 }
 
 // SandboxConfig is the embedded fake Billy that serves sandbox mode.
 type SandboxConfig struct {
-	// Seed makes the demo data reproducible: the same seed gives the same
-	// organizations, contacts and invoices. Default 1.
-	Seed int64 `koanf:"seed"`
-	// Business is freelancer, retail, service, or "" for all three as
-	// separate organizations (the default; freelancer is the default one).
-	Business string `koanf:"business"`
+	// Makes the demo data reproducible: the same seed gives the same
+	// organizations, contacts and invoices.
+	Seed int64 `json:"seed,omitempty"`
+	// freelancer, retail or service for one demo business, or empty for
+	// all three as separate organizations (freelancer is then the default
+	// organization).
+	Business string `json:"business,omitempty"`
 }
 
 // HTTPConfig is the HTTP listener (MCP Streamable HTTP, REST, health, metrics).
 type HTTPConfig struct {
-	// Addr is host:port; env BILLY_MCP_HTTP_ADDR. Default 127.0.0.1:8080.
-	// Any host but loopback requires auth.api_keys.
-	Addr string `koanf:"addr"`
-	// AllowedHosts are extra Host header values accepted when bound to
-	// loopback (DNS-rebinding protection always accepts localhost names).
-	AllowedHosts []string `koanf:"allowed_hosts"`
-	// AllowedOrigins are extra Origin values accepted (exact match).
-	AllowedOrigins  []string      `koanf:"allowed_origins"`
-	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
-	// MaxBodyBytes bounds request bodies. Default 10 MiB (v1's limit).
-	MaxBodyBytes int64 `koanf:"max_body_bytes"`
+	// The address to listen on, as host:port (0.0.0.0:8080 for every
+	// interface). Any host but loopback requires auth.api_keys.
+	Addr string `json:"addr,omitempty"`
+	// Extra Host header values accepted when bound to loopback; localhost
+	// names always are (DNS-rebinding protection). List your public host
+	// name here when a proxy forwards it.
+	AllowedHosts []string `json:"allowed_hosts,omitempty"`
+	// Extra Origin header values accepted, matched exactly, for browser
+	// clients on another origin.
+	AllowedOrigins []string `json:"allowed_origins,omitempty"`
+	// How long in-flight requests get to finish after SIGTERM.
+	ShutdownTimeout time.Duration `json:"shutdown_timeout,omitempty"`
+	// The largest request body accepted, in bytes (the default, 10 MiB, is
+	// v1's limit).
+	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
 }
 
 // LogConfig controls the host's structured logs (always on stderr).
 type LogConfig struct {
-	// Level is trace, debug, info, warn or error.
-	Level string `koanf:"level"`
-	// Format is json or text.
-	Format string `koanf:"format"`
+	// The least severe level logged.
+	Level string `json:"level,omitempty"`
+	// json for log collectors, text for people.
+	Format string `json:"format,omitempty"`
 }
 
 // BillyConfig is the Billy gateway's configuration.
 type BillyConfig struct {
-	// APIKey is the Billy access token; env BILLY_API_KEY. Empty selects
-	// sandbox mode.
-	APIKey string `koanf:"api_key"`
-	// OrganizationID; env BILLY_ORGANIZATION_ID or BILLY_ORG_ID.
-	OrganizationID string `koanf:"organization_id"`
-	// APIBase; env BILLY_API_BASE. Default https://api.billysbilling.com/v2.
-	APIBase string        `koanf:"api_base"`
-	Timeout time.Duration `koanf:"timeout"`
-	// RateLimitPerSecond and RateLimitBurst are the per-organization token
-	// bucket toward Billy. Billy documents no limit; the defaults (10/s,
-	// burst 20) are deliberately polite.
-	RateLimitPerSecond int `koanf:"rate_limit_per_second"`
-	RateLimitBurst     int `koanf:"rate_limit_burst"`
+	// The Billy access token. Keep it out of files: set it in the
+	// environment. Empty selects sandbox mode unless mode says otherwise.
+	APIKey string `json:"api_key,omitempty"`
+	// The Billy organization to work on.
+	OrganizationID string `json:"organization_id,omitempty"`
+	// Billy's API base URL; change it only for a proxy or a test double.
+	APIBase string `json:"api_base,omitempty"`
+	// The longest a single request to Billy may take.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Requests per second toward Billy, per organization (a token bucket).
+	// Billy documents no limit; the default is deliberately polite.
+	// Identical concurrent reads share one request and count once.
+	RateLimitPerSecond int `json:"rate_limit_per_second,omitempty"`
+	// How many requests toward Billy may go at once after a quiet spell,
+	// per organization (the token bucket's size).
+	RateLimitBurst int `json:"rate_limit_burst,omitempty"`
 }
 
 // AuthConfig is how MCP and REST callers authenticate.
 type AuthConfig struct {
-	// APIKeys accepted as "Authorization: Bearer" or "X-API-Key"; env
-	// MCP_API_KEY (one key). Empty means no authentication, which is only
-	// allowed on a loopback address.
-	APIKeys []string `koanf:"api_keys"`
+	// Keys accepted as "Authorization: Bearer <key>" or "X-API-Key: <key>",
+	// e.g. from `openssl rand -hex 32`. Keep them out of files: set them in
+	// the environment. Empty means no authentication, which is refused on
+	// any address but loopback.
+	APIKeys []string `json:"api_keys,omitempty"`
 }
 
 // CallsConfig bounds tool calls.
 type CallsConfig struct {
-	// Timeout is the longest a tool call may run. Default 60s.
-	Timeout time.Duration `koanf:"timeout"`
-	// MaxBatch is the most tools one REST batch may call. Default 20.
-	MaxBatch int `koanf:"max_batch"`
+	// The longest a tool call may run, plugin time included.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// The most tools one REST batch request may call.
+	MaxBatch int `json:"max_batch,omitempty"`
 }
 
-// PluginConfig enables one plugin.
+// PluginConfig is one plugin's entry.
 type PluginConfig struct {
-	// Enabled defaults to true; set false to keep an entry but not start it.
-	Enabled *bool `koanf:"enabled"`
-	// Path of the binary; relative paths are resolved against
-	// plugin_defaults.dir.
-	Path string `koanf:"path"`
-	// SHA256 is the hex checksum the binary must have. When empty, the
-	// checksum is looked up in plugin_defaults.checksums_file.
-	SHA256 string `koanf:"sha256"`
-	// Config is the plugin's own section, passed to it as JSON and
-	// validated by the plugin.
-	Config map[string]any `koanf:"config"`
+	// Whether to start the plugin (default true). false keeps the entry but
+	// does not start it; it is how a built-in plugin is switched off.
+	Enabled *bool `json:"enabled,omitempty"`
+	// The plugin's binary; a relative path is resolved against
+	// plugin_defaults.dir. Required for an enabled plugin that is not
+	// built in.
+	Path string `json:"path,omitempty"`
+	// The binary's SHA-256 checksum (sha256sum's output). Empty means: look
+	// it up in plugin_defaults.checksums_file.
+	SHA256 string `json:"sha256,omitempty"`
+	// The plugin's own settings, passed to it as JSON and validated by the
+	// plugin: see its documentation.
+	Config map[string]any `json:"config,omitempty"`
 }
 
 // IsEnabled reports whether the plugin should be started.
@@ -113,27 +152,31 @@ func (p PluginConfig) IsEnabled() bool { return p.Enabled == nil || *p.Enabled }
 
 // PluginDefaults apply to every plugin.
 type PluginDefaults struct {
-	// Dir is where relative plugin paths are resolved. Empty (the default)
-	// means the directory of the running executable, because `make build`
-	// puts bin/billy-mcp and the plugin binaries side by side; Load makes
-	// it absolute.
-	Dir string `koanf:"dir"`
-	// ChecksumsFile is a SHA256SUMS-format file (written by `make build`);
-	// relative to Dir. Default "SHA256SUMS".
-	ChecksumsFile string `koanf:"checksums_file"`
-	// StartTimeout bounds one plugin start (handshake, Describe, Configure).
-	StartTimeout time.Duration `koanf:"start_timeout"`
-	// HealthInterval is how often plugins are health-checked.
-	HealthInterval time.Duration `koanf:"health_interval"`
-	// RestartBackoffInitial and RestartBackoffMax bound the capped
-	// exponential backoff between restarts of a crashed plugin.
-	RestartBackoffInitial time.Duration `koanf:"restart_backoff_initial"`
-	RestartBackoffMax     time.Duration `koanf:"restart_backoff_max"`
+	// Where relative plugin paths are resolved. Empty means the directory
+	// of the billy-mcp binary, because make build puts the plugins next to
+	// it; a relative dir is taken from the working directory.
+	Dir string `json:"dir,omitempty"`
+	// A SHA256SUMS-format file (written by make build) listing each plugin
+	// binary's checksum, relative to dir. Consulted for entries without
+	// sha256.
+	ChecksumsFile string `json:"checksums_file,omitempty"`
+	// The longest one plugin start (handshake, describe, configure) may
+	// take.
+	StartTimeout time.Duration `json:"start_timeout,omitempty"`
+	// How often each plugin is health-checked.
+	HealthInterval time.Duration `json:"health_interval,omitempty"`
+	// The first wait before restarting a crashed plugin; it doubles on
+	// each further crash, up to restart_backoff_max.
+	RestartBackoffInitial time.Duration `json:"restart_backoff_initial,omitempty"`
+	// The longest wait before restarting a crashed plugin.
+	RestartBackoffMax time.Duration `json:"restart_backoff_max,omitempty"`
 }
 
 // WritesConfig is the write policy (issue: safe writes).
 type WritesConfig struct {
-	// Mode is off, confirm or direct; env BILLY_MCP_WRITES. Default confirm
-	// outside the sandbox, direct inside it.
-	Mode string `koanf:"mode"`
+	// off refuses every write; confirm makes destructive writes (approve,
+	// send, void, credit, pay) return a preview and ask for confirmation
+	// first; direct writes at once. Leave it unset to derive it: direct in
+	// sandbox mode, confirm in production.
+	Mode string `json:"mode,omitempty"`
 }

@@ -25,6 +25,17 @@
 //     a token it is in production and writes need confirmation; without
 //     API keys the host refuses any address but loopback.
 //
+// The rules live in one place, the JSON Schema generated from the Go types
+// (schema.go), published as configs/billy-mcp.schema.json so that editors
+// check a YAML file as it is typed, and used by the host to check the file,
+// the environment and Validate alike; a test keeps the published file in
+// step with the types (go test ./internal/config -update rewrites it).
+//
+// A file's plugins section adds to the built-in plugin set (invoices,
+// moms) rather than replacing it, so that enabling a third-party plugin
+// never silently switches off the accounting tools; plugin_set: replace
+// asks for exactly the listed plugins, and enabled: false switches one off.
+//
 // Plugin binaries themselves are not looked at here: the plugin manager
 // verifies and starts them. A plugin's own "config" section is free-form and
 // validated by the plugin.

@@ -107,6 +107,14 @@ writes: {mode: "off"}
 			},
 		},
 		{
+			name: "whole numbers YAML reads as floats",
+			yaml: "calls: {max_batch: 1e2}\nhttp: {max_body_bytes: 2048.0}\n",
+			want: func(c *Config) {
+				c.Calls.MaxBatch = 100
+				c.HTTP.MaxBodyBytes = 2048
+			},
+		},
+		{
 			name: "environment overrides file",
 			yaml: "http: {addr: 127.0.0.1:9090}\nlog: {level: debug}\ncalls: {timeout: 2m, max_batch: 50}\n",
 			env: []string{
@@ -177,6 +185,14 @@ writes: {mode: "off"}
 			},
 		},
 		{
+			name: "a v1 value that a BILLY_MCP_ name overrides is not checked",
+			env:  []string{"LOG_LEVEL=loud", "BILLY_MCP_LOG_LEVEL=debug", "MCP_API_KEY=short", "BILLY_MCP_AUTH_API_KEYS=" + validKey},
+			want: func(c *Config) {
+				c.Log.Level = "debug"
+				c.Auth.APIKeys = []string{validKey}
+			},
+		},
+		{
 			name: "file value survives environment variables set to empty",
 			yaml: "log: {level: debug}\nauth: {api_keys: [" + validKey + "]}\n",
 			env:  []string{"LOG_LEVEL=", "BILLY_MCP_LOG_LEVEL=", "MCP_API_KEY=", "BILLY_MCP_NOT_A_KEY="},
@@ -191,7 +207,7 @@ writes: {mode: "off"}
 			want: func(c *Config) {},
 		},
 		{
-			name: "file plugins replace the defaults",
+			name: "file plugins are added to the built-in set and override it by name",
 			yaml: `
 plugins:
   moms:
@@ -199,54 +215,109 @@ plugins:
     sha256: ` + strings.Repeat("ab", 32) + `
   reports:
     path: billy-mcp-plugin-reports
+  drafts:
+    path: billy-mcp-plugin-drafts
     enabled: false
 `,
 			want: func(c *Config) {
+				c.Plugins["moms"] = PluginConfig{Path: "/usr/libexec/moms", SHA256: strings.Repeat("ab", 32)}
+				c.Plugins["reports"] = PluginConfig{Path: filepath.Join(exeDir, "billy-mcp-plugin-reports")}
+				// Disabled plugins are not started, so their paths are left as written.
+				c.Plugins["drafts"] = PluginConfig{Path: "billy-mcp-plugin-drafts", Enabled: ptr(false)}
+			},
+		},
+		{
+			name: "a built-in plugin is switched off by name",
+			yaml: "plugins:\n  invoices: {enabled: false}\n",
+			want: func(c *Config) {
+				c.Plugins["invoices"] = PluginConfig{Path: "billy-mcp-plugin-invoices", Enabled: ptr(false)}
+			},
+		},
+		{
+			name: "a built-in plugin's entry changes key by key",
+			yaml: "plugins:\n  invoices: {config: {region: dk}}\n  moms:\n",
+			want: func(c *Config) {
+				c.Plugins["invoices"] = PluginConfig{Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices"), Config: map[string]any{"region": "dk"}}
+			},
+		},
+		{
+			name: "plugin_set: replace starts only the file's plugins",
+			yaml: `
+plugin_set: replace
+plugins:
+  moms: {path: /usr/libexec/moms}
+  reports: {path: billy-mcp-plugin-reports, enabled: false}
+`,
+			want: func(c *Config) {
+				c.PluginSet = PluginSetReplace
 				c.Plugins = map[string]PluginConfig{
-					"moms": {Path: "/usr/libexec/moms", SHA256: strings.Repeat("ab", 32)},
-					// Disabled plugins are not started, so their paths are left as written.
+					"moms":    {Path: "/usr/libexec/moms"},
 					"reports": {Path: "billy-mcp-plugin-reports", Enabled: ptr(false)},
 				}
 			},
 		},
 		{
-			name: "empty plugins section means no plugins",
-			yaml: "plugins:\n#  invoices: {path: billy-mcp-plugin-invoices}\n",
-			want: func(c *Config) { c.Plugins = map[string]PluginConfig{} },
+			name: "plugin_set: replace from the environment",
+			yaml: "plugins:\n  moms: {path: /usr/libexec/moms}\n",
+			env:  []string{"BILLY_MCP_PLUGIN_SET=replace"},
+			want: func(c *Config) {
+				c.PluginSet = PluginSetReplace
+				c.Plugins = map[string]PluginConfig{"moms": {Path: "/usr/libexec/moms"}}
+			},
 		},
 		{
-			name: "no plugins section keeps the defaults",
-			yaml: "log: {format: text}\n",
-			want: func(c *Config) { c.Log.Format = "text" },
+			name: "the environment's plugin_set: add beats the file's replace",
+			yaml: "plugin_set: replace\nplugins:\n  reports: {path: /usr/libexec/reports}\n",
+			env:  []string{"BILLY_MCP_PLUGIN_SET=add"},
+			want: func(c *Config) {
+				c.Plugins["reports"] = PluginConfig{Path: "/usr/libexec/reports"}
+			},
+		},
+		{
+			name: "plugin_set: replace with no plugins starts none",
+			yaml: "plugin_set: replace\nplugins:\n#  invoices: {path: billy-mcp-plugin-invoices}\n",
+			want: func(c *Config) {
+				c.PluginSet = PluginSetReplace
+				c.Plugins = map[string]PluginConfig{}
+			},
+		},
+		{
+			name: "an empty plugins section keeps the built-in set",
+			yaml: "plugins:\n#  acme: {path: billy-mcp-plugin-acme}\n",
+			want: func(c *Config) {},
 		},
 		{
 			name: "plugin config is free-form",
 			yaml: `
 plugins:
   invoices:
-    path: billy-mcp-plugin-invoices
     config:
       anything: goes
-      nested: {deeper: [1, two, {three: 3}], "dotted.key": true}
+      nested: {deeper: [1, two, {three: 3}, null], "dotted.key": true}
       1: numeric key
+      since: 2024-01-02
+      ratio: 1.5
 `,
 			want: func(c *Config) {
-				c.Plugins = map[string]PluginConfig{"invoices": {
+				c.Plugins["invoices"] = PluginConfig{
 					Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices"),
 					Config: map[string]any{
 						"anything": "goes",
 						"nested": map[string]any{
-							"deeper":     []any{1, "two", map[string]any{"three": 3}},
+							"deeper":     []any{1, "two", map[string]any{"three": 3}, nil},
 							"dotted.key": true,
 						},
 						"1": "numeric key",
+						// As JSON would carry it to the plugin.
+						"since": "2024-01-02T00:00:00Z",
+						"ratio": 1.5,
 					},
-				}}
+				}
 			},
 		},
 		{
 			name: "null sections and values keep their defaults",
-			yaml: "http:\nlog:\n  level:\n  format: text\nbilly:\n",
+			yaml: "http:\nlog:\n  level:\n  format: text\nbilly:\nplugin_set:\n",
 			want: func(c *Config) { c.Log.Format = "text" },
 		},
 		{
@@ -349,6 +420,8 @@ func TestLoadExecutableDir(t *testing.T) {
 	}
 }
 
+// TestLoadErrors covers problems in the file and those only the merged
+// configuration shows; env_test.go covers the environment's.
 func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -360,7 +433,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "htpp: {addr: 127.0.0.1:1}\n",
-			want: []string{"htpp: unknown key; allowed keys here: mode, http, log, billy, auth, calls, plugins, plugin_defaults, writes"},
+			want: []string{"htpp: unknown key; allowed keys here: mode, http, log, billy, auth, calls, plugins, plugin_set, plugin_defaults, writes, sandbox"},
 		},
 		{
 			name: "unknown nested key",
@@ -393,6 +466,14 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{`billy.timeout: 30 is not a duration (use e.g. 30s, 2m)`},
 		},
 		{
+			name: "duration that is not positive",
+			yaml: "billy: {timeout: -5s}\nplugin_defaults: {health_interval: 0s}\n",
+			want: []string{
+				`billy.timeout: "-5s" is not allowed; use a duration > 0 (e.g. 30s, 2m)`,
+				`plugin_defaults.health_interval: "0s" is not allowed; use a duration > 0`,
+			},
+		},
+		{
 			name: "integer that is a string",
 			yaml: "calls: {max_batch: many}\n",
 			want: []string{`calls.max_batch: "many" is not an integer`},
@@ -404,8 +485,44 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "integer too large",
-			yaml: "http: {max_body_bytes: 18446744073709551615}\n",
-			want: []string{`http.max_body_bytes: 18446744073709551615 is too large`},
+			yaml: "http: {max_body_bytes: 18446744073709551615}\nsandbox: {seed: 1e300}\n",
+			want: []string{
+				`http.max_body_bytes: 18446744073709551615 is too large (at most 9223372036854775807)`,
+				`sandbox.seed: 1e+300 is out of range for a 64-bit integer`,
+			},
+		},
+		{
+			name: "integer out of range",
+			yaml: "calls: {max_batch: 0}\nbilly: {rate_limit_burst: 20000}\nhttp: {max_body_bytes: -1}\n",
+			want: []string{
+				`calls.max_batch: 0 is not allowed; use 1 to 1000 (default 20)`,
+				`billy.rate_limit_burst: 20000 is not allowed; use 1 to 10000 (default 20)`,
+				`http.max_body_bytes: -1 is not allowed; use 1 or more (default 10485760)`,
+			},
+		},
+		{
+			name: "value not in the allowed set",
+			yaml: "log: {level: loud}\nmode: staging\nplugin_set: merge\nsandbox: {business: farm}\n",
+			want: []string{
+				`log.level: "loud" is not allowed; use one of "trace", "debug", "info", "warn", "error"`,
+				`mode: "staging" is not allowed; use one of "sandbox", "production", or leave it unset to derive it`,
+				`plugin_set: "merge" is not allowed; use one of "add", "replace"`,
+				`sandbox.business: "farm" is not allowed; use one of "freelancer", "retail", "service", or leave it unset for all three`,
+			},
+		},
+		{
+			name: "value that breaks a pattern",
+			yaml: "http: {allowed_origins: [https://claude.ai/]}\nbilly: {api_base: /v2}\nplugins: {moms: {sha256: abc}}\n",
+			want: []string{
+				`http.allowed_origins[0]: "https://claude.ai/" is not allowed; use an origin: scheme://host[:port], with no path and no trailing /`,
+				`billy.api_base: "/v2" is not allowed; use an absolute http(s) URL`,
+				`plugins.moms.sha256: "abc" is not allowed; use 64 hex characters`,
+			},
+		},
+		{
+			name: "plugin name",
+			yaml: "plugins: {Acme: {path: x}}\n",
+			want: []string{`plugins.Acme: the name "Acme" is not allowed; use 1 to 40 of a-z, 0-9, _ and -, starting with a letter`},
 		},
 		{
 			name: "list that is a string",
@@ -414,13 +531,18 @@ func TestLoadErrors(t *testing.T) {
 		},
 		{
 			name: "list with a non-string element",
-			yaml: "http: {allowed_hosts: [ok, 5]}\n",
-			want: []string{`http.allowed_hosts[1]: 5 is not a string (quote it)`},
+			yaml: "http: {allowed_hosts: [ok, 5, null]}\n",
+			want: []string{`http.allowed_hosts[1]: 5 is not a string (quote it)`, `http.allowed_hosts[2]: null is not a string (quote it)`},
 		},
 		{
 			name: "string that is a number",
 			yaml: "billy: {organization_id: 12345}\n",
 			want: []string{`billy.organization_id: 12345 is not a string (quote it)`},
+		},
+		{
+			name: "string that YAML reads as a timestamp",
+			yaml: "billy: {organization_id: 2024-05-01}\n",
+			want: []string{`billy.organization_id: 2024-05-01T00:00:00Z (YAML reads it as a timestamp) is not a string (quote it)`},
 		},
 		{
 			name: "boolean that is a word",
@@ -435,12 +557,12 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "plugins that is a list",
 			yaml: "plugins: [invoices]\n",
-			want: []string{`plugins: a list is not a section`},
+			want: []string{`plugins: a list is not a section; write one entry per plugin name`},
 		},
 		{
 			name: "plugin config that is a scalar",
 			yaml: "plugins: {x: {path: x, config: on}}\n",
-			want: []string{`plugins.x.config: "on" is not a section`},
+			want: []string{`plugins.x.config: "on" is not a section; the plugin's own settings are key: value pairs`},
 		},
 		{
 			name: "plugin config that JSON cannot carry",
@@ -454,6 +576,17 @@ func TestLoadErrors(t *testing.T) {
 			not:  []string{"123456789012345678", "s3cr3t"},
 		},
 		{
+			name: "short api keys in the file are not echoed",
+			yaml: "auth: {api_keys: [hunter2]}\n",
+			want: []string{"auth.api_keys[0]: too short (7 characters); use at least 16 characters"},
+			not:  []string{"hunter2"},
+		},
+		{
+			name: "problems name the file",
+			yaml: "nope: 1\n",
+			want: []string{"config file ", "billy-mcp.yaml: nope: unknown key"},
+		},
+		{
 			name: "not YAML",
 			yaml: "http: [unclosed\n",
 			want: []string{"not valid YAML"},
@@ -464,50 +597,10 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"not valid YAML"},
 		},
 		{
-			name: "unknown BILLY_MCP_ variable with a suggestion",
-			env:  []string{"BILLY_MCP_HTTP_ADR=127.0.0.1:1"},
-			want: []string{"BILLY_MCP_HTTP_ADR: unknown environment variable; did you mean BILLY_MCP_HTTP_ADDR?"},
-		},
-		{
-			name: "unknown BILLY_MCP_ variable far from any",
-			env:  []string{"BILLY_MCP_COMPLETELY_DIFFERENT=1"},
-			want: []string{"BILLY_MCP_COMPLETELY_DIFFERENT: unknown environment variable; known: ", "BILLY_MCP_HTTP_ADDR"},
-		},
-		{
-			name: "plugins are not configurable from the environment",
-			env:  []string{"BILLY_MCP_PLUGINS_INVOICES_PATH=x"},
-			want: []string{"BILLY_MCP_PLUGINS_INVOICES_PATH: unknown environment variable; plugins can only be configured in the config file"},
-		},
-		{
-			name: "bad duration from the environment",
-			env:  []string{"BILLY_MCP_CALLS_TIMEOUT=soon"},
-			want: []string{`BILLY_MCP_CALLS_TIMEOUT (calls.timeout): "soon" is not a duration (use e.g. 30s, 2m)`},
-		},
-		{
-			name: "bad integer from the environment",
-			env:  []string{"BILLY_MCP_CALLS_MAX_BATCH=20x"},
-			want: []string{`BILLY_MCP_CALLS_MAX_BATCH (calls.max_batch): "20x" is not an integer`},
-		},
-		{
-			name: "two names for one key",
-			env:  []string{"BILLY_MCP_WRITES=off", "BILLY_MCP_WRITES_MODE=direct"},
-			want: []string{"BILLY_MCP_WRITES and BILLY_MCP_WRITES_MODE both set writes.mode; set only one"},
-		},
-		{
 			name: "file and environment problems are reported together",
 			yaml: "calls: {timeout: soon}\n",
 			env:  []string{"BILLY_MCP_NOPE=1"},
 			want: []string{"calls.timeout:", "BILLY_MCP_NOPE:"},
-		},
-		{
-			name: "values are validated after loading",
-			yaml: "log: {level: loud}\ncalls: {max_batch: 0}\n",
-			env:  []string{"BILLY_MCP_WRITES=sometimes"},
-			want: []string{
-				`log.level: "loud" is not allowed; use one of "trace", "debug", "info", "warn", "error"`,
-				`calls.max_batch: 0 is not allowed; use 1 to 1000`,
-				`writes.mode: "sometimes" is not allowed; use one of "off", "confirm", "direct", or leave it unset to derive it`,
-			},
 		},
 		{
 			name: "non-loopback without authentication",
@@ -515,18 +608,18 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.api_keys (env MCP_API_KEY) or bind to 127.0.0.1"},
 		},
 		{
-			name: "all interfaces without authentication",
-			env:  []string{"BILLY_MCP_HTTP_ADDR=:8080"},
-			want: []string{"refusing to serve without authentication on non-loopback address :8080"},
-		},
-		{
 			name: "production without a Billy token",
 			yaml: "mode: production\n",
 			want: []string{"billy.api_key: required in production mode (env BILLY_API_KEY)"},
 		},
 		{
-			name: "plugin without a path",
-			yaml: "plugins:\n  invoices:\n",
+			name: "a new plugin without a path",
+			yaml: "plugins:\n  ghost:\n",
+			want: []string{"plugins.ghost.path: required for an enabled plugin"},
+		},
+		{
+			name: "plugin_set: replace leaves built-in plugins without a path",
+			yaml: "plugin_set: replace\nplugins:\n  invoices: {config: {region: dk}}\n",
 			want: []string{"plugins.invoices.path: required for an enabled plugin"},
 		},
 	}
@@ -557,122 +650,6 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-func TestValidate(t *testing.T) {
-	tests := []struct {
-		name   string
-		mutate func(c *Config)
-		want   string
-	}{
-		{"addr without port", func(c *Config) { c.HTTP.Addr = "localhost" }, `http.addr: "localhost" is not host:port`},
-		{"addr with named port", func(c *Config) { c.HTTP.Addr = "localhost:http" }, `http.addr: "localhost:http" has no numeric port`},
-		{"log level", func(c *Config) { c.Log.Level = "INFO" }, `log.level: "INFO" is not allowed`},
-		{"log format", func(c *Config) { c.Log.Format = "xml" }, `log.format: "xml" is not allowed; use one of "json", "text"`},
-		{"mode", func(c *Config) { c.Mode = "staging" }, `mode: "staging" is not allowed; use one of "sandbox", "production", or leave it unset`},
-		{"writes mode", func(c *Config) { c.Writes.Mode = "yes" }, `writes.mode: "yes" is not allowed`},
-		{"api base not absolute", func(c *Config) { c.Billy.APIBase = "/v2" }, `billy.api_base: "/v2" is not an absolute http(s) URL`},
-		{"api base wrong scheme", func(c *Config) { c.Billy.APIBase = "ftp://billy/v2" }, `billy.api_base: "ftp://billy/v2" is not an absolute http(s) URL`},
-		{"zero timeout", func(c *Config) { c.Calls.Timeout = 0 }, `calls.timeout: 0s is not allowed; use a duration > 0`},
-		{"negative timeout", func(c *Config) { c.Billy.Timeout = -time.Second }, `billy.timeout: -1s is not allowed`},
-		{"zero shutdown", func(c *Config) { c.HTTP.ShutdownTimeout = 0 }, `http.shutdown_timeout: 0s`},
-		{"zero start timeout", func(c *Config) { c.PluginDefaults.StartTimeout = 0 }, `plugin_defaults.start_timeout: 0s`},
-		{"zero health interval", func(c *Config) { c.PluginDefaults.HealthInterval = 0 }, `plugin_defaults.health_interval: 0s`},
-		{"backoff inverted", func(c *Config) { c.PluginDefaults.RestartBackoffInitial = time.Minute }, `plugin_defaults.restart_backoff_initial: 1m0s is more than plugin_defaults.restart_backoff_max (30s)`},
-		{"batch too big", func(c *Config) { c.Calls.MaxBatch = 1001 }, `calls.max_batch: 1001 is not allowed; use 1 to 1000`},
-		{"body size", func(c *Config) { c.HTTP.MaxBodyBytes = 0 }, `http.max_body_bytes: 0 is not allowed`},
-		{"plugin name", func(c *Config) { c.Plugins["Invoices"] = PluginConfig{Path: "x"} }, `plugins.Invoices: "Invoices" is not a plugin name`},
-		{"plugin name too long", func(c *Config) { c.Plugins["a"+strings.Repeat("b", 40)] = PluginConfig{Path: "x"} }, `is not a plugin name; use 1 to 40`},
-		{"plugin sha256", func(c *Config) { c.Plugins["moms"] = PluginConfig{Path: "x", SHA256: "abc"} }, `plugins.moms.sha256: "abc" is not a SHA-256 checksum; use 64 hex characters`},
-		{"plugin path", func(c *Config) { c.Plugins["moms"] = PluginConfig{} }, `plugins.moms.path: required for an enabled plugin`},
-		{"short api key", func(c *Config) { c.Auth.APIKeys = []string{validKey, "short"} }, `auth.api_keys[1]: too short (5 characters); use at least 16`},
-		{"allowed origin with path", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://claude.ai/chat"} }, `http.allowed_origins[0]: "https://claude.ai/chat" is not an origin`},
-		{"allowed origin with slash", func(c *Config) { c.HTTP.AllowedOrigins = []string{"https://claude.ai/"} }, `http.allowed_origins[0]: "https://claude.ai/" ends in /`},
-		{"allowed host as URL", func(c *Config) { c.HTTP.AllowedHosts = []string{"https://mcp.example.dk"} }, `http.allowed_hosts[0]: "https://mcp.example.dk" is not a Host header value`},
-		{"production without token", func(c *Config) { c.Mode = ModeProduction }, `billy.api_key: required in production mode`},
-		{"non-loopback", func(c *Config) { c.HTTP.Addr = "10.0.0.5:8080" }, `refusing to serve without authentication on non-loopback address 10.0.0.5:8080`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := Default()
-			tt.mutate(c)
-			err := c.Validate()
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Validate() = %v, want an error containing %q", err, tt.want)
-			}
-		})
-	}
-
-	t.Run("every problem is reported", func(t *testing.T) {
-		c := Default()
-		c.Log.Level = "x"
-		c.Calls.MaxBatch = 0
-		c.HTTP.Addr = "nope"
-		err := c.Validate()
-		if err == nil {
-			t.Fatal("Validate() = nil")
-		}
-		if n := len(strings.Split(err.Error(), "\n")); n != 3 {
-			t.Errorf("Validate() reported %d problems, want 3:\n%v", n, err)
-		}
-	})
-
-	t.Run("short api keys are not echoed", func(t *testing.T) {
-		c := Default()
-		c.Auth.APIKeys = []string{"hunter2"}
-		if err := c.Validate(); err == nil || strings.Contains(err.Error(), "hunter2") {
-			t.Errorf("Validate() = %v, want an error that does not contain the key", err)
-		}
-	})
-}
-
-func TestRedacted(t *testing.T) {
-	c := loaded()
-	c.Billy.APIKey = "billy-secret"
-	c.Auth.APIKeys = []string{validKey, validKey + "2"}
-	c.Plugins["invoices"] = PluginConfig{
-		Path:    "x",
-		Enabled: ptr(true),
-		Config: map[string]any{
-			"region":  "dk",
-			"token":   "plugin-secret",
-			"nested":  map[string]any{"apiKey": "nested-secret", "list": []any{map[string]any{"password": "in-list"}}},
-			"api_key": nil,
-		},
-	}
-
-	r := c.Redacted()
-
-	want := loaded()
-	want.Billy.APIKey = Redaction
-	want.Auth.APIKeys = []string{Redaction, Redaction}
-	want.Plugins["invoices"] = PluginConfig{
-		Path:    "x",
-		Enabled: ptr(true),
-		Config: map[string]any{
-			"region":  "dk",
-			"token":   Redaction,
-			"nested":  map[string]any{"apiKey": Redaction, "list": []any{map[string]any{"password": Redaction}}},
-			"api_key": nil,
-		},
-	}
-	if diff := cmp.Diff(want, r); diff != "" {
-		t.Errorf("Redacted mismatch (-want +got):\n%s", diff)
-	}
-
-	// The original is untouched: Redacted is for logging, not a mutation.
-	if c.Billy.APIKey != "billy-secret" || c.Auth.APIKeys[0] != validKey || c.Plugins["invoices"].Config["token"] != "plugin-secret" {
-		t.Errorf("Redacted changed the original: %+v", c)
-	}
-	*r.Plugins["invoices"].Enabled = false
-	if !c.Plugins["invoices"].IsEnabled() {
-		t.Error("Redacted shares the Enabled pointer with the original")
-	}
-
-	// An unset secret stays visibly unset.
-	if got := Default().Redacted().Billy.APIKey; got != "" {
-		t.Errorf("Redacted empty api_key = %q, want empty", got)
-	}
-}
-
 func TestCheck(t *testing.T) {
 	if err := Check(writeFile(t, "log: {level: debug}\n"), []string{}); err != nil {
 		t.Errorf("Check(valid) = %v", err)
@@ -687,132 +664,4 @@ func TestCheck(t *testing.T) {
 	if err := Check(writeFile(t, "nope: 1\n"), []string{}); err == nil {
 		t.Error("Check(unknown key) = nil")
 	}
-}
-
-// TestExampleConfigs keeps the shipped configs loadable: they are what
-// operators copy.
-func TestExampleConfigs(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "configs")
-	tests := []struct {
-		file  string
-		env   []string
-		check func(t *testing.T, c *Config)
-	}{
-		{
-			file: "production.example.yaml",
-			// The example keeps secrets out of the file, as it tells operators to.
-			env: []string{"BILLY_API_KEY=billy-token", "MCP_API_KEY=" + validKey},
-			check: func(t *testing.T, c *Config) {
-				if c.Mode != ModeProduction || c.Writes.Mode != WritesConfirm {
-					t.Errorf("mode %q, writes.mode %q; want production, confirm", c.Mode, c.Writes.Mode)
-				}
-				if _, ok := c.Plugins["conformance"]; ok {
-					t.Error("the production example enables the conformance plugin")
-				}
-			},
-		},
-		{
-			file: "conformance.yaml",
-			check: func(t *testing.T, c *Config) {
-				if c.Mode != ModeSandbox {
-					t.Errorf("mode %q, want sandbox", c.Mode)
-				}
-				want := map[string]PluginConfig{"conformance": {Path: filepath.Join(exeDir, "billy-mcp-plugin-conformance")}}
-				if diff := cmp.Diff(want, c.Plugins); diff != "" {
-					t.Errorf("plugins (-want +got):\n%s", diff)
-				}
-			},
-		},
-	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) != len(tests) {
-		t.Errorf("configs/ has %d YAML files %v; this test knows %d: add the new ones here", len(files), files, len(tests))
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			c, err := Load(Options{File: filepath.Join(dir, tt.file), Environ: append([]string{}, tt.env...), ExecutableDir: exeDir})
-			if err != nil {
-				t.Fatalf("Load: %v", err)
-			}
-			if err := c.Validate(); err != nil {
-				t.Errorf("Validate: %v", err)
-			}
-			tt.check(t, c)
-		})
-	}
-}
-
-// TestEnvKeys checks the environment table against the schema: every
-// settable key has its BILLY_MCP_ name.
-func TestEnvKeys(t *testing.T) {
-	for name, key := range map[string]string{
-		"HTTP_ADDR":                               "http.addr",
-		"HTTP_ALLOWED_HOSTS":                      "http.allowed_hosts",
-		"LOG_LEVEL":                               "log.level",
-		"CALLS_TIMEOUT":                           "calls.timeout",
-		"CALLS_MAX_BATCH":                         "calls.max_batch",
-		"PLUGIN_DEFAULTS_DIR":                     "plugin_defaults.dir",
-		"PLUGIN_DEFAULTS_CHECKSUMS_FILE":          "plugin_defaults.checksums_file",
-		"PLUGIN_DEFAULTS_RESTART_BACKOFF_INITIAL": "plugin_defaults.restart_backoff_initial",
-		"BILLY_API_KEY":                           "billy.api_key",
-		"AUTH_API_KEYS":                           "auth.api_keys",
-		"MODE":                                    "mode",
-		"WRITES":                                  "writes.mode",
-		"WRITES_MODE":                             "writes.mode",
-	} {
-		if got := envKeys[name].key; got != key {
-			t.Errorf("%s%s → %q, want %q", EnvPrefix, name, got, key)
-		}
-	}
-	for name := range envKeys {
-		if strings.HasPrefix(name, "PLUGINS") {
-			t.Errorf("%s%s: plugins must not be settable from the environment", EnvPrefix, name)
-		}
-	}
-}
-
-// FuzzLoad feeds arbitrary bytes to Load as the config file. Load must
-// never panic, and whatever it accepts must be valid and redactable.
-func FuzzLoad(f *testing.F) {
-	for _, seed := range []string{
-		"",
-		"http: {addr: 127.0.0.1:1}\n",
-		"plugins:\n  a: {path: x, config: {k: [1, {b: c}], 1: 2}}\n",
-		"plugins:\n  a:\n",
-		"plugins:\n",
-		"calls: {timeout: soon, max_batch: 1e3}\n",
-		"http: 5\nlog: [a]\n",
-		"a: &x {b: *x}\n",
-		"billy: {timeout: !!binary aGVsbG8=}\n",
-		"? [a, b]\n: c\n",
-		"mode: production\nbilly: {api_key: k}\nauth: {api_keys: [0123456789abcdef]}\nhttp: {addr: ':1'}\n",
-	} {
-		f.Add([]byte(seed))
-	}
-	for _, p := range []string{"production.example.yaml", "conformance.yaml"} {
-		if b, err := os.ReadFile(filepath.Join("..", "..", "..", "configs", p)); err == nil {
-			f.Add(b)
-		}
-	}
-	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(dir, "fuzz.yaml")
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		c, err := Load(Options{File: p, Environ: []string{}, ExecutableDir: exeDir})
-		if err != nil {
-			return
-		}
-		if err := c.Validate(); err != nil {
-			t.Errorf("Load accepted a config that Validate rejects: %v", err)
-		}
-		if c.Mode == "" || c.Writes.Mode == "" || !filepath.IsAbs(c.PluginDefaults.Dir) {
-			t.Errorf("Load left derived fields unset: mode %q, writes.mode %q, dir %q", c.Mode, c.Writes.Mode, c.PluginDefaults.Dir)
-		}
-		_ = c.Redacted()
-	})
 }

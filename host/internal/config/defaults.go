@@ -1,0 +1,58 @@
+package config
+
+// The built-in defaults are the bottom layer of every configuration: with
+// no file and no environment, they must give a host that starts on a
+// newcomer's laptop (sandbox mode, loopback, the built-in plugins). They
+// are also each key's "default" in the published schema.
+
+import "time"
+
+// Modes, write modes and plugin set modes, as written in the configuration.
+const (
+	ModeSandbox    = "sandbox"
+	ModeProduction = "production"
+
+	WritesOff     = "off"
+	WritesConfirm = "confirm"
+	WritesDirect  = "direct"
+
+	// PluginSetAdd adds the file's plugins to the built-in set.
+	PluginSetAdd = "add"
+	// PluginSetReplace starts only the file's plugins.
+	PluginSetReplace = "replace"
+)
+
+// Default returns the built-in defaults, the bottom layer of Load. Mode,
+// writes.mode and plugin_defaults.dir are empty: Load derives them after
+// the other layers are applied (see Load). The conformance fixtures plugin
+// is deliberately not here: it only ever runs when a config names it.
+func Default() *Config {
+	return &Config{
+		HTTP: HTTPConfig{
+			Addr:            "127.0.0.1:8080",
+			ShutdownTimeout: 10 * time.Second,
+			MaxBodyBytes:    10 << 20,
+		},
+		Log: LogConfig{Level: "info", Format: "json"},
+		Billy: BillyConfig{
+			APIBase:            "https://api.billysbilling.com/v2",
+			Timeout:            30 * time.Second,
+			RateLimitPerSecond: 10,
+			RateLimitBurst:     20,
+		},
+		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20},
+		Plugins: map[string]PluginConfig{
+			"invoices": {Path: "billy-mcp-plugin-invoices"},
+			"moms":     {Path: "billy-mcp-plugin-moms"},
+		},
+		PluginSet: PluginSetAdd,
+		PluginDefaults: PluginDefaults{
+			ChecksumsFile:         "SHA256SUMS",
+			StartTimeout:          10 * time.Second,
+			HealthInterval:        5 * time.Second,
+			RestartBackoffInitial: 200 * time.Millisecond,
+			RestartBackoffMax:     30 * time.Second,
+		},
+		Sandbox: SandboxConfig{Seed: 1},
+	}
+}

@@ -1,0 +1,76 @@
+package config
+
+// The configuration is logged at start (debug level) and written to golden
+// files, and both must be safe to share: this file hides secrets. It is
+// separate from the loading code because it is used on configurations
+// long after loading, by code that never sees a file.
+
+import (
+	"regexp"
+	"slices"
+)
+
+// Redaction is what Redacted puts in place of a secret.
+const Redaction = "[REDACTED]"
+
+// secretKeyRE matches the names of plugin config keys that probably hold
+// secrets. Plugin config is free-form, so this is a best effort.
+var secretKeyRE = regexp.MustCompile(`(?i)(key|token|secret|password|passwd|credential)`)
+
+// Redacted returns a deep copy of c that is safe to log: billy.api_key,
+// each of auth.api_keys and, in plugin config sections, values under keys
+// that look secret (api_key, token, password, ...) are replaced by
+// Redaction. Empty secrets stay empty, so the log still shows that one is
+// unset.
+func (c *Config) Redacted() *Config {
+	r := *c
+	if r.Billy.APIKey != "" {
+		r.Billy.APIKey = Redaction
+	}
+	r.HTTP.AllowedHosts = slices.Clone(c.HTTP.AllowedHosts)
+	r.HTTP.AllowedOrigins = slices.Clone(c.HTTP.AllowedOrigins)
+	if c.Auth.APIKeys != nil {
+		r.Auth.APIKeys = make([]string, len(c.Auth.APIKeys))
+		for i := range r.Auth.APIKeys {
+			r.Auth.APIKeys[i] = Redaction
+		}
+	}
+	if c.Plugins != nil {
+		r.Plugins = make(map[string]PluginConfig, len(c.Plugins))
+		for name, p := range c.Plugins {
+			if p.Enabled != nil {
+				e := *p.Enabled
+				p.Enabled = &e
+			}
+			if p.Config != nil {
+				p.Config = redactFree(p.Config).(map[string]any)
+			}
+			r.Plugins[name] = p
+		}
+	}
+	return &r
+}
+
+// redactFree deep-copies a free-form value, redacting values under
+// secret-looking keys.
+func redactFree(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			if secretKeyRE.MatchString(k) && e != nil {
+				out[k] = Redaction
+			} else {
+				out[k] = redactFree(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = redactFree(e)
+		}
+		return out
+	}
+	return v
+}

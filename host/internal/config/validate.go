@@ -1,0 +1,73 @@
+package config
+
+// Validate is the last word on a configuration, whoever built it: Load
+// calls it on the merged layers, Check on what Load returns, and tests and
+// tools on configurations they assemble in Go. What can be said about one
+// key at a time (types, allowed values, ranges, patterns) is said once, in
+// the schema; what needs Go or several keys at once is checked here.
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net"
+	"net/netip"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// minAPIKeyLen keeps guessable keys out: 16 characters is the least a
+// random key should have (openssl rand -hex 32 gives 64).
+const minAPIKeyLen = 16
+
+// Validate reports every problem in c, joined, each naming its key and
+// what is allowed. It accepts both a freshly decoded Config (with mode,
+// writes.mode and plugin_defaults.dir still empty) and one Load has
+// completed.
+func (c *Config) Validate() error {
+	var errs []error
+	for _, p := range root().check(toMap(reflect.ValueOf(c).Elem())) {
+		errs = append(errs, p)
+	}
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, problem{path: key, msg: fmt.Sprintf(format, args...)})
+	}
+
+	host, addrOK := "", false
+	if h, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("http.addr", "%q is not host:port (e.g. 127.0.0.1:8080, or 0.0.0.0:8080 for all interfaces)", c.HTTP.Addr)
+	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		bad("http.addr", "%q has no numeric port 0-65535 (e.g. 127.0.0.1:8080)", c.HTTP.Addr)
+	} else {
+		host, addrOK = h, true
+	}
+
+	if c.Mode == ModeProduction && c.Billy.APIKey == "" {
+		bad("billy.api_key", "required in production mode (env BILLY_API_KEY); without it, leave mode unset to run the sandbox")
+	}
+	if b := c.PluginDefaults; b.RestartBackoffInitial > 0 && b.RestartBackoffMax > 0 && b.RestartBackoffInitial > b.RestartBackoffMax {
+		bad("plugin_defaults.restart_backoff_initial", "%s is more than plugin_defaults.restart_backoff_max (%s); the initial backoff must not exceed the cap",
+			formatDuration(b.RestartBackoffInitial), formatDuration(b.RestartBackoffMax))
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Plugins)) {
+		if p := c.Plugins[name]; p.IsEnabled() && p.Path == "" {
+			bad("plugins."+name+".path", "required for an enabled plugin (the binary, e.g. billy-mcp-plugin-%s; relative to plugin_defaults.dir), or set enabled: false", name)
+		}
+	}
+	if addrOK && len(c.Auth.APIKeys) == 0 && !isLoopback(host) {
+		errs = append(errs, fmt.Errorf("refusing to serve without authentication on non-loopback address %s: set auth.api_keys (env MCP_API_KEY) or bind to 127.0.0.1", c.HTTP.Addr))
+	}
+	return errors.Join(errs...)
+}
+
+// isLoopback reports whether host (from http.addr) only accepts
+// connections from this machine. An empty host means all interfaces.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
