@@ -202,6 +202,20 @@ func (a *App) startSandbox() (*sandbox.Server, string, error) {
 // /health.
 func (a *App) Start(ctx context.Context) error {
 	start := time.Now()
+	// One line naming every plugin the configuration enables: a file's
+	// plugins are added to the built-in set unless plugin_set is replace,
+	// and this is where an operator sees the result.
+	var enabled, disabled []string
+	for name, p := range a.Config.Plugins {
+		if p.IsEnabled() {
+			enabled = append(enabled, name)
+		} else {
+			disabled = append(disabled, name)
+		}
+	}
+	sort.Strings(enabled)
+	sort.Strings(disabled)
+	a.Logger.Info("starting plugins", "enabled", enabled, "disabled", disabled, "plugin_set", a.Config.PluginSet)
 	if err := a.Plugins.Start(ctx); err != nil {
 		return err
 	}
