@@ -44,6 +44,7 @@ fuzz host FuzzLoad ./internal/config
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
+fuzz sdk FuzzLeanOutputSchema .
 
 step "build"
 make build

@@ -9,7 +9,6 @@ import (
 	"reflect"
 	"regexp"
 
-	"github.com/google/jsonschema-go/jsonschema"
 )
 
 // Effect says what a tool does to the world. It becomes the MCP annotations
@@ -49,6 +48,11 @@ type ToolSpec struct {
 	// Scopes the caller must hold, e.g. "invoices:read".
 	Scopes   []string
 	Examples []Example
+	// FullOutputSchema publishes the complete output schema (nested shapes,
+	// field descriptions) instead of the lean default: the top-level fields
+	// and their types. Every byte of it is in every client's context, so
+	// keep the default unless clients need the rest to use the output.
+	FullOutputSchema bool
 }
 
 // Example is a worked call shown to clients in the tool's metadata.
@@ -82,26 +86,36 @@ var toolNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // NewTool declares a tool with a typed handler. In must be a struct type: its
 // JSON Schema is the tool's input schema (fields without omitempty are
-// required; a `jsonschema:"..."` tag is the field's description). Out's schema
-// is the output schema and its value the structured content, unless Out is
-// *Result, which lets the handler shape the content by hand.
+// required; a `jsonschema:"..."` tag is the field's description). Out's value
+// is the structured content and its schema the output schema, in the lean
+// form clients pay least context for (top-level fields and their types; see
+// ToolSpec.FullOutputSchema), unless Out is *Result, which lets the handler
+// shape the content by hand.
 //
 // Declaration mistakes (a bad name, no description, an unset Effect, a type
 // without a schema) are reported when the plugin starts, not at call time.
 func NewTool[In, Out any](spec ToolSpec, handler func(ctx context.Context, call *Call, in In) (Out, error)) Tool {
 	t := Tool{spec: spec}
 	t.err = checkSpec(spec)
-	in, err := schemaFor[In](true)
+	in, err := schemaFor[In]()
 	if err != nil && t.err == nil {
 		t.err = fmt.Errorf("tool %s: input type: %w", spec.Name, err)
 	}
-	t.inputSchema = in
+	if in != nil {
+		t.inputSchema = leanInput(in)
+	}
 	if reflect.TypeFor[Out]() != reflect.TypeFor[*Result]() {
-		out, err := schemaFor[Out](true)
+		out, err := schemaFor[Out]()
 		if err != nil && t.err == nil {
 			t.err = fmt.Errorf("tool %s: output type: %w", spec.Name, err)
 		}
-		t.outputSchema = out
+		switch {
+		case out == nil:
+		case spec.FullOutputSchema:
+			t.outputSchema = fullOutput(out)
+		default:
+			t.outputSchema = leanOutput(out)
+		}
 	}
 	t.call = func(ctx context.Context, call *Call, args json.RawMessage) (*Result, error) {
 		var input In
@@ -140,23 +154,6 @@ func checkSpec(spec ToolSpec) error {
 		return fmt.Errorf("tool %s: Effect must be ReadOnly, Additive or Destructive", spec.Name)
 	}
 	return nil
-}
-
-// schemaFor infers a JSON Schema for T. MCP requires both input and output
-// schemas to describe objects.
-func schemaFor[T any](object bool) (json.RawMessage, error) {
-	s, err := jsonschema.For[T](nil)
-	if err != nil {
-		return nil, err
-	}
-	if object && s.Type != "object" {
-		return nil, fmt.Errorf("must be a struct (schema type object), got %q", s.Type)
-	}
-	if object && s.Properties == nil {
-		// An empty struct: MCP clients expect "properties" to be present.
-		s.Properties = map[string]*jsonschema.Schema{}
-	}
-	return json.Marshal(s)
 }
 
 // decodeArguments decodes the (already schema-validated) arguments strictly,

@@ -10,6 +10,10 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
+// toolFor is a tool as MCP clients list it. Only what a model needs to pick
+// and call the tool is listed: every byte is in every conversation's context.
+// The title is said once (not again in the annotations); category, scopes
+// and examples stay in the registry and the REST listing.
 func toolFor(t *registry.Tool) mcp.Tool {
 	tool := mcp.Tool{
 		Name:           t.Name,
@@ -17,7 +21,6 @@ func toolFor(t *registry.Tool) mcp.Tool {
 		Description:    t.Description,
 		RawInputSchema: t.InputSchema,
 		Annotations: mcp.ToolAnnotation{
-			Title:           t.Title,
 			ReadOnlyHint:    t.Annotations.ReadOnly,
 			DestructiveHint: t.Annotations.Destructive,
 			IdempotentHint:  t.Annotations.Idempotent,
@@ -26,19 +29,6 @@ func toolFor(t *registry.Tool) mcp.Tool {
 	}
 	if len(t.OutputSchema) > 0 {
 		tool.RawOutputSchema = t.OutputSchema
-	}
-	meta := map[string]any{}
-	if t.Category != "" {
-		meta["io.billy-mcp/category"] = t.Category
-	}
-	if len(t.Scopes) > 0 {
-		meta["io.billy-mcp/scopes"] = t.Scopes
-	}
-	if len(t.Examples) > 0 {
-		meta["io.billy-mcp/examples"] = t.Examples
-	}
-	if len(meta) > 0 {
-		tool.Meta = &mcp.Meta{AdditionalFields: meta}
 	}
 	return tool
 }

@@ -89,13 +89,9 @@ func TestToolFor(t *testing.T) {
 				"inputSchema": map[string]any{"type": "object", "properties": map[string]any{"contactId": map[string]any{"type": "string"}},
 					"required": []any{"contactId"}},
 				"outputSchema": map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{"type": "string"}}},
-				"annotations": map[string]any{"title": "Create invoice", "readOnlyHint": false, "destructiveHint": true,
+				// The title once; category, scopes and examples only in REST.
+				"annotations": map[string]any{"readOnlyHint": false, "destructiveHint": true,
 					"idempotentHint": false, "openWorldHint": true},
-				"_meta": map[string]any{
-					"io.billy-mcp/category": "invoices",
-					"io.billy-mcp/scopes":   []any{"invoices:write"},
-					"io.billy-mcp/examples": []any{map[string]any{"title": "a draft", "arguments": map[string]any{"contactId": "c1"}}},
-				},
 			},
 		},
 		{
@@ -105,11 +101,11 @@ func TestToolFor(t *testing.T) {
 				"annotations": map[string]any{}},
 		},
 		{
-			name: "only a category",
+			name: "a category and an empty output schema",
 			tool: &registry.Tool{Name: "ping", Description: "Pings", Category: "diagnostics", InputSchema: json.RawMessage(`{"type":"object"}`),
 				OutputSchema: json.RawMessage{}},
 			want: map[string]any{"name": "ping", "description": "Pings", "inputSchema": map[string]any{"type": "object"},
-				"annotations": map[string]any{}, "_meta": map[string]any{"io.billy-mcp/category": "diagnostics"}},
+				"annotations": map[string]any{}},
 		},
 	}
 	for _, tt := range tests {
