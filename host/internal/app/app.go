@@ -205,7 +205,7 @@ func (a *App) Start(ctx context.Context) error {
 	// One line naming every plugin the configuration enables: a file's
 	// plugins are added to the built-in set unless plugin_set is replace,
 	// and this is where an operator sees the result.
-	var enabled, disabled []string
+	enabled, disabled := []string{}, []string{} // [] rather than null in JSON logs
 	for name, p := range a.Config.Plugins {
 		if p.IsEnabled() {
 			enabled = append(enabled, name)
