@@ -57,6 +57,7 @@ type instance struct {
 
 	mu       sync.Mutex
 	client   *goplugin.Client
+	thread   *forkThread
 	rpc      pluginv1.PluginClient
 	state    State
 	since    time.Time
@@ -203,6 +204,7 @@ func (in *instance) start(ctx context.Context) error {
 	// No host environment: plugins get only what go-plugin itself sets
 	// (handshake cookie, AutoMTLS certificate). Secrets stay in the host.
 	cmd.Env = []string{}
+	dieWithHost(cmd)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{
 			ProtocolVersion:  pluginv1.TransportVersion,
@@ -221,14 +223,17 @@ func (in *instance) start(ctx context.Context) error {
 		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
 			grpc.MaxCallRecvMsgSize(maxMessageSize), grpc.MaxCallSendMsgSize(maxMessageSize))},
 	})
+	thread := newForkThread()
 	in.mu.Lock()
-	in.client = client
+	in.client, in.thread = client, thread
 	in.mu.Unlock()
 
-	proto, err := client.Client()
+	var proto goplugin.ClientProtocol
+	err = thread.run(func() (err error) { proto, err = client.Client(); return err })
 	if err != nil {
 		return fmt.Errorf("plugin %s: starting %s: %w", spec.Name, spec.Path, err)
 	}
+	in.m.ledger.add(spec.Name, cmd.Process.Pid)
 	raw, err := proto.Dispense(pluginv1.PluginName)
 	if err != nil {
 		return fmt.Errorf("plugin %s: %w", spec.Name, err)
@@ -343,12 +348,16 @@ func (in *instance) checkHealth(ctx context.Context, failures *int) string {
 // after go-plugin's grace period.
 func (in *instance) kill() {
 	in.mu.Lock()
-	c := in.client
-	in.client, in.rpc, in.pid = nil, nil, 0
+	c, thread := in.client, in.thread
+	in.client, in.thread, in.rpc, in.pid = nil, nil, nil, 0
 	in.mu.Unlock()
 	if c != nil {
 		c.Kill()
 	}
+	// Only now that the process is gone may the thread it was forked
+	// from end (forkthread.go).
+	thread.release()
+	in.m.ledger.remove(in.spec.Name)
 }
 
 // hostSide is the host's half of the go-plugin plugin: it only dials.
