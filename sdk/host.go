@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
 // Call describes the request a handler is serving.
@@ -60,10 +62,12 @@ type Host interface {
 	// client if the client asked for log messages.
 	Log(ctx context.Context, level LogLevel, message string, fields map[string]any) error
 	// Elicit asks the user to fill in a form described by schema (a flat JSON
-	// Schema object). It fails with ErrNotSupported when the client cannot.
+	// Schema object). It fails with ErrNotSupported when the client cannot,
+	// and with ErrInputRequired when the answer comes in a round trip.
 	Elicit(ctx context.Context, message string, schema any) (*ElicitResult, error)
 	// Sample asks the client's model for a completion. It fails with
-	// ErrNotSupported when the client cannot.
+	// ErrNotSupported when the client cannot, and with ErrInputRequired when
+	// the answer comes in a round trip.
 	Sample(ctx context.Context, req SampleRequest) (*SampleResult, error)
 }
 
@@ -71,6 +75,15 @@ type Host interface {
 // of the call does not support the feature.
 var ErrNotSupported = &Error{Code: "client_capability_missing", Category: CategoryValidation,
 	Message: "the MCP client does not support this feature"}
+
+// ErrInputRequired is returned by Host.Elicit and Host.Sample when the
+// client answers such questions as a multi round trip (MCP 2026-07-28): it
+// cannot answer while the handler waits. Return it from the handler (as it
+// is, or wrapped); the client asks its user or model, and the host runs the
+// call again with the same arguments, where the same Elicit or Sample call
+// returns the answer at once. A handler that asks must therefore reach its
+// questions in the same order on every run, and write nothing before them.
+var ErrInputRequired = errmodel.InputRequired()
 
 // LogLevel is an MCP log level.
 type LogLevel string

@@ -25,6 +25,9 @@ func toStatus(err error) error { return errmodel.ToStatus(AsError(err)) }
 // unreachable, which is worth retrying.
 func errorFromStatus(err error) error {
 	if e, ok := errmodel.FromStatus(err); ok {
+		if e.Code == errmodel.CodeInputRequired {
+			return ErrInputRequired // so that errors.Is works in handlers
+		}
 		return e
 	}
 	st, _ := status.FromError(err)

@@ -160,42 +160,48 @@ func (a *answerer) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.E
 
 // TestConfirmationByElicitation: a client that supports elicitation gets a
 // confirmation form through the host instead of a token; yes executes, no
-// writes nothing.
+// writes nothing. Handshake-era clients (2025-11-25) are asked while the
+// plugin waits; 2026-07-28 clients get the form as a multi round-trip
+// result, answer it and repeat the call, which the host replays into the
+// plugin with the answer.
 func TestConfirmationByElicitation(t *testing.T) {
 	h := startHost(t, "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n", "BILLY_MCP_WRITES=confirm")
 	h.waitReady(15 * time.Second)
-	for _, accept := range []bool{true, false} {
-		t.Run(fmt.Sprintf("accept=%v", accept), func(t *testing.T) {
-			user := &answerer{accept: accept}
-			tr, err := transport.NewStreamableHTTP(h.url("/mcp"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Elicitation crosses the plugin boundary for handshake-era
-			// clients (the 2026-07-28 multi round-trip form is not bridged
-			// to plugins yet), so this client pins 2025-11-25.
-			c := client.NewClient(tr, client.WithElicitationHandler(user), client.WithProtocolVersion(mcp.ProtocolVersion20251125))
-			initialize(t, c)
-			s := &scenario{t: t, c: c}
-			customers := s.ok("list_customers", map[string]any{"limit": 1})["customers"].([]any)
-			products := s.ok("list_products", map[string]any{"limit": 1})["products"].([]any)
-			draft := s.done("create_invoice", map[string]any{
-				"contactId": customers[0].(map[string]any)["id"],
-				"lines":     []map[string]any{{"productId": products[0].(map[string]any)["id"], "quantity": 1}},
-			})["record"].(map[string]any)
+	for _, rev := range []string{mcp.ProtocolVersion20251125, mcp.ProtocolVersion20260728} {
+		for _, accept := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/accept=%v", rev, accept), func(t *testing.T) {
+				confirmByElicitation(t, h, rev, accept)
+			})
+		}
+	}
+}
 
-			out := s.ok("approve_invoice", map[string]any{"invoiceId": draft["id"]})
-			if len(user.messages) != 1 || !strings.Contains(user.messages[0], "Approve") {
-				t.Fatalf("the user was not asked (or asked oddly): %q", user.messages)
-			}
-			state := s.ok("get_invoice", map[string]any{"invoiceId": draft["id"]})["state"]
-			switch {
-			case accept && (out["status"] != "done" || state != "approved"):
-				t.Errorf("accepted: status %v, state %v", out["status"], state)
-			case !accept && (out["status"] != "declined" || state != "draft"):
-				t.Errorf("declined: status %v, state %v (nothing may be written)", out["status"], state)
-			}
-		})
+func confirmByElicitation(t *testing.T, h *hostProc, rev string, accept bool) {
+	user := &answerer{accept: accept}
+	tr, err := transport.NewStreamableHTTP(h.url("/mcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.NewClient(tr, client.WithElicitationHandler(user), client.WithProtocolVersion(rev))
+	initialize(t, c)
+	s := &scenario{t: t, c: c}
+	customers := s.ok("list_customers", map[string]any{"limit": 1})["customers"].([]any)
+	products := s.ok("list_products", map[string]any{"limit": 1})["products"].([]any)
+	draft := s.done("create_invoice", map[string]any{
+		"contactId": customers[0].(map[string]any)["id"],
+		"lines":     []map[string]any{{"productId": products[0].(map[string]any)["id"], "quantity": 1}},
+	})["record"].(map[string]any)
+
+	out := s.ok("approve_invoice", map[string]any{"invoiceId": draft["id"]})
+	if len(user.messages) != 1 || !strings.Contains(user.messages[0], "Approve") {
+		t.Fatalf("the user was not asked (or asked oddly): %q", user.messages)
+	}
+	state := s.ok("get_invoice", map[string]any{"invoiceId": draft["id"]})["state"]
+	switch {
+	case accept && (out["status"] != "done" || state != "approved"):
+		t.Errorf("accepted: status %v, state %v", out["status"], state)
+	case !accept && (out["status"] != "declined" || state != "draft"):
+		t.Errorf("declined: status %v, state %v (nothing may be written)", out["status"], state)
 	}
 }
 

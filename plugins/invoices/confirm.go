@@ -167,6 +167,11 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 				return WriteResult[T]{Status: statusDeclined, Message: "the user did not confirm; nothing was written", Preview: &pl.preview}, nil
 			}
 		}
+		if errors.Is(err, sdk.ErrInputRequired) {
+			// The client shows the form between two runs of this call
+			// (MCP 2026-07-28); nothing is written before the answer.
+			return out, err
+		}
 		// The form could not be shown: fall back to the token, which is
 		// just as safe.
 		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": w.tool, "error": err.Error()})

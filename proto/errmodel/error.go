@@ -41,7 +41,18 @@ const (
 	// CodeInternal is the code of an error whose cause the caller must not
 	// see (it may name hosts, files or data).
 	CodeInternal = "internal"
+	// CodeInputRequired is what the host answers a plugin's request for
+	// user or model input when the client takes input as a multi round-trip
+	// (MCP 2026-07-28): the plugin returns it from its handler, the client
+	// answers, and the call runs again with the answer at hand.
+	CodeInputRequired = "input_required"
 )
+
+// InputRequired is the error of CodeInputRequired.
+func InputRequired() *Error {
+	return &Error{Code: CodeInputRequired, Category: Conflict,
+		Message: "the client has to ask its user or model first; return this error from the handler and the call is repeated with the answer"}
+}
 
 func (e *Error) Error() string {
 	var b strings.Builder

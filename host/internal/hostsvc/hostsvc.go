@@ -3,6 +3,7 @@ package hostsvc
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -153,6 +154,9 @@ func (s *server) Elicit(ctx context.Context, req *pluginv1.ElicitRequest) (*plug
 		return nil, status.Error(codes.FailedPrecondition, "the client does not support elicitation")
 	}
 	action, content, err := c.Op.Client.Elicit(c.Ctx, req.Message, json.RawMessage(req.RequestedSchemaJson))
+	if e := (*errmodel.Error)(nil); errors.As(err, &e) {
+		return nil, toStatus(e) // input_required: the client answers in a round trip
+	}
 	if err != nil {
 		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "elicitation_failed", "asking the user failed: %v", err))
 	}
@@ -168,6 +172,9 @@ func (s *server) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*plug
 		return nil, status.Error(codes.FailedPrecondition, "the client does not support sampling")
 	}
 	resp, err := c.Op.Client.Sample(c.Ctx, req)
+	if e := (*errmodel.Error)(nil); errors.As(err, &e) {
+		return nil, toStatus(e) // input_required: the client answers in a round trip
+	}
 	if err != nil {
 		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "sampling_failed", "asking the client's model failed: %v", err))
 	}

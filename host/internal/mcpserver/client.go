@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -22,6 +23,9 @@ type client struct {
 	// lastSent is when the request last sent a notification (Unix ns; 0 =
 	// never), for settle.
 	lastSent atomic.Int64
+	// rt carries a modern (2026-07-28) call's multi round-trip input; nil
+	// for every other request (see roundtrip.go).
+	rt *roundTrip
 }
 
 // settleDelay is how long a result waits after its request's last
@@ -93,9 +97,7 @@ func (c *client) capabilities() *mcp.ClientCapabilities {
 
 // modern reports whether the request uses the stateless 2026-07-28
 // revision, where server-initiated requests are replaced by multi
-// round-trip results. Plugins cannot take part in those yet (the plugin
-// call would have to be resumed), so elicitation and sampling are offered
-// to handshake-era clients only.
+// round-trip results: a plugin's questions go through c.rt.
 func (c *client) modern() bool { return server.IsModernRequest(c.ctx) }
 
 func (c *client) Progress(ctx context.Context, progress, total float64, message string) error {
@@ -131,9 +133,14 @@ func (c *client) Log(ctx context.Context, level, logger string, data any) error 
 		"level": level, "logger": logger, "data": data})
 }
 
+// canAsk reports whether questions can reach the client at all: modern
+// requests only through a round trip (tools/call; resource reads and prompts
+// have none here).
+func (c *client) canAsk() bool { return !c.modern() || c.rt != nil }
+
 func (c *client) CanElicit() bool {
 	caps := c.capabilities()
-	return !c.modern() && caps != nil && caps.Elicitation != nil
+	return c.canAsk() && caps != nil && caps.Elicitation != nil
 }
 
 func (c *client) Elicit(ctx context.Context, message string, schema json.RawMessage) (string, json.RawMessage, error) {
@@ -141,12 +148,28 @@ func (c *client) Elicit(ctx context.Context, message string, schema json.RawMess
 	if err := json.Unmarshal(schema, &requested); err != nil {
 		return "", nil, err
 	}
-	res, err := c.mcp.RequestElicitation(c.ctx, mcp.ElicitationRequest{
-		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
-		Params:  mcp.ElicitationParams{Message: message, RequestedSchema: requested},
-	})
-	if err != nil {
-		return "", nil, err
+	params := mcp.ElicitationParams{Message: message, RequestedSchema: requested}
+	var res *mcp.ElicitationResult
+	if c.rt != nil {
+		id := c.rt.next("elicit")
+		raw, ok := c.rt.lookup(id)
+		if !ok {
+			c.rt.ask(id, mcp.NewElicitationInputRequest(params))
+			return "", nil, errmodel.InputRequired()
+		}
+		res = &mcp.ElicitationResult{}
+		if err := json.Unmarshal(raw, res); err != nil {
+			return "", nil, errmodel.InvalidField("inputResponses."+id, "is not an elicitation result: %v", err)
+		}
+	} else {
+		var err error
+		res, err = c.mcp.RequestElicitation(c.ctx, mcp.ElicitationRequest{
+			Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+			Params:  params,
+		})
+		if err != nil {
+			return "", nil, err
+		}
 	}
 	content, err := json.Marshal(res.Content)
 	if err != nil {
@@ -157,7 +180,7 @@ func (c *client) Elicit(ctx context.Context, message string, schema json.RawMess
 
 func (c *client) CanSample() bool {
 	caps := c.capabilities()
-	return !c.modern() && caps != nil && caps.Sampling != nil
+	return c.canAsk() && caps != nil && caps.Sampling != nil
 }
 
 func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
@@ -165,13 +188,28 @@ func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*plug
 	for _, m := range req.Messages {
 		p.Messages = append(p.Messages, mcp.SamplingMessage{Role: mcp.Role(m.Role), Content: mcp.NewTextContent(m.Text)})
 	}
-	//lint:ignore SA1019 sampling is deprecated in 2026-07-28 but is how 2025-11-25 clients (still the majority) are asked; CanSample limits it to them.
-	res, err := c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
-		Request:             mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)},
-		CreateMessageParams: p,
-	})
-	if err != nil {
-		return nil, err
+	var res *mcp.CreateMessageResult
+	if c.rt != nil {
+		id := c.rt.next("sample")
+		raw, ok := c.rt.lookup(id)
+		if !ok {
+			c.rt.ask(id, mcp.NewSamplingInputRequest(p))
+			return nil, errmodel.InputRequired()
+		}
+		res = &mcp.CreateMessageResult{}
+		if err := json.Unmarshal(raw, res); err != nil {
+			return nil, errmodel.InvalidField("inputResponses."+id, "is not a sampling result: %v", err)
+		}
+	} else {
+		var err error
+		//lint:ignore SA1019 sampling is deprecated in 2026-07-28 but is how 2025-11-25 clients (still the majority) are asked; modern ones go through c.rt.
+		res, err = c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
+			Request:             mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)},
+			CreateMessageParams: p,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	out := &pluginv1.SampleResponse{Role: string(res.Role), Model: res.Model, StopReason: res.StopReason}
 	if t, ok := res.Content.(mcp.TextContent); ok {

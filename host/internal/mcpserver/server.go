@@ -26,12 +26,17 @@ type Options struct {
 	Registry      *registry.Registry
 	Dispatcher    *dispatch.Dispatcher
 	Logger        hclog.Logger
+	// StateKey signs the request state of multi round-trip calls; instances
+	// behind one load balancer need the same one. Empty: a random key per
+	// process.
+	StateKey []byte
 }
 
 // Server is the MCP face of the host.
 type Server struct {
-	opts Options
-	mcp  *server.MCPServer
+	opts   Options
+	mcp    *server.MCPServer
+	states *stateSigner
 
 	mu       sync.Mutex
 	toolsSig string // fingerprint of the tools registered in mcp-go
@@ -52,7 +57,7 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{opts: opts}
+	s := &Server{opts: opts, states: newStateSigner(opts.StateKey)}
 	hooks := &server.Hooks{}
 	// Tools of a plugin that is restarting stay registered (a call gets a
 	// clear retryable error) but are left out of tools/list.
@@ -197,12 +202,30 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 		}
 		op.Arguments = b
 	}
+	cl := op.Client.(*client)
 	if m := req.Params.Meta; m != nil && m.ProgressToken != nil {
 		op.ProgressToken, _ = json.Marshal(m.ProgressToken)
-		op.Client.(*client).token = m.ProgressToken
+		cl.token = m.ProgressToken
+	}
+	if server.IsModernRequest(ctx) {
+		rt, e := s.states.resume(op, req.Params)
+		if e != nil {
+			return errorResult(e.WithCorrelation(op.CorrelationID)), nil
+		}
+		cl.rt = rt
 	}
 	out, err := s.opts.Dispatcher.Do(ctx, op)
-	op.Client.(*client).settle()
+	cl.settle()
+	if cl.rt != nil {
+		// A question the handler asked wins over whatever it returned
+		// after being told the answer comes later.
+		if res, rerr := s.states.result(cl.rt, op); rerr != nil || res != nil {
+			if rerr != nil {
+				return errorResult(errmodel.From(rerr).WithCorrelation(op.CorrelationID)), nil
+			}
+			return res, nil
+		}
+	}
 	if err != nil {
 		return errorResult(errmodel.From(err)), nil
 	}
