@@ -34,7 +34,7 @@ func benchInvoiceTools(b *testing.B, limit int) {
 		b.Skip("invoices plugin not built")
 	}
 	cfgFile := filepath.Join(b.TempDir(), "bench.yaml")
-	if err := os.WriteFile(cfgFile, []byte("plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\nplugin_defaults: {checksums_file: ''}\n"), 0o644); err != nil {
+	if err := os.WriteFile(cfgFile, []byte("plugin_set: replace\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\nplugin_defaults: {checksums_file: ''}\n"), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	spec := spec(b, "invoices")

@@ -205,7 +205,7 @@ func TestPluginKilledDuringCall(t *testing.T) {
 	if !res.IsError {
 		t.Fatalf("want an error result, got %v", res.Content)
 	}
-	errObj := structured(t, res).(map[string]any)["error"].(map[string]any)
+	errObj := toolError(t, res)
 	if errObj["retryable"] != true || errObj["category"] != "upstream_unavailable" {
 		t.Errorf("want a retryable upstream_unavailable error, got %v", errObj)
 	}
@@ -288,7 +288,7 @@ func TestBadArgumentsNameTheField(t *testing.T) {
 	if !res.IsError {
 		t.Fatalf("want an error result, got %v", res.Content)
 	}
-	e := structured(t, res).(map[string]any)["error"].(map[string]any)
+	e := toolError(t, res)
 	var fields []string
 	for _, f := range e["fields"].([]any) {
 		fields = append(fields, f.(map[string]any)["field"].(string))

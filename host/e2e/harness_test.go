@@ -358,3 +358,30 @@ func structured(t *testing.T, res *mcp.CallToolResult) any {
 	_ = json.Unmarshal(b, &v)
 	return v
 }
+
+// toolError returns the error object of an isError result, from its text
+// content, where the host puts it (never in structured content, which
+// clients check against the tool's output schema).
+func toolError(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	if !res.IsError {
+		t.Fatalf("not an error result: %+v", res)
+	}
+	if res.StructuredContent != nil {
+		t.Errorf("an error result carries structured content: %v", res.StructuredContent)
+	}
+	if len(res.Content) != 1 {
+		t.Fatalf("error result with %d content items", len(res.Content))
+	}
+	text, ok := res.Content[0].(mcp.TextContent)
+	if !ok {
+		t.Fatalf("error content is %T, not text", res.Content[0])
+	}
+	var body struct {
+		Error map[string]any `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(text.Text), &body); err != nil || body.Error == nil {
+		t.Fatalf("error text is not the error object as JSON: %q", text.Text)
+	}
+	return body.Error
+}

@@ -128,7 +128,7 @@ func (s *scenario) fails(tool string, args map[string]any) map[string]any {
 	if !res.IsError {
 		s.t.Fatalf("%s succeeded, want an error: %v", tool, structured(s.t, res))
 	}
-	return structured(s.t, res).(map[string]any)["error"].(map[string]any)
+	return toolError(s.t, res)
 }
 
 // revenue returns the gross DKK revenue by payment date for one day.
