@@ -5,6 +5,7 @@
 //	billy-mcp stdio  [--config FILE]   MCP on stdin/stdout (desktop clients)
 //	billy-mcp sandbox  [--seed N] [--business KIND]   a standalone fake Billy API
 //	billy-mcp config check --config FILE
+//	billy-mcp plugin new [--sdk DIR] NAME [DIR]   scaffold a plugin module
 //	billy-mcp version
 package main
 
@@ -31,6 +32,7 @@ commands:
                                  BILLY_SANDBOX_ADDR, default 127.0.0.1:8081; access token from
                                  BILLY_SANDBOX_TOKEN, default: any token is accepted)
   config check --config FILE     validate a config file and exit
+  plugin new [--sdk DIR] NAME [DIR]  write a new plugin module (default DIR: ./billy-mcp-plugin-NAME)
   version                        print the version
 
 Settings come from built-in defaults, then the config file, then the environment
@@ -54,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return configCmd(rest, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(rest, stderr)
+	case "plugin":
+		return pluginCmd(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0
