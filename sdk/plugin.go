@@ -30,7 +30,8 @@ type Plugin struct {
 	Prompts           []Prompt
 
 	// Configure receives the plugin's own config section from the host's
-	// config file as JSON ("{}" when there is none). Return an *Error with
+	// config file as JSON ("{}" when there is none); DeploymentFrom(ctx)
+	// says where the plugin runs and gives it its signing key. Return an *Error with
 	// Fields to reject a bad value; the host refuses to start the plugin and
 	// logs the message. Optional.
 	Configure func(ctx context.Context, config json.RawMessage) error

@@ -148,8 +148,12 @@ func baseEnv() []string {
 // replace), not those plus the built-in set a file otherwise adds to.
 func writeConfig(t *testing.T, yaml string) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	full := fmt.Sprintf("plugin_set: replace\nplugin_defaults:\n  dir: %s\n  health_interval: 500ms\n  restart_backoff_initial: 100ms\n  restart_backoff_max: 1s\n%s", binDir, yaml)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	// data_dir keeps the signing key the hosts of one test share (and out
+	// of the home directory of whoever runs the tests).
+	full := fmt.Sprintf("plugin_set: replace\ndata_dir: %s\nplugin_defaults:\n  dir: %s\n  health_interval: 500ms\n  restart_backoff_initial: 100ms\n  restart_backoff_max: 1s\n%s",
+		filepath.Join(dir, "state"), binDir, yaml)
 	if err := os.WriteFile(path, []byte(full), 0o644); err != nil {
 		t.Fatal(err)
 	}

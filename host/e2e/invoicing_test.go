@@ -248,3 +248,34 @@ func TestInvoicePDFAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmationAcrossStdioProcesses: a desktop client that starts a new
+// stdio host for every call (the MCP Inspector's CLI does) gets a preview
+// from one process and confirms it in the next, because both sign with the
+// deployment's key (here from data_dir).
+func TestConfirmationAcrossStdioProcesses(t *testing.T) {
+	cfg := writeConfig(t, "writes: {mode: confirm}\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n")
+	call := func(name string, args map[string]any) map[string]any {
+		c := mcpStdio(t, cfg)
+		defer c.Close()
+		res := callTool(t, c, name, args)
+		if res.IsError {
+			t.Fatalf("%s: %v", name, toolError(t, res))
+		}
+		return structured(t, res).(map[string]any)
+	}
+	invoices := call("list_invoices", map[string]any{"state": "draft", "limit": 1})["invoices"].([]any)
+	if len(invoices) == 0 {
+		t.Fatal("the sandbox has no draft invoice")
+	}
+	args := map[string]any{"invoiceId": invoices[0].(map[string]any)["id"]}
+	preview := call("approve_invoice", args)
+	if preview["status"] != "confirmation_required" {
+		t.Fatalf("preview: %v", preview)
+	}
+	args["confirmation_token"] = preview["confirmation_token"]
+	done := call("approve_invoice", args)
+	if done["status"] != "done" {
+		t.Fatalf("the next process did not take the token: %v", done)
+	}
+}

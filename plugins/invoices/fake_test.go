@@ -405,15 +405,18 @@ type env struct {
 	clock *clock
 	billy *fakeBilly
 	h     *sdktest.Harness
+	// key is the deployment's signing key every harness of the env gets,
+	// as every process of one deployment does.
+	key []byte
 }
 
 // newEnv starts the plugin against a fresh fake Billy. Options come after
 // the defaults (caller org-1, the given writes mode).
 func newEnv(t *testing.T, mode sdk.WritesMode, opts ...sdktest.Option) *env {
 	t.Helper()
-	e := &env{t: t, clock: newClock(), billy: newFake()}
+	e := &env{t: t, clock: newClock(), billy: newFake(), key: []byte("the deployment's signing key, 32")}
 	e.p = newPlugin(e.clock.Now, rand.Reader)
-	base := []sdktest.Option{sdktest.WithBilly(e.billy.serve), sdktest.WithWritesMode(mode),
+	base := []sdktest.Option{sdktest.WithBilly(e.billy.serve), sdktest.WithWritesMode(mode), sdktest.WithSigningKey(e.key),
 		sdktest.WithCaller(sdk.Caller{Subject: "test", OrganizationID: "org-1", Transport: "mcp-stdio"})}
 	e.h = sdktest.New(t, e.p.declare(), append(base, opts...)...)
 	return e
@@ -422,7 +425,7 @@ func newEnv(t *testing.T, mode sdk.WritesMode, opts ...sdktest.Option) *env {
 // harness starts another harness on the same plugin instance (same token
 // key and used-token set), e.g. as another caller.
 func (e *env) harness(opts ...sdktest.Option) *sdktest.Harness {
-	base := []sdktest.Option{sdktest.WithBilly(e.billy.serve), sdktest.WithWritesMode(sdk.WritesConfirm)}
+	base := []sdktest.Option{sdktest.WithBilly(e.billy.serve), sdktest.WithWritesMode(sdk.WritesConfirm), sdktest.WithSigningKey(e.key)}
 	return sdktest.New(e.t, e.p.declare(), append(base, opts...)...)
 }
 

@@ -25,8 +25,9 @@ func newPlugin(now func() time.Time, random io.Reader) *plugin {
 
 func (p *plugin) declare() *sdk.Plugin {
 	return &sdk.Plugin{
-		Name:    "invoices",
-		Version: "0.1.0",
+		Name:      "invoices",
+		Version:   "0.1.0",
+		Configure: p.configure,
 		Description: "Invoicing in Billy.dk: invoices and credit notes (create, approve, email, void), customers and contact persons, " +
 			"products, payments, revenue, tax rates and accounts, and connection checks. Destructive writes ask for confirmation.",
 		Tools: []sdk.Tool{
@@ -73,13 +74,8 @@ func destructiveSpec(s sdk.ToolSpec) sdk.ToolSpec {
 	return s
 }
 
-// Text shared by write tool descriptions.
-const (
-	additiveNote = " Writes follow the deployment's write policy: refused when writes are off; otherwise done directly, " +
-		"because it can be undone by another edit. dry_run: true returns the exact Billy request without writing. " +
-		"Returns the record as Billy stored it."
-	destructiveNote = " This cannot be undone, so under the default write policy the first call writes nothing: it returns " +
-		"status confirmation_required with a preview and a confirmation_token; show the preview to the user and, only if they agree, " +
-		"repeat the identical call with confirmation_token (valid 5 minutes, once). Clients with forms are asked directly instead. " +
-		"dry_run: true returns the exact Billy request without writing. Returns the record as Billy stored it."
-)
+// confirmNote ends every destructive tool's description. The write policy,
+// dry_run and the confirmation flow are explained once, in the server's
+// instructions (host/internal/app), not in every tool: tools/list is paid
+// for in every conversation.
+const confirmNote = " May ask the user to confirm first."

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -34,12 +36,17 @@ import (
 //
 // Each binding is hashed separately (SHA-256) so that a refusal can say
 // which one differs. The token is the payload plus an HMAC-SHA256 over it
-// with a key drawn from crypto/rand when the process starts; a random nonce
-// makes every token unique, and used nonces are remembered in memory until
-// the token would have expired anyway, which makes tokens single-use.
+// with the signing key the host gives the plugin (sdk.DeploymentFrom): the
+// same on every instance of a deployment and after restarts, so a client
+// that starts a new stdio host for every call (the MCP Inspector's CLI)
+// can confirm a preview it got from the previous one. A host too old to
+// give a key leaves the one drawn at process start.
 //
-// Nothing is persisted: a plugin restart (new key, empty nonce set)
-// invalidates every outstanding token, and the caller just asks again.
+// A random nonce makes every token unique, and used nonces are remembered
+// in memory until the token would have expired anyway, which makes tokens
+// single-use within a process. Across processes, a token's binding to the
+// record's state is what stops a second use: the write changed the record,
+// so the replay's state no longer hashes the same.
 
 const (
 	tokenTTL    = 5 * time.Minute
@@ -66,7 +73,9 @@ type tokenPayload struct {
 // tokens issues and redeems confirmation tokens.
 type tokens struct {
 	now func() time.Time
-	key []byte
+	// key is read by every issue and redeem and replaced once, by
+	// configure, when the host gives the deployment's key.
+	key atomic.Pointer[[]byte]
 
 	mu   sync.Mutex
 	used map[string]time.Time // nonce → expiry
@@ -79,7 +88,25 @@ func newTokens(now func() time.Time, random io.Reader) *tokens {
 		// rather than run unsafely.
 		panic(fmt.Sprintf("invoices: cannot draw the confirmation key: %v", err))
 	}
-	return &tokens{now: now, key: key, used: map[string]time.Time{}}
+	t := &tokens{now: now, used: map[string]time.Time{}}
+	t.key.Store(&key)
+	return t
+}
+
+// useKey replaces the key drawn at start with the deployment's.
+func (t *tokens) useKey(key []byte) {
+	if len(key) == 0 {
+		return
+	}
+	k := append([]byte(nil), key...)
+	t.key.Store(&k)
+}
+
+// configure takes the deployment's signing key; the plugin has no config
+// section of its own.
+func (p *plugin) configure(ctx context.Context, _ json.RawMessage) error {
+	p.tokens.useKey(sdk.DeploymentFrom(ctx).SigningKey)
+	return nil
 }
 
 func digest(b []byte) string {
@@ -102,7 +129,7 @@ func (t *tokens) issue(b binding) (string, time.Time) {
 }
 
 func (t *tokens) mac(s string) []byte {
-	m := hmac.New(sha256.New, t.key)
+	m := hmac.New(sha256.New, *t.key.Load())
 	m.Write([]byte(tokenPrefix + s))
 	return m.Sum(nil)
 }
@@ -116,7 +143,7 @@ func (t *tokens) redeem(token string, b binding) error {
 	p, ok := t.open(token)
 	if !ok {
 		return tokenError("confirmation_token_invalid", sdk.CategoryValidation,
-			"confirmation_token is not a token this server issued (or it was issued before the plugin restarted, which invalidates all tokens); %s", again)
+			"confirmation_token is not a token this deployment issued (or it was altered); %s", again)
 	}
 	switch {
 	case p.Tool != b.tool:

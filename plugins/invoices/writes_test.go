@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -268,11 +269,11 @@ func TestConfirmationTokenRefusals(t *testing.T) {
 			forged := pre.ConfirmationToken[:len(pre.ConfirmationToken)-2] + "AA"
 			return e.call("send_invoice", with(sendArgs, "confirmation_token", forged), new(json.RawMessage))
 		}},
-		{"from before a restart", sdk.CategoryValidation, "confirmation_token_invalid", func(e *env) error {
+		{"from another deployment", sdk.CategoryValidation, "confirmation_token_invalid", func(e *env) error {
 			pre := e.preview(e.h, "send_invoice", sendArgs)
-			restarted := newEnv(e.t, sdk.WritesConfirm)
-			restarted.billy = e.billy
-			h := restarted.harness(sdktest.WithCaller(sdk.Caller{Subject: "x", OrganizationID: "org-1"}), sdktest.WithBilly(e.billy.serve))
+			other := newEnv(e.t, sdk.WritesConfirm)
+			other.key = []byte("another deployment's signing key")
+			h := other.harness(sdktest.WithCaller(sdk.Caller{Subject: "x", OrganizationID: "org-1"}), sdktest.WithBilly(e.billy.serve))
 			_, err := h.CallTool(context.Background(), "send_invoice", with(sendArgs, "confirmation_token", pre.ConfirmationToken))
 			return err
 		}},
@@ -305,6 +306,39 @@ func TestConfirmationTokenRefusals(t *testing.T) {
 
 // TestReusedTokenOnFinishedWrite: once the approval is done, the same
 // token is refused as used (not quietly answered "already approved").
+// TestConfirmationAcrossProcesses: a client that starts a new stdio host
+// for every call (the MCP Inspector's CLI does) confirms a preview it got
+// from the previous process, because every process of a deployment signs
+// with the deployment's key. The token still works once: the write changed
+// the invoice, so a replay in yet another process no longer matches.
+func TestConfirmationAcrossProcesses(t *testing.T) {
+	e := newEnv(t, sdk.WritesConfirm)
+	seedWrites(e.billy)
+	args := map[string]any{"invoiceId": "inv-draft"}
+	pre := e.preview(e.h, "approve_invoice", args)
+
+	next := func() *sdktest.Harness {
+		p := newPlugin(e.clock.Now, rand.Reader) // a new process: new memory
+		return sdktest.New(t, p.declare(), sdktest.WithBilly(e.billy.serve), sdktest.WithWritesMode(sdk.WritesConfirm),
+			sdktest.WithSigningKey(e.key), sdktest.WithCaller(sdk.Caller{Subject: "test", OrganizationID: "org-1", Transport: "mcp-stdio"}))
+	}
+	var done WriteResult[Invoice]
+	if err := next().CallToolInto(context.Background(), "approve_invoice", with(args, "confirmation_token", pre.ConfirmationToken), &done); err != nil {
+		t.Fatalf("the next process refused the token: %v", err)
+	}
+	if done.Status != statusDone || done.Record.State != "approved" {
+		t.Fatalf("execute: %+v", done)
+	}
+	_, err := next().CallTool(context.Background(), "approve_invoice", with(args, "confirmation_token", pre.ConfirmationToken))
+	var se *sdk.Error
+	if !errors.As(err, &se) || se.Code == "" || se.Category != sdk.CategoryConflict && se.Category != sdk.CategoryValidation {
+		t.Errorf("a replay in a third process: %v", err)
+	}
+	if n := len(e.billy.writes()); n != 1 {
+		t.Errorf("%d writes, want 1", n)
+	}
+}
+
 func TestReusedTokenOnFinishedWrite(t *testing.T) {
 	e := newEnv(t, sdk.WritesConfirm)
 	seedWrites(e.billy)

@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -44,13 +45,14 @@ type Log struct {
 }
 
 type options struct {
-	config   json.RawMessage
-	caller   sdk.Caller
-	writes   sdk.WritesMode
-	billy    func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
-	callTool func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
-	elicit   func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
-	sample   func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
+	config     json.RawMessage
+	signingKey []byte
+	caller     sdk.Caller
+	writes     sdk.WritesMode
+	billy      func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
+	callTool   func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
+	elicit     func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
+	sample     func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
 }
 
 // Option configures a Harness.
@@ -66,6 +68,11 @@ func WithConfig(v any) Option {
 		o.config = b
 	}
 }
+
+// WithSigningKey sets the signing key the plugin is configured with
+// (sdk.DeploymentFrom); without it the harness draws one. Give two harnesses
+// the same key to test that what one process signed is good in the next.
+func WithSigningKey(key []byte) Option { return func(o *options) { o.signingKey = key } }
 
 // WithCaller sets the caller every call is made as.
 func WithCaller(c sdk.Caller) Option { return func(o *options) { o.caller = c } }
@@ -141,8 +148,15 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	if cfg == nil {
 		cfg = json.RawMessage("{}")
 	}
+	key := h.opts.signingKey
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := h.client.Configure(context.Background(), &pluginv1.ConfigureRequest{
-		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test"}); err != nil {
+		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test", SigningKey: key}); err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
 	return h, nil

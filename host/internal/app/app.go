@@ -88,11 +88,20 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		checksums = filepath.Join(cfg.PluginDefaults.Dir, checksums)
 	}
 
+	master, persistent, err := loadSigningKey(cfg)
+	if err != nil {
+		logger.Warn("no lasting signing key: confirmation tokens and multi round-trip states are good only in this process",
+			"error", err.Error(), "fix", "set signing_key (BILLY_MCP_SIGNING_KEY) or a writable data_dir (BILLY_MCP_DATA_DIR)")
+	} else if !persistent {
+		logger.Warn("the signing key is this process's own")
+	}
+
 	var hs func(string) pluginv1.HostServicesServer
 	a.Plugins = plugins.New(plugins.Options{
 		Specs:          specs,
 		ChecksumsFile:  checksums,
 		Environment:    cfg.Mode,
+		SigningKey:     func(plugin string) []byte { return deriveKey(master, "plugin "+plugin) },
 		StartTimeout:   cfg.PluginDefaults.StartTimeout,
 		HealthInterval: cfg.PluginDefaults.HealthInterval,
 		BackoffInitial: cfg.PluginDefaults.RestartBackoffInitial,
@@ -114,8 +123,16 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a.MCP = mcpserver.New(mcpserver.Options{
 		Name: "billy-mcp", Version: Version,
 		Instructions: "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
-			"Read tools are safe to call; write tools change the company's books.",
+			"Read tools are safe to call; write tools change the company's books. " +
+			"IDs are Billy IDs from the list and get tools (a customer is a contact: contactId), never invoice numbers. " +
+			"Dates are YYYY-MM-DD, ranges inclusive; amounts are plain numbers in the invoice's currency. " +
+			"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page. " +
+			"Writes follow the deployment's write policy and may be turned off. On any write, dry_run: true returns the exact Billy requests and writes nothing. " +
+			"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
+			"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
+			"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks.",
 		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
+		StateKey: deriveKey(master, "request state"),
 	})
 	return a, nil
 }

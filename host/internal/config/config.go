@@ -53,6 +53,18 @@ type Config struct {
 	Writes WritesConfig `json:"writes,omitzero"`
 	// The embedded fake Billy that serves sandbox mode.
 	Sandbox SandboxConfig `json:"sandbox,omitzero"`
+	// Where the host keeps its state (for now the signing key, in
+	// signing.key). Leave it unset to derive it: $XDG_STATE_HOME/billy-mcp,
+	// else $HOME/.local/state/billy-mcp. Made at start if missing (mode
+	// 0700).
+	DataDir string `json:"data_dir,omitempty"`
+	// Signs what the host and its plugins hand to clients to bring back
+	// later: confirmation tokens and the request state of multi round-trip
+	// calls. Every instance of a deployment, and every stdio process a
+	// desktop client starts, must use the same key, or a token issued by one
+	// is refused by the next. A secret of at least 32 characters. Leave it
+	// unset to use data_dir/signing.key, made on first start.
+	SigningKey string `json:"signing_key,omitempty"`
 }
 
 // SandboxConfig is the embedded fake Billy that serves sandbox mode.

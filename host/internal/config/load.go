@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/knadh/koanf/parsers/yaml"
@@ -50,7 +51,10 @@ type Options struct {
 //     always made absolute (a relative dir is taken from the working
 //     directory);
 //   - each enabled plugin's path: joined to plugin_defaults.dir when
-//     relative.
+//     relative;
+//   - data_dir: $XDG_STATE_HOME/billy-mcp, else $HOME/.local/state/billy-mcp
+//     (from the environment Load reads), and always made absolute; it
+//     stays empty when neither variable is set.
 //
 // A "plugins" section adds to the built-in plugin set: an entry with a new
 // name adds a plugin, an entry with a built-in name changes that plugin key
@@ -111,7 +115,7 @@ func Load(opts Options) (*Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := cfg.derive(opts.ExecutableDir); err != nil {
+	if err := cfg.derive(opts.ExecutableDir, environ); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -197,7 +201,7 @@ func decode(ko *koanf.Koanf) (*Config, error) {
 
 // derive fills in what Load documents as derived. It runs after Validate,
 // so the values it builds on are known to be sane.
-func (c *Config) derive(exeDir string) error {
+func (c *Config) derive(exeDir string, environ []string) error {
 	if c.Mode == "" {
 		c.Mode = ModeProduction
 		if c.Billy.APIKey == "" {
@@ -238,6 +242,28 @@ func (c *Config) derive(exeDir string) error {
 			p.Path = filepath.Join(abs, p.Path)
 			c.Plugins[name] = p
 		}
+	}
+
+	if c.DataDir == "" {
+		vars := map[string]string{}
+		for _, kv := range environ {
+			if k, v, ok := strings.Cut(kv, "="); ok && v != "" {
+				vars[k] = v
+			}
+		}
+		switch {
+		case vars["XDG_STATE_HOME"] != "":
+			c.DataDir = filepath.Join(vars["XDG_STATE_HOME"], "billy-mcp")
+		case vars["HOME"] != "":
+			c.DataDir = filepath.Join(vars["HOME"], ".local", "state", "billy-mcp")
+		}
+	}
+	if c.DataDir != "" {
+		abs, err := filepath.Abs(c.DataDir)
+		if err != nil {
+			return fmt.Errorf("data_dir: %q cannot be made absolute: %v", c.DataDir, err)
+		}
+		c.DataDir = abs
 	}
 	return nil
 }

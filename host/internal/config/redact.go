@@ -24,6 +24,9 @@ var secretKeyRE = regexp.MustCompile(`(?i)(key|token|secret|password|passwd|cred
 // unset.
 func (c *Config) Redacted() *Config {
 	r := *c
+	if r.SigningKey != "" {
+		r.SigningKey = Redaction
+	}
 	if r.Billy.APIKey != "" {
 		r.Billy.APIKey = Redaction
 	}

@@ -73,6 +73,7 @@ func i64(v int64) *int64 { return &v }
 // stops schema generation, so a renamed key cannot silently lose its rule.
 var rules = map[string]rule{
 	"mode":                        {enum: []string{"", ModeSandbox, ModeProduction}, unset: "leave it unset to derive it"},
+	"signing_key":                 {pattern: `^(|.{32,})$`, allowed: "a secret of at least 32 characters"},
 	"http.allowed_hosts[]":        {pattern: `^[^/\s]+$`, allowed: "a Host header value: a host name, optionally with :port, no scheme or path (e.g. mcp.example.dk)"},
 	"http.allowed_origins[]":      {pattern: `^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+$`, allowed: "an origin: scheme://host[:port], with no path and no trailing / (e.g. https://claude.ai)"},
 	"http.max_body_bytes":         {min: i64(1)},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
@@ -265,8 +266,13 @@ func (in *instance) start(ctx context.Context) error {
 		}
 		return s
 	})
-	if _, err := rpc.Configure(sctx, &pluginv1.ConfigureRequest{ConfigJson: string(cfgJSON), HostServicesBrokerId: brokerID, Environment: in.m.opts.Environment}); err != nil {
-		if te := toolErrorOf(err); te != nil {
+	var key []byte
+	if in.m.opts.SigningKey != nil {
+		key = in.m.opts.SigningKey(spec.Name)
+	}
+	if _, err := rpc.Configure(sctx, &pluginv1.ConfigureRequest{ConfigJson: string(cfgJSON), HostServicesBrokerId: brokerID,
+		Environment: in.m.opts.Environment, SigningKey: key}); err != nil {
+		if te, ok := errmodel.FromStatus(err); ok {
 			return permanent("plugin %s rejected its config (plugins.%s.config): %s", spec.Name, spec.Name, te.Error())
 		}
 		return fmt.Errorf("plugin %s: Configure: %w", spec.Name, err)

@@ -35,7 +35,10 @@ type Options struct {
 	// ChecksumsFile is a SHA256SUMS file consulted for specs without SHA256.
 	ChecksumsFile string
 	// Environment is told to plugins ("sandbox", "production", "test").
-	Environment    string
+	Environment string
+	// SigningKey gives each plugin its own key for signing what it hands
+	// clients (see sdk.Deployment); nil gives none.
+	SigningKey     func(plugin string) []byte
 	StartTimeout   time.Duration
 	HealthInterval time.Duration
 	BackoffInitial time.Duration

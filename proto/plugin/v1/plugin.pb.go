@@ -791,7 +791,12 @@ type ConfigureRequest struct {
 	// go-plugin broker ID on which the host serves HostServices.
 	HostServicesBrokerId uint32 `protobuf:"varint,2,opt,name=host_services_broker_id,json=hostServicesBrokerId,proto3" json:"host_services_broker_id,omitempty"`
 	// Deployment facts a plugin may need to choose behaviour (never secrets).
-	Environment   string `protobuf:"bytes,3,opt,name=environment,proto3" json:"environment,omitempty"`
+	Environment string `protobuf:"bytes,3,opt,name=environment,proto3" json:"environment,omitempty"`
+	// A key for signing what the plugin hands to clients to bring back later
+	// (confirmation tokens): derived for this plugin from the deployment's
+	// signing key, so it is the same on every instance and across restarts
+	// of the host and the plugin. Empty from hosts built before the field.
+	SigningKey    []byte `protobuf:"bytes,4,opt,name=signing_key,json=signingKey,proto3" json:"signing_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -845,6 +850,13 @@ func (x *ConfigureRequest) GetEnvironment() string {
 		return x.Environment
 	}
 	return ""
+}
+
+func (x *ConfigureRequest) GetSigningKey() []byte {
+	if x != nil {
+		return x.SigningKey
+	}
+	return nil
 }
 
 type ConfigureResponse struct {
@@ -3100,12 +3112,14 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0ePromptArgument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
-	"\brequired\x18\x03 \x01(\bR\brequired\"\x8c\x01\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\"\xad\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\tR\n" +
 	"configJson\x125\n" +
 	"\x17host_services_broker_id\x18\x02 \x01(\rR\x14hostServicesBrokerId\x12 \n" +
-	"\venvironment\x18\x03 \x01(\tR\venvironment\"\x13\n" +
+	"\venvironment\x18\x03 \x01(\tR\venvironment\x12\x1f\n" +
+	"\vsigning_key\x18\x04 \x01(\fR\n" +
+	"signingKey\"\x13\n" +
 	"\x11ConfigureResponse\"\xd5\x02\n" +
 	"\vCallContext\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12%\n" +
