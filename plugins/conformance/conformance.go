@@ -43,8 +43,8 @@ func New() *sdk.Plugin {
 	return &sdk.Plugin{
 		Name:    "conformance",
 		Version: "1.0.0",
-		Description: "Fixtures for the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16). " +
-			"Enabled only by configs/conformance.yaml; never in production.",
+		Description: "Fixtures for the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16) " +
+			"and the end-to-end tests. Enabled only by configs/conformance.yaml and the tests; never in production.",
 		Tools:             tools(),
 		Resources:         resources(),
 		ResourceTemplates: resourceTemplates(),
@@ -102,6 +102,7 @@ func tools() []sdk.Tool {
 			"Conformance fixture: elicitation whose fields carry default values (SEP-1034)."), elicitationDefaults),
 		sdk.NewTool(spec("test_elicitation_sep1330_enums",
 			"Conformance fixture: elicitation with the five enum forms of SEP-1330."), elicitationEnums),
+		fixtureError(),
 	}
 }
 

@@ -359,7 +359,7 @@ func TestToolsList(t *testing.T) {
 	}
 	sort.Strings(names)
 	want := []string{
-		"test_audio_content", "test_elicitation", "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums",
+		"fixture_error", "test_audio_content", "test_elicitation", "test_elicitation_sep1034_defaults", "test_elicitation_sep1330_enums",
 		"test_embedded_resource", "test_error_handling", "test_image_content", "test_multiple_content_types",
 		"test_sampling", "test_simple_text", "test_tool_with_logging", "test_tool_with_progress",
 	}
