@@ -30,13 +30,13 @@ import (
 
 // DryRunOption is the argument every write tool takes.
 type DryRunOption struct {
-	DryRun bool `json:"dry_run,omitempty" jsonschema:"true: do not write; return the exact Billy request(s) that would be sent"`
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // Confirmable are the arguments every destructive write tool takes.
 type Confirmable struct {
 	DryRunOption
-	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"the token a previous call of this tool with the same arguments returned with status confirmation_required; it executes the previewed write once, within 5 minutes, if the record has not changed"`
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"from a confirmation_required result"`
 }
 
 // Write statuses.

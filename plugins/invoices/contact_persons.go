@@ -32,7 +32,7 @@ func (p *plugin) listContactPersonsTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:        "list_contact_persons",
 		Title:       "List a customer's contact persons",
-		Description: "Lists the contact persons of one customer: name, email and whether they are the primary one. send_invoice emails one of them.",
+		Description: "Lists a customer's contact persons with their email and which one is primary; send_invoice emails one of them.",
 		Category:    "customers",
 		Scopes:      []string{"customers:read"},
 		Examples:    []sdk.Example{{Title: "Persons at a customer", Arguments: ListContactPersonsInput{CustomerIDInput: CustomerIDInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ"}}}},
@@ -65,9 +65,9 @@ func (p *plugin) listContactPersonsTool() sdk.Tool {
 // CreateContactPersonInput adds a person to a customer.
 type CreateContactPersonInput struct {
 	CustomerIDInput
-	Name      string `json:"name,omitempty" jsonschema:"the person's name (name or email is required)"`
+	Name      string `json:"name,omitempty" jsonschema:"name or email required"`
 	Email     string `json:"email,omitempty"`
-	IsPrimary bool   `json:"isPrimary,omitempty" jsonschema:"make this the customer's primary contact (the default invoice recipient)"`
+	IsPrimary bool   `json:"isPrimary,omitempty" jsonschema:"make this the default invoice recipient"`
 	DryRunOption
 }
 
@@ -76,7 +76,7 @@ func (p *plugin) createContactPersonTool() sdk.Tool {
 		Name:  "create_contact_person",
 		Title: "Add a contact person",
 		Description: "Adds a contact person (name and email) to a customer, e.g. so that send_invoice has someone to email. " +
-			"Billy keeps phone numbers on the customer, not on persons." + additiveNote,
+			"Phone numbers belong on the customer.",
 		Category: "customers",
 		Scopes:   []string{"customers:write"},
 		Examples: []sdk.Example{{Title: "Add the bookkeeper", Arguments: CreateContactPersonInput{CustomerIDInput: CustomerIDInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ"},

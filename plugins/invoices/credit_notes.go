@@ -17,11 +17,11 @@ import (
 
 // CreditNoteInput credits an approved invoice in full or in part.
 type CreditNoteInput struct {
-	InvoiceID      string      `json:"invoiceId" jsonschema:"the approved invoice to credit"`
-	Lines          []LineInput `json:"lines,omitempty" jsonschema:"what to credit, with positive quantities and prices; leave out to credit the whole invoice"`
-	EntryDate      string      `json:"entryDate,omitempty" jsonschema:"credit note date, YYYY-MM-DD; default today (Danish time)"`
-	ContactMessage string      `json:"contactMessage,omitempty" jsonschema:"text printed on the credit note, e.g. the reason"`
-	Draft          bool        `json:"draft,omitempty" jsonschema:"true: create it as a draft to review (approve_invoice books it later); default: approved at once"`
+	InvoiceID      string      `json:"invoiceId"`
+	Lines          []LineInput `json:"lines,omitempty" jsonschema:"positive quantities and prices; default the whole invoice"`
+	EntryDate      string      `json:"entryDate,omitempty" jsonschema:"default today"`
+	ContactMessage string      `json:"contactMessage,omitempty" jsonschema:"text on the credit note, e.g. the reason"`
+	Draft          bool        `json:"draft,omitempty" jsonschema:"true: leave it a draft for approve_invoice"`
 	Confirmable
 }
 
@@ -29,10 +29,8 @@ func (p *plugin) createCreditNoteTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "create_credit_note",
 		Title: "Credit an invoice",
-		Description: "Creates a credit note (kreditnota) for an approved invoice, for the whole invoice or for the given lines, with the invoice's " +
-			"customer, currency and tax mode. By default it is approved at once: booked as a reversal and set off against the invoice's balance " +
-			"(what is left over is owed back to the customer). This is how an approved invoice is corrected. " +
-			"Email it with send_invoice. An approved credit note cannot be deleted, only voided." + destructiveNote,
+		Description: "Credits an approved invoice in full or by the given lines (kreditnota), approved at once and set off against its balance. " +
+			"This is how an approved invoice is corrected. It cannot be undone, only voided." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{

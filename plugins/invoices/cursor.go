@@ -81,9 +81,9 @@ func decodeCursor(s string) (cursorData, error) {
 
 // Paging is what every list tool takes besides its filters.
 type Paging struct {
-	Limit  int    `json:"limit,omitempty" jsonschema:"how many records to return, 1-100 (default 25)"`
-	Cursor string `json:"cursor,omitempty" jsonschema:"next_cursor from the previous call of this tool with the same filters; leave out for the first page"`
-	Offset int    `json:"offset,omitempty" jsonschema:"v1 compatibility: number of records to skip; prefer cursor"`
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+	Offset int    `json:"offset,omitempty"`
 }
 
 // window works out which records to read: the offset (from the cursor or

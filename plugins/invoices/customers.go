@@ -115,9 +115,9 @@ func checkEmail(field, v string) error {
 
 // ListCustomersInput filters customers.
 type ListCustomersInput struct {
-	Search           string `json:"search,omitempty" jsonschema:"free text matched against name, customer number, CVR number, phone and city (Billy's q)"`
-	IncludeSuppliers bool   `json:"includeSuppliers,omitempty" jsonschema:"also list contacts that are only suppliers"`
-	IncludeArchived  bool   `json:"includeArchived,omitempty" jsonschema:"also list archived contacts"`
+	Search           string `json:"search,omitempty" jsonschema:"name, customer number, CVR, phone or city"`
+	IncludeSuppliers bool   `json:"includeSuppliers,omitempty" jsonschema:"also contacts that are only suppliers"`
+	IncludeArchived  bool   `json:"includeArchived,omitempty"`
 	Paging
 }
 
@@ -133,9 +133,8 @@ func (p *plugin) listCustomersTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "list_customers",
 		Title: "List customers",
-		Description: "Lists customers (Billy contacts, both companies and persons) by name, optionally matching a search text. " +
-			"Use it to find a customer's ID before creating an invoice. Returns compact records (type, name, CVR, primary email, phone, address) " +
-			"plus total and next_cursor for paging.",
+		Description: "Lists customers (companies and persons) by name, optionally matching a search text. " +
+			"Use it to find a customer's ID, e.g. before creating an invoice.",
 		Category: "customers",
 		Scopes:   []string{"customers:read"},
 		Examples: []sdk.Example{{Title: "Find a customer", Arguments: ListCustomersInput{Search: "Hansen"}}},
@@ -181,8 +180,8 @@ func (p *plugin) listCustomersTool() sdk.Tool {
 
 // CustomerIDInput names one customer.
 type CustomerIDInput struct {
-	ContactID  string `json:"contactId,omitempty" jsonschema:"the customer's Billy contact ID; required"`
-	CustomerID string `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
+	ContactID  string `json:"contactId,omitempty" jsonschema:"required"`
+	CustomerID string `json:"customerId,omitempty" jsonschema:"alias of contactId"`
 }
 
 func (in CustomerIDInput) id() (string, error) {
@@ -200,7 +199,7 @@ func (p *plugin) getCustomerTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:        "get_customer",
 		Title:       "Get a customer",
-		Description: "Returns one customer (Billy contact) with address, CVR, payment terms and contact persons (who can receive invoices by email).",
+		Description: "Returns one customer with address, CVR, payment terms and contact persons (who can receive invoices by email).",
 		Category:    "customers",
 		Scopes:      []string{"customers:read"},
 		Examples:    []sdk.Example{{Title: "One customer", Arguments: CustomerIDInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ"}}},
@@ -223,9 +222,9 @@ func (p *plugin) getCustomerTool() sdk.Tool {
 type AddressInput struct {
 	Street  string `json:"street,omitempty"`
 	City    string `json:"city,omitempty"`
-	Zipcode string `json:"zipcode,omitempty" jsonschema:"postal code"`
-	ZipCode string `json:"zipCode,omitempty" jsonschema:"v1 alias of zipcode"`
-	Country string `json:"country,omitempty" jsonschema:"ISO-2 country code such as DK (default DK for new customers)"`
+	Zipcode string `json:"zipcode,omitempty"`
+	ZipCode string `json:"zipCode,omitempty" jsonschema:"alias of zipcode"`
+	Country string `json:"country,omitempty" jsonschema:"ISO code; default DK"`
 }
 
 // contactBody is a contact as Billy takes it. cityText and zipcodeText are
@@ -290,14 +289,14 @@ func optString(v string) *string {
 
 // CreateCustomerInput is a new customer.
 type CreateCustomerInput struct {
-	Name              string        `json:"name" jsonschema:"company or person name"`
-	Type              string        `json:"type,omitempty" jsonschema:"company (default) or person; affects VAT rules for foreign customers"`
-	Email             string        `json:"email,omitempty" jsonschema:"invoice email; stored on a primary contact person"`
-	ContactPersonName string        `json:"contactPersonName,omitempty" jsonschema:"name of that contact person; default the customer's name"`
+	Name              string        `json:"name"`
+	Type              string        `json:"type,omitempty" jsonschema:"company (default) or person"`
+	Email             string        `json:"email,omitempty" jsonschema:"invoice email, on a primary contact person"`
+	ContactPersonName string        `json:"contactPersonName,omitempty" jsonschema:"default the customer's name"`
 	Phone             string        `json:"phone,omitempty"`
 	Address           *AddressInput `json:"address,omitempty"`
-	RegistrationNo    string        `json:"registrationNo,omitempty" jsonschema:"CVR number (or foreign VAT number)"`
-	PaymentTermsDays  *int          `json:"paymentTermsDays,omitempty" jsonschema:"default payment terms for this customer's invoices, in days; default the organization's"`
+	RegistrationNo    string        `json:"registrationNo,omitempty" jsonschema:"CVR or foreign VAT number"`
+	PaymentTermsDays  *int          `json:"paymentTermsDays,omitempty"`
 	DryRunOption
 }
 
@@ -305,8 +304,8 @@ func (p *plugin) createCustomerTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "create_customer",
 		Title: "Create a customer",
-		Description: "Creates a customer (Billy contact, company or person) with address, phone, CVR and an invoice email, in one request. " +
-			"Check with list_customers first that it does not exist already." + additiveNote,
+		Description: "Creates a customer (company or person) with address, phone, CVR and an invoice email. " +
+			"Check with list_customers first that it does not exist already.",
 		Category: "customers",
 		Scopes:   []string{"customers:write"},
 		Examples: []sdk.Example{{Title: "A Danish company", Arguments: CreateCustomerInput{Name: "Hansen Tømrer ApS", Email: "bogholderi@hansen-toemrer.dk",
@@ -375,16 +374,16 @@ func checkTermsDays(d *int) error {
 
 // UpdateCustomerInput changes a customer; absent fields stay as they are.
 type UpdateCustomerInput struct {
-	ContactID        string        `json:"contactId,omitempty" jsonschema:"the customer's Billy ID; required"`
-	CustomerID       string        `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
+	ContactID        string        `json:"contactId,omitempty" jsonschema:"required"`
+	CustomerID       string        `json:"customerId,omitempty" jsonschema:"alias of contactId"`
 	Name             string        `json:"name,omitempty"`
 	Type             string        `json:"type,omitempty" jsonschema:"company or person"`
-	Email            string        `json:"email,omitempty" jsonschema:"new invoice email: updates the primary contact person, or adds one if there is none; other persons are kept"`
+	Email            string        `json:"email,omitempty" jsonschema:"invoice email"`
 	Phone            string        `json:"phone,omitempty"`
-	Address          *AddressInput `json:"address,omitempty" jsonschema:"only the address fields given change"`
+	Address          *AddressInput `json:"address,omitempty"`
 	RegistrationNo   string        `json:"registrationNo,omitempty" jsonschema:"CVR number"`
 	PaymentTermsDays *int          `json:"paymentTermsDays,omitempty"`
-	IsArchived       *bool         `json:"isArchived,omitempty" jsonschema:"true archives the customer (hidden from lists, kept for history)"`
+	IsArchived       *bool         `json:"isArchived,omitempty" jsonschema:"true hides it from lists"`
 	DryRunOption
 }
 
@@ -392,8 +391,8 @@ func (p *plugin) updateCustomerTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "update_customer",
 		Title: "Edit a customer",
-		Description: "Changes a customer's name, type, phone, address, CVR, payment terms, archived flag or invoice email. Only the fields given change. " +
-			"The email updates the primary contact person (or adds one) and never removes other contact persons." + additiveNote,
+		Description: "Changes the given fields of a customer (in an address, only the parts given). " +
+			"A new email updates the primary contact person, or adds one; other persons are kept.",
 		Category: "customers",
 		Scopes:   []string{"customers:write"},
 		Examples: []sdk.Example{{Title: "New invoice email", Arguments: UpdateCustomerInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ", Email: "faktura@hansen.dk"}}},

@@ -46,8 +46,8 @@ func (p *plugin) validateAuthTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "validate_auth",
 		Title: "Check Billy access",
-		Description: "Checks that this deployment can read the caller's Billy organization and returns the organization's name, ID, base currency and CVR, " +
-			"and how long Billy took. Fails with an unauthorized error when Billy rejects the access token.",
+		Description: "Checks that the credentials open a Billy organization and returns its name, ID, base currency and CVR. " +
+			"Fails as unauthorized when Billy rejects the token.",
 		Category: "diagnostics",
 		Scopes:   []string{"organization:read"},
 		Examples: []sdk.Example{{Title: "Check access", Arguments: struct{}{}}},
@@ -73,7 +73,7 @@ func (p *plugin) validateAuthTool() sdk.Tool {
 
 // TestConnectionInput picks what to probe (v1's endpoint parameter).
 type TestConnectionInput struct {
-	Endpoint string `json:"endpoint,omitempty" jsonschema:"organization (default), contacts, products or invoices; lists are probed with one record, not fetched"`
+	Endpoint string `json:"endpoint,omitempty" jsonschema:"organization (default), contacts, products or invoices"`
 }
 
 // ConnectionStatus reports one probe of Billy.
@@ -95,9 +95,8 @@ func (p *plugin) testConnectionTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "test_connection",
 		Title: "Test the connection to Billy",
-		Description: "Probes Billy's API and reports whether it answers, whether the access token is accepted, the latency, and the organization's name " +
-			"and base currency (or, for a list endpoint, how many records it holds). Unlike other tools it reports failures as a result, " +
-			"so use it to diagnose when other tools fail.",
+		Description: "Probes Billy: whether it answers and accepts the token, and the latency. " +
+			"It reports failures as a result: use it to diagnose when other tools fail.",
 		Category: "diagnostics",
 		Scopes:   []string{"organization:read"},
 		Examples: []sdk.Example{{Title: "Probe Billy", Arguments: TestConnectionInput{}}, {Title: "Probe invoices", Arguments: TestConnectionInput{Endpoint: "invoices"}}},

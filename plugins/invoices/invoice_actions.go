@@ -19,7 +19,7 @@ func amountText(v float64, cur string) string { return fmtAmount(v) + " " + cur 
 
 // ApproveInvoiceInput names the draft to approve.
 type ApproveInvoiceInput struct {
-	InvoiceID string `json:"invoiceId" jsonschema:"the draft invoice's Billy ID"`
+	InvoiceID string `json:"invoiceId"`
 	Confirmable
 }
 
@@ -27,9 +27,8 @@ func (p *plugin) approveInvoiceTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "approve_invoice",
 		Title: "Approve (book) an invoice",
-		Description: "Approves a draft invoice or credit note: Billy assigns the next invoice number, books it (receivable, revenue, VAT) " +
-			"and the customer owes the balance from then on. Use only when the user asks to approve or finalize; never right after create_invoice on your own. " +
-			"Approving does not email it (send_invoice does). An approved invoice can never return to draft: mistakes are corrected with create_credit_note." + destructiveNote,
+		Description: "Approves (books) a draft invoice or credit note: Billy gives it a number and the customer owes it. Only when the user asks; " +
+			"it does not email it. It cannot be undone (correct with create_credit_note)." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Approve a draft", Arguments: ApproveInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
@@ -97,12 +96,12 @@ func kindWord(inv billyInvoice) string {
 
 // SendInvoiceInput emails an approved invoice.
 type SendInvoiceInput struct {
-	InvoiceID       string `json:"invoiceId" jsonschema:"the approved invoice's Billy ID"`
-	ContactPersonID string `json:"contactPersonId,omitempty" jsonschema:"recipient: a contact person of the invoice's customer (list_contact_persons); default the primary person with an email"`
+	InvoiceID       string `json:"invoiceId"`
+	ContactPersonID string `json:"contactPersonId,omitempty" jsonschema:"recipient (list_contact_persons); default the primary one"`
 	EmailSubject    string `json:"emailSubject,omitempty" jsonschema:"default \"Faktura <number>\""`
-	Message         string `json:"message,omitempty" jsonschema:"email text (v1 name); a default Danish text is used when left out"`
-	EmailBody       string `json:"emailBody,omitempty" jsonschema:"Billy's name for message"`
-	Method          string `json:"method,omitempty" jsonschema:"v1 compatibility: only email is supported"`
+	Message         string `json:"message,omitempty" jsonschema:"email text; default a Danish text"`
+	EmailBody       string `json:"emailBody,omitempty" jsonschema:"alias of message"`
+	Method          string `json:"method,omitempty" jsonschema:"v1; only email"`
 	Confirmable
 }
 
@@ -123,9 +122,8 @@ func (p *plugin) sendInvoiceTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "send_invoice",
 		Title: "Email an invoice",
-		Description: "Emails an approved invoice or credit note to the customer through Billy (one recipient: a contact person with an email; " +
-			"default the customer's primary one). Billy then shows it as sent (sentState). Drafts cannot be sent: approve first. " +
-			"An email cannot be recalled." + destructiveNote,
+		Description: "Emails an approved invoice or credit note through Billy to one contact person of the customer. " +
+			"Drafts cannot be sent; an email cannot be recalled." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Email an invoice", Arguments: SendInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Message: "Tak for samarbejdet."}}},
@@ -275,8 +273,8 @@ func defaultEmailText(inv billyInvoice, name string) string {
 
 // CancelInvoiceInput voids an approved invoice.
 type CancelInvoiceInput struct {
-	InvoiceID string `json:"invoiceId" jsonschema:"the approved invoice's Billy ID"`
-	Reason    string `json:"reason,omitempty" jsonschema:"why (v1); Billy has no field for it, so it is only shown in the preview and kept in the host's audit log"`
+	InvoiceID string `json:"invoiceId"`
+	Reason    string `json:"reason,omitempty" jsonschema:"why; kept in the audit log, not in Billy"`
 	Confirmable
 }
 
@@ -284,10 +282,8 @@ func (p *plugin) cancelInvoiceTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "cancel_invoice",
 		Title: "Void an invoice",
-		Description: "Voids an approved invoice or credit note in Billy (Billy's states are draft, approved and voided; there is no \"cancelled\"): " +
-			"its booking is reversed and it no longer counts as owed. The customer is not notified. Prefer create_credit_note when the invoice " +
-			"was already sent to the customer, since Danish bookkeeping expects a credit note for that. Drafts are not booked and cannot be voided. " +
-			"Billy may refuse while payments are registered on it." + destructiveNote,
+		Description: "Voids an approved invoice or credit note: its booking is reversed and the customer is not told. " +
+			"If it was sent, prefer create_credit_note. It cannot be undone." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Void an invoice", Arguments: CancelInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Reason: "Oprettet to gange"}}},

@@ -16,10 +16,10 @@ import (
 
 // LineInput is one invoice line as a caller gives it (v1's shape).
 type LineInput struct {
-	ProductID   string   `json:"productId" jsonschema:"the product's Billy ID (list_products); Billy requires a product on every line and derives the VAT rate from it"`
-	Description string   `json:"description,omitempty" jsonschema:"line text; defaults to the product's description"`
-	Quantity    *float64 `json:"quantity,omitempty" jsonschema:"default 1; must be greater than 0"`
-	UnitPrice   *float64 `json:"unitPrice,omitempty" jsonschema:"price per unit in the invoice currency, excluding VAT unless taxMode is incl; defaults to the product's price in that currency"`
+	ProductID   string   `json:"productId"`
+	Description string   `json:"description,omitempty" jsonschema:"default the product's"`
+	Quantity    *float64 `json:"quantity,omitempty" jsonschema:"default 1"`
+	UnitPrice   *float64 `json:"unitPrice,omitempty" jsonschema:"default the product's price"`
 }
 
 // lineBody is an invoice line as Billy takes it.
@@ -118,16 +118,16 @@ func (p *plugin) readBackInvoice(ctx context.Context, call *sdk.Call, id string)
 
 // CreateInvoiceInput is a new draft invoice.
 type CreateInvoiceInput struct {
-	ContactID        string      `json:"contactId,omitempty" jsonschema:"the customer's Billy ID (list_customers); required"`
-	CustomerID       string      `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
-	EntryDate        string      `json:"entryDate,omitempty" jsonschema:"invoice date, YYYY-MM-DD; default today (Danish time)"`
-	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"days until due; default the customer's terms, else the organization's"`
-	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net (entry date + days), netEndOfMonth (end of month + days) or date (give dueDate)"`
-	DueDate          string      `json:"dueDate,omitempty" jsonschema:"YYYY-MM-DD, only with paymentTermsMode date"`
-	CurrencyID       string      `json:"currencyId,omitempty" jsonschema:"ISO code; default the organization's base currency"`
-	TaxMode          string      `json:"taxMode,omitempty" jsonschema:"excl (unit prices exclude VAT) or incl; default the organization's setting"`
-	ContactMessage   string      `json:"contactMessage,omitempty" jsonschema:"text printed at the top of the invoice"`
-	Lines            []LineInput `json:"lines" jsonschema:"at least one line"`
+	ContactID        string      `json:"contactId,omitempty" jsonschema:"required"`
+	CustomerID       string      `json:"customerId,omitempty" jsonschema:"alias of contactId"`
+	EntryDate        string      `json:"entryDate,omitempty" jsonschema:"invoice date; default today"`
+	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"default the customer's"`
+	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net (entryDate + days), netEndOfMonth or date (give dueDate)"`
+	DueDate          string      `json:"dueDate,omitempty" jsonschema:"with paymentTermsMode date"`
+	CurrencyID       string      `json:"currencyId,omitempty" jsonschema:"default the base currency"`
+	TaxMode          string      `json:"taxMode,omitempty" jsonschema:"excl or incl"`
+	ContactMessage   string      `json:"contactMessage,omitempty" jsonschema:"text at the top of the invoice"`
+	Lines            []LineInput `json:"lines"`
 	DryRunOption
 }
 
@@ -135,9 +135,8 @@ func (p *plugin) createInvoiceTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "create_invoice",
 		Title: "Create a draft invoice",
-		Description: "Creates a DRAFT invoice for a customer with one or more product lines; Billy computes VAT, totals and the due date. " +
-			"A draft is not booked, has no invoice number yet and is not sent: review it, then approve_invoice and send_invoice when the user asks. " +
-			"Do not approve automatically after creating." + additiveNote,
+		Description: "Creates a draft invoice with product lines; Billy computes VAT, totals and the due date. " +
+			"A draft is not booked or sent: do not approve or send it unless the user asks.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Two hours of consulting", Arguments: CreateInvoiceInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ", EntryDate: "2025-03-14",
@@ -196,16 +195,16 @@ func (p *plugin) createInvoice(ctx context.Context, call *sdk.Call, in CreateInv
 // UpdateInvoiceInput changes a draft invoice; absent fields stay as they
 // are.
 type UpdateInvoiceInput struct {
-	InvoiceID        string      `json:"invoiceId" jsonschema:"the draft invoice's Billy ID"`
-	ContactID        string      `json:"contactId,omitempty" jsonschema:"v1 compatibility: must equal the invoice's current customer, which Billy does not allow to change"`
-	CustomerID       string      `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
-	EntryDate        string      `json:"entryDate,omitempty" jsonschema:"new invoice date, YYYY-MM-DD"`
-	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"new payment terms in days (0 is allowed)"`
+	InvoiceID        string      `json:"invoiceId"`
+	ContactID        string      `json:"contactId,omitempty" jsonschema:"v1; must be the current customer"`
+	CustomerID       string      `json:"customerId,omitempty" jsonschema:"alias of contactId"`
+	EntryDate        string      `json:"entryDate,omitempty"`
+	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty"`
 	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net, netEndOfMonth or date"`
-	DueDate          string      `json:"dueDate,omitempty" jsonschema:"YYYY-MM-DD, only with paymentTermsMode date"`
+	DueDate          string      `json:"dueDate,omitempty" jsonschema:"with paymentTermsMode date"`
 	TaxMode          string      `json:"taxMode,omitempty" jsonschema:"excl or incl"`
-	ContactMessage   *string     `json:"contactMessage,omitempty" jsonschema:"new text at the top of the invoice; empty string clears it"`
-	Lines            []LineInput `json:"lines,omitempty" jsonschema:"if given, REPLACES all lines of the draft"`
+	ContactMessage   *string     `json:"contactMessage,omitempty" jsonschema:"empty clears it"`
+	Lines            []LineInput `json:"lines,omitempty" jsonschema:"replace all lines"`
 	DryRunOption
 }
 
@@ -213,9 +212,8 @@ func (p *plugin) updateInvoiceTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "update_invoice",
 		Title: "Edit a draft invoice",
-		Description: "Changes a DRAFT invoice: date, payment terms, tax mode, message or lines (lines given replace all existing lines). " +
-			"Only the fields given change; 0 and empty values are applied, not ignored. Approved invoices cannot be edited in Billy: " +
-			"correct them with create_credit_note and a new invoice." + additiveNote,
+		Description: "Changes the given fields of a draft invoice (0 and empty values too). " +
+			"An approved invoice cannot be edited: correct it with create_credit_note and a new invoice.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Change payment terms", Arguments: UpdateInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", PaymentTermsDays: ptr(14)}}},

@@ -107,21 +107,21 @@ func (p *plugin) today() string { return today(p.now()) }
 // ListInvoicesInput filters invoices. v1's names (startDate, endDate,
 // search, offset) are kept; Billy's own names are accepted too.
 type ListInvoicesInput struct {
-	State             string `json:"state,omitempty" jsonschema:"draft, approved or voided; also unpaid (approved, not paid), overdue (unpaid and past due), paid (approved and fully paid) and v1's cancelled (= voided)"`
-	ContactID         string `json:"contactId,omitempty" jsonschema:"only invoices to this customer (contact ID)"`
-	CustomerID        string `json:"customerId,omitempty" jsonschema:"v1 alias of contactId"`
-	StartDate         string `json:"startDate,omitempty" jsonschema:"earliest invoice date (entryDate), YYYY-MM-DD, inclusive"`
-	EndDate           string `json:"endDate,omitempty" jsonschema:"latest invoice date (entryDate), YYYY-MM-DD, inclusive"`
-	MinEntryDate      string `json:"minEntryDate,omitempty" jsonschema:"Billy's name for startDate"`
-	MaxEntryDate      string `json:"maxEntryDate,omitempty" jsonschema:"Billy's name for endDate"`
-	MinDueDate        string `json:"minDueDate,omitempty" jsonschema:"earliest due date, YYYY-MM-DD, inclusive"`
-	MaxDueDate        string `json:"maxDueDate,omitempty" jsonschema:"latest due date, YYYY-MM-DD, inclusive"`
-	IsPaid            *bool  `json:"isPaid,omitempty" jsonschema:"true: only fully paid; false: only not fully paid"`
-	CurrencyID        string `json:"currencyId,omitempty" jsonschema:"ISO currency code, e.g. DKK or EUR"`
-	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"only the credit notes of this invoice"`
-	Search            string `json:"search,omitempty" jsonschema:"free text matched against invoice number, customer name, line text and amounts"`
+	State             string `json:"state,omitempty" jsonschema:"draft, approved, voided, unpaid, overdue or paid (v1's cancelled = voided)"`
+	ContactID         string `json:"contactId,omitempty"`
+	CustomerID        string `json:"customerId,omitempty" jsonschema:"alias of contactId"`
+	StartDate         string `json:"startDate,omitempty" jsonschema:"first invoice date"`
+	EndDate           string `json:"endDate,omitempty" jsonschema:"last invoice date"`
+	MinEntryDate      string `json:"minEntryDate,omitempty" jsonschema:"alias of startDate"`
+	MaxEntryDate      string `json:"maxEntryDate,omitempty" jsonschema:"alias of endDate"`
+	MinDueDate        string `json:"minDueDate,omitempty"`
+	MaxDueDate        string `json:"maxDueDate,omitempty"`
+	IsPaid            *bool  `json:"isPaid,omitempty"`
+	CurrencyID        string `json:"currencyId,omitempty"`
+	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"credit notes of this invoice"`
+	Search            string `json:"search,omitempty" jsonschema:"invoice number, customer name, line text or amount"`
 	SortBy            string `json:"sortBy,omitempty" jsonschema:"entryDate (default), dueDate, invoiceNo, grossAmount, balance or createdTime"`
-	SortDirection     string `json:"sortDirection,omitempty" jsonschema:"DESC (default, newest first) or ASC"`
+	SortDirection     string `json:"sortDirection,omitempty" jsonschema:"DESC (default) or ASC"`
 	Paging
 }
 
@@ -136,11 +136,8 @@ func (p *plugin) listInvoicesTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "list_invoices",
 		Title: "List invoices",
-		Description: "Lists invoices and credit notes in Billy, newest first, filtered by state, customer, invoice date, due date, payment or free text. " +
-			"Use it to find an invoice's ID, see what is unpaid or overdue, or answer questions about a period. " +
-			"Returns compact records (number, customer, dates, state, net/VAT/gross amounts, currency, balance, isPaid, sentState) " +
-			"plus total and next_cursor; pass next_cursor back as cursor, with the same filters, for the next page. " +
-			"Use get_invoice for lines and details. Billy's states are draft, approved and voided; payment shows in isPaid and balance, sending in sentState.",
+		Description: "Lists invoices and credit notes, newest first, by state, customer, date, payment or text. " +
+			"Use it to find an invoice's ID or what is unpaid or overdue; get_invoice has the lines.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:read"},
 		Examples: []sdk.Example{
@@ -264,18 +261,17 @@ func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
 
 // InvoiceIDInput names one invoice.
 type InvoiceIDInput struct {
-	InvoiceID string `json:"invoiceId" jsonschema:"the invoice's Billy ID (from list_invoices), not its invoice number"`
+	InvoiceID string `json:"invoiceId"`
 }
 
 func (p *plugin) getInvoiceTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
-		Name:  "get_invoice",
-		Title: "Get an invoice",
-		Description: "Returns one invoice or credit note with its lines (product, description, quantity, unit price, net, VAT), customer, " +
-			"dates, payment terms, state, sentState, amounts, balance and isPaid. Use list_invoices first to find the ID.",
-		Category: "invoices",
-		Scopes:   []string{"invoices:read"},
-		Examples: []sdk.Example{{Title: "One invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
+		Name:        "get_invoice",
+		Title:       "Get an invoice",
+		Description: "Returns one invoice or credit note with its lines, customer, dates, payment terms, state, amounts and balance.",
+		Category:    "invoices",
+		Scopes:      []string{"invoices:read"},
+		Examples:    []sdk.Example{{Title: "One invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
 	}), func(ctx context.Context, call *sdk.Call, in InvoiceIDInput) (Invoice, error) {
 		if err := checkID("invoiceId", in.InvoiceID); err != nil {
 			return Invoice{}, err
@@ -312,9 +308,8 @@ func (p *plugin) getInvoicePDFTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "get_invoice_pdf",
 		Title: "Get an invoice's PDF",
-		Description: "Returns a download link for an invoice's or credit note's PDF, as a resource link and as a URL. " +
-			"Billy issues a fresh link on every call and the link itself grants access to the PDF, so share it only with the invoice's recipient. " +
-			"Drafts give a preview PDF without an invoice number.",
+		Description: "Returns a download link for an invoice's or credit note's PDF (for a draft, a preview). " +
+			"The link alone grants access: share it only with the invoice's recipient.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:read"},
 		Examples: []sdk.Example{{Title: "PDF of an invoice", Arguments: InvoiceIDInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},

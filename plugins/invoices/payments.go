@@ -297,14 +297,14 @@ func (p *plugin) runPayment(ctx context.Context, call *sdk.Call, tool string, a 
 
 // MarkInvoicePaidInput records a payment of one invoice (v1's tool).
 type MarkInvoicePaidInput struct {
-	InvoiceID        string   `json:"invoiceId" jsonschema:"the approved invoice's Billy ID"`
-	PaymentDate      string   `json:"paymentDate,omitempty" jsonschema:"date the money arrived, YYYY-MM-DD; required"`
-	PaidDate         string   `json:"paidDate,omitempty" jsonschema:"v1 alias of paymentDate"`
-	Amount           *float64 `json:"amount,omitempty" jsonschema:"amount received in the invoice currency; default the whole balance"`
-	AmountPaid       *float64 `json:"amountPaid,omitempty" jsonschema:"v1 alias of amount"`
-	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account it arrived on (list_accounts); default the organization's invoice bank account"`
-	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee deducted from the amount, booked as an expense"`
-	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required when the bank account's currency differs from the invoice's: account currency units per invoice currency unit"`
+	InvoiceID        string   `json:"invoiceId"`
+	PaymentDate      string   `json:"paymentDate,omitempty" jsonschema:"required"`
+	PaidDate         string   `json:"paidDate,omitempty" jsonschema:"alias of paymentDate"`
+	Amount           *float64 `json:"amount,omitempty" jsonschema:"default the whole balance"`
+	AmountPaid       *float64 `json:"amountPaid,omitempty" jsonschema:"alias of amount"`
+	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice bank account"`
+	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee deducted from the amount"`
+	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required if the bank account's currency differs: its units per invoice currency unit"`
 	Confirmable
 }
 
@@ -312,9 +312,8 @@ func (p *plugin) markInvoicePaidTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "mark_invoice_paid",
 		Title: "Register an invoice payment",
-		Description: "Registers that an approved invoice was paid (fully, or partly with amount): records a bank payment in Billy on the given date and bank account, " +
-			"which lowers the invoice's balance and sets isPaid when nothing is left. Use record_payment for one payment covering several invoices. " +
-			"A bank payment cannot be deleted, only voided in Billy." + destructiveNote,
+		Description: "Records a bank payment of one approved invoice, in full or in part. For one payment covering several invoices use record_payment. " +
+			"It cannot be undone, only voided in Billy." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"payments:write"},
 		Examples: []sdk.Example{{Title: "Paid in full", Arguments: MarkInvoicePaidInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", PaymentDate: "2025-04-02"}}},
@@ -338,12 +337,12 @@ func (p *plugin) markInvoicePaidTool() sdk.Tool {
 // RecordPaymentInput records one bank payment settling one or more
 // invoices, or refunding credit notes.
 type RecordPaymentInput struct {
-	InvoiceIDs       []string `json:"invoiceIds" jsonschema:"the approved invoices this payment settles (same currency), or credit notes it refunds"`
-	PaymentDate      string   `json:"paymentDate" jsonschema:"date the money moved, YYYY-MM-DD"`
-	Amount           *float64 `json:"amount,omitempty" jsonschema:"amount in the invoices' currency; default everything still owed. It settles the invoices in the given order"`
-	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account (list_accounts); default the organization's invoice bank account"`
-	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee, booked as an expense"`
-	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required when the bank account's currency differs from the invoices'"`
+	InvoiceIDs       []string `json:"invoiceIds" jsonschema:"settled in this order"`
+	PaymentDate      string   `json:"paymentDate"`
+	Amount           *float64 `json:"amount,omitempty" jsonschema:"default all still owed"`
+	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice bank account"`
+	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee"`
+	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required if the bank account's currency differs: its units per invoice currency unit"`
 	Confirmable
 }
 
@@ -351,9 +350,8 @@ func (p *plugin) recordPaymentTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "record_payment",
 		Title: "Record a bank payment",
-		Description: "Records one bank payment in Billy that settles one or more approved invoices of one currency (money in), or refunds credit notes (money out). " +
-			"Billy lowers their balances and sets isPaid; the payment is booked on the bank account. Use mark_invoice_paid for the simple one-invoice case. " +
-			"A bank payment cannot be deleted, only voided in Billy." + destructiveNote,
+		Description: "Records one bank payment that settles approved invoices of one currency, or refunds credit notes. " +
+			"It cannot be undone, only voided in Billy." + confirmNote,
 		Category: "payments",
 		Scopes:   []string{"payments:write"},
 		Examples: []sdk.Example{{Title: "One transfer for two invoices", Arguments: RecordPaymentInput{
@@ -368,11 +366,11 @@ func (p *plugin) recordPaymentTool() sdk.Tool {
 
 // ListPaymentsInput filters bank payments.
 type ListPaymentsInput struct {
-	InvoiceID     string `json:"invoiceId,omitempty" jsonschema:"only payments of this invoice"`
-	ContactID     string `json:"contactId,omitempty" jsonschema:"only payments from this customer"`
-	StartDate     string `json:"startDate,omitempty" jsonschema:"earliest payment date, YYYY-MM-DD"`
-	EndDate       string `json:"endDate,omitempty" jsonschema:"latest payment date, YYYY-MM-DD"`
-	IncludeVoided bool   `json:"includeVoided,omitempty" jsonschema:"also list voided payments"`
+	InvoiceID     string `json:"invoiceId,omitempty"`
+	ContactID     string `json:"contactId,omitempty"`
+	StartDate     string `json:"startDate,omitempty" jsonschema:"first payment date"`
+	EndDate       string `json:"endDate,omitempty" jsonschema:"last payment date"`
+	IncludeVoided bool   `json:"includeVoided,omitempty"`
 	Paging
 }
 
@@ -388,8 +386,8 @@ func (p *plugin) listPaymentsTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "list_payments",
 		Title: "List payments",
-		Description: "Lists bank payments registered in Billy (money in for invoices, refunds out for credit notes), newest first, with the invoices each settled. " +
-			"Filter by invoice, customer or payment date. Returns total and next_cursor for paging.",
+		Description: "Lists bank payments (money in for invoices, refunds out for credit notes), newest first, with what each settled; " +
+			"filter by invoice, customer or payment date.",
 		Category: "payments",
 		Scopes:   []string{"payments:read"},
 		Examples: []sdk.Example{{Title: "Payments of one invoice", Arguments: ListPaymentsInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}},

@@ -14,8 +14,8 @@ import (
 
 // Price is a product's price in one currency.
 type Price struct {
-	UnitPrice  float64 `json:"unitPrice" jsonschema:"excluding VAT"`
-	CurrencyID string  `json:"currencyId,omitempty" jsonschema:"ISO code; default DKK"`
+	UnitPrice  float64 `json:"unitPrice"`
+	CurrencyID string  `json:"currencyId,omitempty" jsonschema:"default the base currency"`
 }
 
 // Product is a product as the tools show it.
@@ -54,7 +54,7 @@ func readProduct(ctx context.Context, call *sdk.Call, id string) (*Product, erro
 
 // ListProductsInput filters products.
 type ListProductsInput struct {
-	Search          string `json:"search,omitempty" jsonschema:"free text matched against name, product number and description"`
+	Search          string `json:"search,omitempty" jsonschema:"name, product number or description"`
 	IncludeArchived bool   `json:"includeArchived,omitempty"`
 	Paging
 }
@@ -71,7 +71,7 @@ func (p *plugin) listProductsTool() sdk.Tool {
 		Name:  "list_products",
 		Title: "List products",
 		Description: "Lists products with their prices per currency, by name, optionally matching a search text. " +
-			"Every invoice line needs a product: use this to find its ID. Returns total and next_cursor for paging.",
+			"Every invoice line needs a product: use this to find its ID.",
 		Category: "products",
 		Scopes:   []string{"products:read"},
 		Examples: []sdk.Example{{Title: "Find a product", Arguments: ListProductsInput{Search: "rådgivning"}}},
@@ -107,7 +107,7 @@ func (p *plugin) listProductsTool() sdk.Tool {
 
 // ProductIDInput names one product.
 type ProductIDInput struct {
-	ProductID string `json:"productId" jsonschema:"the product's Billy ID"`
+	ProductID string `json:"productId"`
 }
 
 func (p *plugin) getProductTool() sdk.Tool {
@@ -152,12 +152,12 @@ type priceBody struct {
 // v1's aliases: price (one DKK price) for prices, account for accountId.
 type ProductFields struct {
 	Description       *string  `json:"description,omitempty"`
-	ProductNo         *string  `json:"productNo,omitempty" jsonschema:"your own product number"`
-	Prices            []Price  `json:"prices,omitempty" jsonschema:"one price per currency, excluding VAT; on update it replaces all prices"`
-	Price             *float64 `json:"price,omitempty" jsonschema:"v1 alias: a single price, in the organization's base currency (DKK unless set otherwise)"`
-	AccountID         string   `json:"accountId,omitempty" jsonschema:"revenue account (list_accounts); default the organization's sales account"`
-	Account           string   `json:"account,omitempty" jsonschema:"v1 alias of accountId"`
-	SalesTaxRulesetID string   `json:"salesTaxRulesetId,omitempty" jsonschema:"VAT rules; default the organization's (25% Danish VAT)"`
+	ProductNo         *string  `json:"productNo,omitempty"`
+	Prices            []Price  `json:"prices,omitempty" jsonschema:"one per currency"`
+	Price             *float64 `json:"price,omitempty" jsonschema:"alias: one price in the base currency"`
+	AccountID         string   `json:"accountId,omitempty" jsonschema:"revenue account (list_accounts)"`
+	Account           string   `json:"account,omitempty" jsonschema:"alias of accountId"`
+	SalesTaxRulesetID string   `json:"salesTaxRulesetId,omitempty" jsonschema:"VAT rules; default the organization's"`
 }
 
 // body validates the fields and builds Billy's; baseCurrency is what a v1
@@ -255,8 +255,8 @@ func (p *plugin) createProductTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "create_product",
 		Title: "Create a product",
-		Description: "Creates a product (goods or a service) with prices per currency, excluding VAT. Invoice lines need a product. " +
-			"VAT follows the product's VAT rules (default: the organization's, normally 25% Danish VAT)." + additiveNote,
+		Description: "Creates a product (goods or a service) with prices per currency; every invoice line needs one. " +
+			"Its VAT rules set the VAT of its lines (default the organization's, normally 25%).",
 		Category: "products",
 		Scopes:   []string{"products:write"},
 		Examples: []sdk.Example{{Title: "Consulting hour", Arguments: CreateProductInput{Name: "Rådgivning (time)",
@@ -299,9 +299,9 @@ func (p *plugin) createProductTool() sdk.Tool {
 
 // UpdateProductInput changes a product; absent fields stay as they are.
 type UpdateProductInput struct {
-	ProductID  string `json:"productId" jsonschema:"the product's Billy ID"`
+	ProductID  string `json:"productId"`
 	Name       string `json:"name,omitempty"`
-	IsArchived *bool  `json:"isArchived,omitempty" jsonschema:"true hides it from new invoices; existing invoices keep it"`
+	IsArchived *bool  `json:"isArchived,omitempty" jsonschema:"true hides it from new invoices"`
 	ProductFields
 	DryRunOption
 }
@@ -310,8 +310,8 @@ func (p *plugin) updateProductTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "update_product",
 		Title: "Edit a product",
-		Description: "Changes a product's name, description, number, prices, revenue account, VAT rules or archived flag. Only the fields given change; " +
-			"prices, if given, replace all existing prices. Existing invoices are not affected." + additiveNote,
+		Description: "Changes the given fields of a product; prices, if given, replace all its prices. " +
+			"Existing invoices are not affected.",
 		Category: "products",
 		Scopes:   []string{"products:write"},
 		Examples: []sdk.Example{{Title: "New price", Arguments: UpdateProductInput{ProductID: "Yk3rT9sLQ0a1bC2dE3fG4h",

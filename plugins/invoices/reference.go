@@ -44,8 +44,8 @@ func (p *plugin) listTaxRatesTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "list_tax_rates",
 		Title: "List VAT rates",
-		Description: "Lists the organization's VAT rates (moms) in Billy: name, rate (fraction and percent), and whether it applies to sales or purchases. " +
-			"Billy picks each invoice line's rate itself from the product's VAT rules and the customer's country; this is for explaining and checking VAT.",
+		Description: "Lists the organization's VAT rates (moms). Billy sets each invoice line's rate from the product and the customer; " +
+			"use this to explain or check VAT.",
 		Category: "reference",
 		Scopes:   []string{"reference:read"},
 		Examples: []sdk.Example{{Title: "Sales VAT rates", Arguments: ListTaxRatesInput{AppliesTo: "sales"}}},
@@ -100,10 +100,10 @@ type Account struct {
 
 // ListAccountsInput filters accounts.
 type ListAccountsInput struct {
-	BankAccountsOnly bool   `json:"bankAccountsOnly,omitempty" jsonschema:"only bank accounts (where payments are recorded)"`
+	BankAccountsOnly bool   `json:"bankAccountsOnly,omitempty"`
 	Nature           string `json:"nature,omitempty" jsonschema:"asset, liability, equity, revenue or expense"`
 	IncludeArchived  bool   `json:"includeArchived,omitempty"`
-	Search           string `json:"search,omitempty" jsonschema:"free text matched against account name and number"`
+	Search           string `json:"search,omitempty" jsonschema:"name or number"`
 	Paging
 }
 
@@ -117,13 +117,12 @@ type ListAccountsOutput struct {
 
 func (p *plugin) listAccountsTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
-		Name:  "list_accounts",
-		Title: "List accounts",
-		Description: "Lists the organization's chart of accounts in Billy by account number: bank accounts (for recording payments), " +
-			"revenue accounts (for products) and the rest. Returns total and next_cursor for paging.",
-		Category: "reference",
-		Scopes:   []string{"reference:read"},
-		Examples: []sdk.Example{{Title: "Bank accounts", Arguments: ListAccountsInput{BankAccountsOnly: true}}},
+		Name:        "list_accounts",
+		Title:       "List accounts",
+		Description: "Lists the chart of accounts by number: bank accounts (cashAccountId of payments), revenue accounts (of products) and the rest.",
+		Category:    "reference",
+		Scopes:      []string{"reference:read"},
+		Examples:    []sdk.Example{{Title: "Bank accounts", Arguments: ListAccountsInput{BankAccountsOnly: true}}},
 	}), func(ctx context.Context, call *sdk.Call, in ListAccountsInput) (ListAccountsOutput, error) {
 		out := ListAccountsOutput{Accounts: []Account{}}
 		if err := oneOf("nature", in.Nature, "asset", "liability", "equity", "revenue", "expense"); err != nil {

@@ -34,10 +34,10 @@ const maxRevenuePages = 25
 
 // RevenueInput is the period and basis.
 type RevenueInput struct {
-	StartDate string `json:"startDate,omitempty" jsonschema:"first day of the period, YYYY-MM-DD; required"`
-	EndDate   string `json:"endDate,omitempty" jsonschema:"last day of the period, YYYY-MM-DD, inclusive; required"`
-	Basis     string `json:"basis,omitempty" jsonschema:"payment (default): money received, by payment date; invoice: approved invoices, by invoice date"`
-	GroupBy   string `json:"groupBy,omitempty" jsonschema:"day, week (ISO) or month: also break the totals down by period"`
+	StartDate string `json:"startDate,omitempty" jsonschema:"required"`
+	EndDate   string `json:"endDate,omitempty" jsonschema:"required"`
+	Basis     string `json:"basis,omitempty" jsonschema:"payment (default): received, by payment date; invoice: approved invoices, by invoice date"`
+	GroupBy   string `json:"groupBy,omitempty" jsonschema:"day, week or month"`
 }
 
 // Amounts is net, VAT and gross in one currency.
@@ -79,10 +79,8 @@ func (p *plugin) getRevenueTool() sdk.Tool {
 	return sdk.NewTool(readSpec(sdk.ToolSpec{
 		Name:  "get_revenue",
 		Title: "Revenue for a period",
-		Description: "Computes revenue for a period from Billy, per currency, split into net, VAT and gross, optionally by day, week or month. " +
-			"Basis payment (default) counts money actually received, by payment date, minus refunds of credit notes; basis invoice counts approved " +
-			"invoices by invoice date minus credit notes, and adds what is still outstanding and overdue. The answer states the period and basis used. " +
-			"Large periods read many records; prefer a month or a quarter.",
+		Description: "Computes revenue for a period per currency (net, VAT, gross), credit notes subtracted, optionally by day, week or month. " +
+			"Long periods are slow: prefer a month or a quarter.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:read"},
 		Examples: []sdk.Example{

@@ -22,7 +22,7 @@ const maxInputLen = 100
 
 // CVRInput is the input of validate_cvr.
 type CVRInput struct {
-	CVR string `json:"cvr" jsonschema:"the CVR number: 8 digits, spaces and a DK prefix allowed, e.g. 13748136, 13 74 81 36 or DK13748136"`
+	CVR string `json:"cvr" jsonschema:"8 digits; spaces and a DK prefix allowed"`
 }
 
 // CVROutput is the output of validate_cvr.
@@ -40,13 +40,8 @@ func validateCVRTool() sdk.Tool {
 	return sdk.NewTool(pureSpec(sdk.ToolSpec{
 		Name:  "validate_cvr",
 		Title: "Validate a Danish CVR number",
-		Description: "Checks whether a Danish company registration number (CVR) is well-formed: 8 digits, not starting " +
-			"with 0, passing the official modulus-11 check. Spaces and a DK prefix (the EU VAT number form) are " +
-			"accepted. Use it before putting a CVR or VAT number on an invoice or a contact. Returns valid, the " +
-			"normalized 8 digits, the EU VAT number (DK + CVR) when valid, and otherwise a reason (non_digit, " +
-			"length, leading_zero, checksum) with a message. A valid result proves only the form, not that the " +
-			"company exists or is active. Do not use it for P-numbers (production units): some real ones fail " +
-			"the check.",
+		Description: "Checks that a Danish CVR number is well-formed (modulus 11) and gives its EU VAT number. " +
+			"It proves the form, not that the company exists. Not for P-numbers.",
 		Examples: []sdk.Example{
 			{Title: "Erhvervsstyrelsen's example", Arguments: CVRInput{CVR: "13748136"}},
 			{Title: "An EU VAT number", Arguments: CVRInput{CVR: "DK 13 74 81 36"}},

@@ -38,8 +38,8 @@ var skatDiscrepancies = map[string]string{
 
 // DeadlinesInput is the input of vat_deadlines.
 type DeadlinesInput struct {
-	PeriodKind string `json:"period_kind" jsonschema:"the VAT period: monthly, quarterly or half_yearly"`
-	Year       int    `json:"year" jsonschema:"the calendar year the VAT periods belong to (2024-2030); Q4 and H2 deadlines fall in the next year"`
+	PeriodKind string `json:"period_kind" jsonschema:"half_yearly (turnover up to 5 mio. DKK), quarterly (up to 50 mio., and new businesses) or monthly"`
+	Year       int    `json:"year" jsonschema:"of the periods, 2024-2030"`
 }
 
 // DeadlinesOutput is the output of vat_deadlines.
@@ -66,16 +66,8 @@ func vatDeadlinesTool() sdk.Tool {
 	return sdk.NewTool(pureSpec(sdk.ToolSpec{
 		Name:  "vat_deadlines",
 		Title: "Danish VAT return deadlines",
-		Description: "Lists the deadlines of the Danish VAT return (momsangivelse) for every VAT period of a year; " +
-			"the same date is the last day to file the return and to pay the VAT. period_kind is the business's " +
-			"VAT period: half_yearly (taxable turnover up to 5 mio. DKK a year), quarterly (over 5 and up to " +
-			"50 mio. DKK, and new businesses for at least their first 18 months) or monthly (over 50 mio. DKK); " +
-			"a business may also have asked for a shorter period. Monthly periods are due on the 25th of the " +
-			"next month (June: 17 August); quarterly and half-yearly periods on the 1st of the 3rd month after " +
-			"the period. A deadline on a weekend, public holiday or bank closing day moves to the next business " +
-			"day, and the result says why. Returns each period with its start, end, nominal and actual deadline " +
-			"(YYYY-MM-DD) and weekday, plus the legal basis. year is 2024 to 2030. skat.dk's published calendar " +
-			"is authoritative; a note marks the periods where it is known to differ.",
+		Description: "Lists the Danish VAT return (momsangivelse) deadlines of each period of a year: the last day to file and pay, " +
+			"moved off weekends, holidays and bank closing days. skat.dk's calendar is authoritative.",
 		Examples: []sdk.Example{
 			{Title: "Quarterly deadlines for 2026", Arguments: DeadlinesInput{PeriodKind: "quarterly", Year: 2026}},
 			{Title: "Half-yearly deadlines for 2025", Arguments: DeadlinesInput{PeriodKind: "half_yearly", Year: 2025}},

@@ -24,7 +24,7 @@ const (
 
 // IBANInput is the input of validate_iban.
 type IBANInput struct {
-	IBAN string `json:"iban" jsonschema:"the IBAN, with or without spaces, e.g. DK50 0040 0440 1162 43"`
+	IBAN string `json:"iban"`
 }
 
 // IBANOutput is the output of validate_iban.
@@ -48,14 +48,8 @@ func validateIBANTool() sdk.Tool {
 	return sdk.NewTool(pureSpec(sdk.ToolSpec{
 		Name:  "validate_iban",
 		Title: "Validate an IBAN",
-		Description: "Checks whether an IBAN (international bank account number) is well-formed: the ISO 13616 " +
-			"structure and the mod-97 check digits, which catch any single wrong digit and most swaps. For Danish " +
-			"IBANs (DK) it also checks the length (18) and that the rest is a 4-digit reg.nr. plus a 10-digit " +
-			"account number, and returns those two parts. Other countries get the generic checks only " +
-			"(country_format_checked is false). Spaces and lower case are accepted. Use it before putting bank " +
-			"details on an invoice or a contact. Returns valid, the IBAN in groups of 4 (normalized) and without " +
-			"spaces (compact), the country, and otherwise a reason with a message. A valid result proves only the " +
-			"form, not that the account exists.",
+		Description: "Checks that an IBAN is well-formed (ISO 13616, mod-97); a Danish one also by length, split into reg.nr. " +
+			"and account number. It proves the form, not that the account exists.",
 		Examples: []sdk.Example{
 			{Title: "A Danish IBAN", Arguments: IBANInput{IBAN: "DK50 0040 0440 1162 43"}},
 		},

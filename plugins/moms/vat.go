@@ -16,9 +16,9 @@ var vatRates = []int64{25, 0}
 
 // VATInput is the input of calculate_vat.
 type VATInput struct {
-	Amount      float64  `json:"amount" jsonschema:"the amount in kroner (or any currency) with at most 2 decimals; negative for credit notes"`
-	Direction   string   `json:"direction" jsonschema:"net_to_gross if the amount excludes VAT, gross_to_net if it includes VAT"`
-	RatePercent *float64 `json:"rate_percent,omitempty" jsonschema:"VAT rate in percent: 25 (standard, the default) or 0 (zero-rated)"`
+	Amount      float64  `json:"amount" jsonschema:"at most 2 decimals; negative for credit notes"`
+	Direction   string   `json:"direction" jsonschema:"net_to_gross (amount excludes VAT) or gross_to_net"`
+	RatePercent *float64 `json:"rate_percent,omitempty" jsonschema:"25 (default) or 0"`
 }
 
 // VATOutput is the output of calculate_vat.
@@ -34,16 +34,8 @@ func calculateVATTool() sdk.Tool {
 	return sdk.NewTool(pureSpec(sdk.ToolSpec{
 		Name:  "calculate_vat",
 		Title: "Calculate Danish VAT (moms)",
-		Description: "Converts an amount between excluding VAT (net) and including VAT (gross) at a Danish VAT rate. " +
-			"Use it for questions like \"what is 1,000 kr plus moms\" (direction net_to_gross) or " +
-			"\"how much moms is in 1,249 kr\" (direction gross_to_net). Danish VAT is 25 % of the net amount, " +
-			"which is 20 % of the gross amount; the only other rate is 0 % (zero-rated supplies such as exports). " +
-			"amount is in kroner or any currency, with at most 2 decimals; negative amounts (credit notes) give " +
-			"results that mirror the positive ones. Returns net, vat and gross in the same currency, rounded to " +
-			"2 decimals (øre): the VAT is computed once on the whole amount and rounded half away from zero, and " +
-			"net + vat = gross exactly. For an invoice, add up the line net amounts per rate and call this once " +
-			"per rate: rounding the VAT of each line separately can be off by a few øre. VAT return (momsangivelse) " +
-			"amounts are whole kroner, which this tool does not produce.",
+		Description: "Converts an amount between excluding (net) and including (gross) Danish VAT: 25 %, or 0 % for zero-rated supplies. " +
+			"The VAT is rounded once to øre; for an invoice, call it once per rate on the summed line net amounts.",
 		Examples: []sdk.Example{
 			{Title: "1,000 kr excluding moms", Arguments: VATInput{Amount: 1000, Direction: "net_to_gross"}},
 			{Title: "The moms in 1,249 kr", Arguments: VATInput{Amount: 1249, Direction: "gross_to_net", RatePercent: &rate25}},

@@ -125,8 +125,8 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Instructions: "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
 			"Read tools are safe to call; write tools change the company's books. " +
 			"IDs are Billy IDs from the list and get tools (a customer is a contact: contactId), never invoice numbers. " +
-			"Dates are YYYY-MM-DD, ranges inclusive; amounts are plain numbers in the invoice's currency. " +
-			"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page. " +
+			"Dates are YYYY-MM-DD, ranges inclusive; amounts are plain numbers in the invoice's currency; prices exclude VAT unless an invoice's taxMode is incl. " +
+			"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page (v1's offset also works). " +
 			"Writes follow the deployment's write policy and may be turned off. On any write, dry_run: true returns the exact Billy requests and writes nothing. " +
 			"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
 			"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
