@@ -38,13 +38,16 @@ for m in proto sdk host plugins examples/hello; do
 done
 
 step "fuzz (short runs of 20,000 inputs each, counted rather than timed: a timed run can end in the fuzzer's own deadline error; longer ones: go test -fuzz=NAME -fuzztime=5m)"
-fuzz() { (cd "$1" && go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-20000x}" -fuzzminimizetime=1s "$3"); }
+# fuzz MODULE TARGET PACKAGE [INPUTS]: INPUTS for targets that cost a plugin
+# round trip per input.
+fuzz() { (cd "$1" && go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-${4:-20000x}}" -fuzzminimizetime=1s "$3"); }
 fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
 fuzz sdk FuzzLeanOutputSchema .
+fuzz examples/hello FuzzToolResults . 2000x
 
 step "build"
 make build
