@@ -15,11 +15,6 @@ import (
 // panicOutput is where recovered panics are written with their stack.
 var panicOutput = os.Stderr
 
-// toStatus encodes err as a gRPC status with a ToolError detail, for the
-// RPCs whose failures are statuses (Configure). Tool, resource and prompt
-// failures are data instead (see errorResponse).
-func toStatus(err error) error { return errmodel.ToStatus(AsError(err)) }
-
 // errorFromStatus decodes an error returned by a host service. A status with
 // a ToolError detail becomes that *Error; anything else is the host being
 // unreachable, which is worth retrying.

@@ -20,17 +20,36 @@ func toolFor(t *registry.Tool) mcp.Tool {
 		Title:          t.Title,
 		Description:    t.Description,
 		RawInputSchema: t.InputSchema,
-		Annotations: mcp.ToolAnnotation{
-			ReadOnlyHint:    t.Annotations.ReadOnly,
-			DestructiveHint: t.Annotations.Destructive,
-			IdempotentHint:  t.Annotations.Idempotent,
-			OpenWorldHint:   t.Annotations.OpenWorld,
-		},
+		Annotations: hints(t.Annotations),
 	}
 	if len(t.OutputSchema) > 0 {
 		tool.RawOutputSchema = t.OutputSchema
 	}
 	return tool
+}
+
+// hints lists the annotations a client needs to know, leaving out what the
+// spec's defaults already say (readOnlyHint false, destructiveHint true,
+// idempotentHint false, openWorldHint true) and the write hints of a
+// read-only tool, which the spec says mean nothing there. A destructive
+// tool says so anyway: it costs a few bytes, and a client that forgets the
+// default must not take it for harmless.
+func hints(a registry.Annotations) mcp.ToolAnnotation {
+	var h mcp.ToolAnnotation
+	isTrue := func(b *bool) bool { return b != nil && *b }
+	isFalse := func(b *bool) bool { return b != nil && !*b }
+	if isTrue(a.ReadOnly) {
+		h.ReadOnlyHint = a.ReadOnly
+	} else {
+		h.DestructiveHint = a.Destructive
+		if isTrue(a.Idempotent) {
+			h.IdempotentHint = a.Idempotent
+		}
+	}
+	if isFalse(a.OpenWorld) {
+		h.OpenWorldHint = a.OpenWorld
+	}
+	return h
 }
 
 // ContentFromWire converts plugin content to MCP content.

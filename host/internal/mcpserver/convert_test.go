@@ -66,6 +66,36 @@ func TestContentFromWire(t *testing.T) {
 	}
 }
 
+// TestHints: only what differs from the spec's defaults is listed, except
+// that a destructive tool always says so.
+func TestHints(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name string
+		in   registry.Annotations
+		want map[string]any
+	}{
+		{"read-only, open world", registry.Annotations{ReadOnly: &yes, Destructive: &no, Idempotent: &yes, OpenWorld: &yes},
+			map[string]any{"readOnlyHint": true}},
+		{"read-only, closed world", registry.Annotations{ReadOnly: &yes, Destructive: &no, Idempotent: &yes, OpenWorld: &no},
+			map[string]any{"readOnlyHint": true, "openWorldHint": false}},
+		{"additive, not idempotent", registry.Annotations{ReadOnly: &no, Destructive: &no, Idempotent: &no, OpenWorld: &yes},
+			map[string]any{"destructiveHint": false}},
+		{"additive, idempotent", registry.Annotations{ReadOnly: &no, Destructive: &no, Idempotent: &yes, OpenWorld: &yes},
+			map[string]any{"destructiveHint": false, "idempotentHint": true}},
+		{"destructive", registry.Annotations{ReadOnly: &no, Destructive: &yes, Idempotent: &no, OpenWorld: &yes},
+			map[string]any{"destructiveHint": true}},
+		{"unstated", registry.Annotations{}, map[string]any{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(any(tt.want), asJSON(t, hints(tt.in))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestToolFor(t *testing.T) {
 	yes, no := true, false
 	tests := []struct {
@@ -90,8 +120,7 @@ func TestToolFor(t *testing.T) {
 					"required": []any{"contactId"}},
 				"outputSchema": map[string]any{"type": "object", "properties": map[string]any{"id": map[string]any{"type": "string"}}},
 				// The title once; category, scopes and examples only in REST.
-				"annotations": map[string]any{"readOnlyHint": false, "destructiveHint": true,
-					"idempotentHint": false, "openWorldHint": true},
+				"annotations": map[string]any{"destructiveHint": true},
 			},
 		},
 		{
