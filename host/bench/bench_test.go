@@ -18,7 +18,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
@@ -57,14 +57,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func spec(t testing.TB, name string) plugins.Spec {
+func spec(t testing.TB, name string) pluginhost.Spec {
 	path := filepath.Join(binDir, "billy-mcp-plugin-"+name)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Skipf("plugin %s not built: %v", name, err)
 	}
 	sum := sha256.Sum256(b)
-	return plugins.Spec{Name: name, Path: path, SHA256: hex.EncodeToString(sum[:])}
+	return pluginhost.Spec{Name: name, Path: path, SHA256: hex.EncodeToString(sum[:])}
 }
 
 // echoInvoker serves hello_greet in-process with the plugin's exact answer.
@@ -86,7 +86,7 @@ func (echoInvoker) GetPrompt(context.Context, string, *pluginv1.GetPromptRequest
 // in-process echo of it, and returns its /mcp URL.
 func server(b *testing.B, inProcess bool) string {
 	reg := registry.New()
-	mgr := plugins.New(plugins.Options{Specs: []plugins.Spec{spec(b, "hello")}, Registry: reg, Logger: hclog.NewNullLogger()})
+	mgr := pluginhost.New(pluginhost.Options{Specs: []pluginhost.Spec{spec(b, "hello")}, Registry: reg, Logger: hclog.NewNullLogger()})
 	if err := mgr.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func BenchmarkToolCall(b *testing.B) {
 // checksum, start the process, AutoMTLS handshake, Describe, Configure,
 // register) until all are ready.
 func BenchmarkStartToReady(b *testing.B) {
-	var specs []plugins.Spec
+	var specs []pluginhost.Spec
 	for _, n := range []string{"hello", "moms", "conformance", "invoices"} {
 		if _, err := os.Stat(filepath.Join(binDir, "billy-mcp-plugin-"+n)); err == nil {
 			specs = append(specs, spec(b, n))
@@ -163,7 +163,7 @@ func BenchmarkStartToReady(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(specs)), "plugins")
 	for b.Loop() {
-		mgr := plugins.New(plugins.Options{Specs: specs, Registry: registry.New(), Logger: hclog.NewNullLogger()})
+		mgr := pluginhost.New(pluginhost.Options{Specs: specs, Registry: registry.New(), Logger: hclog.NewNullLogger()})
 		if err := mgr.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
@@ -16,7 +16,7 @@ import (
 // over the go-plugin socket with AutoMTLS, the sdk's decoding and encoding),
 // without MCP or HTTP, one call at a time.
 func BenchmarkPluginHop(b *testing.B) {
-	mgr := plugins.New(plugins.Options{Specs: []plugins.Spec{spec(b, "hello")}, Registry: registry.New(), Logger: hclog.NewNullLogger()})
+	mgr := pluginhost.New(pluginhost.Options{Specs: []pluginhost.Spec{spec(b, "hello")}, Registry: registry.New(), Logger: hclog.NewNullLogger()})
 	if err := mgr.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/hashicorp/go-hclog"
 )
@@ -18,7 +18,7 @@ import (
 // figures of BenchmarkToolCall into pipeline, hop and transport.
 func BenchmarkDispatch(b *testing.B) {
 	reg := registry.New()
-	mgr := plugins.New(plugins.Options{Specs: []plugins.Spec{spec(b, "hello")}, Registry: reg, Logger: hclog.NewNullLogger()})
+	mgr := pluginhost.New(pluginhost.Options{Specs: []pluginhost.Spec{spec(b, "hello")}, Registry: reg, Logger: hclog.NewNullLogger()})
 	if err := mgr.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -38,7 +38,7 @@ type App struct {
 	Config     *config.Config
 	Logger     hclog.Logger
 	Registry   *registry.Registry
-	Plugins    *plugins.Manager
+	Plugins    *pluginhost.Manager
 	Dispatcher *dispatch.Dispatcher
 	MCP        *mcpserver.Server
 	Metrics    *prometheus.Registry
@@ -70,7 +70,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 	tools := newToolMetrics(a.Metrics)
-	var specs []plugins.Spec
+	var specs []pluginhost.Spec
 	names := make([]string, 0, len(cfg.Plugins))
 	for n := range cfg.Plugins {
 		names = append(names, n)
@@ -81,7 +81,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		if !p.IsEnabled() {
 			continue
 		}
-		specs = append(specs, plugins.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
+		specs = append(specs, pluginhost.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
 	}
 	checksums := cfg.PluginDefaults.ChecksumsFile
 	if checksums != "" && !filepath.IsAbs(checksums) {
@@ -97,7 +97,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	}
 
 	var hs func(string) pluginv1.HostServicesServer
-	a.Plugins = plugins.New(plugins.Options{
+	a.Plugins = pluginhost.New(pluginhost.Options{
 		Specs:          specs,
 		ChecksumsFile:  checksums,
 		Environment:    cfg.Mode,
@@ -238,7 +238,7 @@ func (a *App) Start(ctx context.Context) error {
 	}
 	ready := 0
 	for _, s := range a.Plugins.Statuses() {
-		if s.State == plugins.StateReady {
+		if s.State == pluginhost.StateReady {
 			ready++
 		}
 	}

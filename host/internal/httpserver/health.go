@@ -4,13 +4,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 )
 
 // Plugins is what health needs from the plugin manager.
 type Plugins interface {
 	Ready() bool
-	Statuses() []plugins.Status
+	Statuses() []pluginhost.Status
 }
 
 type health struct {
@@ -34,7 +34,7 @@ func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
 	}
 	var notReady []map[string]any
 	for _, s := range h.plugins.Statuses() {
-		if s.State != plugins.StateReady {
+		if s.State != pluginhost.StateReady {
 			notReady = append(notReady, map[string]any{"name": s.Name, "state": s.State, "lastError": s.LastError})
 		}
 	}

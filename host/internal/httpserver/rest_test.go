@@ -11,7 +11,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
-	"github.com/billy-mcp/billy-mcp/host/internal/plugins"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -56,11 +56,11 @@ func (toolInvoker) GetPrompt(context.Context, string, *pluginv1.GetPromptRequest
 
 type fakePlugins struct {
 	ready    bool
-	statuses []plugins.Status
+	statuses []pluginhost.Status
 }
 
-func (f fakePlugins) Ready() bool                { return f.ready }
-func (f fakePlugins) Statuses() []plugins.Status { return f.statuses }
+func (f fakePlugins) Ready() bool                   { return f.ready }
+func (f fakePlugins) Statuses() []pluginhost.Status { return f.statuses }
 
 const echoSchema = `{"type":"object","properties":{"name":{"type":"string"}},"additionalProperties":false}`
 
@@ -389,10 +389,10 @@ func TestHandlerHostGuard(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	since := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	statuses := []plugins.Status{
-		{Name: "hello", State: plugins.StateReady, Version: "1.0.0", PID: 42, Tools: 2, Since: since},
-		{Name: "invoices", State: plugins.StateRestarting, Restarts: 3, Tools: 5, Since: since, LastError: "exit status 2"},
-		{Name: "moms", State: plugins.StateFailed, Since: since, LastError: "checksum mismatch"},
+	statuses := []pluginhost.Status{
+		{Name: "hello", State: pluginhost.StateReady, Version: "1.0.0", PID: 42, Tools: 2, Since: since},
+		{Name: "invoices", State: pluginhost.StateRestarting, Restarts: 3, Tools: 5, Since: since, LastError: "exit status 2"},
+		{Name: "moms", State: pluginhost.StateFailed, Since: since, LastError: "checksum mismatch"},
 	}
 	ignore := cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "uptimeSeconds" })
 	plugin := func(name, state, version string, pid, restarts, tools float64, lastErr string) map[string]any {

@@ -20,7 +20,7 @@ func toolFor(t *registry.Tool) mcp.Tool {
 		Title:          t.Title,
 		Description:    t.Description,
 		RawInputSchema: t.InputSchema,
-		Annotations: hints(t.Annotations),
+		Annotations:    hints(t.Annotations),
 	}
 	if len(t.OutputSchema) > 0 {
 		tool.RawOutputSchema = t.OutputSchema
