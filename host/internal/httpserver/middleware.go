@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
-	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 )
@@ -118,7 +117,7 @@ func correlate(next http.Handler) http.Handler {
 			id = newCorrelationID()
 		}
 		w.Header().Set("X-Correlation-ID", id)
-		next.ServeHTTP(w, r.WithContext(mcpserver.WithCorrelationID(r.Context(), id)))
+		next.ServeHTTP(w, r.WithContext(dispatch.WithCorrelationID(r.Context(), id)))
 	})
 }
 
@@ -172,10 +171,10 @@ func authenticate(a Authenticator, transport string, next http.Handler) http.Han
 		c, e := a.Caller(r, transport)
 		if e != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="billy-mcp"`)
-			writeError(w, e.WithCorrelation(mcpserver.CorrelationIDFrom(r.Context())))
+			writeError(w, e.WithCorrelation(dispatch.CorrelationIDFrom(r.Context())))
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(mcpserver.WithCaller(r.Context(), c)))
+		next.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), c)))
 	})
 }
 

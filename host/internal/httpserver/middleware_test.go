@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
-	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/google/go-cmp/cmp"
 )
@@ -147,7 +146,7 @@ func TestCorrelate(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var inCtx string
 			h := correlate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				inCtx = mcpserver.CorrelationIDFrom(r.Context())
+				inCtx = dispatch.CorrelationIDFrom(r.Context())
 			}))
 			req := httptest.NewRequest(http.MethodGet, "/", nil)
 			if tt.header != "" {
@@ -246,7 +245,7 @@ func TestAuthenticateMiddleware(t *testing.T) {
 	auth := Authenticator{Keys: []string{"s3cret"}, OrganizationID: "org-1"}
 	var seen dispatch.Caller
 	h := correlate(authenticate(auth, "mcp-http", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = mcpserver.CallerFrom(r.Context())
+		seen = dispatch.CallerFrom(r.Context())
 	})))
 
 	rec := httptest.NewRecorder()

@@ -103,7 +103,7 @@ type result struct {
 func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, result) {
 	start := time.Now()
 	op := &dispatch.Op{Kind: dispatch.CallTool, Name: name, Arguments: args,
-		Caller: mcpserver.CallerFrom(r.Context()), CorrelationID: mcpserver.CorrelationIDFrom(r.Context())}
+		Caller: dispatch.CallerFrom(r.Context()), CorrelationID: dispatch.CorrelationIDFrom(r.Context())}
 	out, err := x.d.Do(r.Context(), op)
 	res := result{CorrelationID: op.CorrelationID}
 	status := http.StatusOK

@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"context"
 	"net/http"
 	"time"
 
@@ -48,10 +47,7 @@ func Handler(o Options) http.Handler {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
 	}
 
-	mcpHandler := o.MCP.HTTPHandler(func(ctx context.Context, r *http.Request) context.Context {
-		ctx = mcpserver.WithCaller(ctx, mcpserver.CallerFrom(r.Context()))
-		return mcpserver.WithCorrelationID(ctx, mcpserver.CorrelationIDFrom(r.Context()))
-	})
+	mcpHandler := o.MCP.HTTPHandler()
 	mux.Handle("/mcp", authenticate(o.Auth, "mcp-http", mcpHandler))
 
 	x := &rest{reg: o.Registry, d: o.Dispatcher, maxBatch: o.MaxBatch}

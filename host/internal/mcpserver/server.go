@@ -186,7 +186,7 @@ func (s *Server) syncOthers(reg *registry.Registry) string {
 }
 
 func (s *Server) op(ctx context.Context, kind dispatch.Kind, name string) *dispatch.Op {
-	return &dispatch.Op{Kind: kind, Name: name, Caller: CallerFrom(ctx), CorrelationID: CorrelationIDFrom(ctx),
+	return &dispatch.Op{Kind: kind, Name: name, Caller: dispatch.CallerFrom(ctx), CorrelationID: dispatch.CorrelationIDFrom(ctx),
 		Client: &client{mcp: s.mcp, ctx: ctx}}
 }
 
@@ -272,13 +272,12 @@ func protocolError(err error) error {
 	return fmt.Errorf("%s: %s (details: %s)", e.Code, e.Message, b)
 }
 
-// HTTPHandler returns the Streamable HTTP handler for /mcp. contextFunc
-// derives each request's context (caller, correlation ID) from the HTTP
-// request.
-func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Request) context.Context) http.Handler {
+// HTTPHandler returns the Streamable HTTP handler for /mcp. The request's
+// caller and correlation ID, set by the HTTP middleware, reach the handlers
+// through the request's context, which mcp-go builds on.
+func (s *Server) HTTPHandler() http.Handler {
 	return ownStreams(server.NewStreamableHTTPServer(s.mcp,
 		server.WithEndpointPath("/mcp"),
-		server.WithHTTPContextFunc(contextFunc),
 		server.WithStreamableHTTPLogger(logging.Slog(s.opts.Logger.Named("http"))),
 	))
 }
@@ -288,6 +287,6 @@ func (s *Server) HTTPHandler(contextFunc func(ctx context.Context, r *http.Reque
 func (s *Server) ServeStdio(ctx context.Context, caller dispatch.Caller, in io.Reader, out io.Writer) error {
 	stdio := server.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(s.opts.Logger.Named("stdio").StandardLogger(&hclog.StandardLoggerOptions{ForceLevel: hclog.Error}))
-	stdio.SetContextFunc(func(ctx context.Context) context.Context { return WithCaller(ctx, caller) })
+	stdio.SetContextFunc(func(ctx context.Context) context.Context { return dispatch.WithCaller(ctx, caller) })
 	return stdio.Listen(ctx, in, out)
 }

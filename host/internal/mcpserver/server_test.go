@@ -102,7 +102,7 @@ func TestToolsListLeavesOutUnavailable(t *testing.T) {
 func TestToolsCall(t *testing.T) {
 	s, inv := newTestServer(t, map[string][]*registry.Tool{"books": {tool("echo")}, "down": {tool("sleepy")}}, "down")
 	caller := dispatch.Caller{Subject: "key:1", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-http"}
-	authed := WithCorrelationID(WithCaller(context.Background(), caller), "corr-7")
+	authed := dispatch.WithCorrelationID(dispatch.WithCaller(context.Background(), caller), "corr-7")
 
 	tests := []struct {
 		name   string

@@ -1,24 +1,23 @@
-package mcpserver
+package dispatch
 
-import (
-	"context"
-
-	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
-)
+import "context"
 
 type callerKey struct{}
 type correlationKey struct{}
 
+// A request's identity travels in its context from the transport that
+// authenticated it (the HTTP middleware, the stdio command) to whatever
+// builds its Op (the MCP handlers, REST).
+
 // WithCaller returns ctx carrying the authenticated caller of a request.
-// The HTTP layer and the stdio command set it; the MCP handlers read it.
-func WithCaller(ctx context.Context, c dispatch.Caller) context.Context {
+func WithCaller(ctx context.Context, c Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }
 
 // CallerFrom returns the caller stored in ctx (zero if none: the dispatcher
 // then refuses the request as unauthenticated).
-func CallerFrom(ctx context.Context) dispatch.Caller {
-	c, _ := ctx.Value(callerKey{}).(dispatch.Caller)
+func CallerFrom(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
 	return c
 }
 
