@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// matrixClients are the MCP client implementations the matrix runs, each
+// pinned (Go ones in host/go.mod, npm ones in tools/node/package-lock.json)
+// and each over both transports: users run these, not our own client code.
+var matrixClients = []struct {
+	name    string
+	library func() string
+	connect func(ctx context.Context, t *testing.T, target serverTarget) (*clientSession, error)
+}{
+	{
+		name:    "mcp-go",
+		library: goLibrary("github.com/mark3labs/mcp-go"),
+		connect: func(ctx context.Context, _ *testing.T, target serverTarget) (*clientSession, error) {
+			return connectMCPGo(ctx, target)
+		},
+	},
+	{
+		name:    "go-sdk",
+		library: goLibrary("github.com/modelcontextprotocol/go-sdk"),
+		connect: func(ctx context.Context, _ *testing.T, target serverTarget) (*clientSession, error) {
+			return connectGoSDK(ctx, target)
+		},
+	},
+	{
+		name:    "ts-sdk",
+		library: npmLibrary("@modelcontextprotocol/sdk"),
+		connect: viaNodeDriver("ts-sdk"),
+	},
+	{
+		name:    "ai-sdk",
+		library: npmLibrary("@ai-sdk/mcp"),
+		connect: viaNodeDriver("ai-sdk"),
+	},
+	{
+		name:    "inspector",
+		library: npmLibrary("@modelcontextprotocol/inspector"),
+		connect: func(_ context.Context, t *testing.T, target serverTarget) (*clientSession, error) {
+			return connectInspector(target, t.TempDir())
+		},
+	},
+}
+
+// goLibrary and npmLibrary name a pinned library and its version for the
+// summary, read when the table is built.
+func goLibrary(module string) func() string {
+	return func() string { return strings.TrimPrefix(module, "github.com/") + " " + goModuleVersion(module) }
+}
+
+func npmLibrary(pkg string) func() string {
+	return func() string { return pkg + " " + npmVersion(pkg) }
+}
+
+// viaNodeDriver connects one of the libraries host/e2e/clients/driver.mjs
+// drives.
+func viaNodeDriver(library string) func(context.Context, *testing.T, serverTarget) (*clientSession, error) {
+	return func(_ context.Context, _ *testing.T, target serverTarget) (*clientSession, error) {
+		return connectNode(library, target)
+	}
+}
+
+var matrixTransports = []string{"http", "stdio"}
+
+// matrixConfig is the host config every cell runs: the shipped plugins
+// only, the sandbox, and destructive writes behind a confirmation.
+func matrixConfig(m *matrixData) string {
+	cfg := "mode: sandbox\nwrites:\n  mode: confirm\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n"
+	if m.SandboxBusiness != "" {
+		cfg += "sandbox:\n  business: " + m.SandboxBusiness + "\n"
+	}
+	return cfg
+}
+
+// TestClientMatrix runs real MCP clients written by others against the
+// real host (plugin subprocesses, sandbox Billy), over Streamable HTTP and
+// stdio: each lists the tools, calls every tool of the shipped plugins with
+// valid arguments, calls some with invalid arguments and unknown IDs and
+// checks the error the user sees, and confirms destructive writes with the
+// token a preview returns. The cases are data (testdata/client-matrix.yaml).
+// A client's own exception fails its check with the client's message.
+func TestClientMatrix(t *testing.T) {
+	m, err := loadMatrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := matrixConfig(m)
+
+	// The server's own tool list, through the baseline client: what the
+	// data file must cover and what every client must list.
+	ref := startHost(t, cfg)
+	ref.waitReady(15 * time.Second)
+	serverTools := toolNames(t, ref.mcpHTTP())
+	sort.Strings(serverTools)
+	ref.stop()
+	t.Run("coverage", func(t *testing.T) {
+		var inFile []string
+		for _, tc := range m.Tools {
+			inFile = append(inFile, tc.Name)
+		}
+		for _, name := range serverTools {
+			if !slices.Contains(inFile, name) {
+				t.Errorf("the server lists %s, but %s has no entry for it: add one with valid arguments (and errors worth showing)", name, matrixFile)
+			}
+		}
+		for _, name := range inFile {
+			if !slices.Contains(serverTools, name) {
+				t.Errorf("%s has an entry for %s, which the server does not list", matrixFile, name)
+			}
+		}
+	})
+
+	var reports []*cellReport
+	for _, mc := range matrixClients {
+		for _, transport := range matrixTransports {
+			report := &cellReport{client: mc.name, library: mc.library(), transport: transport}
+			reports = append(reports, report)
+			t.Run(mc.name+"/"+transport, func(t *testing.T) {
+				var target serverTarget
+				if transport == "http" {
+					h := startHost(t, cfg)
+					h.waitReady(15 * time.Second)
+					target.url = h.url("/mcp")
+				} else {
+					target.cfg = writeConfig(t, cfg)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				t.Cleanup(cancel)
+				sess, err := mc.connect(ctx, t, target)
+				report.record("connect", err)
+				if err != nil {
+					t.Fatalf("%s over %s: connecting: %v", mc.name, transport, err)
+				}
+				report.protocol = sess.protocol
+				t.Cleanup(func() {
+					if err := sess.client.Close(); err != nil {
+						t.Logf("closing the client: %v", err)
+					}
+					if t.Failed() && sess.logs.String() != "" {
+						t.Logf("client and stdio server stderr:\n%s", clip(sess.logs.String(), 6000))
+					}
+				})
+				(&cellRun{m: m, reference: serverTools, sess: sess, report: report}).run(t)
+			})
+		}
+	}
+	t.Log("\n" + matrixSummary(m, reports))
+}
+
+// matrixSummary is the compact table: one row per client × transport, then
+// the failed checks of each, one line each.
+func matrixSummary(m *matrixData, reports []*cellReport) string {
+	cases := 0
+	for _, tc := range m.Tools {
+		cases += len(tc.Errors)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "client matrix: %d tools, %d error cases, writes.mode confirm, sandbox business %q\n", len(m.Tools), cases, m.SandboxBusiness)
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "CLIENT\tLIBRARY\tTRANSPORT\tPROTOCOL\tPASSED\tFAILED\tRESULT")
+	for _, r := range reports {
+		result := "pass"
+		if len(r.failures) > 0 || r.passed == 0 {
+			result = "FAIL"
+		}
+		protocol := r.protocol
+		if protocol == "" {
+			protocol = "-" // the library does not say what it negotiated
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.client, r.library, r.transport, protocol, r.passed, len(r.failures), result)
+	}
+	w.Flush()
+	for _, r := range reports {
+		for _, n := range r.notes {
+			fmt.Fprintf(&b, "  %s/%s: %s\n", r.client, r.transport, n)
+		}
+		for _, f := range r.failures {
+			fmt.Fprintf(&b, "  %s/%s FAIL %s\n", r.client, r.transport, clip(strings.ReplaceAll(f, "\n", " "), 220))
+		}
+	}
+	return b.String()
+}
+
+// TestClientMatrixFile checks the data file on its own, so that a mistake
+// in it shows as one, without starting any client.
+func TestClientMatrixFile(t *testing.T) {
+	m, err := loadMatrix()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Tools) == 0 || len(m.Placeholders) == 0 {
+		t.Fatalf("%s has %d tools and %d placeholders", matrixFile, len(m.Tools), len(m.Placeholders))
+	}
+}
+
+func TestMatrixSubstitute(t *testing.T) {
+	values := map[string]any{"invoice": "inv1", "n": 3}
+	failed := map[string]error{"gone": fmt.Errorf("list_invoices failed")}
+	tests := []struct {
+		name    string
+		in      map[string]any
+		want    map[string]any
+		wantErr string
+	}{
+		{"nil arguments", nil, map[string]any{}, ""},
+		{"whole values only", map[string]any{"a": "$invoice", "b": "x $invoice", "c": "$n"}, map[string]any{"a": "inv1", "b": "x $invoice", "c": 3}, ""},
+		{"nested", map[string]any{"ids": []any{"$invoice", map[string]any{"k": "$n"}}}, map[string]any{"ids": []any{"inv1", map[string]any{"k": 3}}}, ""},
+		{"failed placeholder", map[string]any{"a": "$gone"}, nil, "placeholder $gone: list_invoices failed"},
+		{"unknown placeholder", map[string]any{"a": "$nope"}, nil, "placeholder $nope was not resolved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := substituteArgs(tt.in, values, failed)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestMatrixPick(t *testing.T) {
+	doc := map[string]any{"invoices": []any{map[string]any{"id": "a"}, map[string]any{"id": "b"}}}
+	tests := []struct {
+		path    string
+		want    any
+		wantErr bool
+	}{
+		{"invoices.1.id", "b", false},
+		{"invoices.2.id", nil, true},
+		{"invoices.x", nil, true},
+		{"customers.0.id", nil, true},
+		{"invoices.0.id.more", nil, true},
+	}
+	for _, tt := range tests {
+		got, err := pick(doc, tt.path)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("pick(%q): error %v, want error %v", tt.path, err, tt.wantErr)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("pick(%q) (-want +got):\n%s", tt.path, diff)
+		}
+	}
+}
