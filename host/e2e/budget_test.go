@@ -35,8 +35,8 @@ func TestToolsListBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	type cost struct {
-		name                                   string
-		total, description, input, output, any int
+		name                              string
+		total, description, input, output int
 	}
 	size := func(v any) int {
 		var buf bytes.Buffer

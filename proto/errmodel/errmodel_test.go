@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 the tests build ToolErrors as plugins built before the category enum send them
+
 package errmodel
 
 import (

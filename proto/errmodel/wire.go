@@ -13,6 +13,7 @@ func ToWire(e *Error) *pluginv1.ToolError {
 		return nil
 	}
 	w := &pluginv1.ToolError{
+		//lint:ignore SA1019 the deprecated category string is written for hosts built before the enum
 		Code: e.Code, Category: string(e.Category), Kind: e.Category.toWire(), Message: e.Message,
 		Retryable: e.Retryable, UpstreamCode: e.UpstreamCode, RetryAfterSeconds: int32(e.RetryAfterSeconds),
 	}
@@ -27,6 +28,7 @@ func FromWire(w *pluginv1.ToolError) *Error {
 	if w == nil {
 		return nil
 	}
+	//lint:ignore SA1019 the deprecated category string is what plugins built before the enum send
 	e := &Error{Code: w.GetCode(), Category: categoryFromWire(w.GetKind(), w.GetCategory()), Message: w.GetMessage(),
 		Retryable: w.GetRetryable(), UpstreamCode: w.GetUpstreamCode(), RetryAfterSeconds: int(w.GetRetryAfterSeconds())}
 	for _, f := range w.GetFields() {

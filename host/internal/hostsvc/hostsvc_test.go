@@ -437,14 +437,14 @@ func TestElicit(t *testing.T) {
 		name   string
 		client *fakeClient
 		code   codes.Code
-		detail *pluginv1.ToolError
+		detail *errmodel.Error
 		want   *pluginv1.ElicitResponse
 	}{
 		{name: "no client", code: codes.FailedPrecondition},
 		{name: "client cannot", client: &fakeClient{}, code: codes.FailedPrecondition},
 		{name: "client can", client: &fakeClient{canElicit: true}, want: &pluginv1.ElicitResponse{Action: "accept", ContentJson: `{"confirm":true}`}},
 		{name: "client fails", client: &fakeClient{canElicit: true, failWith: errors.New("session closed")}, code: codes.Unavailable,
-			detail: &pluginv1.ToolError{Code: "elicitation_failed", Category: "upstream_unavailable", Retryable: true,
+			detail: &errmodel.Error{Code: "elicitation_failed", Category: errmodel.UpstreamUnavailable, Retryable: true,
 				Message: "asking the user failed: session closed"}},
 	}
 	for _, tt := range tests {
@@ -456,7 +456,7 @@ func TestElicit(t *testing.T) {
 			}
 			if tt.detail != nil {
 				got, _ := errmodel.FromStatus(err)
-				if diff := cmp.Diff(errmodel.FromWire(tt.detail), got); diff != "" {
+				if diff := cmp.Diff(tt.detail, got); diff != "" {
 					t.Errorf("detail (-want +got):\n%s", diff)
 				}
 			}
@@ -477,7 +477,7 @@ func TestSample(t *testing.T) {
 		name   string
 		client *fakeClient
 		code   codes.Code
-		detail *pluginv1.ToolError
+		detail *errmodel.Error
 		want   *pluginv1.SampleResponse
 	}{
 		{name: "no client", code: codes.FailedPrecondition},
@@ -485,7 +485,7 @@ func TestSample(t *testing.T) {
 		{name: "client can", client: &fakeClient{canSample: true},
 			want: &pluginv1.SampleResponse{Role: "assistant", Text: "Kære kunde", Model: "m", StopReason: "endTurn"}},
 		{name: "client fails", client: &fakeClient{canSample: true, failWith: errors.New("declined")}, code: codes.Unavailable,
-			detail: &pluginv1.ToolError{Code: "sampling_failed", Category: "upstream_unavailable", Retryable: true,
+			detail: &errmodel.Error{Code: "sampling_failed", Category: errmodel.UpstreamUnavailable, Retryable: true,
 				Message: "asking the client's model failed: declined"}},
 	}
 	for _, tt := range tests {
@@ -497,7 +497,7 @@ func TestSample(t *testing.T) {
 			}
 			if tt.detail != nil {
 				got, _ := errmodel.FromStatus(err)
-				if diff := cmp.Diff(errmodel.FromWire(tt.detail), got); diff != "" {
+				if diff := cmp.Diff(tt.detail, got); diff != "" {
 					t.Errorf("detail (-want +got):\n%s", diff)
 				}
 			}

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
 	"net/http"
 	"time"
 
@@ -22,14 +23,14 @@ type health struct {
 
 // live answers as long as the process serves HTTP.
 func (h *health) live(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"status": "live"})
+	httpjson.Write(w, http.StatusOK, map[string]any{"status": "live"})
 }
 
 // ready is for load balancers: 503 until every enabled plugin is described
 // and healthy.
 func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
 	if h.plugins.Ready() {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
+		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ready"})
 		return
 	}
 	var notReady []map[string]any
@@ -38,7 +39,7 @@ func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
 			notReady = append(notReady, map[string]any{"name": s.Name, "state": s.State, "lastError": s.LastError})
 		}
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "plugins": notReady})
+	httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "plugins": notReady})
 }
 
 // detail is for operators: every plugin's state, restarts, tool count and
@@ -53,7 +54,7 @@ func (h *health) detail(w http.ResponseWriter, _ *http.Request) {
 	for _, s := range statuses {
 		tools += s.Tools
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, http.StatusOK, map[string]any{
 		"status":        status,
 		"version":       h.version,
 		"mode":          h.mode,

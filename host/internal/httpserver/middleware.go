@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,24 +13,10 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 )
-
-// writeError writes the error model as JSON with the category's status.
-func writeError(w http.ResponseWriter, e *errmodel.Error) {
-	w.Header().Set("Content-Type", "application/json")
-	if e.RetryAfterSeconds > 0 {
-		w.Header().Set("Retry-After", itoa(e.RetryAfterSeconds))
-	}
-	w.WriteHeader(e.Category.HTTPStatus())
-	_ = json.NewEncoder(w).Encode(map[string]any{"success": false, "error": e})
-}
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
-}
 
 // isLoopbackHost reports whether host (no port) names this machine.
 func isLoopbackHost(host string) bool {
@@ -77,7 +62,7 @@ func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next h
 		if loopback {
 			h := strings.ToLower(hostOnly(r.Host))
 			if !isLoopbackHost(h) && !hosts[h] && !hosts[strings.ToLower(r.Host)] {
-				writeError(w, errmodel.New(errmodel.Forbidden, "host_not_allowed",
+				httpjson.Error(w, errmodel.New(errmodel.Forbidden, "host_not_allowed",
 					"Host %q is not allowed: this server listens on loopback and accepts only localhost names (add the name to http.allowed_hosts to allow it)", r.Host))
 				return
 			}
@@ -90,7 +75,7 @@ func rebindingGuard(loopback bool, allowedHosts, allowedOrigins []string, next h
 				(err == nil && loopback && isLoopbackHost(u.Hostname())) ||
 				(err == nil && !loopback && strings.EqualFold(u.Host, r.Host))
 			if !allowed {
-				writeError(w, errmodel.New(errmodel.Forbidden, "origin_not_allowed",
+				httpjson.Error(w, errmodel.New(errmodel.Forbidden, "origin_not_allowed",
 					"Origin %q is not allowed (add it to http.allowed_origins to allow it)", o))
 				return
 			}
@@ -171,7 +156,7 @@ func authenticate(a Authenticator, transport string, next http.Handler) http.Han
 		c, e := a.Caller(r, transport)
 		if e != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="billy-mcp"`)
-			writeError(w, e.WithCorrelation(dispatch.CorrelationIDFrom(r.Context())))
+			httpjson.Error(w, e.WithCorrelation(dispatch.CorrelationIDFrom(r.Context())))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), c)))

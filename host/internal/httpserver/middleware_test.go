@@ -2,10 +2,12 @@ package httpserver
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -256,7 +258,7 @@ func TestAuthenticateMiddleware(t *testing.T) {
 		Error errmodel.Error `json:"error"`
 	}
 	_ = json.Unmarshal(rec.Body.Bytes(), &body)
-	got := []string{itoa(rec.Code), rec.Header().Get("WWW-Authenticate"), body.Error.Code, body.Error.CorrelationID}
+	got := []string{strconv.Itoa(rec.Code), rec.Header().Get("WWW-Authenticate"), body.Error.Code, body.Error.CorrelationID}
 	if diff := cmp.Diff([]string{"401", `Bearer realm="billy-mcp"`, "unauthenticated", "corr-9"}, got); diff != "" {
 		t.Errorf("refusal (-want +got):\n%s", diff)
 	}
@@ -280,90 +282,28 @@ func TestLimitBody(t *testing.T) {
 		max     int64
 		body    string
 		wantLen int
-		errCode string
+		refused bool
 	}{
-		{"under the limit", 10, "0123456789", 10, ""},
-		{"over the limit", 10, "0123456789A", 0, "body_too_large"},
-		{"no limit", 0, strings.Repeat("x", 1<<16), 1 << 16, ""},
+		{"under the limit", 10, "0123456789", 10, false},
+		{"over the limit", 10, "0123456789A", 10, true},
+		{"no limit", 0, strings.Repeat("x", 1<<16), 1 << 16, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var n int
-			var e *errmodel.Error
+			var tooBig *http.MaxBytesError
 			h := limitBody(tt.max, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				var b []byte
-				b, e = readBody(r)
+				b, err := io.ReadAll(r.Body)
 				n = len(b)
+				errors.As(err, &tooBig)
 			}))
 			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body)))
-			code := ""
-			if e != nil {
-				code = e.Code
-				if e.Category != errmodel.Validation || !strings.Contains(e.Message, "10 bytes") {
-					t.Errorf("error %+v", e)
-				}
+			if refused := tooBig != nil; refused != tt.refused || refused && tooBig.Limit != tt.max {
+				t.Errorf("refused %v (%v), want %v", refused, tooBig, tt.refused)
 			}
-			if diff := cmp.Diff([]any{tt.wantLen, tt.errCode}, []any{n, code}); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
+			if n != tt.wantLen {
+				t.Errorf("read %d bytes, want %d", n, tt.wantLen)
 			}
 		})
-	}
-}
-
-func TestArguments(t *testing.T) {
-	tests := []struct {
-		name, body, want string
-		invalid          bool
-	}{
-		{name: "empty", body: "", want: "{}"},
-		{name: "whitespace", body: " \n\t", want: "{}"},
-		{name: "wrapped", body: `{"arguments":{"a":1}}`, want: `{"a":1}`},
-		{name: "wrapped, spaced", body: ` { "arguments" : { "a" : 1 } } `, want: `{ "a" : 1 }`},
-		{name: "bare", body: `{"a":1,"b":"x"}`, want: `{"a":1,"b":"x"}`},
-		{name: "bare empty", body: `{}`, want: `{}`},
-		{name: "arguments with a sibling is bare", body: `{"arguments":{"a":1},"b":2}`, want: `{"arguments":{"a":1},"b":2}`},
-		{name: "wrapped non-object is passed on for validation", body: `{"arguments":[1]}`, want: `[1]`},
-		{name: "invalid JSON", body: `{"a":`, invalid: true},
-		{name: "array", body: `[1,2]`, invalid: true},
-		{name: "string", body: `"x"`, invalid: true},
-		{name: "number", body: `12`, invalid: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, e := arguments([]byte(tt.body))
-			if tt.invalid {
-				if e == nil || e.Category != errmodel.Validation || len(e.Fields) != 1 || e.Fields[0].Field != "body" {
-					t.Errorf("got %s, %+v; want a validation error naming body", got, e)
-				}
-				return
-			}
-			if e != nil {
-				t.Fatalf("error %v", e)
-			}
-			if string(got) != tt.want {
-				t.Errorf("got %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
-// A body of JSON null is neither an object nor refused here; the
-// dispatcher's schema validation refuses it later (see rest_test.go).
-func TestArgumentsNull(t *testing.T) {
-	got, e := arguments([]byte("null"))
-	if e != nil || string(got) != "null" {
-		t.Errorf("got %s, %v", got, e)
-	}
-}
-
-func TestWriteErrorRetryAfter(t *testing.T) {
-	e := errmodel.New(errmodel.RateLimited, "slow_down", "wait")
-	e.RetryAfterSeconds = 7
-	rec := httptest.NewRecorder()
-	writeError(rec, e)
-	body, _ := io.ReadAll(rec.Body)
-	got := []string{itoa(rec.Code), rec.Header().Get("Retry-After"), rec.Header().Get("Content-Type"), errorCode(t, body)}
-	if diff := cmp.Diff([]string{"429", "7", "application/json", "slow_down"}, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

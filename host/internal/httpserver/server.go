@@ -7,6 +7,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/rest"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -50,14 +51,7 @@ func Handler(o Options) http.Handler {
 	mcpHandler := o.MCP.HTTPHandler()
 	mux.Handle("/mcp", authenticate(o.Auth, "mcp-http", mcpHandler))
 
-	x := &rest{reg: o.Registry, d: o.Dispatcher, maxBatch: o.MaxBatch}
-	api := http.NewServeMux()
-	api.HandleFunc("GET /api/v1/tools", x.listTools)
-	// The literal route wins over the wildcard, so "batch" is never taken
-	// for a tool name (v1's bug).
-	api.HandleFunc("POST /api/v1/tools/batch", x.batch)
-	api.HandleFunc("POST /api/v1/tools/{name}", x.callTool)
-	api.HandleFunc("POST /api/v1/call", x.callV1)
+	api := rest.Handler(rest.Options{Registry: o.Registry, Dispatcher: o.Dispatcher, MaxBatch: o.MaxBatch})
 	mux.Handle("/api/v1/", authenticate(o.Auth, "rest", api))
 
 	var handler http.Handler = mux

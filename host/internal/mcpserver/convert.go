@@ -1,9 +1,9 @@
 package mcpserver
 
 import (
-	"encoding/base64"
 	"encoding/json"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpcontent"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
@@ -52,35 +52,10 @@ func hints(a registry.Annotations) mcp.ToolAnnotation {
 	return h
 }
 
-// ContentFromWire converts plugin content to MCP content.
-func ContentFromWire(c *pluginv1.Content) mcp.Content {
-	switch k := c.GetKind().(type) {
-	case *pluginv1.Content_Text:
-		return mcp.NewTextContent(k.Text.GetText())
-	case *pluginv1.Content_Image:
-		return mcp.NewImageContent(base64.StdEncoding.EncodeToString(k.Image.GetData()), k.Image.GetMimeType())
-	case *pluginv1.Content_Audio:
-		return mcp.NewAudioContent(base64.StdEncoding.EncodeToString(k.Audio.GetData()), k.Audio.GetMimeType())
-	case *pluginv1.Content_Resource:
-		return mcp.NewEmbeddedResource(resourceContentsFromWire(k.Resource.GetContents()))
-	case *pluginv1.Content_ResourceLink:
-		l := k.ResourceLink
-		return mcp.NewResourceLink(l.GetUri(), l.GetName(), l.GetDescription(), l.GetMimeType())
-	}
-	return mcp.NewTextContent("")
-}
-
-func resourceContentsFromWire(c *pluginv1.ResourceContents) mcp.ResourceContents {
-	if b, ok := c.GetBody().(*pluginv1.ResourceContents_Blob); ok {
-		return mcp.BlobResourceContents{URI: c.GetUri(), MIMEType: c.GetMimeType(), Blob: base64.StdEncoding.EncodeToString(b.Blob)}
-	}
-	return mcp.TextResourceContents{URI: c.GetUri(), MIMEType: c.GetMimeType(), Text: c.GetText()}
-}
-
 func toolResult(resp *pluginv1.CallToolResponse) *mcp.CallToolResult {
 	res := &mcp.CallToolResult{IsError: resp.IsError, Content: []mcp.Content{}}
 	for _, c := range resp.Content {
-		res.Content = append(res.Content, ContentFromWire(c))
+		res.Content = append(res.Content, mcpcontent.FromWire(c))
 	}
 	if resp.StructuredContentJson != "" {
 		res.StructuredContent = json.RawMessage(resp.StructuredContentJson)

@@ -7,63 +7,11 @@ import (
 	"testing"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 )
-
-// asJSON is v's wire form, decoded generically, so tests pin what clients
-// see rather than mcp-go's Go types.
-func asJSON(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("marshal %T: %v", v, err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func TestContentFromWire(t *testing.T) {
-	png := []byte{0x89, 'P', 'N', 'G', 0, 1, 2}
-	tests := []struct {
-		name string
-		in   *pluginv1.Content
-		want map[string]any
-	}{
-		{"text", &pluginv1.Content{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{Text: "Faktura 1001 er sendt"}}},
-			map[string]any{"type": "text", "text": "Faktura 1001 er sendt"}},
-		{"empty text", &pluginv1.Content{Kind: &pluginv1.Content_Text{Text: &pluginv1.TextContent{}}},
-			map[string]any{"type": "text", "text": ""}},
-		{"image", &pluginv1.Content{Kind: &pluginv1.Content_Image{Image: &pluginv1.ImageContent{Data: png, MimeType: "image/png"}}},
-			map[string]any{"type": "image", "data": "iVBORwABAg==", "mimeType": "image/png"}},
-		{"audio", &pluginv1.Content{Kind: &pluginv1.Content_Audio{Audio: &pluginv1.AudioContent{Data: []byte("RIFF"), MimeType: "audio/wav"}}},
-			map[string]any{"type": "audio", "data": "UklGRg==", "mimeType": "audio/wav"}},
-		{"embedded text resource", &pluginv1.Content{Kind: &pluginv1.Content_Resource{Resource: &pluginv1.EmbeddedResource{Contents: &pluginv1.ResourceContents{
-			Uri: "billy://invoices/1001", MimeType: "application/json", Body: &pluginv1.ResourceContents_Text{Text: `{"id":"1001"}`}}}}},
-			map[string]any{"type": "resource", "resource": map[string]any{"uri": "billy://invoices/1001", "mimeType": "application/json", "text": `{"id":"1001"}`}}},
-		{"embedded blob resource", &pluginv1.Content{Kind: &pluginv1.Content_Resource{Resource: &pluginv1.EmbeddedResource{Contents: &pluginv1.ResourceContents{
-			Uri: "billy://invoices/1001.pdf", MimeType: "application/pdf", Body: &pluginv1.ResourceContents_Blob{Blob: []byte("%PDF-1.7")}}}}},
-			map[string]any{"type": "resource", "resource": map[string]any{"uri": "billy://invoices/1001.pdf", "mimeType": "application/pdf", "blob": "JVBERi0xLjc="}}},
-		{"resource link", &pluginv1.Content{Kind: &pluginv1.Content_ResourceLink{ResourceLink: &pluginv1.ResourceLink{
-			Uri: "https://billy.dk/pdf/1001", Name: "invoice-1001.pdf", Description: "The invoice as PDF", MimeType: "application/pdf"}}},
-			map[string]any{"type": "resource_link", "uri": "https://billy.dk/pdf/1001", "name": "invoice-1001.pdf",
-				"description": "The invoice as PDF", "mimeType": "application/pdf"}},
-		{"no kind", &pluginv1.Content{}, map[string]any{"type": "text", "text": ""}},
-		{"nil", nil, map[string]any{"type": "text", "text": ""}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := asJSON(t, ContentFromWire(tt.in))
-			if diff := cmp.Diff(any(tt.want), got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
 
 // TestHints: only what differs from the spec's defaults is listed, except
 // that a destructive tool always says so.
@@ -88,7 +36,7 @@ func TestHints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(any(tt.want), asJSON(t, hints(tt.in))); diff != "" {
+			if diff := cmp.Diff(any(tt.want), testkit.AsJSON(t, hints(tt.in))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -138,7 +86,7 @@ func TestToolFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := asJSON(t, toolFor(tt.tool))
+			got := testkit.AsJSON(t, toolFor(tt.tool))
 			if diff := cmp.Diff(any(tt.want), got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -173,7 +121,7 @@ func TestToolResult(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(any(tt.want), asJSON(t, toolResult(tt.in))); diff != "" {
+			if diff := cmp.Diff(any(tt.want), testkit.AsJSON(t, toolResult(tt.in))); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -187,7 +135,7 @@ func TestErrorResult(t *testing.T) {
 		"fields": []any{map[string]any{"field": "lines[0].unitPrice", "message": "must be >= 0"}}, "retryable": false, "correlationId": "corr-1"}
 
 	res := errorResult(e)
-	got := asJSON(t, res).(map[string]any)
+	got := testkit.AsJSON(t, res).(map[string]any)
 	if got["isError"] != true {
 		t.Errorf("isError = %v", got["isError"])
 	}
@@ -209,7 +157,7 @@ func TestErrorResult(t *testing.T) {
 	retry := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable", "restarting")
 	retry.RetryAfterSeconds = 2
 	var body any
-	retryText := asJSON(t, errorResult(retry)).(map[string]any)["content"].([]any)[0].(map[string]any)["text"].(string)
+	retryText := testkit.AsJSON(t, errorResult(retry)).(map[string]any)["content"].([]any)[0].(map[string]any)["text"].(string)
 	if err := json.Unmarshal([]byte(retryText), &body); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpcontent"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
@@ -244,7 +245,7 @@ func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
 		}
 		var res []mcp.ResourceContents
 		for _, c := range out.Resource.Contents {
-			res = append(res, resourceContentsFromWire(c))
+			res = append(res, mcpcontent.ResourceFromWire(c))
 		}
 		return res, nil
 	}
@@ -259,7 +260,7 @@ func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.
 	}
 	res := &mcp.GetPromptResult{Description: out.Prompt.Description}
 	for _, m := range out.Prompt.Messages {
-		res.Messages = append(res.Messages, mcp.PromptMessage{Role: mcp.Role(m.Role), Content: ContentFromWire(m.Content)})
+		res.Messages = append(res.Messages, mcp.PromptMessage{Role: mcp.Role(m.Role), Content: mcpcontent.FromWire(m.Content)})
 	}
 	return res, nil
 }

@@ -1,4 +1,4 @@
-package httpserver
+package rest
 
 import (
 	"bytes"
@@ -6,15 +6,44 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
-	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
+	"github.com/billy-mcp/billy-mcp/host/internal/mcpcontent"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
 )
+
+// Options configure the REST API.
+type Options struct {
+	Registry   *registry.Registry
+	Dispatcher *dispatch.Dispatcher
+	// MaxBatch bounds the tools of one batch call (default 20).
+	MaxBatch int
+}
+
+// Handler serves the API under /api/v1/. Authentication, the request's
+// identity and correlation ID, and the body limit come from the HTTP
+// middleware in front of it; the caller reaches the dispatcher through the
+// request's context.
+func Handler(o Options) http.Handler {
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 20
+	}
+	x := &rest{reg: o.Registry, d: o.Dispatcher, maxBatch: o.MaxBatch}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/tools", x.listTools)
+	// The literal route wins over the wildcard, so "batch" is never taken
+	// for a tool name (v1's bug).
+	mux.HandleFunc("POST /api/v1/tools/batch", x.batch)
+	mux.HandleFunc("POST /api/v1/tools/{name}", x.callTool)
+	mux.HandleFunc("POST /api/v1/call", x.callV1)
+	return mux
+}
 
 // rest serves v1's REST API from the same registry and dispatcher as MCP,
 // so v1 integrations (RenOS and others) keep working. Envelopes follow v1:
@@ -37,26 +66,13 @@ type restTool struct {
 	Examples     []registry.Example   `json:"examples,omitempty"`
 }
 
-// writeJSON encodes before writing the status, so a value that cannot be
-// encoded gives a 500 rather than a 200 with an empty body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b, _ = json.Marshal(map[string]any{"success": false, "error": errmodel.New(errmodel.Internal, "encoding_failed", "the answer could not be encoded as JSON")})
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}
-
 func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {
 	tools := []restTool{}
 	for _, t := range x.reg.Tools(true) {
 		tools = append(tools, restTool{Name: t.Name, Title: t.Title, Category: t.Category, Description: t.Description,
 			InputSchema: t.InputSchema, OutputSchema: t.OutputSchema, Annotations: t.Annotations, Scopes: t.Scopes, Examples: t.Examples})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
+	httpjson.Write(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
 }
 
 // arguments accepts v1's two body shapes: {"arguments": {...}} or the bare
@@ -133,7 +149,7 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 func restData(resp *pluginv1.CallToolResponse) (bool, any, []mcp.Content) {
 	var content []mcp.Content
 	for _, c := range resp.Content {
-		content = append(content, mcpserver.ContentFromWire(c))
+		content = append(content, mcpcontent.FromWire(c))
 	}
 	if resp.StructuredContentJson != "" {
 		return !resp.IsError, json.RawMessage(resp.StructuredContentJson), nil
@@ -149,16 +165,16 @@ func restData(resp *pluginv1.CallToolResponse) (bool, any, []mcp.Content) {
 func (x *rest) callTool(w http.ResponseWriter, r *http.Request) {
 	body, e := readBody(r)
 	if e != nil {
-		writeError(w, e)
+		httpjson.Error(w, e)
 		return
 	}
 	args, e := arguments(body)
 	if e != nil {
-		writeError(w, e)
+		httpjson.Error(w, e)
 		return
 	}
 	status, res := x.call(r, r.PathValue("name"), args)
-	writeJSON(w, status, res)
+	httpjson.Write(w, status, res)
 }
 
 // callV1 serves v1's POST /api/v1/call {tool, arguments}, which v1 routed
@@ -166,7 +182,7 @@ func (x *rest) callTool(w http.ResponseWriter, r *http.Request) {
 func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
 	body, e := readBody(r)
 	if e != nil {
-		writeError(w, e)
+		httpjson.Error(w, e)
 		return
 	}
 	var req struct {
@@ -174,11 +190,11 @@ func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
 		Arguments json.RawMessage `json:"arguments"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil || req.Tool == "" {
-		writeError(w, errmodel.Invalid("the body must be {\"tool\": \"<name>\", \"arguments\": {...}}", errmodel.FieldError{Field: "tool", Message: "is required"}))
+		httpjson.Error(w, errmodel.Invalid("the body must be {\"tool\": \"<name>\", \"arguments\": {...}}", errmodel.FieldError{Field: "tool", Message: "is required"}))
 		return
 	}
 	status, res := x.call(r, req.Tool, req.Arguments)
-	writeJSON(w, status, res)
+	httpjson.Write(w, status, res)
 }
 
 type batchResult struct {
@@ -192,7 +208,7 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, e := readBody(r)
 	if e != nil {
-		writeError(w, e)
+		httpjson.Error(w, e)
 		return
 	}
 	var req struct {
@@ -202,23 +218,23 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 		} `json:"tools"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, errmodel.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
+		httpjson.Error(w, errmodel.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
 			errmodel.FieldError{Field: "tools", Message: "must be an array of {tool, arguments}"}))
 		return
 	}
 	if len(req.Tools) == 0 || len(req.Tools) > x.maxBatch {
-		writeError(w, errmodel.Invalid("a batch needs 1 to N tools", errmodel.FieldError{Field: "tools",
-			Message: "must hold between 1 and " + itoa(x.maxBatch) + " entries, got " + itoa(len(req.Tools))}))
+		httpjson.Error(w, errmodel.Invalid("a batch needs 1 to N tools", errmodel.FieldError{Field: "tools",
+			Message: "must hold between 1 and " + strconv.Itoa(x.maxBatch) + " entries, got " + strconv.Itoa(len(req.Tools))}))
 		return
 	}
 	var fields []errmodel.FieldError
 	for i, t := range req.Tools {
 		if t.Tool == "" {
-			fields = append(fields, errmodel.FieldError{Field: "tools[" + itoa(i) + "].tool", Message: "is required"})
+			fields = append(fields, errmodel.FieldError{Field: "tools[" + strconv.Itoa(i) + "].tool", Message: "is required"})
 		}
 	}
 	if len(fields) > 0 {
-		writeError(w, errmodel.Invalid("every batch entry needs a tool name", fields...))
+		httpjson.Error(w, errmodel.Invalid("every batch entry needs a tool name", fields...))
 		return
 	}
 	results := make([]batchResult, 0, len(req.Tools))
@@ -234,7 +250,7 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 		}
 		results = append(results, batchResult{Tool: t.Tool, result: res})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, http.StatusOK, map[string]any{
 		"success":       ok == len(results),
 		"data":          map[string]any{"results": results, "total": len(results), "successful": ok, "failed": len(results) - ok},
 		"executionTime": time.Since(start).Milliseconds(),
