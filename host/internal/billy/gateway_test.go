@@ -1,9 +1,9 @@
 package billy
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -501,7 +501,7 @@ func TestTokenErrors(t *testing.T) {
 
 func TestLogsCarryNoSecrets(t *testing.T) {
 	_, srv := serve(t, step{status: 503}, step{status: 200})
-	var buf syncBuffer
+	var buf testkit.SyncBuffer
 	opts := testOptions(srv.URL, newFakeClock())
 	opts.Logger = hclog.New(&hclog.LoggerOptions{Output: &buf, Level: hclog.Trace})
 	g := newGateway(t, opts)
@@ -521,23 +521,6 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 			t.Errorf("logs lack %q:\n%s", want, logs)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestResponseTooLarge(t *testing.T) {
