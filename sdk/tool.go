@@ -6,9 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"reflect"
-	"regexp"
-
 )
 
 // Effect says what a tool does to the world. It becomes the MCP annotations
@@ -82,8 +81,6 @@ func (t Tool) InputSchema() json.RawMessage { return t.inputSchema }
 // OutputSchema returns the JSON Schema of the tool's structured output, or nil.
 func (t Tool) OutputSchema() json.RawMessage { return t.outputSchema }
 
-var toolNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
-
 // NewTool declares a tool with a typed handler. In must be a struct type: its
 // JSON Schema is the tool's input schema (fields without omitempty are
 // required; a `jsonschema:"..."` tag is the field's description). Out's value
@@ -146,8 +143,8 @@ func NewTool[In, Out any](spec ToolSpec, handler func(ctx context.Context, call 
 
 func checkSpec(spec ToolSpec) error {
 	switch {
-	case !toolNamePattern.MatchString(spec.Name):
-		return fmt.Errorf("tool name %q: must match %s", spec.Name, toolNamePattern)
+	case pluginv1.CheckToolName(spec.Name) != nil:
+		return pluginv1.CheckToolName(spec.Name)
 	case spec.Description == "":
 		return fmt.Errorf("tool %s: Description is required", spec.Name)
 	case spec.Effect < ReadOnly || spec.Effect > Destructive:

@@ -2,14 +2,11 @@ package pluginhost
 
 import (
 	"encoding/json"
-	"regexp"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
-
-var toolName = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // catalogFrom checks what a plugin described and turns it into a registry
 // catalog. A plugin that describes itself wrongly is refused as a whole: a
@@ -32,8 +29,8 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 			return nil, permanent("plugin %s: tool %s is described twice", plugin, t.Name)
 		}
 		seen[t.Name] = true
-		if !toolName.MatchString(t.Name) {
-			return nil, permanent("plugin %s: tool name %q must match %s", plugin, t.Name, toolName)
+		if err := pluginv1.CheckToolName(t.Name); err != nil {
+			return nil, permanent("plugin %s: %v", plugin, err)
 		}
 		if t.Description == "" {
 			return nil, permanent("plugin %s: tool %s has no description", plugin, t.Name)

@@ -41,7 +41,7 @@ func TestCatalogFromRejections(t *testing.T) {
 		{"tool name with a space", withTool(func(x *pluginv1.ToolDescriptor) { x.Name = "list invoices" }), `tool name "list invoices"`},
 		{"tool name with a dot", withTool(func(x *pluginv1.ToolDescriptor) { x.Name = "invoices.list" }), `tool name "invoices.list"`},
 		{"tool name with a slash", withTool(func(x *pluginv1.ToolDescriptor) { x.Name = "a/b" }), `tool name "a/b"`},
-		{"tool name of 65 characters", withTool(func(x *pluginv1.ToolDescriptor) { x.Name = strings.Repeat("a", 65) }), "must match"},
+		{"tool name of 65 characters", withTool(func(x *pluginv1.ToolDescriptor) { x.Name = strings.Repeat("a", 65) }), "must be 1 to 64 letters"},
 		{"no description", withTool(func(x *pluginv1.ToolDescriptor) { x.Description = "" }), "tool list_invoices has no description"},
 		{"input schema not JSON", withTool(func(x *pluginv1.ToolDescriptor) { x.InputSchemaJson = `{"type":` }), "tool list_invoices: input schema of list_invoices is not valid JSON"},
 		{"input schema empty", withTool(func(x *pluginv1.ToolDescriptor) { x.InputSchemaJson = `` }), "tool list_invoices: input"},

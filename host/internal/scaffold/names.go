@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
-	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
 
 // CheckName reports whether name can name a plugin. The rules are the
@@ -18,7 +18,7 @@ func CheckName(name string) error {
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("%q cannot name a plugin: %w", name, err)
 	}
-	return pluginhost.CheckToolName(toolName(name))
+	return pluginv1.CheckToolName(toolName(name))
 }
 
 // binaryName is the plugin binary's name, as make build names the

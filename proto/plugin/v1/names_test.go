@@ -1,4 +1,4 @@
-package pluginhost
+package pluginv1
 
 import (
 	"strings"
