@@ -21,20 +21,21 @@ type Example struct {
 	Arguments json.RawMessage `json:"arguments"`
 }
 
-// Tool is a tool as a plugin described it.
+// Tool is a tool as a plugin described it. Its JSON form is how the REST
+// API lists it (MCP lists the leaner mcp.Tool the mcpserver makes of it).
 type Tool struct {
-	Plugin       string
-	Name         string
-	Title        string
-	Description  string
-	Category     string
-	InputSchema  json.RawMessage
-	OutputSchema json.RawMessage // nil when the tool has none
-	Annotations  Annotations
-	Examples     []Example
-	Scopes       []string
+	Plugin       string          `json:"-"`
+	Name         string          `json:"name"`
+	Title        string          `json:"title,omitempty"`
+	Category     string          `json:"category,omitempty"`
+	Description  string          `json:"description"`
+	InputSchema  json.RawMessage `json:"inputSchema"`
+	OutputSchema json.RawMessage `json:"outputSchema,omitempty"` // nil when the tool has none
+	Annotations  Annotations     `json:"annotations"`
+	Scopes       []string        `json:"requiredScopes,omitempty"`
+	Examples     []Example       `json:"examples,omitempty"`
 	// Input validates arguments against InputSchema.
-	Input *schema.Schema
+	Input *schema.Schema `json:"-"`
 }
 
 // Resource is a fixed resource.

@@ -54,23 +54,10 @@ type rest struct {
 	maxBatch int
 }
 
-type restTool struct {
-	Name         string               `json:"name"`
-	Title        string               `json:"title,omitempty"`
-	Category     string               `json:"category,omitempty"`
-	Description  string               `json:"description"`
-	InputSchema  json.RawMessage      `json:"inputSchema"`
-	OutputSchema json.RawMessage      `json:"outputSchema,omitempty"`
-	Annotations  registry.Annotations `json:"annotations"`
-	Scopes       []string             `json:"requiredScopes,omitempty"`
-	Examples     []registry.Example   `json:"examples,omitempty"`
-}
-
 func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {
-	tools := []restTool{}
-	for _, t := range x.reg.Tools(true) {
-		tools = append(tools, restTool{Name: t.Name, Title: t.Title, Category: t.Category, Description: t.Description,
-			InputSchema: t.InputSchema, OutputSchema: t.OutputSchema, Annotations: t.Annotations, Scopes: t.Scopes, Examples: t.Examples})
+	tools := x.reg.Tools(true)
+	if tools == nil {
+		tools = []*registry.Tool{}
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
 }
