@@ -124,7 +124,7 @@ func (d *Dispatcher) resolve(next Handler) Handler {
 			if !ok {
 				return nil, errmodel.New(errmodel.NotFound, "tool_not_found", "there is no tool named %q; list the tools to see what is available", op.Name)
 			}
-			op.Plugin, op.requiredScopes = t.Plugin, t.Scopes
+			op.Plugin, op.tool = t.Plugin, t
 		case GetPrompt:
 			p, ok := reg.Prompt(op.Name)
 			if !ok {
@@ -191,7 +191,11 @@ func (d *Dispatcher) audit(next Handler) Handler {
 func (d *Dispatcher) authorize(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		var missing []string
-		for _, s := range op.requiredScopes {
+		var required []string
+		if op.tool != nil {
+			required = op.tool.Scopes
+		}
+		for _, s := range required {
 			if !op.Caller.HasScope(s) {
 				missing = append(missing, s)
 			}
@@ -213,7 +217,7 @@ func (d *Dispatcher) validate(next Handler) Handler {
 			if len(op.Arguments) == 0 {
 				op.Arguments = []byte("{}")
 			}
-			if t, ok := d.opts.Registry.Tool(op.Name); ok && t.Input != nil {
+			if t := op.tool; t != nil && t.Input != nil {
 				if e := t.Input.Validate(op.Arguments); e != nil {
 					e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
 					return nil, e

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
@@ -76,8 +77,9 @@ type Op struct {
 	// WritesMode is the write policy ("off", "confirm", "direct") the
 	// plugin must apply to this op.
 	WritesMode string
-	// Scopes required by the tool (filled in by the registry stage).
-	requiredScopes []string
+	// tool is the registered tool a tools/call names, found once by the
+	// resolve stage for the stages after it (scopes, validation).
+	tool *registry.Tool
 }
 
 // Outcome is the answer to an Op; exactly one field is set.

@@ -239,50 +239,40 @@ func (m *Manager) callError(ctx context.Context, in *instance, err error) error 
 	return e
 }
 
-// CallTool implements dispatch.Invoker.
-func (m *Manager) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+// answer is what a plugin answers a call with: its result, or its failure as
+// data (CallToolResponse, ReadResourceResponse, GetPromptResponse).
+type answer interface{ GetError() *pluginv1.ToolError }
+
+// call sends one call to a plugin and reads its answer: a failure the
+// plugin answered is the plugin's error; a failed RPC is the plugin failing
+// (callError).
+func call[A answer](ctx context.Context, m *Manager, plugin string, send func(pluginv1.PluginClient) (A, error)) (A, error) {
+	var none A
 	in, rpc, err := m.client(plugin)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	resp, err := rpc.CallTool(ctx, req)
+	resp, err := send(rpc)
 	if err != nil {
-		return nil, m.callError(ctx, in, err)
+		return none, m.callError(ctx, in, err)
 	}
-	if resp.Error != nil {
-		return nil, errmodel.FromWire(resp.Error)
+	if e := resp.GetError(); e != nil {
+		return none, errmodel.FromWire(e)
 	}
 	return resp, nil
+}
+
+// CallTool implements dispatch.Invoker.
+func (m *Manager) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.CallToolResponse, error) { return c.CallTool(ctx, req) })
 }
 
 // ReadResource implements dispatch.Invoker.
 func (m *Manager) ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error) {
-	in, rpc, err := m.client(plugin)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := rpc.ReadResource(ctx, req)
-	if err != nil {
-		return nil, m.callError(ctx, in, err)
-	}
-	if resp.Error != nil {
-		return nil, errmodel.FromWire(resp.Error)
-	}
-	return resp, nil
+	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.ReadResourceResponse, error) { return c.ReadResource(ctx, req) })
 }
 
 // GetPrompt implements dispatch.Invoker.
 func (m *Manager) GetPrompt(ctx context.Context, plugin string, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error) {
-	in, rpc, err := m.client(plugin)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := rpc.GetPrompt(ctx, req)
-	if err != nil {
-		return nil, m.callError(ctx, in, err)
-	}
-	if resp.Error != nil {
-		return nil, errmodel.FromWire(resp.Error)
-	}
-	return resp, nil
+	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.GetPromptResponse, error) { return c.GetPrompt(ctx, req) })
 }
