@@ -7,18 +7,19 @@ SHELL := bash
 BIN      := $(CURDIR)/bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(VERSION)
-MODULES  := proto sdk host plugins examples/hello
+MODULES  := $(shell scripts/modules.sh)
 PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
 .PHONY: build run test test-bare bench proto proto-check lint fmt clean deps tools
 
-build: ## Build the host, every plugin and bin/SHA256SUMS
+build: ## Build the host, the sandbox, every plugin and bin/SHA256SUMS
 	@mkdir -p $(BIN)
 	cd host && go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/billy-mcp ./cmd/billy-mcp
 	@for p in $(PLUGINS); do (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$p ./$$p); done
 	cd examples/hello && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-hello .
+	cd sandbox && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-sandbox ./cmd/billy-sandbox
 	@cd $(BIN) && sha256sum billy-mcp-plugin-* > SHA256SUMS
-	@echo "built: bin/billy-mcp and $(words $(PLUGINS)) plugins + hello example (checksums in bin/SHA256SUMS)"
+	@echo "built: bin/billy-mcp, bin/billy-sandbox and $(words $(PLUGINS)) plugins + hello example (checksums in bin/SHA256SUMS)"
 
 run: build ## Build and start the host with the built-in default config (sandbox mode)
 	$(BIN)/billy-mcp serve

@@ -2,9 +2,15 @@ module github.com/billy-mcp/billy-mcp/host
 
 go 1.26.0
 
-require github.com/billy-mcp/billy-mcp/proto v0.0.0
+require (
+	github.com/billy-mcp/billy-mcp/proto v0.0.0
+	github.com/billy-mcp/billy-mcp/sandbox v0.0.0
+)
 
-replace github.com/billy-mcp/billy-mcp/proto => ../proto
+replace (
+	github.com/billy-mcp/billy-mcp/proto => ../proto
+	github.com/billy-mcp/billy-mcp/sandbox => ../sandbox
+)
 
 require (
 	github.com/go-viper/mapstructure/v2 v2.4.0

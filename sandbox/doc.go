@@ -1,7 +1,8 @@
 // Package sandbox is a faithful fake of Billy.dk's REST API v2 with realistic
-// Danish demo data. The host embeds it when no Billy token is configured
-// (`make run`), and `billy-mcp sandbox` serves it standalone so that other
-// clients and several hosts can share one.
+// Danish demo data. It is a module of its own: the host embeds it when no
+// Billy token is configured (`make run`), and the billy-sandbox command (also
+// `billy-mcp sandbox`) serves it standalone so that other clients and several
+// hosts can share one. It depends on nothing of the host's.
 //
 // The host's Billy gateway talks to it over HTTP exactly as it talks to
 // Billy, so the sandbox copies Billy's wire behaviour rather than inventing a

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=$(scripts/tools.sh go)
-MODULES=(proto sdk host plugins examples/hello)
+mapfile -t MODULES < <(scripts/modules.sh)
 
 unformatted=$(gofmt -l "${MODULES[@]}" tools | grep -v '\.pb\.go$' || true)
 if [ -n "$unformatted" ]; then

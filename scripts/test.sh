@@ -33,7 +33,7 @@ step "lint"
 scripts/lint.sh
 
 step "unit, integration and end-to-end tests (-race)"
-for m in proto sdk host plugins examples/hello; do
+for m in $(scripts/modules.sh); do
   (cd "$m" && go test -race -count=1 ./...)
 done
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/app"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
-	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
+	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"

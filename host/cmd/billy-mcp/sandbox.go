@@ -1,41 +1,13 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
-	"github.com/hashicorp/go-hclog"
+	"github.com/billy-mcp/billy-mcp/sandbox"
 )
 
-// sandboxCmd serves the fake Billy on its own, so other clients and several
-// hosts can share one: point a host at it with
-// BILLY_API_BASE=http://ADDR/v2 and BILLY_API_KEY=<token>.
+// sandboxCmd is `billy-mcp sandbox`: the sandbox's own command, kept in the
+// host's binary for deployments that ship only it.
 func sandboxCmd(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.Int64("seed", 1, "seed of the demo data (same seed, same data)")
-	business := fs.String("business", "", "freelancer, retail, service, or empty for all three organizations")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	addr := os.Getenv("BILLY_SANDBOX_ADDR")
-	if addr == "" {
-		addr = "127.0.0.1:8081"
-	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: "billy-sandbox", Output: stderr, JSONFormat: true, Level: hclog.Info})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	err := sandbox.ListenAndServe(ctx, addr, sandbox.Options{
-		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true})
-	if err != nil {
-		fmt.Fprintf(stderr, "billy-mcp sandbox: %v\n", err)
-		return 1
-	}
-	return 0
+	return sandbox.Command("billy-mcp sandbox", args, stderr)
 }

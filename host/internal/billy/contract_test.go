@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/sandbox"
+	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 

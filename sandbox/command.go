@@ -1,0 +1,44 @@
+package sandbox
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Command serves the fake Billy on its own until SIGINT or SIGTERM, so other
+// clients and several hosts can share one: point a host at it with
+// BILLY_API_BASE=http://ADDR/v2 and BILLY_API_KEY=<token>. The address comes
+// from BILLY_SANDBOX_ADDR (default 127.0.0.1:8081), the token from
+// BILLY_SANDBOX_TOKEN (default: one per organization, logged). It is the
+// whole of the billy-sandbox command and of `billy-mcp sandbox`; it returns
+// the exit status.
+func Command(name string, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	seed := fs.Int64("seed", 1, "seed of the demo data (same seed, same data)")
+	business := fs.String("business", "", "freelancer, retail, service, or empty for all three organizations")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	addr := os.Getenv("BILLY_SANDBOX_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8081"
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Name: "billy-sandbox", Output: stderr, JSONFormat: true, Level: hclog.Info})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := ListenAndServe(ctx, addr, Options{
+		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true})
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
