@@ -172,8 +172,11 @@ func matrixSummary(m *matrixData, reports []*cellReport) string {
 	fmt.Fprintln(w, "CLIENT\tLIBRARY\tTRANSPORT\tPROTOCOL\tPASSED\tFAILED\tRESULT")
 	for _, r := range reports {
 		result := "pass"
-		if len(r.failures) > 0 || r.passed == 0 {
+		switch {
+		case len(r.failures) > 0:
 			result = "FAIL"
+		case r.passed == 0:
+			result = "not run" // -run left it out
 		}
 		protocol := r.protocol
 		if protocol == "" {
