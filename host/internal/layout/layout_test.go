@@ -1,0 +1,81 @@
+package layout
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// allowed is docs/architecture.md's table: each package of host/internal and
+// the host packages its non-test code may import. Change both together.
+var allowed = map[string][]string{
+	"app":        {"billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry"},
+	"billy":      {},
+	"config":     {},
+	"dispatch":   {"registry"},
+	"hostsvc":    {"dispatch"},
+	"httpjson":   {},
+	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},
+	"layout":     {},
+	"logging":    {},
+	"mcpcontent": {},
+	"mcpserver":  {"dispatch", "logging", "mcpcontent", "registry"},
+	"pluginhost": {"registry", "schema"},
+	"registry":   {"schema"},
+	"rest":       {"dispatch", "httpjson", "mcpcontent", "registry"},
+	"scaffold":   {"config"},
+	"schema":     {},
+	"testkit":    {},
+}
+
+const prefix = "github.com/billy-mcp/billy-mcp/host/internal/"
+
+func TestPackagesDependAsDrawn(t *testing.T) {
+	dirs, err := os.ReadDir("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		imports := map[string]bool{}
+		files, _ := filepath.Glob(filepath.Join("..", d.Name(), "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range parsed.Imports {
+				if p, ok := strings.CutPrefix(strings.Trim(imp.Path.Value, `"`), prefix); ok {
+					imports[p] = true
+				}
+			}
+		}
+		list := []string{}
+		for p := range imports {
+			list = append(list, p)
+		}
+		slices.Sort(list)
+		got[d.Name()] = list
+	}
+	if diff := cmp.Diff(allowed, got); diff != "" {
+		t.Errorf("host/internal depends otherwise than docs/architecture.md draws it (-drawn +actual):\n%s", diff)
+	}
+	// The transports never meet but in dispatch and mcpcontent.
+	for _, pair := range [][2]string{{"mcpserver", "rest"}, {"rest", "mcpserver"}} {
+		if slices.Contains(got[pair[0]], pair[1]) {
+			t.Errorf("%s imports %s", pair[0], pair[1])
+		}
+	}
+}
