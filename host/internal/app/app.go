@@ -65,6 +65,10 @@ func NewLogger(cfg *config.Config, out io.Writer) hclog.Logger {
 func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a := &App{Config: cfg, Logger: logger, Registry: registry.New(), Metrics: prometheus.NewRegistry()}
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	auditLog, err := a.openAudit()
+	if err != nil {
+		return nil, err
+	}
 
 	if err := a.setUpBilly(); err != nil {
 		return nil, err
@@ -117,6 +121,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Timeout:    cfg.Calls.Timeout,
 		WritesMode: cfg.Writes.Mode,
 		Stages:     []dispatch.Middleware{tools.middleware},
+		Audit:      auditLog,
 	})
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}}
 	hs = hostsvc.Factory(deps)

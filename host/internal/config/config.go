@@ -53,6 +53,9 @@ type Config struct {
 	Writes WritesConfig `json:"writes,omitzero"`
 	// The embedded fake Billy that serves sandbox mode.
 	Sandbox SandboxConfig `json:"sandbox,omitzero"`
+	// The audit trail: one record for every request (who called what, for
+	// which organization, with what outcome), never with its arguments.
+	Audit AuditConfig `json:"audit,omitzero"`
 	// Where the host keeps its state (for now the signing key, in
 	// signing.key). Leave it unset to derive it: $XDG_STATE_HOME/billy-mcp,
 	// else $HOME/.local/state/billy-mcp. Made at start if missing (mode
@@ -182,6 +185,16 @@ type PluginDefaults struct {
 	RestartBackoffInitial time.Duration `json:"restart_backoff_initial,omitempty"`
 	// The longest wait before restarting a crashed plugin.
 	RestartBackoffMax time.Duration `json:"restart_backoff_max,omitempty"`
+}
+
+// AuditConfig is where audit records go and how they are buffered.
+type AuditConfig struct {
+	// Where audit records go, one JSON line each: empty for stderr, beside
+	// the logs, or a file's path, appended to (made with mode 0600).
+	Path string `json:"path,omitempty"`
+	// How many records may wait for the writer. When it falls behind,
+	// requests wait for room (back-pressure): records are never dropped.
+	Buffer int `json:"buffer,omitempty"`
 }
 
 // WritesConfig is the write policy (issue: safe writes).

@@ -54,5 +54,6 @@ func Default() *Config {
 			RestartBackoffMax:     30 * time.Second,
 		},
 		Sandbox: SandboxConfig{Seed: 1},
+		Audit:   AuditConfig{Buffer: 4096},
 	}
 }

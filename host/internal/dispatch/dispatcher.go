@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
@@ -36,6 +37,10 @@ type Options struct {
 	// Stages are extra middleware run after authorization and before the
 	// plugin is called (caching, rate limits, safe-write policy).
 	Stages []Middleware
+	// Audit takes a record of every op, refusals included. Nil writes them
+	// through Logger, synchronously (tests, tools); the host gives its
+	// asynchronous writer.
+	Audit audit.Sink
 }
 
 // Dispatcher runs ops through the pipeline.
@@ -55,6 +60,9 @@ func New(opts Options) *Dispatcher {
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Audit == nil {
+		opts.Audit = logSink{opts.Logger.Named("audit")}
 	}
 	d := &Dispatcher{opts: opts}
 	// audit wraps every later stage, so refusals (no credentials, unknown
@@ -160,31 +168,42 @@ func unavailable(plugin string) *errmodel.Error {
 }
 
 // audit records every op with its outcome, refusals included. Arguments
-// are not logged: they carry personal data. The cause of an internal error,
-// which clients do not see, is logged here.
+// are not recorded: they carry personal data. The cause of an internal
+// error, which clients do not see, is.
 func (d *Dispatcher) audit(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		start := time.Now()
 		out, err := next(ctx, op)
-		outcome := "ok"
-		args := []any{"op", string(op.Kind), "name", op.Name, "plugin", op.Plugin,
-			"subject", op.Caller.Subject, "organization", op.Caller.OrganizationID,
-			"transport", op.Caller.Transport, "correlation_id", op.CorrelationID,
-			"duration_ms", float64(time.Since(start).Microseconds()) / 1000}
+		r := audit.Record{Time: start, Op: string(op.Kind), Name: op.Name, Plugin: op.Plugin,
+			Subject: op.Caller.Subject, Organization: op.Caller.OrganizationID, Transport: op.Caller.Transport,
+			CorrelationID: op.CorrelationID, Outcome: "ok", Duration: time.Since(start)}
 		if err != nil {
 			e := errmodel.From(err)
-			outcome = e.Code
-			args = append(args, "category", string(e.Category))
+			r.Outcome, r.Category = e.Code, string(e.Category)
 			if e.Category == errmodel.Internal {
-				args = append(args, "error", err.Error())
+				r.Cause = err.Error()
 			}
 		} else if out.Tool != nil && out.Tool.IsError {
-			outcome = "tool_error"
+			r.Outcome = "tool_error"
 		}
-		args = append(args, "outcome", outcome)
-		d.opts.Logger.Named("audit").Info("request", args...)
+		d.opts.Audit.Record(r)
 		return out, err
 	}
+}
+
+// logSink writes audit records as log lines, when no writer is given.
+type logSink struct{ logger hclog.Logger }
+
+func (s logSink) Record(r audit.Record) {
+	args := []any{"op", r.Op, "name", r.Name, "plugin", r.Plugin, "subject", r.Subject, "organization", r.Organization,
+		"transport", r.Transport, "correlation_id", r.CorrelationID, "duration_ms", float64(r.Duration.Microseconds()) / 1000}
+	if r.Category != "" {
+		args = append(args, "category", r.Category)
+	}
+	if r.Cause != "" {
+		args = append(args, "error", r.Cause)
+	}
+	s.logger.Info("request", append(args, "outcome", r.Outcome)...)
 }
 
 // authorize checks the tool's required scopes against the caller's.

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
@@ -659,5 +661,46 @@ func TestAuditRecordsRefusals(t *testing.T) {
 	want := []string{"unauthenticated", "tool_not_found", "plugin_unavailable", "call_depth_exceeded"}
 	if diff := cmp.Diff(want, outcomes); diff != "" {
 		t.Errorf("audited outcomes (-want +got):\n%s", diff)
+	}
+}
+
+// collector is an audit sink that keeps the records.
+type collector struct {
+	mu      sync.Mutex
+	records []audit.Record
+}
+
+func (c *collector) Record(r audit.Record) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.records = append(c.records, r)
+}
+
+// With a sink, every op is one record, refusals included, and an internal
+// error's cause is recorded (its text never reaches the caller).
+func TestAuditSink(t *testing.T) {
+	sink := &collector{}
+	inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+		return nil, errors.New("dial tcp 10.0.0.1: refused")
+	}}
+	d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Audit = sink })
+	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local, CorrelationID: "c1"})
+	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "nope", Caller: local, CorrelationID: "c2"})
+	var got []audit.Record
+	for _, r := range sink.records {
+		if r.Time.IsZero() {
+			t.Error("a record without a time")
+		}
+		r.Time, r.Duration = time.Time{}, 0
+		got = append(got, r)
+	}
+	want := []audit.Record{
+		{Op: "tools/call", Name: "open", Plugin: "books", Subject: local.Subject, Organization: local.OrganizationID, Transport: local.Transport,
+			CorrelationID: "c1", Outcome: "internal", Category: "internal", Cause: "dial tcp 10.0.0.1: refused"},
+		{Op: "tools/call", Name: "nope", Subject: local.Subject, Organization: local.OrganizationID, Transport: local.Transport,
+			CorrelationID: "c2", Outcome: "tool_not_found", Category: "not_found"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
 	}
 }

@@ -15,10 +15,11 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry"},
+	"app":        {"audit", "billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry"},
+	"audit":      {},
 	"billy":      {},
 	"config":     {},
-	"dispatch":   {"registry"},
+	"dispatch":   {"audit", "registry"},
 	"hostsvc":    {"dispatch"},
 	"httpjson":   {},
 	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},
