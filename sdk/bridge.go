@@ -31,6 +31,9 @@ func toolResultFromWire(resp *pluginv1.CallToolResponse) (*ToolResult, error) {
 		return nil, errmodel.FromWire(resp.Error)
 	}
 	out := &ToolResult{IsError: resp.IsError}
+	if resp.TextFromStructured {
+		out.Content = append(out.Content, &TextContent{Text: resp.StructuredContentJson})
+	}
 	for _, c := range resp.Content {
 		out.Content = append(out.Content, contentFromWire(c))
 	}

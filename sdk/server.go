@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"sync"
 
@@ -32,6 +33,9 @@ type grpcPlugin struct {
 
 	mu   sync.Mutex
 	host pluginv1.HostServicesClient // set by Configure
+	// textFromStructured: the host puts back a text item that mirrors the
+	// structured content, so it need not cross the wire twice.
+	textFromStructured bool
 }
 
 // GRPCServer registers the Plugin service (plugin side).
@@ -113,6 +117,9 @@ func toolDescriptor(t *Tool) *pluginv1.ToolDescriptor {
 }
 
 func (g *grpcPlugin) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) (*pluginv1.ConfigureResponse, error) {
+	g.mu.Lock()
+	g.textFromStructured = slices.Contains(req.HostFeatures, pluginv1.HostFeatureTextFromStructured)
+	g.mu.Unlock()
 	if req.HostServicesBrokerId != 0 && g.broker != nil {
 		conn, err := g.broker.Dial(req.HostServicesBrokerId)
 		if err != nil {
@@ -185,7 +192,10 @@ func (g *grpcPlugin) CallTool(ctx context.Context, req *pluginv1.CallToolRequest
 	if err != nil {
 		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
 	}
-	resp, err := resultToWire(res)
+	g.mu.Lock()
+	fromStructured := g.textFromStructured
+	g.mu.Unlock()
+	resp, err := resultToWire(res, fromStructured)
 	if err != nil {
 		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
 	}

@@ -143,3 +143,27 @@ func TestTemplateMatcher(t *testing.T) {
 		t.Error("an unbalanced template compiled")
 	}
 }
+
+// Toward a host that puts it back, the text item that only repeats the
+// structured content is left out of the wire; any other content stays.
+func TestResultToWireTextFromStructured(t *testing.T) {
+	res := &Result{Structured: map[string]int{"n": 1}, Content: []Content{&TextContent{Text: `{"n":1}`}, &TextContent{Text: "note"}}}
+	for _, tt := range []struct {
+		fromStructured bool
+		want           int
+		flag           bool
+	}{{false, 2, false}, {true, 1, true}} {
+		w, err := resultToWire(res, tt.fromStructured)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(w.Content) != tt.want || w.TextFromStructured != tt.flag || w.StructuredContentJson != `{"n":1}` {
+			t.Errorf("fromStructured=%v: %d items, flag %v, structured %s", tt.fromStructured, len(w.Content), w.TextFromStructured, w.StructuredContentJson)
+		}
+	}
+	// A first text item that differs from the structured content stays.
+	other := &Result{Structured: map[string]int{"n": 1}, Content: []Content{&TextContent{Text: "1 invoice"}}}
+	if w, _ := resultToWire(other, true); len(w.Content) != 1 || w.TextFromStructured {
+		t.Errorf("a summary text was dropped: %+v", w)
+	}
+}

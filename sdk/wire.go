@@ -33,21 +33,33 @@ func errorFromStatus(err error) error {
 		Message: fmt.Sprintf("the host did not answer: %s", st.Message())}
 }
 
-func resultToWire(r *Result) (*pluginv1.CallToolResponse, error) {
+// resultToWire encodes a result. When the host puts the text back
+// (fromStructured), a first text item that only repeats the structured
+// content is left out: typed tools' results are that, and it halves what
+// crosses the wire.
+func resultToWire(r *Result, fromStructured bool) (*pluginv1.CallToolResponse, error) {
 	resp := &pluginv1.CallToolResponse{IsError: r.IsError}
-	for _, c := range r.Content {
-		wc, err := contentToWire(c)
-		if err != nil {
-			return nil, status.Error(codes.Internal, err.Error())
-		}
-		resp.Content = append(resp.Content, wc)
-	}
+	var structured []byte
 	if r.Structured != nil {
 		b, err := json.Marshal(r.Structured)
 		if err != nil {
 			return nil, status.Errorf(codes.Internal, "encoding structured content: %v", err)
 		}
+		structured = b
 		resp.StructuredContentJson = string(b)
+	}
+	content := r.Content
+	if fromStructured && structured != nil && len(content) > 0 {
+		if t, ok := content[0].(*TextContent); ok && t.Text == resp.StructuredContentJson {
+			content, resp.TextFromStructured = content[1:], true
+		}
+	}
+	for _, c := range content {
+		wc, err := contentToWire(c)
+		if err != nil {
+			return nil, status.Error(codes.Internal, err.Error())
+		}
+		resp.Content = append(resp.Content, wc)
 	}
 	return resp, nil
 }

@@ -156,7 +156,9 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 		}
 	}
 	if _, err := h.client.Configure(context.Background(), &pluginv1.ConfigureRequest{
-		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test", SigningKey: key}); err != nil {
+		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test", SigningKey: key,
+		// As the host does, so tests run the plugin as it runs in production.
+		HostFeatures: []string{pluginv1.HostFeatureTextFromStructured}}); err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
 	return h, nil

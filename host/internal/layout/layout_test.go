@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"httpjson":   {},
 	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},
 	"layout":     {},
+	"load":       {},
 	"logging":    {},
 	"mcpcontent": {},
 	"mcpserver":  {"dispatch", "logging", "mcpcontent", "registry"},

@@ -54,6 +54,11 @@ func hints(a registry.Annotations) mcp.ToolAnnotation {
 
 func toolResult(resp *pluginv1.CallToolResponse) *mcp.CallToolResult {
 	res := &mcp.CallToolResult{IsError: resp.IsError, Content: []mcp.Content{}}
+	if resp.TextFromStructured {
+		// The plugin left out the text item that repeats the structured
+		// content; clients that read only text get it back here.
+		res.Content = append(res.Content, mcp.NewTextContent(resp.StructuredContentJson))
+	}
 	for _, c := range resp.Content {
 		res.Content = append(res.Content, mcpcontent.FromWire(c))
 	}

@@ -271,7 +271,8 @@ func (in *instance) start(ctx context.Context) error {
 		key = in.m.opts.SigningKey(spec.Name)
 	}
 	if _, err := rpc.Configure(sctx, &pluginv1.ConfigureRequest{ConfigJson: string(cfgJSON), HostServicesBrokerId: brokerID,
-		Environment: in.m.opts.Environment, SigningKey: key}); err != nil {
+		Environment: in.m.opts.Environment, SigningKey: key,
+		HostFeatures: []string{pluginv1.HostFeatureTextFromStructured}}); err != nil {
 		if te, ok := errmodel.FromStatus(err); ok {
 			return permanent("plugin %s rejected its config (plugins.%s.config): %s", spec.Name, spec.Name, te.Error())
 		}

@@ -26,3 +26,7 @@ const (
 // SupportedProtocolVersions lists the app protocol versions this build of the
 // host understands, newest first.
 var SupportedProtocolVersions = []int32{1}
+
+// HostFeatureTextFromStructured, in ConfigureRequest.host_features, says the
+// host understands CallToolResponse.text_from_structured.
+const HostFeatureTextFromStructured = "text_from_structured"

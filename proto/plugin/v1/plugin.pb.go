@@ -796,7 +796,11 @@ type ConfigureRequest struct {
 	// (confirmation tokens): derived for this plugin from the deployment's
 	// signing key, so it is the same on every instance and across restarts
 	// of the host and the plugin. Empty from hosts built before the field.
-	SigningKey    []byte `protobuf:"bytes,4,opt,name=signing_key,json=signingKey,proto3" json:"signing_key,omitempty"`
+	SigningKey []byte `protobuf:"bytes,4,opt,name=signing_key,json=signingKey,proto3" json:"signing_key,omitempty"`
+	// What this host does beyond the released contract, for the plugin to
+	// rely on (see the HOST_FEATURE_ constants in names.go); a plugin that
+	// does not know a feature ignores it.
+	HostFeatures  []string `protobuf:"bytes,5,rep,name=host_features,json=hostFeatures,proto3" json:"host_features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -855,6 +859,13 @@ func (x *ConfigureRequest) GetEnvironment() string {
 func (x *ConfigureRequest) GetSigningKey() []byte {
 	if x != nil {
 		return x.SigningKey
+	}
+	return nil
+}
+
+func (x *ConfigureRequest) GetHostFeatures() []string {
+	if x != nil {
+		return x.HostFeatures
 	}
 	return nil
 }
@@ -1189,9 +1200,14 @@ type CallToolResponse struct {
 	IsError               bool   `protobuf:"varint,3,opt,name=is_error,json=isError,proto3" json:"is_error,omitempty"`
 	// The tool's failure, when it failed; content and structured content are
 	// then empty and the host renders the error for each transport.
-	Error         *ToolError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Error *ToolError `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	// The first content item is a text item holding structured_content_json,
+	// left out so the same JSON crosses the wire once: the receiver puts it
+	// back. Set only toward a host that announced the
+	// "text_from_structured" feature.
+	TextFromStructured bool `protobuf:"varint,5,opt,name=text_from_structured,json=textFromStructured,proto3" json:"text_from_structured,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *CallToolResponse) Reset() {
@@ -1250,6 +1266,13 @@ func (x *CallToolResponse) GetError() *ToolError {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *CallToolResponse) GetTextFromStructured() bool {
+	if x != nil {
+		return x.TextFromStructured
+	}
+	return false
 }
 
 type Content struct {
@@ -3112,14 +3135,15 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0ePromptArgument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
-	"\brequired\x18\x03 \x01(\bR\brequired\"\xad\x01\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\"\xd2\x01\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\tR\n" +
 	"configJson\x125\n" +
 	"\x17host_services_broker_id\x18\x02 \x01(\rR\x14hostServicesBrokerId\x12 \n" +
 	"\venvironment\x18\x03 \x01(\tR\venvironment\x12\x1f\n" +
 	"\vsigning_key\x18\x04 \x01(\fR\n" +
-	"signingKey\"\x13\n" +
+	"signingKey\x12#\n" +
+	"\rhost_features\x18\x05 \x03(\tR\fhostFeatures\"\x13\n" +
 	"\x11ConfigureResponse\"\xd5\x02\n" +
 	"\vCallContext\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12%\n" +
@@ -3141,12 +3165,13 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0fCallToolRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0earguments_json\x18\x02 \x01(\tR\rargumentsJson\x129\n" +
-	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\xd1\x01\n" +
+	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\x83\x02\n" +
 	"\x10CallToolResponse\x125\n" +
 	"\acontent\x18\x01 \x03(\v2\x1b.billymcp.plugin.v1.ContentR\acontent\x126\n" +
 	"\x17structured_content_json\x18\x02 \x01(\tR\x15structuredContentJson\x12\x19\n" +
 	"\bis_error\x18\x03 \x01(\bR\aisError\x123\n" +
-	"\x05error\x18\x04 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\"\xc9\x02\n" +
+	"\x05error\x18\x04 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\x120\n" +
+	"\x14text_from_structured\x18\x05 \x01(\bR\x12textFromStructured\"\xc9\x02\n" +
 	"\aContent\x125\n" +
 	"\x04text\x18\x01 \x01(\v2\x1f.billymcp.plugin.v1.TextContentH\x00R\x04text\x128\n" +
 	"\x05image\x18\x02 \x01(\v2 .billymcp.plugin.v1.ImageContentH\x00R\x05image\x128\n" +
