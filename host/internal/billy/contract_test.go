@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
+	"github.com/billy-mcp/billy-mcp/sandbox"
 )
 
 type contractEnv struct {
