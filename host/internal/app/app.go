@@ -224,6 +224,9 @@ func (a *App) startSandbox() (*sandbox.Server, string, error) {
 // /health.
 func (a *App) Start(ctx context.Context) error {
 	start := time.Now()
+	if err := a.startAdmin(); err != nil {
+		return fmt.Errorf("admin.addr %s: %w", a.Config.Admin.Addr, err)
+	}
 	// One line naming every plugin the configuration enables: a file's
 	// plugins are added to the built-in set unless plugin_set is replace,
 	// and this is where an operator sees the result.

@@ -53,6 +53,11 @@ type Config struct {
 	Writes WritesConfig `json:"writes,omitzero"`
 	// The embedded fake Billy that serves sandbox mode.
 	Sandbox SandboxConfig `json:"sandbox,omitzero"`
+	// A second listener for diagnostics: Go's profiler at /debug/pprof/,
+	// for measuring the host under load. Off unless an address is given,
+	// and only ever on loopback: profiles show what the host holds in
+	// memory.
+	Admin AdminConfig `json:"admin,omitzero"`
 	// The audit trail: one record for every request (who called what, for
 	// which organization, with what outcome), never with its arguments.
 	Audit AuditConfig `json:"audit,omitzero"`
@@ -185,6 +190,13 @@ type PluginDefaults struct {
 	RestartBackoffInitial time.Duration `json:"restart_backoff_initial,omitempty"`
 	// The longest wait before restarting a crashed plugin.
 	RestartBackoffMax time.Duration `json:"restart_backoff_max,omitempty"`
+}
+
+// AdminConfig is the diagnostics listener.
+type AdminConfig struct {
+	// A loopback host:port (e.g. 127.0.0.1:6060) to serve /debug/pprof/ on;
+	// empty for none.
+	Addr string `json:"addr,omitempty"`
 }
 
 // AuditConfig is where audit records go and how they are buffered.

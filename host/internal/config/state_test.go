@@ -57,3 +57,15 @@ func TestSigningKey(t *testing.T) {
 		t.Errorf("the refusal shows the secret: %v", err)
 	}
 }
+
+func TestAdminAddrIsLoopbackOnly(t *testing.T) {
+	if c, err := load(t, "admin: {addr: 127.0.0.1:6060}\n"); err != nil || c.Admin.Addr != "127.0.0.1:6060" {
+		t.Fatalf("a loopback admin address: %v", err)
+	}
+	for _, addr := range []string{"0.0.0.0:6060", ":6060", "10.0.0.5:6060", "6060"} {
+		_, err := load(t, "admin: {addr: '"+addr+"'}\n")
+		if err == nil || !strings.Contains(err.Error(), "admin.addr") || !strings.Contains(err.Error(), "loopback") {
+			t.Errorf("admin.addr %s: %v", addr, err)
+		}
+	}
+}

@@ -44,6 +44,11 @@ func (c *Config) Validate() error {
 		host, addrOK = h, true
 	}
 
+	if a := c.Admin.Addr; a != "" {
+		if h, _, err := net.SplitHostPort(a); err != nil || !isLoopback(h) {
+			bad("admin.addr", "%q must be a loopback host:port (e.g. 127.0.0.1:6060): the profiler shows what the host holds in memory", a)
+		}
+	}
 	if c.Mode == ModeProduction && c.Billy.APIKey == "" {
 		bad("billy.api_key", "required in production mode (env BILLY_API_KEY); without it, leave mode unset to run the sandbox")
 	}
