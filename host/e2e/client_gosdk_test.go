@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"os/exec"
 	"path/filepath"
 
@@ -17,7 +18,7 @@ type goSDKClient struct {
 }
 
 func connectGoSDK(ctx context.Context, target serverTarget) (*clientSession, error) {
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	client := mcp.NewClient(&mcp.Implementation{Name: "billy-mcp-matrix-go-sdk", Version: "1.0.0"}, nil)
 	var transport mcp.Transport
 	if target.url != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +24,7 @@ type inspectorClient struct {
 	tools  string
 	target serverTarget
 	home   string // a private HOME: the Inspector keeps a catalog and secrets there
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 
 	mu       sync.Mutex
 	findings []string
@@ -41,7 +42,7 @@ func connectInspector(target serverTarget, home string) (*clientSession, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := &inspectorClient{tools: tools, target: target, home: home, logs: &syncBuffer{}}
+	c := &inspectorClient{tools: tools, target: target, home: home, logs: &testkit.SyncBuffer{}}
 	return &clientSession{client: c, parallel: true, logs: c.logs}, nil
 }
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ type mcpGoClient struct {
 }
 
 func connectMCPGo(ctx context.Context, target serverTarget) (*clientSession, error) {
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	var c *client.Client
 	var err error
 	if target.url != "" {

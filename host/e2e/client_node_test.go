@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,7 @@ type nodeClient struct {
 	cmd   *exec.Cmd
 	stdin io.WriteCloser
 	lines chan []byte
-	logs  *syncBuffer
+	logs  *testkit.SyncBuffer
 
 	mu     sync.Mutex
 	nextID int
@@ -60,7 +61,7 @@ func connectNode(library string, target serverTarget) (*clientSession, error) {
 		spec["env"] = env
 	}
 	specJSON, _ := json.Marshal(spec)
-	c := &nodeClient{lines: make(chan []byte, 1), logs: &syncBuffer{}}
+	c := &nodeClient{lines: make(chan []byte, 1), logs: &testkit.SyncBuffer{}}
 	c.cmd = exec.Command(nodeBin(tools), filepath.Join("clients", "driver.mjs"), string(specJSON))
 	c.cmd.Env = nodeEnv(tools)
 	c.cmd.Stderr = c.logs

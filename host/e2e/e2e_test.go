@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"net/http"
 	"os"
 	"os/exec"
@@ -415,7 +416,7 @@ func TestStartupRefusals(t *testing.T) {
 			if strings.Contains(tt.yaml, "0.0.0.0") {
 				cmd.Env = append(baseEnv(), tt.env...)
 			}
-			var stderr syncBuffer
+			var stderr testkit.SyncBuffer
 			cmd.Stderr = &stderr
 			done := make(chan error, 1)
 			if err := cmd.Start(); err != nil {
@@ -532,7 +533,7 @@ func TestStandaloneSandboxSharedByHost(t *testing.T) {
 	addr := freeAddr(t)
 	sb := exec.Command(filepath.Join(binDir, "billy-mcp"), "sandbox", "--seed", "7")
 	sb.Env = append(baseEnv(), "BILLY_SANDBOX_ADDR="+addr, "BILLY_SANDBOX_TOKEN=shared-sandbox-token")
-	var sbErr syncBuffer
+	var sbErr testkit.SyncBuffer
 	sb.Stderr = &sbErr
 	if err := sb.Start(); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,31 +91,13 @@ func sha256File(path string) (string, error) {
 	return hex.EncodeToString(s[:]), nil
 }
 
-// syncBuffer collects a subprocess's stderr for assertions.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // hostProc is a running billy-mcp serve.
 type hostProc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	addr   string
 	cfg    string
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	done   chan error
 }
 
@@ -164,11 +146,11 @@ func writeConfig(t *testing.T, yaml string) string {
 // environment, and waits until it answers /health/live.
 func startHost(t *testing.T, yaml string, env ...string) *hostProc {
 	t.Helper()
-	h := &hostProc{t: t, addr: freeAddr(t), cfg: writeConfig(t, yaml), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	h := &hostProc{t: t, addr: freeAddr(t), cfg: writeConfig(t, yaml), stderr: &testkit.SyncBuffer{}, done: make(chan error, 1)}
 	h.cmd = exec.Command(filepath.Join(binDir, "billy-mcp"), "serve", "--config", h.cfg)
 	h.cmd.Env = append(append(baseEnv(), "BILLY_MCP_HTTP_ADDR="+h.addr), env...)
 	h.cmd.Stderr = h.stderr
-	var stdout syncBuffer
+	var stdout testkit.SyncBuffer
 	h.cmd.Stdout = &stdout
 	if err := h.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"strings"
 )
 
@@ -37,7 +38,7 @@ type clientSession struct {
 	// a process per call and is slow enough for it to matter.
 	parallel bool
 	// logs is the client's (and a stdio server's) stderr, shown on failure.
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 // serverTarget is where a client finds the server: the /mcp URL of a host
