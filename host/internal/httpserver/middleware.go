@@ -196,6 +196,9 @@ func accessLog(logger hclog.Logger, next http.Handler) http.Handler {
 		} else if rec.status >= 400 {
 			level = hclog.Info
 		}
+		if logger.GetLevel() > level {
+			return // most requests: not logged, so nothing is built for the line
+		}
 		logger.Log(level, "http request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlation_id", w.Header().Get("X-Correlation-ID"))
 	})
