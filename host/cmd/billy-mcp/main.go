@@ -6,6 +6,7 @@
 //	billy-mcp sandbox  [--seed N] [--business KIND]   a standalone fake Billy API
 //	billy-mcp config check --config FILE
 //	billy-mcp plugin new [--sdk DIR] NAME [DIR]   scaffold a plugin module
+//	billy-mcp load [flags]   drive MCP or REST load and report calls/s, latency, errors, CPU per call
 //	billy-mcp version
 package main
 
@@ -33,6 +34,8 @@ commands:
                                  BILLY_SANDBOX_TOKEN, default: any token is accepted)
   config check --config FILE     validate a config file and exit
   plugin new [--sdk DIR] NAME [DIR]  write a new plugin module (default DIR: ./billy-mcp-plugin-NAME)
+  load [flags]                   drive MCP or REST load against a server; prints calls/s, latency
+                                 percentiles, errors by code and server CPU per call (load --help)
   version                        print the version
 
 Settings come from built-in defaults, then the config file, then the environment
@@ -58,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return sandboxCmd(rest, stderr)
 	case "plugin":
 		return pluginCmd(rest, stdout, stderr)
+	case "load":
+		return loadCmd(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0
