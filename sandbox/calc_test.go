@@ -4,65 +4,98 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 )
 
 func TestComputeTotals(t *testing.T) {
-	rates := map[string]float64{"s25": 0.25, "zero": 0}
+	rates := map[string]decimal.Decimal{"s25": dec("0.25"), "zero": decimal.Zero}
 	type line struct {
-		qty, price float64
+		qty, price string
 		rate       string
 		mode       string
-		discount   float64
+		discount   string
 	}
 	tests := []struct {
 		name               string
 		taxMode            string
 		lines              []line
-		amount, tax, gross float64
-		lineTax            []float64
+		amount, tax, gross string
+		lineTax            []string
 	}{
 		// danish-compliance.md TV4: VAT on the rate's total, not per line.
-		{"per-rate rounding", taxModeExcl, []line{{1, 33.33, "s25", "", 0}, {1, 33.33, "s25", "", 0}, {1, 33.33, "s25", "", 0}},
-			99.99, 25.00, 124.99, []float64{8.33, 8.33, 8.34}},
+		{"per-rate rounding", taxModeExcl, []line{{"1", "33.33", "s25", "", ""}, {"1", "33.33", "s25", "", ""}, {"1", "33.33", "s25", "", ""}},
+			"99.99", "25", "124.99", []string{"8.33", "8.33", "8.34"}},
+		// 50 × 0.01 = 0.50 net; 0.125 VAT rounds half-up to 0.13.
+		{"per-rate rounding of many small lines", taxModeExcl, []line{{"50", "0.01", "s25", "", ""}}, "0.5", "0.13", "0.63", []string{"0.13"}},
 		// TV5: a VAT-inclusive 1,249.00 holds 249.80 VAT.
-		{"prices including VAT", taxModeIncl, []line{{1, 1249, "s25", "", 0}}, 999.20, 249.80, 1249, []float64{249.80}},
-		{"quantity times price", taxModeExcl, []line{{7.25, 950, "s25", "", 0}}, 6887.50, 1721.88, 8609.38, []float64{1721.88}},
-		{"mixed rates", taxModeExcl, []line{{2, 100, "s25", "", 0}, {1, 500, "zero", "", 0}}, 700, 50, 750, []float64{50, 0}},
-		{"percentage discount", taxModeExcl, []line{{2, 100, "s25", discountPercentage, 10}}, 180, 45, 225, []float64{45}},
-		{"cash discount", taxModeExcl, []line{{1, 100, "s25", discountCash, 15.5}}, 84.5, 21.13, 105.63, []float64{21.13}},
+		{"prices including VAT", taxModeIncl, []line{{"1", "1249", "s25", "", ""}}, "999.2", "249.8", "1249", []string{"249.8"}},
+		{"quantity times price", taxModeExcl, []line{{"7.25", "950", "s25", "", ""}}, "6887.5", "1721.88", "8609.38", []string{"1721.88"}},
+		{"mixed rates", taxModeExcl, []line{{"2", "100", "s25", "", ""}, {"1", "500", "zero", "", ""}}, "700", "50", "750", []string{"50", "0"}},
+		{"percentage discount", taxModeExcl, []line{{"2", "100", "s25", discountPercentage, "10"}}, "180", "45", "225", []string{"45"}},
+		{"cash discount", taxModeExcl, []line{{"1", "100", "s25", discountCash, "15.5"}}, "84.5", "21.13", "105.63", []string{"21.13"}},
 		// Half-up rounding: 0.10 × 0.25 = 0.025 → 0.03.
-		{"half up", taxModeExcl, []line{{1, 0.10, "s25", "", 0}}, 0.10, 0.03, 0.13, []float64{0.03}},
+		{"half up", taxModeExcl, []line{{"1", "0.10", "s25", "", ""}}, "0.1", "0.03", "0.13", []string{"0.03"}},
+		// The reproductions: the unit price is never rounded to øre
+		// before it is multiplied.
+		{"unit price of a tenth of an øre", taxModeExcl, []line{{"100", "0.125", "zero", "", ""}}, "12.5", "0", "12.5", []string{"0"}},
+		{"four-decimal unit price", taxModeExcl, []line{{"1000", "1.2345", "zero", "", ""}}, "1234.5", "0", "1234.5", []string{"0"}},
+		{"price per kWh", taxModeExcl, []line{{"3", "2.3456", "s25", "", ""}}, "7.04", "1.76", "8.8", []string{"1.76"}},
+		// A discount is taken off the exact product, then rounded once.
+		{"percentage of a fraction", taxModeExcl, []line{{"3", "0.335", "zero", discountPercentage, "10"}}, "0.9", "0", "0.9", []string{"0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inv := &invoice{TaxMode: tt.taxMode}
 			var lines []*invoiceLine
 			for _, l := range tt.lines {
-				il := &invoiceLine{Quantity: l.qty, UnitPrice: l.price, TaxRateID: l.rate}
+				il := &invoiceLine{Quantity: numberOf(dec(l.qty)), UnitPrice: numberOf(dec(l.price)), TaxRateID: l.rate}
 				if l.mode != "" {
-					m, v := l.mode, l.discount
-					il.DiscountMode, il.DiscountValue = &m, &v
+					m := l.mode
+					il.DiscountMode, il.DiscountValue = &m, numberPtr(dec(l.discount))
 				}
 				lines = append(lines, il)
 			}
-			computeTotals(inv, lines, func(id string) float64 { return rates[id] })
-			got := []float64{inv.Amount, inv.Tax, inv.GrossAmount}
-			if diff := cmp.Diff([]float64{tt.amount, tt.tax, tt.gross}, got); diff != "" {
+			computeTotals(inv, lines, func(id string) decimal.Decimal { return rates[id] })
+			got := []string{plain(inv.Amount.v), plain(inv.Tax.v), plain(inv.GrossAmount.v)}
+			if diff := cmp.Diff([]string{tt.amount, tt.tax, tt.gross}, got); diff != "" {
 				t.Errorf("amount, tax, gross (-want +got):\n%s", diff)
 			}
-			var lineTax []float64
-			var sum int64
+			var lineTax []string
+			sum := decimal.Zero
 			for _, l := range lines {
-				lineTax = append(lineTax, l.Tax)
-				sum += toOre(l.Amount)
+				lineTax = append(lineTax, plain(l.Tax.v))
+				sum = sum.Add(l.Amount.v)
 			}
 			if diff := cmp.Diff(tt.lineTax, lineTax); diff != "" {
 				t.Errorf("line tax (-want +got):\n%s", diff)
 			}
-			if sum != toOre(inv.Amount) {
-				t.Errorf("line amounts add up to %d øre, invoice says %.2f", sum, inv.Amount)
+			if !sum.Equal(inv.Amount.v) {
+				t.Errorf("line amounts add up to %s, invoice says %s", sum, inv.Amount.v)
 			}
 		})
+	}
+}
+
+func TestDivRound(t *testing.T) {
+	for _, tt := range []struct {
+		a, b   string
+		places int32
+		want   string
+	}{
+		{"1", "3", 2, "0.33"},
+		{"2", "3", 2, "0.67"},
+		{"1", "8", 2, "0.13"}, // 0.125: half away from zero
+		{"-1", "8", 2, "-0.13"},
+		{"1", "-8", 2, "-0.13"},
+		{"1249", "5", 2, "249.8"},
+		{"31.2375", "1.25", 2, "24.99"},
+		{"891701", "7.46", 0, "119531"}, // 8,917.01 DKK at 7.46 settles 1,195.31 EUR
+		{"10", "4", 0, "3"},             // 2.5 → 3
+		{"0", "7", 2, "0"},
+	} {
+		if got := divRound(dec(tt.a), dec(tt.b), tt.places); !got.Equal(dec(tt.want)) {
+			t.Errorf("divRound(%s, %s, %d) = %s, want %s", tt.a, tt.b, tt.places, got, tt.want)
+		}
 	}
 }
 

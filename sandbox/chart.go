@@ -1,6 +1,10 @@
 package sandbox
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/shopspring/decimal"
+)
 
 // A small Danish chart of accounts, tax rates and sales tax rulesets, seeded
 // into every organization (billy-api.md §10 item 7). Billy's exact
@@ -68,19 +72,19 @@ var eurBankSeed = accountSeed{no: 5820, name: "Bankkonto EUR", group: "Likvide b
 
 type taxRateSeed struct {
 	key, name, abbr, desc, tag, treatment string
-	rate                                  float64
+	rate                                  string // a fraction, "0.25"; "" is 0
 	sales                                 bool
 }
 
 var taxRateSeeds = []taxRateSeed{
-	{key: "sales", name: "Salgsmoms", abbr: "S25", desc: "Moms af salg i Danmark, 25 %", tag: "dk_sales_25", treatment: vatDomestic, rate: 0.25, sales: true},
+	{key: "sales", name: "Salgsmoms", abbr: "S25", desc: "Moms af salg i Danmark, 25 %", tag: "dk_sales_25", treatment: vatDomestic, rate: "0.25", sales: true},
 	{key: "euGoods", name: "Salg af varer til andre EU-lande", abbr: "EUV", desc: "Momsfrit salg af varer til momsregistrerede kunder i EU (rubrik B-varer)", tag: "dk_sales_eu_goods", treatment: vatEUGoods, sales: true},
 	{key: "euServices", name: "Salg af ydelser til andre EU-lande", abbr: "EUY", desc: "Omvendt betalingspligt, køber afregner momsen (rubrik B-ydelser)", tag: "dk_sales_eu_services", treatment: vatEUServices, sales: true},
 	{key: "export", name: "Salg til lande uden for EU", abbr: "EXP", desc: "Eksport uden for EU, 0 % (rubrik C)", tag: "dk_sales_world", treatment: vatExport, sales: true},
 	{key: "exempt", name: "Momsfrit salg", abbr: "MF", desc: "Momsfritaget efter momslovens § 13", tag: "dk_sales_exempt", treatment: vatExempt, sales: true},
-	{key: "purchase", name: "Købsmoms", abbr: "K25", desc: "Fradrag for moms af køb i Danmark, 25 %", tag: "dk_purchase_25", treatment: vatPurchase, rate: 0.25},
-	{key: "purchaseEUGoods", name: "Udlandsmoms varer", abbr: "UV", desc: "Moms af varekøb i udlandet", tag: "dk_purchase_eu_goods", treatment: vatPurchase, rate: 0.25},
-	{key: "purchaseEUServices", name: "Udlandsmoms ydelser", abbr: "UY", desc: "Moms af ydelseskøb i udlandet med omvendt betalingspligt", tag: "dk_purchase_eu_services", treatment: vatPurchase, rate: 0.25},
+	{key: "purchase", name: "Købsmoms", abbr: "K25", desc: "Fradrag for moms af køb i Danmark, 25 %", tag: "dk_purchase_25", treatment: vatPurchase, rate: "0.25"},
+	{key: "purchaseEUGoods", name: "Udlandsmoms varer", abbr: "UV", desc: "Moms af varekøb i udlandet", tag: "dk_purchase_eu_goods", treatment: vatPurchase, rate: "0.25"},
+	{key: "purchaseEUServices", name: "Udlandsmoms ydelser", abbr: "UY", desc: "Moms af ydelseskøb i udlandet med omvendt betalingspligt", tag: "dk_purchase_eu_services", treatment: vatPurchase, rate: "0.25"},
 	{key: "purchaseExempt", name: "Momsfrit", abbr: "MK", desc: "Køb uden moms", tag: "dk_purchase_exempt", treatment: vatPurchase},
 }
 
@@ -107,7 +111,7 @@ func (o *orgState) seedChart(withEUR bool) chartIDs {
 	}
 	for _, r := range taxRateSeeds {
 		rec := &taxRate{ID: o.ids.next(), OrganizationID: orgID, Name: r.name, Abbreviation: r.abbr,
-			Description: r.desc, Rate: r.rate, AppliesToSales: r.sales, AppliesToPurchases: !r.sales,
+			Description: r.desc, Rate: numberOf(rateOf(r.rate)), AppliesToSales: r.sales, AppliesToPurchases: !r.sales,
 			IsPredefined: true, IsActive: true, Priority: o.taxRates.len() + 1, PredefinedTag: r.tag,
 			treatment: r.treatment}
 		o.taxRates.add(rec.ID, rec)
@@ -236,4 +240,11 @@ func (o *orgState) deriveTaxRate(p *product, c *contact) *taxRate {
 	}
 	tr, _ := o.taxRates.get(rs.FallbackTaxRateID)
 	return tr
+}
+
+func rateOf(s string) decimal.Decimal {
+	if s == "" {
+		return decimal.Zero
+	}
+	return dec(s)
 }

@@ -5,8 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // maxBodyBytes bounds a request body; Billy's records are small.
@@ -107,36 +108,31 @@ func (in input) strOrNum(k string) (string, bool) {
 	return in.str(k)
 }
 
-// num reads a number, also from a numeric string.
-func (in input) num(k string) (float64, bool) {
+// num reads a number exactly, as written (never through float64), also
+// from a numeric string.
+func (in input) num(k string) (decimal.Decimal, bool) {
 	r, ok := in.raw[k]
 	if !ok || in.isNull(k) {
-		return 0, false
+		return decimal.Zero, false
 	}
-	var f float64
-	if err := json.Unmarshal(r, &f); err == nil {
-		return f, true
+	d, err := parseNum(r)
+	if err != nil {
+		in.fail(k, "This field must be a number.")
+		return decimal.Zero, false
 	}
-	var s string
-	if err := json.Unmarshal(r, &s); err == nil {
-		if f, err := strconv.ParseFloat(strings.TrimSpace(s), 64); err == nil {
-			return f, true
-		}
-	}
-	in.fail(k, "This field must be a number.")
-	return 0, false
+	return d, true
 }
 
 func (in input) integer(k string) (int, bool) {
-	f, ok := in.num(k)
+	d, ok := in.num(k)
 	if !ok {
 		return 0, false
 	}
-	if f != float64(int(f)) {
+	if !d.IsInteger() || d.Abs().GreaterThan(decimal.NewFromInt(1<<31)) {
 		in.fail(k, "This field must be a whole number.")
 		return 0, false
 	}
-	return int(f), true
+	return int(d.IntPart()), true
 }
 
 func (in input) boolean(k string) (bool, bool) {

@@ -31,6 +31,15 @@
 // Under /_sandbox (no token, sandbox only): POST reset, GET/PUT faults and
 // GET organizations.
 //
+// # Money
+//
+// Amounts, quantities, unit prices (up to 4 decimals) and rates are exact
+// decimals on the wire and in every computation (money.go): a line is
+// quantity × unit price less its discount, rounded to øre once, and VAT is
+// computed per rate on the sum of the lines (invoice_calc.go). A cash
+// discount larger than its line, or a unit price with more than 4
+// decimals, is a 422.
+//
 // # Organizations and tokens
 //
 // Each business kind (freelancer, retail, service) is one organization with

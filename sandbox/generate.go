@@ -1,10 +1,11 @@
 package sandbox
 
 import (
-	"math"
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // The generator builds one organization's history by replaying it: it
@@ -40,7 +41,7 @@ type customer struct {
 
 type planLine struct {
 	product  *product
-	quantity float64
+	quantity decimal.Decimal
 }
 
 type gen struct {
@@ -127,25 +128,25 @@ func (g *gen) newCVR() string {
 
 // addProduct creates a product with a DKK price and, for organizations that
 // invoice in EUR, a EUR price.
-func (g *gen) addProduct(no, name, desc, unit string, price float64, ruleset string, eur bool) *product {
+func (g *gen) addProduct(no, name, desc, unit string, price decimal.Decimal, ruleset string, eur bool) *product {
 	o := g.o
 	p := &product{ID: o.ids.next(), OrganizationID: o.org.ID, CreatedTime: fmtDatetime(g.start.AddDate(0, 0, -20).Add(9 * time.Hour)),
 		Name: name, Description: desc, ProductNo: no, AccountID: g.chart.accounts[1110], SalesTaxRulesetID: ruleset, unit: unit}
 	o.products.add(p.ID, p)
-	prices := []*productPrice{{ID: o.ids.next(), OrganizationID: o.org.ID, ProductID: p.ID, UnitPrice: price, CurrencyID: "DKK"}}
+	prices := []*productPrice{{ID: o.ids.next(), OrganizationID: o.org.ID, ProductID: p.ID, UnitPrice: numberOf(price), CurrencyID: "DKK"}}
 	if eur {
 		prices = append(prices, &productPrice{ID: o.ids.next(), OrganizationID: o.org.ID, ProductID: p.ID,
-			UnitPrice: foreignPrice(price, "EUR"), CurrencyID: "EUR"})
+			UnitPrice: numberOf(foreignPrice(price, "EUR")), CurrencyID: "EUR"})
 	}
 	o.attachPrices(p, prices, g.ch)
 	return p
 }
 
-// foreignPrice converts a DKK list price to a rounded price in another
-// currency.
-func foreignPrice(dkk float64, cur string) float64 {
+// foreignPrice converts a DKK list price to a price in another currency,
+// rounded to half units.
+func foreignPrice(dkk decimal.Decimal, cur string) decimal.Decimal {
 	c, _ := currencyByID(cur)
-	return math.Round(dkk/c.ExchangeRate*2) / 2
+	return divRound(dkk.Mul(decimal.NewFromInt(2)), c.ExchangeRate.v, 0).Div(decimal.NewFromInt(2))
 }
 
 // contactOpts describes a customer to create.

@@ -3,8 +3,9 @@ package sandbox
 import (
 	"container/heap"
 	"fmt"
-	"math"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // The generator's replay: events in date order, and what happens to each
@@ -135,16 +136,23 @@ func (g *gen) sentState(date time.Time) string {
 
 // rateOn is the day's exchange rate for an invoice currency: the table rate
 // with a little daily noise (EUR hardly moves: the krone is pegged).
-func (g *gen) rateOn(cur string) float64 {
+func (g *gen) rateOn(cur string) decimal.Decimal {
 	c, ok := currencyByID(cur)
 	if !ok || cur == "DKK" {
-		return 0
+		return decimal.Zero
 	}
 	spread := 0.02
 	if cur == "EUR" {
 		spread = 0.0015
 	}
-	return math.Round(c.ExchangeRate*(1+spread*(g.rng.Float64()*2-1))*1e4) / 1e4
+	return c.ExchangeRate.v.Mul(g.noise(spread)).Round(4)
+}
+
+// noise is a random factor within ±spread of 1. The draw is a float (it is
+// randomness, not money); the factor is its shortest decimal, and the
+// amounts it scales are computed in decimals.
+func (g *gen) noise(spread float64) decimal.Decimal {
+	return decimal.NewFromInt(1).Add(decimal.NewFromFloat(spread * (g.rng.Float64()*2 - 1)))
 }
 
 // planPayment schedules the payment by the customer's habit: punctual
@@ -167,23 +175,23 @@ func (g *gen) planPayment(cu *customer, inv *invoice, date time.Time) {
 		payDay = due.AddDate(0, 0, 40+rng.IntN(90))
 	}
 	if rng.IntN(25) == 0 {
-		g.at(payDay, evPay, func(d time.Time) { g.pay(inv, d, 0.5) })
+		g.at(payDay, evPay, func(d time.Time) { g.pay(inv, d, dec("0.5")) })
 		payDay = payDay.AddDate(0, 0, 10+rng.IntN(25))
 	}
-	g.at(payDay, evPay, func(d time.Time) { g.pay(inv, d, 1) })
+	g.at(payDay, evPay, func(d time.Time) { g.pay(inv, d, decimal.NewFromInt(1)) })
 }
 
 // pay pays share of an invoice's current balance (or pays back a credit
 // note's). Foreign-currency invoices go to the EUR account when there is
 // one, else to the DKK account at the day's rate, sometimes less a bank fee.
-func (g *gen) pay(inv *invoice, date time.Time, share float64) {
+func (g *gen) pay(inv *invoice, date time.Time, share decimal.Decimal) {
 	o := g.o
-	bal := toOre(inv.Balance)
+	bal := toOre(inv.Balance.v)
 	if inv.State != stateApproved || bal <= 0 {
 		return
 	}
 	amount := bal
-	if share < 1 {
+	if share.LessThan(decimal.NewFromInt(1)) {
 		amount = mulOre(bal, share)
 	}
 	side := "debit"
@@ -198,10 +206,10 @@ func (g *gen) pay(inv *invoice, date time.Time, share float64) {
 	case inv.CurrencyID == "EUR" && g.eurBank != "":
 		spec.CashAccountID, spec.CashAmount = g.eurBank, fromOre(amount)
 	default:
-		rate := round6(inv.ExchangeRate * (1 + 0.006*(g.rng.Float64()*2-1)))
+		rate := round6(inv.ExchangeRate.v.Mul(g.noise(0.006)))
 		cash := mulOre(amount, rate)
 		if side == "debit" && g.rng.IntN(2) == 0 {
-			spec.FeeAmount = 15
+			spec.FeeAmount = decimal.NewFromInt(15)
 			cash -= 1500
 		}
 		spec.CashAmount, spec.CashExchangeRate = fromOre(cash), rate
@@ -224,9 +232,13 @@ func (g *gen) credit(inv *invoice, date time.Time, full bool) {
 	}
 	specs := make([]lineSpec, 0, len(lines))
 	for _, l := range lines {
-		q, p, d := l.Quantity, l.UnitPrice, l.Description
-		specs = append(specs, lineSpec{ProductID: l.ProductID, Quantity: &q, UnitPrice: &p, Description: &d, Unit: l.Unit,
-			DiscountMode: l.DiscountMode, DiscountValue: l.DiscountValue, DiscountText: l.DiscountText})
+		q, p, d := l.Quantity.v, l.UnitPrice.v, l.Description
+		s := lineSpec{ProductID: l.ProductID, Quantity: &q, UnitPrice: &p, Description: &d, Unit: l.Unit,
+			DiscountMode: l.DiscountMode, DiscountText: l.DiscountText}
+		if l.DiscountValue != nil {
+			s.DiscountValue = &l.DiscountValue.v
+		}
+		specs = append(specs, s)
 	}
 	msg := "Kreditering af faktura " + deref(inv.InvoiceNo)
 	if !full {
@@ -234,15 +246,15 @@ func (g *gen) credit(inv *invoice, date time.Time, full bool) {
 	}
 	created := g.clock(date)
 	spec := invoiceSpec{Type: typeCreditNote, ContactID: inv.ContactID, CreditedInvoiceID: strp(inv.ID), EntryDate: fmtDate(date),
-		CurrencyID: inv.CurrencyID, ExchangeRate: inv.ExchangeRate, TaxMode: inv.TaxMode, Lines: specs, linesGiven: true,
+		CurrencyID: inv.CurrencyID, ExchangeRate: inv.ExchangeRate.v, TaxMode: inv.TaxMode, Lines: specs, linesGiven: true,
 		ContactMessage: msg}
 	cn := g.must(o.createInvoice(spec, newValidation("invoice", ""), created, g.ch))
 	if err := o.approveInvoice(cn, created.Add(5*time.Minute), g.ch); err != nil {
 		panic(err)
 	}
 	cn.SentState = "sent"
-	if cn.Balance > 0 {
-		g.at(date.AddDate(0, 0, 2+g.rng.IntN(8)), evPay, func(d time.Time) { g.pay(cn, d, 1) })
+	if cn.Balance.v.IsPositive() {
+		g.at(date.AddDate(0, 0, 2+g.rng.IntN(8)), evPay, func(d time.Time) { g.pay(cn, d, decimal.NewFromInt(1)) })
 	}
 }
 

@@ -1,6 +1,10 @@
 package sandbox
 
-import "time"
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
 
 // Freelancer: a consultant with a handful of customers, billing hours
 // at the end of each month; quiet in July.
@@ -10,12 +14,12 @@ type freelancerCatalog struct{ hours, senior, workshop, travel, mileage, materia
 func buildFreelancer(g *gen) {
 	s := g.chart.services
 	cat := &freelancerCatalog{
-		hours:    g.addProduct("K100", "Konsulenttimer", "Rådgivning og udvikling", "timer", 950, s, true),
-		senior:   g.addProduct("K200", "Seniorrådgivning", "Arkitektur og sparring", "timer", 1250, s, true),
-		workshop: g.addProduct("W100", "Workshop, halv dag", "Workshop inkl. forberedelse", "stk.", 6500, s, true),
-		travel:   g.addProduct("R100", "Rejsetid", "Rejsetid", "timer", 475, s, true),
-		mileage:  g.addProduct("R200", "Kørsel", "Kørsel i egen bil", "km", 3.79, s, true),
-		material: g.addProduct("M100", "Kursusmateriale", "Trykt kursusmateriale", "stk.", 350, g.chart.goods, true),
+		hours:    g.addProduct("K100", "Konsulenttimer", "Rådgivning og udvikling", "timer", dec("950"), s, true),
+		senior:   g.addProduct("K200", "Seniorrådgivning", "Arkitektur og sparring", "timer", dec("1250"), s, true),
+		workshop: g.addProduct("W100", "Workshop, halv dag", "Workshop inkl. forberedelse", "stk.", dec("6500"), s, true),
+		travel:   g.addProduct("R100", "Rejsetid", "Rejsetid", "timer", dec("475"), s, true),
+		mileage:  g.addProduct("R200", "Kørsel", "Kørsel i egen bil", "km", dec("3.79"), s, true),
+		material: g.addProduct("M100", "Kursusmateriale", "Trykt kursusmateriale", "stk.", dec("350"), g.chart.goods, true),
 	}
 	g.o.freelancer = cat
 	for i := 0; i < 7; i++ {
@@ -60,18 +64,18 @@ func freelancerLines(g *gen, cu *customer, date time.Time) []lineSpec {
 	}
 	var lines []lineSpec
 	if rng.IntN(12) == 0 {
-		lines = append(lines, g.line(cat.workshop, 1, g.priceFor(cat.workshop, cu.currency), ""))
+		lines = append(lines, g.line(cat.workshop, units(1), g.priceFor(cat.workshop, cu.currency), ""))
 		if rng.IntN(2) == 0 {
-			n := float64(8 + rng.IntN(12))
+			n := units(8 + rng.IntN(12))
 			lines = append(lines, g.line(cat.material, n, g.priceFor(cat.material, cu.currency), ""))
 		}
 	}
-	hours := float64(12+rng.IntN(170)) / 4
+	hours := units(12 + rng.IntN(170)).Div(decimal.NewFromInt(4))
 	lines = append(lines, g.line(main, hours, g.priceFor(main, cu.currency), main.Description+", "+monthName(date)))
 	if cu.c.CountryID == "DK" && rng.IntN(5) == 0 {
-		lines = append(lines, g.line(cat.travel, float64(2+rng.IntN(5)), g.priceFor(cat.travel, cu.currency), ""))
+		lines = append(lines, g.line(cat.travel, units(2+rng.IntN(5)), g.priceFor(cat.travel, cu.currency), ""))
 		if rng.IntN(2) == 0 {
-			lines = append(lines, g.line(cat.mileage, float64(40+rng.IntN(260)), g.priceFor(cat.mileage, cu.currency), ""))
+			lines = append(lines, g.line(cat.mileage, units(40+rng.IntN(260)), g.priceFor(cat.mileage, cu.currency), ""))
 		}
 	}
 	return lines

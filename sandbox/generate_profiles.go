@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // profile is what makes one business kind's history look like that kind.
@@ -62,7 +64,7 @@ func lastWeekday(t time.Time) time.Time {
 
 // priceFor is a product's price in a currency: its own price list, or the
 // DKK price converted.
-func (g *gen) priceFor(p *product, cur string) float64 {
+func (g *gen) priceFor(p *product, cur string) decimal.Decimal {
 	if v, ok := g.o.productPrice(p, cur); ok {
 		return v
 	}
@@ -70,7 +72,7 @@ func (g *gen) priceFor(p *product, cur string) float64 {
 	return foreignPrice(dkk, cur)
 }
 
-func (g *gen) line(p *product, qty float64, price float64, desc string) lineSpec {
+func (g *gen) line(p *product, qty, price decimal.Decimal, desc string) lineSpec {
 	l := lineSpec{ProductID: p.ID, Quantity: &qty, UnitPrice: &price}
 	if desc != "" {
 		l.Description = &desc

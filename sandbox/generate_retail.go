@@ -2,8 +2,9 @@ package sandbox
 
 import (
 	"fmt"
-	"math"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // Retail: a small homeware shop selling mostly to private customers
@@ -27,7 +28,7 @@ func buildRetail(g *gen) {
 	cat := &retailCatalog{}
 	for _, it := range []struct {
 		no, name   string
-		gross      float64
+		gross      int64
 		christmas  bool
 		popularity float64
 	}{
@@ -44,13 +45,13 @@ func buildRetail(g *gen) {
 	} {
 		// Products carry net prices; private customers are invoiced the
 		// round gross price (taxMode incl).
-		p := g.addProduct(it.no, it.name, "", "stk.", it.gross*0.8, goods, false)
+		p := g.addProduct(it.no, it.name, "", "stk.", decimal.NewFromInt(it.gross).Mul(dec("0.8")), goods, false)
 		cat.items = append(cat.items, retailItem{p: p, christmas: it.christmas, weight: it.popularity})
 	}
-	cat.shipping = g.addProduct("FRAGT", "Fragt", "Levering med GLS", "stk.", 39.2, goods, false)
+	cat.shipping = g.addProduct("FRAGT", "Fragt", "Levering med GLS", "stk.", dec("39.2"), goods, false)
 	// A gift card is a multi-purpose voucher: VAT falls due when it is
 	// redeemed, not when it is sold.
-	cat.giftCard = g.addProduct("GAVE-500", "Gavekort 500 kr.", "Gavekort, gyldigt i 3 år", "stk.", 500, g.chart.exempt, false)
+	cat.giftCard = g.addProduct("GAVE-500", "Gavekort 500 kr.", "Gavekort, gyldigt i 3 år", "stk.", dec("500"), g.chart.exempt, false)
 	g.o.retail = cat
 
 	for i := 0; i < 55; i++ {
@@ -108,16 +109,16 @@ func retailLines(g *gen, cu *customer, date time.Time) []lineSpec {
 	cat := g.o.retail
 	rng := g.rng
 	xmas := date.Month() == time.December || date.Month() == time.November && date.Day() > 15
-	priceOf := func(p *product) float64 {
+	priceOf := func(p *product) decimal.Decimal {
 		net, _ := g.o.productPrice(p, "DKK")
 		if cu.taxMode == taxModeIncl && p.SalesTaxRulesetID != g.chart.exempt {
-			return math.Round(net*1.25*100) / 100
+			return round2(net.Mul(dec("1.25")))
 		}
 		return net
 	}
 	var lines []lineSpec
 	if rng.IntN(40) == 0 {
-		lines = append(lines, g.line(cat.giftCard, 1, priceOf(cat.giftCard), ""))
+		lines = append(lines, g.line(cat.giftCard, units(1), priceOf(cat.giftCard), ""))
 	}
 	n := 1 + rng.IntN(3)
 	if cu.c.Type == "company" {
@@ -142,22 +143,22 @@ func retailLines(g *gen, cu *customer, date time.Time) []lineSpec {
 			continue
 		}
 		used[it.p] = true
-		qty := 1.0
+		qty := units(1)
 		if rng.IntN(5) == 0 {
-			qty = float64(2 + rng.IntN(3))
+			qty = units(2 + rng.IntN(3))
 		}
 		if cu.c.Type == "company" {
-			qty = float64(6 * (1 + rng.IntN(4)))
+			qty = units(6 * (1 + rng.IntN(4)))
 		}
 		l := g.line(it.p, qty, priceOf(it.p), "")
 		if date.Month() == time.November && date.Day() >= 24 && date.Day() <= 30 && rng.IntN(2) == 0 {
-			mode, v := discountPercentage, 20.0
+			mode, v := discountPercentage, dec("20")
 			l.DiscountMode, l.DiscountValue, l.DiscountText = &mode, &v, "Black Friday"
 		}
 		lines = append(lines, l)
 	}
 	if cu.c.Type == "person" && rng.IntN(10) < 6 {
-		lines = append(lines, g.line(cat.shipping, 1, priceOf(cat.shipping), ""))
+		lines = append(lines, g.line(cat.shipping, units(1), priceOf(cat.shipping), ""))
 	}
 	return lines
 }

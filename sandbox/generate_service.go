@@ -1,8 +1,9 @@
 package sandbox
 
 import (
-	"math"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // Service: an IT operations company with monthly subscriptions, a
@@ -19,15 +20,15 @@ func buildService(g *gen) {
 	s := g.chart.services
 	cat := &serviceCatalog{
 		tiers: []*product{
-			g.addProduct("DA-B", "Driftsaftale Basis", "Overvågning, opdateringer og support i åbningstiden", "md.", 2495, s, true),
-			g.addProduct("DA-P", "Driftsaftale Plus", "Som Basis, plus udvidet support og kvartalsvis gennemgang", "md.", 4995, s, true),
-			g.addProduct("DA-X", "Driftsaftale Premium", "Døgnovervågning, fast kontaktperson og beredskab", "md.", 9950, s, true),
+			g.addProduct("DA-B", "Driftsaftale Basis", "Overvågning, opdateringer og support i åbningstiden", "md.", dec("2495"), s, true),
+			g.addProduct("DA-P", "Driftsaftale Plus", "Som Basis, plus udvidet support og kvartalsvis gennemgang", "md.", dec("4995"), s, true),
+			g.addProduct("DA-X", "Driftsaftale Premium", "Døgnovervågning, fast kontaktperson og beredskab", "md.", dec("9950"), s, true),
 		},
-		hosting:    g.addProduct("HST-VM", "Hosting, virtuel server", "Virtuel server i dansk datacenter", "md.", 895, s, true),
-		backup:     g.addProduct("BCK-01", "Backup-abonnement", "Daglig backup med 90 dages historik", "md.", 395, s, true),
-		licence:    g.addProduct("LIC-365", "Microsoft 365-licens", "Business Standard, pr. bruger", "brugere", 98, s, true),
-		support:    g.addProduct("SUP-T", "Supporttimer", "Support uden for aftalen", "timer", 850, s, true),
-		onboarding: g.addProduct("OPS-01", "Opstartsgebyr", "Opsætning og overtagelse af drift", "stk.", 4500, s, true),
+		hosting:    g.addProduct("HST-VM", "Hosting, virtuel server", "Virtuel server i dansk datacenter", "md.", dec("895"), s, true),
+		backup:     g.addProduct("BCK-01", "Backup-abonnement", "Daglig backup med 90 dages historik", "md.", dec("395"), s, true),
+		licence:    g.addProduct("LIC-365", "Microsoft 365-licens", "Business Standard, pr. bruger", "brugere", dec("98"), s, true),
+		support:    g.addProduct("SUP-T", "Supporttimer", "Support uden for aftalen", "timer", dec("850"), s, true),
+		onboarding: g.addProduct("OPS-01", "Opstartsgebyr", "Opsætning og overtagelse af drift", "stk.", dec("4500"), s, true),
 	}
 	g.o.service = cat
 	rng := g.rng
@@ -39,15 +40,15 @@ func buildService(g *gen) {
 		case u > 0.5:
 			tier = cat.tiers[1]
 		}
-		cu.plan = []planLine{{tier, 1}}
+		cu.plan = []planLine{{tier, units(1)}}
 		if rng.IntN(10) < 4 {
-			cu.plan = append(cu.plan, planLine{cat.hosting, float64(1 + rng.IntN(2))})
+			cu.plan = append(cu.plan, planLine{cat.hosting, units(1 + rng.IntN(2))})
 		}
 		if rng.IntN(2) == 0 {
-			cu.plan = append(cu.plan, planLine{cat.backup, 1})
+			cu.plan = append(cu.plan, planLine{cat.backup, units(1)})
 		}
 		if rng.IntN(10) < 6 {
-			cu.plan = append(cu.plan, planLine{cat.licence, float64(3 + rng.IntN(23))})
+			cu.plan = append(cu.plan, planLine{cat.licence, units(3 + rng.IntN(23))})
 		}
 		cu.from = g.start
 		if rng.IntN(10) >= 6 {
@@ -100,17 +101,17 @@ func serviceLines(g *gen, cu *customer, date time.Time) []lineSpec {
 	cat := g.o.service
 	// Prices rise 3 % every January, rounded to whole units.
 	years := date.Year() - g.start.Year()
-	index := math.Pow(1.03, float64(years))
-	price := func(p *product) float64 { return math.Round(g.priceFor(p, cu.currency) * index) }
+	index, _ := dec("1.03").PowInt32(int32(years)) // exact for a whole exponent
+	price := func(p *product) decimal.Decimal { return g.priceFor(p, cu.currency).Mul(index).Round(0) }
 	var lines []lineSpec
 	if monthStart(date).Equal(cu.from) && !cu.from.Equal(g.start) {
-		lines = append(lines, g.line(cat.onboarding, 1, price(cat.onboarding), ""))
+		lines = append(lines, g.line(cat.onboarding, units(1), price(cat.onboarding), ""))
 	}
 	for _, pl := range cu.plan {
 		lines = append(lines, g.line(pl.product, pl.quantity, price(pl.product), pl.product.Name+", "+monthName(date)))
 	}
 	if g.rng.IntN(20) < 7 {
-		lines = append(lines, g.line(cat.support, float64(1+g.rng.IntN(12))/2, price(cat.support), ""))
+		lines = append(lines, g.line(cat.support, units(1+g.rng.IntN(12)).Div(decimal.NewFromInt(2)), price(cat.support), ""))
 	}
 	return lines
 }

@@ -144,6 +144,11 @@ func TestGeneratedConsistency(t *testing.T) {
 	t.Parallel()
 	for _, o := range generated(t, 1) {
 		var numbers []int
+		for _, pp := range o.productPrices.all() {
+			if !hasPlaces(pp.UnitPrice.v, 2) {
+				t.Errorf("%s: product price %v has floating-point noise", o.business, pp.UnitPrice)
+			}
+		}
 		for _, inv := range o.invoices.all() {
 			lines := o.invoiceLines.pick(inv.lineIDs)
 			if len(lines) == 0 {
@@ -153,36 +158,39 @@ func TestGeneratedConsistency(t *testing.T) {
 			perRate := map[string]int64{}
 			perRateTax := map[string]int64{}
 			for _, l := range lines {
-				amount += toOre(l.Amount)
-				tax += toOre(l.Tax)
-				perRate[l.TaxRateID] += toOre(l.Amount)
-				perRateTax[l.TaxRateID] += toOre(l.Tax)
-				if inv.TaxMode == taxModeExcl && l.DiscountMode == nil && toOre(l.Amount) != mulOre(toOre(l.UnitPrice), l.Quantity) {
-					t.Errorf("%s: line %s amount %.2f ≠ %.2f × %.2f", o.business, l.ID, l.Amount, l.Quantity, l.UnitPrice)
+				amount += toOre(l.Amount.v)
+				tax += toOre(l.Tax.v)
+				perRate[l.TaxRateID] += toOre(l.Amount.v)
+				perRateTax[l.TaxRateID] += toOre(l.Tax.v)
+				if inv.TaxMode == taxModeExcl && l.DiscountMode == nil && !l.Amount.v.Equal(l.UnitPrice.v.Mul(l.Quantity.v).Round(2)) {
+					t.Errorf("%s: line %s amount %v ≠ %v × %v", o.business, l.ID, l.Amount, l.Quantity, l.UnitPrice)
+				}
+				if !hasPlaces(l.UnitPrice.v, 2) {
+					t.Errorf("%s: line %s unit price %v has more than 2 decimals (floating-point noise?)", o.business, l.ID, l.UnitPrice)
 				}
 			}
-			if amount != toOre(inv.Amount) || tax != toOre(inv.Tax) || toOre(inv.GrossAmount) != amount+tax {
-				t.Errorf("%s: invoice %s totals %.2f/%.2f/%.2f do not match its lines", o.business, inv.ID, inv.Amount, inv.Tax, inv.GrossAmount)
+			if amount != toOre(inv.Amount.v) || tax != toOre(inv.Tax.v) || toOre(inv.GrossAmount.v) != amount+tax {
+				t.Errorf("%s: invoice %s totals %v/%v/%v do not match its lines", o.business, inv.ID, inv.Amount, inv.Tax, inv.GrossAmount)
 			}
 			if inv.TaxMode == taxModeExcl {
 				for id, base := range perRate {
 					tr, _ := o.taxRates.get(id)
-					if want := mulOre(base, tr.Rate); perRateTax[id] != want {
+					if want := mulOre(base, tr.Rate.v); perRateTax[id] != want {
 						t.Errorf("%s: invoice %s VAT %d øre at %v on %d, want %d", o.business, inv.ID, perRateTax[id], tr.Rate, base, want)
 					}
 				}
 			}
 			var bal int64
 			if inv.State == stateApproved {
-				bal = toOre(inv.GrossAmount)
+				bal = toOre(inv.GrossAmount.v)
 				for _, m := range o.balanceModifiers.pick(inv.modifierIDs) {
 					if !m.IsVoided {
-						bal += toOre(m.Amount)
+						bal += toOre(m.Amount.v)
 					}
 				}
 			}
-			if bal != toOre(inv.Balance) || bal < 0 || inv.IsPaid != (inv.State == stateApproved && bal == 0) {
-				t.Errorf("%s: invoice %s balance %.2f (isPaid %v), want %.2f", o.business, inv.ID, inv.Balance, inv.IsPaid, fromOre(bal))
+			if bal != toOre(inv.Balance.v) || bal < 0 || inv.IsPaid != (inv.State == stateApproved && bal == 0) {
+				t.Errorf("%s: invoice %s balance %v (isPaid %v), want %v", o.business, inv.ID, inv.Balance, inv.IsPaid, fromOre(bal))
 			}
 			if inv.State == stateDraft && inv.InvoiceNo != nil {
 				t.Errorf("%s: draft %s has a number", o.business, inv.ID)
@@ -209,9 +217,9 @@ func TestGeneratedConsistency(t *testing.T) {
 			var sum int64
 			for _, p := range o.postings.pick(tx.postingIDs) {
 				if p.Side == "debit" {
-					sum += toOre(p.BaseAmount)
+					sum += toOre(p.BaseAmount.v)
 				} else {
-					sum -= toOre(p.BaseAmount)
+					sum -= toOre(p.BaseAmount.v)
 				}
 			}
 			if sum != 0 {

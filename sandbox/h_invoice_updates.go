@@ -2,6 +2,8 @@ package sandbox
 
 // PUT /invoices/{id} and POST /invoices/{id}/emails.
 
+import "github.com/shopspring/decimal"
+
 // approvedEditable are the fields an approved invoice still accepts.
 // Guess: the reference says sentState and contactMessage are probably still
 // allowed after approval (§7.3.2); state may move on to voided.
@@ -101,12 +103,12 @@ func (o *orgState) updateDraft(c *call, inv *invoice, in input, v *validation, s
 		} else {
 			next.CurrencyID, next.ExchangeRate = cur.ID, cur.ExchangeRate
 			if cur.ID == o.org.BaseCurrencyID {
-				next.ExchangeRate = 1
+				next.ExchangeRate = numberOf(decimal.NewFromInt(1))
 			}
 		}
 	}
-	if spec.ExchangeRate > 0 && next.CurrencyID != o.org.BaseCurrencyID {
-		next.ExchangeRate = round6(spec.ExchangeRate)
+	if spec.ExchangeRate.IsPositive() && next.CurrencyID != o.org.BaseCurrencyID {
+		next.ExchangeRate = numberOf(round6(spec.ExchangeRate))
 	}
 	if spec.TaxMode != "" {
 		next.TaxMode = spec.TaxMode

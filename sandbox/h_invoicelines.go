@@ -72,8 +72,11 @@ func updateInvoiceLine(c *call) (*result, error) {
 	// Rebuild the line from its current values overlaid with the body, so
 	// the same validation and tax derivation apply.
 	spec := lineSpec{ProductID: cur.ProductID, Description: &cur.Description, Unit: cur.Unit,
-		Quantity: &cur.Quantity, UnitPrice: &cur.UnitPrice, DiscountText: cur.DiscountText,
-		DiscountMode: cur.DiscountMode, DiscountValue: cur.DiscountValue}
+		Quantity: &cur.Quantity.v, UnitPrice: &cur.UnitPrice.v, DiscountText: cur.DiscountText,
+		DiscountMode: cur.DiscountMode}
+	if cur.DiscountValue != nil {
+		spec.DiscountValue = &cur.DiscountValue.v
+	}
 	given := lineSpecFrom(in)
 	if in.has("productId") {
 		spec.ProductID = given.ProductID

@@ -1,9 +1,6 @@
 package sandbox
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // invoices, invoiceLines and invoiceLateFees (billy-api.md §7.3, §10 item 6).
 
@@ -91,8 +88,9 @@ func invoiceListSpec(c *call) listSpec[*invoice] {
 		}
 		return *p
 	}
-	money := func(f float64) []string {
-		return []string{fmt.Sprintf("%.2f", f), strings.TrimSuffix(fmt.Sprintf("%.2f", f), ".00")}
+	money := func(n number) []string {
+		s := n.v.StringFixed(2)
+		return []string{s, strings.TrimSuffix(s, ".00")}
 	}
 	fy := o.org.FiscalYearEndMonth
 	return listSpec[*invoice]{
@@ -104,9 +102,13 @@ func invoiceListSpec(c *call) listSpec[*invoice] {
 			"quoteId":            eqPtrFilter(func(x *invoice) *string { return x.QuoteID }),
 			"currencyId":         eqFilter(func(x *invoice) string { return x.CurrencyID }),
 			"state":              eqFilter(func(x *invoice) string { return x.State }),
+			// Guess: not among the documented invoice filters (§4.2), but
+			// Billy accepts property filters like state and isPaid broadly,
+			// and a list of receivables must leave credit notes out.
+			"type":               eqFilter(func(x *invoice) string { return x.Type }),
 			"invoiceNo":          eqPtrFilter(func(x *invoice) *string { return x.InvoiceNo }),
 			"externalId":         eqPtrFilter(func(x *invoice) *string { return x.ExternalID }),
-			"amount":             amountFilter(func(x *invoice) float64 { return x.Amount }),
+			"amount":             amountFilter(func(x *invoice) number { return x.Amount }),
 			"isPaid":             boolFilter(func(x *invoice) bool { return x.IsPaid }),
 			"minEntryDate":       minDate(func(x *invoice) string { return x.EntryDate }),
 			"maxEntryDate":       maxDate(func(x *invoice) string { return x.EntryDate }),
@@ -129,9 +131,9 @@ func invoiceListSpec(c *call) listSpec[*invoice] {
 			"createdTime":     byInt(func(x *invoice) int { return x.createdSeq }),
 			"invoiceNo":       byNatural(func(x *invoice) *string { return x.InvoiceNo }),
 			"lineDescription": byString(func(x *invoice) string { return x.LineDescription }),
-			"amount":          byFloat(func(x *invoice) float64 { return x.Amount }),
-			"grossAmount":     byFloat(func(x *invoice) float64 { return x.GrossAmount }),
-			"balance":         byFloat(func(x *invoice) float64 { return x.Balance }),
+			"amount":          byNum(func(x *invoice) number { return x.Amount }),
+			"grossAmount":     byNum(func(x *invoice) number { return x.GrossAmount }),
+			"balance":         byNum(func(x *invoice) number { return x.Balance }),
 			"contact.name":    byString(contactName),
 			"approvedTime":    byPtrString(func(x *invoice) *string { return x.ApprovedTime }),
 			"orderNo":         byPtrString(func(x *invoice) *string { return x.OrderNo }),

@@ -53,7 +53,7 @@ func ledgerResources() []*resource {
 					sorts: map[string]func(a, b *posting) int{
 						"entryDate": byString(func(x *posting) string { return x.EntryDate }),
 						"priority":  byInt(func(x *posting) int { return x.Priority }),
-						"amount":    byFloat(func(x *posting) float64 { return x.Amount }),
+						"amount":    byNum(func(x *posting) number { return x.Amount }),
 					},
 				}
 			}),

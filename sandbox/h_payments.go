@@ -22,7 +22,7 @@ func paymentResources() []*resource {
 					sorts: map[string]func(a, b *bankPayment) int{
 						"entryDate":   byString(func(x *bankPayment) string { return x.EntryDate }),
 						"createdTime": byString(func(x *bankPayment) string { return x.CreatedTime }),
-						"cashAmount":  byFloat(func(x *bankPayment) float64 { return x.CashAmount }),
+						"cashAmount":  byNum(func(x *bankPayment) number { return x.CashAmount }),
 					},
 				}
 			}),

@@ -1,6 +1,9 @@
 package sandbox
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // products and productPrices (billy-api.md §7.4, §10 item 5).
 
@@ -114,11 +117,14 @@ func (o *orgState) pricesFrom(items []input, productID string) []*productPrice {
 }
 
 func applyPrice(in input, pp *productPrice) {
-	if f, ok := in.num("unitPrice"); ok {
-		if f < 0 {
+	if d, ok := in.num("unitPrice"); ok {
+		switch {
+		case d.IsNegative():
 			in.fail("unitPrice", "The price must not be negative.")
+		case !hasPlaces(d, unitPricePlaces):
+			in.fail("unitPrice", fmt.Sprintf("A unit price has at most %d decimals.", unitPricePlaces))
 		}
-		pp.UnitPrice = round2(f)
+		pp.UnitPrice = numberOf(d)
 	}
 	if s, ok := in.str("currencyId"); ok {
 		if _, known := currencyByID(s); !known {

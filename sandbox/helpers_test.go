@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -151,6 +152,11 @@ func str(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
 }
+
+// jsonOre converts an amount as encoding/json decodes it into any (a
+// float64 holding what the JSON said to 15 digits) to øre, for comparing
+// answers with expected amounts.
+func jsonOre(f float64) int64 { return int64(math.Round(f * 100)) }
 
 func num(m map[string]any, k string) float64 {
 	f, _ := m[k].(float64)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 )
 
 // computeTotals sets each line's amount and tax and the invoice's amount,
@@ -11,31 +13,25 @@ import (
 //
 // Billy's rounding rule is not documented (billy-api.md §7.3.1, §11 item 6).
 // The sandbox follows the Danish rule in danish-compliance.md R3 (EN 16931
-// BR-CO-17): line net amounts are rounded to øre, VAT is computed once per
-// tax rate on the sum of its lines and rounded half-up to øre. So that the
-// lines still add up to the invoice, each line's tax is its own rounded
-// share and the last line of each rate absorbs the øre left over.
+// BR-CO-17): a line's amount is quantity × unit price less its discount,
+// computed exactly and rounded to øre once (the unit price is never rounded
+// first: 100 × 0.125 is 12.50); VAT is computed once per tax rate on the sum
+// of its lines and rounded half-up to øre. So that the lines still add up to
+// the invoice, each line's tax is its own rounded share and the last line of
+// each rate absorbs the øre left over.
 //
 // With taxMode "incl" the unit prices include VAT: a rate's VAT is
 // gross × r/(1+r), rounded, and the net is what remains.
-func computeTotals(inv *invoice, lines []*invoiceLine, rateOf func(taxRateID string) float64) {
+func computeTotals(inv *invoice, lines []*invoiceLine, rateOf func(taxRateID string) decimal.Decimal) {
 	type bucket struct {
-		base, tax int64
+		base, tax decimal.Decimal
 		last      *invoiceLine
 	}
 	buckets := map[string]*bucket{}
 	var order []string
-	lineBase := map[*invoiceLine]int64{}
+	lineBase := map[*invoiceLine]decimal.Decimal{}
 	for _, l := range lines {
-		base := mulOre(toOre(l.UnitPrice), l.Quantity)
-		if l.DiscountMode != nil && l.DiscountValue != nil {
-			switch *l.DiscountMode {
-			case discountCash:
-				base -= toOre(*l.DiscountValue)
-			case discountPercentage:
-				base = mulOre(base, 1-*l.DiscountValue/100)
-			}
-		}
+		base := lineAmount(l)
 		lineBase[l] = base
 		b := buckets[l.TaxRateID]
 		if b == nil {
@@ -43,42 +39,63 @@ func computeTotals(inv *invoice, lines []*invoiceLine, rateOf func(taxRateID str
 			buckets[l.TaxRateID] = b
 			order = append(order, l.TaxRateID)
 		}
-		b.base += base
+		b.base = b.base.Add(base)
 		b.last = l
 	}
-	var amount, tax int64
+	incl := inv.TaxMode == taxModeIncl
+	var amount, tax decimal.Decimal
 	for _, id := range order {
 		b := buckets[id]
 		r := rateOf(id)
-		share := r
-		if inv.TaxMode == taxModeIncl {
-			share = r / (1 + r)
-		}
-		b.tax = mulOre(b.base, share)
-		var sum int64
+		b.tax = vatOf(b.base, r, incl)
+		sum := decimal.Zero
 		for _, l := range lines {
 			if l.TaxRateID != id {
 				continue
 			}
-			t := mulOre(lineBase[l], share)
+			t := vatOf(lineBase[l], r, incl)
 			if l == b.last {
-				t = b.tax - sum
+				t = b.tax.Sub(sum)
 			}
-			sum += t
+			sum = sum.Add(t)
 			net := lineBase[l]
-			if inv.TaxMode == taxModeIncl {
-				net -= t
+			if incl {
+				net = net.Sub(t)
 			}
-			l.Amount, l.Tax = fromOre(net), fromOre(t)
+			l.Amount, l.Tax = numberOf(net), numberOf(t)
 		}
 		net := b.base
-		if inv.TaxMode == taxModeIncl {
-			net -= b.tax
+		if incl {
+			net = net.Sub(b.tax)
 		}
-		amount += net
-		tax += b.tax
+		amount = amount.Add(net)
+		tax = tax.Add(b.tax)
 	}
-	inv.Amount, inv.Tax, inv.GrossAmount = fromOre(amount), fromOre(tax), fromOre(amount+tax)
+	inv.Amount, inv.Tax, inv.GrossAmount = numberOf(amount), numberOf(tax), numberOf(amount.Add(tax))
+}
+
+// lineAmount is quantity × unit price less the line's discount, rounded to
+// øre: the net amount, or with prices including VAT the gross.
+func lineAmount(l *invoiceLine) decimal.Decimal {
+	base := l.Quantity.v.Mul(l.UnitPrice.v)
+	if l.DiscountMode != nil && l.DiscountValue != nil {
+		switch *l.DiscountMode {
+		case discountCash:
+			base = base.Sub(l.DiscountValue.v)
+		case discountPercentage:
+			base = base.Mul(hundred.Sub(l.DiscountValue.v)).Shift(-2) // exact: ÷ 100
+		}
+	}
+	return round2(base)
+}
+
+// vatOf is the VAT of a rate's amount: base × r on net amounts, or the VAT
+// contained in a gross amount, gross × r/(1+r); rounded half-up to øre.
+func vatOf(base, r decimal.Decimal, incl bool) decimal.Decimal {
+	if incl {
+		return divRound(base.Mul(r), decimal.NewFromInt(1).Add(r), 2)
+	}
+	return round2(base.Mul(r))
 }
 
 // Values of invoice enums (billy-api.md §7.3).

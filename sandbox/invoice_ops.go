@@ -3,6 +3,8 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // invoiceSpec is a new invoice as a client or the generator describes it.
@@ -16,7 +18,7 @@ type invoiceSpec struct {
 	PaymentTermsDays   *int
 	DueDate            string
 	CurrencyID         string
-	ExchangeRate       float64
+	ExchangeRate       decimal.Decimal // zero: not given
 	TaxMode            string
 	InvoiceNo          *string
 	ContactMessage     string
@@ -35,11 +37,11 @@ type lineSpec struct {
 	ProductID     string
 	Description   *string
 	Unit          string
-	Quantity      *float64
-	UnitPrice     *float64
+	Quantity      *decimal.Decimal
+	UnitPrice     *decimal.Decimal
 	DiscountText  string
 	DiscountMode  *string
-	DiscountValue *float64
+	DiscountValue *decimal.Decimal
 }
 
 // createInvoice validates and stores a new invoice with its lines, and
@@ -101,11 +103,11 @@ func (o *orgState) createInvoice(spec invoiceSpec, v *validation, now time.Time,
 	} else if credited != nil && credited.CurrencyID != inv.CurrencyID {
 		v.field("currencyId", "A credit note must have the credited invoice's currency.")
 	}
-	inv.ExchangeRate = 1
+	inv.ExchangeRate = numberOf(decimal.NewFromInt(1))
 	if inv.CurrencyID != o.org.BaseCurrencyID && cur != nil {
 		inv.ExchangeRate = cur.ExchangeRate
-		if spec.ExchangeRate > 0 {
-			inv.ExchangeRate = round6(spec.ExchangeRate)
+		if spec.ExchangeRate.IsPositive() {
+			inv.ExchangeRate = numberOf(round6(spec.ExchangeRate))
 		}
 	}
 
@@ -214,13 +216,18 @@ func (o *orgState) setInvoiceNo(inv *invoice, no *string) {
 //
 // Guess: unitPrice is required by the docs, but when it is left out and the
 // product has a price in the invoice's currency, that price is used, which
-// is what Billy's web app does.
+// is what Billy's web app does. Product prices exclude VAT, so on an
+// invoice whose prices include VAT (taxMode incl) the default is the
+// product's price plus the line's VAT, to unit-price precision.
 func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *validation) []*invoiceLine {
 	lines := make([]*invoiceLine, 0, len(specs))
 	for i, s := range specs {
 		l := &invoiceLine{ID: o.ids.next(), OrganizationID: o.org.ID, InvoiceID: inv.ID, ProductID: s.ProductID,
-			Quantity: 1, Unit: s.Unit, DiscountText: s.DiscountText, DiscountMode: s.DiscountMode,
-			DiscountValue: s.DiscountValue, Priority: i + 1}
+			Quantity: numberOf(decimal.NewFromInt(1)), Unit: s.Unit, DiscountText: s.DiscountText, DiscountMode: s.DiscountMode,
+			Priority: i + 1}
+		if s.DiscountValue != nil {
+			l.DiscountValue = numberPtr(*s.DiscountValue)
+		}
 		p, ok := o.products.get(s.ProductID)
 		switch {
 		case s.ProductID == "":
@@ -228,29 +235,48 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 		case !ok:
 			v.add(s.key, "productId", msgUnknown)
 		}
+		var rate *taxRate
+		if p != nil {
+			rate = o.deriveTaxRate(p, c)
+		}
 		if s.Quantity != nil {
-			l.Quantity = *s.Quantity
+			l.Quantity = numberOf(*s.Quantity)
 		}
 		switch {
 		case s.UnitPrice != nil:
-			l.UnitPrice = *s.UnitPrice
+			l.UnitPrice = numberOf(*s.UnitPrice)
 		case p != nil:
 			if price, ok := o.productPrice(p, inv.CurrencyID); ok {
-				l.UnitPrice = price
+				if inv.TaxMode == taxModeIncl && rate != nil {
+					price = price.Mul(decimal.NewFromInt(1).Add(rate.Rate.v)).Round(unitPricePlaces)
+				}
+				l.UnitPrice = numberOf(price)
 			} else {
 				v.add(s.key, "unitPrice", msgBlank)
 			}
 		}
-		if l.UnitPrice < 0 {
+		switch {
+		case l.UnitPrice.v.IsNegative():
 			v.add(s.key, "unitPrice", "The unit price must not be negative; use a credit note.")
+		case !hasPlaces(l.UnitPrice.v, unitPricePlaces):
+			v.add(s.key, "unitPrice", fmt.Sprintf("A unit price has at most %d decimals.", unitPricePlaces))
 		}
 		if s.DiscountMode != nil {
-			if *s.DiscountMode != discountCash && *s.DiscountMode != discountPercentage {
+			gross := l.Quantity.v.Mul(l.UnitPrice.v)
+			switch {
+			case *s.DiscountMode != discountCash && *s.DiscountMode != discountPercentage:
 				v.add(s.key, "discountMode", "This field must be one of: cash_discount, percentage_discount.")
-			} else if s.DiscountValue == nil {
+			case s.DiscountValue == nil:
 				v.add(s.key, "discountValue", msgBlank)
-			} else if *s.DiscountMode == discountPercentage && (*s.DiscountValue < 0 || *s.DiscountValue > 100) {
+			case *s.DiscountMode == discountPercentage && (s.DiscountValue.IsNegative() || s.DiscountValue.GreaterThan(hundred)):
 				v.add(s.key, "discountValue", "A percentage discount must be between 0 and 100.")
+			case *s.DiscountMode == discountCash && s.DiscountValue.IsNegative():
+				v.add(s.key, "discountValue", "A discount must not be negative.")
+			case *s.DiscountMode == discountCash && s.DiscountValue.GreaterThan(gross):
+				// Guess: Billy's rule is not documented; a discount larger
+				// than its line would make a negative line on an invoice,
+				// which is what credit notes are for.
+				v.add(s.key, "discountValue", "A cash discount must not exceed the line's amount (quantity × unit price).")
 			}
 		}
 		if p != nil {
@@ -261,8 +287,8 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 			if l.Unit == "" {
 				l.Unit = p.unit
 			}
-			if tr := o.deriveTaxRate(p, c); tr != nil {
-				l.TaxRateID = tr.ID
+			if rate != nil {
+				l.TaxRateID = rate.ID
 			}
 		}
 		if s.Description != nil {
@@ -273,13 +299,13 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 	return lines
 }
 
-func (o *orgState) productPrice(p *product, currencyID string) (float64, bool) {
+func (o *orgState) productPrice(p *product, currencyID string) (decimal.Decimal, bool) {
 	for _, pp := range o.productPrices.pick(p.priceIDs) {
 		if pp.CurrencyID == currencyID {
-			return pp.UnitPrice, true
+			return pp.UnitPrice.v, true
 		}
 	}
-	return 0, false
+	return decimal.Zero, false
 }
 
 // storeLines saves built lines on the invoice and computes its totals.
@@ -295,11 +321,11 @@ func (o *orgState) storeLines(inv *invoice, lines []*invoiceLine, ch *changes) {
 
 func (o *orgState) recomputeTotals(inv *invoice) {
 	lines := o.invoiceLines.pick(inv.lineIDs)
-	computeTotals(inv, lines, func(id string) float64 {
+	computeTotals(inv, lines, func(id string) decimal.Decimal {
 		if tr, ok := o.taxRates.get(id); ok {
-			return tr.Rate
+			return tr.Rate.v
 		}
-		return 0
+		return decimal.Zero
 	})
 	inv.LineDescription = lineDescription(lines, func(id string) string {
 		if p, ok := o.products.get(id); ok {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // invoicePDF lays out an invoice or credit note with what a Danish invoice
@@ -128,14 +130,14 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 		ensure(float64(14 * len(desc)))
 		y -= 14
 		d.text(left, y, 9, false, desc[0])
-		d.textRight(cols.qty, y, 9, false, danishNumber(l.Quantity, 2, true))
+		d.textRight(cols.qty, y, 9, false, danishNumber(l.Quantity.v, 4, true))
 		d.text(cols.unit, y, 9, false, l.Unit)
-		d.textRight(cols.price, y, 9, false, danishNumber(l.UnitPrice, 2, false))
+		d.textRight(cols.price, y, 9, false, priceNumber(l.UnitPrice.v))
 		// With prices including VAT the line shows its gross amount, as
 		// the unit price does.
-		shown := l.Amount
+		shown := l.Amount.v
 		if inv.TaxMode == taxModeIncl {
-			shown = fromOre(toOre(l.Amount) + toOre(l.Tax))
+			shown = shown.Add(l.Tax.v)
 		}
 		d.textRight(cols.amount, y, 9, false, danishNumber(shown, 2, false))
 		for _, more := range desc[1:] {
@@ -144,9 +146,9 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 		}
 		if l.DiscountMode != nil && l.DiscountValue != nil {
 			y -= 12
-			text := "Rabat " + danishNumber(*l.DiscountValue, 2, true) + " %"
+			text := "Rabat " + danishNumber(l.DiscountValue.v, 2, true) + " %"
 			if *l.DiscountMode == discountCash {
-				text = "Rabat " + danishNumber(*l.DiscountValue, 2, false) + " " + inv.CurrencyID
+				text = "Rabat " + danishNumber(l.DiscountValue.v, 2, false) + " " + inv.CurrencyID
 			}
 			if l.DiscountText != "" {
 				text += ": " + l.DiscountText
@@ -159,8 +161,8 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 			rates[l.TaxRateID] = r
 			rateOrder = append(rateOrder, l.TaxRateID)
 		}
-		r[0] += toOre(l.Amount)
-		r[1] += toOre(l.Tax)
+		r[0] += toOre(l.Amount.v)
+		r[1] += toOre(l.Tax.v)
 	}
 	y -= 8
 	d.rule(left, right, y, 0.5)
@@ -174,7 +176,7 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 	}
 	incl := inv.TaxMode == taxModeIncl
 	if !incl {
-		total("Subtotal ekskl. moms", danishNumber(inv.Amount, 2, false), false)
+		total("Subtotal ekskl. moms", danishNumber(inv.Amount.v, 2, false), false)
 	}
 	var notes []string
 	var vatLines [][2]string
@@ -184,8 +186,8 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 			continue
 		}
 		r := rates[id]
-		if tr.Rate > 0 {
-			label := fmt.Sprintf("Moms %s %% af %s", danishNumber(tr.Rate*100, 0, true), danishNumber(fromOre(r[0]), 2, false))
+		if tr.Rate.v.IsPositive() {
+			label := fmt.Sprintf("Moms %s %% af %s", danishNumber(tr.Rate.v.Mul(hundred), 2, true), danishNumber(fromOre(r[0]), 2, false))
 			if incl {
 				label = "Heraf " + strings.ToLower(label[:1]) + label[1:]
 			}
@@ -207,14 +209,14 @@ func (o *orgState) invoicePDF(inv *invoice, made time.Time) []byte {
 			total(l[0], l[1], false)
 		}
 	}
-	total("Total "+inv.CurrencyID, danishNumber(inv.GrossAmount, 2, false), true)
+	total("Total "+inv.CurrencyID, danishNumber(inv.GrossAmount.v, 2, false), true)
 	if incl {
 		for _, l := range vatLines {
 			total(l[0], l[1], false)
 		}
 	}
 	if inv.CurrencyID != org.BaseCurrencyID {
-		total(fmt.Sprintf("Kurs %s", danishNumber(inv.ExchangeRate*100, 4, true)), "", false)
+		total(fmt.Sprintf("Kurs %s", danishNumber(inv.ExchangeRate.v.Mul(hundred), 4, true)), "", false)
 	}
 	y -= 10
 	for _, n := range notes {
@@ -269,14 +271,11 @@ func danishDate(s string) string {
 	return t.Format("02.01.2006")
 }
 
-// danishNumber formats 1234.5 as "1.234,50"; trim drops a zero fraction
-// (quantities: "2" rather than "2,00").
-func danishNumber(f float64, decimals int, trim bool) string {
-	neg := f < 0
-	if neg {
-		f = -f
-	}
-	s := fmt.Sprintf("%.*f", decimals, f)
+// danishNumber formats 1234.5 as "1.234,50"; trim drops trailing zeros of
+// the fraction (quantities: "2" rather than "2,00", "7,25").
+func danishNumber(d decimal.Decimal, decimals int32, trim bool) string {
+	neg := d.Round(decimals).IsNegative()
+	s := d.Abs().StringFixed(decimals)
 	intPart, frac, _ := strings.Cut(s, ".")
 	if trim {
 		frac = strings.TrimRight(frac, "0")
@@ -296,4 +295,13 @@ func danishNumber(f float64, decimals int, trim bool) string {
 		out = "-" + out
 	}
 	return out
+}
+
+// priceNumber shows a unit price with two decimals, or up to four when it
+// has them (2,3456 kr. per kWh).
+func priceNumber(d decimal.Decimal) string {
+	if hasPlaces(d, 2) {
+		return danishNumber(d, 2, false)
+	}
+	return danishNumber(d, unitPricePlaces, true)
 }

@@ -16,16 +16,16 @@ import (
 // invoice has balance 0 and is not paid.
 func (o *orgState) recomputeBalance(inv *invoice) {
 	if inv.State != stateApproved {
-		inv.Balance, inv.IsPaid = 0, false
+		inv.Balance, inv.IsPaid = number{}, false
 		return
 	}
-	bal := toOre(inv.GrossAmount)
+	bal := toOre(inv.GrossAmount.v)
 	for _, m := range o.balanceModifiers.pick(inv.modifierIDs) {
 		if !m.IsVoided {
-			bal += toOre(m.Amount)
+			bal += toOre(m.Amount.v)
 		}
 	}
-	inv.Balance, inv.IsPaid = fromOre(bal), bal <= 0
+	inv.Balance, inv.IsPaid = numberOf(fromOre(bal)), bal <= 0
 }
 
 // approveInvoice is the one documented state change, draft → approved
@@ -98,22 +98,22 @@ func (o *orgState) invoiceLegs(inv *invoice) []postingSpec {
 		if _, seen := revenue[acct]; !seen {
 			accts = append(accts, acct)
 		}
-		revenue[acct] += toOre(l.Amount)
+		revenue[acct] += toOre(l.Amount.v)
 	}
 	var baseSum int64
 	for _, a := range accts {
-		b := toBase(revenue[a], inv.ExchangeRate)
+		b := toBase(revenue[a], inv.ExchangeRate.v)
 		baseSum += b
 		legs = append(legs, postingSpec{accountID: a, text: text, amount: revenue[a], side: credit, currency: inv.CurrencyID, base: b})
 	}
-	if tax := toOre(inv.Tax); tax != 0 {
-		b := toBase(tax, inv.ExchangeRate)
+	if tax := toOre(inv.Tax.v); tax != 0 {
+		b := toBase(tax, inv.ExchangeRate.v)
 		baseSum += b
 		legs = append(legs, postingSpec{accountID: o.salesVatAccountID, text: text, amount: tax, side: credit, currency: inv.CurrencyID, base: b})
 	}
 	// The receivable's base amount is the sum of the others, so the
 	// transaction balances in the base currency to the øre.
-	return append([]postingSpec{{accountID: o.receivableAccountID, text: text, amount: toOre(inv.GrossAmount),
+	return append([]postingSpec{{accountID: o.receivableAccountID, text: text, amount: toOre(inv.GrossAmount.v),
 		side: debit, currency: inv.CurrencyID, base: baseSum}}, legs...)
 }
 
@@ -131,14 +131,14 @@ func (o *orgState) offsetCreditNote(cn *invoice, now time.Time, ch *changes) {
 	if !ok || orig.State != stateApproved {
 		return
 	}
-	amount := min(toOre(orig.Balance), toOre(cn.Balance))
+	amount := min(toOre(orig.Balance.v), toOre(cn.Balance.v))
 	if amount <= 0 {
 		return
 	}
 	for _, pair := range [][2]*invoice{{orig, cn}, {cn, orig}} {
 		subject, modifier := pair[0], pair[1]
 		m := &balanceModifier{ID: o.ids.next(), OrganizationID: o.org.ID, ModifierReference: ref("invoice", modifier.ID),
-			SubjectReference: ref("invoice", subject.ID), Amount: fromOre(-amount), EntryDate: cn.EntryDate}
+			SubjectReference: ref("invoice", subject.ID), Amount: numberOf(fromOre(-amount)), EntryDate: cn.EntryDate}
 		o.balanceModifiers.add(m.ID, m)
 		subject.modifierIDs = append(subject.modifierIDs, m.ID)
 		o.recomputeBalance(subject)

@@ -1,6 +1,10 @@
 package sandbox
 
-import "time"
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
 
 // The ledger: approvals and payments write a transaction with balanced
 // postings, as Billy does (billy-api.md §7.3.2, §7.9). Transactions are
@@ -34,8 +38,8 @@ func (o *orgState) addTransaction(originator, originatorName, entryDate string, 
 			l.amount, l.base, side = -l.amount, -l.base, flip(side)
 		}
 		p := &posting{ID: o.ids.next(), OrganizationID: o.org.ID, TransactionID: tx.ID, EntryDate: entryDate,
-			Text: l.text, AccountID: l.accountID, Amount: fromOre(l.amount), Side: side,
-			CurrencyID: l.currency, BaseAmount: fromOre(l.base), Priority: i + 1}
+			Text: l.text, AccountID: l.accountID, Amount: numberOf(fromOre(l.amount)), Side: side,
+			CurrencyID: l.currency, BaseAmount: numberOf(fromOre(l.base)), Priority: i + 1}
 		o.postings.add(p.ID, p)
 		tx.postingIDs = append(tx.postingIDs, p.ID)
 		ch.add("postings", p.ID, p)
@@ -65,8 +69,8 @@ func (o *orgState) voidTransaction(txID, entryDate string, now time.Time, ch *ch
 	for _, p := range o.postings.pick(tx.postingIDs) {
 		p.IsVoided = true
 		ch.add("postings", p.ID, p)
-		legs = append(legs, postingSpec{accountID: p.AccountID, text: p.Text, amount: toOre(p.Amount),
-			side: flip(p.Side), currency: p.CurrencyID, base: toOre(p.BaseAmount)})
+		legs = append(legs, postingSpec{accountID: p.AccountID, text: p.Text, amount: toOre(p.Amount.v),
+			side: flip(p.Side), currency: p.CurrencyID, base: toOre(p.BaseAmount.v)})
 	}
 	rev := o.addTransaction(tx.OriginatorReference, tx.OriginatorName+" (annulleret)", entryDate, tx.VoucherNo, now, legs, ch)
 	rev.IsVoid = true
@@ -74,8 +78,8 @@ func (o *orgState) voidTransaction(txID, entryDate string, now time.Time, ch *ch
 
 // toBase converts an øre amount in a currency with the given rate (base
 // currency units per unit) to the base currency.
-func toBase(amount int64, rate float64) int64 {
-	if rate == 1 || rate == 0 {
+func toBase(amount int64, rate decimal.Decimal) int64 {
+	if rate.Equal(decimal.NewFromInt(1)) || rate.IsZero() {
 		return amount
 	}
 	return mulOre(amount, rate)

@@ -38,7 +38,7 @@ func TestInvoiceLifecycle(t *testing.T) {
 	for _, l := range r.list("invoiceLines") {
 		lineTax += num(l, "tax")
 	}
-	if toOre(lineTax) != 2500 {
+	if jsonOre(lineTax) != 2500 {
 		t.Errorf("line taxes add up to %.2f, want 25.00", lineTax)
 	}
 
@@ -252,7 +252,7 @@ func expect(t *testing.T, what string, rec map[string]any, want obj) {
 			continue
 		}
 		if f, isNum := v.(float64); isNum {
-			if g, _ := got.(float64); toOre(g) != toOre(f) {
+			if g, _ := got.(float64); jsonOre(g) != jsonOre(f) {
 				t.Errorf("%s: %s = %v, want %v", what, k, got, v)
 			}
 			continue
@@ -272,8 +272,8 @@ func checkBalanced(t *testing.T, postings []map[string]any) {
 	}
 	sums := map[string]int64{}
 	for _, p := range postings {
-		amt := toOre(num(p, "baseAmount"))
-		if amt < 0 || toOre(num(p, "amount")) < 0 {
+		amt := jsonOre(num(p, "baseAmount"))
+		if amt < 0 || jsonOre(num(p, "amount")) < 0 {
 			t.Errorf("posting %v has a negative amount", p["id"])
 		}
 		if str(p, "side") == "credit" {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/shopspring/decimal"
 )
 
 // filter turns one query parameter's value into a predicate.
@@ -91,13 +93,13 @@ func boolFilter[T any](get func(T) bool) filter[T] {
 	}
 }
 
-func amountFilter[T any](get func(T) float64) filter[T] {
+func amountFilter[T any](get func(T) number) filter[T] {
 	return func(v string) (func(T) bool, error) {
-		f, err := strconv.ParseFloat(v, 64)
+		want, err := decimal.NewFromString(strings.TrimSpace(v))
 		if err != nil {
 			return nil, err
 		}
-		return func(x T) bool { return toOre(get(x)) == toOre(f) }, nil
+		return func(x T) bool { return get(x).v.Equal(want) }, nil
 	}
 }
 
@@ -163,8 +165,8 @@ func byString[T any](get func(T) string) func(a, b T) int {
 	return func(a, b T) int { return cmp.Compare(strings.ToLower(get(a)), strings.ToLower(get(b))) }
 }
 
-func byFloat[T any](get func(T) float64) func(a, b T) int {
-	return func(a, b T) int { return cmp.Compare(get(a), get(b)) }
+func byNum[T any](get func(T) number) func(a, b T) int {
+	return func(a, b T) int { return get(a).v.Cmp(get(b).v) }
 }
 
 func byInt[T any](get func(T) int) func(a, b T) int {

@@ -125,11 +125,11 @@ type product struct {
 }
 
 type productPrice struct {
-	ID             string  `json:"id"`
-	OrganizationID string  `json:"organizationId"`
-	ProductID      string  `json:"productId"`
-	UnitPrice      float64 `json:"unitPrice"`
-	CurrencyID     string  `json:"currencyId"`
+	ID             string `json:"id"`
+	OrganizationID string `json:"organizationId"`
+	ProductID      string `json:"productId"`
+	UnitPrice      number `json:"unitPrice"`
+	CurrencyID     string `json:"currencyId"`
 }
 
 type invoice struct {
@@ -148,12 +148,12 @@ type invoice struct {
 	SentState          string   `json:"sentState"`
 	InvoiceNo          *string  `json:"invoiceNo"`
 	TaxMode            string   `json:"taxMode"`
-	Amount             float64  `json:"amount"`
-	Tax                float64  `json:"tax"`
-	GrossAmount        float64  `json:"grossAmount"`
+	Amount             number   `json:"amount"`
+	Tax                number   `json:"tax"`
+	GrossAmount        number   `json:"grossAmount"`
 	CurrencyID         string   `json:"currencyId"`
-	ExchangeRate       float64  `json:"exchangeRate"`
-	Balance            float64  `json:"balance"`
+	ExchangeRate       number   `json:"exchangeRate"`
+	Balance            number   `json:"balance"`
 	IsPaid             bool     `json:"isPaid"`
 	CreditedInvoiceID  *string  `json:"creditedInvoiceId"`
 	ContactMessage     string   `json:"contactMessage"`
@@ -173,36 +173,36 @@ type invoice struct {
 }
 
 type invoiceLine struct {
-	ID             string   `json:"id"`
-	OrganizationID string   `json:"organizationId"`
-	InvoiceID      string   `json:"invoiceId"`
-	ProductID      string   `json:"productId"`
-	Description    string   `json:"description"`
-	Quantity       float64  `json:"quantity"`
-	UnitPrice      float64  `json:"unitPrice"`
-	Unit           string   `json:"unit"`
-	Amount         float64  `json:"amount"`
-	Tax            float64  `json:"tax"`
-	TaxRateID      string   `json:"taxRateId"`
-	DiscountText   string   `json:"discountText"`
-	DiscountMode   *string  `json:"discountMode"`
-	DiscountValue  *float64 `json:"discountValue"`
-	Priority       int      `json:"priority"`
+	ID             string  `json:"id"`
+	OrganizationID string  `json:"organizationId"`
+	InvoiceID      string  `json:"invoiceId"`
+	ProductID      string  `json:"productId"`
+	Description    string  `json:"description"`
+	Quantity       number  `json:"quantity"`
+	UnitPrice      number  `json:"unitPrice"`
+	Unit           string  `json:"unit"`
+	Amount         number  `json:"amount"`
+	Tax            number  `json:"tax"`
+	TaxRateID      string  `json:"taxRateId"`
+	DiscountText   string  `json:"discountText"`
+	DiscountMode   *string `json:"discountMode"`
+	DiscountValue  *number `json:"discountValue"`
+	Priority       int     `json:"priority"`
 }
 
 type taxRate struct {
-	ID                 string  `json:"id"`
-	OrganizationID     string  `json:"organizationId"`
-	Name               string  `json:"name"`
-	Abbreviation       string  `json:"abbreviation"`
-	Description        string  `json:"description"`
-	Rate               float64 `json:"rate"`
-	AppliesToSales     bool    `json:"appliesToSales"`
-	AppliesToPurchases bool    `json:"appliesToPurchases"`
-	IsPredefined       bool    `json:"isPredefined"`
-	IsActive           bool    `json:"isActive"`
-	Priority           int     `json:"priority"`
-	PredefinedTag      string  `json:"predefinedTag"`
+	ID                 string `json:"id"`
+	OrganizationID     string `json:"organizationId"`
+	Name               string `json:"name"`
+	Abbreviation       string `json:"abbreviation"`
+	Description        string `json:"description"`
+	Rate               number `json:"rate"`
+	AppliesToSales     bool   `json:"appliesToSales"`
+	AppliesToPurchases bool   `json:"appliesToPurchases"`
+	IsPredefined       bool   `json:"isPredefined"`
+	IsActive           bool   `json:"isActive"`
+	Priority           int    `json:"priority"`
+	PredefinedTag      string `json:"predefinedTag"`
 
 	// treatment is the sandbox's own VAT classification, used for the PDF
 	// notation (reverse charge, zero-rated, export) and the generator.
@@ -272,9 +272,9 @@ type accountNature struct {
 }
 
 type currency struct {
-	ID           string  `json:"id"`
-	Name         string  `json:"name"`
-	ExchangeRate float64 `json:"exchangeRate"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	ExchangeRate number `json:"exchangeRate"`
 }
 
 type country struct {
@@ -309,12 +309,12 @@ type bankPayment struct {
 	ContactID         *string `json:"contactId"`
 	CreatedTime       string  `json:"createdTime"`
 	EntryDate         string  `json:"entryDate"`
-	CashAmount        float64 `json:"cashAmount"`
+	CashAmount        number  `json:"cashAmount"`
 	CashSide          string  `json:"cashSide"`
 	CashAccountID     string  `json:"cashAccountId"`
-	CashExchangeRate  float64 `json:"cashExchangeRate"`
+	CashExchangeRate  number  `json:"cashExchangeRate"`
 	SubjectCurrencyID string  `json:"subjectCurrencyId"`
-	FeeAmount         float64 `json:"feeAmount"`
+	FeeAmount         number  `json:"feeAmount"`
 	FeeAccountID      *string `json:"feeAccountId"`
 	IsVoided          bool    `json:"isVoided"`
 
@@ -323,14 +323,14 @@ type bankPayment struct {
 }
 
 type balanceModifier struct {
-	ID                         string  `json:"id"`
-	OrganizationID             string  `json:"organizationId"`
-	ModifierReference          string  `json:"modifierReference"`
-	SubjectReference           string  `json:"subjectReference"`
-	Amount                     float64 `json:"amount"`
-	EntryDate                  string  `json:"entryDate"`
-	RealizedCurrencyDifference float64 `json:"realizedCurrencyDifference"`
-	IsVoided                   bool    `json:"isVoided"`
+	ID                         string `json:"id"`
+	OrganizationID             string `json:"organizationId"`
+	ModifierReference          string `json:"modifierReference"`
+	SubjectReference           string `json:"subjectReference"`
+	Amount                     number `json:"amount"`
+	EntryDate                  string `json:"entryDate"`
+	RealizedCurrencyDifference number `json:"realizedCurrencyDifference"`
+	IsVoided                   bool   `json:"isVoided"`
 }
 
 type transaction struct {
@@ -355,10 +355,10 @@ type posting struct {
 	EntryDate        string  `json:"entryDate"`
 	Text             string  `json:"text"`
 	AccountID        string  `json:"accountId"`
-	Amount           float64 `json:"amount"`
+	Amount           number  `json:"amount"`
 	Side             string  `json:"side"`
 	CurrencyID       string  `json:"currencyId"`
-	BaseAmount       float64 `json:"baseAmount"`
+	BaseAmount       number  `json:"baseAmount"`
 	SalesTaxReturnID *string `json:"salesTaxReturnId"`
 	IsVoided         bool    `json:"isVoided"`
 	IsBankMatched    bool    `json:"isBankMatched"`

@@ -3,16 +3,18 @@ package sandbox
 import (
 	"fmt"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // paymentSpec is a new bankPayment (billy-api.md §7.6).
 type paymentSpec struct {
 	EntryDate        string
-	CashAmount       float64
+	CashAmount       decimal.Decimal
 	CashSide         string
 	CashAccountID    string
-	CashExchangeRate float64 // 0: not given
-	FeeAmount        float64
+	CashExchangeRate decimal.Decimal // zero: not given
+	FeeAmount        decimal.Decimal
 	FeeAccountID     string
 	Subjects         []string // subjectReference of each association, in order
 	subjectKeys      []string // their validationErrors keys
@@ -31,8 +33,10 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	if spec.EntryDate == "" {
 		v.field("entryDate", msgBlank)
 	}
-	if spec.CashAmount <= 0 {
+	if !spec.CashAmount.IsPositive() {
 		v.field("cashAmount", "The amount must be greater than zero.")
+	} else if !hasPlaces(spec.CashAmount, 2) {
+		v.field("cashAmount", "An amount has at most 2 decimals.")
 	}
 	if spec.CashSide != "debit" && spec.CashSide != "credit" {
 		v.field("cashSide", "This field must be one of: debit, credit.")
@@ -46,11 +50,13 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	case !cashAcct.IsPaymentEnabled:
 		v.field("cashAccountId", "The account must have payments enabled.")
 	}
-	if spec.FeeAmount < 0 {
+	if spec.FeeAmount.IsNegative() {
 		v.field("feeAmount", "The fee must not be negative.")
+	} else if !hasPlaces(spec.FeeAmount, 2) {
+		v.field("feeAmount", "An amount has at most 2 decimals.")
 	}
 	feeAcct := spec.FeeAccountID
-	if spec.FeeAmount > 0 && feeAcct == "" {
+	if spec.FeeAmount.IsPositive() && feeAcct == "" {
 		feeAcct = o.org.DefaultBankFeeAccountID
 	}
 	if feeAcct != "" {
@@ -100,21 +106,21 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	}
 	// One subject currency unit is worth cashExchangeRate cash units; it is
 	// required when the currencies differ and forced to 1 otherwise (§7.6).
-	rate := 1.0
+	rate := decimal.NewFromInt(1)
 	if cashCur != subjectCur {
-		if spec.CashExchangeRate <= 0 {
+		if !spec.CashExchangeRate.IsPositive() {
 			v.field("cashExchangeRate", "The exchange rate is required when the cash account's currency differs from the invoices'.")
 		}
-		rate = spec.CashExchangeRate
+		rate = round6(spec.CashExchangeRate)
 	}
 	if !v.ok() {
 		return nil, v.err()
 	}
 
 	bp := &bankPayment{ID: o.ids.next(), OrganizationID: o.org.ID, CreatedTime: fmtDatetime(now),
-		EntryDate: spec.EntryDate, CashAmount: round2(spec.CashAmount), CashSide: spec.CashSide,
-		CashAccountID: spec.CashAccountID, CashExchangeRate: round6(rate), SubjectCurrencyID: subjectCur,
-		FeeAmount: round2(spec.FeeAmount)}
+		EntryDate: spec.EntryDate, CashAmount: numberOf(spec.CashAmount), CashSide: spec.CashSide,
+		CashAccountID: spec.CashAccountID, CashExchangeRate: numberOf(rate), SubjectCurrencyID: subjectCur,
+		FeeAmount: numberOf(spec.FeeAmount)}
 	if feeAcct != "" {
 		bp.FeeAccountID = strp(feeAcct)
 	}
@@ -129,13 +135,14 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	if spec.CashSide == "credit" {
 		settledCash = cash - fee
 	}
-	remaining := int64(float64(settledCash)/rate + 0.5)
+	// What the cash settles, in the invoices' currency, rounded to øre.
+	remaining := divOre(settledCash, rate)
 	settled := remaining
 	var arBase int64
 	for _, inv := range subjects {
-		bal := toOre(inv.Balance)
+		bal := toOre(inv.Balance.v)
 		alloc := min(remaining, bal)
-		if rate != 1 && remaining-bal >= -1 && remaining-bal <= 1 {
+		if !rate.Equal(decimal.NewFromInt(1)) && remaining-bal >= -1 && remaining-bal <= 1 {
 			// Converting currencies can miss by an øre; settle exactly
 			// rather than leave 0.01 open (the difference is booked as a
 			// currency difference).
@@ -147,11 +154,11 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 		}
 		remaining = max(0, remaining-alloc)
 		m := &balanceModifier{ID: o.ids.next(), OrganizationID: o.org.ID, ModifierReference: ref("bankPayment", bp.ID),
-			SubjectReference: ref("invoice", inv.ID), Amount: fromOre(-alloc), EntryDate: spec.EntryDate}
+			SubjectReference: ref("invoice", inv.ID), Amount: numberOf(fromOre(-alloc)), EntryDate: spec.EntryDate}
 		if cashCur == o.org.BaseCurrencyID && subjectCur != cashCur {
 			// Realized currency difference: the payment's rate against the
 			// rate the invoice was booked at.
-			m.RealizedCurrencyDifference = fromOre(mulOre(alloc, rate) - mulOre(alloc, inv.ExchangeRate))
+			m.RealizedCurrencyDifference = numberOf(fromOre(mulOre(alloc, rate) - mulOre(alloc, inv.ExchangeRate.v)))
 		}
 		o.balanceModifiers.add(m.ID, m)
 		inv.modifierIDs = append(inv.modifierIDs, m.ID)
@@ -159,7 +166,7 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 		o.recomputeBalance(inv)
 		ch.add("balanceModifiers", m.ID, m)
 		ch.add("invoices", inv.ID, inv)
-		arBase += toBase(alloc, inv.ExchangeRate)
+		arBase += toBase(alloc, inv.ExchangeRate.v)
 	}
 	arBase += toBase(remaining, o.rateToBase(subjectCur, subjects))
 	tx := o.addTransaction(ref("bankPayment", bp.ID), o.paymentName(bp, subjects), spec.EntryDate, nil, now,
@@ -179,24 +186,24 @@ func allSame[T any](xs []T, key func(T) string) bool {
 
 // rateToBase is the base-currency value of one unit of a subject currency,
 // taken from the first subject (they share a currency).
-func (o *orgState) rateToBase(cur string, subjects []*invoice) float64 {
+func (o *orgState) rateToBase(cur string, subjects []*invoice) decimal.Decimal {
 	if cur == o.org.BaseCurrencyID {
-		return 1
+		return decimal.NewFromInt(1)
 	}
 	if len(subjects) > 0 {
-		return subjects[0].ExchangeRate
+		return subjects[0].ExchangeRate.v
 	}
 	if c, ok := currencyByID(cur); ok {
-		return c.ExchangeRate
+		return c.ExchangeRate.v
 	}
-	return 1
+	return decimal.NewFromInt(1)
 }
 
 func (o *orgState) paymentName(bp *bankPayment, subjects []*invoice) string {
 	if len(subjects) == 1 && subjects[0].InvoiceNo != nil {
 		return fmt.Sprintf("Payment of invoice number %s", *subjects[0].InvoiceNo)
 	}
-	return fmt.Sprintf("Bank payment of %.2f", bp.CashAmount)
+	return fmt.Sprintf("Bank payment of %s", bp.CashAmount.v.StringFixed(2))
 }
 
 // paymentLegs books a payment. Money in: bank debit, fee debit, receivable
@@ -205,22 +212,22 @@ func (o *orgState) paymentName(bp *bankPayment, subjects []*invoice) string {
 // difference is a realized currency difference.
 func (o *orgState) paymentLegs(bp *bankPayment, cashCur, subjectCur string, settled, arBase int64) []postingSpec {
 	text := fmt.Sprintf("Bank payment %s", bp.EntryDate)
-	cashRate := 1.0
+	cashRate := decimal.NewFromInt(1)
 	if cashCur != o.org.BaseCurrencyID {
 		// A foreign-currency bank account is valued at the invoices' rate
 		// when it pays invoices in its own currency, else at the table rate.
-		cashRate = 0
+		cashRate = decimal.Zero
 		if cashCur == subjectCur && settled > 0 {
-			cashRate = float64(arBase) / float64(settled)
+			cashRate = decimal.NewFromInt(arBase).DivRound(decimal.NewFromInt(settled), 12)
 		} else if c, ok := currencyByID(cashCur); ok {
-			cashRate = c.ExchangeRate
+			cashRate = c.ExchangeRate.v
 		}
 	}
 	in, out := "debit", "credit"
 	if bp.CashSide == "credit" {
 		in, out = out, in
 	}
-	cash, fee := toOre(bp.CashAmount), toOre(bp.FeeAmount)
+	cash, fee := toOre(bp.CashAmount.v), toOre(bp.FeeAmount.v)
 	cashBase, feeBase := toBase(cash, cashRate), toBase(fee, cashRate)
 	legs := []postingSpec{{accountID: bp.CashAccountID, text: text, amount: cash, side: in, currency: cashCur, base: cashBase}}
 	if fee > 0 && bp.FeeAccountID != nil {

@@ -64,19 +64,26 @@ func TestPDFStructure(t *testing.T) {
 
 func TestDanishNumber(t *testing.T) {
 	for _, tt := range []struct {
-		f        float64
-		decimals int
+		f        string
+		decimals int32
 		trim     bool
 		want     string
 	}{
-		{1234.5, 2, false, "1.234,50"},
-		{1234567.891, 2, false, "1.234.567,89"},
-		{2, 2, true, "2"},
-		{0.25, 2, true, "0,25"},
-		{-99.9, 2, false, "-99,90"},
+		{"1234.5", 2, false, "1.234,50"},
+		{"1234567.891", 2, false, "1.234.567,89"},
+		{"2", 2, true, "2"},
+		{"0.25", 2, true, "0,25"},
+		{"-99.9", 2, false, "-99,90"},
+		{"-0.001", 2, false, "0,00"},
+		{"7.25", 4, true, "7,25"},
 	} {
-		if got := danishNumber(tt.f, tt.decimals, tt.trim); got != tt.want {
+		if got := danishNumber(dec(tt.f), tt.decimals, tt.trim); got != tt.want {
 			t.Errorf("danishNumber(%v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+	for in, want := range map[string]string{"950": "950,00", "2.3456": "2,3456", "0.125": "0,125", "1249.5": "1.249,50"} {
+		if got := priceNumber(dec(in)); got != want {
+			t.Errorf("priceNumber(%s) = %q, want %q", in, got, want)
 		}
 	}
 }

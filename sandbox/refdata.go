@@ -7,12 +7,12 @@ package sandbox
 // currencies carry exchangeRate as DKK per unit, fixed so that the sandbox is
 // deterministic.
 var currencies = []*currency{
-	{ID: "DKK", Name: "Danske kroner", ExchangeRate: 1},
-	{ID: "EUR", Name: "Euro", ExchangeRate: 7.4605},
-	{ID: "USD", Name: "Amerikanske dollar", ExchangeRate: 6.8935},
-	{ID: "SEK", Name: "Svenske kroner", ExchangeRate: 0.6512},
-	{ID: "NOK", Name: "Norske kroner", ExchangeRate: 0.6398},
-	{ID: "GBP", Name: "Britiske pund", ExchangeRate: 8.6210},
+	{ID: "DKK", Name: "Danske kroner", ExchangeRate: numberOf(dec("1"))},
+	{ID: "EUR", Name: "Euro", ExchangeRate: numberOf(dec("7.4605"))},
+	{ID: "USD", Name: "Amerikanske dollar", ExchangeRate: numberOf(dec("6.8935"))},
+	{ID: "SEK", Name: "Svenske kroner", ExchangeRate: numberOf(dec("0.6512"))},
+	{ID: "NOK", Name: "Norske kroner", ExchangeRate: numberOf(dec("0.6398"))},
+	{ID: "GBP", Name: "Britiske pund", ExchangeRate: numberOf(dec("8.6210"))},
 }
 
 var countries = []*country{
