@@ -85,7 +85,11 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		if !p.IsEnabled() {
 			continue
 		}
-		specs = append(specs, pluginhost.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config})
+		procs := p.MaxProcs
+		if procs == 0 {
+			procs = cfg.PluginDefaults.MaxProcs
+		}
+		specs = append(specs, pluginhost.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config, MaxProcs: procs})
 	}
 	checksums := cfg.PluginDefaults.ChecksumsFile
 	if checksums != "" && !filepath.IsAbs(checksums) {

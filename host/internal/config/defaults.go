@@ -52,6 +52,7 @@ func Default() *Config {
 			HealthInterval:        5 * time.Second,
 			RestartBackoffInitial: 200 * time.Millisecond,
 			RestartBackoffMax:     30 * time.Second,
+			MaxProcs:              1,
 		},
 		Sandbox: SandboxConfig{Seed: 1},
 		Audit:   AuditConfig{Buffer: 4096},

@@ -78,6 +78,8 @@ var rules = map[string]rule{
 	"http.allowed_origins[]":      {pattern: `^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+$`, allowed: "an origin: scheme://host[:port], with no path and no trailing / (e.g. https://claude.ai)"},
 	"http.max_body_bytes":         {min: i64(1)},
 	"audit.buffer":                {min: i64(1)},
+	"plugin_defaults.max_procs":   {min: i64(0)},
+	"plugins.*.max_procs":         {min: i64(0)},
 	"log.level":                   {enum: []string{"trace", "debug", "info", "warn", "error"}},
 	"log.format":                  {enum: []string{"json", "text"}},
 	"billy.api_base":              {pattern: `^https?://[^/?#\s]+(?:[/?#]\S*)?$`, allowed: "an absolute http(s) URL"},

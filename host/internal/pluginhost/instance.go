@@ -205,6 +205,9 @@ func (in *instance) start(ctx context.Context) error {
 	// No host environment: plugins get only what go-plugin itself sets
 	// (handshake cookie, AutoMTLS certificate). Secrets stay in the host.
 	cmd.Env = []string{}
+	if n := spec.MaxProcs; n > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", n))
+	}
 	dieWithHost(cmd)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{

@@ -27,6 +27,8 @@ type Spec struct {
 	SHA256 string
 	// Config is the plugin's own config section.
 	Config map[string]any
+	// MaxProcs is the plugin's GOMAXPROCS; 0 leaves Go's default.
+	MaxProcs int
 }
 
 // Options configure a Manager.
