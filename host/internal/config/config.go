@@ -61,6 +61,15 @@ type Config struct {
 	// The audit trail: one record for every request (who called what, for
 	// which organization, with what outcome), never with its arguments.
 	Audit AuditConfig `json:"audit,omitzero"`
+	// Redis, shared by every instance of a deployment: the second cache
+	// tier, cache invalidation between instances, MCP sessions and the
+	// per-organization Billy rate limit. Leave url and addrs empty to run
+	// without it: one instance then works alone, as before.
+	Redis RedisConfig `json:"redis,omitzero"`
+	// The cache of Billy reads in the host's gateway: in-process first,
+	// then Redis when configured. Writes are never cached; they invalidate
+	// what they change on every instance.
+	Cache CacheConfig `json:"cache,omitzero"`
 	// Where the host keeps its state (for now the signing key, in
 	// signing.key). Leave it unset to derive it: $XDG_STATE_HOME/billy-mcp,
 	// else $HOME/.local/state/billy-mcp. Made at start if missing (mode
@@ -226,4 +235,105 @@ type WritesConfig struct {
 	// first; direct writes at once. Leave it unset to derive it: direct in
 	// sandbox mode, confirm in production.
 	Mode string `json:"mode,omitempty"`
+}
+
+// RedisConfig is the Redis deployment the instances share: one server,
+// Sentinel or Cluster, through one client (go-redis's universal client).
+type RedisConfig struct {
+	// One server as a URL: redis://[user:password@]host:port[/db], or
+	// rediss:// for TLS. Add ?addr=host:port once per further node to name
+	// a Cluster. Keep a password out of files: set it in the environment.
+	// Leave url and addrs empty to run without Redis.
+	URL string `json:"url,omitempty"`
+	// The servers as host:port: several for a Cluster, or the Sentinels
+	// when master_name is set. Use either url or addrs.
+	Addrs []string `json:"addrs,omitempty"`
+	// With Sentinel: the name of the monitored primary.
+	MasterName string `json:"master_name,omitempty"`
+	// Treat a single address as a Cluster (a managed Cluster's
+	// configuration endpoint). Several addrs are a Cluster anyway.
+	Cluster bool `json:"cluster,omitempty"`
+	// The ACL user, when not in url.
+	Username string `json:"username,omitempty"`
+	// The password, when not in url. Keep it out of files: set it in the
+	// environment.
+	Password string `json:"password,omitempty"`
+	// The database number of a single server or Sentinel primary (a
+	// Cluster has only 0).
+	DB int `json:"db,omitempty"`
+	// Connect with TLS (url's rediss:// says so too).
+	TLS bool `json:"tls,omitempty"`
+	// The longest one Redis operation may take (connect, read or write).
+	// Kept short: when Redis is slow or down, tool calls go on without it
+	// rather than wait.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Starts every key and channel the host uses, so that several
+	// deployments can share one Redis.
+	KeyPrefix string `json:"key_prefix,omitempty"`
+}
+
+// Enabled reports whether a Redis deployment is configured.
+func (r RedisConfig) Enabled() bool { return r.URL != "" || len(r.Addrs) > 0 }
+
+// CacheConfig is the cache of Billy reads.
+type CacheConfig struct {
+	// Cache Billy reads (default true). false sends every read to Billy.
+	Enabled *bool `json:"enabled,omitempty"`
+	// The most the in-process tier may hold, in bytes of Billy answers;
+	// the least used entries are evicted beyond it.
+	LocalMaxBytes int64 `json:"local_max_bytes,omitempty"`
+	// How long a read stays fresh, per kind of record.
+	TTL CacheTTLConfig `json:"ttl,omitzero"`
+	// When Billy is down, failing, slow past stale_after or paused by the
+	// circuit breaker, a read may be answered from the cache past its TTL
+	// up to this age, marked as stale in the result. Records a write
+	// changed are never served stale.
+	StaleMaxAge time.Duration `json:"stale_max_age,omitempty"`
+	// A read that Billy has not answered after this long is answered from
+	// the cache, marked stale, when the cache holds an older answer; the
+	// read goes on in the background and refreshes the cache.
+	StaleAfter time.Duration `json:"stale_after,omitempty"`
+	// Warming: reading ahead what each organization reads most.
+	Warm CacheWarmConfig `json:"warm,omitzero"`
+	// Offer the cache_stats tool (hit, miss and stale counts per resource
+	// and tier). Off by default: every listed tool costs every AI
+	// conversation context; turn it on for administrators.
+	StatsTool bool `json:"stats_tool,omitempty"`
+}
+
+// IsEnabled reports whether reads are cached.
+func (c CacheConfig) IsEnabled() bool { return c.Enabled == nil || *c.Enabled }
+
+// CacheTTLConfig is how long each kind of Billy record stays fresh.
+type CacheTTLConfig struct {
+	// Anything not listed below.
+	Default time.Duration `json:"default,omitempty"`
+	// Invoices, credit notes and their lines.
+	Invoices time.Duration `json:"invoices,omitempty"`
+	// Contacts (customers, suppliers) and contact persons.
+	Contacts time.Duration `json:"contacts,omitempty"`
+	// Products and their prices.
+	Products time.Duration `json:"products,omitempty"`
+	// Bank payments and what they settle (balance modifiers).
+	Payments time.Duration `json:"payments,omitempty"`
+	// The chart of accounts: accounts, groups and natures.
+	Accounts time.Duration `json:"accounts,omitempty"`
+	// Tax rates and sales tax rulesets.
+	TaxRates time.Duration `json:"tax_rates,omitempty"`
+	// Currencies and their exchange rates.
+	Currencies time.Duration `json:"currencies,omitempty"`
+	// Countries, country groups, states, cities, zip codes and locales.
+	Countries time.Duration `json:"countries,omitempty"`
+	// The organization and the user.
+	Organization time.Duration `json:"organization,omitempty"`
+}
+
+// CacheWarmConfig is how the cache reads ahead.
+type CacheWarmConfig struct {
+	// How often to read ahead, per organization, what is read most and is
+	// no longer fresh (also once at start, from the usage Redis holds).
+	Interval time.Duration `json:"interval,omitempty"`
+	// The most Billy requests one warming round may make per
+	// organization; 0 turns warming off.
+	Budget int `json:"budget,omitempty"`
 }

@@ -56,5 +56,23 @@ func Default() *Config {
 		},
 		Sandbox: SandboxConfig{Seed: 1},
 		Audit:   AuditConfig{Buffer: 4096},
+		Redis:   RedisConfig{Timeout: 250 * time.Millisecond, KeyPrefix: "billy-mcp"},
+		Cache: CacheConfig{
+			Enabled:       boolPtr(true),
+			LocalMaxBytes: 64 << 20,
+			TTL: CacheTTLConfig{
+				Default: time.Minute, Invoices: 2 * time.Minute, Contacts: 5 * time.Minute,
+				Products: 5 * time.Minute, Payments: 2 * time.Minute, Accounts: 6 * time.Hour,
+				TaxRates: 6 * time.Hour, Currencies: 12 * time.Hour, Countries: 24 * time.Hour,
+				Organization: time.Hour,
+			},
+			StaleMaxAge: 6 * time.Hour,
+			StaleAfter:  5 * time.Second,
+			Warm:        CacheWarmConfig{Interval: 5 * time.Minute, Budget: 50},
+		},
 	}
 }
+
+// boolPtr is a fresh pointer for a *bool key (false must be tellable from
+// unset), never shared between configurations.
+func boolPtr(b bool) *bool { return &b }

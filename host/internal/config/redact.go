@@ -6,8 +6,10 @@ package config
 // long after loading, by code that never sees a file.
 
 import (
+	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Redaction is what Redacted puts in place of a secret.
@@ -29,6 +31,15 @@ func (c *Config) Redacted() *Config {
 	}
 	if r.Billy.APIKey != "" {
 		r.Billy.APIKey = Redaction
+	}
+	if r.Redis.Password != "" {
+		r.Redis.Password = Redaction
+	}
+	r.Redis.URL = RedactURL(c.Redis.URL)
+	r.Redis.Addrs = slices.Clone(c.Redis.Addrs)
+	if c.Cache.Enabled != nil {
+		e := *c.Cache.Enabled
+		r.Cache.Enabled = &e
 	}
 	r.HTTP.AllowedHosts = slices.Clone(c.HTTP.AllowedHosts)
 	r.HTTP.AllowedOrigins = slices.Clone(c.HTTP.AllowedOrigins)
@@ -76,4 +87,22 @@ func redactFree(v any) any {
 		return out
 	}
 	return v
+}
+
+// RedactURL hides the password of a URL's user information (redis.url may
+// carry one); a URL that does not parse is hidden whole, since it may hold
+// a password in a form the parser did not recognise.
+func RedactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Redaction
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Redaction)
+		return strings.Replace(u.String(), url.QueryEscape(Redaction), Redaction, 1)
+	}
+	return raw
 }

@@ -92,11 +92,17 @@ var rules = map[string]rule{
 		allowed: "1 to 40 of a-z, 0-9, _ and -, starting with a letter",
 		shape:   "a section; write one entry per plugin name (e.g. invoices: {path: billy-mcp-plugin-invoices})",
 	},
-	"plugins.*.sha256": {pattern: `^(?:[0-9a-fA-F]{64})?$`, allowed: "64 hex characters (sha256sum's output), or leave it empty to use plugin_defaults.checksums_file"},
-	"plugins.*.config": {shape: "a section; the plugin's own settings are key: value pairs"},
-	"plugin_set":       {enum: []string{PluginSetAdd, PluginSetReplace}},
-	"writes.mode":      {enum: []string{"", WritesOff, WritesConfirm, WritesDirect}, unset: "leave it unset to derive it"},
-	"sandbox.business": {enum: []string{"", "freelancer", "retail", "service"}, unset: "leave it unset for all three"},
+	"plugins.*.sha256":      {pattern: `^(?:[0-9a-fA-F]{64})?$`, allowed: "64 hex characters (sha256sum's output), or leave it empty to use plugin_defaults.checksums_file"},
+	"plugins.*.config":      {shape: "a section; the plugin's own settings are key: value pairs"},
+	"plugin_set":            {enum: []string{PluginSetAdd, PluginSetReplace}},
+	"writes.mode":           {enum: []string{"", WritesOff, WritesConfirm, WritesDirect}, unset: "leave it unset to derive it"},
+	"sandbox.business":      {enum: []string{"", "freelancer", "retail", "service"}, unset: "leave it unset for all three"},
+	"redis.url":             {pattern: `^(?:rediss?://[^\s/?#]+(?:/[0-9]*)?(?:\?\S*)?)?$`, allowed: "redis://[user:password@]host:port[/db] or rediss://… (TLS); ?addr=host:port adds Cluster nodes"},
+	"redis.addrs[]":         {pattern: `^[^\s/]+:[0-9]{1,5}$`, allowed: "host:port"},
+	"redis.db":              {min: i64(0), max: i64(15)},
+	"redis.key_prefix":      {pattern: `^[A-Za-z0-9_.:-]{1,40}$`, allowed: "1 to 40 of A-Z, a-z, 0-9 and _.:-"},
+	"cache.local_max_bytes": {min: i64(1 << 20)},
+	"cache.warm.budget":     {min: i64(0), max: i64(10000)},
 }
 
 // docs are descriptions by Go field ("HTTPConfig.Addr"). The running host

@@ -56,6 +56,19 @@ func (c *Config) Validate() error {
 		bad("plugin_defaults.restart_backoff_initial", "%s is more than plugin_defaults.restart_backoff_max (%s); the initial backoff must not exceed the cap",
 			formatDuration(b.RestartBackoffInitial), formatDuration(b.RestartBackoffMax))
 	}
+	if r := c.Redis; r.URL != "" && len(r.Addrs) > 0 {
+		bad("redis.addrs", "set either redis.url or redis.addrs, not both (a Cluster's further nodes go in url as ?addr=host:port)")
+	}
+	if r := c.Redis; r.MasterName != "" && len(r.Addrs) == 0 {
+		bad("redis.master_name", "needs the Sentinels' addresses in redis.addrs")
+	}
+	if r := c.Redis; r.MasterName != "" && r.Cluster {
+		bad("redis.cluster", "cannot be set with redis.master_name: a deployment is either Sentinel or Cluster")
+	}
+	if k := c.Cache; k.StaleMaxAge > 0 && k.TTL.Default > 0 && k.StaleMaxAge < k.TTL.Default {
+		bad("cache.stale_max_age", "%s is less than cache.ttl.default (%s): a stale answer is one older than its TTL",
+			formatDuration(k.StaleMaxAge), formatDuration(k.TTL.Default))
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.Plugins)) {
 		if p := c.Plugins[name]; p.IsEnabled() && p.Path == "" {
 			bad("plugins."+name+".path", "required for an enabled plugin (the binary, e.g. billy-mcp-plugin-%s; relative to plugin_defaults.dir), or set enabled: false", name)
