@@ -6,7 +6,10 @@ require github.com/billy-mcp/billy-mcp/proto v0.0.0 // indirect
 
 replace github.com/billy-mcp/billy-mcp/proto => ../proto
 
-require github.com/billy-mcp/billy-mcp/sdk v0.0.0
+require (
+	github.com/billy-mcp/billy-mcp/sdk v0.0.0
+	github.com/shopspring/decimal v1.6.0
+)
 
 require (
 	github.com/fatih/color v1.13.0 // indirect

@@ -108,17 +108,3 @@ func TestTokenIsOpaqueAndBound(t *testing.T) {
 		t.Errorf("valid token refused: %v", err)
 	}
 }
-
-func TestAmountFormats(t *testing.T) {
-	for _, tt := range []struct {
-		v      float64
-		en, da string
-	}{{0, "0.00", "0,00"}, {14250, "14,250.00", "14.250,00"}, {-1234567.891, "-1,234,567.89", "-1.234.567,89"}, {999.995, "1,000.00", "1.000,00"}, {-0.001, "0.00", "0,00"}} {
-		if got := fmtAmount(tt.v); got != tt.en {
-			t.Errorf("fmtAmount(%v) = %q, want %q", tt.v, got, tt.en)
-		}
-		if got := fmtAmountDA(tt.v); got != tt.da {
-			t.Errorf("fmtAmountDA(%v) = %q, want %q", tt.v, got, tt.da)
-		}
-	}
-}

@@ -54,7 +54,20 @@ func newFake() *fakeBilly {
 	f.put("contacts", map[string]any{"id": "contact-1", "type": "company", "name": "Jensen ApS", "countryId": "DK", "isCustomer": true,
 		"contactPersons": []any{map[string]any{"id": "person-1", "contactId": "contact-1", "name": "Mette Jensen", "email": "mette@jensen.dk", "isPrimary": true}}})
 	f.put("contactPersons", map[string]any{"id": "person-1", "contactId": "contact-1", "name": "Mette Jensen", "email": "mette@jensen.dk", "isPrimary": true})
-	f.put("products", map[string]any{"id": "product-1", "name": "Rådgivning", "prices": []any{map[string]any{"unitPrice": 1000, "currencyId": "DKK"}}})
+	f.put("products", map[string]any{"id": "product-1", "name": "Rådgivning", "salesTaxRulesetId": "rs-services",
+		"prices": []any{map[string]any{"unitPrice": 1000, "currencyId": "DKK"}, map[string]any{"unitPrice": 134, "currencyId": "EUR"}}})
+	// VAT: 25 % in Denmark, reverse charge (0 %) to EU companies, 0 % to
+	// the rest of the world, as the sandbox's ruleset for services.
+	f.put("taxRates", map[string]any{"id": "tax-s25", "name": "Salgsmoms", "rate": 0.25, "appliesToSales": true, "isActive": true})
+	f.put("taxRates", map[string]any{"id": "tax-euy", "name": "EU-ydelser", "rate": 0, "appliesToSales": true, "isActive": true})
+	f.put("taxRates", map[string]any{"id": "tax-exp", "name": "Eksport", "rate": 0, "appliesToSales": true, "isActive": true})
+	f.put("salesTaxRulesets", map[string]any{"id": "rs-services", "fallbackTaxRateId": "tax-exp", "rules": []any{
+		map[string]any{"countryId": "DK", "taxRateId": "tax-s25", "priority": 1},
+		map[string]any{"countryGroupId": "eu", "contactType": "company", "taxRateId": "tax-euy", "priority": 2},
+		map[string]any{"countryGroupId": "eu", "taxRateId": "tax-s25", "priority": 3}}})
+	f.put("countryGroups", map[string]any{"id": "eu", "memberIds": []any{"DK", "DE", "SE", "FR"}})
+	f.put("currencies", map[string]any{"id": "EUR", "exchangeRate": 7.4605})
+	f.put("currencies", map[string]any{"id": "USD", "exchangeRate": 6.8935})
 	return f
 }
 
@@ -72,7 +85,8 @@ func (f *fakeBilly) invoice(id, state string, gross float64, extra map[string]an
 	inv := map[string]any{"id": id, "type": "invoice", "state": state, "sentState": "unsent", "contactId": "contact-1",
 		"entryDate": "2025-03-01", "dueDate": "2025-03-31", "currencyId": "DKK", "taxMode": "excl",
 		"amount": net, "tax": round2(gross - net), "grossAmount": gross, "balance": 0.0, "isPaid": false,
-		"lines":       []any{map[string]any{"id": "line-" + id, "productId": "product-1", "description": "Rådgivning", "quantity": 1.0, "unitPrice": net, "amount": net, "tax": round2(gross - net)}},
+		"lines": []any{map[string]any{"id": "line-" + id, "productId": "product-1", "description": "Rådgivning", "quantity": 1.0, "unitPrice": net,
+			"amount": net, "tax": round2(gross - net), "taxRateId": "tax-s25"}},
 		"downloadUrl": "https://api.billysbilling.com/v2/downloads/invoices/" + id + "/org-1/abc/invoice.pdf"}
 	if state == "approved" {
 		inv["balance"] = gross
@@ -157,7 +171,8 @@ func respond(body any) (*sdk.BillyResponse, error) {
 }
 
 var singular = map[string]string{"invoices": "invoice", "contacts": "contact", "contactPersons": "contactPerson", "products": "product",
-	"bankPayments": "bankPayment", "accounts": "account", "taxRates": "taxRate", "organizations": "organization"}
+	"bankPayments": "bankPayment", "accounts": "account", "taxRates": "taxRate", "organizations": "organization",
+	"salesTaxRulesets": "salesTaxRuleset", "countryGroups": "countryGroup", "currencies": "currency"}
 
 func notFoundErr(what, id string) *sdk.Error {
 	return &sdk.Error{Code: "billy_not_found", Category: sdk.CategoryNotFound, Message: fmt.Sprintf("Billy: The %s with ID %q was not found.", what, id), UpstreamCode: "RECORD_NOT_FOUND"}
@@ -316,7 +331,16 @@ func (f *fakeBilly) create(plural string, body map[string]any) (any, error) {
 		}
 		return map[string]any{"invoices": changed}, nil
 	case "bankPayments":
+		// What the cash settles in the invoices' currency, gross of the
+		// fee, as Billy reads cashAmount (in the account's currency) and
+		// cashExchangeRate (§7.6).
 		left := body["cashAmount"].(float64)
+		if fee, ok := body["feeAmount"].(float64); ok {
+			left += fee
+		}
+		if rate, ok := body["cashExchangeRate"].(float64); ok {
+			left = round2(left / rate)
+		}
 		rec["subjectCurrencyId"] = "DKK"
 		var assocs []any
 		var changed []any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
@@ -12,8 +13,6 @@ import (
 // the invoice, sending emails it, cancelling voids it, and a credit note
 // books a reversal. All are Destructive and go through the confirmation
 // flow in confirm.go.
-
-func amountText(v float64, cur string) string { return fmtAmount(v) + " " + cur }
 
 // ---- approve_invoice ----
 
@@ -27,7 +26,7 @@ func (p *plugin) approveInvoiceTool() sdk.Tool {
 	return sdk.NewTool(destructiveSpec(sdk.ToolSpec{
 		Name:  "approve_invoice",
 		Title: "Approve (book) an invoice",
-		Description: "Approves (books) a draft invoice or credit note: Billy gives it a number and the customer owes it. Only when the user asks; " +
+		Description: "Approves (books) a draft invoice or credit note: Billy gives it a number and the customer owes it; " +
 			"it does not email it. It cannot be undone (correct with create_credit_note)." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
@@ -64,18 +63,40 @@ func (p *plugin) approveInvoice(ctx context.Context, call *sdk.Call, in ApproveI
 			if cur.Contact != nil {
 				name = cur.Contact.Name
 			}
+			changes := []string{
+				"state: draft → approved; " + no,
+				fmt.Sprintf("booked in the ledger: net %s, VAT %s", money(cur.Amount, cur.CurrencyID), money(cur.Tax, cur.CurrencyID)),
+				fmt.Sprintf("balance becomes %s, due %s", money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.DueDate)),
+				"it is not emailed (send_invoice does that)",
+			}
+			if cur.Type == "creditNote" {
+				// A draft credit note is checked again now: other credit
+				// notes may have been approved since it was made.
+				if cur.CreditedInvoiceID == "" {
+					return nil, sdk.NewError(sdk.CategoryConflict, "credit_note_without_invoice", "credit note %s names no credited invoice", cur.ID)
+				}
+				orig, err := readInvoice(ctx, call, cur.CreditedInvoiceID)
+				if err != nil {
+					return nil, err
+				}
+				credited, err := creditNotesOf(ctx, call, orig.ID, cur.ID)
+				if err != nil {
+					return nil, err
+				}
+				if err := checkCreditable(orig, credited, cur.GrossAmount, false); err != nil {
+					return nil, err
+				}
+				changes[1] = fmt.Sprintf("booked as a reversal: net %s, VAT %s, set off against invoice %s (balance %s)",
+					money(cur.Amount, cur.CurrencyID), money(cur.Tax, cur.CurrencyID), displayNo(orig), money(orig.Balance, orig.CurrencyID))
+				changes[2] = "what the set-off leaves is owed back to the customer (record_payment refunds it)"
+			}
 			return &plan{
 				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(cur.ID), Body: map[string]any{"invoice": invoiceBody{State: "approved"}}}},
 				preview: Preview{
-					Action:  fmt.Sprintf("Approve the draft %s for %s, %s incl. VAT, dated %s", kindWord(cur), name, amountText(cur.GrossAmount, cur.CurrencyID), cur.EntryDate),
+					Action:  fmt.Sprintf("Approve the draft %s for %s, %s incl. VAT, dated %s", kindWord(cur), name, money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.EntryDate)),
 					Current: summaryOf(cur, "", p.today()),
-					Changes: []string{
-						"state: draft → approved; " + no,
-						fmt.Sprintf("booked in the ledger: net %s, VAT %s", amountText(cur.Amount, cur.CurrencyID), amountText(cur.Tax, cur.CurrencyID)),
-						fmt.Sprintf("balance becomes %s, due %s", amountText(cur.GrossAmount, cur.CurrencyID), cur.DueDate),
-						"it is not emailed (send_invoice does that)",
-					},
-					Undo: "Cannot be undone: an approved invoice never returns to draft; it can only be credited (create_credit_note) or voided (cancel_invoice).",
+					Changes: changes,
+					Undo:    "Cannot be undone: an approved invoice never returns to draft; it can only be credited (create_credit_note) or voided (cancel_invoice).",
 				},
 			}, nil
 		},
@@ -97,7 +118,7 @@ func kindWord(inv billyInvoice) string {
 // SendInvoiceInput emails an approved invoice.
 type SendInvoiceInput struct {
 	InvoiceID       string `json:"invoiceId"`
-	ContactPersonID string `json:"contactPersonId,omitempty" jsonschema:"recipient (list_contact_persons); default the primary one"`
+	ContactPersonID string `json:"contactPersonId,omitempty" jsonschema:"recipient; default the primary one"`
 	EmailSubject    string `json:"emailSubject,omitempty" jsonschema:"default \"Faktura <number>\""`
 	Message         string `json:"message,omitempty" jsonschema:"email text; default a Danish text"`
 	EmailBody       string `json:"emailBody,omitempty" jsonschema:"alias of message"`
@@ -180,7 +201,7 @@ func (p *plugin) sendInvoice(ctx context.Context, call *sdk.Call, in SendInvoice
 			}
 			body := msg
 			if body == "" {
-				body = defaultEmailText(inv, to.Name)
+				body = defaultEmailText(inv, to.Name, p.today())
 			}
 			name := inv.ContactID
 			if inv.Contact != nil {
@@ -195,7 +216,7 @@ func (p *plugin) sendInvoice(ctx context.Context, call *sdk.Call, in SendInvoice
 				requests: []BillyCall{{Method: "POST", Path: "/invoices/" + url.PathEscape(inv.ID) + "/emails",
 					Body: map[string]any{"email": emailBody{ContactPersonID: to.ContactPersonID, EmailSubject: subject, EmailBody: body}}}},
 				preview: Preview{
-					Action:  fmt.Sprintf("Email %s %s (%s, %s) to %s <%s>", kindWord(inv), displayNo(inv), name, amountText(inv.GrossAmount, inv.CurrencyID), to.Name, to.Email),
+					Action:  fmt.Sprintf("Email %s %s (%s, %s) to %s <%s>", kindWord(inv), displayNo(inv), name, money(inv.GrossAmount, inv.CurrencyID), to.Name, to.Email),
 					Current: summaryOf(inv, "", p.today()), Changes: changes,
 					Undo: "Cannot be undone: an email cannot be recalled.",
 				},
@@ -253,20 +274,47 @@ func recipient(ctx context.Context, call *sdk.Call, contactID, personID string) 
 	return Recipient{ContactPersonID: pick.ID, Name: pick.Name, Email: pick.Email}, nil
 }
 
-func defaultEmailText(inv billyInvoice, name string) string {
+// defaultEmailText is the Danish email sent with an invoice when the
+// caller writes none. It states what is still to pay: after a partial
+// payment, the rest, not the full amount; a paid invoice is sent as a copy.
+func defaultEmailText(inv billyInvoice, name, today string) string {
 	greeting := "Hej"
 	if name != "" {
 		greeting += " " + name
 	}
-	what := "faktura nr. " + string(inv.InvoiceNo)
+	cur := inv.CurrencyID
 	if inv.Type == "creditNote" {
-		what = "kreditnota nr. " + string(inv.InvoiceNo)
+		return fmt.Sprintf("%s\n\nHermed kreditnota nr. %s på %s\n\nVenlig hilsen", greeting, inv.InvoiceNo, endSentence(money(inv.GrossAmount, cur)))
 	}
-	text := fmt.Sprintf("%s\n\nHermed %s på %s %s", greeting, what, fmtAmountDA(inv.GrossAmount), inv.CurrencyID)
-	if inv.Type != "creditNote" && inv.DueDate != "" {
-		text += " med forfald " + inv.DueDate
+	text := fmt.Sprintf("%s\n\nHermed faktura nr. %s på %s", greeting, inv.InvoiceNo, money(inv.GrossAmount, cur))
+	due := ""
+	if inv.DueDate != "" {
+		verb := "forfalder"
+		if inv.DueDate < today {
+			verb = "forfaldt"
+		}
+		due = " " + verb + " " + danishDate(inv.DueDate)
 	}
-	return text + ".\n\nVenlig hilsen"
+	switch {
+	case inv.IsPaid || !inv.Balance.IsPositive():
+		text = endSentence(text) + " Fakturaen er betalt; tak for det."
+	case inv.Balance.LessThan(inv.GrossAmount):
+		text = endSentence(text) + fmt.Sprintf(" Vi har modtaget %s; restbeløbet på %s%s.", money(inv.GrossAmount.Sub(inv.Balance), cur), money(inv.Balance, cur), due)
+	case due != "":
+		text += fmt.Sprintf(", som%s.", due)
+	default:
+		text = endSentence(text)
+	}
+	return text + "\n\nVenlig hilsen"
+}
+
+// endSentence ends text with a full stop, unless it ends with one already
+// (as "1.250,00 kr." does).
+func endSentence(text string) string {
+	if strings.HasSuffix(text, ".") {
+		return text
+	}
+	return text + "."
 }
 
 // ---- cancel_invoice ----
@@ -312,14 +360,14 @@ func (p *plugin) cancelInvoice(ctx context.Context, call *sdk.Call, in CancelInv
 				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_is_draft",
 					"invoice %s is a draft: it is not booked, so there is nothing to void; leave it, edit it with update_invoice, or delete it in Billy", cur.ID)
 			}
-			action := fmt.Sprintf("Void %s %s (%s incl. VAT, dated %s)", kindWord(cur), displayNo(cur), amountText(cur.GrossAmount, cur.CurrencyID), cur.EntryDate)
+			action := fmt.Sprintf("Void %s %s (%s incl. VAT, dated %s)", kindWord(cur), displayNo(cur), money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.EntryDate))
 			if in.Reason != "" {
 				action += ", reason: " + in.Reason
 			}
 			changes := []string{"state: approved → voided", "the booking is reversed; it no longer counts as revenue or as owed"}
-			if cur.Type == "invoice" && cur.Balance != cur.GrossAmount {
+			if cur.Type == "invoice" && !cur.Balance.Equal(cur.GrossAmount) {
 				changes = append(changes, fmt.Sprintf("note: payments or credit notes are registered on it (balance %s of %s); Billy may refuse to void it until those are voided",
-					amountText(cur.Balance, cur.CurrencyID), amountText(cur.GrossAmount, cur.CurrencyID)))
+					money(cur.Balance, cur.CurrencyID), money(cur.GrossAmount, cur.CurrencyID)))
 			}
 			if cur.SentState != "unsent" && cur.SentState != "" {
 				changes = append(changes, "note: the customer already received it ("+cur.SentState+") and is not told; a credit note is usually the right way")

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
 )
 
 // create_invoice and update_invoice work on drafts only. A draft is not
@@ -16,20 +19,28 @@ import (
 
 // LineInput is one invoice line as a caller gives it (v1's shape).
 type LineInput struct {
-	ProductID   string   `json:"productId"`
-	Description string   `json:"description,omitempty" jsonschema:"default the product's"`
-	Quantity    *float64 `json:"quantity,omitempty" jsonschema:"default 1"`
-	UnitPrice   *float64 `json:"unitPrice,omitempty" jsonschema:"default the product's price"`
+	ProductID   string  `json:"productId"`
+	Description string  `json:"description,omitempty" jsonschema:"default the product's"`
+	Quantity    *Number `json:"quantity,omitempty" jsonschema:"default 1"`
+	UnitPrice   *Number `json:"unitPrice,omitempty" jsonschema:"default the product's price (+VAT if incl)"`
 }
 
-// lineBody is an invoice line as Billy takes it.
+// lineBody is an invoice line as Billy takes it. The tools always send
+// unitPrice: Billy's docs mark it required (billy-api.md §7.3).
 type lineBody struct {
-	ProductID     string   `json:"productId"`
-	Description   string   `json:"description,omitempty"`
-	Quantity      *float64 `json:"quantity,omitempty"`
-	UnitPrice     *float64 `json:"unitPrice,omitempty"`
-	DiscountMode  string   `json:"discountMode,omitempty"`
-	DiscountValue *float64 `json:"discountValue,omitempty"`
+	ProductID     string `json:"productId"`
+	Description   string `json:"description,omitempty"`
+	Quantity      *Exact `json:"quantity,omitempty"`
+	UnitPrice     *Exact `json:"unitPrice,omitempty"`
+	DiscountMode  string `json:"discountMode,omitempty"`
+	DiscountValue *Exact `json:"discountValue,omitempty"`
+}
+
+func (l lineBody) quantity() decimal.Decimal {
+	if l.Quantity == nil {
+		return decOne
+	}
+	return l.Quantity.Dec()
 }
 
 // invoiceBody is an invoice as Billy takes it in POST and PUT (a PUT is a
@@ -64,26 +75,65 @@ func linesBody(field string, lines []LineInput) ([]lineBody, error) {
 		if err := checkID(f+".productId", l.ProductID); err != nil {
 			return nil, err
 		}
+		b := lineBody{ProductID: l.ProductID, Description: strings.TrimSpace(l.Description)}
 		if l.Quantity != nil {
-			if err := checkQuantity(f+".quantity", *l.Quantity); err != nil {
+			q := l.Quantity.Dec()
+			if err := checkQuantity(f+".quantity", q); err != nil {
 				return nil, err
 			}
+			b.Quantity = exactPtr(q)
 		}
 		if l.UnitPrice != nil {
-			if err := checkAmount(f+".unitPrice", *l.UnitPrice, false); err != nil {
+			up := l.UnitPrice.Dec()
+			if err := checkUnitPrice(f+".unitPrice", up); err != nil {
 				return nil, err
 			}
+			b.UnitPrice = exactPtr(up)
 		}
-		out = append(out, lineBody{ProductID: l.ProductID, Description: strings.TrimSpace(l.Description), Quantity: l.Quantity, UnitPrice: l.UnitPrice})
+		out = append(out, b)
 	}
 	return out, nil
 }
 
-func checkQuantity(field string, q float64) error {
-	if !(q > 0) || q > 1e9 {
-		return sdk.Invalid(field, "must be greater than 0 (and sensible), got %v; to credit, use create_credit_note", q)
+func checkQuantity(field string, q decimal.Decimal) error {
+	if !q.IsPositive() || q.GreaterThan(decimal.New(1, 9)) {
+		return sdk.Invalid(field, "must be greater than 0 (and sensible), got %s; to credit, use create_credit_note", plain(q))
+	}
+	if !hasPlaces(q, quantityPlaces) {
+		return sdk.Invalid(field, "has more than %d decimals (%s)", quantityPlaces, plain(q))
 	}
 	return nil
+}
+
+// termsMode is the payment terms mode a write sends. Days given alone are
+// net days, due that many days after the invoice date, as a Danish
+// bookkeeper reads "8 dage"; without that, Billy would keep the customer's
+// mode, and "8 days" on a customer with løbende måned would fall due 8 days
+// after the end of the month.
+func termsMode(mode string, days *int) string {
+	if mode == "" && days != nil {
+		return "net"
+	}
+	return mode
+}
+
+// termsText says when an invoice falls due under its terms, for the
+// preview ("" when Billy decides: the customer's terms).
+func termsText(entry, mode string, days *int, due string) string {
+	d, err := time.Parse(time.DateOnly, entry)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case mode == "date" && due != "":
+		return "due " + danishDate(due)
+	case mode == "net" && days != nil:
+		return fmt.Sprintf("due %s (net %d days from the invoice date)", danishDate(d.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
+	case mode == "netEndOfMonth" && days != nil:
+		end := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+		return fmt.Sprintf("due %s (løbende måned + %d days)", danishDate(end.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
+	}
+	return ""
 }
 
 // termsFields validates the optional payment terms and tax mode.
@@ -121,8 +171,8 @@ type CreateInvoiceInput struct {
 	ContactID        string      `json:"contactId,omitempty" jsonschema:"required"`
 	CustomerID       string      `json:"customerId,omitempty" jsonschema:"alias of contactId"`
 	EntryDate        string      `json:"entryDate,omitempty" jsonschema:"invoice date; default today"`
-	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"default the customer's"`
-	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net (entryDate + days), netEndOfMonth or date (give dueDate)"`
+	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"net days after entryDate; default the customer's terms"`
+	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net, netEndOfMonth (løbende måned) or date (give dueDate)"`
 	DueDate          string      `json:"dueDate,omitempty" jsonschema:"with paymentTermsMode date"`
 	CurrencyID       string      `json:"currencyId,omitempty" jsonschema:"default the base currency"`
 	TaxMode          string      `json:"taxMode,omitempty" jsonschema:"excl or incl"`
@@ -136,11 +186,11 @@ func (p *plugin) createInvoiceTool() sdk.Tool {
 		Name:  "create_invoice",
 		Title: "Create a draft invoice",
 		Description: "Creates a draft invoice with product lines; Billy computes VAT, totals and the due date. " +
-			"A draft is not booked or sent: do not approve or send it unless the user asks.",
+			"A draft is not booked or sent.",
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
 		Examples: []sdk.Example{{Title: "Two hours of consulting", Arguments: CreateInvoiceInput{ContactID: "PGKzNtzARISFRfQy0KkoLQ", EntryDate: "2025-03-14",
-			Lines: []LineInput{{ProductID: "Yk3rT9sLQ0a1bC2dE3fG4h", Description: "Rådgivning marts", Quantity: ptr(2.0), UnitPrice: ptr(950.0)}}}}},
+			Lines: []LineInput{{ProductID: "Yk3rT9sLQ0a1bC2dE3fG4h", Description: "Rådgivning marts", Quantity: ptr(Number(2)), UnitPrice: ptr(Number(950))}}}}},
 	}, false), p.createInvoice)
 }
 
@@ -165,18 +215,26 @@ func (p *plugin) createInvoice(ctx context.Context, call *sdk.Call, in CreateInv
 	if err != nil {
 		return out, err
 	}
+	mode := termsMode(in.PaymentTermsMode, in.PaymentTermsDays)
 	body := invoiceBody{Type: "invoice", ContactID: contactID, EntryDate: entry, CurrencyID: strings.ToUpper(in.CurrencyID),
-		TaxMode: in.TaxMode, PaymentTermsMode: in.PaymentTermsMode, PaymentTermsDays: in.PaymentTermsDays, DueDate: in.DueDate, Lines: lines}
+		TaxMode: in.TaxMode, PaymentTermsMode: mode, PaymentTermsDays: in.PaymentTermsDays, DueDate: in.DueDate, Lines: lines}
 	if in.ContactMessage != "" {
 		body.ContactMessage = &in.ContactMessage
 	}
-	req := BillyCall{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": body}}
 	return runWrite(ctx, p, call, writeSpec[Invoice]{
 		tool: "create_invoice", effect: sdk.Additive, dryRun: in.DryRun,
 		plan: func(ctx context.Context) (*plan, error) {
-			return &plan{requests: []BillyCall{req}, preview: Preview{
-				Action:  fmt.Sprintf("Create a draft invoice dated %s for customer %s with %d line(s)", entry, contactID, len(lines)),
-				Changes: []string{"a new draft invoice (not booked, no number, not sent)"},
+			notes, err := newPricer(ctx, call, newVATRates(ctx, call), contactID, body.CurrencyID, body.TaxMode).fill("lines", body.Lines)
+			if err != nil {
+				return nil, err
+			}
+			changes := append([]string{"a new draft invoice (not booked, no number, not sent)"}, notes...)
+			if due := termsText(entry, mode, in.PaymentTermsDays, in.DueDate); due != "" {
+				changes = append(changes, due)
+			}
+			return &plan{requests: []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": body}}}, preview: Preview{
+				Action:  fmt.Sprintf("Create a draft invoice dated %s for customer %s with %d line(s)", danishDate(entry), contactID, len(lines)),
+				Changes: changes,
 				Undo:    "A draft can be edited with update_invoice, or deleted in Billy.",
 			}}, nil
 		},
@@ -199,7 +257,7 @@ type UpdateInvoiceInput struct {
 	ContactID        string      `json:"contactId,omitempty" jsonschema:"v1; must be the current customer"`
 	CustomerID       string      `json:"customerId,omitempty" jsonschema:"alias of contactId"`
 	EntryDate        string      `json:"entryDate,omitempty"`
-	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty"`
+	PaymentTermsDays *int        `json:"paymentTermsDays,omitempty" jsonschema:"net days after entryDate"`
 	PaymentTermsMode string      `json:"paymentTermsMode,omitempty" jsonschema:"net, netEndOfMonth or date"`
 	DueDate          string      `json:"dueDate,omitempty" jsonschema:"with paymentTermsMode date"`
 	TaxMode          string      `json:"taxMode,omitempty" jsonschema:"excl or incl"`
@@ -230,7 +288,7 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 		termsFields(in.PaymentTermsMode, in.PaymentTermsDays, in.DueDate, in.TaxMode)); err != nil {
 		return out, err
 	}
-	body := invoiceBody{EntryDate: in.EntryDate, PaymentTermsMode: in.PaymentTermsMode, PaymentTermsDays: in.PaymentTermsDays,
+	body := invoiceBody{EntryDate: in.EntryDate, PaymentTermsMode: termsMode(in.PaymentTermsMode, in.PaymentTermsDays), PaymentTermsDays: in.PaymentTermsDays,
 		DueDate: in.DueDate, TaxMode: in.TaxMode, ContactMessage: in.ContactMessage}
 	if in.Lines != nil {
 		if body.Lines, err = linesBody("lines", in.Lines); err != nil {
@@ -256,13 +314,23 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 			}
 			changes := []string{}
 			if in.EntryDate != "" {
-				changes = append(changes, fmt.Sprintf("entryDate: %s → %s", cur.EntryDate, in.EntryDate))
+				changes = append(changes, fmt.Sprintf("entryDate: %s → %s", danishDate(cur.EntryDate), danishDate(in.EntryDate)))
 			}
 			if in.PaymentTermsDays != nil {
 				changes = append(changes, fmt.Sprintf("paymentTermsDays: %d → %d", cur.PaymentTermsDays, *in.PaymentTermsDays))
 			}
-			if in.PaymentTermsMode != "" {
-				changes = append(changes, fmt.Sprintf("paymentTermsMode: %s → %s", cur.PaymentTermsMode, in.PaymentTermsMode))
+			if body.PaymentTermsMode != "" && body.PaymentTermsMode != cur.PaymentTermsMode {
+				changes = append(changes, fmt.Sprintf("paymentTermsMode: %s → %s", cur.PaymentTermsMode, body.PaymentTermsMode))
+			}
+			entry := cmp.Or(in.EntryDate, cur.EntryDate)
+			if in.EntryDate != "" || in.PaymentTermsDays != nil || in.PaymentTermsMode != "" || in.DueDate != "" {
+				days := in.PaymentTermsDays
+				if days == nil {
+					days = &cur.PaymentTermsDays
+				}
+				if due := termsText(entry, cmp.Or(body.PaymentTermsMode, cur.PaymentTermsMode), days, in.DueDate); due != "" {
+					changes = append(changes, due)
+				}
 			}
 			if in.TaxMode != "" {
 				changes = append(changes, fmt.Sprintf("taxMode: %s → %s", cur.TaxMode, in.TaxMode))
@@ -272,6 +340,11 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 			}
 			if body.Lines != nil {
 				changes = append(changes, fmt.Sprintf("all %d line(s) replaced by %d new line(s)", len(cur.Lines), len(body.Lines)))
+				notes, err := newPricer(ctx, call, newVATRates(ctx, call), cur.ContactID, cur.CurrencyID, cmp.Or(in.TaxMode, cur.TaxMode)).fill("lines", body.Lines)
+				if err != nil {
+					return nil, err
+				}
+				changes = append(changes, notes...)
 			}
 			return &plan{
 				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(in.InvoiceID), Body: map[string]any{"invoice": body}}},

@@ -8,43 +8,52 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
 )
 
 // InvoiceSummary is an invoice or credit note as lists show it: what a
 // model needs to answer questions and pick the next step, nothing more.
+//
+// Sign convention: a credit note's amounts and balance are negative (money
+// the company owes the customer, or gave back), an invoice's positive, so
+// that a list sums to the net figure: Σ grossAmount of approved records is
+// what was invoiced net of credits, Σ balance what customers owe net of
+// what is to be paid back. Billy itself sends credit notes' amounts
+// positive; summaryOf turns them.
 type InvoiceSummary struct {
-	ID                string  `json:"id"`
-	InvoiceNo         string  `json:"invoiceNo,omitempty" jsonschema:"assigned when the invoice is approved; empty on drafts"`
-	Type              string  `json:"type" jsonschema:"invoice or creditNote"`
-	State             string  `json:"state" jsonschema:"draft, approved or voided"`
-	SentState         string  `json:"sentState" jsonschema:"unsent, printed, sent, opened or viewed"`
-	ContactID         string  `json:"contactId"`
-	ContactName       string  `json:"contactName,omitempty"`
-	EntryDate         string  `json:"entryDate" jsonschema:"invoice date"`
-	DueDate           string  `json:"dueDate,omitempty"`
-	Currency          string  `json:"currency"`
-	Amount            float64 `json:"amount" jsonschema:"net amount, excluding VAT"`
-	Tax               float64 `json:"tax" jsonschema:"VAT"`
-	GrossAmount       float64 `json:"grossAmount" jsonschema:"amount including VAT"`
-	Balance           float64 `json:"balance" jsonschema:"still owed, VAT and late fees included; 0 on drafts"`
-	IsPaid            bool    `json:"isPaid"`
-	IsOverdue         bool    `json:"isOverdue,omitempty" jsonschema:"approved, unpaid and past its due date"`
-	CreditedInvoiceID string  `json:"creditedInvoiceId,omitempty" jsonschema:"on a credit note: the invoice it credits"`
+	ID                string `json:"id"`
+	InvoiceNo         string `json:"invoiceNo,omitempty" jsonschema:"assigned when the invoice is approved; empty on drafts"`
+	Type              string `json:"type" jsonschema:"invoice or creditNote"`
+	State             string `json:"state" jsonschema:"draft, approved or voided"`
+	SentState         string `json:"sentState" jsonschema:"unsent, printed, sent, opened or viewed"`
+	ContactID         string `json:"contactId"`
+	ContactName       string `json:"contactName,omitempty"`
+	EntryDate         string `json:"entryDate" jsonschema:"invoice date, YYYY-MM-DD"`
+	DueDate           string `json:"dueDate,omitempty" jsonschema:"YYYY-MM-DD"`
+	Currency          string `json:"currency" jsonschema:"ISO code of every amount of the record"`
+	Amount            Number `json:"amount" jsonschema:"net, excluding VAT; negative on a credit note"`
+	Tax               Number `json:"tax" jsonschema:"VAT; negative on a credit note"`
+	GrossAmount       Number `json:"grossAmount" jsonschema:"including VAT; negative on a credit note"`
+	Balance           Number `json:"balance" jsonschema:"still owed by the customer, VAT and late fees included; negative on a credit note: still to be paid back; 0 on drafts and voided"`
+	IsPaid            bool   `json:"isPaid" jsonschema:"settled: an invoice paid, a credit note paid back or set off"`
+	IsOverdue         bool   `json:"isOverdue,omitempty" jsonschema:"an approved invoice, unpaid and past its due date (never a credit note)"`
+	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"on a credit note: the invoice it credits"`
 }
 
-// InvoiceLine is one line of an invoice.
+// InvoiceLine is one line of an invoice. Quantity and unit price are as
+// entered; amount and tax follow the record's sign convention.
 type InvoiceLine struct {
-	ID            string   `json:"id"`
-	ProductID     string   `json:"productId"`
-	Description   string   `json:"description"`
-	Quantity      float64  `json:"quantity"`
-	Unit          string   `json:"unit,omitempty"`
-	UnitPrice     float64  `json:"unitPrice"`
-	DiscountMode  string   `json:"discountMode,omitempty"`
-	DiscountValue *float64 `json:"discountValue,omitempty"`
-	Amount        float64  `json:"amount" jsonschema:"net"`
-	Tax           float64  `json:"tax"`
-	TaxRateID     string   `json:"taxRateId,omitempty"`
+	ID            string  `json:"id"`
+	ProductID     string  `json:"productId"`
+	Description   string  `json:"description"`
+	Quantity      Number  `json:"quantity"`
+	Unit          string  `json:"unit,omitempty"`
+	UnitPrice     Number  `json:"unitPrice" jsonschema:"up to 4 decimals; including VAT when taxMode is incl"`
+	DiscountMode  string  `json:"discountMode,omitempty"`
+	DiscountValue *Number `json:"discountValue,omitempty"`
+	Amount        Number  `json:"amount" jsonschema:"net; negative on a credit note"`
+	Tax           Number  `json:"tax" jsonschema:"negative on a credit note"`
+	TaxRateID     string  `json:"taxRateId,omitempty"`
 }
 
 // Invoice is one invoice with its lines.
@@ -53,7 +62,7 @@ type Invoice struct {
 	PaymentTermsMode   string        `json:"paymentTermsMode,omitempty"`
 	PaymentTermsDays   int           `json:"paymentTermsDays"`
 	TaxMode            string        `json:"taxMode,omitempty" jsonschema:"excl: unit prices exclude VAT; incl: they include it"`
-	ExchangeRate       float64       `json:"exchangeRate,omitempty" jsonschema:"value of one unit of the invoice currency in the organization's base currency"`
+	ExchangeRate       Number        `json:"exchangeRate,omitempty" jsonschema:"value of one unit of the invoice currency in the organization's base currency"`
 	ContactMessage     string        `json:"contactMessage,omitempty" jsonschema:"text printed at the top of the invoice"`
 	AttContactPersonID string        `json:"attContactPersonId,omitempty"`
 	CreatedTime        string        `json:"createdTime,omitempty"`
@@ -61,16 +70,33 @@ type Invoice struct {
 	Lines              []InvoiceLine `json:"lines"`
 }
 
+// sign is -1 for a credit note and 1 for an invoice: the sign its amounts
+// get in tool output (InvoiceSummary).
+func sign(inv billyInvoice) decimal.Decimal {
+	if inv.Type == "creditNote" {
+		return decOne.Neg()
+	}
+	return decOne
+}
+
+// isOverdue: an approved invoice with something left to pay after its due
+// date. A credit note is money owed to the customer, never overdue.
+func isOverdue(inv billyInvoice, today string) bool {
+	return inv.Type != "creditNote" && inv.State == "approved" && !inv.IsPaid && inv.Balance.IsPositive() &&
+		inv.DueDate != "" && inv.DueDate < today
+}
+
 func summaryOf(inv billyInvoice, contactName string, today string) InvoiceSummary {
 	if contactName == "" && inv.Contact != nil {
 		contactName = inv.Contact.Name
 	}
+	s := sign(inv)
 	return InvoiceSummary{
 		ID: inv.ID, InvoiceNo: string(inv.InvoiceNo), Type: inv.Type, State: inv.State, SentState: inv.SentState,
 		ContactID: inv.ContactID, ContactName: contactName, EntryDate: inv.EntryDate, DueDate: inv.DueDate,
-		Currency: inv.CurrencyID, Amount: inv.Amount, Tax: inv.Tax, GrossAmount: inv.GrossAmount,
-		Balance: inv.Balance, IsPaid: inv.IsPaid, CreditedInvoiceID: inv.CreditedInvoiceID,
-		IsOverdue: inv.State == "approved" && !inv.IsPaid && inv.Balance > 0 && inv.DueDate != "" && inv.DueDate < today,
+		Currency: inv.CurrencyID, Amount: numberOf(s.Mul(inv.Amount)), Tax: numberOf(s.Mul(inv.Tax)),
+		GrossAmount: numberOf(s.Mul(inv.GrossAmount)), Balance: numberOf(s.Mul(inv.Balance)), IsPaid: inv.IsPaid,
+		CreditedInvoiceID: inv.CreditedInvoiceID, IsOverdue: isOverdue(inv, today),
 	}
 }
 
@@ -78,13 +104,18 @@ func invoiceOf(inv billyInvoice, today string) Invoice {
 	out := Invoice{
 		InvoiceSummary:   summaryOf(inv, "", today),
 		PaymentTermsMode: inv.PaymentTermsMode, PaymentTermsDays: inv.PaymentTermsDays, TaxMode: inv.TaxMode,
-		ExchangeRate: inv.ExchangeRate, ContactMessage: inv.ContactMessage, AttContactPersonID: inv.AttContactPersonID,
+		ExchangeRate: numberOf(inv.ExchangeRate), ContactMessage: inv.ContactMessage, AttContactPersonID: inv.AttContactPersonID,
 		CreatedTime: inv.CreatedTime, ApprovedTime: inv.ApprovedTime, Lines: []InvoiceLine{},
 	}
+	s := sign(inv)
 	for _, l := range inv.Lines {
-		out.Lines = append(out.Lines, InvoiceLine{ID: l.ID, ProductID: l.ProductID, Description: l.Description,
-			Quantity: l.Quantity, Unit: l.Unit, UnitPrice: l.UnitPrice, DiscountMode: l.DiscountMode,
-			DiscountValue: l.DiscountValue, Amount: l.Amount, Tax: l.Tax, TaxRateID: l.TaxRateID})
+		line := InvoiceLine{ID: l.ID, ProductID: l.ProductID, Description: l.Description,
+			Quantity: numberOf(l.Quantity), Unit: l.Unit, UnitPrice: numberOf(l.UnitPrice), DiscountMode: l.DiscountMode,
+			Amount: numberOf(s.Mul(l.Amount)), Tax: numberOf(s.Mul(l.Tax)), TaxRateID: l.TaxRateID}
+		if l.DiscountValue != nil {
+			line.DiscountValue = numberPtr(*l.DiscountValue)
+		}
+		out.Lines = append(out.Lines, line)
 	}
 	return out
 }
@@ -107,7 +138,7 @@ func (p *plugin) today() string { return today(p.now()) }
 // ListInvoicesInput filters invoices. v1's names (startDate, endDate,
 // search, offset) are kept; Billy's own names are accepted too.
 type ListInvoicesInput struct {
-	State             string `json:"state,omitempty" jsonschema:"draft, approved, voided, unpaid, overdue or paid (v1's cancelled = voided)"`
+	State             string `json:"state,omitempty" jsonschema:"draft, approved, voided, unpaid, overdue, paid or creditNotes"`
 	ContactID         string `json:"contactId,omitempty"`
 	CustomerID        string `json:"customerId,omitempty" jsonschema:"alias of contactId"`
 	StartDate         string `json:"startDate,omitempty" jsonschema:"first invoice date"`
@@ -119,7 +150,7 @@ type ListInvoicesInput struct {
 	IsPaid            *bool  `json:"isPaid,omitempty"`
 	CurrencyID        string `json:"currencyId,omitempty"`
 	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"credit notes of this invoice"`
-	Search            string `json:"search,omitempty" jsonschema:"invoice number, customer name, line text or amount"`
+	Search            string `json:"search,omitempty" jsonschema:"number, customer, line text or amount"`
 	SortBy            string `json:"sortBy,omitempty" jsonschema:"entryDate (default), dueDate, invoiceNo, grossAmount, balance or createdTime"`
 	SortDirection     string `json:"sortDirection,omitempty" jsonschema:"DESC (default) or ASC"`
 	Paging
@@ -130,6 +161,7 @@ type ListInvoicesOutput struct {
 	Invoices   []InvoiceSummary `json:"invoices"`
 	Total      int              `json:"total" jsonschema:"how many invoices match the filters in all"`
 	NextCursor string           `json:"next_cursor" jsonschema:"pass as cursor for the next page; empty on the last page"`
+	Warning    string           `json:"warning,omitempty"`
 }
 
 func (p *plugin) listInvoicesTool() sdk.Tool {
@@ -153,6 +185,7 @@ func (p *plugin) listInvoices(ctx context.Context, call *sdk.Call, in ListInvoic
 	if err != nil {
 		return out, err
 	}
+	wantType := q.Get("type")
 	l, err := list(ctx, call, "list_invoices", "/invoices", "invoices", q, in.Paging)
 	if err != nil {
 		return out, err
@@ -171,8 +204,19 @@ func (p *plugin) listInvoices(ctx context.Context, call *sdk.Call, in ListInvoic
 	}
 	today := p.today()
 	out.Invoices = make([]InvoiceSummary, 0, len(invs))
+	dropped := 0
 	for _, inv := range invs {
+		// Billy does not document a type filter and ignores filters it does
+		// not know (§4.2): a credit note must still never be listed as a
+		// receivable, so the type is checked again here.
+		if wantType != "" && inv.Type != wantType {
+			dropped++
+			continue
+		}
 		out.Invoices = append(out.Invoices, summaryOf(inv, names[inv.ContactID], today))
+	}
+	if dropped > 0 {
+		out.Warning = fmt.Sprintf("Billy did not apply the type filter: %d record(s) of another type on this page were left out; total may count them", dropped)
 	}
 	out.Total, out.NextCursor = l.total, l.nextCursor
 	return out, nil
@@ -209,13 +253,26 @@ func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
 	}
 	isPaid := in.IsPaid
 	maxDue := in.MaxDueDate
+	// Receivables are approved invoices: whether something is paid, unpaid
+	// or overdue is never asked of a draft, a voided invoice or a credit
+	// note (money owed to the customer), so those filters, and isPaid on
+	// its own, list approved invoices only. Credit notes have their own
+	// state.
 	switch in.State {
-	case "", "draft", "approved", "voided":
+	case "":
+		if isPaid != nil {
+			q.Set("state", "approved")
+		}
+	case "draft", "approved", "voided":
 		set("state", in.State)
 	case "cancelled", "canceled":
 		q.Set("state", "voided")
+	case "creditNotes", "creditNote", "credit_notes":
+		q.Set("state", "approved")
+		q.Set("type", "creditNote")
 	case "paid", "unpaid", "overdue":
 		q.Set("state", "approved")
+		q.Set("type", "invoice")
 		want := in.State == "paid"
 		if isPaid != nil && *isPaid != want {
 			return nil, &sdk.Error{Code: sdk.CodeInvalidArguments, Category: sdk.CategoryValidation,
@@ -232,10 +289,13 @@ func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
 	case "sent":
 		return nil, sdk.Invalid("state", "Billy has no state \"sent\" (its states are draft, approved and voided); whether an invoice was emailed is its sentState, shown on every listed invoice. List state approved and look at sentState")
 	default:
-		return nil, sdk.Invalid("state", "must be draft, approved, voided, unpaid, overdue or paid, got %q", in.State)
+		return nil, sdk.Invalid("state", "must be draft, approved, voided, unpaid, overdue, paid or creditNotes, got %q", in.State)
 	}
 	if isPaid != nil {
 		q.Set("isPaid", fmt.Sprint(*isPaid))
+		if q.Get("type") == "" {
+			q.Set("type", "invoice")
+		}
 	}
 	set("contactId", contactID)
 	set("minEntryDate", from)

@@ -35,7 +35,7 @@ func TestSendEmailsThroughBilly(t *testing.T) {
 		t.Fatalf("writes: %v", w)
 	}
 	want := map[string]any{"email": map[string]any{"contactPersonId": "person-1", "emailSubject": "Faktura 1001",
-		"emailBody": "Hej Mette Jensen\n\nHermed faktura nr. 1001 på 1.250,00 DKK med forfald 2025-03-31.\n\nVenlig hilsen"}}
+		"emailBody": "Hej Mette Jensen\n\nHermed faktura nr. 1001 på 1.250,00 kr., som forfaldt 31. marts 2025.\n\nVenlig hilsen"}}
 	if diff := cmp.Diff(want, w[0].Body); diff != "" {
 		t.Errorf("email (-want +got):\n%s", diff)
 	}
@@ -136,7 +136,9 @@ func TestPaymentRefusals(t *testing.T) {
 		{"already paid", "mark_invoice_paid", map[string]any{"invoiceId": "inv-paid", "paymentDate": "2025-04-02"}, sdk.CategoryConflict, "invoice_already_paid", ""},
 		{"negative amount", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amount": -5}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "amount"},
 		{"mixed currencies", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-eur"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "invoiceIds"},
-		{"foreign account without rate", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved"}, "paymentDate": "2025-04-02", "cashAccountId": "acct-eur"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "cashExchangeRate"},
+		{"a rate for an account in the invoice's currency", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved"}, "paymentDate": "2025-04-02", "cashExchangeRate": 7.46}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "cashExchangeRate"},
+		{"more øre than the currency has", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amount": 10.005}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "amount"},
+		{"a fee larger than the payment", "mark_invoice_paid", map[string]any{"invoiceId": "inv-approved", "paymentDate": "2025-04-02", "amount": 10, "feeAmount": 10}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "feeAmount"},
 		{"twice the same invoice", "record_payment", map[string]any{"invoiceIds": []string{"inv-approved", "inv-approved"}, "paymentDate": "2025-04-02"}, sdk.CategoryValidation, sdk.CodeInvalidArguments, "invoiceIds[1]"},
 	}
 	for _, tt := range tests {
@@ -163,8 +165,8 @@ func TestRecordPaymentSeveralInvoices(t *testing.T) {
 	args := map[string]any{"invoiceIds": []string{"inv-approved", "inv-2"}, "paymentDate": "2025-04-03", "amount": 1500}
 	pre := e.preview(e.h, "record_payment", args)
 	changes := strings.Join(pre.Preview.Changes, "\n")
-	for _, want := range []string{"1,500.00 DKK received on 2025-04-03, account 5810 Bankkonto", "balance 1,250.00 DKK → 0.00 DKK (paid in full)",
-		"balance 500.00 DKK → 250.00 DKK (partly paid)"} {
+	for _, want := range []string{"1.500,00 kr. received on 3. april 2025, account 5810 Bankkonto (DKK)", "balance 1.250,00 kr. → 0,00 kr. (paid in full)",
+		"balance 500,00 kr. → 250,00 kr. (partly paid)"} {
 		if !strings.Contains(changes, want) {
 			t.Errorf("preview lacks %q:\n%s", want, changes)
 		}
@@ -194,7 +196,8 @@ func TestCreditNote(t *testing.T) {
 	if diff := cmp.Diff(want, w[0].Body); diff != "" {
 		t.Errorf("credit note (-want +got):\n%s", diff)
 	}
-	if out.Record.Type != "creditNote" || out.Record.CreditedInvoiceID != "inv-approved" || out.Record.GrossAmount != 1250 {
+	// A credit note's amounts are negative in tool output.
+	if out.Record.Type != "creditNote" || out.Record.CreditedInvoiceID != "inv-approved" || out.Record.GrossAmount != -1250 || out.Record.Balance != -1250 {
 		t.Errorf("read back: %+v", out.Record)
 	}
 	if e.billy.get("invoices", "inv-approved")["balance"] != 0.0 {
@@ -207,7 +210,7 @@ func TestCreditNoteRefusals(t *testing.T) {
 	seedWrites(e.billy)
 	wantCode(t, e.call("create_credit_note", map[string]any{"invoiceId": "inv-draft"}, new(json.RawMessage)), sdk.CategoryConflict, "invoice_not_creditable")
 	se := wantCode(t, e.call("create_credit_note", map[string]any{"invoiceId": "inv-approved",
-		"lines": []any{map[string]any{"productId": "product-1", "quantity": 3, "unitPrice": 1000}}}, new(json.RawMessage)), sdk.CategoryValidation, sdk.CodeInvalidArguments)
+		"lines": []any{map[string]any{"productId": "product-1", "quantity": 3, "unitPrice": 1000}}}, new(json.RawMessage)), sdk.CategoryConflict, "credit_exceeds_invoice")
 	if se.Fields[0].Field != "lines" {
 		t.Errorf("fields %+v", se.Fields)
 	}

@@ -167,12 +167,19 @@ func TestInvoiceFiltersUseBillyNames(t *testing.T) {
 			url.Values{"minEntryDate": {"2025-01-01"}, "maxEntryDate": {"2025-03-31"}}},
 		{"due dates", ListInvoicesInput{MinDueDate: "2025-02-01", MaxDueDate: "2025-02-28"},
 			url.Values{"minDueDate": {"2025-02-01"}, "maxDueDate": {"2025-02-28"}}},
-		{"paid", ListInvoicesInput{State: "paid"}, url.Values{"state": {"approved"}, "isPaid": {"true"}}},
-		{"unpaid", ListInvoicesInput{State: "unpaid"}, url.Values{"state": {"approved"}, "isPaid": {"false"}}},
-		{"overdue", ListInvoicesInput{State: "overdue"}, url.Values{"state": {"approved"}, "isPaid": {"false"}, "maxDueDate": {"2025-04-09"}}},
+		// Receivables are approved invoices, never credit notes.
+		{"paid", ListInvoicesInput{State: "paid"}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"true"}}},
+		{"unpaid", ListInvoicesInput{State: "unpaid"}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"false"}}},
+		{"overdue", ListInvoicesInput{State: "overdue"}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"false"}, "maxDueDate": {"2025-04-09"}}},
 		{"v1 cancelled", ListInvoicesInput{State: "cancelled"}, url.Values{"state": {"voided"}}},
-		{"isPaid", ListInvoicesInput{IsPaid: &paid}, url.Values{"isPaid": {"true"}}},
-		{"isPaid false with unpaid", ListInvoicesInput{State: "unpaid", IsPaid: &unpaid}, url.Values{"state": {"approved"}, "isPaid": {"false"}}},
+		// isPaid alone asks about receivables: not drafts, voided invoices
+		// or credit notes.
+		{"isPaid", ListInvoicesInput{IsPaid: &paid}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"true"}}},
+		{"isPaid false", ListInvoicesInput{IsPaid: &unpaid}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"false"}}},
+		{"isPaid false with unpaid", ListInvoicesInput{State: "unpaid", IsPaid: &unpaid}, url.Values{"state": {"approved"}, "type": {"invoice"}, "isPaid": {"false"}}},
+		{"credit notes", ListInvoicesInput{State: "creditNotes"}, url.Values{"state": {"approved"}, "type": {"creditNote"}}},
+		{"credit notes not yet paid back", ListInvoicesInput{State: "creditNotes", IsPaid: &unpaid}, url.Values{"state": {"approved"}, "type": {"creditNote"}, "isPaid": {"false"}}},
+		{"drafts of both kinds", ListInvoicesInput{State: "draft"}, url.Values{"state": {"draft"}}},
 		{"search, currency, customer", ListInvoicesInput{Search: "Jensen", CurrencyID: "eur", ContactID: "contact-1"},
 			url.Values{"q": {"Jensen"}, "currencyId": {"EUR"}, "contactId": {"contact-1"}}},
 		{"credit notes of an invoice", ListInvoicesInput{CreditedInvoiceID: "inv-1"}, url.Values{"creditedInvoiceId": {"inv-1"}}},
@@ -289,8 +296,10 @@ func TestPaymentsOfOneInvoice(t *testing.T) {
 	var out ListPaymentsOutput
 	e.mustCall("list_payments", ListPaymentsInput{InvoiceID: "inv-1"}, &out)
 	want := []Payment{
-		{ID: "bp-2", EntryDate: "2025-04-05", Direction: "in", CashAmount: 500, CashAccountID: "acct-bank", Currency: "DKK", Invoices: []PaymentPart{{InvoiceID: "inv-1", Amount: 500}}},
-		{ID: "bp-1", EntryDate: "2025-04-01", Direction: "in", CashAmount: 500, CashAccountID: "acct-bank", Currency: "DKK", Invoices: []PaymentPart{{InvoiceID: "inv-1", Amount: 500}}},
+		{ID: "bp-2", EntryDate: "2025-04-05", Direction: "in", CashAmount: 500, CashCurrency: "DKK", CashAccountID: "acct-bank", Amount: 500, Currency: "DKK",
+			Invoices: []PaymentPart{{InvoiceID: "inv-1", Amount: 500}}},
+		{ID: "bp-1", EntryDate: "2025-04-01", Direction: "in", CashAmount: 500, CashCurrency: "DKK", CashAccountID: "acct-bank", Amount: 500, Currency: "DKK",
+			Invoices: []PaymentPart{{InvoiceID: "inv-1", Amount: 500}}},
 	}
 	if diff := cmp.Diff(want, out.Payments); diff != "" || out.Total != 2 {
 		t.Errorf("payments (-want +got):\n%s total %d", diff, out.Total)

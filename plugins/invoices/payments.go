@@ -3,29 +3,40 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
 )
 
 // In Billy an invoice is paid by a bank payment (bankPayments) whose
 // associations name the invoices it settles; Billy then lowers their
 // balance and sets isPaid (billy-api.md §7.6). There is no "paid" state,
 // which is what v1's mark_invoice_paid tried to set.
+//
+// Two currencies meet in a payment: the invoices' (what is settled) and the
+// bank account's (what arrives). Billy reads cashAmount in the account's
+// currency and cashExchangeRate as account-currency units per invoice-
+// currency unit, so the tools take the amount in the invoices' currency, as
+// a user thinks of it ("the 1.195,31 EUR invoice was paid"), and convert:
+// cashAmount = amount × rate, rounded to the account currency's minor unit.
+// The rate is the one given (what the bank used) or Billy's current rate;
+// an account in the invoices' own currency needs none.
 
 // Payment is a bank payment as the tools show it.
 type Payment struct {
 	ID               string        `json:"id"`
-	EntryDate        string        `json:"entryDate" jsonschema:"payment date"`
+	EntryDate        string        `json:"entryDate" jsonschema:"payment date, YYYY-MM-DD"`
 	Direction        string        `json:"direction" jsonschema:"in (customer paid an invoice) or out (refund of a credit note)"`
-	CashAmount       float64       `json:"cashAmount" jsonschema:"amount on the bank account, in its currency"`
+	CashAmount       Number        `json:"cashAmount" jsonschema:"on the bank account, in cashCurrency"`
+	CashCurrency     string        `json:"cashCurrency" jsonschema:"the bank account's currency"`
 	CashAccountID    string        `json:"cashAccountId"`
+	Amount           Number        `json:"amount" jsonschema:"what it settled, in currency"`
 	Currency         string        `json:"currency" jsonschema:"currency of the invoices it settles"`
-	CashExchangeRate float64       `json:"cashExchangeRate,omitempty"`
-	FeeAmount        float64       `json:"feeAmount,omitempty"`
+	CashExchangeRate Number        `json:"cashExchangeRate,omitempty" jsonschema:"cashCurrency units per unit of currency, when they differ"`
+	FeeAmount        Number        `json:"feeAmount,omitempty" jsonschema:"bank fee, in cashCurrency"`
 	ContactID        string        `json:"contactId,omitempty"`
 	IsVoided         bool          `json:"isVoided"`
 	Invoices         []PaymentPart `json:"invoices" jsonschema:"what it settled"`
@@ -33,26 +44,72 @@ type Payment struct {
 
 // PaymentPart is the share of a payment that settled one invoice.
 type PaymentPart struct {
-	InvoiceID string  `json:"invoiceId"`
-	Amount    float64 `json:"amount" jsonschema:"settled, in the invoice's currency"`
-	IsVoided  bool    `json:"isVoided,omitempty"`
+	InvoiceID string `json:"invoiceId"`
+	Amount    Number `json:"amount" jsonschema:"settled, in the invoice's currency"`
+	IsVoided  bool   `json:"isVoided,omitempty"`
 }
 
-func paymentOf(bp billyBankPayment) Payment {
-	out := Payment{ID: bp.ID, EntryDate: bp.EntryDate, Direction: "in", CashAmount: bp.CashAmount, CashAccountID: bp.CashAccountID,
-		Currency: bp.SubjectCurrencyID, FeeAmount: bp.FeeAmount, ContactID: bp.ContactID, IsVoided: bp.IsVoided, Invoices: []PaymentPart{}}
+// paymentOf shows a bank payment; cashCur is its bank account's currency.
+func paymentOf(bp billyBankPayment, cashCur string) Payment {
+	out := Payment{ID: bp.ID, EntryDate: bp.EntryDate, Direction: "in", CashAmount: numberOf(bp.CashAmount), CashCurrency: cashCur,
+		CashAccountID: bp.CashAccountID, Currency: bp.SubjectCurrencyID, FeeAmount: numberOf(bp.FeeAmount), ContactID: bp.ContactID,
+		IsVoided: bp.IsVoided, Invoices: []PaymentPart{}}
 	if bp.CashSide == "credit" {
 		out.Direction = "out"
 	}
-	if bp.CashExchangeRate != 0 && bp.CashExchangeRate != 1 {
-		out.CashExchangeRate = bp.CashExchangeRate
+	if !bp.CashExchangeRate.IsZero() && !bp.CashExchangeRate.Equal(decOne) {
+		out.CashExchangeRate = numberOf(bp.CashExchangeRate)
 	}
+	settled := decimal.Zero
 	for _, a := range bp.Associations {
 		if typ, id := splitRef(a.SubjectReference); typ == "invoice" {
-			out.Invoices = append(out.Invoices, PaymentPart{InvoiceID: id, Amount: math.Abs(a.Amount), IsVoided: a.IsVoided})
+			out.Invoices = append(out.Invoices, PaymentPart{InvoiceID: id, Amount: numberOf(a.Amount.Abs()), IsVoided: a.IsVoided})
+			if !a.IsVoided || bp.IsVoided {
+				settled = settled.Add(a.Amount.Abs())
+			}
 		}
 	}
+	out.Amount = numberOf(settled)
 	return out
+}
+
+// cashCurrencies returns each payment's bank-account currency. A payment
+// at rate 1 is in its invoices' currency; only for the others are the
+// accounts read, once.
+func cashCurrencies(ctx context.Context, call *sdk.Call, bps []billyBankPayment) (func(billyBankPayment) string, error) {
+	need := slices.ContainsFunc(bps, func(bp billyBankPayment) bool {
+		return !bp.CashExchangeRate.IsZero() && !bp.CashExchangeRate.Equal(decOne)
+	})
+	byAccount := map[string]string{}
+	if need {
+		env, err := listPage(ctx, call, "/accounts", url.Values{"isBankAccount": {"true"}}, 1, 1000)
+		if err != nil {
+			return nil, err
+		}
+		var accts []billyAccount
+		if err := env.decodeRoot("accounts", &accts); err != nil {
+			return nil, err
+		}
+		base := ""
+		for _, a := range accts {
+			cur := a.CurrencyID
+			if cur == "" {
+				if base == "" {
+					if base, err = baseCurrency(ctx, call); err != nil {
+						return nil, err
+					}
+				}
+				cur = base
+			}
+			byAccount[a.ID] = cur
+		}
+	}
+	return func(bp billyBankPayment) string {
+		if cur, ok := byAccount[bp.CashAccountID]; ok {
+			return cur
+		}
+		return bp.SubjectCurrencyID
+	}, nil
 }
 
 const paymentIncludes = "bankPayment.associations:embed"
@@ -63,20 +120,20 @@ const paymentIncludes = "bankPayment.associations:embed"
 type paymentArgs struct {
 	InvoiceIDs       []string `json:"invoiceIds"`
 	PaymentDate      string   `json:"paymentDate"`
-	Amount           *float64 `json:"amount"`
+	Amount           *Number  `json:"amount"`
 	CashAccountID    string   `json:"cashAccountId"`
-	FeeAmount        *float64 `json:"feeAmount"`
-	CashExchangeRate *float64 `json:"cashExchangeRate"`
+	FeeAmount        *Number  `json:"feeAmount"`
+	CashExchangeRate *Number  `json:"cashExchangeRate"`
 }
 
 // bankPaymentBody is a bankPayment as Billy takes it.
 type bankPaymentBody struct {
 	EntryDate        string            `json:"entryDate"`
-	CashAmount       float64           `json:"cashAmount"`
+	CashAmount       Exact             `json:"cashAmount"`
 	CashSide         string            `json:"cashSide"`
 	CashAccountID    string            `json:"cashAccountId"`
-	CashExchangeRate *float64          `json:"cashExchangeRate,omitempty"`
-	FeeAmount        *float64          `json:"feeAmount,omitempty"`
+	CashExchangeRate *Exact            `json:"cashExchangeRate,omitempty"`
+	FeeAmount        *Exact            `json:"feeAmount,omitempty"`
 	Associations     []associationBody `json:"associations"`
 }
 
@@ -113,17 +170,22 @@ func (a paymentArgs) validate() error {
 		}
 	}
 	if a.Amount != nil {
-		if err := checkAmount("amount", *a.Amount, true); err != nil {
-			return err
+		// Its decimals are checked against the invoices' currency once the
+		// invoices are read.
+		if d := a.Amount.Dec(); !d.IsPositive() || d.GreaterThanOrEqual(maxAmount) {
+			return sdk.Invalid("amount", "must be greater than 0 and below 1.000.000.000.000, got %s", plain(d))
 		}
 	}
 	if a.FeeAmount != nil {
-		if err := checkAmount("feeAmount", *a.FeeAmount, false); err != nil {
+		if err := checkAmount("feeAmount", a.FeeAmount.Dec(), "", false); err != nil {
 			return err
 		}
 	}
-	if a.CashExchangeRate != nil && !(*a.CashExchangeRate > 0 && *a.CashExchangeRate < 1e6) {
-		return sdk.Invalid("cashExchangeRate", "must be a positive rate, got %v", *a.CashExchangeRate)
+	if a.CashExchangeRate != nil {
+		r := a.CashExchangeRate.Dec()
+		if !r.IsPositive() || r.GreaterThanOrEqual(decimal.New(1, 6)) || !hasPlaces(r, ratePlaces) {
+			return sdk.Invalid("cashExchangeRate", "must be a positive rate with at most %d decimals, got %s", ratePlaces, plain(r))
+		}
 	}
 	return nil
 }
@@ -142,127 +204,209 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 			return nil, sdk.NewError(sdk.CategoryConflict, "invoice_not_approved",
 				"%s %s is %s; only approved invoices can be paid (approve it first)", kindWord(inv), displayNo(inv), inv.State)
 		}
-		if inv.Type != invs0Type(invs, inv.Type) {
+		if len(invs) > 0 && inv.Type != invs[0].Type {
 			return nil, sdk.Invalid("invoiceIds", "mixes invoices and credit notes; a payment either receives money for invoices or refunds credit notes")
 		}
 		if len(invs) > 0 && inv.CurrencyID != invs[0].CurrencyID {
 			return nil, sdk.Invalid("invoiceIds", "mixes currencies (%s and %s); Billy settles one currency per payment", invs[0].CurrencyID, inv.CurrencyID)
 		}
-		if inv.IsPaid || inv.Balance <= 0 {
+		if inv.IsPaid || !inv.Balance.IsPositive() {
 			return nil, sdk.NewError(sdk.CategoryConflict, "invoice_already_paid",
-				"%s %s is already settled (balance %s); nothing is owed", kindWord(inv), displayNo(inv), amountText(inv.Balance, inv.CurrencyID))
+				"%s %s is already settled (balance %s); nothing is owed", kindWord(inv), displayNo(inv), money(inv.Balance, inv.CurrencyID))
 		}
 		invs = append(invs, inv)
 	}
 	cur := invs[0].CurrencyID
-	var owed float64
+	owed := decimal.Zero
 	for _, inv := range invs {
-		owed += inv.Balance
+		owed = owed.Add(inv.Balance)
 	}
-	owed = math.Round(owed*100) / 100
 	amount := owed
 	if a.Amount != nil {
-		amount = *a.Amount
+		amount = a.Amount.Dec()
+		if err := checkAmount("amount", amount, cur, true); err != nil {
+			return nil, err
+		}
 	}
-	acct, err := p.cashAccount(ctx, call, a.CashAccountID, cur)
+	acct, acctCur, err := p.cashAccount(ctx, call, a.CashAccountID, cur)
 	if err != nil {
 		return nil, err
 	}
-	acctCur := acct.CurrencyID
-	if acctCur == "" {
-		acctCur = cur
+	rate, rateSource, err := paymentRate(ctx, call, cur, acctCur, a.CashExchangeRate, acct)
+	if err != nil {
+		return nil, err
 	}
-	if acctCur != cur && a.CashExchangeRate == nil {
-		return nil, sdk.Invalid("cashExchangeRate", "is required: the bank account %d %s is in %s but the invoices are in %s; give how many %s one %s was worth",
-			acct.AccountNo, acct.Name, acctCur, cur, acctCur, cur)
+	fee := decimal.Zero
+	if a.FeeAmount != nil {
+		fee = a.FeeAmount.Dec()
+		if err := checkAmount("feeAmount", fee, acctCur, false); err != nil {
+			return nil, err
+		}
 	}
+
 	side, verb, noun, full, part := "debit", "received", "payment", "paid in full", "partly paid"
-	if invs[0].Type == "creditNote" {
-		side, verb, noun, full, part = "credit", "refunded", "refund", "refunded in full", "partly refunded"
+	refund := invs[0].Type == "creditNote"
+	if refund {
+		side, verb, noun, full, part = "credit", "paid out", "refund", "refunded in full", "partly refunded"
 	}
-	body := bankPaymentBody{EntryDate: a.PaymentDate, CashAmount: amount, CashSide: side, CashAccountID: acct.ID, FeeAmount: a.FeeAmount}
+	// What crosses the bank account: the settled amount in its currency,
+	// less the fee the bank keeps (money in) or plus the fee it charges
+	// (money out); Billy settles the invoices gross of the fee (§7.6).
+	converted := roundAmount(amount.Mul(rate), acctCur)
+	cash := converted.Sub(fee)
+	if refund {
+		cash = converted.Add(fee)
+	}
+	if !cash.IsPositive() {
+		return nil, sdk.Invalid("feeAmount", "the fee (%s) takes all of the %s; nothing would reach the bank account", money(fee, acctCur), money(converted, acctCur))
+	}
+	body := bankPaymentBody{EntryDate: a.PaymentDate, CashAmount: exact(cash), CashSide: side, CashAccountID: acct.ID}
 	if acctCur != cur {
-		body.CashExchangeRate = a.CashExchangeRate
+		body.CashExchangeRate = exactPtr(rate)
+	}
+	if fee.IsPositive() {
+		body.FeeAmount = exactPtr(fee)
+	}
+
+	bank := fmt.Sprintf("%d %s (%s)", acct.AccountNo, acct.Name, acctCur)
+	changes := []string{fmt.Sprintf("a bank payment: %s %s on %s, account %s", money(cash, acctCur), verb, danishDate(a.PaymentDate), bank)}
+	if acctCur != cur {
+		changes = append(changes, fmt.Sprintf("it settles %s at %s %s per %s (%s): %s", money(amount, cur),
+			danishDecimal(rate, 2), acctCur, cur, rateSource, money(converted, acctCur)))
+	}
+	if fee.IsPositive() {
+		changes = append(changes, fmt.Sprintf("bank fee %s, booked as an expense; the %s settle %s all the same", money(fee, acctCur), kindWord(invs[0])+"s", money(amount, cur)))
 	}
 	current := make([]InvoiceSummary, 0, len(invs))
-	changes := []string{fmt.Sprintf("a bank payment: %s %s on %s, account %d %s", amountText(amount, acctCur), verb, a.PaymentDate, acct.AccountNo, acct.Name)}
 	today := p.today()
 	left := amount
-	if acctCur != cur && a.CashExchangeRate != nil {
-		left = amount / *a.CashExchangeRate
-	}
 	for _, inv := range invs {
 		body.Associations = append(body.Associations, associationBody{SubjectReference: "invoice:" + inv.ID})
 		current = append(current, summaryOf(inv, "", today))
-		settle := math.Min(left, inv.Balance)
-		left -= settle
-		after := math.Round((inv.Balance-settle)*100) / 100
+		settle := decimal.Min(left, inv.Balance)
+		left = left.Sub(settle)
+		after := inv.Balance.Sub(settle)
 		status := full
-		if after > 0 {
+		if after.IsPositive() {
 			status = part
 		}
 		changes = append(changes, fmt.Sprintf("%s %s: balance %s → %s (%s)", kindWord(inv), displayNo(inv),
-			amountText(inv.Balance, cur), amountText(after, cur), status))
+			money(inv.Balance, cur), money(after, cur), status))
 	}
-	if left > 0.005 {
-		changes = append(changes, fmt.Sprintf("%s more than is owed; Billy keeps the excess as the customer's balance", amountText(left, cur)))
+	if left.IsPositive() {
+		changes = append(changes, fmt.Sprintf("%s more than is owed; Billy keeps the excess as the customer's balance", money(left, cur)))
 	}
 	ids := make([]string, len(invs))
 	for i, inv := range invs {
 		ids[i] = displayNo(inv)
 	}
+	action := fmt.Sprintf("Record a %s of %s on %s for %s %s", noun, money(cash, acctCur), danishDate(a.PaymentDate), kindWord(invs[0]), strings.Join(ids, ", "))
+	if acctCur != cur {
+		action += fmt.Sprintf(", settling %s", money(amount, cur))
+	}
 	return &plan{
 		requests: []BillyCall{{Method: "POST", Path: "/bankPayments", Body: map[string]any{"bankPayment": body}}},
 		preview: Preview{
-			Action:  fmt.Sprintf("Record a %s of %s on %s for %s %s", noun, amountText(amount, acctCur), a.PaymentDate, kindWord(invs[0]), strings.Join(ids, ", ")),
-			Current: current, Changes: changes,
+			Action: action, Current: current, Changes: changes,
 			Undo: "A bank payment cannot be deleted; it can only be voided in Billy, which restores the balance.",
 		},
 	}, nil
 }
 
-func invs0Type(invs []billyInvoice, fallback string) string {
-	if len(invs) == 0 {
-		return fallback
+// paymentRate is how many units of the bank account's currency one unit of
+// the invoices' currency is worth: 1 in the same currency (a rate given
+// then is a mistake), the rate given, or Billy's current rate from its
+// currency table (base-currency units per unit), crossed through the base
+// currency when neither side is it.
+func paymentRate(ctx context.Context, call *sdk.Call, cur, acctCur string, given *Number, acct billyAccount) (decimal.Decimal, string, error) {
+	if acctCur == cur {
+		if given != nil && !given.Dec().Equal(decOne) {
+			return decimal.Zero, "", sdk.Invalid("cashExchangeRate", "the bank account %d %s is in %s like the invoices, so no exchange rate applies; leave cashExchangeRate out",
+				acct.AccountNo, acct.Name, cur)
+		}
+		return decOne, "", nil
 	}
-	return invs[0].Type
+	if given != nil {
+		return given.Dec(), "the rate given", nil
+	}
+	base, err := baseCurrency(ctx, call)
+	if err != nil {
+		return decimal.Zero, "", err
+	}
+	perUnit := func(c string) (decimal.Decimal, error) {
+		if c == base {
+			return decOne, nil
+		}
+		var bc billyCurrency
+		if _, err := getOne(ctx, call, kind{"currencies", "currency", "currency", "currencyId", "currency"}, c, nil, &bc); err != nil {
+			return decimal.Zero, err
+		}
+		if !bc.ExchangeRate.IsPositive() {
+			return decimal.Zero, sdk.Invalid("cashExchangeRate", "is required: Billy has no exchange rate for %s; give how many %s one %s was worth", c, acctCur, cur)
+		}
+		return bc.ExchangeRate, nil
+	}
+	from, err := perUnit(cur)
+	if err != nil {
+		return decimal.Zero, "", err
+	}
+	to, err := perUnit(acctCur)
+	if err != nil {
+		return decimal.Zero, "", err
+	}
+	return divRound(from, to, ratePlaces), "Billy's current rate; give cashExchangeRate for the rate the bank used", nil
 }
 
-// cashAccount resolves the bank account: the one given, else the
-// organization's default invoice bank account, else the first
-// payment-enabled bank account in the invoices' currency.
-func (p *plugin) cashAccount(ctx context.Context, call *sdk.Call, id, cur string) (billyAccount, error) {
+// cashAccount resolves the bank account and its currency: the one given,
+// else the organization's default invoice bank account, else the first
+// payment-enabled bank account in the invoices' currency. An account
+// without a currency is in the organization's base currency.
+func (p *plugin) cashAccount(ctx context.Context, call *sdk.Call, id, cur string) (billyAccount, string, error) {
 	var acct billyAccount
+	var org *billyOrganization
 	if id == "" {
-		org, err := readOrganization(ctx, call)
+		o, err := readOrganization(ctx, call)
 		if err != nil {
-			return acct, err
+			return acct, "", err
 		}
-		id = org.DefaultInvoiceBankAccountID
+		org, id = &o, o.DefaultInvoiceBankAccountID
+	}
+	currencyOf := func(a billyAccount) (string, error) {
+		if a.CurrencyID != "" {
+			return a.CurrencyID, nil
+		}
+		if org != nil && org.BaseCurrencyID != "" {
+			return org.BaseCurrencyID, nil
+		}
+		return baseCurrency(ctx, call)
 	}
 	if id != "" {
 		if _, err := getOne(ctx, call, kindAccount, id, nil, &acct); err != nil {
-			return acct, err
+			return acct, "", err
 		}
 		if !acct.IsPaymentEnabled {
-			return acct, sdk.Invalid("cashAccountId", "account %d %s does not accept payments in Billy; list_accounts with bankAccountsOnly shows the ones that do", acct.AccountNo, acct.Name)
+			return acct, "", sdk.Invalid("cashAccountId", "account %d %s does not accept payments in Billy; list_accounts with bankAccountsOnly shows the ones that do", acct.AccountNo, acct.Name)
 		}
-		return acct, nil
+		c, err := currencyOf(acct)
+		return acct, c, err
 	}
 	env, err := listPage(ctx, call, "/accounts", url.Values{"isBankAccount": {"true"}}, 1, 100)
 	if err != nil {
-		return acct, err
+		return acct, "", err
 	}
 	var accts []billyAccount
 	if err := env.decodeRoot("accounts", &accts); err != nil {
-		return acct, err
+		return acct, "", err
 	}
 	for _, a := range accts {
-		if a.IsPaymentEnabled && !a.IsArchived && (a.CurrencyID == cur || a.CurrencyID == "") {
-			return a, nil
+		if !a.IsPaymentEnabled || a.IsArchived {
+			continue
+		}
+		if c, err := currencyOf(a); err == nil && c == cur {
+			return a, c, nil
 		}
 	}
-	return acct, sdk.Invalid("cashAccountId", "is required: the organization has no default bank account for invoices and no payment-enabled bank account in %s; list_accounts shows the accounts", cur)
+	return acct, "", sdk.Invalid("cashAccountId", "is required: the organization has no default bank account for invoices and no payment-enabled bank account in %s; list_accounts shows the accounts", cur)
 }
 
 func (p *plugin) runPayment(ctx context.Context, call *sdk.Call, tool string, a paymentArgs, c Confirmable) (WriteResult[PaymentRecorded], error) {
@@ -281,7 +425,11 @@ func (p *plugin) runPayment(ctx context.Context, call *sdk.Call, tool string, a 
 			if _, err := getOne(ctx, call, kindBankPayment, id, url.Values{"include": {paymentIncludes}}, &bp); err != nil {
 				return nil, err
 			}
-			out := &PaymentRecorded{Payment: paymentOf(bp), Invoices: []InvoiceSummary{}}
+			cashCur, err := cashCurrencies(ctx, call, []billyBankPayment{bp})
+			if err != nil {
+				return nil, err
+			}
+			out := &PaymentRecorded{Payment: paymentOf(bp, cashCur(bp)), Invoices: []InvoiceSummary{}}
 			today := p.today()
 			for _, invID := range a.InvoiceIDs {
 				inv, err := readInvoice(ctx, call, invID)
@@ -297,14 +445,14 @@ func (p *plugin) runPayment(ctx context.Context, call *sdk.Call, tool string, a 
 
 // MarkInvoicePaidInput records a payment of one invoice (v1's tool).
 type MarkInvoicePaidInput struct {
-	InvoiceID        string   `json:"invoiceId"`
-	PaymentDate      string   `json:"paymentDate,omitempty" jsonschema:"required"`
-	PaidDate         string   `json:"paidDate,omitempty" jsonschema:"alias of paymentDate"`
-	Amount           *float64 `json:"amount,omitempty" jsonschema:"default the whole balance"`
-	AmountPaid       *float64 `json:"amountPaid,omitempty" jsonschema:"alias of amount"`
-	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice bank account"`
-	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee deducted from the amount"`
-	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required if the bank account's currency differs: its units per invoice currency unit"`
+	InvoiceID        string  `json:"invoiceId"`
+	PaymentDate      string  `json:"paymentDate,omitempty" jsonschema:"required"`
+	PaidDate         string  `json:"paidDate,omitempty" jsonschema:"alias of paymentDate"`
+	Amount           *Number `json:"amount,omitempty" jsonschema:"invoice currency; default the balance"`
+	AmountPaid       *Number `json:"amountPaid,omitempty" jsonschema:"alias of amount"`
+	CashAccountID    string  `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice one"`
+	FeeAmount        *Number `json:"feeAmount,omitempty" jsonschema:"bank fee, in the account's currency"`
+	CashExchangeRate *Number `json:"cashExchangeRate,omitempty" jsonschema:"account currency per invoice currency unit; default Billy's"`
 	Confirmable
 }
 
@@ -339,10 +487,10 @@ func (p *plugin) markInvoicePaidTool() sdk.Tool {
 type RecordPaymentInput struct {
 	InvoiceIDs       []string `json:"invoiceIds" jsonschema:"settled in this order"`
 	PaymentDate      string   `json:"paymentDate"`
-	Amount           *float64 `json:"amount,omitempty" jsonschema:"default all still owed"`
-	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice bank account"`
-	FeeAmount        *float64 `json:"feeAmount,omitempty" jsonschema:"bank fee"`
-	CashExchangeRate *float64 `json:"cashExchangeRate,omitempty" jsonschema:"required if the bank account's currency differs: its units per invoice currency unit"`
+	Amount           *Number  `json:"amount,omitempty" jsonschema:"invoice currency; default all owed"`
+	CashAccountID    string   `json:"cashAccountId,omitempty" jsonschema:"bank account; default the invoice one"`
+	FeeAmount        *Number  `json:"feeAmount,omitempty" jsonschema:"bank fee, in the account's currency"`
+	CashExchangeRate *Number  `json:"cashExchangeRate,omitempty" jsonschema:"account currency per invoice currency unit; default Billy's"`
 	Confirmable
 }
 
@@ -355,140 +503,9 @@ func (p *plugin) recordPaymentTool() sdk.Tool {
 		Category: "payments",
 		Scopes:   []string{"payments:write"},
 		Examples: []sdk.Example{{Title: "One transfer for two invoices", Arguments: RecordPaymentInput{
-			InvoiceIDs: []string{"GJj2Kr8vQ3mmuWn30VT5lw", "PGKzNtzARISFRfQy0KkoLQ"}, PaymentDate: "2025-04-02", Amount: ptr(15625.0)}}},
+			InvoiceIDs: []string{"GJj2Kr8vQ3mmuWn30VT5lw", "PGKzNtzARISFRfQy0KkoLQ"}, PaymentDate: "2025-04-02", Amount: ptr(Number(15625))}}},
 	}), func(ctx context.Context, call *sdk.Call, in RecordPaymentInput) (WriteResult[PaymentRecorded], error) {
 		return p.runPayment(ctx, call, "record_payment", paymentArgs{InvoiceIDs: in.InvoiceIDs, PaymentDate: in.PaymentDate, Amount: in.Amount,
 			CashAccountID: in.CashAccountID, FeeAmount: in.FeeAmount, CashExchangeRate: in.CashExchangeRate}, in.Confirmable)
 	})
-}
-
-// ---- list_payments ----
-
-// ListPaymentsInput filters bank payments.
-type ListPaymentsInput struct {
-	InvoiceID     string `json:"invoiceId,omitempty"`
-	ContactID     string `json:"contactId,omitempty"`
-	StartDate     string `json:"startDate,omitempty" jsonschema:"first payment date"`
-	EndDate       string `json:"endDate,omitempty" jsonschema:"last payment date"`
-	IncludeVoided bool   `json:"includeVoided,omitempty"`
-	Paging
-}
-
-// ListPaymentsOutput is one page of payments.
-type ListPaymentsOutput struct {
-	Payments   []Payment `json:"payments"`
-	Total      int       `json:"total"`
-	NextCursor string    `json:"next_cursor"`
-	Warning    string    `json:"warning,omitempty"`
-}
-
-func (p *plugin) listPaymentsTool() sdk.Tool {
-	return sdk.NewTool(readSpec(sdk.ToolSpec{
-		Name:  "list_payments",
-		Title: "List payments",
-		Description: "Lists bank payments (money in for invoices, refunds out for credit notes), newest first, with what each settled; " +
-			"filter by invoice, customer or payment date.",
-		Category: "payments",
-		Scopes:   []string{"payments:read"},
-		Examples: []sdk.Example{{Title: "Payments of one invoice", Arguments: ListPaymentsInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}},
-			{Title: "Payments in April", Arguments: ListPaymentsInput{StartDate: "2025-04-01", EndDate: "2025-04-30"}}},
-	}), p.listPayments)
-}
-
-func (p *plugin) listPayments(ctx context.Context, call *sdk.Call, in ListPaymentsInput) (ListPaymentsOutput, error) {
-	out := ListPaymentsOutput{Payments: []Payment{}}
-	if err := firstErr(checkOptionalID("invoiceId", in.InvoiceID), checkOptionalID("contactId", in.ContactID),
-		checkDate("startDate", in.StartDate), checkDate("endDate", in.EndDate), checkRange("startDate", in.StartDate, "endDate", in.EndDate)); err != nil {
-		return out, err
-	}
-	if in.InvoiceID != "" {
-		return p.invoicePayments(ctx, call, in)
-	}
-	q := url.Values{"include": {paymentIncludes}, "sortProperty": {"entryDate"}, "sortDirection": {"DESC"}}
-	if in.ContactID != "" {
-		q.Set("contactId", in.ContactID)
-	}
-	if in.StartDate != "" {
-		q.Set("minEntryDate", in.StartDate)
-	}
-	if in.EndDate != "" {
-		q.Set("maxEntryDate", in.EndDate)
-	}
-	if !in.IncludeVoided {
-		q.Set("isVoided", "false")
-	}
-	l, err := list(ctx, call, "list_payments", "/bankPayments", "bankPayments", q, in.Paging)
-	if err != nil {
-		return out, err
-	}
-	bps, err := decodeAll[billyBankPayment](l)
-	if err != nil {
-		return out, err
-	}
-	// Billy documents filters for invoices, bills and daybook transactions
-	// only and silently ignores unknown ones (§4.2), so the filters are
-	// checked again here: a wrong record is left out and said so, never
-	// shown as matching.
-	dropped := 0
-	for _, bp := range bps {
-		if (in.StartDate != "" && bp.EntryDate < in.StartDate) || (in.EndDate != "" && bp.EntryDate > in.EndDate) ||
-			(in.ContactID != "" && bp.ContactID != "" && bp.ContactID != in.ContactID) || (!in.IncludeVoided && bp.IsVoided) {
-			dropped++
-			continue
-		}
-		out.Payments = append(out.Payments, paymentOf(bp))
-	}
-	if dropped > 0 {
-		out.Warning = fmt.Sprintf("Billy did not apply all filters: %d payment(s) on this page did not match and were left out; total may count them", dropped)
-	}
-	out.Total, out.NextCursor = l.total, l.nextCursor
-	return out, nil
-}
-
-// invoicePayments lists the payments of one invoice through its balance
-// modifiers (billy-api.md §3, invoice.balanceModifiers): Billy has no
-// documented invoice filter on bankPayments. An invoice has few payments,
-// so paging is over that short list.
-func (p *plugin) invoicePayments(ctx context.Context, call *sdk.Call, in ListPaymentsInput) (ListPaymentsOutput, error) {
-	out := ListPaymentsOutput{Payments: []Payment{}}
-	var inv struct {
-		ID               string                 `json:"id"`
-		BalanceModifiers []billyBalanceModifier `json:"balanceModifiers"`
-	}
-	if _, err := getOne(ctx, call, kindInvoice, in.InvoiceID, url.Values{"include": {"invoice.balanceModifiers:embed"}}, &inv); err != nil {
-		return out, err
-	}
-	var ids []string
-	for _, m := range inv.BalanceModifiers {
-		if typ, id := splitRef(m.ModifierReference); typ == "bankPayment" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	fp := filterFingerprint("list_payments", url.Values{"invoiceId": {in.InvoiceID}, "voided": {fmt.Sprint(in.IncludeVoided)},
-		"from": {in.StartDate}, "to": {in.EndDate}})
-	offset, limit, err := in.Paging.window(fp)
-	if err != nil {
-		return out, err
-	}
-	var kept []Payment
-	for _, id := range ids {
-		var bp billyBankPayment
-		if _, err := getOne(ctx, call, kindBankPayment, id, url.Values{"include": {paymentIncludes}}, &bp); err != nil {
-			return out, err
-		}
-		if (!in.IncludeVoided && bp.IsVoided) || (in.StartDate != "" && bp.EntryDate < in.StartDate) || (in.EndDate != "" && bp.EntryDate > in.EndDate) ||
-			(in.ContactID != "" && bp.ContactID != in.ContactID) {
-			continue
-		}
-		kept = append(kept, paymentOf(bp))
-	}
-	slices.SortStableFunc(kept, func(a, b Payment) int { return strings.Compare(b.EntryDate, a.EntryDate) })
-	out.Total = len(kept)
-	if offset < len(kept) {
-		out.Payments = kept[offset:min(offset+limit, len(kept))]
-	}
-	if next := offset + len(out.Payments); len(out.Payments) > 0 && next < len(kept) {
-		out.NextCursor = encodeCursor(next, fp)
-	}
-	return out, nil
 }

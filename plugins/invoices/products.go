@@ -14,8 +14,8 @@ import (
 
 // Price is a product's price in one currency.
 type Price struct {
-	UnitPrice  float64 `json:"unitPrice"`
-	CurrencyID string  `json:"currencyId,omitempty" jsonschema:"default the base currency"`
+	UnitPrice  Number `json:"unitPrice"`
+	CurrencyID string `json:"currencyId,omitempty" jsonschema:"default the base currency"`
 }
 
 // Product is a product as the tools show it.
@@ -34,7 +34,7 @@ func productOf(b billyProduct) Product {
 	out := Product{ID: b.ID, Name: b.Name, ProductNo: b.ProductNo, Description: b.Description, AccountID: b.AccountID,
 		SalesTaxRulesetID: b.SalesTaxRulesetID, IsArchived: b.IsArchived, Prices: []Price{}}
 	for _, pr := range b.Prices {
-		out.Prices = append(out.Prices, Price(pr))
+		out.Prices = append(out.Prices, Price{UnitPrice: numberOf(pr.UnitPrice), CurrencyID: pr.CurrencyID})
 	}
 	return out
 }
@@ -144,20 +144,20 @@ type productBody struct {
 }
 
 type priceBody struct {
-	UnitPrice  float64 `json:"unitPrice"`
-	CurrencyID string  `json:"currencyId"`
+	UnitPrice  Exact  `json:"unitPrice"`
+	CurrencyID string `json:"currencyId"`
 }
 
 // ProductFields are the writable fields shared by create and update, with
 // v1's aliases: price (one DKK price) for prices, account for accountId.
 type ProductFields struct {
-	Description       *string  `json:"description,omitempty"`
-	ProductNo         *string  `json:"productNo,omitempty"`
-	Prices            []Price  `json:"prices,omitempty" jsonschema:"one per currency"`
-	Price             *float64 `json:"price,omitempty" jsonschema:"alias: one price in the base currency"`
-	AccountID         string   `json:"accountId,omitempty" jsonschema:"revenue account (list_accounts)"`
-	Account           string   `json:"account,omitempty" jsonschema:"alias of accountId"`
-	SalesTaxRulesetID string   `json:"salesTaxRulesetId,omitempty" jsonschema:"VAT rules; default the organization's"`
+	Description       *string `json:"description,omitempty"`
+	ProductNo         *string `json:"productNo,omitempty"`
+	Prices            []Price `json:"prices,omitempty" jsonschema:"one per currency"`
+	Price             *Number `json:"price,omitempty" jsonschema:"alias: one price in the base currency"`
+	AccountID         string  `json:"accountId,omitempty" jsonschema:"revenue account (list_accounts)"`
+	Account           string  `json:"account,omitempty" jsonschema:"alias of accountId"`
+	SalesTaxRulesetID string  `json:"salesTaxRulesetId,omitempty" jsonschema:"VAT rules; default the organization's"`
 }
 
 // body validates the fields and builds Billy's; baseCurrency is what a v1
@@ -186,14 +186,14 @@ func (f ProductFields) body(baseCurrency string) (productBody, error) {
 		if cur == "" {
 			cur = baseCurrency
 		}
-		if err := firstErr(checkAmount(fmt.Sprintf("prices[%d].unitPrice", i), pr.UnitPrice, false), checkCurrency(fmt.Sprintf("prices[%d].currencyId", i), cur)); err != nil {
+		if err := firstErr(checkUnitPrice(fmt.Sprintf("prices[%d].unitPrice", i), pr.UnitPrice.Dec()), checkCurrency(fmt.Sprintf("prices[%d].currencyId", i), cur)); err != nil {
 			return b, err
 		}
 		if seen[cur] {
 			return b, sdk.Invalid(fmt.Sprintf("prices[%d].currencyId", i), "%s is given twice; a product has one price per currency", cur)
 		}
 		seen[cur] = true
-		b.Prices = append(b.Prices, priceBody{UnitPrice: pr.UnitPrice, CurrencyID: cur})
+		b.Prices = append(b.Prices, priceBody{UnitPrice: exact(pr.UnitPrice.Dec()), CurrencyID: cur})
 	}
 	return b, nil
 }
@@ -210,7 +210,7 @@ func samePrices(a, b []Price, base string) bool {
 		if cb == "" {
 			cb = base
 		}
-		if a[i].UnitPrice != b[i].UnitPrice || ca != cb {
+		if !a[i].UnitPrice.Dec().Equal(b[i].UnitPrice.Dec()) || ca != cb {
 			return false
 		}
 	}
@@ -255,7 +255,7 @@ func (p *plugin) createProductTool() sdk.Tool {
 	return sdk.NewTool(additiveSpec(sdk.ToolSpec{
 		Name:  "create_product",
 		Title: "Create a product",
-		Description: "Creates a product (goods or a service) with prices per currency; every invoice line needs one. " +
+		Description: "Creates a product with prices per currency; every invoice line needs one. " +
 			"Its VAT rules set the VAT of its lines (default the organization's, normally 25%).",
 		Category: "products",
 		Scopes:   []string{"products:write"},
@@ -345,7 +345,7 @@ func (p *plugin) updateProductTool() sdk.Tool {
 					changes = append(changes, fmt.Sprintf("name: %q → %q", cur.Name, body.Name))
 				}
 				if body.Prices != nil {
-					changes = append(changes, fmt.Sprintf("prices: %v → %v (all replaced)", cur.Prices, body.Prices))
+					changes = append(changes, fmt.Sprintf("prices: %s → %s (all replaced)", priceList(cur.Prices), priceBodyList(body.Prices)))
 				}
 				if body.Description != nil || body.ProductNo != nil || body.AccountID != "" || body.SalesTaxRulesetID != "" || body.IsArchived != nil {
 					changes = append(changes, "other fields as given")
@@ -362,4 +362,24 @@ func (p *plugin) updateProductTool() sdk.Tool {
 			},
 		})
 	})
+}
+
+// priceList shows prices for people: "950,00 kr., 128,00 EUR".
+func priceList(ps []Price) string {
+	parts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		parts = append(parts, unitMoney(p.UnitPrice.Dec(), p.CurrencyID))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func priceBodyList(ps []priceBody) string {
+	out := make([]Price, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, Price{UnitPrice: numberOf(p.UnitPrice.Dec()), CurrencyID: p.CurrencyID})
+	}
+	return priceList(out)
 }

@@ -23,7 +23,7 @@ func TestGetInvoice(t *testing.T) {
 			ContactName: "Jensen ApS", EntryDate: "2025-03-01", DueDate: "2025-03-31", Currency: "DKK", Amount: 1000, Tax: 250, GrossAmount: 1250,
 			Balance: 1250, IsOverdue: true},
 		PaymentTermsMode: "net", PaymentTermsDays: 30, TaxMode: "excl",
-		Lines: []InvoiceLine{{ID: "line-inv-1", ProductID: "product-1", Description: "Rådgivning", Quantity: 1, UnitPrice: 1000, Amount: 1000, Tax: 250}},
+		Lines: []InvoiceLine{{ID: "line-inv-1", ProductID: "product-1", Description: "Rådgivning", Quantity: 1, UnitPrice: 1000, Amount: 1000, Tax: 250, TaxRateID: "tax-s25"}},
 	}
 	if diff := cmp.Diff(want, out); diff != "" {
 		t.Errorf("invoice (-want +got):\n%s", diff)
@@ -79,7 +79,8 @@ func TestProducts(t *testing.T) {
 	e := newEnv(t, sdk.WritesDirect)
 	var p Product
 	e.mustCall("get_product", ProductIDInput{ProductID: "product-1"}, &p)
-	if diff := cmp.Diff(Product{ID: "product-1", Name: "Rådgivning", Prices: []Price{{UnitPrice: 1000, CurrencyID: "DKK"}}}, p); diff != "" {
+	if diff := cmp.Diff(Product{ID: "product-1", Name: "Rådgivning", Prices: []Price{{UnitPrice: 1000, CurrencyID: "DKK"}, {UnitPrice: 134, CurrencyID: "EUR"}},
+		SalesTaxRulesetID: "rs-services"}, p); diff != "" {
 		t.Errorf("product (-want +got):\n%s", diff)
 	}
 	// update_product reads the one product, not the whole list (v1's bug 5).
@@ -101,6 +102,7 @@ func TestProducts(t *testing.T) {
 
 func TestReferenceLists(t *testing.T) {
 	e := newEnv(t, sdk.WritesConfirm)
+	e.billy.records["taxRates"] = nil // only these two
 	e.billy.put("taxRates", map[string]any{"id": "tr-1", "name": "Salgsmoms", "abbreviation": "S", "rate": 0.25, "appliesToSales": true, "isActive": true})
 	e.billy.put("taxRates", map[string]any{"id": "tr-2", "name": "Købsmoms", "rate": 0.25, "appliesToPurchases": true, "isActive": true})
 	var rates ListTaxRatesOutput

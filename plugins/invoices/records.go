@@ -1,54 +1,58 @@
 package main
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
 
 // Billy's records as they arrive (billy-api.md §7). Only the fields the
 // tools use are decoded; nullable fields decode to their zero value.
 
 type billyInvoice struct {
-	ID                 string        `json:"id"`
-	Type               string        `json:"type"`
-	State              string        `json:"state"`
-	SentState          string        `json:"sentState"`
-	InvoiceNo          flexString    `json:"invoiceNo"`
-	ContactID          string        `json:"contactId"`
-	AttContactPersonID string        `json:"attContactPersonId"`
-	EntryDate          string        `json:"entryDate"`
-	DueDate            string        `json:"dueDate"`
-	PaymentTermsMode   string        `json:"paymentTermsMode"`
-	PaymentTermsDays   int           `json:"paymentTermsDays"`
-	TaxMode            string        `json:"taxMode"`
-	Amount             float64       `json:"amount"`
-	Tax                float64       `json:"tax"`
-	GrossAmount        float64       `json:"grossAmount"`
-	Balance            float64       `json:"balance"`
-	IsPaid             bool          `json:"isPaid"`
-	CurrencyID         string        `json:"currencyId"`
-	ExchangeRate       float64       `json:"exchangeRate"`
-	CreditedInvoiceID  string        `json:"creditedInvoiceId"`
-	ContactMessage     string        `json:"contactMessage"`
-	LineDescription    string        `json:"lineDescription"`
-	CreatedTime        string        `json:"createdTime"`
-	ApprovedTime       string        `json:"approvedTime"`
-	DownloadURL        string        `json:"downloadUrl"`
-	Lines              []billyLine   `json:"lines"`
-	Contact            *billyContact `json:"contact"`
+	ID                 string          `json:"id"`
+	Type               string          `json:"type"`
+	State              string          `json:"state"`
+	SentState          string          `json:"sentState"`
+	InvoiceNo          flexString      `json:"invoiceNo"`
+	ContactID          string          `json:"contactId"`
+	AttContactPersonID string          `json:"attContactPersonId"`
+	EntryDate          string          `json:"entryDate"`
+	DueDate            string          `json:"dueDate"`
+	PaymentTermsMode   string          `json:"paymentTermsMode"`
+	PaymentTermsDays   int             `json:"paymentTermsDays"`
+	TaxMode            string          `json:"taxMode"`
+	Amount             decimal.Decimal `json:"amount"`
+	Tax                decimal.Decimal `json:"tax"`
+	GrossAmount        decimal.Decimal `json:"grossAmount"`
+	Balance            decimal.Decimal `json:"balance"`
+	IsPaid             bool            `json:"isPaid"`
+	CurrencyID         string          `json:"currencyId"`
+	ExchangeRate       decimal.Decimal `json:"exchangeRate"`
+	CreditedInvoiceID  string          `json:"creditedInvoiceId"`
+	ContactMessage     string          `json:"contactMessage"`
+	LineDescription    string          `json:"lineDescription"`
+	CreatedTime        string          `json:"createdTime"`
+	ApprovedTime       string          `json:"approvedTime"`
+	DownloadURL        string          `json:"downloadUrl"`
+	Lines              []billyLine     `json:"lines"`
+	Contact            *billyContact   `json:"contact"`
 }
 
 type billyLine struct {
-	ID            string   `json:"id"`
-	ProductID     string   `json:"productId"`
-	Description   string   `json:"description"`
-	Quantity      float64  `json:"quantity"`
-	UnitPrice     float64  `json:"unitPrice"`
-	Unit          string   `json:"unit"`
-	Amount        float64  `json:"amount"`
-	Tax           float64  `json:"tax"`
-	TaxRateID     string   `json:"taxRateId"`
-	DiscountText  string   `json:"discountText"`
-	DiscountMode  string   `json:"discountMode"`
-	DiscountValue *float64 `json:"discountValue"`
-	Priority      int      `json:"priority"`
+	ID            string           `json:"id"`
+	ProductID     string           `json:"productId"`
+	Description   string           `json:"description"`
+	Quantity      decimal.Decimal  `json:"quantity"`
+	UnitPrice     decimal.Decimal  `json:"unitPrice"`
+	Unit          string           `json:"unit"`
+	Amount        decimal.Decimal  `json:"amount"`
+	Tax           decimal.Decimal  `json:"tax"`
+	TaxRateID     string           `json:"taxRateId"`
+	DiscountText  string           `json:"discountText"`
+	DiscountMode  string           `json:"discountMode"`
+	DiscountValue *decimal.Decimal `json:"discountValue"`
+	Priority      int              `json:"priority"`
 }
 
 type billyContact struct {
@@ -68,6 +72,7 @@ type billyContact struct {
 	IsCustomer       bool                 `json:"isCustomer"`
 	IsSupplier       bool                 `json:"isSupplier"`
 	IsArchived       bool                 `json:"isArchived"`
+	IsSalesTaxExempt bool                 `json:"isSalesTaxExempt"`
 	PaymentTermsMode string               `json:"paymentTermsMode"`
 	PaymentTermsDays int                  `json:"paymentTermsDays"`
 	CreatedTime      string               `json:"createdTime"`
@@ -94,8 +99,8 @@ type billyProduct struct {
 }
 
 type billyPrice struct {
-	UnitPrice  float64 `json:"unitPrice"`
-	CurrencyID string  `json:"currencyId"`
+	UnitPrice  decimal.Decimal `json:"unitPrice"`
+	CurrencyID string          `json:"currencyId"`
 }
 
 type billyBankPayment struct {
@@ -103,23 +108,23 @@ type billyBankPayment struct {
 	ContactID         string                 `json:"contactId"`
 	CreatedTime       string                 `json:"createdTime"`
 	EntryDate         string                 `json:"entryDate"`
-	CashAmount        float64                `json:"cashAmount"`
+	CashAmount        decimal.Decimal        `json:"cashAmount"`
 	CashSide          string                 `json:"cashSide"`
 	CashAccountID     string                 `json:"cashAccountId"`
-	CashExchangeRate  float64                `json:"cashExchangeRate"`
+	CashExchangeRate  decimal.Decimal        `json:"cashExchangeRate"`
 	SubjectCurrencyID string                 `json:"subjectCurrencyId"`
-	FeeAmount         float64                `json:"feeAmount"`
+	FeeAmount         decimal.Decimal        `json:"feeAmount"`
 	IsVoided          bool                   `json:"isVoided"`
 	Associations      []billyBalanceModifier `json:"associations"`
 }
 
 type billyBalanceModifier struct {
-	ID                string  `json:"id"`
-	ModifierReference string  `json:"modifierReference"`
-	SubjectReference  string  `json:"subjectReference"`
-	Amount            float64 `json:"amount"`
-	EntryDate         string  `json:"entryDate"`
-	IsVoided          bool    `json:"isVoided"`
+	ID                string          `json:"id"`
+	ModifierReference string          `json:"modifierReference"`
+	SubjectReference  string          `json:"subjectReference"`
+	Amount            decimal.Decimal `json:"amount"`
+	EntryDate         string          `json:"entryDate"`
+	IsVoided          bool            `json:"isVoided"`
 }
 
 type billyAccount struct {
@@ -135,14 +140,14 @@ type billyAccount struct {
 }
 
 type billyTaxRate struct {
-	ID                 string  `json:"id"`
-	Name               string  `json:"name"`
-	Abbreviation       string  `json:"abbreviation"`
-	Description        string  `json:"description"`
-	Rate               float64 `json:"rate"`
-	AppliesToSales     bool    `json:"appliesToSales"`
-	AppliesToPurchases bool    `json:"appliesToPurchases"`
-	IsActive           bool    `json:"isActive"`
+	ID                 string          `json:"id"`
+	Name               string          `json:"name"`
+	Abbreviation       string          `json:"abbreviation"`
+	Description        string          `json:"description"`
+	Rate               decimal.Decimal `json:"rate"`
+	AppliesToSales     bool            `json:"appliesToSales"`
+	AppliesToPurchases bool            `json:"appliesToPurchases"`
+	IsActive           bool            `json:"isActive"`
 }
 
 type billyOrganization struct {
@@ -152,9 +157,35 @@ type billyOrganization struct {
 	CountryID                   string `json:"countryId"`
 	RegistrationNo              string `json:"registrationNo"`
 	DefaultInvoiceBankAccountID string `json:"defaultInvoiceBankAccountId"`
+	DefaultTaxMode              string `json:"defaultTaxMode"`
+	DefaultSalesTaxRulesetID    string `json:"defaultSalesTaxRulesetId"`
 	HasVat                      bool   `json:"hasVat"`
 	IsLocked                    bool   `json:"isLocked"`
 	IsTerminated                bool   `json:"isTerminated"`
+}
+
+type billyCurrency struct {
+	ID           string          `json:"id"`
+	ExchangeRate decimal.Decimal `json:"exchangeRate"`
+}
+
+type billySalesTaxRuleset struct {
+	ID                string              `json:"id"`
+	FallbackTaxRateID string              `json:"fallbackTaxRateId"`
+	Rules             []billySalesTaxRule `json:"rules"`
+}
+
+type billySalesTaxRule struct {
+	CountryID      string `json:"countryId"`
+	CountryGroupID string `json:"countryGroupId"`
+	ContactType    string `json:"contactType"`
+	TaxRateID      string `json:"taxRateId"`
+	Priority       int    `json:"priority"`
+}
+
+type billyCountryGroup struct {
+	ID        string   `json:"id"`
+	MemberIDs []string `json:"memberIds"`
 }
 
 // splitRef splits Billy's cross-type reference "invoice:<id>".

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/url"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -15,15 +14,15 @@ import (
 
 // TaxRate is a VAT rate.
 type TaxRate struct {
-	ID                 string  `json:"id"`
-	Name               string  `json:"name"`
-	Abbreviation       string  `json:"abbreviation,omitempty"`
-	Description        string  `json:"description,omitempty"`
-	Rate               float64 `json:"rate" jsonschema:"as a fraction: 0.25 is 25%"`
-	RatePercent        float64 `json:"ratePercent"`
-	AppliesToSales     bool    `json:"appliesToSales"`
-	AppliesToPurchases bool    `json:"appliesToPurchases"`
-	IsActive           bool    `json:"isActive"`
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	Abbreviation       string `json:"abbreviation,omitempty"`
+	Description        string `json:"description,omitempty"`
+	Rate               Number `json:"rate" jsonschema:"as a fraction: 0.25 is 25%"`
+	RatePercent        Number `json:"ratePercent"`
+	AppliesToSales     bool   `json:"appliesToSales"`
+	AppliesToPurchases bool   `json:"appliesToPurchases"`
+	IsActive           bool   `json:"isActive"`
 }
 
 // ListTaxRatesInput filters tax rates.
@@ -77,7 +76,7 @@ func (p *plugin) listTaxRatesTool() sdk.Tool {
 				continue // a filter Billy did not apply
 			}
 			out.TaxRates = append(out.TaxRates, TaxRate{ID: r.ID, Name: r.Name, Abbreviation: r.Abbreviation, Description: r.Description,
-				Rate: r.Rate, RatePercent: math.Round(r.Rate*100*1e4) / 1e4, AppliesToSales: r.AppliesToSales,
+				Rate: numberOf(r.Rate), RatePercent: numberOf(r.Rate.Mul(decHundred)), AppliesToSales: r.AppliesToSales,
 				AppliesToPurchases: r.AppliesToPurchases, IsActive: r.IsActive})
 		}
 		out.Total, out.NextCursor = l.total, l.nextCursor

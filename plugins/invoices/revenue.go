@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/url"
 	"slices"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
 )
 
 // get_revenue fixes what v1's version got wrong (tekup-billy-inventory.md
@@ -24,9 +24,14 @@ import (
 //     notes themselves on the invoice basis);
 //   - records are deduplicated by ID, so a record that shifts between pages
 //     while they are read is never counted twice;
-//   - the answer says which period and basis it used.
+//   - the answer says which period and basis it used;
+//   - each foreign currency also has its base-currency (DKK) equivalent at
+//     the invoices' own exchange rates (what Billy booked them at),
+//     labelled as such, and the equivalents add up to a total.
 //
-// Money is summed in integer øre so that rounding is exact.
+// Money is summed in decimals, so that nothing is lost to binary floating
+// point; amounts are rounded to the currency's minor unit where one
+// invoice's share is worked out, never in the sums.
 
 // maxRevenuePages bounds one computation (1000 records per page); a longer
 // period has to be split.
@@ -42,20 +47,27 @@ type RevenueInput struct {
 
 // Amounts is net, VAT and gross in one currency.
 type Amounts struct {
-	Currency string  `json:"currency"`
-	Net      float64 `json:"net" jsonschema:"excluding VAT"`
-	VAT      float64 `json:"vat"`
-	Gross    float64 `json:"gross" jsonschema:"including VAT"`
+	Currency string `json:"currency"`
+	Net      Number `json:"net" jsonschema:"excluding VAT"`
+	VAT      Number `json:"vat"`
+	Gross    Number `json:"gross" jsonschema:"including VAT"`
+}
+
+// BaseAmounts is a foreign currency's revenue in the base currency.
+type BaseAmounts struct {
+	Amounts
+	Rates string `json:"rates" jsonschema:"which exchange rates were used"`
 }
 
 // CurrencyRevenue is the total in one currency.
 type CurrencyRevenue struct {
 	Amounts
-	Invoices    int      `json:"invoices" jsonschema:"distinct invoices counted"`
-	CreditNotes int      `json:"creditNotes" jsonschema:"distinct credit notes counted (subtracted)"`
-	Payments    int      `json:"payments,omitempty" jsonschema:"payment basis: distinct bank payments counted"`
-	Outstanding *float64 `json:"outstanding,omitempty" jsonschema:"invoice basis: what is still owed on these invoices now"`
-	Overdue     *int     `json:"overdue,omitempty" jsonschema:"invoice basis: how many of them are past due and unpaid now"`
+	InBaseCurrency *BaseAmounts `json:"inBaseCurrency,omitempty" jsonschema:"a foreign currency's amounts in the base currency, at each invoice's own exchange rate"`
+	Invoices       int          `json:"invoices" jsonschema:"distinct invoices counted"`
+	CreditNotes    int          `json:"creditNotes" jsonschema:"distinct credit notes counted (subtracted)"`
+	Payments       int          `json:"payments,omitempty" jsonschema:"payment basis: distinct bank payments counted"`
+	Outstanding    *Number      `json:"outstanding,omitempty" jsonschema:"invoice basis: what is still owed on these invoices now"`
+	Overdue        *int         `json:"overdue,omitempty" jsonschema:"invoice basis: how many of them are past due and unpaid now"`
 }
 
 // RevenueGroup is one day, week or month.
@@ -72,6 +84,7 @@ type RevenueOutput struct {
 	BasisExplained string            `json:"basisExplained"`
 	GroupBy        string            `json:"groupBy,omitempty"`
 	Currencies     []CurrencyRevenue `json:"currencies" jsonschema:"one entry per currency; amounts in different currencies are never added"`
+	Total          *BaseAmounts      `json:"totalInBaseCurrency,omitempty" jsonschema:"all currencies in the base currency: base-currency amounts plus the others' equivalents"`
 	Groups         []RevenueGroup    `json:"groups,omitempty"`
 }
 
@@ -92,22 +105,25 @@ func (p *plugin) getRevenueTool() sdk.Tool {
 
 // tally sums one currency (or one currency in one group).
 type tally struct {
-	net, vat, gross int64
-	invoices        map[string]bool
-	creditNotes     map[string]bool
-	payments        map[string]bool
-	outstanding     int64
-	overdue         int
+	net, vat, gross decimal.Decimal
+	// baseNet and baseVAT are the same in the base currency.
+	baseNet, baseVAT decimal.Decimal
+	invoices         map[string]bool
+	creditNotes      map[string]bool
+	payments         map[string]bool
+	outstanding      decimal.Decimal
+	overdue          int
 }
 
 type revenue struct {
 	groupBy string
+	base    string // the organization's base currency
 	total   map[string]*tally
 	groups  map[string]map[string]*tally
 }
 
-func newRevenue(groupBy string) *revenue {
-	return &revenue{groupBy: groupBy, total: map[string]*tally{}, groups: map[string]map[string]*tally{}}
+func newRevenue(groupBy, base string) *revenue {
+	return &revenue{groupBy: groupBy, base: base, total: map[string]*tally{}, groups: map[string]map[string]*tally{}}
 }
 
 func tallyIn(m map[string]*tally, cur string) *tally {
@@ -119,23 +135,33 @@ func tallyIn(m map[string]*tally, cur string) *tally {
 	return t
 }
 
-// add counts an amount; sign is -1 for credit notes.
-func (r *revenue) add(cur, date string, sign, net, vat int64) *tally {
-	t := tallyIn(r.total, cur)
-	t.net += sign * net
-	t.vat += sign * vat
-	t.gross += sign * (net + vat)
+// add counts net and VAT of one record in its currency; a credit note's
+// are subtracted. rate is the record's exchange rate to the base currency
+// (its own, as Billy booked it), which gives the base-currency equivalent,
+// rounded to øre per record as Billy's postings are.
+func (r *revenue) add(inv billyInvoice, date string, net, vat decimal.Decimal) *tally {
+	s := sign(inv)
+	net, vat = s.Mul(net), s.Mul(vat)
+	rate := inv.ExchangeRate
+	if !rate.IsPositive() {
+		rate = decOne
+	}
+	baseNet, baseVAT := roundAmount(net.Mul(rate), r.base), roundAmount(vat.Mul(rate), r.base)
+	t := tallyIn(r.total, inv.CurrencyID)
+	t.add(net, vat, baseNet, baseVAT)
 	if r.groupBy != "" {
 		key := groupKey(date, r.groupBy)
 		if r.groups[key] == nil {
 			r.groups[key] = map[string]*tally{}
 		}
-		g := tallyIn(r.groups[key], cur)
-		g.net += sign * net
-		g.vat += sign * vat
-		g.gross += sign * (net + vat)
+		tallyIn(r.groups[key], inv.CurrencyID).add(net, vat, baseNet, baseVAT)
 	}
 	return t
+}
+
+func (t *tally) add(net, vat, baseNet, baseVAT decimal.Decimal) {
+	t.net, t.vat, t.gross = t.net.Add(net), t.vat.Add(vat), t.gross.Add(net).Add(vat)
+	t.baseNet, t.baseVAT = t.baseNet.Add(baseNet), t.baseVAT.Add(baseVAT)
 }
 
 func groupKey(date, by string) string {
@@ -153,11 +179,12 @@ func groupKey(date, by string) string {
 	return date
 }
 
-func ore(v float64) int64    { return int64(math.Round(v * 100)) }
-func kroner(o int64) float64 { return float64(o) / 100 }
 func amounts(cur string, t *tally) Amounts {
-	return Amounts{Currency: cur, Net: kroner(t.net), VAT: kroner(t.vat), Gross: kroner(t.gross)}
+	return Amounts{Currency: cur, Net: numberOf(t.net), VAT: numberOf(t.vat), Gross: numberOf(t.gross)}
 }
+
+// baseRates labels the base-currency equivalents.
+const baseRates = "each invoice's own exchange rate, as Billy booked it"
 
 func (p *plugin) getRevenue(ctx context.Context, call *sdk.Call, in RevenueInput) (RevenueOutput, error) {
 	var out RevenueOutput
@@ -175,16 +202,21 @@ func (p *plugin) getRevenue(ctx context.Context, call *sdk.Call, in RevenueInput
 		oneOf("basis", basis, "payment", "invoice"), oneOf("groupBy", in.GroupBy, "day", "week", "month")); err != nil {
 		return out, err
 	}
-	r := newRevenue(in.GroupBy)
-	var err error
+	base, err := baseCurrency(ctx, call)
+	if err != nil {
+		return out, err
+	}
+	r := newRevenue(in.GroupBy, base)
 	if basis == "payment" {
-		out.BasisExplained = "Money received by payment date: bank payments dated in the period (voided ones left out), each split into net and VAT " +
-			"in proportion to the invoice it paid; refunds of credit notes subtract. A credit note set off against an unpaid invoice lowers what is paid " +
-			"instead. Amounts are in each invoice's currency and never converted."
+		out.BasisExplained = "Money received by payment date: bank payments dated in the period (voided ones left out); refunds of credit notes subtract. " +
+			"A credit note set off against an unpaid invoice lowers what is paid instead. Net and VAT are an estimate: each payment is split in " +
+			"proportion to the invoice it paid. The VAT return (momsangivelse) uses VAT by invoice date: use basis invoice for it. " +
+			"Amounts are in each invoice's currency; inBaseCurrency converts a foreign currency at " + baseRates + "."
 		err = p.paymentRevenue(ctx, call, in, r)
 	} else {
 		out.BasisExplained = "Approved invoices by invoice date (drafts and voided invoices left out): net is the amount excluding VAT; credit notes dated " +
-			"in the period subtract. Amounts are in each invoice's currency and never converted. Outstanding and overdue are as of now."
+			"in the period subtract. Amounts are in each invoice's currency; inBaseCurrency converts a foreign currency at " + baseRates +
+			". Outstanding and overdue are as of now."
 		err = p.invoiceRevenue(ctx, call, in, r)
 	}
 	if err != nil {
@@ -192,14 +224,24 @@ func (p *plugin) getRevenue(ctx context.Context, call *sdk.Call, in RevenueInput
 	}
 	out.StartDate, out.EndDate, out.Basis, out.GroupBy = in.StartDate, in.EndDate, basis, in.GroupBy
 	out.Currencies = []CurrencyRevenue{}
+	var totalNet, totalVAT decimal.Decimal
 	for _, cur := range sortedKeys(r.total) {
 		t := r.total[cur]
 		cr := CurrencyRevenue{Amounts: amounts(cur, t), Invoices: len(t.invoices), CreditNotes: len(t.creditNotes), Payments: len(t.payments)}
+		if cur != base {
+			cr.InBaseCurrency = &BaseAmounts{Amounts: Amounts{Currency: base, Net: numberOf(t.baseNet), VAT: numberOf(t.baseVAT),
+				Gross: numberOf(t.baseNet.Add(t.baseVAT))}, Rates: baseRates}
+		}
+		totalNet, totalVAT = totalNet.Add(t.baseNet), totalVAT.Add(t.baseVAT)
 		if basis == "invoice" {
-			o, n := kroner(t.outstanding), t.overdue
+			o, n := numberOf(t.outstanding), t.overdue
 			cr.Outstanding, cr.Overdue = &o, &n
 		}
 		out.Currencies = append(out.Currencies, cr)
+	}
+	if len(out.Currencies) > 1 || len(out.Currencies) == 1 && out.Currencies[0].Currency != base {
+		out.Total = &BaseAmounts{Amounts: Amounts{Currency: base, Net: numberOf(totalNet), VAT: numberOf(totalVAT), Gross: numberOf(totalNet.Add(totalVAT))},
+			Rates: "base-currency amounts as they are; others at " + baseRates}
 	}
 	for _, key := range sortedKeys(r.groups) {
 		g := RevenueGroup{Period: key, Currencies: []Amounts{}}
@@ -264,18 +306,14 @@ func (p *plugin) invoiceRevenue(ctx context.Context, call *sdk.Call, in RevenueI
 				continue
 			}
 			seen[inv.ID] = true
-			sign := int64(1)
-			if inv.Type == "creditNote" {
-				sign = -1
-			}
-			t := r.add(inv.CurrencyID, inv.EntryDate, sign, ore(inv.Amount), ore(inv.GrossAmount)-ore(inv.Amount))
+			t := r.add(inv, inv.EntryDate, inv.Amount, inv.GrossAmount.Sub(inv.Amount))
 			if inv.Type == "creditNote" {
 				t.creditNotes[inv.ID] = true
 				continue
 			}
 			t.invoices[inv.ID] = true
-			t.outstanding += ore(inv.Balance)
-			if summaryOf(inv, "", today).IsOverdue {
+			t.outstanding = t.outstanding.Add(inv.Balance)
+			if isOverdue(inv, today) {
 				t.overdue++
 			}
 		}
@@ -306,8 +344,8 @@ func (p *plugin) paymentRevenue(ctx context.Context, call *sdk.Call, in RevenueI
 				}
 			}
 			for _, part := range parts {
-				settled := ore(math.Abs(part.Amount))
-				if settled == 0 && len(parts) == 1 {
+				settled := part.Amount.Abs()
+				if settled.IsZero() && len(parts) == 1 {
 					settled = cashSettled(bp)
 				}
 				_, id := splitRef(part.SubjectReference)
@@ -321,11 +359,7 @@ func (p *plugin) paymentRevenue(ctx context.Context, call *sdk.Call, in RevenueI
 					invoices[id] = inv
 				}
 				net, vat := splitGross(settled, inv)
-				sign := int64(1)
-				if inv.Type == "creditNote" {
-					sign = -1
-				}
-				t := r.add(inv.CurrencyID, bp.EntryDate, sign, net, vat)
+				t := r.add(inv, bp.EntryDate, net, vat)
 				t.payments[bp.ID] = true
 				if inv.Type == "creditNote" {
 					t.creditNotes[inv.ID] = true
@@ -342,24 +376,24 @@ func (p *plugin) paymentRevenue(ctx context.Context, call *sdk.Call, in RevenueI
 // currency, when Billy's association does not carry the amount: money in
 // settles the cash plus the fee (the fee is deducted by the bank), money
 // out the cash minus it (§7.6).
-func cashSettled(bp billyBankPayment) int64 {
-	settled := bp.CashAmount + bp.FeeAmount
+func cashSettled(bp billyBankPayment) decimal.Decimal {
+	settled := bp.CashAmount.Add(bp.FeeAmount)
 	if bp.CashSide == "credit" {
-		settled = bp.CashAmount - bp.FeeAmount
+		settled = bp.CashAmount.Sub(bp.FeeAmount)
 	}
-	if bp.CashExchangeRate > 0 {
-		settled /= bp.CashExchangeRate
+	places := minorUnits(bp.SubjectCurrencyID)
+	if bp.CashExchangeRate.IsPositive() {
+		return divRound(settled, bp.CashExchangeRate, places)
 	}
-	return ore(settled)
+	return settled.Round(places)
 }
 
 // splitGross splits a paid gross amount into net and VAT in the proportion
-// of the invoice it paid.
-func splitGross(gross int64, inv billyInvoice) (net, vat int64) {
-	g := ore(inv.GrossAmount)
-	if g == 0 {
-		return gross, 0
+// of the invoice it paid, rounded to the currency's minor unit.
+func splitGross(gross decimal.Decimal, inv billyInvoice) (net, vat decimal.Decimal) {
+	if inv.GrossAmount.IsZero() {
+		return gross, decimal.Zero
 	}
-	net = int64(math.Round(float64(gross) * float64(ore(inv.Amount)) / float64(g)))
-	return net, gross - net
+	net = divRound(gross.Mul(inv.Amount), inv.GrossAmount, minorUnits(inv.CurrencyID))
+	return net, gross.Sub(net)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -14,7 +15,7 @@ func revenueData(f *fakeBilly) {
 	inv := func(id, typ, state, cur, entry, due string, net, tax, balance float64) {
 		f.put("invoices", map[string]any{"id": id, "type": typ, "state": state, "sentState": "sent", "contactId": "contact-1",
 			"entryDate": entry, "dueDate": due, "currencyId": cur, "amount": net, "tax": tax, "grossAmount": round2(net + tax),
-			"balance": balance, "isPaid": state == "approved" && balance == 0, "invoiceNo": id})
+			"balance": balance, "isPaid": state == "approved" && balance == 0, "invoiceNo": id, "exchangeRate": map[string]float64{"DKK": 1, "EUR": 7.46}[cur]})
 	}
 	inv("A", "invoice", "approved", "DKK", "2025-03-05", "2025-04-04", 1000, 250, 0)
 	inv("B", "invoice", "approved", "DKK", "2025-03-20", "2025-04-05", 2000, 500, 1000) // credited 500, paid 1000: overdue
@@ -52,9 +53,12 @@ func TestRevenueInvoiceBasis(t *testing.T) {
 	want := RevenueOutput{StartDate: "2025-03-01", EndDate: "2025-03-31", Basis: "invoice", GroupBy: "week",
 		Currencies: []CurrencyRevenue{
 			// A + B − D; the draft, the voided and February's are left out.
-			{Amounts: Amounts{Currency: "DKK", Net: 2600, VAT: 650, Gross: 3250}, Invoices: 2, CreditNotes: 1, Outstanding: ptr(1000.0), Overdue: ptr(1)},
-			{Amounts: Amounts{Currency: "EUR", Net: 100, VAT: 25, Gross: 125}, Invoices: 1, Outstanding: ptr(0.0), Overdue: ptr(0)},
+			{Amounts: Amounts{Currency: "DKK", Net: 2600, VAT: 650, Gross: 3250}, Invoices: 2, CreditNotes: 1, Outstanding: ptr(Number(1000)), Overdue: ptr(1)},
+			// C was booked at 7.46 DKK per EUR.
+			{Amounts: Amounts{Currency: "EUR", Net: 100, VAT: 25, Gross: 125}, Invoices: 1, Outstanding: ptr(Number(0)), Overdue: ptr(0),
+				InBaseCurrency: &BaseAmounts{Amounts: Amounts{Currency: "DKK", Net: 746, VAT: 186.5, Gross: 932.5}, Rates: baseRates}},
 		},
+		Total: &BaseAmounts{Amounts: Amounts{Currency: "DKK", Net: 3346, VAT: 836.5, Gross: 4182.5}, Rates: "base-currency amounts as they are; others at " + baseRates},
 		Groups: []RevenueGroup{
 			{Period: "2025-W10", Currencies: []Amounts{{Currency: "DKK", Net: 1000, VAT: 250, Gross: 1250}}},
 			{Period: "2025-W11", Currencies: []Amounts{{Currency: "EUR", Net: 100, VAT: 25, Gross: 125}}},
@@ -76,7 +80,7 @@ func TestRevenuePaymentBasis(t *testing.T) {
 	revenueData(e.billy)
 	var out RevenueOutput
 	e.mustCall("get_revenue", RevenueInput{StartDate: "2025-04-01", EndDate: "2025-04-30", GroupBy: "month"}, &out)
-	if out.Basis != "payment" || out.BasisExplained == "" {
+	if out.Basis != "payment" || !strings.Contains(out.BasisExplained, "VAT return (momsangivelse) uses VAT by invoice date") {
 		t.Errorf("basis %q %q", out.Basis, out.BasisExplained)
 	}
 	out.BasisExplained = ""
@@ -86,8 +90,10 @@ func TestRevenuePaymentBasis(t *testing.T) {
 			// the voided P5 and March's P6 are left out.
 			{Amounts: Amounts{Currency: "DKK", Net: 1000 + 800 - 400 + 80 + 100, VAT: 250 + 200 - 100 + 20, Gross: 1250 + 1000 - 500 + 200},
 				Invoices: 4, CreditNotes: 1, Payments: 4},
-			{Amounts: Amounts{Currency: "EUR", Net: 100, VAT: 25, Gross: 125}, Invoices: 1, Payments: 1},
+			{Amounts: Amounts{Currency: "EUR", Net: 100, VAT: 25, Gross: 125}, Invoices: 1, Payments: 1,
+				InBaseCurrency: &BaseAmounts{Amounts: Amounts{Currency: "DKK", Net: 746, VAT: 186.5, Gross: 932.5}, Rates: baseRates}},
 		},
+		Total: &BaseAmounts{Amounts: Amounts{Currency: "DKK", Net: 2326, VAT: 556.5, Gross: 2882.5}, Rates: "base-currency amounts as they are; others at " + baseRates},
 		Groups: []RevenueGroup{{Period: "2025-04", Currencies: []Amounts{
 			{Currency: "DKK", Net: 1580, VAT: 370, Gross: 1950}, {Currency: "EUR", Net: 100, VAT: 25, Gross: 125}}}},
 	}
@@ -123,7 +129,7 @@ func TestRevenueCountsARecordOnce(t *testing.T) {
 	if len(out.Currencies) != 1 || out.Currencies[0].Gross != 1250 || out.Currencies[0].Payments != 1 {
 		t.Errorf("%+v", out.Currencies)
 	}
-	if got := len(e.billy.all()); got != 3 { // two pages and invoice A
+	if got := len(e.billy.all()); got != 4 { // the organization, two pages and invoice A
 		t.Errorf("%d requests", got)
 	}
 }
@@ -146,19 +152,36 @@ func TestRevenueNeedsAPeriod(t *testing.T) {
 
 func TestSplitGross(t *testing.T) {
 	tests := []struct {
-		paid, net, gross float64
-		wantNet, wantVAT int64
+		paid, net, gross string
+		wantNet, wantVAT string
 	}{
-		{1250, 1000, 1250, 100000, 25000},
-		{100, 266.66, 333.33, 8000, 2000},
-		{0.01, 1000, 1250, 1, 0},
-		{500, 500, 500, 50000, 0}, // no VAT
-		{10, 0, 0, 1000, 0},       // a zero invoice cannot split
+		{"1250", "1000", "1250", "1000", "250"},
+		{"100", "266.66", "333.33", "80", "20"},
+		{"0.01", "1000", "1250", "0.01", "0"},
+		{"500", "500", "500", "500", "0"}, // no VAT
+		{"10", "0", "0", "10", "0"},       // a zero invoice cannot split
 	}
 	for _, tt := range tests {
-		n, v := splitGross(ore(tt.paid), billyInvoice{Amount: tt.net, GrossAmount: tt.gross})
-		if n != tt.wantNet || v != tt.wantVAT || n+v != ore(tt.paid) {
-			t.Errorf("split %v of %v/%v = %d + %d", tt.paid, tt.net, tt.gross, n, v)
+		n, v := splitGross(dec(tt.paid), billyInvoice{Amount: dec(tt.net), GrossAmount: dec(tt.gross), CurrencyID: "DKK"})
+		if !n.Equal(dec(tt.wantNet)) || !v.Equal(dec(tt.wantVAT)) || !n.Add(v).Equal(dec(tt.paid)) {
+			t.Errorf("split %v of %v/%v = %s + %s", tt.paid, tt.net, tt.gross, n, v)
+		}
+	}
+}
+
+func TestCashSettled(t *testing.T) {
+	for _, tt := range []struct {
+		bp   billyBankPayment
+		want string
+	}{
+		// 8,917.01 DKK at 7.46 settles 1,195.31 EUR.
+		{billyBankPayment{CashAmount: dec("8917.01"), CashSide: "debit", CashExchangeRate: dec("7.46"), SubjectCurrencyID: "EUR"}, "1195.31"},
+		// A fee kept by the bank still settles the invoice gross of it.
+		{billyBankPayment{CashAmount: dec("985"), FeeAmount: dec("15"), CashSide: "debit", SubjectCurrencyID: "DKK"}, "1000"},
+		{billyBankPayment{CashAmount: dec("515"), FeeAmount: dec("15"), CashSide: "credit", SubjectCurrencyID: "DKK"}, "500"},
+	} {
+		if got := cashSettled(tt.bp); !got.Equal(dec(tt.want)) {
+			t.Errorf("cashSettled(%+v) = %s, want %s", tt.bp, got, tt.want)
 		}
 	}
 }

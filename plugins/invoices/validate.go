@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Copenhagen must resolve in a minimal container too
 
 	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
 )
 
 // Billy's record IDs are opaque URL-safe strings, usually 22 characters
@@ -58,23 +57,48 @@ func checkRange(fromField, from, toField, to string) error {
 	return nil
 }
 
-// checkAmount validates a money amount: finite, at most 2 decimals (Billy
-// stores øre), and positive when required.
-func checkAmount(field string, v float64, positive bool) error {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1e12 {
-		return sdk.Invalid(field, "must be a finite amount below 1,000,000,000,000")
+// maxAmount bounds amounts and prices: below it every value the tools
+// take has at most 15 significant digits (Number).
+var maxAmount = decimal.New(1, 12)
+
+// checkAmount validates a money amount in a currency: below
+// 1.000.000.000.000, at most the currency's decimals (øre), and positive
+// when required.
+func checkAmount(field string, v decimal.Decimal, currency string, positive bool) error {
+	if v.Abs().GreaterThanOrEqual(maxAmount) {
+		return sdk.Invalid(field, "must be below 1.000.000.000.000")
 	}
-	if positive && v <= 0 {
-		return sdk.Invalid(field, "must be greater than 0, got %s", fmtAmount(v))
+	if positive && !v.IsPositive() {
+		return sdk.Invalid(field, "must be greater than 0, got %s", plain(v))
 	}
-	if !positive && v < 0 {
-		return sdk.Invalid(field, "must not be negative, got %s", fmtAmount(v))
+	if !positive && v.IsNegative() {
+		return sdk.Invalid(field, "must not be negative, got %s", plain(v))
 	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > 2 {
-		return sdk.Invalid(field, "has more than 2 decimals (%s); amounts are in øre precision", s)
+	if places := minorUnits(currency); !hasPlaces(v, places) {
+		return sdk.Invalid(field, "has more than %d decimals (%s); amounts in %s are in whole minor units", places, plain(v), currencyOrBase(currency))
 	}
 	return nil
+}
+
+// checkUnitPrice validates a unit price: not negative, at most 4
+// decimals (2,3456 kr. per kWh).
+func checkUnitPrice(field string, v decimal.Decimal) error {
+	switch {
+	case v.IsNegative():
+		return sdk.Invalid(field, "must not be negative, got %s; to credit, use create_credit_note", plain(v))
+	case v.GreaterThanOrEqual(maxAmount):
+		return sdk.Invalid(field, "must be below 1.000.000.000.000")
+	case !hasPlaces(v, unitPricePlaces):
+		return sdk.Invalid(field, "has more than %d decimals (%s)", unitPricePlaces, plain(v))
+	}
+	return nil
+}
+
+func currencyOrBase(c string) string {
+	if c == "" {
+		return "the currency"
+	}
+	return c
 }
 
 var currencyPattern = regexp.MustCompile(`^[A-Za-z]{3}$`)
@@ -122,27 +146,3 @@ var copenhagen = func() *time.Location {
 }()
 
 func today(now time.Time) string { return now.In(copenhagen).Format(time.DateOnly) }
-
-// fmtAmount prints an amount with two decimals and thousands separators,
-// as a bookkeeper reads it: 14,250.00 in English text.
-func fmtAmount(v float64) string { return groupDigits(v, ",", ".") }
-
-// fmtAmountDA prints an amount the Danish way, 14.250,00, for text the
-// customer reads.
-func fmtAmountDA(v float64) string { return groupDigits(v, ".", ",") }
-
-func groupDigits(v float64, thousands, decimal string) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if v < 0 && s != "0.00" {
-		b.WriteByte('-')
-	}
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(r)
-	}
-	return b.String() + decimal + frac
-}

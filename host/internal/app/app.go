@@ -134,7 +134,11 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Instructions: "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
 			"Read tools are safe to call; write tools change the company's books. " +
 			"IDs are Billy IDs from the list and get tools (a customer is a contact: contactId), never invoice numbers. " +
-			"Dates are YYYY-MM-DD, ranges inclusive; amounts are plain numbers in the invoice's currency; prices exclude VAT unless an invoice's taxMode is incl. " +
+			"Dates are YYYY-MM-DD, ranges inclusive. Amounts are plain numbers in their record's currency; a payment's amount is in the invoices' currency " +
+			"and is converted to the bank account's (cashExchangeRate: account units per invoice unit, default Billy's rate). Unit prices take up to 4 decimals " +
+			"and exclude VAT unless an invoice's taxMode is incl. Credit notes' amounts and balances are negative (owed back), so sums over a list are net; " +
+			"unpaid, overdue and paid list invoices only. paymentTermsDays alone means net days after the invoice date. " +
+			"Results are machine formats; their message and preview texts are for people, in Danish formats (1.250,00 kr., 16. november 2026). " +
 			"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page (v1's offset also works). " +
 			"Writes follow the deployment's write policy and may be turned off. On any write, dry_run: true returns the exact Billy requests and writes nothing. " +
 			"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
