@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
@@ -69,7 +70,22 @@ type Host interface {
 	// ErrNotSupported when the client cannot, and with ErrInputRequired when
 	// the answer comes in a round trip.
 	Sample(ctx context.Context, req SampleRequest) (*SampleResult, error)
+	// ConsumeOnce uses key up, for this plugin, until until: first is true
+	// only the first time, on any instance of the deployment and across
+	// restarts (the host keeps keys in its durable store). It is what makes
+	// something single-use, such as a confirmation token's nonce. A key is
+	// at most 200 bytes; until must be in the future, at most 30 days on.
+	// When the host's store cannot be reached the error is an *Error with
+	// code store_unavailable (retryable): do not go ahead as if the key were
+	// unused. A host older than the service fails with ErrHostFeatureMissing.
+	ConsumeOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
 }
+
+// ErrHostFeatureMissing is returned by a Host method the host does not
+// offer, because it was built before the method existed. Fall back to what
+// the plugin can do alone, or refuse, whichever is safe.
+var ErrHostFeatureMissing = &Error{Code: "host_feature_missing", Category: CategoryInternal,
+	Message: "the host is older than this plugin and does not offer this service; upgrade the billy-mcp host"}
 
 // ErrNotSupported is returned by Host.Elicit and Host.Sample when the client
 // of the call does not support the feature.

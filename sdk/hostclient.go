@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
@@ -127,4 +128,15 @@ func (h *hostClient) Sample(ctx context.Context, req SampleRequest) (*SampleResu
 		return nil, errorFromStatus(err)
 	}
 	return &SampleResult{Role: resp.Role, Text: resp.Text, Model: resp.Model, StopReason: resp.StopReason}, nil
+}
+
+func (h *hostClient) ConsumeOnce(ctx context.Context, key string, until time.Time) (bool, error) {
+	if h.client == nil {
+		return false, errNoHost
+	}
+	resp, err := h.client.ConsumeOnce(ctx, &pluginv1.ConsumeOnceRequest{CallId: h.callID, Key: key, ExpiresUnix: until.Unix()})
+	if err != nil {
+		return false, errorFromStatus(err)
+	}
+	return resp.First, nil
 }

@@ -26,8 +26,13 @@ func errorFromStatus(err error) error {
 		return e
 	}
 	st, _ := status.FromError(err)
-	if st.Code() == codes.FailedPrecondition {
+	switch st.Code() {
+	case codes.FailedPrecondition:
 		return ErrNotSupported
+	case codes.Unimplemented:
+		// Every RPC of the released contract is served by every host, so
+		// this is a newer RPC reaching an older host.
+		return ErrHostFeatureMissing
 	}
 	return &Error{Code: "host_unavailable", Category: CategoryUpstreamUnavailable, Retryable: true,
 		Message: fmt.Sprintf("the host did not answer: %s", st.Message())}

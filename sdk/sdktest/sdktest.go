@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
@@ -30,6 +31,7 @@ type Harness struct {
 	progress []Progress
 	logs     []Log
 	seq      int
+	once     map[string]bool // keys Host.ConsumeOnce used up
 }
 
 // Progress is one recorded Host.Progress call.
@@ -53,6 +55,10 @@ type options struct {
 	callTool   func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
 	elicit     func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
 	sample     func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
+	// consumeOnce answers Host.ConsumeOnce; nil answers as a host older
+	// than the service does (oldHost), or from the harness's own memory.
+	consumeOnce func(ctx context.Context, key string, until time.Time) (bool, error)
+	oldHost     bool
 }
 
 // Option configures a Harness.
@@ -99,6 +105,20 @@ func WithElicitation(f func(ctx context.Context, message string, schema json.Raw
 func WithSampling(f func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)) Option {
 	return func(o *options) { o.sample = f }
 }
+
+// WithConsumeOnce answers Host.ConsumeOnce with f instead of the harness's
+// own memory (where a key, once consumed, stays consumed for the harness's
+// life whatever its expiry, because tests run on fake clocks). Give several
+// harnesses one f to stand for a deployment's shared store, so that what
+// one instance used up is used up on the others, or return an error to
+// play a store that is down: an *sdk.Error reaches the plugin as it is.
+func WithConsumeOnce(f func(ctx context.Context, key string, until time.Time) (first bool, err error)) Option {
+	return func(o *options) { o.consumeOnce = f }
+}
+
+// WithoutConsumeOnce makes Host.ConsumeOnce fail as on a host built before
+// the service existed (sdk.ErrHostFeatureMissing), to test the fallback.
+func WithoutConsumeOnce() Option { return func(o *options) { o.oldHost = true } }
 
 // New starts p in-process and configures it. It fails the test if the plugin
 // is declared wrongly or rejects its config.
@@ -400,4 +420,32 @@ func (f *fakeHost) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pl
 		return nil, toStatus(err)
 	}
 	return &pluginv1.SampleResponse{Role: res.Role, Text: res.Text, Model: res.Model, StopReason: res.StopReason}, nil
+}
+
+// maxOnceKey is the host's limit on a ConsumeOnce key, checked here too so
+// that a plugin that breaks it fails in its tests, not in production.
+const maxOnceKey = 200
+
+func (f *fakeHost) ConsumeOnce(ctx context.Context, req *pluginv1.ConsumeOnceRequest) (*pluginv1.ConsumeOnceResponse, error) {
+	if f.h.opts.oldHost {
+		return nil, status.Error(codes.Unimplemented, "method ConsumeOnce not implemented")
+	}
+	if req.Key == "" || len(req.Key) > maxOnceKey {
+		return nil, toStatus(sdk.Invalid("key", "a ConsumeOnce key is 1 to %d bytes, not %d", maxOnceKey, len(req.Key)))
+	}
+	if f.h.opts.consumeOnce != nil {
+		first, err := f.h.opts.consumeOnce(ctx, req.Key, time.Unix(req.ExpiresUnix, 0))
+		if err != nil {
+			return nil, toStatus(err)
+		}
+		return &pluginv1.ConsumeOnceResponse{First: first}, nil
+	}
+	f.h.mu.Lock()
+	defer f.h.mu.Unlock()
+	if f.h.once == nil {
+		f.h.once = map[string]bool{}
+	}
+	first := !f.h.once[req.Key]
+	f.h.once[req.Key] = true
+	return &pluginv1.ConsumeOnceResponse{First: first}, nil
 }

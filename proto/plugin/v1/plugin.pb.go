@@ -3069,6 +3069,115 @@ func (x *SampleResponse) GetStopReason() string {
 	return ""
 }
 
+type ConsumeOnceRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	CallId string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	// What to use once, at most 200 bytes (a token's random nonce, say).
+	Key string `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	// When the key may be forgotten, in Unix seconds: after it, whatever it
+	// stood for must be refused as expired anyway. In the future, at most 30
+	// days ahead.
+	ExpiresUnix   int64 `protobuf:"varint,3,opt,name=expires_unix,json=expiresUnix,proto3" json:"expires_unix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsumeOnceRequest) Reset() {
+	*x = ConsumeOnceRequest{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsumeOnceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsumeOnceRequest) ProtoMessage() {}
+
+func (x *ConsumeOnceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsumeOnceRequest.ProtoReflect.Descriptor instead.
+func (*ConsumeOnceRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ConsumeOnceRequest) GetCallId() string {
+	if x != nil {
+		return x.CallId
+	}
+	return ""
+}
+
+func (x *ConsumeOnceRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *ConsumeOnceRequest) GetExpiresUnix() int64 {
+	if x != nil {
+		return x.ExpiresUnix
+	}
+	return 0
+}
+
+type ConsumeOnceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// True the first time the key is consumed; false if it was before.
+	First         bool `protobuf:"varint,1,opt,name=first,proto3" json:"first,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsumeOnceResponse) Reset() {
+	*x = ConsumeOnceResponse{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsumeOnceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsumeOnceResponse) ProtoMessage() {}
+
+func (x *ConsumeOnceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsumeOnceResponse.ProtoReflect.Descriptor instead.
+func (*ConsumeOnceResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ConsumeOnceResponse) GetFirst() bool {
+	if x != nil {
+		return x.First
+	}
+	return false
+}
+
 var File_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_v1_plugin_proto_rawDesc = "" +
@@ -3289,7 +3398,13 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x14\n" +
 	"\x05model\x18\x03 \x01(\tR\x05model\x12\x1f\n" +
 	"\vstop_reason\x18\x04 \x01(\tR\n" +
-	"stopReason*\xaf\x02\n" +
+	"stopReason\"b\n" +
+	"\x12ConsumeOnceRequest\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
+	"\fexpires_unix\x18\x03 \x01(\x03R\vexpiresUnix\"+\n" +
+	"\x13ConsumeOnceResponse\x12\x14\n" +
+	"\x05first\x18\x01 \x01(\bR\x05first*\xaf\x02\n" +
 	"\rErrorCategory\x12\x1e\n" +
 	"\x1aERROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_CATEGORY_VALIDATION\x10\x01\x12\x1c\n" +
@@ -3306,14 +3421,15 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bCallTool\x12#.billymcp.plugin.v1.CallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12a\n" +
 	"\fReadResource\x12'.billymcp.plugin.v1.ReadResourceRequest\x1a(.billymcp.plugin.v1.ReadResourceResponse\x12X\n" +
 	"\tGetPrompt\x12$.billymcp.plugin.v1.GetPromptRequest\x1a%.billymcp.plugin.v1.GetPromptResponse\x12O\n" +
-	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\x82\x04\n" +
+	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\xe2\x04\n" +
 	"\fHostServices\x12P\n" +
 	"\tCallBilly\x12 .billymcp.plugin.v1.BillyRequest\x1a!.billymcp.plugin.v1.BillyResponse\x12Y\n" +
 	"\bCallTool\x12'.billymcp.plugin.v1.HostCallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12[\n" +
 	"\x0eReportProgress\x12#.billymcp.plugin.v1.ProgressRequest\x1a$.billymcp.plugin.v1.ProgressResponse\x12F\n" +
 	"\x03Log\x12\x1e.billymcp.plugin.v1.LogRequest\x1a\x1f.billymcp.plugin.v1.LogResponse\x12O\n" +
 	"\x06Elicit\x12!.billymcp.plugin.v1.ElicitRequest\x1a\".billymcp.plugin.v1.ElicitResponse\x12O\n" +
-	"\x06Sample\x12!.billymcp.plugin.v1.SampleRequest\x1a\".billymcp.plugin.v1.SampleResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
+	"\x06Sample\x12!.billymcp.plugin.v1.SampleRequest\x1a\".billymcp.plugin.v1.SampleResponse\x12^\n" +
+	"\vConsumeOnce\x12&.billymcp.plugin.v1.ConsumeOnceRequest\x1a'.billymcp.plugin.v1.ConsumeOnceResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -3328,7 +3444,7 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_plugin_v1_plugin_proto_goTypes = []any{
 	(ErrorCategory)(0),                 // 0: billymcp.plugin.v1.ErrorCategory
 	(*DescribeRequest)(nil),            // 1: billymcp.plugin.v1.DescribeRequest
@@ -3376,7 +3492,9 @@ var file_plugin_v1_plugin_proto_goTypes = []any{
 	(*SampleRequest)(nil),              // 43: billymcp.plugin.v1.SampleRequest
 	(*SamplingMessage)(nil),            // 44: billymcp.plugin.v1.SamplingMessage
 	(*SampleResponse)(nil),             // 45: billymcp.plugin.v1.SampleResponse
-	nil,                                // 46: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(*ConsumeOnceRequest)(nil),         // 46: billymcp.plugin.v1.ConsumeOnceRequest
+	(*ConsumeOnceResponse)(nil),        // 47: billymcp.plugin.v1.ConsumeOnceResponse
+	nil,                                // 48: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	3,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
@@ -3402,7 +3520,7 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	12, // 20: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	23, // 21: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
 	24, // 22: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	46, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	48, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 	12, // 24: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	30, // 25: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
 	24, // 26: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
@@ -3421,20 +3539,22 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	39, // 39: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
 	41, // 40: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
 	43, // 41: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
-	2,  // 42: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	11, // 43: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	16, // 44: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	27, // 45: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	29, // 46: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	32, // 47: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	35, // 48: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	16, // 49: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	38, // 50: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	40, // 51: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	42, // 52: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	45, // 53: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	42, // [42:54] is the sub-list for method output_type
-	30, // [30:42] is the sub-list for method input_type
+	46, // 42: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
+	2,  // 43: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	11, // 44: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	16, // 45: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	27, // 46: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	29, // 47: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	32, // 48: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	35, // 49: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	16, // 50: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	38, // 51: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	40, // 52: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	42, // 53: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	45, // 54: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	47, // 55: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
+	43, // [43:56] is the sub-list for method output_type
+	30, // [30:43] is the sub-list for method input_type
 	30, // [30:30] is the sub-list for extension type_name
 	30, // [30:30] is the sub-list for extension extendee
 	0,  // [0:30] is the sub-list for field type_name
@@ -3463,7 +3583,7 @@ func file_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   46,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -361,6 +361,7 @@ const (
 	HostServices_Log_FullMethodName            = "/billymcp.plugin.v1.HostServices/Log"
 	HostServices_Elicit_FullMethodName         = "/billymcp.plugin.v1.HostServices/Elicit"
 	HostServices_Sample_FullMethodName         = "/billymcp.plugin.v1.HostServices/Sample"
+	HostServices_ConsumeOnce_FullMethodName    = "/billymcp.plugin.v1.HostServices/ConsumeOnce"
 )
 
 // HostServicesClient is the client API for HostServices service.
@@ -390,6 +391,17 @@ type HostServicesClient interface {
 	// Sample asks the MCP client's model for a completion. FAILED_PRECONDITION
 	// when the client does not support sampling.
 	Sample(ctx context.Context, in *SampleRequest, opts ...grpc.CallOption) (*SampleResponse, error)
+	// ConsumeOnce records key for the asking plugin until expires_unix, in the
+	// host's durable store, which every instance of a deployment shares and
+	// which outlives restarts. first is true only the first time the key is
+	// consumed anywhere in the deployment before it expires: what makes a
+	// confirmation token single-use. Keys are scoped by the plugin that asks
+	// (the host knows it from the connection), so no plugin can use up
+	// another's. Errors come as a status with a ToolError detail: code
+	// store_unavailable (retryable) when the store cannot be reached, in which
+	// case the caller must not assume the key is unused. A host older than
+	// this RPC answers UNIMPLEMENTED.
+	ConsumeOnce(ctx context.Context, in *ConsumeOnceRequest, opts ...grpc.CallOption) (*ConsumeOnceResponse, error)
 }
 
 type hostServicesClient struct {
@@ -460,6 +472,16 @@ func (c *hostServicesClient) Sample(ctx context.Context, in *SampleRequest, opts
 	return out, nil
 }
 
+func (c *hostServicesClient) ConsumeOnce(ctx context.Context, in *ConsumeOnceRequest, opts ...grpc.CallOption) (*ConsumeOnceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConsumeOnceResponse)
+	err := c.cc.Invoke(ctx, HostServices_ConsumeOnce_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServicesServer is the server API for HostServices service.
 // All implementations must embed UnimplementedHostServicesServer
 // for forward compatibility.
@@ -487,6 +509,17 @@ type HostServicesServer interface {
 	// Sample asks the MCP client's model for a completion. FAILED_PRECONDITION
 	// when the client does not support sampling.
 	Sample(context.Context, *SampleRequest) (*SampleResponse, error)
+	// ConsumeOnce records key for the asking plugin until expires_unix, in the
+	// host's durable store, which every instance of a deployment shares and
+	// which outlives restarts. first is true only the first time the key is
+	// consumed anywhere in the deployment before it expires: what makes a
+	// confirmation token single-use. Keys are scoped by the plugin that asks
+	// (the host knows it from the connection), so no plugin can use up
+	// another's. Errors come as a status with a ToolError detail: code
+	// store_unavailable (retryable) when the store cannot be reached, in which
+	// case the caller must not assume the key is unused. A host older than
+	// this RPC answers UNIMPLEMENTED.
+	ConsumeOnce(context.Context, *ConsumeOnceRequest) (*ConsumeOnceResponse, error)
 	mustEmbedUnimplementedHostServicesServer()
 }
 
@@ -514,6 +547,9 @@ func (UnimplementedHostServicesServer) Elicit(context.Context, *ElicitRequest) (
 }
 func (UnimplementedHostServicesServer) Sample(context.Context, *SampleRequest) (*SampleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Sample not implemented")
+}
+func (UnimplementedHostServicesServer) ConsumeOnce(context.Context, *ConsumeOnceRequest) (*ConsumeOnceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConsumeOnce not implemented")
 }
 func (UnimplementedHostServicesServer) mustEmbedUnimplementedHostServicesServer() {}
 func (UnimplementedHostServicesServer) testEmbeddedByValue()                      {}
@@ -644,6 +680,24 @@ func _HostServices_Sample_Handler(srv interface{}, ctx context.Context, dec func
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HostServices_ConsumeOnce_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConsumeOnceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServicesServer).ConsumeOnce(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HostServices_ConsumeOnce_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServicesServer).ConsumeOnce(ctx, req.(*ConsumeOnceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HostServices_ServiceDesc is the grpc.ServiceDesc for HostServices service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -674,6 +728,10 @@ var HostServices_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Sample",
 			Handler:    _HostServices_Sample_Handler,
+		},
+		{
+			MethodName: "ConsumeOnce",
+			Handler:    _HostServices_ConsumeOnce_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
