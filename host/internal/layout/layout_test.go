@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"rest":       {"dispatch", "httpjson", "mcpcontent", "registry"},
 	"scaffold":   {"config"},
 	"schema":     {},
+	"store":      {},
 	"testkit":    {},
 }
 

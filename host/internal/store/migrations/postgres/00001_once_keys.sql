@@ -1,0 +1,13 @@
+-- Single-use keys (ConsumeOnce): a key is in use by its scope (the plugin
+-- that consumed it) until expires_unix, and may be forgotten after.
+-- +goose Up
+CREATE TABLE once_keys (
+    scope        TEXT   NOT NULL,
+    once_key     TEXT   NOT NULL,
+    expires_unix BIGINT NOT NULL,
+    PRIMARY KEY (scope, once_key)
+);
+CREATE INDEX once_keys_expiry ON once_keys (expires_unix);
+
+-- +goose Down
+DROP TABLE once_keys;
