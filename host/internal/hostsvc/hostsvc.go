@@ -31,6 +31,9 @@ type Deps struct {
 	// Billy may be nil: CallBilly then answers "not configured".
 	Billy  Billy
 	Logger hclog.Logger
+	// Once keeps single-use keys (ConsumeOnce). nil answers as a host
+	// without the service (UNIMPLEMENTED), so plugins fall back to memory.
+	Once Once
 }
 
 // Factory returns a constructor of per-plugin HostServices servers, the shape
