@@ -70,8 +70,14 @@ type Config struct {
 	// then Redis when configured. Writes are never cached; they invalidate
 	// what they change on every instance.
 	Cache CacheConfig `json:"cache,omitzero"`
-	// Where the host keeps its state (for now the signing key, in
-	// signing.key). Leave it unset to derive it: $XDG_STATE_HOME/billy-mcp,
+	// The host's durable store, shared by every instance of a deployment
+	// and kept across restarts: which confirmation tokens were used (so
+	// each works once on any instance). SQLite in data_dir unless url is
+	// set.
+	Database DatabaseConfig `json:"database,omitzero"`
+	// Where the host keeps its state: the signing key (signing.key) and,
+	// unless database.url is set, the store (store.db, SQLite). Leave it
+	// unset to derive it: $XDG_STATE_HOME/billy-mcp,
 	// else $HOME/.local/state/billy-mcp. Made at start if missing (mode
 	// 0700).
 	DataDir string `json:"data_dir,omitempty"`
@@ -82,6 +88,19 @@ type Config struct {
 	// is refused by the next. A secret of at least 32 characters. Leave it
 	// unset to use data_dir/signing.key, made on first start.
 	SigningKey string `json:"signing_key,omitempty"`
+}
+
+// DatabaseConfig is where the host's durable state lives.
+type DatabaseConfig struct {
+	// A PostgreSQL URL, postgres://user:password@host:5432/database?sslmode=require,
+	// for a store every instance shares (Supabase: its direct connection
+	// or session pooler, not the transaction pooler). A secret when it
+	// carries a password: set it in the environment. Leave it unset for
+	// SQLite: the file store.db in data_dir, which needs nothing installed
+	// but is shared only by processes that share that folder. Migrated at
+	// start. If the database cannot be reached the host still starts and
+	// keeps trying; until then confirmed writes are refused.
+	URL string `json:"url,omitempty"`
 }
 
 // SandboxConfig is the embedded fake Billy that serves sandbox mode.

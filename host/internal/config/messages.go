@@ -296,7 +296,7 @@ func join(path, key string) string {
 // messages, which end up in logs.
 func isSecretPath(path string) bool {
 	return path == "billy.api_key" || path == "signing_key" || path == "auth.api_keys" || strings.HasPrefix(path, "auth.api_keys[") ||
-		path == "redis.password" || path == "redis.url"
+		path == "redis.password" || path == "redis.url" || path == "database.url"
 }
 
 // show renders a value for an error message: strings quoted, long ones

@@ -36,6 +36,7 @@ func (c *Config) Redacted() *Config {
 		r.Redis.Password = Redaction
 	}
 	r.Redis.URL = RedactURL(c.Redis.URL)
+	r.Database.URL = redactDatabaseURL(c.Database.URL)
 	r.Redis.Addrs = slices.Clone(c.Redis.Addrs)
 	if c.Cache.Enabled != nil {
 		e := *c.Cache.Enabled
@@ -105,4 +106,37 @@ func RedactURL(raw string) string {
 		return strings.Replace(u.String(), url.QueryEscape(Redaction), Redaction, 1)
 	}
 	return raw
+}
+
+// databaseQuerySecrets are the query parameters a PostgreSQL URL may carry
+// a password in, besides its user information.
+var databaseQuerySecrets = []string{"password", "sslpassword"}
+
+// redactDatabaseURL is RedactURL, and also hides a password given as a
+// query parameter (postgres://host/db?password=...).
+func redactDatabaseURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return Redaction
+	}
+	hidden := false
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), Redaction)
+		hidden = true
+	}
+	q := u.Query()
+	for _, k := range databaseQuerySecrets {
+		if q.Has(k) {
+			q.Set(k, Redaction)
+			u.RawQuery = q.Encode()
+			hidden = true
+		}
+	}
+	if !hidden {
+		return raw
+	}
+	return strings.ReplaceAll(u.String(), url.QueryEscape(Redaction), Redaction)
 }

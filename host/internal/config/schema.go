@@ -103,6 +103,7 @@ var rules = map[string]rule{
 	"redis.key_prefix":      {pattern: `^[A-Za-z0-9_.:-]{1,40}$`, allowed: "1 to 40 of A-Z, a-z, 0-9 and _.:-"},
 	"cache.local_max_bytes": {min: i64(1 << 20)},
 	"cache.warm.budget":     {min: i64(0), max: i64(10000)},
+	"database.url":          {pattern: `^(?:postgres(?:ql)?://\S+)?$`, allowed: "a PostgreSQL URL, postgres://user:password@host:5432/database?sslmode=require, or leave it unset for SQLite in data_dir"},
 }
 
 // docs are descriptions by Go field ("HTTPConfig.Addr"). The running host
