@@ -41,6 +41,12 @@ const (
 	// CodeInternal is the code of an error whose cause the caller must not
 	// see (it may name hosts, files or data).
 	CodeInternal = "internal"
+	// CodeWriteOutcomeUnknown says a write may or may not have happened:
+	// never retryable as it is; the message says how to check.
+	CodeWriteOutcomeUnknown = "write_outcome_unknown"
+	// CodePluginStopped is a plugin that died while handling a call:
+	// retryable for a read, an unknown outcome for a write.
+	CodePluginStopped = "plugin_stopped"
 	// CodeInputRequired is what the host answers a plugin's request for
 	// user or model input when the client takes input as a multi round-trip
 	// (MCP 2026-07-28): the plugin returns it from its handler, the client

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
+	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
@@ -22,12 +23,14 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/shared"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 )
 
 // Version is the host's version, set at build time with -ldflags.
@@ -48,6 +51,11 @@ type App struct {
 	OrganizationID string
 	gateway        *billy.Gateway
 	closers        []func()
+	// With Redis: the client and what lives in it; nil without.
+	redis    redis.UniversalClient
+	limiter  *shared.Limiter
+	sessions *shared.Sessions
+	cache    *cache.Cache // nil when cache.enabled is false
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -70,6 +78,12 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	if err := a.setUpShared(); err != nil {
+		return nil, err
+	}
+	if a.cache, err = a.newCache(); err != nil {
+		return nil, err
+	}
 	if err := a.setUpBilly(); err != nil {
 		return nil, err
 	}
@@ -146,6 +160,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 			"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks.",
 		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
 		StateKey: deriveKey(master, "request state"),
+		Sessions: mcpSessions(a.sessions),
 	})
 	return a, nil
 }
@@ -188,6 +203,10 @@ func (a *App) setUpBilly() error {
 		RateLimit:  billy.RateLimit{RequestsPerSecond: float64(cfg.Billy.RateLimitPerSecond), Burst: cfg.Billy.RateLimitBurst},
 		Registerer: a.Metrics,
 		Logger:     a.Logger.Named("billy"),
+		Cache:      a.cache,
+		StaleAfter: cfg.Cache.StaleAfter,
+
+		SharedLimiter: gatewayLimiter(a.limiter),
 	})
 	if err != nil {
 		return fmt.Errorf("billy gateway: %w", err)
@@ -252,6 +271,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Plugins.Start(ctx); err != nil {
 		return err
 	}
+	a.startCache()
 	ready := 0
 	for _, s := range a.Plugins.Statuses() {
 		if s.State == pluginhost.StateReady {
@@ -299,13 +319,13 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	if err != nil {
 		return fmt.Errorf("listening on %s (http.addr / BILLY_MCP_HTTP_ADDR): %w", a.Config.HTTP.Addr, err)
 	}
-	// Long-lived streams (MCP's GET listening stream) would hold Shutdown
-	// until its timeout; cancelling their base context on shutdown ends them.
+	// Request contexts derive from base, which is cancelled only once the
+	// calls in flight have drained: long-lived streams (MCP's GET stream)
+	// end then, and no call is cut off by the host's own shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
 	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return base }}
-	srv.RegisterOnShutdown(cancelBase)
 	a.Logger.Info("serving", "addr", ln.Addr().String(), "mcp", "http://"+ln.Addr().String()+"/mcp", "mode", a.Config.Mode)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -317,7 +337,9 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
+	a.drain()
+	cancelBase()
+	sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
@@ -325,10 +347,30 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	return nil
 }
 
+// drain is the first step of stopping: readiness turns 503 at once, new
+// calls are refused (retryable), and the calls in flight get up to
+// http.shutdown_timeout to finish. A write still running then is cut off
+// when its plugin stops, and its client is told the outcome is unknown.
+func (a *App) drain() {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), a.Config.HTTP.ShutdownTimeout)
+	defer cancel()
+	a.Logger.Info("draining: no new calls; waiting for the calls in flight", "timeout", a.Config.HTTP.ShutdownTimeout.String())
+	if left := a.Dispatcher.Drain(ctx); left > 0 {
+		a.Logger.Warn("drain timed out; stopping with calls in flight", "calls", left, "waited", time.Since(start).String())
+		return
+	}
+	a.Logger.Info("drained", "duration_ms", time.Since(start).Milliseconds())
+}
+
 // ServeStdio serves MCP on in/out as the local operator.
 func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	caller := dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
-	return a.MCP.ServeStdio(ctx, caller, in, out)
+	err := a.MCP.ServeStdio(ctx, caller, in, out)
+	// Writes the client started run to their end (and are audited) before
+	// the plugins stop.
+	a.drain()
+	return err
 }
 
 // billyAdapter lets host services reach the gateway.
@@ -343,9 +385,14 @@ func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *plug
 	if req.BodyJson != "" {
 		body = []byte(req.BodyJson)
 	}
-	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body, CorrelationID: corr})
+	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body,
+		CorrelationID: corr, Fresh: dispatch.FreshFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
-	return &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}, nil
+	out := &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}
+	if c := resp.Cache; c != nil {
+		out.Cache = &pluginv1.BillyCache{Tier: c.Tier, AgeMs: c.Age.Milliseconds(), Stale: c.Stale, Reason: c.Reason}
+	}
+	return out, nil
 }

@@ -34,7 +34,7 @@ const (
 	CodeUnexpectedResponse     = "upstream_unexpected_response"
 	CodeResponseTooLarge       = "upstream_response_too_large"
 	CodeCircuitOpen            = "upstream_circuit_open"
-	CodeWriteOutcomeUnknown    = "write_outcome_unknown"
+	CodeWriteOutcomeUnknown    = errmodel.CodeWriteOutcomeUnknown
 )
 
 // billyError is what could be read from Billy's error body. Billy documents

@@ -15,7 +15,8 @@ import (
 )
 
 // Invoker reaches plugins; the plugin manager implements it. Errors are
-// *errmodel.Error (a plugin that is down gives a retryable one).
+// *errmodel.Error (a plugin that is down gives a retryable one; a plugin
+// that died while handling a call gives errmodel.CodePluginStopped).
 type Invoker interface {
 	CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error)
 	ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error)
@@ -48,6 +49,7 @@ type Dispatcher struct {
 	opts    Options
 	handler Handler
 	calls   callTable
+	drain   drainer
 }
 
 // New builds the pipeline.
@@ -67,7 +69,7 @@ func New(opts Options) *Dispatcher {
 	d := &Dispatcher{opts: opts}
 	// audit wraps every later stage, so refusals (no credentials, unknown
 	// tool, plugin down, missing scope, bad arguments) are recorded too.
-	stages := []Middleware{d.correlate, d.audit, d.identify, d.resolve, d.authorize, d.validate}
+	stages := []Middleware{d.correlate, d.audit, d.admit, d.identify, d.resolve, d.authorize, d.validate}
 	stages = append(stages, opts.Stages...)
 	h := d.invoke
 	for i := len(stages) - 1; i >= 0; i-- {
@@ -249,6 +251,12 @@ func (d *Dispatcher) validate(next Handler) Handler {
 
 // invoke calls the plugin, with the call registered for host services.
 func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
+	write := isWrite(op)
+	if write {
+		var cancel context.CancelFunc
+		ctx, cancel = detach(ctx)
+		defer cancel()
+	}
 	call := d.calls.add(ctx, op)
 	defer d.calls.remove(call.ID)
 	cc := &pluginv1.CallContext{
@@ -281,9 +289,15 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 		out.Prompt, err = inv.GetPrompt(ctx, op.Plugin, &pluginv1.GetPromptRequest{Name: op.Name, Arguments: op.PromptArguments, Context: cc})
 	}
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
+		switch {
+		case write && timedOut:
+			return nil, outcomeUnknown(op, fmt.Sprintf("did not finish within %s", d.opts.Timeout))
+		case write && errmodel.From(err).Code == errmodel.CodePluginStopped:
+			return nil, outcomeUnknown(op, fmt.Sprintf("was cut off: the %s plugin stopped while handling it", op.Plugin))
+		case timedOut:
 			return nil, errmodel.New(errmodel.UpstreamUnavailable, "timeout",
-				"%s did not finish within %s; it may still complete, so check before retrying a write", op.Name, d.opts.Timeout)
+				"%s did not finish within %s; it is a read, so it is safe to retry", op.Name, d.opts.Timeout)
 		}
 		return nil, err
 	}

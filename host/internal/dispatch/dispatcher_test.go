@@ -86,6 +86,7 @@ func newRegistry(t *testing.T) *registry.Registry {
 			{Name: "open", Description: "no scopes", InputSchema: json.RawMessage(`{"type":"object"}`)},
 			{Name: "scoped", Description: "needs a scope", InputSchema: json.RawMessage(`{"type":"object"}`), Scopes: []string{"invoices:write", "invoices:read"}},
 			{Name: "typed", Description: "validated", InputSchema: json.RawMessage(inputSchema), Input: in},
+			{Name: "lookup", Description: "a read", InputSchema: json.RawMessage(`{"type":"object"}`), Annotations: registry.Annotations{ReadOnly: &readOnly}},
 		},
 		Resources: []*registry.Resource{{URI: "billy://books/readme", Name: "readme"}},
 		Prompts:   []*registry.Prompt{{Name: "summary"}},
@@ -98,6 +99,8 @@ func newRegistry(t *testing.T) *registry.Registry {
 	reg.SetAvailable("down", false)
 	return reg
 }
+
+var readOnly = true
 
 var local = dispatch.Caller{Subject: "local", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}
 
@@ -342,22 +345,122 @@ func TestCorrelationAndWritesMode(t *testing.T) {
 	})
 }
 
+// A call past its deadline: a read is retryable; a write may have happened,
+// so it is an unknown outcome, not retryable.
 func TestTimeout(t *testing.T) {
 	inv := &fakeInvoker{tool: func(ctx context.Context, _ string, _ *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}}
 	d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Timeout = 20 * time.Millisecond })
-	start := time.Now()
-	_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local})
-	if diff := cmp.Diff(&errShape{Code: "timeout", Category: "upstream_unavailable", Retryable: true, HasCorrelation: true}, shapeOf(t, err)); diff != "" {
+	for _, tt := range []struct {
+		tool string
+		want *errShape
+		says string
+	}{
+		{"lookup", &errShape{Code: "timeout", Category: "upstream_unavailable", Retryable: true, HasCorrelation: true}, "safe to retry"},
+		{"open", &errShape{Code: "write_outcome_unknown", Category: "upstream_unavailable", Retryable: false, HasCorrelation: true}, "may or may not have been done"},
+	} {
+		start := time.Now()
+		_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: tt.tool, Caller: local})
+		if diff := cmp.Diff(tt.want, shapeOf(t, err)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.tool, diff)
+		}
+		if el := time.Since(start); el > 2*time.Second {
+			t.Errorf("%s took %s", tt.tool, el)
+		}
+		if !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%s: %v", tt.tool, err)
+		}
+	}
+}
+
+// A write is not cut off when its client goes away: it runs to its own
+// outcome. A read is cancelled with its client.
+func TestWritesOutliveTheirClient(t *testing.T) {
+	finished := make(chan string, 2)
+	inv := &fakeInvoker{tool: func(ctx context.Context, _ string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+		select {
+		case <-ctx.Done():
+			finished <- req.Name + ": cancelled"
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+			finished <- req.Name + ": done"
+			return &pluginv1.CallToolResponse{}, nil
+		}
+	}}
+	d := newDispatcher(t, inv, nil)
+	for _, tool := range []string{"open", "lookup"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(10 * time.Millisecond); cancel() }()
+		_, _ = d.Do(ctx, &dispatch.Op{Kind: dispatch.CallTool, Name: tool, Caller: local})
+	}
+	got := []string{<-finished, <-finished}
+	if diff := cmp.Diff([]string{"open: done", "lookup: cancelled"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("took %s", el)
+}
+
+// A plugin that dies while handling a write leaves its outcome unknown; for
+// a read it stays retryable.
+func TestPluginStoppedDuringCall(t *testing.T) {
+	inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+		return nil, errmodel.New(errmodel.UpstreamUnavailable, errmodel.CodePluginStopped, "the books plugin stopped")
+	}}
+	d := newDispatcher(t, inv, nil)
+	for tool, want := range map[string]*errShape{
+		"lookup": {Code: "plugin_stopped", Category: "upstream_unavailable", Retryable: true, HasCorrelation: true},
+		"open":   {Code: "write_outcome_unknown", Category: "upstream_unavailable", Retryable: false, HasCorrelation: true},
+	} {
+		_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: tool, Caller: local})
+		if diff := cmp.Diff(want, shapeOf(t, err)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tool, diff)
+		}
 	}
-	if !strings.Contains(err.Error(), "check before retrying a write") {
-		t.Errorf("message does not warn about writes: %v", err)
+}
+
+// Drain: new client calls are refused (retryable) while the call in flight
+// finishes; Drain returns when it has.
+func TestDrain(t *testing.T) {
+	release := make(chan struct{})
+	inv := &fakeInvoker{tool: func(_ context.Context, _ string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+		if req.Name == "open" {
+			<-release
+		}
+		return &pluginv1.CallToolResponse{}, nil
+	}}
+	d := newDispatcher(t, inv, nil)
+	inFlight := make(chan error, 1)
+	go func() {
+		_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local})
+		inFlight <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	drained := make(chan int, 1)
+	go func() { drained <- d.Drain(context.Background()) }()
+	time.Sleep(20 * time.Millisecond)
+	if !d.Draining() {
+		t.Fatal("not draining")
+	}
+	_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local})
+	if diff := cmp.Diff(&errShape{Code: "host_draining", Category: "upstream_unavailable", Retryable: true, RetryAfterSeconds: 1, HasCorrelation: true}, shapeOf(t, err)); diff != "" {
+		t.Errorf("a new call while draining (-want +got):\n%s", diff)
+	}
+	// A nested call of the call in flight is part of it.
+	if _, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "lookup", Caller: local, Depth: 1}); err != nil {
+		t.Errorf("a nested call was refused: %v", err)
+	}
+	select {
+	case <-drained:
+		t.Fatal("Drain returned with a call in flight")
+	default:
+	}
+	close(release)
+	if err := <-inFlight; err != nil {
+		t.Errorf("the call in flight: %v", err)
+	}
+	if left := <-drained; left != 0 {
+		t.Errorf("%d calls left", left)
 	}
 }
 

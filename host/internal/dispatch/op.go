@@ -77,6 +77,13 @@ type Op struct {
 	// WritesMode is the write policy ("off", "confirm", "direct") the
 	// plugin must apply to this op.
 	WritesMode string
+	// Fresh asks that Billy reads made for this op skip the host's cache
+	// (the client's io.billy-mcp/fresh, REST's Cache-Control: no-cache).
+	Fresh bool
+	// Cache gathers what the host's cache did for this op (stale answers
+	// served), for the transport to tell the client; nil when the
+	// transport does not ask. Nested tool calls share their parent's.
+	Cache *CacheNotes
 	// tool is the registered tool a tools/call names, found once by the
 	// resolve stage for the stages after it (scopes, validation).
 	tool *registry.Tool

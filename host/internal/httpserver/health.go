@@ -1,10 +1,10 @@
 package httpserver
 
 import (
-	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
 	"net/http"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 )
 
@@ -16,6 +16,8 @@ type Plugins interface {
 
 type health struct {
 	plugins Plugins
+	// draining reports a host that is shutting down (nil: never).
+	draining func() bool
 	version string
 	mode    string
 	started time.Time
@@ -27,8 +29,14 @@ func (h *health) live(w http.ResponseWriter, _ *http.Request) {
 }
 
 // ready is for load balancers: 503 until every enabled plugin is described
-// and healthy.
+// and healthy, and again once the host starts draining.
 func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
+	if h.draining != nil && h.draining() {
+		// First thing on SIGTERM, so load balancers stop sending before
+		// the host stops taking calls.
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "draining"})
+		return
+	}
 	if h.plugins.Ready() {
 		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ready"})
 		return

@@ -41,6 +41,9 @@ func Handler(o Options) http.Handler {
 	}
 	mux := http.NewServeMux()
 	h := &health{plugins: o.Plugins, version: o.Version, mode: o.Mode, started: time.Now()}
+	if o.Dispatcher != nil {
+		h.draining = o.Dispatcher.Draining
+	}
 	mux.HandleFunc("GET /health/live", h.live)
 	mux.HandleFunc("GET /health/ready", h.ready)
 	mux.HandleFunc("GET /health", h.detail)

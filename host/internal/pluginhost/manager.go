@@ -235,8 +235,10 @@ func (m *Manager) callError(ctx context.Context, in *instance, err error) error 
 			"the %s plugin failed; the host's log has the details under this request's correlation ID", in.spec.Name)
 	}
 	in.markDown()
-	e := errmodel.New(errmodel.UpstreamUnavailable, "plugin_unavailable",
-		"the %s plugin stopped while handling the request (%s); it is being restarted: retry in a few seconds", in.spec.Name, st.Code())
+	// The call had been sent: the dispatcher turns this into an unknown
+	// outcome when the tool writes.
+	e := errmodel.New(errmodel.UpstreamUnavailable, errmodel.CodePluginStopped,
+		"the %s plugin stopped while handling the request (%s); it is being restarted: a read can be retried in a few seconds", in.spec.Name, st.Code())
 	e.RetryAfterSeconds = 2
 	return e
 }
