@@ -18,9 +18,9 @@ type health struct {
 	plugins Plugins
 	// draining reports a host that is shutting down (nil: never).
 	draining func() bool
-	version string
-	mode    string
-	started time.Time
+	version  string
+	mode     string
+	started  time.Time
 }
 
 // live answers as long as the process serves HTTP.
