@@ -43,6 +43,7 @@ step "fuzz (short runs of 20,000 inputs each, counted rather than timed: a timed
 fuzz() { (cd "$1" && go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-${4:-20000x}}" -fuzzminimizetime=1s "$3"); }
 fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
+fuzz host FuzzCheckText ./internal/dispatch
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
 fuzz plugins FuzzDecodeCursor ./invoices

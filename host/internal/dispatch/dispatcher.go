@@ -32,6 +32,9 @@ type Options struct {
 	Timeout time.Duration
 	// MaxDepth bounds tool calls nested through host services (default 4).
 	MaxDepth int
+	// MaxString bounds every text in a tool's arguments, in bytes (default
+	// DefaultMaxString).
+	MaxString int
 	// WritesMode is the deployment's write policy, applied to ops that do
 	// not carry their own.
 	WritesMode string
@@ -59,6 +62,9 @@ func New(opts Options) *Dispatcher {
 	}
 	if opts.MaxDepth <= 0 {
 		opts.MaxDepth = 4
+	}
+	if opts.MaxString <= 0 {
+		opts.MaxString = DefaultMaxString
 	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
@@ -237,6 +243,10 @@ func (d *Dispatcher) validate(next Handler) Handler {
 		if op.Kind == CallTool {
 			if len(op.Arguments) == 0 {
 				op.Arguments = []byte("{}")
+			}
+			if e := checkText(op.Arguments, d.opts.MaxString); e != nil {
+				e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
+				return nil, e
 			}
 			if t := op.tool; t != nil && t.Input != nil {
 				if e := t.Input.Validate(op.Arguments); e != nil {
