@@ -48,6 +48,7 @@ type App struct {
 	OrganizationID string
 	gateway        *billy.Gateway
 	closers        []func()
+	store          *durable // the durable store (store.go)
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -127,7 +128,8 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Stages:     []dispatch.Middleware{tools.middleware},
 		Audit:      auditLog,
 	})
-	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}}
+	a.store = newDurable(cfg, logger.Named("store"))
+	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
 	hs = hostsvc.Factory(deps)
 	a.MCP = mcpserver.New(mcpserver.Options{
 		Name: "billy-mcp", Version: Version,
@@ -232,6 +234,9 @@ func (a *App) startSandbox() (*sandbox.Server, string, error) {
 // /health.
 func (a *App) Start(ctx context.Context) error {
 	start := time.Now()
+	// Before the plugins: a confirmed write may come as soon as they are
+	// up. A store that cannot be opened does not stop the start.
+	a.store.open(ctx)
 	if err := a.startAdmin(); err != nil {
 		return fmt.Errorf("admin.addr %s: %w", a.Config.Admin.Addr, err)
 	}
@@ -269,6 +274,8 @@ func (a *App) Stop() {
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}
+	// Last: whatever stopped above may still have written to it.
+	a.store.close()
 }
 
 // Handler returns the HTTP surface.

@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"audit", "billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry"},
+	"app":        {"audit", "billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "store"},
 	"audit":      {},
 	"billy":      {},
 	"config":     {},
