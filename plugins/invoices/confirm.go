@@ -112,7 +112,7 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 			if err != nil {
 				return out, err
 			}
-			if err := p.tokens.redeem(w.token, b); err != nil {
+			if err := p.tokens.use(ctx, call.Host, w.token, b); err != nil {
 				return out, err
 			}
 		}
@@ -150,7 +150,7 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 		return out, err
 	}
 	if w.token != "" {
-		if err := p.tokens.redeem(w.token, b); err != nil {
+		if err := p.tokens.use(ctx, call.Host, w.token, b); err != nil {
 			return out, err
 		}
 		return execute(ctx, call, w, pl)

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -42,15 +43,22 @@ import (
 // can confirm a preview it got from the previous one. A host too old to
 // give a key leaves the one drawn at process start.
 //
-// A random nonce makes every token unique, and used nonces are remembered
-// in memory until the token would have expired anyway, which makes tokens
-// single-use within a process. Across processes, a token's binding to the
-// record's state is what stops a second use: the write changed the record,
-// so the replay's state no longer hashes the same.
+// A random nonce makes every token unique, and redeeming a token uses its
+// nonce up through the host (sdk.Host.ConsumeOnce): the host records it in
+// its durable store until the token would have expired anyway, so a token
+// confirms one write on any instance of the deployment and across
+// restarts. When the host cannot reach its store, the write is refused
+// rather than risk a second use. A host too old to keep nonces leaves
+// this process's memory, as before the store existed: single-use within a
+// process, and across processes only the binding to the record's state
+// (which the first write changed) stops a replay.
 
 const (
 	tokenTTL    = 5 * time.Minute
 	tokenPrefix = "ct1."
+	// onceKeyPrefix names what a ConsumeOnce key of this plugin is, in
+	// case it keeps other kinds of single-use key later.
+	onceKeyPrefix = "confirmation:"
 )
 
 // binding is what a token is bound to.
@@ -77,8 +85,12 @@ type tokens struct {
 	// configure, when the host gives the deployment's key.
 	key atomic.Pointer[[]byte]
 
+	// hostLacksOnce is set once the host has said it keeps no nonces (it
+	// predates ConsumeOnce): used then is the only record.
+	hostLacksOnce atomic.Bool
+
 	mu   sync.Mutex
-	used map[string]time.Time // nonce → expiry
+	used map[string]time.Time // nonce → expiry, when the host keeps none
 }
 
 func newTokens(now func() time.Time, random io.Reader) *tokens {
@@ -134,11 +146,13 @@ func (t *tokens) mac(s string) []byte {
 	return m.Sum(nil)
 }
 
-// redeem checks token against b and, if it holds, marks it used. It
-// refuses, naming the reason in the error code, a token that is not ours
-// (or from before a restart), is for another tool, organization or
-// arguments, has expired, was used, or whose record has changed.
-func (t *tokens) redeem(token string, b binding) error {
+// use checks token against b and, if it holds, uses it up, through host
+// (nil: in this process's memory). It refuses, naming the reason in the
+// error code, a token that is not ours, is for another tool, organization
+// or arguments, has expired, was used, or whose record has changed; and,
+// with a retryable error, one whose use cannot be checked because the
+// host's store does not answer.
+func (t *tokens) use(ctx context.Context, host sdk.Host, token string, b binding) error {
 	again := fmt.Sprintf("call %s again without confirmation_token to get a fresh preview and token", b.tool)
 	p, ok := t.open(token)
 	if !ok {
@@ -156,18 +170,28 @@ func (t *tokens) redeem(token string, b binding) error {
 		return tokenError("confirmation_token_arguments_mismatch", sdk.CategoryValidation,
 			"the arguments differ from those the confirmation token was issued for; repeat exactly the previewed call with the token, or %s", again)
 	}
-	now := t.now()
-	if !now.Before(time.Unix(p.Expires, 0)) {
+	expired := func() error {
 		return tokenError("confirmation_token_expired", sdk.CategoryConflict,
 			"this confirmation token expired (tokens last %d minutes); %s", int(tokenTTL.Minutes()), again)
 	}
-	// A used token is reported as used even though the record has usually
-	// changed since (the write it confirmed changed it): that is the
-	// clearer reason. It is marked used only once every check passed.
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.prune(now)
-	if _, dup := t.used[p.Nonce]; dup {
+	if !t.now().Before(time.Unix(p.Expires, 0)) {
+		return expired()
+	}
+	// The nonce is used up before the state is compared: the store's
+	// single atomic step decides, and a replay of a token whose write went
+	// through (which changed the record) is reported as used, the clearer
+	// reason. A token refused for a changed record is used up too: it
+	// could never confirm anything again.
+	first, err := t.spend(ctx, host, p)
+	var e *sdk.Error
+	switch {
+	case err != nil && errors.As(err, &e) && len(e.Fields) > 0 && e.Fields[0].Field == "expires_unix":
+		// The host found the expiry past: the token expired between our
+		// check and its.
+		return expired()
+	case err != nil:
+		return unverifiable(err, b.tool)
+	case !first:
 		return tokenError("confirmation_token_used", sdk.CategoryConflict,
 			"this confirmation token was already used; a token confirms one write only; %s", again)
 	}
@@ -175,8 +199,39 @@ func (t *tokens) redeem(token string, b binding) error {
 		return tokenError("confirmation_state_changed", sdk.CategoryConflict,
 			"the record changed in Billy since the preview (or the planned request would now differ), so the confirmation no longer describes what would happen; nothing was written; %s", again)
 	}
-	t.used[p.Nonce] = time.Unix(p.Expires, 0)
 	return nil
+}
+
+// spend uses the token's nonce up and says whether this was its first use:
+// in the deployment's store through host, or, when there is no host or it
+// keeps no nonces, in this process's memory.
+func (t *tokens) spend(ctx context.Context, host sdk.Host, p tokenPayload) (bool, error) {
+	until := time.Unix(p.Expires, 0)
+	if host != nil && !t.hostLacksOnce.Load() {
+		first, err := host.ConsumeOnce(ctx, onceKeyPrefix+p.Nonce, until)
+		if !errors.Is(err, sdk.ErrHostFeatureMissing) {
+			return first, err
+		}
+		t.hostLacksOnce.Store(true)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.prune(t.now())
+	if _, dup := t.used[p.Nonce]; dup {
+		return false, nil
+	}
+	t.used[p.Nonce] = until
+	return true, nil
+}
+
+// unverifiable is the refusal when the host could not say whether the
+// token was used: nothing is written, and the same token may be tried
+// again, keeping the host's code, category and retryable flag.
+func unverifiable(err error, tool string) error {
+	e := sdk.AsError(err)
+	out := *e
+	out.Message = fmt.Sprintf("nothing was written: whether this confirmation token was used before cannot be checked right now, so %s was not done; try the same call with the same token again in a moment (the host said: %s)", tool, e.Message)
+	return &out
 }
 
 // open verifies the MAC and decodes the payload.
