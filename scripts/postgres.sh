@@ -35,9 +35,9 @@ as() {
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 start() {
-  if [ -z "$(bindir)" ]; then
-    scripts/install-deps.sh postgres
-  fi
+  # Installs only when missing (and, under FRESH_TOOLS=1, checks that the
+  # archive still serves it).
+  scripts/install-deps.sh postgres
   local bin; bin=$(bindir)
   [ -n "$bin" ] || { echo "postgres: no /usr/lib/postgresql/*/bin after installing postgresql" >&2; exit 1; }
   if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it on a bare machine: installs the pinned
-# tools it lacks (tools/), checks generated code and lint, runs every module's
-# tests with the race detector (end-to-end tests build and start the real
+# tools it lacks (tools/), checks generated code and lint, starts a throwaway
+# PostgreSQL on loopback (scripts/postgres.sh) and runs every module's tests
+# with the race detector (end-to-end tests build and start the real
 # binaries), runs the fuzz targets briefly, builds, runs the official MCP
 # conformance suite, and checks that none of it changed a tracked file.
 #
@@ -16,10 +17,15 @@ step() { printf '\n==> %s (%ds)\n' "$*" "$SECONDS"; }
 tree_state() { { git status --porcelain=v1 --untracked-files=no; git diff; } 2>/dev/null | sha256sum; }
 tree_before=$(tree_state)
 
+# What the run starts or makes is undone on any exit, last first.
+cleanups=()
+cleanup() { local i; for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" || true; done; }
+trap cleanup EXIT
+
 if [ "${FRESH_TOOLS:-}" = 1 ]; then
   TOOLS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/billy-mcp-tools.XXXXXX")
   export TOOLS_DIR
-  trap 'chmod -R u+w "$TOOLS_DIR" 2>/dev/null; rm -rf "$TOOLS_DIR"' EXIT
+  cleanups+=('chmod -R u+w "$TOOLS_DIR" 2>/dev/null; rm -rf "$TOOLS_DIR"')
   step "pinned tools, installed fresh into $TOOLS_DIR"
 else
   step "pinned tools (tools/; reinstalled when a pin changes)"
@@ -31,6 +37,11 @@ scripts/proto.sh check
 
 step "lint"
 scripts/lint.sh
+
+step "PostgreSQL for the store's tests (scripts/postgres.sh: a throwaway server on loopback)"
+pg_env=$(scripts/postgres.sh start) # an assignment, so that a failed start stops the run
+eval "$pg_env"
+cleanups+=('scripts/postgres.sh stop "$BILLY_TEST_POSTGRES_DIR"')
 
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do
