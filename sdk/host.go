@@ -128,6 +128,24 @@ type BillyRequest struct {
 type BillyResponse struct {
 	Status int
 	Body   json.RawMessage
+	// Cache is set when the host answered from its cache rather than from
+	// Billy. The host marks a tool result that used a stale answer itself
+	// (its _meta, and a note in its text), so a plugin need do nothing; it
+	// may use Cache to say more.
+	Cache *BillyCache
+}
+
+// BillyCache describes an answer the host served from its cache.
+type BillyCache struct {
+	// Tier is "local" (the host's memory) or "redis" (shared by instances).
+	Tier string
+	// Age is how long ago Billy gave the answer.
+	Age time.Duration
+	// Stale is true when the answer is past its time to live, served
+	// because Billy could not answer; Reason says why (an error code such
+	// as upstream_unavailable or upstream_circuit_open, or "slow").
+	Stale  bool
+	Reason string
 }
 
 // Decode unmarshals the body into v.

@@ -41,7 +41,11 @@ func (h *hostClient) Billy(ctx context.Context, req BillyRequest) (*BillyRespons
 	if err != nil {
 		return nil, errorFromStatus(err)
 	}
-	return &BillyResponse{Status: int(resp.Status), Body: json.RawMessage(resp.BodyJson)}, nil
+	out := &BillyResponse{Status: int(resp.Status), Body: json.RawMessage(resp.BodyJson)}
+	if c := resp.GetCache(); c != nil {
+		out.Cache = &BillyCache{Tier: c.Tier, Age: time.Duration(c.AgeMs) * time.Millisecond, Stale: c.Stale, Reason: c.Reason}
+	}
+	return out, nil
 }
 
 func (h *hostClient) CallTool(ctx context.Context, name string, arguments any) (*ToolResult, error) {

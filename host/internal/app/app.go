@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
+	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
@@ -22,12 +23,14 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/shared"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
 )
 
 // Version is the host's version, set at build time with -ldflags.
@@ -49,6 +52,11 @@ type App struct {
 	gateway        *billy.Gateway
 	closers        []func()
 	store          *durable // the durable store (store.go)
+	// With Redis: the client and what lives in it; nil without.
+	redis    redis.UniversalClient
+	limiter  *shared.Limiter
+	sessions *shared.Sessions
+	cache    *cache.Cache // nil when cache.enabled is false
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -71,6 +79,12 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 
+	if err := a.setUpShared(); err != nil {
+		return nil, err
+	}
+	if a.cache, err = a.newCache(); err != nil {
+		return nil, err
+	}
 	if err := a.setUpBilly(); err != nil {
 		return nil, err
 	}
@@ -148,6 +162,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 			"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks.",
 		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
 		StateKey: deriveKey(master, "request state"),
+		Sessions: mcpSessions(a.sessions),
 	})
 	return a, nil
 }
@@ -190,6 +205,10 @@ func (a *App) setUpBilly() error {
 		RateLimit:  billy.RateLimit{RequestsPerSecond: float64(cfg.Billy.RateLimitPerSecond), Burst: cfg.Billy.RateLimitBurst},
 		Registerer: a.Metrics,
 		Logger:     a.Logger.Named("billy"),
+		Cache:      a.cache,
+		StaleAfter: cfg.Cache.StaleAfter,
+
+		SharedLimiter: gatewayLimiter(a.limiter),
 	})
 	if err != nil {
 		return fmt.Errorf("billy gateway: %w", err)
@@ -257,6 +276,7 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Plugins.Start(ctx); err != nil {
 		return err
 	}
+	a.startCache()
 	ready := 0
 	for _, s := range a.Plugins.Statuses() {
 		if s.State == pluginhost.StateReady {
@@ -372,9 +392,14 @@ func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *plug
 	if req.BodyJson != "" {
 		body = []byte(req.BodyJson)
 	}
-	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body, CorrelationID: corr})
+	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body,
+		CorrelationID: corr, Fresh: dispatch.FreshFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}
-	return &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}, nil
+	out := &pluginv1.BillyResponse{Status: int32(resp.Status), BodyJson: string(resp.Body)}
+	if c := resp.Cache; c != nil {
+		out.Cache = &pluginv1.BillyCache{Tier: c.Tier, AgeMs: c.Age.Milliseconds(), Stale: c.Stale, Reason: c.Reason}
+	}
+	return out, nil
 }

@@ -123,13 +123,25 @@ func (g *Gateway) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	resource := resourceOf(req.Path)
 	if isWrite(req.Method) {
-		// Never folded: two identical POSTs are two invoices.
+		// Never folded: two identical POSTs are two invoices. Never cached:
+		// it goes to Billy or fails, and then tells the cache what it may
+		// have changed.
 		res, err := g.execute(ctx, req, resource)
+		g.invalidate(ctx, req, res, err)
 		return res, withCorrelation(err, req.CorrelationID)
 	}
-	res, err, joined := g.flights.do(ctx, flightKey(req), func(fctx context.Context) (*Response, error) {
+	if g.opts.Cache != nil {
+		return g.cachedRead(ctx, req, resource)
+	}
+	return g.sharedRead(ctx, req, flightKey(req), resource, func(fctx context.Context) (*Response, error) {
 		return g.execute(fctx, req, resource)
 	})
+}
+
+// sharedRead runs fn once for all concurrent reads with the same key and
+// gives each caller its own copy of the answer.
+func (g *Gateway) sharedRead(ctx context.Context, req Request, key, resource string, fn func(context.Context) (*Response, error)) (*Response, error) {
+	res, err, joined := g.flights.do(ctx, key, fn)
 	if joined {
 		g.m.dedup.WithLabelValues(resource).Inc()
 		g.log.Debug("joined identical read in flight", "org", orgLabel(req.OrganizationID),
@@ -304,6 +316,11 @@ func (g *Gateway) backoff(n int) time.Duration {
 // it is available. When ctx's deadline comes before the token, it fails at
 // once instead of sleeping in vain.
 func (g *Gateway) waitToken(ctx context.Context, st *orgState) error {
+	if g.opts.SharedLimiter != nil {
+		if err, ok := g.waitSharedToken(ctx, st); ok {
+			return err
+		}
+	}
 	now := g.opts.Now()
 	r := st.limiter.ReserveN(now, 1)
 	if !r.OK() {

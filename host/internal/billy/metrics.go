@@ -17,6 +17,9 @@ type metrics struct {
 	rateWait    prometheus.Histogram
 	transitions *prometheus.CounterVec
 	breakers    *breakerCollector
+	// sharedLimitFallbacks counts waits for the token bucket that fell
+	// back to this instance's own because the shared one failed.
+	sharedLimitFallbacks prometheus.Counter
 }
 
 func newMetrics(g *Gateway) *metrics {
@@ -47,6 +50,10 @@ func newMetrics(g *Gateway) *metrics {
 			Name: "billy_upstream_breaker_transitions_total",
 			Help: "Circuit breaker state changes, by the state entered.",
 		}, []string{"state"}),
+		sharedLimitFallbacks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "billy_upstream_shared_rate_limit_fallbacks_total",
+			Help: "Token bucket waits served by this instance's own bucket because the shared one (Redis) failed.",
+		}),
 		breakers: &breakerCollector{g: g,
 			stateDesc: prometheus.NewDesc("billy_upstream_breaker_state",
 				"Circuit breaker state per organization: 0 closed, 1 half-open, 2 open (capped number of organizations, non-closed first).",
@@ -59,7 +66,7 @@ func newMetrics(g *Gateway) *metrics {
 }
 
 func (m *metrics) register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.retries, m.dedup, m.rateWait, m.transitions, m.breakers} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.retries, m.dedup, m.rateWait, m.transitions, m.breakers, m.sharedLimitFallbacks} {
 		if err := r.Register(c); err != nil {
 			return err
 		}

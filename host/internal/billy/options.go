@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 )
 
 // Defaults applied by New to zero fields of Options.
@@ -60,6 +62,17 @@ type Options struct {
 	// MaxOrganizationSeries caps the organizations reported one by one on
 	// billy_upstream_breaker_state.
 	MaxOrganizationSeries int
+	// Cache, when set, answers reads it holds fresh, stores Billy's answers
+	// and is told of every write; nil sends every read to Billy.
+	Cache *cache.Cache
+	// StaleAfter: a read Billy has not answered after this long is answered
+	// from an older cached answer, marked stale, when the cache has one
+	// (the read goes on and refreshes the cache). 0 waits for Billy.
+	StaleAfter time.Duration
+	// SharedLimiter, when set, holds the organizations' token buckets where
+	// every instance shares them (Redis); the gateway's own buckets are the
+	// fallback when it fails.
+	SharedLimiter Limiter
 
 	// Now, Sleep and Rand make retries and rate limiting deterministic in
 	// tests. Now (default time.Now) measures MaxElapsed and Retry-After
@@ -174,3 +187,12 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // randInt64N draws jitter when Options.Rand is nil; the global source is
 // safe for concurrent use.
 var randInt64N = rand.Int64N
+
+// Limiter is a token bucket per organization shared by several instances.
+type Limiter interface {
+	// Reserve takes one token of org's bucket (rate per second, burst) and
+	// returns how long to wait before using it. When the wait would be
+	// longer than maxWait it takes nothing and returns the wait. An error
+	// means the shared bucket could not be asked.
+	Reserve(ctx context.Context, org string, rate float64, burst int, maxWait time.Duration) (time.Duration, error)
+}

@@ -26,6 +26,11 @@ type Request struct {
 	Body []byte
 	// CorrelationID is sent upstream as X-Correlation-ID and logged.
 	CorrelationID string
+	// Fresh skips the cache for this read (the caller asked for fresh
+	// data); Billy's answer is still stored.
+	Fresh bool
+	// Warming marks a read made by cache warming: not counted as usage.
+	Warming bool
 }
 
 // Response is Billy's successful (2xx) answer, verbatim.
@@ -39,6 +44,22 @@ type Response struct {
 	// Shared is true when this caller joined an identical read that another
 	// caller had started, and so caused no upstream request of its own.
 	Shared bool
+	// Cache says where a cached answer came from; nil when Billy answered.
+	Cache *CacheInfo
+}
+
+// CacheInfo describes an answer served from the cache.
+type CacheInfo struct {
+	// Tier is "local" (in-process) or "redis".
+	Tier string
+	// Age is how long ago Billy gave the answer.
+	Age time.Duration
+	// Stale is true when the answer is past its TTL, served because Billy
+	// could not answer; Reason says why (an error code such as
+	// upstream_unavailable or upstream_circuit_open, or "slow" when Billy
+	// took longer than Options.StaleAfter).
+	Stale  bool
+	Reason string
 }
 
 // HeaderCorrelationID carries Request.CorrelationID upstream.

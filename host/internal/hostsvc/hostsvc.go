@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -75,9 +76,15 @@ func (s *server) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pl
 		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "billy_not_configured",
 			"this host has no Billy gateway configured"))
 	}
+	if c.Op.Fresh {
+		ctx = dispatch.WithFresh(ctx)
+	}
 	resp, err := s.deps.Billy.CallBilly(ctx, c.Op.Caller.OrganizationID, c.Op.CorrelationID, req)
 	if err != nil {
 		return nil, toStatus(err)
+	}
+	if cc := resp.GetCache(); cc.GetStale() {
+		c.Op.Cache.NoteStale(time.Duration(cc.AgeMs)*time.Millisecond, cc.Reason)
 	}
 	return resp, nil
 }
@@ -92,6 +99,7 @@ func (s *server) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest
 		Kind: dispatch.CallTool, Name: req.Name, Arguments: json.RawMessage(req.ArgumentsJson),
 		Caller: parent.Caller, CorrelationID: parent.CorrelationID, Client: parent.Client,
 		WritesMode: parent.WritesMode, Depth: parent.Depth + 1,
+		Fresh: parent.Fresh, Cache: parent.Cache,
 	})
 	if err != nil {
 		// The called tool's failure (or the host's refusal) is data, as it

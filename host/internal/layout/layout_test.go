@@ -15,9 +15,10 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"audit", "billy", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "store"},
+	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "shared", "store"},
 	"audit":      {},
-	"billy":      {},
+	"billy":      {"cache"},
+	"cache":      {},
 	"config":     {},
 	"dispatch":   {"audit", "registry"},
 	"hostsvc":    {"dispatch"},
@@ -33,6 +34,7 @@ var allowed = map[string][]string{
 	"rest":       {"dispatch", "httpjson", "mcpcontent", "registry"},
 	"scaffold":   {"config"},
 	"schema":     {},
+	"shared":     {"config"},
 	"store":      {},
 	"testkit":    {},
 }

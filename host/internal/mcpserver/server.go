@@ -31,6 +31,9 @@ type Options struct {
 	// behind one load balancer need the same one. Empty: a random key per
 	// process.
 	StateKey []byte
+	// Sessions shares the stateful revision's sessions between instances;
+	// nil keeps them per instance.
+	Sessions Sessions
 }
 
 // Server is the MCP face of the host.
@@ -71,6 +74,7 @@ func New(opts Options) *Server {
 		}
 		res.Tools = kept
 	})
+	hooks.AddAfterInitialize(s.saveClient)
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version,
 		server.WithToolCapabilities(true),
 		server.WithResourceCapabilities(true, true),
@@ -204,6 +208,7 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 		op.Arguments = b
 	}
 	cl := op.Client.(*client)
+	op.Fresh, op.Cache = wantsFresh(req.Params.Meta), &dispatch.CacheNotes{}
 	if m := req.Params.Meta; m != nil && m.ProgressToken != nil {
 		op.ProgressToken, _ = json.Marshal(m.ProgressToken)
 		cl.token = m.ProgressToken
@@ -230,7 +235,7 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	if err != nil {
 		return errorResult(errmodel.From(err)), nil
 	}
-	return toolResult(out.Tool), nil
+	return markStale(toolResult(out.Tool), op), nil
 }
 
 // readResource serves a resource read; plugin is set for template reads
@@ -277,10 +282,14 @@ func protocolError(err error) error {
 // caller and correlation ID, set by the HTTP middleware, reach the handlers
 // through the request's context, which mcp-go builds on.
 func (s *Server) HTTPHandler() http.Handler {
-	return ownStreams(server.NewStreamableHTTPServer(s.mcp,
+	opts := []server.StreamableHTTPOption{
 		server.WithEndpointPath("/mcp"),
 		server.WithStreamableHTTPLogger(logging.Slog(s.opts.Logger.Named("http"))),
-	))
+	}
+	if s.opts.Sessions != nil {
+		opts = append(opts, server.WithSessionIdManager(s.opts.Sessions), server.WithHTTPContextFunc(s.restoreClient))
+	}
+	return ownStreams(server.NewStreamableHTTPServer(s.mcp, opts...))
 }
 
 // ServeStdio serves MCP on in/out until ctx ends or in is closed. Nothing

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
@@ -101,14 +103,43 @@ type result struct {
 	CorrelationID string          `json:"correlationId,omitempty"`
 	// AvailableTools is v1's hint on an unknown tool name.
 	AvailableTools []string `json:"availableTools,omitempty"`
+	// Stale is set when the answer used data from the host's cache that is
+	// past its time to live, because Billy could not answer.
+	Stale *staleMark `json:"stale,omitempty"`
+}
+
+// staleMark is the REST form of MCP's io.billy-mcp/stale.
+type staleMark struct {
+	Stale      bool   `json:"stale"`
+	AgeSeconds int64  `json:"age_seconds"`
+	Reason     string `json:"reason"`
+	Reads      int    `json:"reads"`
+}
+
+// wantsFresh: "Cache-Control: no-cache" (or no-store), or X-Billy-Fresh:
+// true, asks that this call's Billy reads skip the host's cache.
+func wantsFresh(r *http.Request) bool {
+	for _, v := range r.Header.Values("Cache-Control") {
+		for _, d := range strings.Split(v, ",") {
+			if d = strings.ToLower(strings.TrimSpace(d)); d == "no-cache" || d == "no-store" {
+				return true
+			}
+		}
+	}
+	ok, _ := strconv.ParseBool(r.Header.Get("X-Billy-Fresh"))
+	return ok
 }
 
 func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, result) {
 	start := time.Now()
 	op := &dispatch.Op{Kind: dispatch.CallTool, Name: name, Arguments: args,
-		Caller: dispatch.CallerFrom(r.Context()), CorrelationID: dispatch.CorrelationIDFrom(r.Context())}
+		Caller: dispatch.CallerFrom(r.Context()), CorrelationID: dispatch.CorrelationIDFrom(r.Context()),
+		Fresh: wantsFresh(r), Cache: &dispatch.CacheNotes{}}
 	out, err := x.d.Do(r.Context(), op)
 	res := result{CorrelationID: op.CorrelationID}
+	if st, ok := op.Cache.Stale(); ok {
+		res.Stale = &staleMark{Stale: true, AgeSeconds: int64(math.Round(st.Age.Seconds())), Reason: st.Reason, Reads: st.Reads}
+	}
 	status := http.StatusOK
 	if err != nil {
 		e := errmodel.From(err)

@@ -2430,9 +2430,11 @@ func (x *QueryParam) GetValue() string {
 }
 
 type BillyResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Status        int32                  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
-	BodyJson      string                 `protobuf:"bytes,2,opt,name=body_json,json=bodyJson,proto3" json:"body_json,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Status   int32                  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	BodyJson string                 `protobuf:"bytes,2,opt,name=body_json,json=bodyJson,proto3" json:"body_json,omitempty"`
+	// Set when the host answered from its cache rather than from Billy.
+	Cache         *BillyCache `protobuf:"bytes,3,opt,name=cache,proto3" json:"cache,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2481,6 +2483,89 @@ func (x *BillyResponse) GetBodyJson() string {
 	return ""
 }
 
+func (x *BillyResponse) GetCache() *BillyCache {
+	if x != nil {
+		return x.Cache
+	}
+	return nil
+}
+
+// Where a cached Billy answer came from, and whether it is stale: past its
+// time to live, served because Billy could not answer (down, failing, slow,
+// or paused by the host's circuit breaker). The host marks the tool's
+// result as stale on its own; a plugin may also say so in its text.
+type BillyCache struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "local" (the host's own memory) or "redis" (shared by the instances).
+	Tier string `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	// How long ago Billy gave the answer.
+	AgeMs int64 `protobuf:"varint,2,opt,name=age_ms,json=ageMs,proto3" json:"age_ms,omitempty"`
+	Stale bool  `protobuf:"varint,3,opt,name=stale,proto3" json:"stale,omitempty"`
+	// Why a stale answer was served: an error code such as
+	// upstream_unavailable or upstream_circuit_open, or "slow".
+	Reason        string `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BillyCache) Reset() {
+	*x = BillyCache{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BillyCache) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BillyCache) ProtoMessage() {}
+
+func (x *BillyCache) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BillyCache.ProtoReflect.Descriptor instead.
+func (*BillyCache) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *BillyCache) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *BillyCache) GetAgeMs() int64 {
+	if x != nil {
+		return x.AgeMs
+	}
+	return 0
+}
+
+func (x *BillyCache) GetStale() bool {
+	if x != nil {
+		return x.Stale
+	}
+	return false
+}
+
+func (x *BillyCache) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 type HostCallToolRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CallId        string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
@@ -2492,7 +2577,7 @@ type HostCallToolRequest struct {
 
 func (x *HostCallToolRequest) Reset() {
 	*x = HostCallToolRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2504,7 +2589,7 @@ func (x *HostCallToolRequest) String() string {
 func (*HostCallToolRequest) ProtoMessage() {}
 
 func (x *HostCallToolRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2517,7 +2602,7 @@ func (x *HostCallToolRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostCallToolRequest.ProtoReflect.Descriptor instead.
 func (*HostCallToolRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *HostCallToolRequest) GetCallId() string {
@@ -2553,7 +2638,7 @@ type ProgressRequest struct {
 
 func (x *ProgressRequest) Reset() {
 	*x = ProgressRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2565,7 +2650,7 @@ func (x *ProgressRequest) String() string {
 func (*ProgressRequest) ProtoMessage() {}
 
 func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2578,7 +2663,7 @@ func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressRequest.ProtoReflect.Descriptor instead.
 func (*ProgressRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ProgressRequest) GetCallId() string {
@@ -2617,7 +2702,7 @@ type ProgressResponse struct {
 
 func (x *ProgressResponse) Reset() {
 	*x = ProgressResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2629,7 +2714,7 @@ func (x *ProgressResponse) String() string {
 func (*ProgressResponse) ProtoMessage() {}
 
 func (x *ProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2642,7 +2727,7 @@ func (x *ProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressResponse.ProtoReflect.Descriptor instead.
 func (*ProgressResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 type LogRequest struct {
@@ -2660,7 +2745,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2672,7 +2757,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2685,7 +2770,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *LogRequest) GetCallId() string {
@@ -2731,7 +2816,7 @@ type LogResponse struct {
 
 func (x *LogResponse) Reset() {
 	*x = LogResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2743,7 +2828,7 @@ func (x *LogResponse) String() string {
 func (*LogResponse) ProtoMessage() {}
 
 func (x *LogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2756,7 +2841,7 @@ func (x *LogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogResponse.ProtoReflect.Descriptor instead.
 func (*LogResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 type ElicitRequest struct {
@@ -2771,7 +2856,7 @@ type ElicitRequest struct {
 
 func (x *ElicitRequest) Reset() {
 	*x = ElicitRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2783,7 +2868,7 @@ func (x *ElicitRequest) String() string {
 func (*ElicitRequest) ProtoMessage() {}
 
 func (x *ElicitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2796,7 +2881,7 @@ func (x *ElicitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitRequest.ProtoReflect.Descriptor instead.
 func (*ElicitRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ElicitRequest) GetCallId() string {
@@ -2831,7 +2916,7 @@ type ElicitResponse struct {
 
 func (x *ElicitResponse) Reset() {
 	*x = ElicitResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2843,7 +2928,7 @@ func (x *ElicitResponse) String() string {
 func (*ElicitResponse) ProtoMessage() {}
 
 func (x *ElicitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2856,7 +2941,7 @@ func (x *ElicitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitResponse.ProtoReflect.Descriptor instead.
 func (*ElicitResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ElicitResponse) GetAction() string {
@@ -2886,7 +2971,7 @@ type SampleRequest struct {
 
 func (x *SampleRequest) Reset() {
 	*x = SampleRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2898,7 +2983,7 @@ func (x *SampleRequest) String() string {
 func (*SampleRequest) ProtoMessage() {}
 
 func (x *SampleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2911,7 +2996,7 @@ func (x *SampleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleRequest.ProtoReflect.Descriptor instead.
 func (*SampleRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *SampleRequest) GetCallId() string {
@@ -2959,7 +3044,7 @@ type SamplingMessage struct {
 
 func (x *SamplingMessage) Reset() {
 	*x = SamplingMessage{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2971,7 +3056,7 @@ func (x *SamplingMessage) String() string {
 func (*SamplingMessage) ProtoMessage() {}
 
 func (x *SamplingMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2984,7 +3069,7 @@ func (x *SamplingMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SamplingMessage.ProtoReflect.Descriptor instead.
 func (*SamplingMessage) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SamplingMessage) GetRole() string {
@@ -3013,7 +3098,7 @@ type SampleResponse struct {
 
 func (x *SampleResponse) Reset() {
 	*x = SampleResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3110,7 @@ func (x *SampleResponse) String() string {
 func (*SampleResponse) ProtoMessage() {}
 
 func (x *SampleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3123,7 @@ func (x *SampleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleResponse.ProtoReflect.Descriptor instead.
 func (*SampleResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SampleResponse) GetRole() string {
@@ -3084,7 +3169,7 @@ type ConsumeOnceRequest struct {
 
 func (x *ConsumeOnceRequest) Reset() {
 	*x = ConsumeOnceRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3096,7 +3181,7 @@ func (x *ConsumeOnceRequest) String() string {
 func (*ConsumeOnceRequest) ProtoMessage() {}
 
 func (x *ConsumeOnceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3109,7 +3194,7 @@ func (x *ConsumeOnceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsumeOnceRequest.ProtoReflect.Descriptor instead.
 func (*ConsumeOnceRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ConsumeOnceRequest) GetCallId() string {
@@ -3143,7 +3228,7 @@ type ConsumeOnceResponse struct {
 
 func (x *ConsumeOnceResponse) Reset() {
 	*x = ConsumeOnceResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3155,7 +3240,7 @@ func (x *ConsumeOnceResponse) String() string {
 func (*ConsumeOnceResponse) ProtoMessage() {}
 
 func (x *ConsumeOnceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3168,7 +3253,7 @@ func (x *ConsumeOnceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsumeOnceResponse.ProtoReflect.Descriptor instead.
 func (*ConsumeOnceResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ConsumeOnceResponse) GetFirst() bool {
@@ -3354,10 +3439,17 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"QueryParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"D\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"z\n" +
 	"\rBillyResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\x05R\x06status\x12\x1b\n" +
-	"\tbody_json\x18\x02 \x01(\tR\bbodyJson\"i\n" +
+	"\tbody_json\x18\x02 \x01(\tR\bbodyJson\x124\n" +
+	"\x05cache\x18\x03 \x01(\v2\x1e.billymcp.plugin.v1.BillyCacheR\x05cache\"e\n" +
+	"\n" +
+	"BillyCache\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\tR\x04tier\x12\x15\n" +
+	"\x06age_ms\x18\x02 \x01(\x03R\x05ageMs\x12\x14\n" +
+	"\x05stale\x18\x03 \x01(\bR\x05stale\x12\x16\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"i\n" +
 	"\x13HostCallToolRequest\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
@@ -3444,7 +3536,7 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_plugin_v1_plugin_proto_goTypes = []any{
 	(ErrorCategory)(0),                 // 0: billymcp.plugin.v1.ErrorCategory
 	(*DescribeRequest)(nil),            // 1: billymcp.plugin.v1.DescribeRequest
@@ -3482,19 +3574,20 @@ var file_plugin_v1_plugin_proto_goTypes = []any{
 	(*BillyRequest)(nil),               // 33: billymcp.plugin.v1.BillyRequest
 	(*QueryParam)(nil),                 // 34: billymcp.plugin.v1.QueryParam
 	(*BillyResponse)(nil),              // 35: billymcp.plugin.v1.BillyResponse
-	(*HostCallToolRequest)(nil),        // 36: billymcp.plugin.v1.HostCallToolRequest
-	(*ProgressRequest)(nil),            // 37: billymcp.plugin.v1.ProgressRequest
-	(*ProgressResponse)(nil),           // 38: billymcp.plugin.v1.ProgressResponse
-	(*LogRequest)(nil),                 // 39: billymcp.plugin.v1.LogRequest
-	(*LogResponse)(nil),                // 40: billymcp.plugin.v1.LogResponse
-	(*ElicitRequest)(nil),              // 41: billymcp.plugin.v1.ElicitRequest
-	(*ElicitResponse)(nil),             // 42: billymcp.plugin.v1.ElicitResponse
-	(*SampleRequest)(nil),              // 43: billymcp.plugin.v1.SampleRequest
-	(*SamplingMessage)(nil),            // 44: billymcp.plugin.v1.SamplingMessage
-	(*SampleResponse)(nil),             // 45: billymcp.plugin.v1.SampleResponse
-	(*ConsumeOnceRequest)(nil),         // 46: billymcp.plugin.v1.ConsumeOnceRequest
-	(*ConsumeOnceResponse)(nil),        // 47: billymcp.plugin.v1.ConsumeOnceResponse
-	nil,                                // 48: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(*BillyCache)(nil),                 // 36: billymcp.plugin.v1.BillyCache
+	(*HostCallToolRequest)(nil),        // 37: billymcp.plugin.v1.HostCallToolRequest
+	(*ProgressRequest)(nil),            // 38: billymcp.plugin.v1.ProgressRequest
+	(*ProgressResponse)(nil),           // 39: billymcp.plugin.v1.ProgressResponse
+	(*LogRequest)(nil),                 // 40: billymcp.plugin.v1.LogRequest
+	(*LogResponse)(nil),                // 41: billymcp.plugin.v1.LogResponse
+	(*ElicitRequest)(nil),              // 42: billymcp.plugin.v1.ElicitRequest
+	(*ElicitResponse)(nil),             // 43: billymcp.plugin.v1.ElicitResponse
+	(*SampleRequest)(nil),              // 44: billymcp.plugin.v1.SampleRequest
+	(*SamplingMessage)(nil),            // 45: billymcp.plugin.v1.SamplingMessage
+	(*SampleResponse)(nil),             // 46: billymcp.plugin.v1.SampleResponse
+	(*ConsumeOnceRequest)(nil),         // 47: billymcp.plugin.v1.ConsumeOnceRequest
+	(*ConsumeOnceResponse)(nil),        // 48: billymcp.plugin.v1.ConsumeOnceResponse
+	nil,                                // 49: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	3,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
@@ -3520,44 +3613,45 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	12, // 20: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	23, // 21: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
 	24, // 22: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	48, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	49, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 	12, // 24: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	30, // 25: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
 	24, // 26: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
 	17, // 27: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
 	34, // 28: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
-	44, // 29: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	1,  // 30: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
-	10, // 31: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
-	15, // 32: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
-	26, // 33: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
-	28, // 34: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
-	31, // 35: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
-	33, // 36: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
-	36, // 37: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
-	37, // 38: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
-	39, // 39: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
-	41, // 40: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
-	43, // 41: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
-	46, // 42: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
-	2,  // 43: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	11, // 44: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	16, // 45: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	27, // 46: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	29, // 47: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	32, // 48: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	35, // 49: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	16, // 50: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	38, // 51: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	40, // 52: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	42, // 53: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	45, // 54: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	47, // 55: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
-	43, // [43:56] is the sub-list for method output_type
-	30, // [30:43] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	36, // 29: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
+	45, // 30: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	1,  // 31: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
+	10, // 32: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
+	15, // 33: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
+	26, // 34: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
+	28, // 35: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
+	31, // 36: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
+	33, // 37: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
+	37, // 38: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
+	38, // 39: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
+	40, // 40: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
+	42, // 41: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
+	44, // 42: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
+	47, // 43: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
+	2,  // 44: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	11, // 45: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	16, // 46: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	27, // 47: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	29, // 48: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	32, // 49: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	35, // 50: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	16, // 51: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	39, // 52: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	41, // 53: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	43, // 54: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	46, // 55: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	48, // 56: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
+	44, // [44:57] is the sub-list for method output_type
+	31, // [31:44] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_plugin_v1_plugin_proto_init() }
@@ -3583,7 +3677,7 @@ func file_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   48,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
