@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it on a bare machine: installs the pinned
 # tools it lacks (tools/), checks generated code and lint, starts a throwaway
-# PostgreSQL on loopback (scripts/postgres.sh) and runs every module's tests
+# PostgreSQL and Redis (a server and a Cluster) on loopback (scripts/postgres.sh,
+# scripts/redis.sh) and runs every module's tests
 # with the race detector (end-to-end tests build and start the real
 # binaries), runs the fuzz targets briefly, builds, runs the official MCP
 # conformance suite, and checks that none of it changed a tracked file.
@@ -42,6 +43,15 @@ step "PostgreSQL for the store's tests (scripts/postgres.sh: a throwaway server 
 pg_env=$(scripts/postgres.sh start) # an assignment, so that a failed start stops the run
 eval "$pg_env"
 cleanups+=('scripts/postgres.sh stop "$BILLY_TEST_POSTGRES_DIR"')
+
+step "Redis for the cache's tests (scripts/redis.sh: a server and a 6-node Cluster on loopback)"
+scripts/install-deps.sh redis
+BILLY_TEST_REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/billy-mcp-redis.XXXXXX")
+cleanups+=('scripts/redis.sh stop "$BILLY_TEST_REDIS_DIR"')
+scripts/redis.sh start "$BILLY_TEST_REDIS_DIR" >/dev/null
+set -a
+. "$BILLY_TEST_REDIS_DIR/env" # BILLY_TEST_REDIS_URL, BILLY_TEST_REDIS_CLUSTER
+set +a
 
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do
