@@ -10,9 +10,11 @@
 // test holds them to it) and applied at Open, under an advisory lock on
 // PostgreSQL so that instances starting together migrate once.
 //
-// The API is small and typed: callers say what they want kept (a single-use
-// key, for now: ConsumeOnce), never SQL. It is where the audit log and
-// workflow runs go next.
+// The API is small and typed: callers say what they want kept, never SQL:
+// single-use keys (ConsumeOnce, for confirmation tokens) and idempotency
+// keys (ClaimIdempotencyKey and the calls that end a claim, for create tools
+// retried with the same key). It is where the audit log and workflow runs go
+// next.
 //
 // The host does not need the store to serve reads: when it cannot be opened
 // or stops answering, only what needs it fails (a confirmed write cannot

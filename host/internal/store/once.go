@@ -18,7 +18,11 @@ const consumeSQL = `INSERT INTO once_keys (scope, once_key, expires_unix) VALUES
 ON CONFLICT (scope, once_key) DO UPDATE SET expires_unix = excluded.expires_unix
 WHERE once_keys.expires_unix <= $4`
 
-const pruneSQL = `DELETE FROM once_keys WHERE expires_unix <= $1`
+// pruneSQL deletes every table's expired rows.
+var pruneSQL = []string{
+	`DELETE FROM once_keys WHERE expires_unix <= $1`,
+	`DELETE FROM idempotency_keys WHERE expires_unix <= $1`,
+}
 
 // ConsumeOnce records key in scope until until and reports whether this was
 // its first use: false while an earlier use of it has not expired. Expiry
@@ -40,13 +44,21 @@ func (s *Store) ConsumeOnce(ctx context.Context, scope, key string, until time.T
 	return n == 1, nil
 }
 
-// prune deletes expired keys and says how many.
+// prune deletes expired rows and says how many.
 func (s *Store) prune(ctx context.Context) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
-	res, err := s.db.ExecContext(ctx, s.query(pruneSQL), s.now().Unix())
-	if err != nil {
-		return 0, s.fail("deleting expired single-use keys", err)
+	var total int64
+	for _, q := range pruneSQL {
+		res, err := s.db.ExecContext(ctx, s.query(q), s.now().Unix())
+		if err != nil {
+			return total, s.fail("deleting expired keys", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, s.fail("deleting expired keys", err)
+		}
+		total += n
 	}
-	return res.RowsAffected()
+	return total, nil
 }

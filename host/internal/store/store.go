@@ -138,9 +138,9 @@ func (s *Store) housekeeping(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if n, err := s.prune(ctx); err != nil && ctx.Err() == nil {
-			s.logger.Warn("store: deleting expired single-use keys failed; will try again", "error", err.Error(), "store", s.where)
+			s.logger.Warn("store: deleting expired keys failed; will try again", "error", err.Error(), "store", s.where)
 		} else if n > 0 {
-			s.logger.Debug("store: deleted expired single-use keys", "count", n)
+			s.logger.Debug("store: deleted expired keys", "count", n)
 		}
 		select {
 		case <-ctx.Done():
