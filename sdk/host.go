@@ -21,6 +21,9 @@ type Call struct {
 	// Host.Sample can reach the user or model of this call's client.
 	ClientCanElicit bool
 	ClientCanSample bool
+	// ClientCanListRoots says whether a roots question (Host.Ask) can reach
+	// this call's client.
+	ClientCanListRoots bool
 	// WritesMode is the deployment's write policy for this call: WritesOff
 	// (refuse every write), WritesConfirm (preview first, execute only with
 	// a confirmation) or WritesDirect. Write tools must honour it.
@@ -79,6 +82,60 @@ type Host interface {
 	// code store_unavailable (retryable): do not go ahead as if the key were
 	// unused. A host older than the service fails with ErrHostFeatureMissing.
 	ConsumeOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
+	// Ask puts questions to the client at once (forms for the user,
+	// completions of its model, its roots) and returns one answer per
+	// question, in order. Every question needs the client's capability
+	// (Call.ClientCanElicit, ClientCanSample, ClientCanListRoots): ask only
+	// what it can answer, else Ask fails with an error that errors.Is
+	// ErrNotSupported and names the capabilities missing. With a client of
+	// MCP 2026-07-28 it fails with ErrInputRequired until the client has
+	// answered, as Elicit does; all of one Ask's questions reach the client
+	// together. A host older than Ask fails with ErrHostFeatureMissing.
+	Ask(ctx context.Context, questions ...Question) ([]Answer, error)
+	// StartTask marks where the long work of a tool declared with
+	// ToolSpec.DeferTask starts: a client that runs tools as tasks holds a
+	// task from here on while the handler goes on in the background; for
+	// every other call (and on hosts older than it) it does nothing. Ask
+	// the questions the work needs before it: they are answered at once,
+	// while a question after it leaves the task waiting for input.
+	StartTask(ctx context.Context) error
+}
+
+// Question is one thing Host.Ask puts to the client: set exactly one of
+// Elicit, Sample and Roots.
+type Question struct {
+	// Key names the question within the call, and for a 2026-07-28 client
+	// (the key of its input request; the MCP conformance suite expects
+	// particular ones): 1 to 64 letters, digits, '_', '-' or '.'. Empty: the
+	// host numbers the question by kind in the order asked ("elicit-1").
+	// Asked again in the same call, a key is the same question.
+	Key    string
+	Elicit *ElicitQuestion
+	Sample *SampleRequest
+	// Roots asks for the client's roots: the folders and files it exposes.
+	Roots bool
+}
+
+// ElicitQuestion asks the user to fill in a form described by Schema (a
+// flat JSON Schema object).
+type ElicitQuestion struct {
+	Message string
+	Schema  any
+}
+
+// Answer is the client's answer to one Question; the field of the
+// question's kind is set.
+type Answer struct {
+	Key    string
+	Elicit *ElicitResult
+	Sample *SampleResult
+	Roots  []Root
+}
+
+// Root is one of the client's roots.
+type Root struct {
+	URI  string
+	Name string
 }
 
 // ErrHostFeatureMissing is returned by a Host method the host does not
@@ -87,10 +144,12 @@ type Host interface {
 var ErrHostFeatureMissing = &Error{Code: "host_feature_missing", Category: CategoryInternal,
 	Message: "the host is older than this plugin and does not offer this service; upgrade the billy-mcp host"}
 
-// ErrNotSupported is returned by Host.Elicit and Host.Sample when the client
-// of the call does not support the feature.
-var ErrNotSupported = &Error{Code: "client_capability_missing", Category: CategoryValidation,
-	Message: "the MCP client does not support this feature"}
+// ErrNotSupported is what Host.Elicit, Host.Sample and Host.Ask fail with
+// when the client of the call does not support the feature: errors.Is
+// matches every such error, and the one returned names the capabilities
+// missing. Returned from a handler, it tells a 2026-07-28 client which
+// capability the call needs (MCP error -32021).
+var ErrNotSupported = errmodel.ClientCapabilityMissing()
 
 // ErrInputRequired is returned by Host.Elicit and Host.Sample when the
 // client answers such questions as a multi round trip (MCP 2026-07-28): it

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
 
@@ -97,7 +98,7 @@ func (h *hostClient) Elicit(ctx context.Context, message string, schema any) (*E
 		return nil, errNoHost
 	}
 	if !h.call.ClientCanElicit {
-		return nil, ErrNotSupported
+		return nil, errmodel.ClientCapabilityMissing(capElicitation)
 	}
 	b, err := json.Marshal(schema)
 	if err != nil {
@@ -121,7 +122,7 @@ func (h *hostClient) Sample(ctx context.Context, req SampleRequest) (*SampleResu
 		return nil, errNoHost
 	}
 	if !h.call.ClientCanSample {
-		return nil, ErrNotSupported
+		return nil, errmodel.ClientCapabilityMissing(capSampling)
 	}
 	wire := &pluginv1.SampleRequest{CallId: h.callID, MaxTokens: int32(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
 	for _, m := range req.Messages {

@@ -104,6 +104,8 @@ func toolDescriptor(t *Tool) *pluginv1.ToolDescriptor {
 			ReadOnly: &readOnly, Destructive: &destructive, Idempotent: &idempotent, OpenWorld: &openWorld},
 		Category:       s.Category,
 		RequiredScopes: append([]string(nil), s.Scopes...),
+		TaskSupport:    pluginv1.TaskSupport(s.Task),
+		DeferTask:      s.DeferTask && s.Task != TaskNone,
 	}
 	sort.Strings(d.RequiredScopes)
 	for _, ex := range s.Examples {
@@ -169,7 +171,7 @@ func (g *grpcPlugin) newCall(cc *pluginv1.CallContext) *Call {
 		call.Caller = Caller{Subject: c.Subject, OrganizationID: c.OrganizationId, Scopes: c.Scopes, Transport: c.Transport}
 	}
 	if caps := cc.ClientCapabilities; caps != nil {
-		call.ClientCanElicit, call.ClientCanSample = caps.Elicitation, caps.Sampling
+		call.ClientCanElicit, call.ClientCanSample, call.ClientCanListRoots = caps.Elicitation, caps.Sampling, caps.Roots
 	}
 	call.Host = &hostClient{client: g.hostClient(), callID: cc.CallId, call: call}
 	return call

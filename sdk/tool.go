@@ -52,7 +52,41 @@ type ToolSpec struct {
 	// and their types. Every byte of it is in every client's context, so
 	// keep the default unless clients need the rest to use the output.
 	FullOutputSchema bool
+	// InputSchema, when set, is the tool's input schema as it is, instead
+	// of the one derived from the handler's input type: for what Go types
+	// cannot say ($defs and $ref, if/then/else, an x-mcp-header annotation
+	// that mirrors an argument into an HTTP header). It is JSON Schema
+	// 2020-12 (MCP's dialect; a "$schema" naming it may be given), must
+	// describe an object, and the host validates arguments against it
+	// before the handler runs. The input type (a struct, or json.RawMessage
+	// to take the arguments as they are) must accept what it allows.
+	InputSchema json.RawMessage
+	// Task says the tool does long work that a client may hold as a task
+	// (MCP's Tasks extension) instead of waiting: TaskOptional or
+	// TaskRequired. Report progress with Host.Progress as usual; the host
+	// keeps the task's status, result and questions in its durable store,
+	// where any instance answers for it.
+	Task TaskSupport
+	// DeferTask, with Task set, lets the call run as an ordinary call until
+	// the handler calls Host.StartTask, so that it can ask its questions
+	// first (answered in multi round trips) and become a task only for its
+	// long part. Without it, the task starts with the call.
+	DeferTask bool
 }
+
+// TaskSupport says whether a tool's calls may run as tasks.
+type TaskSupport int
+
+const (
+	// TaskNone: never a task (the default).
+	TaskNone TaskSupport = iota
+	// TaskOptional: a task for clients that run tasks; others wait for the
+	// result.
+	TaskOptional
+	// TaskRequired: only as a task; a client that does not run tasks is
+	// refused (MCP error -32021, naming the Tasks extension).
+	TaskRequired
+)
 
 // Example is a worked call shown to clients in the tool's metadata.
 type Example struct {
@@ -94,12 +128,21 @@ func (t Tool) OutputSchema() json.RawMessage { return t.outputSchema }
 func NewTool[In, Out any](spec ToolSpec, handler func(ctx context.Context, call *Call, in In) (Out, error)) Tool {
 	t := Tool{spec: spec}
 	t.err = checkSpec(spec)
-	in, err := schemaFor[In]()
-	if err != nil && t.err == nil {
-		t.err = fmt.Errorf("tool %s: input type: %w", spec.Name, err)
-	}
-	if in != nil {
-		t.inputSchema = leanInput(in)
+	if spec.InputSchema != nil {
+		// The author's schema, as it is; compacted, since it travels in
+		// every tools/list.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, spec.InputSchema); err == nil {
+			t.inputSchema = buf.Bytes()
+		}
+	} else {
+		in, err := schemaFor[In]()
+		if err != nil && t.err == nil {
+			t.err = fmt.Errorf("tool %s: input type: %w", spec.Name, err)
+		}
+		if in != nil {
+			t.inputSchema = leanInput(in)
+		}
 	}
 	if reflect.TypeFor[Out]() != reflect.TypeFor[*Result]() {
 		out, err := schemaFor[Out]()
@@ -149,6 +192,30 @@ func checkSpec(spec ToolSpec) error {
 		return fmt.Errorf("tool %s: Description is required", spec.Name)
 	case spec.Effect < ReadOnly || spec.Effect > Destructive:
 		return fmt.Errorf("tool %s: Effect must be ReadOnly, Additive or Destructive", spec.Name)
+	case spec.Task < TaskNone || spec.Task > TaskRequired:
+		return fmt.Errorf("tool %s: Task must be TaskNone, TaskOptional or TaskRequired", spec.Name)
+	case spec.DeferTask && spec.Task == TaskNone:
+		return fmt.Errorf("tool %s: DeferTask needs Task (TaskOptional or TaskRequired)", spec.Name)
+	case spec.InputSchema != nil:
+		if err := checkInputSchema(spec.InputSchema); err != nil {
+			return fmt.Errorf("tool %s: InputSchema %w", spec.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkInputSchema holds a verbatim input schema to what MCP asks of every
+// input schema: a JSON object describing an object.
+func checkInputSchema(raw json.RawMessage) error {
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("is not a JSON object: %v", err)
+	}
+	if doc["type"] != "object" {
+		return fmt.Errorf(`must have "type": "object", got %v`, doc["type"])
+	}
+	if s, ok := doc["$schema"]; ok && s != "https://json-schema.org/draft/2020-12/schema" {
+		return fmt.Errorf(`is JSON Schema 2020-12; "$schema" may only name it, got %v`, s)
 	}
 	return nil
 }

@@ -52,12 +52,57 @@ const (
 	// (MCP 2026-07-28): the plugin returns it from its handler, the client
 	// answers, and the call runs again with the answer at hand.
 	CodeInputRequired = "input_required"
+	// CodeClientCapabilityMissing is a request for something the MCP client
+	// did not declare it can do (elicitation, sampling, roots, tasks). Its
+	// fields name the capabilities, each as "clientCapabilities.<name>", so
+	// that the host can tell a 2026-07-28 client which (MCP error -32021).
+	CodeClientCapabilityMissing = "client_capability_missing"
 )
+
+// ClientCapabilityMissing is the error of CodeClientCapabilityMissing for
+// the named capabilities ("elicitation", "sampling", "roots", or an
+// extension's identifier).
+func ClientCapabilityMissing(capabilities ...string) *Error {
+	e := &Error{Code: CodeClientCapabilityMissing, Category: Validation,
+		Message: "the MCP client does not support this feature"}
+	if len(capabilities) > 0 {
+		e.Message = "the MCP client does not support " + strings.Join(capabilities, ", ") + ", which this needs"
+	}
+	for _, c := range capabilities {
+		e.Fields = append(e.Fields, FieldError{Field: capabilityField + c, Message: "not declared by the client"})
+	}
+	return e
+}
+
+const capabilityField = "clientCapabilities."
+
+// MissingCapabilities returns the capabilities an error of
+// CodeClientCapabilityMissing names; nil for any other error.
+func (e *Error) MissingCapabilities() []string {
+	if e == nil || e.Code != CodeClientCapabilityMissing {
+		return nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		if c, ok := strings.CutPrefix(f.Field, capabilityField); ok && c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // InputRequired is the error of CodeInputRequired.
 func InputRequired() *Error {
 	return &Error{Code: CodeInputRequired, Category: Conflict,
 		Message: "the client has to ask its user or model first; return this error from the handler and the call is repeated with the answer"}
+}
+
+// Is reports whether target is an *Error of the same code, so that
+// errors.Is(err, sentinel) holds for every error of the sentinel's kind
+// whatever it says besides (which capability is missing, say).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t != nil && e != nil && t.Code != "" && t.Code == e.Code
 }
 
 func (e *Error) Error() string {

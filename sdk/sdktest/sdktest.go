@@ -32,6 +32,10 @@ type Harness struct {
 	logs     []Log
 	seq      int
 	once     map[string]bool // keys Host.ConsumeOnce used up
+	// rounds are the question rounds of calls in flight, by call ID (see
+	// WithRoundTrips); started counts the calls that called Host.StartTask.
+	rounds  map[string]*round
+	started int
 }
 
 // Progress is one recorded Host.Progress call.
@@ -55,6 +59,10 @@ type options struct {
 	callTool   func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
 	elicit     func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
 	sample     func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
+	roots      func(ctx context.Context) ([]sdk.Root, error)
+	// roundTrips answers questions as a client of MCP 2026-07-28 does (see
+	// WithRoundTrips).
+	roundTrips bool
 	// consumeOnce answers Host.ConsumeOnce; nil answers as a host older
 	// than the service does (oldHost), or from the harness's own memory.
 	consumeOnce func(ctx context.Context, key string, until time.Time) (bool, error)
@@ -191,6 +199,10 @@ type Tool struct {
 	ReadOnly, Destructive, Idempotent  bool
 	OpenWorld                          bool
 	Scopes                             []string
+	// Task and DeferTask are what the tool declared about running as a
+	// task.
+	Task      sdk.TaskSupport
+	DeferTask bool
 }
 
 // Tools returns the plugin's tools as the host would register them.
@@ -205,7 +217,8 @@ func (h *Harness) Tools() []Tool {
 		a := td.Annotations
 		t := Tool{Name: td.Name, Title: td.Title, Description: td.Description, Category: td.Category,
 			InputSchema: json.RawMessage(td.InputSchemaJson), Scopes: td.RequiredScopes,
-			ReadOnly: a.GetReadOnly(), Destructive: a.GetDestructive(), Idempotent: a.GetIdempotent(), OpenWorld: a.GetOpenWorld()}
+			ReadOnly: a.GetReadOnly(), Destructive: a.GetDestructive(), Idempotent: a.GetIdempotent(), OpenWorld: a.GetOpenWorld(),
+			Task: sdk.TaskSupport(td.TaskSupport), DeferTask: td.DeferTask}
 		if td.OutputSchemaJson != "" {
 			t.OutputSchema = json.RawMessage(td.OutputSchemaJson)
 		}
@@ -223,7 +236,7 @@ func (h *Harness) callContext(progress bool) *pluginv1.CallContext {
 	cc := &pluginv1.CallContext{
 		CallId: id, CorrelationId: "corr-" + id,
 		Caller:             &pluginv1.Caller{Subject: c.Subject, OrganizationId: c.OrganizationID, Scopes: c.Scopes, Transport: c.Transport},
-		ClientCapabilities: &pluginv1.ClientCapabilities{Elicitation: h.opts.elicit != nil, Sampling: h.opts.sample != nil},
+		ClientCapabilities: &pluginv1.ClientCapabilities{Elicitation: h.opts.elicit != nil, Sampling: h.opts.sample != nil, Roots: h.opts.roots != nil},
 		WritesMode:         string(h.opts.writes),
 	}
 	if progress {
@@ -241,7 +254,9 @@ func (h *Harness) CallTool(ctx context.Context, name string, args any) (*sdk.Too
 	if err != nil {
 		return nil, err
 	}
-	resp, err := h.client.CallTool(ctx, &pluginv1.CallToolRequest{Name: name, ArgumentsJson: string(b), Context: h.callContext(true)})
+	resp, err := callWithRounds(h, ctx, true, func(cc *pluginv1.CallContext) (*pluginv1.CallToolResponse, error) {
+		return h.client.CallTool(ctx, &pluginv1.CallToolRequest{Name: name, ArgumentsJson: string(b), Context: cc})
+	}, (*pluginv1.CallToolResponse).GetError)
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
@@ -282,7 +297,9 @@ func (h *Harness) ReadResource(ctx context.Context, uri string) ([]sdk.ResourceC
 
 // GetPrompt renders a prompt.
 func (h *Harness) GetPrompt(ctx context.Context, name string, args map[string]string) (*sdk.PromptResult, error) {
-	resp, err := h.client.GetPrompt(ctx, &pluginv1.GetPromptRequest{Name: name, Arguments: args, Context: h.callContext(false)})
+	resp, err := callWithRounds(h, ctx, false, func(cc *pluginv1.CallContext) (*pluginv1.GetPromptResponse, error) {
+		return h.client.GetPrompt(ctx, &pluginv1.GetPromptRequest{Name: name, Arguments: args, Context: cc})
+	}, (*pluginv1.GetPromptResponse).GetError)
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
@@ -399,27 +416,24 @@ func (f *fakeHost) Elicit(ctx context.Context, req *pluginv1.ElicitRequest) (*pl
 	if f.h.opts.elicit == nil {
 		return nil, status.Error(codes.FailedPrecondition, "client does not support elicitation")
 	}
-	res, err := f.h.opts.elicit(ctx, req.Message, json.RawMessage(req.RequestedSchemaJson))
+	answers, err := f.h.ask(ctx, req.CallId, []*pluginv1.Question{{Kind: &pluginv1.Question_Elicit{Elicit: &pluginv1.ElicitQuestion{
+		Message: req.Message, RequestedSchemaJson: req.RequestedSchemaJson}}}})
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	b, _ := json.Marshal(res.Content)
-	return &pluginv1.ElicitResponse{Action: res.Action, ContentJson: string(b)}, nil
+	return answers[0].GetElicit(), nil
 }
 
 func (f *fakeHost) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
 	if f.h.opts.sample == nil {
 		return nil, status.Error(codes.FailedPrecondition, "client does not support sampling")
 	}
-	sr := sdk.SampleRequest{MaxTokens: int(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
-	for _, m := range req.Messages {
-		sr.Messages = append(sr.Messages, sdk.SamplingMessage{Role: m.Role, Text: m.Text})
-	}
-	res, err := f.h.opts.sample(ctx, sr)
+	answers, err := f.h.ask(ctx, req.CallId, []*pluginv1.Question{{Kind: &pluginv1.Question_Sample{Sample: &pluginv1.SampleQuestion{
+		Messages: req.Messages, MaxTokens: req.MaxTokens, SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}}}})
 	if err != nil {
-		return nil, toStatus(err)
+		return nil, err
 	}
-	return &pluginv1.SampleResponse{Role: res.Role, Text: res.Text, Model: res.Model, StopReason: res.StopReason}, nil
+	return answers[0].GetSample(), nil
 }
 
 // maxOnceKey is the host's limit on a ConsumeOnce key, checked here too so

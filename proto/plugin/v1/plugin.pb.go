@@ -33,6 +33,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TaskSupport says whether a tool does long work that clients may hold as a
+// task (MCP's Tasks extension) instead of waiting for the result.
+type TaskSupport int32
+
+const (
+	// Never a task: the call's result is its answer.
+	TaskSupport_TASK_SUPPORT_UNSPECIFIED TaskSupport = 0
+	// A task for clients that run tasks; others wait for the result.
+	TaskSupport_TASK_SUPPORT_OPTIONAL TaskSupport = 1
+	// Only as a task: a client that does not run tasks is refused.
+	TaskSupport_TASK_SUPPORT_REQUIRED TaskSupport = 2
+)
+
+// Enum value maps for TaskSupport.
+var (
+	TaskSupport_name = map[int32]string{
+		0: "TASK_SUPPORT_UNSPECIFIED",
+		1: "TASK_SUPPORT_OPTIONAL",
+		2: "TASK_SUPPORT_REQUIRED",
+	}
+	TaskSupport_value = map[string]int32{
+		"TASK_SUPPORT_UNSPECIFIED": 0,
+		"TASK_SUPPORT_OPTIONAL":    1,
+		"TASK_SUPPORT_REQUIRED":    2,
+	}
+)
+
+func (x TaskSupport) Enum() *TaskSupport {
+	p := new(TaskSupport)
+	*p = x
+	return p
+}
+
+func (x TaskSupport) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TaskSupport) Descriptor() protoreflect.EnumDescriptor {
+	return file_plugin_v1_plugin_proto_enumTypes[0].Descriptor()
+}
+
+func (TaskSupport) Type() protoreflect.EnumType {
+	return &file_plugin_v1_plugin_proto_enumTypes[0]
+}
+
+func (x TaskSupport) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TaskSupport.Descriptor instead.
+func (TaskSupport) EnumDescriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+}
+
 // ErrorCategory is the coarse class of a ToolError: clients use it to decide
 // whether to fix their input, retry, or give up.
 type ErrorCategory int32
@@ -86,11 +140,11 @@ func (x ErrorCategory) String() string {
 }
 
 func (ErrorCategory) Descriptor() protoreflect.EnumDescriptor {
-	return file_plugin_v1_plugin_proto_enumTypes[0].Descriptor()
+	return file_plugin_v1_plugin_proto_enumTypes[1].Descriptor()
 }
 
 func (ErrorCategory) Type() protoreflect.EnumType {
-	return &file_plugin_v1_plugin_proto_enumTypes[0]
+	return &file_plugin_v1_plugin_proto_enumTypes[1]
 }
 
 func (x ErrorCategory) Number() protoreflect.EnumNumber {
@@ -99,7 +153,7 @@ func (x ErrorCategory) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ErrorCategory.Descriptor instead.
 func (ErrorCategory) EnumDescriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{0}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{1}
 }
 
 type DescribeRequest struct {
@@ -284,8 +338,14 @@ type ToolDescriptor struct {
 	Examples []*ToolExample `protobuf:"bytes,8,rep,name=examples,proto3" json:"examples,omitempty"`
 	// Scopes a caller must hold (e.g. "invoices:read").
 	RequiredScopes []string `protobuf:"bytes,9,rep,name=required_scopes,json=requiredScopes,proto3" json:"required_scopes,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Whether the tool's calls may run as tasks (long work).
+	TaskSupport TaskSupport `protobuf:"varint,10,opt,name=task_support,json=taskSupport,proto3,enum=billymcp.plugin.v1.TaskSupport" json:"task_support,omitempty"`
+	// With task support: the call runs as an ordinary call (its questions
+	// answered in multi round trips) until the plugin calls StartTask, rather
+	// than being a task from its start.
+	DeferTask     bool `protobuf:"varint,11,opt,name=defer_task,json=deferTask,proto3" json:"defer_task,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ToolDescriptor) Reset() {
@@ -379,6 +439,20 @@ func (x *ToolDescriptor) GetRequiredScopes() []string {
 		return x.RequiredScopes
 	}
 	return nil
+}
+
+func (x *ToolDescriptor) GetTaskSupport() TaskSupport {
+	if x != nil {
+		return x.TaskSupport
+	}
+	return TaskSupport_TASK_SUPPORT_UNSPECIFIED
+}
+
+func (x *ToolDescriptor) GetDeferTask() bool {
+	if x != nil {
+		return x.DeferTask
+	}
+	return false
 }
 
 // ToolAnnotations mirror MCP's hints. Unset optional fields mean "use the MCP
@@ -1079,9 +1153,11 @@ func (x *Caller) GetTransport() string {
 }
 
 type ClientCapabilities struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Elicitation   bool                   `protobuf:"varint,1,opt,name=elicitation,proto3" json:"elicitation,omitempty"`
-	Sampling      bool                   `protobuf:"varint,2,opt,name=sampling,proto3" json:"sampling,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Elicitation bool                   `protobuf:"varint,1,opt,name=elicitation,proto3" json:"elicitation,omitempty"`
+	Sampling    bool                   `protobuf:"varint,2,opt,name=sampling,proto3" json:"sampling,omitempty"`
+	// The client can list its roots (Ask with a roots question).
+	Roots         bool `protobuf:"varint,3,opt,name=roots,proto3" json:"roots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1126,6 +1202,13 @@ func (x *ClientCapabilities) GetElicitation() bool {
 func (x *ClientCapabilities) GetSampling() bool {
 	if x != nil {
 		return x.Sampling
+	}
+	return false
+}
+
+func (x *ClientCapabilities) GetRoots() bool {
+	if x != nil {
+		return x.Roots
 	}
 	return false
 }
@@ -3263,6 +3346,659 @@ func (x *ConsumeOnceResponse) GetFirst() bool {
 	return false
 }
 
+type AskRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CallId        string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	Questions     []*Question            `protobuf:"bytes,2,rep,name=questions,proto3" json:"questions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskRequest) Reset() {
+	*x = AskRequest{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskRequest) ProtoMessage() {}
+
+func (x *AskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskRequest.ProtoReflect.Descriptor instead.
+func (*AskRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *AskRequest) GetCallId() string {
+	if x != nil {
+		return x.CallId
+	}
+	return ""
+}
+
+func (x *AskRequest) GetQuestions() []*Question {
+	if x != nil {
+		return x.Questions
+	}
+	return nil
+}
+
+// Question is one thing to ask the MCP client.
+type Question struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Names the question within the call, and to a 2026-07-28 client (the key
+	// of its inputRequests): 1 to 64 letters, digits, '_', '-' or '.'. Empty:
+	// the host numbers it by kind in the order asked ("elicit-1", "sample-1",
+	// "roots-1"). A key asked again in the same call is the same question.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Question_Elicit
+	//	*Question_Sample
+	//	*Question_Roots
+	Kind          isQuestion_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Question) Reset() {
+	*x = Question{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Question) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Question) ProtoMessage() {}
+
+func (x *Question) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Question.ProtoReflect.Descriptor instead.
+func (*Question) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *Question) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Question) GetKind() isQuestion_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Question) GetElicit() *ElicitQuestion {
+	if x != nil {
+		if x, ok := x.Kind.(*Question_Elicit); ok {
+			return x.Elicit
+		}
+	}
+	return nil
+}
+
+func (x *Question) GetSample() *SampleQuestion {
+	if x != nil {
+		if x, ok := x.Kind.(*Question_Sample); ok {
+			return x.Sample
+		}
+	}
+	return nil
+}
+
+func (x *Question) GetRoots() *RootsQuestion {
+	if x != nil {
+		if x, ok := x.Kind.(*Question_Roots); ok {
+			return x.Roots
+		}
+	}
+	return nil
+}
+
+type isQuestion_Kind interface {
+	isQuestion_Kind()
+}
+
+type Question_Elicit struct {
+	Elicit *ElicitQuestion `protobuf:"bytes,2,opt,name=elicit,proto3,oneof"`
+}
+
+type Question_Sample struct {
+	Sample *SampleQuestion `protobuf:"bytes,3,opt,name=sample,proto3,oneof"`
+}
+
+type Question_Roots struct {
+	Roots *RootsQuestion `protobuf:"bytes,4,opt,name=roots,proto3,oneof"`
+}
+
+func (*Question_Elicit) isQuestion_Kind() {}
+
+func (*Question_Sample) isQuestion_Kind() {}
+
+func (*Question_Roots) isQuestion_Kind() {}
+
+// ElicitQuestion asks the user to fill in a form.
+type ElicitQuestion struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Message string                 `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	// JSON Schema of the form (a flat object schema).
+	RequestedSchemaJson string `protobuf:"bytes,2,opt,name=requested_schema_json,json=requestedSchemaJson,proto3" json:"requested_schema_json,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
+}
+
+func (x *ElicitQuestion) Reset() {
+	*x = ElicitQuestion{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ElicitQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ElicitQuestion) ProtoMessage() {}
+
+func (x *ElicitQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ElicitQuestion.ProtoReflect.Descriptor instead.
+func (*ElicitQuestion) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ElicitQuestion) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ElicitQuestion) GetRequestedSchemaJson() string {
+	if x != nil {
+		return x.RequestedSchemaJson
+	}
+	return ""
+}
+
+// SampleQuestion asks the client's model for one completion.
+type SampleQuestion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Messages      []*SamplingMessage     `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	MaxTokens     int32                  `protobuf:"varint,2,opt,name=max_tokens,json=maxTokens,proto3" json:"max_tokens,omitempty"`
+	SystemPrompt  string                 `protobuf:"bytes,3,opt,name=system_prompt,json=systemPrompt,proto3" json:"system_prompt,omitempty"`
+	Temperature   float64                `protobuf:"fixed64,4,opt,name=temperature,proto3" json:"temperature,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SampleQuestion) Reset() {
+	*x = SampleQuestion{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SampleQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SampleQuestion) ProtoMessage() {}
+
+func (x *SampleQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SampleQuestion.ProtoReflect.Descriptor instead.
+func (*SampleQuestion) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+}
+
+func (x *SampleQuestion) GetMessages() []*SamplingMessage {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *SampleQuestion) GetMaxTokens() int32 {
+	if x != nil {
+		return x.MaxTokens
+	}
+	return 0
+}
+
+func (x *SampleQuestion) GetSystemPrompt() string {
+	if x != nil {
+		return x.SystemPrompt
+	}
+	return ""
+}
+
+func (x *SampleQuestion) GetTemperature() float64 {
+	if x != nil {
+		return x.Temperature
+	}
+	return 0
+}
+
+// RootsQuestion asks for the client's roots (the folders or files it
+// exposes).
+type RootsQuestion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RootsQuestion) Reset() {
+	*x = RootsQuestion{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RootsQuestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RootsQuestion) ProtoMessage() {}
+
+func (x *RootsQuestion) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RootsQuestion.ProtoReflect.Descriptor instead.
+func (*RootsQuestion) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
+}
+
+type AskResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One answer per question, in the order asked.
+	Answers       []*Answer `protobuf:"bytes,1,rep,name=answers,proto3" json:"answers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AskResponse) Reset() {
+	*x = AskResponse{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AskResponse) ProtoMessage() {}
+
+func (x *AskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AskResponse.ProtoReflect.Descriptor instead.
+func (*AskResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
+}
+
+func (x *AskResponse) GetAnswers() []*Answer {
+	if x != nil {
+		return x.Answers
+	}
+	return nil
+}
+
+type Answer struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The question's key (the one the host gave it, when the plugin gave
+	// none).
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Answer_Elicit
+	//	*Answer_Sample
+	//	*Answer_Roots
+	Kind          isAnswer_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Answer) Reset() {
+	*x = Answer{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Answer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Answer) ProtoMessage() {}
+
+func (x *Answer) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Answer.ProtoReflect.Descriptor instead.
+func (*Answer) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
+}
+
+func (x *Answer) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Answer) GetKind() isAnswer_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Answer) GetElicit() *ElicitResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*Answer_Elicit); ok {
+			return x.Elicit
+		}
+	}
+	return nil
+}
+
+func (x *Answer) GetSample() *SampleResponse {
+	if x != nil {
+		if x, ok := x.Kind.(*Answer_Sample); ok {
+			return x.Sample
+		}
+	}
+	return nil
+}
+
+func (x *Answer) GetRoots() *RootsAnswer {
+	if x != nil {
+		if x, ok := x.Kind.(*Answer_Roots); ok {
+			return x.Roots
+		}
+	}
+	return nil
+}
+
+type isAnswer_Kind interface {
+	isAnswer_Kind()
+}
+
+type Answer_Elicit struct {
+	Elicit *ElicitResponse `protobuf:"bytes,2,opt,name=elicit,proto3,oneof"`
+}
+
+type Answer_Sample struct {
+	Sample *SampleResponse `protobuf:"bytes,3,opt,name=sample,proto3,oneof"`
+}
+
+type Answer_Roots struct {
+	Roots *RootsAnswer `protobuf:"bytes,4,opt,name=roots,proto3,oneof"`
+}
+
+func (*Answer_Elicit) isAnswer_Kind() {}
+
+func (*Answer_Sample) isAnswer_Kind() {}
+
+func (*Answer_Roots) isAnswer_Kind() {}
+
+type RootsAnswer struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Roots         []*Root                `protobuf:"bytes,1,rep,name=roots,proto3" json:"roots,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RootsAnswer) Reset() {
+	*x = RootsAnswer{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RootsAnswer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RootsAnswer) ProtoMessage() {}
+
+func (x *RootsAnswer) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RootsAnswer.ProtoReflect.Descriptor instead.
+func (*RootsAnswer) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
+}
+
+func (x *RootsAnswer) GetRoots() []*Root {
+	if x != nil {
+		return x.Roots
+	}
+	return nil
+}
+
+type Root struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Uri           string                 `protobuf:"bytes,1,opt,name=uri,proto3" json:"uri,omitempty"`
+	Name          string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Root) Reset() {
+	*x = Root{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Root) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Root) ProtoMessage() {}
+
+func (x *Root) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Root.ProtoReflect.Descriptor instead.
+func (*Root) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
+}
+
+func (x *Root) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+func (x *Root) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type StartTaskRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	CallId        string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTaskRequest) Reset() {
+	*x = StartTaskRequest{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTaskRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTaskRequest) ProtoMessage() {}
+
+func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTaskRequest.ProtoReflect.Descriptor instead.
+func (*StartTaskRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
+}
+
+func (x *StartTaskRequest) GetCallId() string {
+	if x != nil {
+		return x.CallId
+	}
+	return ""
+}
+
+type StartTaskResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartTaskResponse) Reset() {
+	*x = StartTaskResponse{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartTaskResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartTaskResponse) ProtoMessage() {}
+
+func (x *StartTaskResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartTaskResponse.ProtoReflect.Descriptor instead.
+func (*StartTaskResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
+}
+
 var File_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_plugin_v1_plugin_proto_rawDesc = "" +
@@ -3282,7 +4018,7 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x12resource_templates\x18\b \x03(\v2..billymcp.plugin.v1.ResourceTemplateDescriptorR\x11resourceTemplates\x12>\n" +
 	"\aprompts\x18\t \x03(\v2$.billymcp.plugin.v1.PromptDescriptorR\aprompts\x12,\n" +
 	"\x12config_schema_json\x18\n" +
-	" \x01(\tR\x10configSchemaJson\"\xff\x02\n" +
+	" \x01(\tR\x10configSchemaJson\"\xe2\x03\n" +
 	"\x0eToolDescriptor\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
@@ -3292,7 +4028,11 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vannotations\x18\x06 \x01(\v2#.billymcp.plugin.v1.ToolAnnotationsR\vannotations\x12\x1a\n" +
 	"\bcategory\x18\a \x01(\tR\bcategory\x12;\n" +
 	"\bexamples\x18\b \x03(\v2\x1f.billymcp.plugin.v1.ToolExampleR\bexamples\x12'\n" +
-	"\x0frequired_scopes\x18\t \x03(\tR\x0erequiredScopes\"\xdf\x01\n" +
+	"\x0frequired_scopes\x18\t \x03(\tR\x0erequiredScopes\x12B\n" +
+	"\ftask_support\x18\n" +
+	" \x01(\x0e2\x1f.billymcp.plugin.v1.TaskSupportR\vtaskSupport\x12\x1d\n" +
+	"\n" +
+	"defer_task\x18\v \x01(\bR\tdeferTask\"\xdf\x01\n" +
 	"\x0fToolAnnotations\x12 \n" +
 	"\tread_only\x18\x01 \x01(\bH\x00R\breadOnly\x88\x01\x01\x12%\n" +
 	"\vdestructive\x18\x02 \x01(\bH\x01R\vdestructive\x88\x01\x01\x12#\n" +
@@ -3352,10 +4092,11 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\asubject\x18\x01 \x01(\tR\asubject\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x16\n" +
 	"\x06scopes\x18\x03 \x03(\tR\x06scopes\x12\x1c\n" +
-	"\ttransport\x18\x04 \x01(\tR\ttransport\"R\n" +
+	"\ttransport\x18\x04 \x01(\tR\ttransport\"h\n" +
 	"\x12ClientCapabilities\x12 \n" +
 	"\velicitation\x18\x01 \x01(\bR\velicitation\x12\x1a\n" +
-	"\bsampling\x18\x02 \x01(\bR\bsampling\"\x87\x01\n" +
+	"\bsampling\x18\x02 \x01(\bR\bsampling\x12\x14\n" +
+	"\x05roots\x18\x03 \x01(\bR\x05roots\"\x87\x01\n" +
 	"\x0fCallToolRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0earguments_json\x18\x02 \x01(\tR\rargumentsJson\x129\n" +
@@ -3496,7 +4237,47 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
 	"\fexpires_unix\x18\x03 \x01(\x03R\vexpiresUnix\"+\n" +
 	"\x13ConsumeOnceResponse\x12\x14\n" +
-	"\x05first\x18\x01 \x01(\bR\x05first*\xaf\x02\n" +
+	"\x05first\x18\x01 \x01(\bR\x05first\"a\n" +
+	"\n" +
+	"AskRequest\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\tR\x06callId\x12:\n" +
+	"\tquestions\x18\x02 \x03(\v2\x1c.billymcp.plugin.v1.QuestionR\tquestions\"\xdb\x01\n" +
+	"\bQuestion\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12<\n" +
+	"\x06elicit\x18\x02 \x01(\v2\".billymcp.plugin.v1.ElicitQuestionH\x00R\x06elicit\x12<\n" +
+	"\x06sample\x18\x03 \x01(\v2\".billymcp.plugin.v1.SampleQuestionH\x00R\x06sample\x129\n" +
+	"\x05roots\x18\x04 \x01(\v2!.billymcp.plugin.v1.RootsQuestionH\x00R\x05rootsB\x06\n" +
+	"\x04kind\"^\n" +
+	"\x0eElicitQuestion\x12\x18\n" +
+	"\amessage\x18\x01 \x01(\tR\amessage\x122\n" +
+	"\x15requested_schema_json\x18\x02 \x01(\tR\x13requestedSchemaJson\"\xb7\x01\n" +
+	"\x0eSampleQuestion\x12?\n" +
+	"\bmessages\x18\x01 \x03(\v2#.billymcp.plugin.v1.SamplingMessageR\bmessages\x12\x1d\n" +
+	"\n" +
+	"max_tokens\x18\x02 \x01(\x05R\tmaxTokens\x12#\n" +
+	"\rsystem_prompt\x18\x03 \x01(\tR\fsystemPrompt\x12 \n" +
+	"\vtemperature\x18\x04 \x01(\x01R\vtemperature\"\x0f\n" +
+	"\rRootsQuestion\"C\n" +
+	"\vAskResponse\x124\n" +
+	"\aanswers\x18\x01 \x03(\v2\x1a.billymcp.plugin.v1.AnswerR\aanswers\"\xd7\x01\n" +
+	"\x06Answer\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12<\n" +
+	"\x06elicit\x18\x02 \x01(\v2\".billymcp.plugin.v1.ElicitResponseH\x00R\x06elicit\x12<\n" +
+	"\x06sample\x18\x03 \x01(\v2\".billymcp.plugin.v1.SampleResponseH\x00R\x06sample\x127\n" +
+	"\x05roots\x18\x04 \x01(\v2\x1f.billymcp.plugin.v1.RootsAnswerH\x00R\x05rootsB\x06\n" +
+	"\x04kind\"=\n" +
+	"\vRootsAnswer\x12.\n" +
+	"\x05roots\x18\x01 \x03(\v2\x18.billymcp.plugin.v1.RootR\x05roots\",\n" +
+	"\x04Root\x12\x10\n" +
+	"\x03uri\x18\x01 \x01(\tR\x03uri\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"+\n" +
+	"\x10StartTaskRequest\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\tR\x06callId\"\x13\n" +
+	"\x11StartTaskResponse*a\n" +
+	"\vTaskSupport\x12\x1c\n" +
+	"\x18TASK_SUPPORT_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15TASK_SUPPORT_OPTIONAL\x10\x01\x12\x19\n" +
+	"\x15TASK_SUPPORT_REQUIRED\x10\x02*\xaf\x02\n" +
 	"\rErrorCategory\x12\x1e\n" +
 	"\x1aERROR_CATEGORY_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19ERROR_CATEGORY_VALIDATION\x10\x01\x12\x1c\n" +
@@ -3513,7 +4294,7 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bCallTool\x12#.billymcp.plugin.v1.CallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12a\n" +
 	"\fReadResource\x12'.billymcp.plugin.v1.ReadResourceRequest\x1a(.billymcp.plugin.v1.ReadResourceResponse\x12X\n" +
 	"\tGetPrompt\x12$.billymcp.plugin.v1.GetPromptRequest\x1a%.billymcp.plugin.v1.GetPromptResponse\x12O\n" +
-	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\xe2\x04\n" +
+	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\x84\x06\n" +
 	"\fHostServices\x12P\n" +
 	"\tCallBilly\x12 .billymcp.plugin.v1.BillyRequest\x1a!.billymcp.plugin.v1.BillyResponse\x12Y\n" +
 	"\bCallTool\x12'.billymcp.plugin.v1.HostCallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12[\n" +
@@ -3521,7 +4302,9 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03Log\x12\x1e.billymcp.plugin.v1.LogRequest\x1a\x1f.billymcp.plugin.v1.LogResponse\x12O\n" +
 	"\x06Elicit\x12!.billymcp.plugin.v1.ElicitRequest\x1a\".billymcp.plugin.v1.ElicitResponse\x12O\n" +
 	"\x06Sample\x12!.billymcp.plugin.v1.SampleRequest\x1a\".billymcp.plugin.v1.SampleResponse\x12^\n" +
-	"\vConsumeOnce\x12&.billymcp.plugin.v1.ConsumeOnceRequest\x1a'.billymcp.plugin.v1.ConsumeOnceResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
+	"\vConsumeOnce\x12&.billymcp.plugin.v1.ConsumeOnceRequest\x1a'.billymcp.plugin.v1.ConsumeOnceResponse\x12F\n" +
+	"\x03Ask\x12\x1e.billymcp.plugin.v1.AskRequest\x1a\x1f.billymcp.plugin.v1.AskResponse\x12X\n" +
+	"\tStartTask\x12$.billymcp.plugin.v1.StartTaskRequest\x1a%.billymcp.plugin.v1.StartTaskResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -3535,123 +4318,150 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
 var file_plugin_v1_plugin_proto_goTypes = []any{
-	(ErrorCategory)(0),                 // 0: billymcp.plugin.v1.ErrorCategory
-	(*DescribeRequest)(nil),            // 1: billymcp.plugin.v1.DescribeRequest
-	(*DescribeResponse)(nil),           // 2: billymcp.plugin.v1.DescribeResponse
-	(*ToolDescriptor)(nil),             // 3: billymcp.plugin.v1.ToolDescriptor
-	(*ToolAnnotations)(nil),            // 4: billymcp.plugin.v1.ToolAnnotations
-	(*ToolExample)(nil),                // 5: billymcp.plugin.v1.ToolExample
-	(*ResourceDescriptor)(nil),         // 6: billymcp.plugin.v1.ResourceDescriptor
-	(*ResourceTemplateDescriptor)(nil), // 7: billymcp.plugin.v1.ResourceTemplateDescriptor
-	(*PromptDescriptor)(nil),           // 8: billymcp.plugin.v1.PromptDescriptor
-	(*PromptArgument)(nil),             // 9: billymcp.plugin.v1.PromptArgument
-	(*ConfigureRequest)(nil),           // 10: billymcp.plugin.v1.ConfigureRequest
-	(*ConfigureResponse)(nil),          // 11: billymcp.plugin.v1.ConfigureResponse
-	(*CallContext)(nil),                // 12: billymcp.plugin.v1.CallContext
-	(*Caller)(nil),                     // 13: billymcp.plugin.v1.Caller
-	(*ClientCapabilities)(nil),         // 14: billymcp.plugin.v1.ClientCapabilities
-	(*CallToolRequest)(nil),            // 15: billymcp.plugin.v1.CallToolRequest
-	(*CallToolResponse)(nil),           // 16: billymcp.plugin.v1.CallToolResponse
-	(*Content)(nil),                    // 17: billymcp.plugin.v1.Content
-	(*TextContent)(nil),                // 18: billymcp.plugin.v1.TextContent
-	(*ImageContent)(nil),               // 19: billymcp.plugin.v1.ImageContent
-	(*AudioContent)(nil),               // 20: billymcp.plugin.v1.AudioContent
-	(*EmbeddedResource)(nil),           // 21: billymcp.plugin.v1.EmbeddedResource
-	(*ResourceLink)(nil),               // 22: billymcp.plugin.v1.ResourceLink
-	(*ResourceContents)(nil),           // 23: billymcp.plugin.v1.ResourceContents
-	(*ToolError)(nil),                  // 24: billymcp.plugin.v1.ToolError
-	(*FieldViolation)(nil),             // 25: billymcp.plugin.v1.FieldViolation
-	(*ReadResourceRequest)(nil),        // 26: billymcp.plugin.v1.ReadResourceRequest
-	(*ReadResourceResponse)(nil),       // 27: billymcp.plugin.v1.ReadResourceResponse
-	(*GetPromptRequest)(nil),           // 28: billymcp.plugin.v1.GetPromptRequest
-	(*GetPromptResponse)(nil),          // 29: billymcp.plugin.v1.GetPromptResponse
-	(*PromptMessage)(nil),              // 30: billymcp.plugin.v1.PromptMessage
-	(*HealthRequest)(nil),              // 31: billymcp.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),             // 32: billymcp.plugin.v1.HealthResponse
-	(*BillyRequest)(nil),               // 33: billymcp.plugin.v1.BillyRequest
-	(*QueryParam)(nil),                 // 34: billymcp.plugin.v1.QueryParam
-	(*BillyResponse)(nil),              // 35: billymcp.plugin.v1.BillyResponse
-	(*BillyCache)(nil),                 // 36: billymcp.plugin.v1.BillyCache
-	(*HostCallToolRequest)(nil),        // 37: billymcp.plugin.v1.HostCallToolRequest
-	(*ProgressRequest)(nil),            // 38: billymcp.plugin.v1.ProgressRequest
-	(*ProgressResponse)(nil),           // 39: billymcp.plugin.v1.ProgressResponse
-	(*LogRequest)(nil),                 // 40: billymcp.plugin.v1.LogRequest
-	(*LogResponse)(nil),                // 41: billymcp.plugin.v1.LogResponse
-	(*ElicitRequest)(nil),              // 42: billymcp.plugin.v1.ElicitRequest
-	(*ElicitResponse)(nil),             // 43: billymcp.plugin.v1.ElicitResponse
-	(*SampleRequest)(nil),              // 44: billymcp.plugin.v1.SampleRequest
-	(*SamplingMessage)(nil),            // 45: billymcp.plugin.v1.SamplingMessage
-	(*SampleResponse)(nil),             // 46: billymcp.plugin.v1.SampleResponse
-	(*ConsumeOnceRequest)(nil),         // 47: billymcp.plugin.v1.ConsumeOnceRequest
-	(*ConsumeOnceResponse)(nil),        // 48: billymcp.plugin.v1.ConsumeOnceResponse
-	nil,                                // 49: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(TaskSupport)(0),                   // 0: billymcp.plugin.v1.TaskSupport
+	(ErrorCategory)(0),                 // 1: billymcp.plugin.v1.ErrorCategory
+	(*DescribeRequest)(nil),            // 2: billymcp.plugin.v1.DescribeRequest
+	(*DescribeResponse)(nil),           // 3: billymcp.plugin.v1.DescribeResponse
+	(*ToolDescriptor)(nil),             // 4: billymcp.plugin.v1.ToolDescriptor
+	(*ToolAnnotations)(nil),            // 5: billymcp.plugin.v1.ToolAnnotations
+	(*ToolExample)(nil),                // 6: billymcp.plugin.v1.ToolExample
+	(*ResourceDescriptor)(nil),         // 7: billymcp.plugin.v1.ResourceDescriptor
+	(*ResourceTemplateDescriptor)(nil), // 8: billymcp.plugin.v1.ResourceTemplateDescriptor
+	(*PromptDescriptor)(nil),           // 9: billymcp.plugin.v1.PromptDescriptor
+	(*PromptArgument)(nil),             // 10: billymcp.plugin.v1.PromptArgument
+	(*ConfigureRequest)(nil),           // 11: billymcp.plugin.v1.ConfigureRequest
+	(*ConfigureResponse)(nil),          // 12: billymcp.plugin.v1.ConfigureResponse
+	(*CallContext)(nil),                // 13: billymcp.plugin.v1.CallContext
+	(*Caller)(nil),                     // 14: billymcp.plugin.v1.Caller
+	(*ClientCapabilities)(nil),         // 15: billymcp.plugin.v1.ClientCapabilities
+	(*CallToolRequest)(nil),            // 16: billymcp.plugin.v1.CallToolRequest
+	(*CallToolResponse)(nil),           // 17: billymcp.plugin.v1.CallToolResponse
+	(*Content)(nil),                    // 18: billymcp.plugin.v1.Content
+	(*TextContent)(nil),                // 19: billymcp.plugin.v1.TextContent
+	(*ImageContent)(nil),               // 20: billymcp.plugin.v1.ImageContent
+	(*AudioContent)(nil),               // 21: billymcp.plugin.v1.AudioContent
+	(*EmbeddedResource)(nil),           // 22: billymcp.plugin.v1.EmbeddedResource
+	(*ResourceLink)(nil),               // 23: billymcp.plugin.v1.ResourceLink
+	(*ResourceContents)(nil),           // 24: billymcp.plugin.v1.ResourceContents
+	(*ToolError)(nil),                  // 25: billymcp.plugin.v1.ToolError
+	(*FieldViolation)(nil),             // 26: billymcp.plugin.v1.FieldViolation
+	(*ReadResourceRequest)(nil),        // 27: billymcp.plugin.v1.ReadResourceRequest
+	(*ReadResourceResponse)(nil),       // 28: billymcp.plugin.v1.ReadResourceResponse
+	(*GetPromptRequest)(nil),           // 29: billymcp.plugin.v1.GetPromptRequest
+	(*GetPromptResponse)(nil),          // 30: billymcp.plugin.v1.GetPromptResponse
+	(*PromptMessage)(nil),              // 31: billymcp.plugin.v1.PromptMessage
+	(*HealthRequest)(nil),              // 32: billymcp.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),             // 33: billymcp.plugin.v1.HealthResponse
+	(*BillyRequest)(nil),               // 34: billymcp.plugin.v1.BillyRequest
+	(*QueryParam)(nil),                 // 35: billymcp.plugin.v1.QueryParam
+	(*BillyResponse)(nil),              // 36: billymcp.plugin.v1.BillyResponse
+	(*BillyCache)(nil),                 // 37: billymcp.plugin.v1.BillyCache
+	(*HostCallToolRequest)(nil),        // 38: billymcp.plugin.v1.HostCallToolRequest
+	(*ProgressRequest)(nil),            // 39: billymcp.plugin.v1.ProgressRequest
+	(*ProgressResponse)(nil),           // 40: billymcp.plugin.v1.ProgressResponse
+	(*LogRequest)(nil),                 // 41: billymcp.plugin.v1.LogRequest
+	(*LogResponse)(nil),                // 42: billymcp.plugin.v1.LogResponse
+	(*ElicitRequest)(nil),              // 43: billymcp.plugin.v1.ElicitRequest
+	(*ElicitResponse)(nil),             // 44: billymcp.plugin.v1.ElicitResponse
+	(*SampleRequest)(nil),              // 45: billymcp.plugin.v1.SampleRequest
+	(*SamplingMessage)(nil),            // 46: billymcp.plugin.v1.SamplingMessage
+	(*SampleResponse)(nil),             // 47: billymcp.plugin.v1.SampleResponse
+	(*ConsumeOnceRequest)(nil),         // 48: billymcp.plugin.v1.ConsumeOnceRequest
+	(*ConsumeOnceResponse)(nil),        // 49: billymcp.plugin.v1.ConsumeOnceResponse
+	(*AskRequest)(nil),                 // 50: billymcp.plugin.v1.AskRequest
+	(*Question)(nil),                   // 51: billymcp.plugin.v1.Question
+	(*ElicitQuestion)(nil),             // 52: billymcp.plugin.v1.ElicitQuestion
+	(*SampleQuestion)(nil),             // 53: billymcp.plugin.v1.SampleQuestion
+	(*RootsQuestion)(nil),              // 54: billymcp.plugin.v1.RootsQuestion
+	(*AskResponse)(nil),                // 55: billymcp.plugin.v1.AskResponse
+	(*Answer)(nil),                     // 56: billymcp.plugin.v1.Answer
+	(*RootsAnswer)(nil),                // 57: billymcp.plugin.v1.RootsAnswer
+	(*Root)(nil),                       // 58: billymcp.plugin.v1.Root
+	(*StartTaskRequest)(nil),           // 59: billymcp.plugin.v1.StartTaskRequest
+	(*StartTaskResponse)(nil),          // 60: billymcp.plugin.v1.StartTaskResponse
+	nil,                                // 61: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
-	3,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
-	6,  // 1: billymcp.plugin.v1.DescribeResponse.resources:type_name -> billymcp.plugin.v1.ResourceDescriptor
-	7,  // 2: billymcp.plugin.v1.DescribeResponse.resource_templates:type_name -> billymcp.plugin.v1.ResourceTemplateDescriptor
-	8,  // 3: billymcp.plugin.v1.DescribeResponse.prompts:type_name -> billymcp.plugin.v1.PromptDescriptor
-	4,  // 4: billymcp.plugin.v1.ToolDescriptor.annotations:type_name -> billymcp.plugin.v1.ToolAnnotations
-	5,  // 5: billymcp.plugin.v1.ToolDescriptor.examples:type_name -> billymcp.plugin.v1.ToolExample
-	9,  // 6: billymcp.plugin.v1.PromptDescriptor.arguments:type_name -> billymcp.plugin.v1.PromptArgument
-	13, // 7: billymcp.plugin.v1.CallContext.caller:type_name -> billymcp.plugin.v1.Caller
-	14, // 8: billymcp.plugin.v1.CallContext.client_capabilities:type_name -> billymcp.plugin.v1.ClientCapabilities
-	12, // 9: billymcp.plugin.v1.CallToolRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	17, // 10: billymcp.plugin.v1.CallToolResponse.content:type_name -> billymcp.plugin.v1.Content
-	24, // 11: billymcp.plugin.v1.CallToolResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	18, // 12: billymcp.plugin.v1.Content.text:type_name -> billymcp.plugin.v1.TextContent
-	19, // 13: billymcp.plugin.v1.Content.image:type_name -> billymcp.plugin.v1.ImageContent
-	20, // 14: billymcp.plugin.v1.Content.audio:type_name -> billymcp.plugin.v1.AudioContent
-	21, // 15: billymcp.plugin.v1.Content.resource:type_name -> billymcp.plugin.v1.EmbeddedResource
-	22, // 16: billymcp.plugin.v1.Content.resource_link:type_name -> billymcp.plugin.v1.ResourceLink
-	23, // 17: billymcp.plugin.v1.EmbeddedResource.contents:type_name -> billymcp.plugin.v1.ResourceContents
-	25, // 18: billymcp.plugin.v1.ToolError.fields:type_name -> billymcp.plugin.v1.FieldViolation
-	0,  // 19: billymcp.plugin.v1.ToolError.kind:type_name -> billymcp.plugin.v1.ErrorCategory
-	12, // 20: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	23, // 21: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
-	24, // 22: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	49, // 23: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
-	12, // 24: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
-	30, // 25: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
-	24, // 26: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	17, // 27: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
-	34, // 28: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
-	36, // 29: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
-	45, // 30: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	1,  // 31: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
-	10, // 32: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
-	15, // 33: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
-	26, // 34: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
-	28, // 35: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
-	31, // 36: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
-	33, // 37: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
-	37, // 38: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
-	38, // 39: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
-	40, // 40: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
-	42, // 41: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
-	44, // 42: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
-	47, // 43: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
-	2,  // 44: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	11, // 45: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	16, // 46: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	27, // 47: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	29, // 48: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	32, // 49: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	35, // 50: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	16, // 51: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	39, // 52: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	41, // 53: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	43, // 54: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	46, // 55: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	48, // 56: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
-	44, // [44:57] is the sub-list for method output_type
-	31, // [31:44] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	4,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
+	7,  // 1: billymcp.plugin.v1.DescribeResponse.resources:type_name -> billymcp.plugin.v1.ResourceDescriptor
+	8,  // 2: billymcp.plugin.v1.DescribeResponse.resource_templates:type_name -> billymcp.plugin.v1.ResourceTemplateDescriptor
+	9,  // 3: billymcp.plugin.v1.DescribeResponse.prompts:type_name -> billymcp.plugin.v1.PromptDescriptor
+	5,  // 4: billymcp.plugin.v1.ToolDescriptor.annotations:type_name -> billymcp.plugin.v1.ToolAnnotations
+	6,  // 5: billymcp.plugin.v1.ToolDescriptor.examples:type_name -> billymcp.plugin.v1.ToolExample
+	0,  // 6: billymcp.plugin.v1.ToolDescriptor.task_support:type_name -> billymcp.plugin.v1.TaskSupport
+	10, // 7: billymcp.plugin.v1.PromptDescriptor.arguments:type_name -> billymcp.plugin.v1.PromptArgument
+	14, // 8: billymcp.plugin.v1.CallContext.caller:type_name -> billymcp.plugin.v1.Caller
+	15, // 9: billymcp.plugin.v1.CallContext.client_capabilities:type_name -> billymcp.plugin.v1.ClientCapabilities
+	13, // 10: billymcp.plugin.v1.CallToolRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	18, // 11: billymcp.plugin.v1.CallToolResponse.content:type_name -> billymcp.plugin.v1.Content
+	25, // 12: billymcp.plugin.v1.CallToolResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	19, // 13: billymcp.plugin.v1.Content.text:type_name -> billymcp.plugin.v1.TextContent
+	20, // 14: billymcp.plugin.v1.Content.image:type_name -> billymcp.plugin.v1.ImageContent
+	21, // 15: billymcp.plugin.v1.Content.audio:type_name -> billymcp.plugin.v1.AudioContent
+	22, // 16: billymcp.plugin.v1.Content.resource:type_name -> billymcp.plugin.v1.EmbeddedResource
+	23, // 17: billymcp.plugin.v1.Content.resource_link:type_name -> billymcp.plugin.v1.ResourceLink
+	24, // 18: billymcp.plugin.v1.EmbeddedResource.contents:type_name -> billymcp.plugin.v1.ResourceContents
+	26, // 19: billymcp.plugin.v1.ToolError.fields:type_name -> billymcp.plugin.v1.FieldViolation
+	1,  // 20: billymcp.plugin.v1.ToolError.kind:type_name -> billymcp.plugin.v1.ErrorCategory
+	13, // 21: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	24, // 22: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
+	25, // 23: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	61, // 24: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	13, // 25: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
+	31, // 26: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
+	25, // 27: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
+	18, // 28: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
+	35, // 29: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
+	37, // 30: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
+	46, // 31: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	51, // 32: billymcp.plugin.v1.AskRequest.questions:type_name -> billymcp.plugin.v1.Question
+	52, // 33: billymcp.plugin.v1.Question.elicit:type_name -> billymcp.plugin.v1.ElicitQuestion
+	53, // 34: billymcp.plugin.v1.Question.sample:type_name -> billymcp.plugin.v1.SampleQuestion
+	54, // 35: billymcp.plugin.v1.Question.roots:type_name -> billymcp.plugin.v1.RootsQuestion
+	46, // 36: billymcp.plugin.v1.SampleQuestion.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	56, // 37: billymcp.plugin.v1.AskResponse.answers:type_name -> billymcp.plugin.v1.Answer
+	44, // 38: billymcp.plugin.v1.Answer.elicit:type_name -> billymcp.plugin.v1.ElicitResponse
+	47, // 39: billymcp.plugin.v1.Answer.sample:type_name -> billymcp.plugin.v1.SampleResponse
+	57, // 40: billymcp.plugin.v1.Answer.roots:type_name -> billymcp.plugin.v1.RootsAnswer
+	58, // 41: billymcp.plugin.v1.RootsAnswer.roots:type_name -> billymcp.plugin.v1.Root
+	2,  // 42: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
+	11, // 43: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
+	16, // 44: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
+	27, // 45: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
+	29, // 46: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
+	32, // 47: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
+	34, // 48: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
+	38, // 49: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
+	39, // 50: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
+	41, // 51: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
+	43, // 52: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
+	45, // 53: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
+	48, // 54: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
+	50, // 55: billymcp.plugin.v1.HostServices.Ask:input_type -> billymcp.plugin.v1.AskRequest
+	59, // 56: billymcp.plugin.v1.HostServices.StartTask:input_type -> billymcp.plugin.v1.StartTaskRequest
+	3,  // 57: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	12, // 58: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	17, // 59: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	28, // 60: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	30, // 61: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	33, // 62: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	36, // 63: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	17, // 64: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	40, // 65: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	42, // 66: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	44, // 67: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	47, // 68: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	49, // 69: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
+	55, // 70: billymcp.plugin.v1.HostServices.Ask:output_type -> billymcp.plugin.v1.AskResponse
+	60, // 71: billymcp.plugin.v1.HostServices.StartTask:output_type -> billymcp.plugin.v1.StartTaskResponse
+	57, // [57:72] is the sub-list for method output_type
+	42, // [42:57] is the sub-list for method input_type
+	42, // [42:42] is the sub-list for extension type_name
+	42, // [42:42] is the sub-list for extension extendee
+	0,  // [0:42] is the sub-list for field type_name
 }
 
 func init() { file_plugin_v1_plugin_proto_init() }
@@ -3671,13 +4481,23 @@ func file_plugin_v1_plugin_proto_init() {
 		(*ResourceContents_Text)(nil),
 		(*ResourceContents_Blob)(nil),
 	}
+	file_plugin_v1_plugin_proto_msgTypes[49].OneofWrappers = []any{
+		(*Question_Elicit)(nil),
+		(*Question_Sample)(nil),
+		(*Question_Roots)(nil),
+	}
+	file_plugin_v1_plugin_proto_msgTypes[54].OneofWrappers = []any{
+		(*Answer_Elicit)(nil),
+		(*Answer_Sample)(nil),
+		(*Answer_Roots)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   49,
+			NumEnums:      2,
+			NumMessages:   60,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

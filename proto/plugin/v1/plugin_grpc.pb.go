@@ -362,6 +362,8 @@ const (
 	HostServices_Elicit_FullMethodName         = "/billymcp.plugin.v1.HostServices/Elicit"
 	HostServices_Sample_FullMethodName         = "/billymcp.plugin.v1.HostServices/Sample"
 	HostServices_ConsumeOnce_FullMethodName    = "/billymcp.plugin.v1.HostServices/ConsumeOnce"
+	HostServices_Ask_FullMethodName            = "/billymcp.plugin.v1.HostServices/Ask"
+	HostServices_StartTask_FullMethodName      = "/billymcp.plugin.v1.HostServices/StartTask"
 )
 
 // HostServicesClient is the client API for HostServices service.
@@ -402,6 +404,23 @@ type HostServicesClient interface {
 	// case the caller must not assume the key is unused. A host older than
 	// this RPC answers UNIMPLEMENTED.
 	ConsumeOnce(ctx context.Context, in *ConsumeOnceRequest, opts ...grpc.CallOption) (*ConsumeOnceResponse, error)
+	// Ask puts one or more questions to the MCP client at once (a form for the
+	// user, a completion of its model, its roots), each under a key the plugin
+	// chooses or the host numbers. Every question needs the client's
+	// capability, else FAILED_PRECONDITION with a ToolError detail of code
+	// client_capability_missing naming the capabilities missing. A client of
+	// MCP 2026-07-28 answers in a multi round trip: the unanswered questions
+	// are asked in the call's result and Ask answers input_required (a
+	// ToolError) for the plugin to return; the call is then run again with the
+	// answers, and the same Ask returns them at once. A host older than this
+	// RPC answers UNIMPLEMENTED.
+	Ask(ctx context.Context, in *AskRequest, opts ...grpc.CallOption) (*AskResponse, error)
+	// StartTask marks where a tool declared with defer_task starts its long
+	// work: from here on a client that runs tools as tasks (MCP's Tasks
+	// extension) holds a task, and the call goes on in the background. For
+	// every other call it does nothing. A host older than this RPC answers
+	// UNIMPLEMENTED, and the call simply runs as an ordinary one.
+	StartTask(ctx context.Context, in *StartTaskRequest, opts ...grpc.CallOption) (*StartTaskResponse, error)
 }
 
 type hostServicesClient struct {
@@ -482,6 +501,26 @@ func (c *hostServicesClient) ConsumeOnce(ctx context.Context, in *ConsumeOnceReq
 	return out, nil
 }
 
+func (c *hostServicesClient) Ask(ctx context.Context, in *AskRequest, opts ...grpc.CallOption) (*AskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AskResponse)
+	err := c.cc.Invoke(ctx, HostServices_Ask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *hostServicesClient) StartTask(ctx context.Context, in *StartTaskRequest, opts ...grpc.CallOption) (*StartTaskResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartTaskResponse)
+	err := c.cc.Invoke(ctx, HostServices_StartTask_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServicesServer is the server API for HostServices service.
 // All implementations must embed UnimplementedHostServicesServer
 // for forward compatibility.
@@ -520,6 +559,23 @@ type HostServicesServer interface {
 	// case the caller must not assume the key is unused. A host older than
 	// this RPC answers UNIMPLEMENTED.
 	ConsumeOnce(context.Context, *ConsumeOnceRequest) (*ConsumeOnceResponse, error)
+	// Ask puts one or more questions to the MCP client at once (a form for the
+	// user, a completion of its model, its roots), each under a key the plugin
+	// chooses or the host numbers. Every question needs the client's
+	// capability, else FAILED_PRECONDITION with a ToolError detail of code
+	// client_capability_missing naming the capabilities missing. A client of
+	// MCP 2026-07-28 answers in a multi round trip: the unanswered questions
+	// are asked in the call's result and Ask answers input_required (a
+	// ToolError) for the plugin to return; the call is then run again with the
+	// answers, and the same Ask returns them at once. A host older than this
+	// RPC answers UNIMPLEMENTED.
+	Ask(context.Context, *AskRequest) (*AskResponse, error)
+	// StartTask marks where a tool declared with defer_task starts its long
+	// work: from here on a client that runs tools as tasks (MCP's Tasks
+	// extension) holds a task, and the call goes on in the background. For
+	// every other call it does nothing. A host older than this RPC answers
+	// UNIMPLEMENTED, and the call simply runs as an ordinary one.
+	StartTask(context.Context, *StartTaskRequest) (*StartTaskResponse, error)
 	mustEmbedUnimplementedHostServicesServer()
 }
 
@@ -550,6 +606,12 @@ func (UnimplementedHostServicesServer) Sample(context.Context, *SampleRequest) (
 }
 func (UnimplementedHostServicesServer) ConsumeOnce(context.Context, *ConsumeOnceRequest) (*ConsumeOnceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ConsumeOnce not implemented")
+}
+func (UnimplementedHostServicesServer) Ask(context.Context, *AskRequest) (*AskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Ask not implemented")
+}
+func (UnimplementedHostServicesServer) StartTask(context.Context, *StartTaskRequest) (*StartTaskResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartTask not implemented")
 }
 func (UnimplementedHostServicesServer) mustEmbedUnimplementedHostServicesServer() {}
 func (UnimplementedHostServicesServer) testEmbeddedByValue()                      {}
@@ -698,6 +760,42 @@ func _HostServices_ConsumeOnce_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HostServices_Ask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServicesServer).Ask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HostServices_Ask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServicesServer).Ask(ctx, req.(*AskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _HostServices_StartTask_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartTaskRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServicesServer).StartTask(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HostServices_StartTask_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServicesServer).StartTask(ctx, req.(*StartTaskRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HostServices_ServiceDesc is the grpc.ServiceDesc for HostServices service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -732,6 +830,14 @@ var HostServices_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ConsumeOnce",
 			Handler:    _HostServices_ConsumeOnce_Handler,
+		},
+		{
+			MethodName: "Ask",
+			Handler:    _HostServices_Ask_Handler,
+		},
+		{
+			MethodName: "StartTask",
+			Handler:    _HostServices_StartTask_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
