@@ -94,20 +94,18 @@ make_cluster() {
 }
 
 stop_all() {
-  local dir=$1 pidfile pid
+  local dir=$1 pidfile pid pids=()
   [ -d "$dir" ] || return 0
   for pidfile in "$dir"/*/redis.pid "$dir"/*/*/redis.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
+    pid=$(cat "$pidfile" 2>/dev/null) || continue
     # Only a redis-server we started: the pid file is ours, and the process
     # must still be redis-server (a pid can be reused).
     if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = redis-server ]; then
       kill "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
   done
-  for pidfile in "$dir"/*/redis.pid "$dir"/*/*/redis.pid; do
-    [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
+  for pid in "${pids[@]}"; do
     for _ in $(seq 50); do
       [ -d "/proc/$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = redis-server ] || break
       sleep 0.05

@@ -88,6 +88,9 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	if err := a.setUpBilly(); err != nil {
 		return nil, err
 	}
+	if err := a.registerHostTools(); err != nil {
+		return nil, err
+	}
 	tools := newToolMetrics(a.Metrics)
 	var specs []pluginhost.Spec
 	names := make([]string, 0, len(cfg.Plugins))
@@ -135,7 +138,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	})
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:   a.Registry,
-		Invoker:    a.Plugins,
+		Invoker:    hostTools{Invoker: a.Plugins, cache: a.cache},
 		Logger:     logger,
 		Timeout:    cfg.Calls.Timeout,
 		WritesMode: cfg.Writes.Mode,

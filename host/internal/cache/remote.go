@@ -74,6 +74,16 @@ func (r *remote) result(op string, err error) error {
 	r.downUntil.Store(time.Now().Add(r.retryAfter).UnixNano())
 	wasUp := r.up.Swap(false)
 	r.mu.Unlock()
+	if cc, ok := r.rdb.(*redis.ClusterClient); ok {
+		// A Cluster client learns that a replica took over a dead
+		// primary's slots only from a MOVED answer or its periodic
+		// reload; a dead node answers nothing, so ask for the map now.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			cc.ReloadState(ctx)
+		}()
+	}
 	if wasUp {
 		r.onDown(op, err)
 	}

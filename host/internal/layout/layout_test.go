@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "shared", "store"},
+	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "shared", "store"},
 	"audit":      {},
 	"billy":      {"cache"},
 	"cache":      {},
