@@ -136,16 +136,17 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		HostServices:   func(p string) pluginv1.HostServicesServer { return hs(p) },
 		Logger:         logger.Named("plugins"),
 	})
-	a.Dispatcher = dispatch.New(dispatch.Options{
-		Registry:   a.Registry,
-		Invoker:    hostTools{Invoker: a.Plugins, cache: a.cache},
-		Logger:     logger,
-		Timeout:    cfg.Calls.Timeout,
-		WritesMode: cfg.Writes.Mode,
-		Stages:     []dispatch.Middleware{tools.middleware},
-		Audit:      auditLog,
-	})
 	a.store = newDurable(cfg, logger.Named("store"))
+	a.Dispatcher = dispatch.New(dispatch.Options{
+		Registry:    a.Registry,
+		Invoker:     hostTools{Invoker: a.Plugins, cache: a.cache},
+		Logger:      logger,
+		Timeout:     cfg.Calls.Timeout,
+		WritesMode:  cfg.Writes.Mode,
+		Stages:      []dispatch.Middleware{tools.middleware},
+		Audit:       auditLog,
+		Idempotency: a.store,
+	})
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
 	hs = hostsvc.Factory(deps)
 	a.MCP = mcpserver.New(mcpserver.Options{

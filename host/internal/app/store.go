@@ -15,7 +15,8 @@ import (
 // starting: reads need no store, and a database that is down at start is
 // often back a minute later. Until it opens, what needs it fails with
 // store_unavailable (hostsvc), which makes the invoices plugin refuse a
-// confirmed write rather than risk a token's second use; the host keeps
+// confirmed write rather than risk a token's second use, and a call with
+// an idempotency key is refused the same way (dispatch); the host keeps
 // trying in the background and logs when it succeeds.
 
 // firstOpenTimeout bounds the attempt Start waits for: a database that
@@ -111,6 +112,40 @@ func (d *durable) ConsumeOnce(ctx context.Context, scope, key string, until time
 		return false, errStoreNotOpen
 	}
 	return s.ConsumeOnce(ctx, scope, key, until)
+}
+
+// The idempotency keys of dispatch, from the store if it is open.
+
+func (d *durable) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string, t store.IdemTerms) (store.IdemClaim, error) {
+	s := d.get()
+	if s == nil {
+		return store.IdemClaim{}, errStoreNotOpen
+	}
+	return s.ClaimIdempotencyKey(ctx, scope, key, hash, t)
+}
+
+func (d *durable) FinishIdempotencyKey(ctx context.Context, scope, key, owner string, result []byte, ttl time.Duration) error {
+	s := d.get()
+	if s == nil {
+		return errStoreNotOpen
+	}
+	return s.FinishIdempotencyKey(ctx, scope, key, owner, result, ttl)
+}
+
+func (d *durable) MarkIdempotencyUnknown(ctx context.Context, scope, key, owner string, since time.Time, ttl time.Duration) error {
+	s := d.get()
+	if s == nil {
+		return errStoreNotOpen
+	}
+	return s.MarkIdempotencyUnknown(ctx, scope, key, owner, since, ttl)
+}
+
+func (d *durable) ReleaseIdempotencyKey(ctx context.Context, scope, key, owner string) error {
+	s := d.get()
+	if s == nil {
+		return errStoreNotOpen
+	}
+	return s.ReleaseIdempotencyKey(ctx, scope, key, owner)
 }
 
 // close stops the retries and closes the store; the host's last step.

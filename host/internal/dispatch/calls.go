@@ -17,6 +17,9 @@ type InFlight struct {
 	// Ctx is the request's context: it carries the MCP session and is
 	// cancelled when the client goes away.
 	Ctx context.Context
+	// Writes records the call's writes to Billy; host services begin and
+	// end each one there.
+	Writes *Journal
 }
 
 // callTable maps call IDs to calls in flight.
@@ -32,7 +35,7 @@ func newCallID() string {
 }
 
 func (t *callTable) add(ctx context.Context, op *Op) *InFlight {
-	c := &InFlight{ID: newCallID(), Plugin: op.Plugin, Op: op, Ctx: ctx}
+	c := &InFlight{ID: newCallID(), Plugin: op.Plugin, Op: op, Ctx: ctx, Writes: op.writes}
 	t.mu.Lock()
 	if t.calls == nil {
 		t.calls = map[string]*InFlight{}

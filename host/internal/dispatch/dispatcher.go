@@ -45,6 +45,14 @@ type Options struct {
 	// through Logger, synchronously (tests, tools); the host gives its
 	// asynchronous writer.
 	Audit audit.Sink
+	// Idempotency keeps idempotency keys (the host's store). Nil refuses
+	// calls that carry one.
+	Idempotency IdempotencyStore
+	// IdempotencyTTL is how long a key is kept (DefaultIdempotencyTTL).
+	IdempotencyTTL time.Duration
+	// WriteSettle is how long Billy may still finish a write whose outcome
+	// was unknown (DefaultWriteSettle).
+	WriteSettle time.Duration
 }
 
 // Dispatcher runs ops through the pipeline.
@@ -72,11 +80,20 @@ func New(opts Options) *Dispatcher {
 	if opts.Audit == nil {
 		opts.Audit = logSink{opts.Logger.Named("audit")}
 	}
+	if opts.IdempotencyTTL <= 0 {
+		opts.IdempotencyTTL = DefaultIdempotencyTTL
+	}
+	if opts.WriteSettle <= 0 {
+		opts.WriteSettle = DefaultWriteSettle
+	}
 	d := &Dispatcher{opts: opts}
 	// audit wraps every later stage, so refusals (no credentials, unknown
 	// tool, plugin down, missing scope, bad arguments) are recorded too.
 	stages := []Middleware{d.correlate, d.audit, d.admit, d.identify, d.resolve, d.authorize, d.validate}
 	stages = append(stages, opts.Stages...)
+	// Last before the plugin: a call refused by an earlier stage never
+	// claims its idempotency key.
+	stages = append(stages, d.guardWrites)
 	h := d.invoke
 	for i := len(stages) - 1; i >= 0; i-- {
 		h = stages[i](h)
@@ -248,6 +265,10 @@ func (d *Dispatcher) validate(next Handler) Handler {
 				e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
 				return nil, e
 			}
+			if e := takeIdempotencyKey(op); e != nil {
+				e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
+				return nil, e
+			}
 			if t := op.tool; t != nil && t.Input != nil {
 				if e := t.Input.Validate(op.Arguments); e != nil {
 					e.Message = fmt.Sprintf("%s: %s", op.Name, e.Message)
@@ -266,6 +287,9 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 		var cancel context.CancelFunc
 		ctx, cancel = detach(ctx)
 		defer cancel()
+	}
+	if op.writes == nil {
+		op.writes = newJournal(nil) // an op that skipped guardWrites (not a tool call)
 	}
 	call := d.calls.add(ctx, op)
 	defer d.calls.remove(call.ID)
@@ -302,9 +326,9 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 		timedOut := errors.Is(ctx.Err(), context.DeadlineExceeded)
 		switch {
 		case write && timedOut:
-			return nil, outcomeUnknown(op, fmt.Sprintf("did not finish within %s", d.opts.Timeout))
+			return nil, cutOff(op, op.writes.close(), "timeout", fmt.Sprintf("did not finish within %s", d.opts.Timeout))
 		case write && errmodel.From(err).Code == errmodel.CodePluginStopped:
-			return nil, outcomeUnknown(op, fmt.Sprintf("was cut off: the %s plugin stopped while handling it", op.Plugin))
+			return nil, cutOff(op, op.writes.close(), errmodel.CodePluginStopped, fmt.Sprintf("was cut off: the %s plugin stopped while handling it", op.Plugin))
 		case timedOut:
 			return nil, errmodel.New(errmodel.UpstreamUnavailable, "timeout",
 				"%s did not finish within %s; it is a read, so it is safe to retry", op.Name, d.opts.Timeout)

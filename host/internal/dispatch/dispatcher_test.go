@@ -359,7 +359,9 @@ func TestTimeout(t *testing.T) {
 		says string
 	}{
 		{"lookup", &errShape{Code: "timeout", Category: "upstream_unavailable", Retryable: true, HasCorrelation: true}, "safe to retry"},
-		{"open", &errShape{Code: "write_outcome_unknown", Category: "upstream_unavailable", Retryable: false, HasCorrelation: true}, "may or may not have been done"},
+		// A write that timed out before sending anything (its journal is
+		// empty) wrote nothing; writes_test.go has those that did send.
+		{"open", &errShape{Code: "timeout", Category: "upstream_unavailable", Retryable: true, RetryAfterSeconds: 2, HasCorrelation: true}, "nothing was written"},
 	} {
 		start := time.Now()
 		_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: tt.tool, Caller: local})
@@ -401,8 +403,8 @@ func TestWritesOutliveTheirClient(t *testing.T) {
 	}
 }
 
-// A plugin that dies while handling a write leaves its outcome unknown; for
-// a read it stays retryable.
+// A plugin that dies is retryable for a read, and for a write that had sent
+// nothing to Billy yet; writes_test.go has writes that had.
 func TestPluginStoppedDuringCall(t *testing.T) {
 	inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 		return nil, errmodel.New(errmodel.UpstreamUnavailable, errmodel.CodePluginStopped, "the books plugin stopped")
@@ -410,7 +412,7 @@ func TestPluginStoppedDuringCall(t *testing.T) {
 	d := newDispatcher(t, inv, nil)
 	for tool, want := range map[string]*errShape{
 		"lookup": {Code: "plugin_stopped", Category: "upstream_unavailable", Retryable: true, HasCorrelation: true},
-		"open":   {Code: "write_outcome_unknown", Category: "upstream_unavailable", Retryable: false, HasCorrelation: true},
+		"open":   {Code: "plugin_stopped", Category: "upstream_unavailable", Retryable: true, RetryAfterSeconds: 2, HasCorrelation: true},
 	} {
 		_, err := d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: tool, Caller: local})
 		if diff := cmp.Diff(want, shapeOf(t, err)); diff != "" {

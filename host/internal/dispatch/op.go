@@ -84,16 +84,29 @@ type Op struct {
 	// served), for the transport to tell the client; nil when the
 	// transport does not ask. Nested tool calls share their parent's.
 	Cache *CacheNotes
+	// IdempotencyKey is the caller's key for a retried create (REST's
+	// Idempotency-Key header, MCP's _meta); the validate stage also takes
+	// it out of the tool's arguments. See guardWrites.
+	IdempotencyKey string
+	// Parent is the call a nested tool call is made from (host services'
+	// CallTool), whose writes include the nested call's.
+	Parent *Op
 	// tool is the registered tool a tools/call names, found once by the
 	// resolve stage for the stages after it (scopes, validation).
 	tool *registry.Tool
+	// writes is the call's write journal, started by guardWrites.
+	writes *Journal
 }
 
-// Outcome is the answer to an Op; exactly one field is set.
+// Outcome is the answer to an Op; exactly one of Tool, Resource and
+// Prompt is set.
 type Outcome struct {
 	Tool     *pluginv1.CallToolResponse
 	Resource *pluginv1.ReadResourceResponse
 	Prompt   *pluginv1.GetPromptResponse
+	// Replayed says Tool is the kept answer of an earlier call with the
+	// same idempotency key: nothing ran this time.
+	Replayed bool
 }
 
 // Handler serves an Op. Failures are *errmodel.Error.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/reconcile"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
@@ -44,7 +45,8 @@ func Factory(d Deps) func(plugin string) pluginv1.HostServicesServer {
 		d.Logger = hclog.NewNullLogger()
 	}
 	return func(plugin string) pluginv1.HostServicesServer {
-		return &server{plugin: plugin, deps: d, logger: d.Logger.Named("plugin." + plugin)}
+		logger := d.Logger.Named("plugin." + plugin)
+		return &server{plugin: plugin, deps: d, logger: logger, writes: &reconcile.Sender{Billy: d.Billy, Logger: logger}}
 	}
 }
 
@@ -53,6 +55,7 @@ type server struct {
 	plugin string
 	deps   Deps
 	logger hclog.Logger
+	writes *reconcile.Sender
 }
 
 // toStatus encodes an error as a status with a ToolError detail, which the
@@ -79,7 +82,12 @@ func (s *server) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pl
 	if c.Op.Fresh {
 		ctx = dispatch.WithFresh(ctx)
 	}
-	resp, err := s.deps.Billy.CallBilly(ctx, c.Op.Caller.OrganizationID, c.Op.CorrelationID, req)
+	var resp *pluginv1.BillyResponse
+	if isWrite(req.Method) && c.Writes != nil {
+		resp, err = s.write(ctx, c, req)
+	} else {
+		resp, err = s.deps.Billy.CallBilly(ctx, c.Op.Caller.OrganizationID, c.Op.CorrelationID, req)
+	}
 	if err != nil {
 		return nil, toStatus(err)
 	}
@@ -99,7 +107,7 @@ func (s *server) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest
 		Kind: dispatch.CallTool, Name: req.Name, Arguments: json.RawMessage(req.ArgumentsJson),
 		Caller: parent.Caller, CorrelationID: parent.CorrelationID, Client: parent.Client,
 		WritesMode: parent.WritesMode, Depth: parent.Depth + 1,
-		Fresh: parent.Fresh, Cache: parent.Cache,
+		Fresh: parent.Fresh, Cache: parent.Cache, Parent: parent,
 	})
 	if err != nil {
 		// The called tool's failure (or the host's refusal) is data, as it

@@ -290,6 +290,10 @@ func TestCallTool(t *testing.T) {
 		t.Error("the nested op does not reach the parent's client")
 	}
 	got.Client = nil
+	if got.Parent == nil || got.Parent.CorrelationID != "corr-parent" {
+		t.Errorf("the nested op's Parent = %+v, want the calling op (its writes are the parent's too)", got.Parent)
+	}
+	got.Parent = nil
 	want := dispatch.Op{Kind: dispatch.CallTool, Name: "moms_rate", Arguments: json.RawMessage(`{"country":"DK"}`),
 		Caller: parentCaller, CorrelationID: "corr-parent", Depth: 2, WritesMode: "confirm"}
 	// The nested op starts fresh otherwise: no plugin, no progress token,

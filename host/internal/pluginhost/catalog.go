@@ -58,6 +58,15 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 		if a := t.Annotations; a != nil {
 			tool.Annotations = registry.Annotations{ReadOnly: a.ReadOnly, Destructive: a.Destructive, Idempotent: a.Idempotent, OpenWorld: a.OpenWorld}
 		}
+		if registry.TakesIdempotencyKey(tool) {
+			// The host keeps the key (dispatch); the plugin's own schema,
+			// compiled above, validates what the plugin gets.
+			with, err := registry.WithIdempotencyKey(tool.InputSchema)
+			if err != nil {
+				return nil, permanent("plugin %s: tool %s: input schema %v", plugin, t.Name, err)
+			}
+			tool.InputSchema = with
+		}
 		for _, ex := range t.Examples {
 			// Examples go to clients verbatim; one that is not JSON would
 			// break every tools listing.

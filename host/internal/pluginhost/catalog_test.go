@@ -52,6 +52,9 @@ func TestCatalogFromRejections(t *testing.T) {
 		{"input schema with a type list", withTool(func(x *pluginv1.ToolDescriptor) { x.InputSchemaJson = `{"type":["object","null"]}` }), `must have type "object"`},
 		{"output schema does not compile", withTool(func(x *pluginv1.ToolDescriptor) { x.OutputSchemaJson = `{"type":"nope"}` }), "tool list_invoices: output"},
 		{"one bad tool refuses the plugin", describe(goodTool("a"), goodTool("b c")), `tool name "b c"`},
+		{"a create tool declaring idempotency_key", withTool(func(x *pluginv1.ToolDescriptor) {
+			x.InputSchemaJson = `{"type":"object","properties":{"idempotency_key":{"type":"string"}}}`
+		}), `declares "idempotency_key", which the host adds`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,7 +126,10 @@ func TestCatalogFromConversion(t *testing.T) {
 				},
 				Scopes: []string{"invoices:write"},
 			},
-			{Name: "list_invoices", Description: "does list_invoices", InputSchema: json.RawMessage(objectSchema)},
+			// No annotations: MCP's defaults make it a write that is not
+			// idempotent, so the host adds the idempotency key it keeps.
+			{Name: "list_invoices", Description: "does list_invoices", InputSchema: json.RawMessage(
+				`{"properties":{"id":{"type":"string"},"idempotency_key":{"type":"string","minLength":1,"maxLength":255,"description":"Retry safely: the same key and arguments return the first result, never a second write"}},"type":"object"}`)},
 		},
 		Resources: []*registry.Resource{{URI: "billy://invoices/help", Name: "help", Title: "Help", Description: "How to", MIMEType: "text/markdown"}},
 		Templates: []*registry.ResourceTemplate{{URITemplate: "billy://invoices/{id}", Name: "invoice", Title: "Invoice", Description: "One invoice", MIMEType: "application/json"}},

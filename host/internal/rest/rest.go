@@ -106,6 +106,19 @@ type result struct {
 	// Stale is set when the answer used data from the host's cache that is
 	// past its time to live, because Billy could not answer.
 	Stale *staleMark `json:"stale,omitempty"`
+	// Replayed says this is the kept answer of an earlier call with the
+	// same idempotency key (the Idempotency-Key header or the
+	// idempotency_key argument): nothing was done again. The header
+	// Idempotent-Replayed: true says the same.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// writeResult writes a tool call's answer.
+func writeResult(w http.ResponseWriter, status int, res result) {
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	httpjson.Write(w, status, res)
 }
 
 // staleMark is the REST form of MCP's io.billy-mcp/stale.
@@ -134,7 +147,7 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 	start := time.Now()
 	op := &dispatch.Op{Kind: dispatch.CallTool, Name: name, Arguments: args,
 		Caller: dispatch.CallerFrom(r.Context()), CorrelationID: dispatch.CorrelationIDFrom(r.Context()),
-		Fresh: wantsFresh(r), Cache: &dispatch.CacheNotes{}}
+		Fresh: wantsFresh(r), Cache: &dispatch.CacheNotes{}, IdempotencyKey: r.Header.Get("Idempotency-Key")}
 	out, err := x.d.Do(r.Context(), op)
 	res := result{CorrelationID: op.CorrelationID}
 	if st, ok := op.Cache.Stale(); ok {
@@ -151,6 +164,7 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 			}
 		}
 	} else {
+		res.Replayed = out.Replayed
 		res.Success, res.Data, res.Content = restData(out.Tool)
 		if !res.Success {
 			// A tool that failed in the error model arrives as err above;
@@ -192,7 +206,7 @@ func (x *rest) callTool(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, res := x.call(r, r.PathValue("name"), args)
-	httpjson.Write(w, status, res)
+	writeResult(w, status, res)
 }
 
 // callV1 serves v1's POST /api/v1/call {tool, arguments}, which v1 routed
@@ -212,7 +226,7 @@ func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, res := x.call(r, req.Tool, req.Arguments)
-	httpjson.Write(w, status, res)
+	writeResult(w, status, res)
 }
 
 type batchResult struct {

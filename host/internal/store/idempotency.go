@@ -182,20 +182,25 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string
 // FinishIdempotencyKey records result as the answer every later call with
 // the key gets, for ttl.
 func (s *Store) FinishIdempotencyKey(ctx context.Context, scope, key, owner string, result []byte, ttl time.Duration) error {
-	return s.endKey(ctx, "recording an idempotency key's answer", scope, key, owner, idemDone, sql.NullString{String: string(result), Valid: true}, ttl)
+	return s.endKey(ctx, "recording an idempotency key's answer", scope, key, owner, idemDone, sql.NullString{String: string(result), Valid: true}, s.now(), ttl)
 }
 
 // MarkIdempotencyUnknown records that the key's call ended without knowing
-// whether its write happened: a later call takes over once it has settled.
-func (s *Store) MarkIdempotencyUnknown(ctx context.Context, scope, key, owner string, ttl time.Duration) error {
-	return s.endKey(ctx, "recording an idempotency key's unknown outcome", scope, key, owner, idemUnknown, sql.NullString{}, ttl)
+// whether its write happened, since since (zero for now, the call's end; or
+// an earlier call's end that this one did not resolve): a later call takes
+// over once it has settled.
+func (s *Store) MarkIdempotencyUnknown(ctx context.Context, scope, key, owner string, since time.Time, ttl time.Duration) error {
+	if since.IsZero() {
+		since = s.now()
+	}
+	return s.endKey(ctx, "recording an idempotency key's unknown outcome", scope, key, owner, idemUnknown, sql.NullString{}, since, ttl)
 }
 
-func (s *Store) endKey(ctx context.Context, op, scope, key, owner, state string, result sql.NullString, ttl time.Duration) error {
+func (s *Store) endKey(ctx context.Context, op, scope, key, owner, state string, result sql.NullString, settled time.Time, ttl time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	now := s.now()
-	res, err := s.db.ExecContext(ctx, s.query(finishSQL), scope, key, owner, state, result, now.Unix(), unixAfter(now, ttl))
+	res, err := s.db.ExecContext(ctx, s.query(finishSQL), scope, key, owner, state, result, settled.Unix(), unixAfter(now, ttl))
 	if err != nil {
 		return s.fail(op, err)
 	}

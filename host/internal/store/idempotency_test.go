@@ -70,7 +70,7 @@ func TestIdempotencyLifecycle(t *testing.T) {
 
 		// Unknown: settling for a minute, then resumed.
 		c = claim(t, s, "k3", "h1")
-		if err := s.MarkIdempotencyUnknown(ctx, scope, "k3", c.Owner, terms.TTL); err != nil {
+		if err := s.MarkIdempotencyUnknown(ctx, scope, "k3", c.Owner, db.clock.Now(), terms.TTL); err != nil {
 			t.Fatal(err)
 		}
 		endedAt := db.clock.Now()
@@ -172,7 +172,7 @@ func TestIdempotencyRace(t *testing.T) {
 						if key == "unknown" {
 							return
 						}
-						if err := s.MarkIdempotencyUnknown(context.Background(), "scope", key, c.Owner, terms.TTL); err != nil {
+						if err := s.MarkIdempotencyUnknown(context.Background(), "scope", key, c.Owner, db.clock.Now(), terms.TTL); err != nil {
 							t.Error(err)
 						}
 					}
@@ -188,7 +188,7 @@ func TestIdempotencyRace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := a.MarkIdempotencyUnknown(context.Background(), "scope", "unknown", c.Owner, terms.TTL); err != nil {
+		if err := a.MarkIdempotencyUnknown(context.Background(), "scope", "unknown", c.Owner, db.clock.Now(), terms.TTL); err != nil {
 			t.Fatal(err)
 		}
 		db.clock.advance(terms.Settle)
