@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -42,9 +43,10 @@ func (o op) write() bool { return o == opCreate || o == opUpdate || o == opDelet
 // path is 404 UNKNOWN_RESOURCE, then an unsupported method is 405, and only
 // then does a missing credential give 401 AUTHENTICATION_REQUIRED.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	s.requests.Add(1)
+	s.stats.requests.Add(1)
 	start := time.Now()
-	if s.injectFaults(w, r) {
+	plan, answered := s.injectFaults(w, r)
+	if answered {
 		return
 	}
 	now := s.now()
@@ -86,6 +88,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			if raw, ok := rec["organizationId"]; ok && json.Unmarshal(raw, &orgID) == nil {
 				bodyOrg = orgID
 			}
+		}
+	}
+
+	if plan.slowCommit > 0 && routeErr == nil && o.write() {
+		// The body is in hand; the commit comes after the wait whether or
+		// not the client is still there.
+		s.stats.slowCommit.Add(1)
+		if !s.waitSlowCommit(r.Context(), plan.slowCommit) {
+			abortConnection(w) // a restart cut the connection: lost, as in a crash
+			return
 		}
 	}
 
@@ -142,6 +154,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if o.write() {
+		s.stats.commits.Add(1)
+		s.record(c, o, action)
+		if plan.dropAfterCommit {
+			s.stats.dropAfterCommit.Add(1)
+			s.log.Debug("sandbox fault: write committed, connection dropped", "method", r.Method, "path", r.URL.Path)
+			abortConnection(w)
+			return
+		}
+	}
 	body, status, err := c.render(out)
 	if err != nil {
 		fail(err)
@@ -150,6 +172,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("sandbox request", "method", r.Method, "path", r.URL.Path, "status", status,
 		"organization", c.org.org.ID, "took", time.Since(start))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if plan.partialPage && o == opList && status == http.StatusOK {
+		// The full length is announced and half the body sent, then the
+		// connection dies: the client reads an unexpected EOF.
+		s.stats.partialPage.Add(1)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(body[:len(body)/2])
+		_ = http.NewResponseController(w).Flush()
+		abortConnection(w)
+		return
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

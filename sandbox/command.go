@@ -18,12 +18,15 @@ import (
 // from BILLY_SANDBOX_ADDR (default 127.0.0.1:8081), the token from
 // BILLY_SANDBOX_TOKEN (default: one per organization, logged). It is the
 // whole of the billy-sandbox command and of `billy-mcp sandbox`; it returns
-// the exit status.
+// the exit status. With --state-file the data outlives the process (see
+// Options.StateFile); POST /_sandbox/restart restarts it in place, keeping
+// the data without a file.
 func Command(name string, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	seed := fs.Int64("seed", 1, "seed of the demo data (same seed, same data)")
 	business := fs.String("business", "", "freelancer, retail, service, or empty for all three organizations")
+	stateFile := fs.String("state-file", "", "keep the data across restarts of the process: loaded at start when it exists, saved (atomically) on SIGINT/SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -35,7 +38,8 @@ func Command(name string, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := ListenAndServe(ctx, addr, Options{
-		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true})
+		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true,
+		StateFile: *stateFile})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 1

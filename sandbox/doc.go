@@ -28,8 +28,21 @@
 // meta, include with sideload and embed, filters, sorting, the 401, 404,
 // 405 and 422 error shapes and meta.deletedRecords.
 //
-// Under /_sandbox (no token, sandbox only): POST reset, GET/PUT faults and
-// GET organizations.
+// Under /_sandbox (no token, sandbox only): POST reset, GET/PUT faults, GET
+// stats, POST restart and GET organizations (admin.go).
+//
+// # Faults, restarts and state
+//
+// Faults (faults.go) make the sandbox misbehave as a remote API does:
+// latency, 500s, 429s with Retry-After, outages, slow requests, and the
+// faults that leave a write's outcome unknown to its client: a write
+// committed and then answered by dropping the connection, a write
+// committed after its client's deadline, and a list cut off half way.
+// Stats counts them. A sandbox served on a listener it owns (Serve,
+// Listen, Start, billy-sandbox) can restart like a crashed server
+// (Instance.Restart, POST /_sandbox/restart): every connection is cut,
+// and it comes back on the same address with its data. With
+// Options.StateFile the data also outlives the process (state_file.go).
 //
 // # Money
 //

@@ -79,20 +79,23 @@ func TestFaultErrorRate(t *testing.T) {
 
 func TestFaultsJSON(t *testing.T) {
 	sb := newSandbox(t, Options{})
-	r := sb.do("PUT", "/_sandbox/faults", `{"latency":"5ms","jitter":2,"errorRate":0.1,"rateLimitRate":0.2,"retryAfter":"3s","slowRate":0.05,"slowBy":"1s"}`).ok(t)
+	r := sb.do("PUT", "/_sandbox/faults", `{"latency":"5ms","jitter":2,"errorRate":0.1,"rateLimitRate":0.2,"retryAfter":"3s","slowRate":0.05,"slowBy":"1s",`+
+		`"dropAfterCommitRate":0.25,"slowCommitRate":0.5,"slowCommitBy":"20s","partialPageRate":0.75}`).ok(t)
 	want := Faults{Latency: 5 * time.Millisecond, Jitter: 2 * time.Millisecond, ErrorRate: 0.1, RateLimitRate: 0.2,
-		RetryAfter: 3 * time.Second, SlowRate: 0.05, SlowBy: time.Second}
+		RetryAfter: 3 * time.Second, SlowRate: 0.05, SlowBy: time.Second,
+		DropAfterCommitRate: 0.25, SlowCommitRate: 0.5, SlowCommitBy: 20 * time.Second, PartialPageRate: 0.75}
 	if diff := cmp.Diff(want, sb.s.Faults()); diff != "" {
 		t.Errorf("faults (-want +got):\n%s", diff)
 	}
-	if str(r.body, "latency") != "5ms" || str(r.body, "retryAfter") != "3s" {
+	if str(r.body, "latency") != "5ms" || str(r.body, "retryAfter") != "3s" || str(r.body, "slowCommitBy") != "20s" {
 		t.Errorf("durations not shown as strings: %s", r.raw)
 	}
 	var back Faults
 	if err := json.Unmarshal(r.raw, &back); err != nil || back != want {
 		t.Errorf("round trip: %v %+v", err, back)
 	}
-	for _, bad := range []string{`{"errorRate":2}`, `{"latency":"soon"}`, `{"errorRate":0.6,"rateLimitRate":0.6}`, `{"slowBy":"-1s"}`, `[]`} {
+	for _, bad := range []string{`{"errorRate":2}`, `{"latency":"soon"}`, `{"errorRate":0.6,"rateLimitRate":0.6}`, `{"slowBy":"-1s"}`, `[]`,
+		`{"dropAfterCommitRate":1.5}`, `{"slowCommitRate":-0.1}`, `{"partialPageRate":2}`, `{"slowCommitBy":"-1s"}`, `{"slowCommitBy":"11m"}`} {
 		if r := sb.do("PUT", "/_sandbox/faults", bad); r.status != 400 {
 			t.Errorf("%s: %d", bad, r.status)
 		}

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"math"
@@ -25,7 +26,10 @@ func fixedNow() time.Time { return testNow }
 type sandbox struct {
 	t   *testing.T
 	s   *Server
-	srv *httptest.Server
+	srv *httptest.Server // nil for a sandbox on an Instance
+
+	url    string // scheme://host, without /v2
+	client *http.Client
 }
 
 // newSandbox starts a freelancer sandbox (the smallest) unless opts says
@@ -50,7 +54,44 @@ func newSandbox(t *testing.T, opts Options) *sandbox {
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &sandbox{t: t, s: s, srv: srv}
+	return &sandbox{t: t, s: s, srv: srv, url: srv.URL, client: srv.Client()}
+}
+
+// try sends a request like do but returns a transport error instead of
+// failing the test; ctx bounds the request.
+func (sb *sandbox) try(ctx context.Context, method, path string, body any) (response, error) {
+	sb.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = bytes.NewBufferString(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			sb.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, sb.url+path, r)
+	if err != nil {
+		sb.t.Fatal(err)
+	}
+	req.Header.Set("X-Access-Token", testToken)
+	resp, err := sb.client.Do(req)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	out := response{status: resp.StatusCode, header: resp.Header, raw: raw}
+	if err != nil {
+		return out, err
+	}
+	if len(raw) > 0 && raw[0] == '{' {
+		_ = json.Unmarshal(raw, &out.body)
+	}
+	return out, nil
 }
 
 // response is a decoded answer.
@@ -77,7 +118,7 @@ func (sb *sandbox) do(method, path string, body any, headers ...string) response
 		}
 		r = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, sb.srv.URL+path, r)
+	req, err := http.NewRequest(method, sb.url+path, r)
 	if err != nil {
 		sb.t.Fatal(err)
 	}
@@ -92,7 +133,7 @@ func (sb *sandbox) do(method, path string, body any, headers ...string) response
 			req.Header.Set(headers[i], headers[i+1])
 		}
 	}
-	resp, err := sb.srv.Client().Do(req)
+	resp, err := sb.client.Do(req)
 	if err != nil {
 		sb.t.Fatal(err)
 	}

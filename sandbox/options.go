@@ -39,6 +39,11 @@ type Options struct {
 	// lines, for the standalone sandbox whose users need them. The
 	// embedded sandbox leaves it off: its tokens never leave the host.
 	LogTokens bool
+	// StateFile keeps the data across process restarts: New loads it when
+	// it exists (it must have been saved with the same Seed and Business),
+	// and Serve saves it, atomically, when it stops. Empty keeps the data
+	// in memory only. See SaveState.
+	StateFile string
 }
 
 func (o Options) withDefaults() (Options, error) {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -34,8 +35,17 @@ type Server struct {
 	faultMu  sync.Mutex
 	faults   Faults
 	faultRng *rand.Rand
+	stats    faultStats
 
-	requests    atomic.Int64
+	// instances are the listeners serving the sandbox that it owns, for
+	// Restart.
+	instMu    sync.Mutex
+	instances map[*Instance]struct{}
+
+	// journal is every committed write since the seeded state, kept only
+	// with Options.StateFile (state_file.go); mu guards it.
+	journal []journalEntry
+
 	downloadSeq atomic.Uint64
 }
 
@@ -45,17 +55,40 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, instances: map[*Instance]struct{}{}}
 	now := opts.Now().UTC()
 	s.anchor = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	sum := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("billy-mcp sandbox download links"), uint64(opts.Seed)))
 	s.secret = sum[:]
+	if opts.StateFile != "" {
+		st, err := readStateFile(opts.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			if err := s.checkState(st); err != nil {
+				return nil, err
+			}
+			// The seeded history ends where it ended when the state was
+			// saved, so the records and IDs are the same ones.
+			s.anchor = st.anchor
+		}
+		s.Reset()
+		if st != nil {
+			if err := s.replay(st.Writes); err != nil {
+				return nil, fmt.Errorf("sandbox: state file %s: %w", opts.StateFile, err)
+			}
+			s.log.Info("sandbox state loaded", "file", opts.StateFile, "writes", len(st.Writes))
+		}
+		return s, nil
+	}
 	s.Reset()
 	return s, nil
 }
 
 // Reset puts the sandbox back into its seeded state: the generated data, no
-// faults and a freshly seeded dice. The request counter keeps counting.
+// faults and a freshly seeded dice. The request and fault counters (Stats)
+// keep counting.
 func (s *Server) Reset() {
 	kinds := businesses
 	if s.opts.Business != "" {
@@ -73,6 +106,7 @@ func (s *Server) Reset() {
 
 	s.mu.Lock()
 	s.orgs, s.byID, s.users = orgs, byID, user
+	s.journal = nil
 	s.mu.Unlock()
 
 	s.faultMu.Lock()
@@ -127,7 +161,10 @@ func (s *Server) DefaultOrganizationID() string {
 
 // Requests counts the /v2 requests received, including those answered with
 // an injected fault; tests use it to count upstream calls.
-func (s *Server) Requests() int64 { return s.requests.Load() }
+func (s *Server) Requests() int64 { return s.stats.requests.Load() }
+
+// Stats returns the request and fault counters (GET /_sandbox/stats).
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
 
 func (s *Server) now() time.Time { return s.opts.Now().UTC() }
 
