@@ -18,9 +18,11 @@ import (
 // left is structure, not prose (measured at 1,049: input schema structure
 // ~294 bytes a tool, output schemas ~258, descriptions ~178, field prose
 // ~190, annotations, names and titles ~80), so 700 would mean dropping
-// output schemas or most of what tells a model how to call a tool. The
-// budget holds the line where it is; lower it as tools get leaner.
-const contextBudget = 1050
+// output schemas or most of what tells a model how to call a tool. Then the
+// host added idempotency_key to the 8 tools that create records (~160 bytes
+// each, 41 a tool on average): 1,090. The budget holds the line where it
+// is; lower it as tools get leaner.
+const contextBudget = 1090
 
 // TestToolsListBudget lists the tools of the shipped plugins as a client sees
 // them and prints what they cost, largest first.

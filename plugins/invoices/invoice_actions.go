@@ -30,7 +30,10 @@ func (p *plugin) approveInvoiceTool() sdk.Tool {
 			"it does not email it. It cannot be undone (correct with create_credit_note)." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
-		Examples: []sdk.Example{{Title: "Approve a draft", Arguments: ApproveInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
+		// Approving an approved invoice changes nothing (the plan says so),
+		// so a repeat is harmless and needs no idempotency key.
+		Idempotent: true,
+		Examples:   []sdk.Example{{Title: "Approve a draft", Arguments: ApproveInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}}},
 	}), p.approveInvoice)
 }
 
@@ -334,7 +337,9 @@ func (p *plugin) cancelInvoiceTool() sdk.Tool {
 			"If it was sent, prefer create_credit_note. It cannot be undone." + confirmNote,
 		Category: "invoices",
 		Scopes:   []string{"invoices:write"},
-		Examples: []sdk.Example{{Title: "Void an invoice", Arguments: CancelInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Reason: "Oprettet to gange"}}},
+		// Voiding a voided invoice changes nothing (the plan says so).
+		Idempotent: true,
+		Examples:   []sdk.Example{{Title: "Void an invoice", Arguments: CancelInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Reason: "Oprettet to gange"}}},
 	}), p.cancelInvoice)
 }
 
