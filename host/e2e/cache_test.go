@@ -268,7 +268,7 @@ func loadUntil(t *testing.T, hosts []*hostProc, clients int, stop <-chan struct{
 				case 5:
 					tool, args = "list_tax_rates", map[string]any{}
 				case 6:
-					if i == 0 {
+					if i < 2 { // one writer per instance
 						tool, args = "create_product", map[string]any{"name": fmt.Sprintf("Load %d", n), "prices": []map[string]any{{"unitPrice": 5, "currencyId": "DKK"}}}
 					}
 				}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
@@ -27,19 +25,19 @@ func (g *Gateway) cachedRead(ctx context.Context, req Request, resource string) 
 	if h := found.Fresh; h != nil {
 		return &Response{Status: 200, Body: bytes.Clone(h.Body), Cache: &CacheInfo{Tier: h.Tier, Age: h.Age}}, nil
 	}
-	gens := found.Gens()
+	seen := found.Seen()
 	fetch := func(fctx context.Context) (*Response, error) {
 		res, err := g.execute(fctx, req, resource)
 		if err == nil && res.Status == 200 {
 			// Stored by the flight, not by a caller, so the answer is kept
 			// even when every caller has stopped waiting (answered stale).
-			c.Store(context.WithoutCancel(fctx), plan, gens, res.Body)
+			c.Store(context.WithoutCancel(fctx), plan, seen, res.Body)
 		}
 		return res, err
 	}
 	// A read that saw newer generations (a write since) must not join a
 	// read that started before it: the key carries what the read saw.
-	key := flightKey(req) + "\x00" + gensKey(gens)
+	key := flightKey(req) + "\x00" + seen.Key()
 	stale := found.Stale
 	if req.Fresh {
 		stale = nil // asked for fresh data: a failure is reported, not papered over
@@ -105,15 +103,6 @@ func (g *Gateway) serveStale(req Request, plan *cache.Plan, h *cache.Hit, reason
 		"age", h.Age.Round(time.Second), "reason", reason, "correlation_id", req.CorrelationID)
 	return &Response{Status: 200, Body: bytes.Clone(h.Body),
 		Cache: &CacheInfo{Tier: h.Tier, Age: h.Age, Stale: true, Reason: reason}}
-}
-
-func gensKey(gens []uint64) string {
-	var b strings.Builder
-	for _, v := range gens {
-		b.WriteString(strconv.FormatUint(v, 36))
-		b.WriteByte('.')
-	}
-	return b.String()
 }
 
 // invalidate tells the cache of a write: what Billy's answer says changed

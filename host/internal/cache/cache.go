@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,13 +131,14 @@ func (c *Cache) Plan(r Read) *Plan {
 	if q != "" {
 		path += "?" + q
 	}
-	return &Plan{
+	p := &Plan{
 		org: r.Org, cred: r.Credential, path: path,
 		key:      r.Org + "\x00" + r.Credential + "\x00" + path,
 		resource: resourceLabel(kind),
-		tags:     readTags(kind, id, r.Query),
 		ttl:      c.opts.TTL.ttlOf(kind),
 	}
+	p.tags, p.derive = readTags(kind, id, r.Query)
+	return p
 }
 
 // Hit is an answer from the cache.
@@ -156,6 +159,9 @@ type Found struct {
 	Stale *Hit
 	// gens are the generations the read saw, for Store.
 	gens []uint64
+	// clock is the organization's clock when the read started: a tag
+	// found only in the answer (derivedTags) must not have moved past it.
+	clock uint64
 }
 
 // LookupMode says how a read uses the cache.
@@ -176,11 +182,11 @@ func (c *Cache) Lookup(ctx context.Context, p *Plan, mode LookupMode) Found {
 	var f Found
 	if mode.Bypass {
 		c.m.count(p.resource, "none", "bypass")
-	} else if e, ok := c.local.get(p.key); ok && c.gens.valid(p.org, p.tags, e.gens) {
+	} else if e, ok := c.local.get(p.key); ok && c.gens.valid(p.org, e.tags(p), e.gens) {
 		age := now.Sub(e.storedAt)
 		if age <= p.ttl {
 			c.m.count(p.resource, "local", "hit")
-			return Found{Fresh: &Hit{Body: e.body, Tier: "local", Age: age}, gens: e.gens}
+			return Found{Fresh: &Hit{Body: e.body, Tier: "local", Age: age}}
 		}
 		f.Stale = &Hit{Body: e.body, Tier: "local", Age: age}
 		c.m.count(p.resource, "local", "miss")
@@ -191,20 +197,31 @@ func (c *Cache) Lookup(ctx context.Context, p *Plan, mode LookupMode) Found {
 		if c.remote != nil {
 			c.m.fallbacks.WithLabelValues("lookup").Inc()
 		}
-		f.gens = c.gens.get(p.org, p.tags)
+		f.gens, f.clock = c.gens.get(p.org, p.tags), c.gens.clockOf(p.org)
 		return f
 	}
-	e, gens, err := c.remote.lookup(ctx, p)
+	e, gens, clock, err := c.remote.lookup(ctx, p)
 	if err != nil {
 		c.m.fallbacks.WithLabelValues("lookup").Inc()
-		f.gens = c.gens.get(p.org, p.tags)
+		f.gens, f.clock = c.gens.get(p.org, p.tags), c.gens.clockOf(p.org)
 		return f
 	}
 	c.gens.observe(p.org, p.tags, gens, now)
+	c.gens.observeClock(p.org, clock)
 	// The read captures the later of what Redis and this instance know, so
 	// a write this instance saw but Redis missed still counts.
-	f.gens = maxGens(gens, c.gens.get(p.org, p.tags))
-	if e == nil || !genValid(f.gens, e.gens) {
+	f.gens, f.clock = maxGens(gens, c.gens.get(p.org, p.tags)), c.gens.clockOf(p.org)
+	current := f.gens
+	if e != nil && len(e.extra) > 0 {
+		extra, err := c.remote.gens(ctx, p.org, e.extra)
+		if err != nil {
+			c.m.fallbacks.WithLabelValues("lookup").Inc()
+			return f
+		}
+		c.gens.observe(p.org, e.extra, extra, now)
+		current = append(append([]uint64{}, f.gens...), maxGens(extra, c.gens.get(p.org, e.extra))...)
+	}
+	if e == nil || !genValid(current, e.gens) {
 		if !mode.Bypass {
 			c.m.count(p.resource, "redis", "miss")
 		}
@@ -220,7 +237,7 @@ func (c *Cache) Lookup(ctx context.Context, p *Plan, mode LookupMode) Found {
 			e.life = rest
 			c.local.set(p.key, e)
 		}
-		return Found{Fresh: &Hit{Body: e.body, Tier: "redis", Age: age}, gens: f.gens}
+		return Found{Fresh: &Hit{Body: e.body, Tier: "redis", Age: age}}
 	}
 	c.m.count(p.resource, "redis", "miss")
 	if age <= p.ttl+c.opts.StaleMaxAge && (f.Stale == nil || age < f.Stale.Age) {
@@ -249,27 +266,52 @@ func genValid(current, captured []uint64) bool {
 	return true
 }
 
-// Gens returns the generations f's read captured, to hand to Store.
-func (f Found) Gens() []uint64 { return f.gens }
+// Seen is what a read saw of the generations before it went to Billy, for
+// Store.
+type Seen struct {
+	gens  []uint64
+	clock uint64
+}
+
+// Seen returns what f's read saw, to hand to Store.
+func (f Found) Seen() Seen { return Seen{f.gens, f.clock} }
+
+// Key identifies what the read saw, so that a read that saw a later write
+// never joins one that did not.
+func (s Seen) Key() string {
+	var b strings.Builder
+	for _, v := range s.gens {
+		b.WriteString(strconv.FormatUint(v, 36))
+		b.WriteByte('.')
+	}
+	return b.String()
+}
 
 // Store keeps body as the answer to p, unless a write moved one of its
-// tags since the read captured gens (it would store the pre-write answer).
-func (c *Cache) Store(ctx context.Context, p *Plan, gens []uint64, body []byte) {
-	if len(gens) != len(p.tags) {
+// tags since the read started (it would store the pre-write answer): the
+// plan's tags past what the read saw, or the records found in the answer
+// past the organization's clock at the start.
+func (c *Cache) Store(ctx context.Context, p *Plan, seen Seen, body []byte) {
+	if len(seen.gens) != len(p.tags) {
 		return
 	}
 	now := c.opts.Now()
-	if !c.gens.valid(p.org, p.tags, gens) {
+	extra := derivedTags(body, p.derive)
+	gens := append([]uint64{}, seen.gens...)
+	for range extra {
+		gens = append(gens, seen.clock)
+	}
+	e := &entry{body: body, storedAt: now, gens: gens, extra: extra, life: p.ttl + c.opts.StaleMaxAge}
+	if !c.gens.valid(p.org, e.tags(p), gens) {
 		c.m.stores.WithLabelValues("local", "raced").Inc()
 		return
 	}
-	e := &entry{body: body, storedAt: now, gens: gens, life: p.ttl + c.opts.StaleMaxAge}
 	c.local.set(p.key, e)
 	c.m.stores.WithLabelValues("local", "stored").Inc()
 	if c.remote == nil || !c.remote.usable(now) {
 		return
 	}
-	ok, err := c.remote.store(ctx, p, gens, e)
+	ok, err := c.remote.store(ctx, p, e)
 	switch {
 	case err != nil:
 		c.m.fallbacks.WithLabelValues("store").Inc()

@@ -58,7 +58,7 @@ func outcome(f Found) string {
 func read(c *Cache, p *Plan, body string) string {
 	f := c.Lookup(context.Background(), p, LookupMode{})
 	if f.Fresh == nil {
-		c.Store(context.Background(), p, f.Gens(), []byte(body))
+		c.Store(context.Background(), p, f.Seen(), []byte(body))
 	}
 	return outcome(f)
 }
@@ -80,7 +80,7 @@ func TestInProcess(t *testing.T) {
 	step(read(c, other, "D1"))
 	clk.Add(2*time.Minute + time.Second) // past the invoices TTL
 	step(outcome(c.Lookup(context.Background(), inv, LookupMode{})))
-	c.Store(context.Background(), inv, c.Lookup(context.Background(), inv, LookupMode{}).Gens(), []byte("v2"))
+	c.Store(context.Background(), inv, c.Lookup(context.Background(), inv, LookupMode{}).Seen(), []byte("v2"))
 	step(read(c, inv, "x")) // fresh again
 
 	// A write to another invoice drops the lists, not this record.
@@ -94,7 +94,7 @@ func TestInProcess(t *testing.T) {
 	// A read that started before a write must not store what it got.
 	f := c.Lookup(context.Background(), inv, LookupMode{})
 	c.Invalidate(context.Background(), "org1", "/invoices/I1", nil)
-	c.Store(context.Background(), inv, f.Gens(), []byte("pre-write"))
+	c.Store(context.Background(), inv, f.Seen(), []byte("pre-write"))
 	step(outcome(c.Lookup(context.Background(), inv, LookupMode{})))
 
 	// Bypass finds nothing but still stores.
@@ -165,7 +165,7 @@ func TestRedisTiers(t *testing.T) {
 			// B's read raced a write by A: B must not store its answer.
 			f := b.Lookup(context.Background(), b.Plan(rd("/invoices", nil)), LookupMode{})
 			a.Invalidate(context.Background(), "org1", "/invoices", []byte(`{"invoices":[{"id":"I3"}]}`))
-			b.Store(context.Background(), b.Plan(rd("/invoices", nil)), f.Gens(), []byte("pre-write list"))
+			b.Store(context.Background(), b.Plan(rd("/invoices", nil)), f.Seen(), []byte("pre-write list"))
 			got = append(got, outcome(a.Lookup(context.Background(), a.Plan(rd("/invoices", nil)), LookupMode{})))
 
 			want := []string{"miss", "fresh redis v1", "fresh local v1", "miss", "fresh redis v2", "miss"}
@@ -236,4 +236,53 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 	}
 	t.Fatalf("timed out waiting until %s", what)
+}
+
+// TestBelongsTo: an invoice embedding its contact depends on that contact
+// only: renaming another keeps it, renaming its own drops it (in-process
+// and, for a second instance, in Redis), and a read that raced the rename
+// does not store.
+func TestBelongsTo(t *testing.T) {
+	o, err := redis.ParseURL(testkit.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(o)
+	t.Cleanup(func() { rdb.Close() })
+	prefix, clk := testkit.KeyPrefix(t), newClock()
+	a, b := newCache(t, rdb, prefix, clk), newCache(t, nil, "", clk)
+	bRedis := newCache(t, rdb, prefix, clk)
+	q := url.Values{"include": {"invoice.contact:embed"}}
+	body := `{"invoice":{"id":"I1","contact":{"id":"C1","name":"A"}}}`
+	var got []string
+	for _, c := range []*Cache{a, b} {
+		p := c.Plan(rd("/invoices/I1", q))
+		got = append(got, read(c, p, body))
+		c.Invalidate(context.Background(), "org1", "/contacts/C2", []byte(`{"contacts":[{"id":"C2"}]}`))
+		got = append(got, outcome(c.Lookup(context.Background(), p, LookupMode{})))
+		c.Invalidate(context.Background(), "org1", "/contacts/C1", []byte(`{"contacts":[{"id":"C1"}]}`))
+		got = append(got, outcome(c.Lookup(context.Background(), p, LookupMode{})))
+		// A read that started before C1's next rename stores nothing.
+		f := c.Lookup(context.Background(), p, LookupMode{})
+		c.Invalidate(context.Background(), "org1", "/contacts/C1", []byte(`{"contacts":[{"id":"C1"}]}`))
+		c.Store(context.Background(), p, f.Seen(), []byte(body))
+		got = append(got, outcome(c.Lookup(context.Background(), p, LookupMode{})))
+		got = append(got, read(c, p, body))
+	}
+	// The other instance finds A's answer in Redis, with its contact tag.
+	p := bRedis.Plan(rd("/invoices/I1", q))
+	got = append(got, outcome(bRedis.Lookup(context.Background(), p, LookupMode{})))
+	a.Invalidate(context.Background(), "org1", "/contacts/C1", []byte(`{"contacts":[{"id":"C1"}]}`))
+	// (bRedis's own copy learns it by pub/sub, as TestRedisTiers shows; a
+	// third instance asks Redis, which checks the contact's generation.)
+	third := newCache(t, rdb, prefix, clk)
+	got = append(got, outcome(third.Lookup(context.Background(), third.Plan(rd("/invoices/I1", q)), LookupMode{})))
+	want := []string{
+		"miss", "fresh local " + body, "miss", "miss", "miss", // with Redis
+		"miss", "fresh local " + body, "miss", "miss", "miss", // in-process only
+		"fresh redis " + body, "miss",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lookups (-want +got):\n%s", diff)
+	}
 }

@@ -21,8 +21,10 @@
 // # Invalidation by generations
 //
 // Each answer depends on tags: the record it is (r:invoices:ID), the lists
-// of its kind (l:invoices), the lists of the kinds it includes, and the
-// organization as a whole (*). Each tag has a generation: a number from the
+// of its kind (l:invoices), the kinds of the children it includes (an
+// invoice's lines), the belongs-to records it embeds or sideloads, found
+// in the answer itself (its contact: r:contacts:ID, so renaming another
+// contact keeps it), and the organization as a whole (*). Each tag has a generation: a number from the
 // organization's clock, which only grows. A write sets the generation of
 // every tag it may affect to a new clock value: its own record and kind,
 // every record Billy's answer says it changed (Billy returns them all,
@@ -39,6 +41,9 @@
 //     write: storing is a compare-and-set on the generations it saw at the
 //     start (a Lua script in Redis, a lock in-process), and an answer that
 //     slipped in before the write's generations moved is invalid after.
+//     The tags found in the answer were not known at the start; for them
+//     the read remembers the organization's clock when it started, and a
+//     tag moved past it (by a write since) refuses the store.
 //
 // Generations are forgotten (they expire) only after the longest an answer
 // can live, so a forgotten generation never makes an old answer valid again.

@@ -112,3 +112,19 @@ func (g *gens) size() int {
 	defer g.mu.Unlock()
 	return len(g.m)
 }
+
+// clockOf is the organization's clock as this instance knows it.
+func (g *gens) clockOf(org string) uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.clock[org]
+}
+
+// observeClock raises the organization's clock to what Redis says.
+func (g *gens) observeClock(org string, v uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if v > g.clock[org] {
+		g.clock[org] = v
+	}
+}

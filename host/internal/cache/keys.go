@@ -127,6 +127,7 @@ type Plan struct {
 	key       string // in-process key
 	resource  string // the kind, for metrics
 	tags      []string
+	derive    map[string]string // see readTags
 	ttl       time.Duration
 }
 
@@ -156,9 +157,25 @@ func splitPath(path string) (kind, id string, rest []string) {
 	return kind, id, rest
 }
 
-// readTags lists the tags a read depends on.
-func readTags(kind, id string, q url.Values) []string {
-	tags := []string{tagOrg}
+// hasMany are the include properties that bring in a record's children
+// (has-many). A write to a child names its parent in Billy's answer and in
+// aggregates, so a read depends on the child kind as a whole. Every other
+// include is a belongs-to (an invoice's contact, a product's account):
+// the read depends on exactly the records the answer embeds or sideloads,
+// found in the answer itself (derivedTags), so that renaming one contact
+// does not drop every cached invoice.
+var hasMany = map[string]bool{
+	"lines": true, "prices": true, "contactPersons": true, "associations": true, "lateFees": true,
+	"balanceModifiers": true, "attachments": true, "postings": true, "rules": true,
+	"deductionComponents": true, "balanceAccounts": true, "subjectAssociations": true, "creditNotes": true,
+}
+
+// readTags lists the tags a read depends on before it is made, and derive:
+// the keys under which the answer holds belongs-to records (the include's
+// property when embedded, the kind's plural root when sideloaded), whose
+// record tags are added from the answer.
+func readTags(kind, id string, q url.Values) (tags []string, derive map[string]string) {
+	tags = []string{tagOrg}
 	if id != "" {
 		tags = append(tags, pfxRecord+kind+":"+id, pfxKind+kind)
 	} else {
@@ -172,11 +189,97 @@ func readTags(kind, id string, q url.Values) []string {
 				tags = append(tags, tagAnyWrite)
 				continue
 			}
-			tags = append(tags, pfxList+k, pfxKind+k)
+			prop := includeProp(item)
+			if hasMany[prop] {
+				tags = append(tags, pfxList+k, pfxKind+k)
+				continue
+			}
+			if derive == nil {
+				derive = map[string]string{}
+			}
+			derive[prop], derive[k] = k, k
 		}
 	}
 	slices.Sort(tags)
-	return slices.Compact(tags)
+	return slices.Compact(tags), derive
+}
+
+// includeProp is an include item's property ("invoice.contact:embed" →
+// "contact").
+func includeProp(item string) string {
+	item = strings.TrimSpace(item)
+	if i := strings.IndexByte(item, ':'); i >= 0 {
+		item = item[:i]
+	}
+	_, prop, _ := strings.Cut(item, ".")
+	return prop
+}
+
+// maxDerived bounds the record tags taken from one answer; beyond it the
+// read depends on the kinds as a whole.
+const maxDerived = 256
+
+// derivedTags finds, in a read's answer, the belongs-to records it embeds
+// or sideloads (objects with an id under a key of derive) and returns
+// their record tags, sorted.
+func derivedTags(body []byte, derive map[string]string) []string {
+	if len(derive) == 0 {
+		return nil
+	}
+	var root any
+	if json.Unmarshal(body, &root) != nil {
+		return coarse(derive)
+	}
+	set := map[string]bool{}
+	var walk func(v any)
+	addRec := func(kind string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			if id, ok := m["id"].(string); ok && id != "" {
+				set[pfxRecord+kind+":"+id] = true
+			}
+		}
+	}
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, child := range v {
+				if kind, ok := derive[k]; ok {
+					if arr, ok := child.([]any); ok {
+						for _, e := range arr {
+							addRec(kind, e)
+						}
+					} else {
+						addRec(kind, child)
+					}
+				}
+				walk(child)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(root)
+	if len(set) > maxDerived {
+		return coarse(derive)
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// coarse is the fallback dependency on whole kinds.
+func coarse(derive map[string]string) []string {
+	var out []string
+	for _, k := range derive {
+		out = append(out, pfxList+k, pfxKind+k)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // includeKind finds the kind one include item ("invoice.lines:embed")

@@ -18,8 +18,8 @@ func TestReadTags(t *testing.T) {
 			[]string{"*", "l:invoices"}},
 		{"a record on itself and its kind", "/invoices/I1", nil,
 			[]string{"*", "k:invoices", "r:invoices:I1"}},
-		{"includes bring their kinds in", "/invoices/I1", url.Values{"include": {"invoice.lines:embed,invoice.contact:embed"}},
-			[]string{"*", "k:contacts", "k:invoiceLines", "k:invoices", "l:contacts", "l:invoiceLines", "r:invoices:I1"}},
+		{"children bring their kinds in; a belongs-to is found in the answer", "/invoices/I1", url.Values{"include": {"invoice.lines:embed,invoice.contact:embed"}},
+			[]string{"*", "k:invoiceLines", "k:invoices", "l:invoiceLines", "r:invoices:I1"}},
 		{"associations are balance modifiers", "/bankPayments", url.Values{"include": {"bankPayment.associations:embed"}},
 			[]string{"*", "k:balanceModifiers", "l:balanceModifiers", "l:bankPayments"}},
 		{"an include it cannot place depends on every write", "/contacts", url.Values{"include": {"contact.frobs:embed"}},
@@ -29,8 +29,34 @@ func TestReadTags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			kind, id, _ := splitPath(tt.path)
-			if diff := cmp.Diff(tt.want, readTags(kind, id, tt.query)); diff != "" {
+			tags, _ := readTags(kind, id, tt.query)
+			if diff := cmp.Diff(tt.want, tags); diff != "" {
 				t.Errorf("readTags (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDerivedTags(t *testing.T) {
+	_, embed := readTags("invoices", "I1", url.Values{"include": {"invoice.contact:embed"}})
+	_, side := readTags("invoices", "", url.Values{"include": {"invoice.contact:sideload"}})
+	tests := []struct {
+		name   string
+		derive map[string]string
+		body   string
+		want   []string
+	}{
+		{"embedded", embed, `{"invoice":{"id":"I1","contactId":"C1","contact":{"id":"C1","name":"A"}}}`, []string{"r:contacts:C1"}},
+		{"sideloaded", side, `{"invoices":[{"id":"I1","contactId":"C1"},{"id":"I2"}],"contacts":[{"id":"C1"},{"id":"C2"}]}`,
+			[]string{"r:contacts:C1", "r:contacts:C2"}},
+		{"nothing embedded", embed, `{"invoice":{"id":"I1","contact":null}}`, []string{}},
+		{"not JSON: the whole kind", embed, `{`, []string{"k:contacts", "l:contacts"}},
+		{"no includes", nil, `{"contacts":[{"id":"C1"}]}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, derivedTags([]byte(tt.body), tt.derive)); diff != "" {
+				t.Errorf("derivedTags (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -88,7 +114,8 @@ func TestTTLOf(t *testing.T) {
 }
 
 func TestEntryEncoding(t *testing.T) {
-	e := &entry{body: []byte(`{"a":1}`), storedAt: time.UnixMilli(1700000000123), gens: []uint64{0, 7, 1 << 40}, life: 90 * time.Second}
+	e := &entry{body: []byte(`{"a":1}`), storedAt: time.UnixMilli(1700000000123), gens: []uint64{0, 7, 1 << 40}, life: 90 * time.Second,
+		extra: []string{"r:contacts:C1"}}
 	got := decodeEntry(encodeEntry(e))
 	if diff := cmp.Diff(e, got, cmp.AllowUnexported(entry{})); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)

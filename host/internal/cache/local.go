@@ -15,6 +15,17 @@ type entry struct {
 	gens []uint64
 	// life is how long the entry is kept: its TTL plus the stale window.
 	life time.Duration
+	// extra are the tags found in the answer (derivedTags), after the
+	// plan's in gens.
+	extra []string
+}
+
+// tags are all the tags e depends on: p's, then its own.
+func (e *entry) tags(p *Plan) []string {
+	if len(e.extra) == 0 {
+		return p.tags
+	}
+	return append(append([]string{}, p.tags...), e.extra...)
 }
 
 // entryOverhead approximates what an entry costs besides its body (key,
@@ -31,7 +42,7 @@ func newLocal(maxBytes int64) (*local, error) {
 	c, err := otter.New(&otter.Options[string, *entry]{
 		MaximumWeight: uint64(maxBytes),
 		Weigher: func(k string, e *entry) uint32 {
-			w := len(k) + len(e.body) + 8*len(e.gens) + entryOverhead
+			w := len(k) + len(e.body) + 8*len(e.gens) + 32*len(e.extra) + entryOverhead
 			return uint32(min(w, 1<<31))
 		},
 		ExpiryCalculator: otter.ExpiryWritingFunc(func(e otter.Entry[string, *entry]) time.Duration {

@@ -92,16 +92,21 @@ func (r *remote) result(op string, err error) error {
 
 // The scripts. Generations are compared as numbers; a missing one is 0.
 var (
-	// KEYS: value, gen...; returns {value|false, gen...}.
+	// KEYS: value, gen..., clock; returns {value|false, gen..., clock}.
 	lookupScript = redis.NewScript(`
 local out = {redis.call('GET', KEYS[1]) or false}
 for i = 2, #KEYS do out[i] = redis.call('GET', KEYS[i]) or '0' end
 return out`)
-	// KEYS: value, gen...; ARGV: px, payload, captured gen...; stores
-	// only if no generation moved past what the read captured.
+	// KEYS: value, the plan's gens..., the answer's own gens...; ARGV: px,
+	// payload, the number of plan gens, their captured values..., the
+	// clock at the read's start. Stores only if no plan generation moved
+	// past what the read captured and none of the answer's past the clock.
 	storeScript = redis.NewScript(`
+local n = tonumber(ARGV[3])
 for i = 2, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') > tonumber(ARGV[i+1]) then return 0 end
+  local limit
+  if i - 1 <= n then limit = tonumber(ARGV[i+2]) else limit = tonumber(ARGV[n+4]) end
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > limit then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
 return 1`)
@@ -117,20 +122,21 @@ for i = 2, #KEYS do redis.call('SET', KEYS[i], string.format('%d', c), 'PX', ARG
 return c`)
 )
 
-// lookup returns the stored entry (nil if none) and the current
-// generations of the plan's tags.
-func (r *remote) lookup(ctx context.Context, p *Plan) (*entry, []uint64, error) {
-	keys := make([]string, 0, len(p.tags)+1)
+// lookup returns the stored entry (nil if none), the current generations
+// of the plan's tags and the organization's clock.
+func (r *remote) lookup(ctx context.Context, p *Plan) (*entry, []uint64, uint64, error) {
+	keys := make([]string, 0, len(p.tags)+2)
 	keys = append(keys, r.valueKey(p))
 	for _, t := range p.tags {
 		keys = append(keys, r.genKey(p.org, t))
 	}
+	keys = append(keys, r.clockKey(p.org))
 	res, err := lookupScript.Run(ctx, r.rdb, keys).Slice()
 	if err = r.result("lookup", err); err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	if len(res) != len(keys) {
-		return nil, nil, r.result("lookup", fmt.Errorf("lookup script answered %d values for %d keys", len(res), len(keys)))
+		return nil, nil, 0, r.result("lookup", fmt.Errorf("lookup script answered %d values for %d keys", len(res), len(keys)))
 	}
 	gens := make([]uint64, len(p.tags))
 	for i := range p.tags {
@@ -140,19 +146,47 @@ func (r *remote) lookup(ctx context.Context, p *Plan) (*entry, []uint64, error) 
 	if s, ok := res[0].(string); ok {
 		e = decodeEntry([]byte(s))
 	}
-	return e, gens, nil
+	return e, gens, toUint(res[len(res)-1]), nil
 }
 
-// store writes e unless a tag moved past captured; stored says which.
-func (r *remote) store(ctx context.Context, p *Plan, captured []uint64, e *entry) (bool, error) {
-	keys := make([]string, 0, len(p.tags)+1)
+// gens returns the current generations of tags of org.
+func (r *remote) gens(ctx context.Context, org string, tags []string) ([]uint64, error) {
+	keys := make([]string, len(tags))
+	for i, t := range tags {
+		keys[i] = r.genKey(org, t)
+	}
+	vals, err := r.rdb.MGet(ctx, keys...).Result()
+	if err = r.result("lookup", err); err != nil {
+		return nil, err
+	}
+	out := make([]uint64, len(tags))
+	for i := range out {
+		if i < len(vals) {
+			out[i] = toUint(vals[i])
+		}
+	}
+	return out, nil
+}
+
+// store writes e unless one of its tags moved on (see storeScript); stored
+// says which.
+func (r *remote) store(ctx context.Context, p *Plan, e *entry) (bool, error) {
+	keys := make([]string, 0, len(p.tags)+len(e.extra)+1)
 	keys = append(keys, r.valueKey(p))
-	args := make([]any, 0, len(p.tags)+2)
-	args = append(args, e.life.Milliseconds(), encodeEntry(e))
+	args := make([]any, 0, len(p.tags)+4)
+	args = append(args, e.life.Milliseconds(), encodeEntry(e), len(p.tags))
 	for i, t := range p.tags {
 		keys = append(keys, r.genKey(p.org, t))
-		args = append(args, captured[i])
+		args = append(args, e.gens[i])
 	}
+	for _, t := range e.extra {
+		keys = append(keys, r.genKey(p.org, t))
+	}
+	clock := uint64(0)
+	if len(e.extra) > 0 {
+		clock = e.gens[len(p.tags)]
+	}
+	args = append(args, clock)
 	n, err := storeScript.Run(ctx, r.rdb, keys, args...).Int()
 	if err = r.result("store", err); err != nil {
 		return false, err
@@ -189,18 +223,24 @@ func toUint(v any) uint64 {
 	return 0
 }
 
-// An entry in Redis: version 1, stored-at (Unix ms), life (ms), the number
-// of generations, the generations, then the body.
-const entryVersion = 1
+// An entry in Redis: version 2, stored-at (Unix ms), life (ms), the number
+// of generations, the generations, the number of the answer's own tags,
+// each as a 2-byte length and its bytes, then the body.
+const entryVersion = 2
 
 func encodeEntry(e *entry) []byte {
-	b := make([]byte, 0, 1+8+8+2+8*len(e.gens)+len(e.body))
+	b := make([]byte, 0, 1+8+8+2+8*len(e.gens)+2+34*len(e.extra)+len(e.body))
 	b = append(b, entryVersion)
 	b = binary.BigEndian.AppendUint64(b, uint64(e.storedAt.UnixMilli()))
 	b = binary.BigEndian.AppendUint64(b, uint64(e.life.Milliseconds()))
 	b = binary.BigEndian.AppendUint16(b, uint16(len(e.gens)))
 	for _, g := range e.gens {
 		b = binary.BigEndian.AppendUint64(b, g)
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(e.extra)))
+	for _, t := range e.extra {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(t)))
+		b = append(b, t...)
 	}
 	return append(b, e.body...)
 }
@@ -222,6 +262,23 @@ func decodeEntry(b []byte) *entry {
 	for i := range e.gens {
 		e.gens[i] = binary.BigEndian.Uint64(b[8*i:])
 	}
-	e.body = b[8*n:]
+	b = b[8*n:]
+	if len(b) < 2 {
+		return nil
+	}
+	m := int(binary.BigEndian.Uint16(b))
+	b = b[2:]
+	for range m {
+		if len(b) < 2 || len(b) < 2+int(binary.BigEndian.Uint16(b)) {
+			return nil
+		}
+		l := int(binary.BigEndian.Uint16(b))
+		e.extra = append(e.extra, string(b[2:2+l]))
+		b = b[2+l:]
+	}
+	if len(e.extra) > len(e.gens) {
+		return nil
+	}
+	e.body = b
 	return e
 }
