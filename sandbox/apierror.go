@@ -114,6 +114,19 @@ func (v *validation) add(key, field, msg string) {
 
 func (v *validation) field(field, msg string) { v.add("", field, msg) }
 
+// has reports whether a field of the entry key (the root when "") failed.
+func (v *validation) has(key, field string) bool {
+	if key == "" {
+		key = v.root
+	}
+	e := v.entries[key]
+	if e == nil {
+		return false
+	}
+	_, ok := e.Attributes[field]
+	return ok
+}
+
 func (v *validation) ok() bool { return len(v.entries) == 0 }
 
 // err returns the 422, or nil when nothing failed.

@@ -53,6 +53,15 @@
 // discount larger than its line, or a unit price with more than 4
 // decimals, is a 422.
 //
+// Guess: Billy's limits are unknown, so the sandbox chooses its own and
+// refuses values past them with a 422 naming the field (bounds.go): money
+// (unit and product prices, discounts, a line's amount, an invoice's or
+// credit note's totals, a payment's cashAmount, feeAmount and what it
+// settles) below 1,000,000,000,000 in its currency, quantities within
+// ±1,000,000,000, exchange rates from 0.000001 to below 10,000. The ledger's
+// int64 øre then never overflow, and the øre conversions panic rather than
+// wrap if a value ever escaped.
+//
 // # Organizations and tokens
 //
 // Each business kind (freelancer, retail, service) is one organization with

@@ -148,6 +148,14 @@ func (o *orgState) updateDraft(c *call, inv *invoice, in input, v *validation, s
 			lines = o.buildLines(&next, ct, spec.Lines, v)
 		}
 	}
+	if v.ok() {
+		// New lines, or the old ones under a new tax mode.
+		check := lines
+		if !spec.linesGiven {
+			check = o.invoiceLines.pick(inv.lineIDs)
+		}
+		o.checkTotals(&next, check, v, "", "lines")
+	}
 	switch state {
 	case "", stateDraft, stateApproved:
 	case stateVoided:

@@ -38,6 +38,9 @@ func createInvoiceLine(c *call) (*result, error) {
 	spec := lineSpecFrom(in)
 	spec.key = ""
 	lines := o.buildLines(inv, ct, []lineSpec{spec}, v)
+	if v.ok() {
+		o.checkTotals(inv, append(o.invoiceLines.pick(inv.lineIDs), lines[0]), v, "", "amount")
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -104,6 +107,15 @@ func updateInvoiceLine(c *call) (*result, error) {
 	}
 	ct, _ := o.contacts.get(inv.ContactID)
 	built := o.buildLines(inv, ct, []lineSpec{spec}, v)
+	if v.ok() {
+		all := o.invoiceLines.pick(inv.lineIDs)
+		for i, l := range all {
+			if l.ID == cur.ID {
+				all[i] = built[0]
+			}
+		}
+		o.checkTotals(inv, all, v, "", "amount")
+	}
 	if err := v.err(); err != nil {
 		return nil, err
 	}

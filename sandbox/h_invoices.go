@@ -154,7 +154,7 @@ func invoiceSpecFrom(in input) invoiceSpec {
 	}
 	s.DueDate, _ = in.date("dueDate")
 	s.CurrencyID, _ = in.str("currencyId")
-	s.ExchangeRate, _ = in.num("exchangeRate")
+	s.ExchangeRate, _ = in.rate("exchangeRate")
 	s.TaxMode, _ = in.oneOf("taxMode", taxModeIncl, taxModeExcl)
 	if no, ok := in.strOrNum("invoiceNo"); ok && !in.isNull("invoiceNo") {
 		s.InvoiceNo = &no

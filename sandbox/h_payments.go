@@ -66,7 +66,7 @@ func createBankPayment(c *call) (*result, error) {
 	s.CashAmount, _ = in.num("cashAmount")
 	s.CashSide, _ = in.str("cashSide")
 	s.CashAccountID, _ = in.str("cashAccountId")
-	s.CashExchangeRate, _ = in.num("cashExchangeRate")
+	s.CashExchangeRate, _ = in.rate("cashExchangeRate")
 	s.FeeAmount, _ = in.num("feeAmount")
 	s.FeeAccountID, _ = in.str("feeAccountId")
 	items, _ := in.list("associations")

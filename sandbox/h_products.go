@@ -121,6 +121,8 @@ func applyPrice(in input, pp *productPrice) {
 		switch {
 		case d.IsNegative():
 			in.fail("unitPrice", "The price must not be negative.")
+		case moneyTooLarge(d):
+			in.fail("unitPrice", msgMoneyBound)
 		case !hasPlaces(d, unitPricePlaces):
 			in.fail("unitPrice", fmt.Sprintf("A unit price has at most %d decimals.", unitPricePlaces))
 		}

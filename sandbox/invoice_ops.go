@@ -150,6 +150,9 @@ func (o *orgState) createInvoice(spec invoiceSpec, v *validation, now time.Time,
 	var lines []*invoiceLine
 	if c != nil {
 		lines = o.buildLines(inv, c, spec.Lines, v)
+		if v.ok() {
+			o.checkTotals(inv, lines, v, "", "lines")
+		}
 	}
 	switch spec.State {
 	case "", stateDraft, stateApproved:
@@ -241,6 +244,9 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 		}
 		if s.Quantity != nil {
 			l.Quantity = numberOf(*s.Quantity)
+			if quantityTooLarge(*s.Quantity) {
+				v.add(s.key, "quantity", msgQuantityBound)
+			}
 		}
 		switch {
 		case s.UnitPrice != nil:
@@ -258,6 +264,8 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 		switch {
 		case l.UnitPrice.v.IsNegative():
 			v.add(s.key, "unitPrice", "The unit price must not be negative; use a credit note.")
+		case moneyTooLarge(l.UnitPrice.v):
+			v.add(s.key, "unitPrice", msgMoneyBound)
 		case !hasPlaces(l.UnitPrice.v, unitPricePlaces):
 			v.add(s.key, "unitPrice", fmt.Sprintf("A unit price has at most %d decimals.", unitPricePlaces))
 		}
@@ -272,6 +280,8 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 				v.add(s.key, "discountValue", "A percentage discount must be between 0 and 100.")
 			case *s.DiscountMode == discountCash && s.DiscountValue.IsNegative():
 				v.add(s.key, "discountValue", "A discount must not be negative.")
+			case moneyTooLarge(*s.DiscountValue):
+				v.add(s.key, "discountValue", msgMoneyBound)
 			case *s.DiscountMode == discountCash && s.DiscountValue.GreaterThan(gross):
 				// Guess: Billy's rule is not documented; a discount larger
 				// than its line would make a negative line on an invoice,
@@ -293,6 +303,12 @@ func (o *orgState) buildLines(inv *invoice, c *contact, specs []lineSpec, v *val
 		}
 		if s.Description != nil {
 			l.Description = *s.Description
+		}
+		// Each factor may be within bounds and the product not: 10^9 ×
+		// 10^9 is the case that once wrapped the øre.
+		// Each factor past its own bound is reported on its own.
+		if amount := lineAmount(l); moneyTooLarge(amount) && !v.has(s.key, "quantity") && !v.has(s.key, "unitPrice") {
+			v.add(s.key, "amount", fmt.Sprintf("The line's amount (quantity × unit price, less any discount) is %s; it must be less than 1,000,000,000,000.", plain(amount)))
 		}
 		lines = append(lines, l)
 	}
@@ -321,12 +337,7 @@ func (o *orgState) storeLines(inv *invoice, lines []*invoiceLine, ch *changes) {
 
 func (o *orgState) recomputeTotals(inv *invoice) {
 	lines := o.invoiceLines.pick(inv.lineIDs)
-	computeTotals(inv, lines, func(id string) decimal.Decimal {
-		if tr, ok := o.taxRates.get(id); ok {
-			return tr.Rate.v
-		}
-		return decimal.Zero
-	})
+	computeTotals(inv, lines, o.taxRateOf)
 	inv.LineDescription = lineDescription(lines, func(id string) string {
 		if p, ok := o.products.get(id); ok {
 			return p.Name

@@ -117,20 +117,21 @@ func divRound(a, b decimal.Decimal, places int32) decimal.Decimal {
 // hasPlaces reports whether d has at most n decimals.
 func hasPlaces(d decimal.Decimal, n int32) bool { return d.Equal(d.Round(n)) }
 
-// toOre converts an amount of at most two decimals to øre.
-func toOre(d decimal.Decimal) int64 { return d.Shift(2).Round(0).IntPart() }
+// toOre converts an amount of at most two decimals to øre (bounds.go keeps
+// it within int64; wholeOre panics rather than wrap).
+func toOre(d decimal.Decimal) int64 { return wholeOre(d.Shift(2).Round(0)) }
 
 // fromOre converts øre to an amount.
 func fromOre(o int64) decimal.Decimal { return decimal.New(o, -2) }
 
 // mulOre multiplies an øre amount by a factor and rounds to øre.
 func mulOre(o int64, f decimal.Decimal) int64 {
-	return decimal.NewFromInt(o).Mul(f).Round(0).IntPart()
+	return wholeOre(decimal.NewFromInt(o).Mul(f).Round(0))
 }
 
 // divOre divides an øre amount by a factor and rounds to øre.
 func divOre(o int64, f decimal.Decimal) int64 {
-	return divRound(decimal.NewFromInt(o), f, 0).IntPart()
+	return wholeOre(divRound(decimal.NewFromInt(o), f, 0))
 }
 
 // units is a whole quantity.

@@ -35,6 +35,8 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	}
 	if !spec.CashAmount.IsPositive() {
 		v.field("cashAmount", "The amount must be greater than zero.")
+	} else if moneyTooLarge(spec.CashAmount) {
+		v.field("cashAmount", msgMoneyBound)
 	} else if !hasPlaces(spec.CashAmount, 2) {
 		v.field("cashAmount", "An amount has at most 2 decimals.")
 	}
@@ -52,6 +54,8 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 	}
 	if spec.FeeAmount.IsNegative() {
 		v.field("feeAmount", "The fee must not be negative.")
+	} else if moneyTooLarge(spec.FeeAmount) {
+		v.field("feeAmount", msgMoneyBound)
 	} else if !hasPlaces(spec.FeeAmount, 2) {
 		v.field("feeAmount", "An amount has at most 2 decimals.")
 	}
@@ -112,6 +116,18 @@ func (o *orgState) createBankPayment(spec paymentSpec, v *validation, now time.T
 			v.field("cashExchangeRate", "The exchange rate is required when the cash account's currency differs from the invoices'.")
 		}
 		rate = round6(spec.CashExchangeRate)
+	}
+	if v.ok() {
+		// What the cash settles in the invoices' currency is money too:
+		// a small rate turns a bounded cash amount into a huge one.
+		settles := spec.CashAmount.Add(spec.FeeAmount)
+		if spec.CashSide == "credit" {
+			settles = spec.CashAmount.Sub(spec.FeeAmount)
+		}
+		if settles = settles.Div(rate); moneyTooLarge(settles) {
+			v.field("cashAmount", fmt.Sprintf("At cashExchangeRate %s this payment settles %s in the invoices' currency; it must be less than 1,000,000,000,000.",
+				plain(rate), plain(settles.Round(2))))
+		}
 	}
 	if !v.ok() {
 		return nil, v.err()
