@@ -167,6 +167,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
 		StateKey: deriveKey(master, "request state"),
 		Sessions: mcpSessions(a.sessions),
+		Tasks:    taskStore{a.store}, Instance: instanceName(),
 	})
 	return a, nil
 }
@@ -298,6 +299,7 @@ func (a *App) Stop() {
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		a.closers[i]()
 	}
+	a.MCP.Close()
 	// Last: whatever stopped above may still have written to it.
 	a.store.close()
 }

@@ -126,7 +126,11 @@ func (d *Dispatcher) correlate(next Handler) Handler {
 		if op.WritesMode == "" {
 			op.WritesMode = d.opts.WritesMode
 		}
-		ctx, cancel := context.WithTimeout(ctx, d.opts.Timeout)
+		timeout := d.opts.Timeout
+		if op.Timeout > 0 {
+			timeout = op.Timeout
+		}
+		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		return next(ctx, op)
 	}
@@ -308,6 +312,7 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 	if op.Client != nil {
 		cc.ClientCapabilities.Elicitation = op.Client.CanElicit()
 		cc.ClientCapabilities.Sampling = op.Client.CanSample()
+		cc.ClientCapabilities.Roots = op.Client.CanListRoots()
 	}
 	var (
 		out Outcome

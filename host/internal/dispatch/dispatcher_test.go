@@ -491,7 +491,7 @@ func TestInvokerErrors(t *testing.T) {
 	}
 }
 
-type fakeClient struct{ elicit, sample bool }
+type fakeClient struct{ elicit, sample, roots bool }
 
 func (fakeClient) Progress(context.Context, float64, float64, string) error { return nil }
 func (fakeClient) Log(context.Context, string, string, any) error           { return nil }
@@ -503,6 +503,11 @@ func (c fakeClient) CanSample() bool { return c.sample }
 func (fakeClient) Sample(context.Context, *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
 	return nil, nil
 }
+func (c fakeClient) CanListRoots() bool { return c.roots }
+func (fakeClient) Ask(context.Context, []*pluginv1.Question) ([]*pluginv1.Answer, error) {
+	return nil, nil
+}
+func (fakeClient) StartTask(context.Context) error { return nil }
 
 func TestCallContext(t *testing.T) {
 	caller := dispatch.Caller{Subject: "key:abcd", OrganizationID: "org-7", Scopes: []string{"invoices:read", "invoices:write"}, Transport: "mcp-http"}
@@ -517,6 +522,8 @@ func TestCallContext(t *testing.T) {
 			caps: &pluginv1.ClientCapabilities{Elicitation: true}},
 		{name: "client that can sample", token: json.RawMessage(`42`), client: fakeClient{sample: true},
 			caps: &pluginv1.ClientCapabilities{Sampling: true}},
+		{name: "client that can list roots", client: fakeClient{roots: true},
+			caps: &pluginv1.ClientCapabilities{Roots: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

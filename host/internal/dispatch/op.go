@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"time"
 
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
@@ -51,6 +52,13 @@ type Client interface {
 	Elicit(ctx context.Context, message string, schema json.RawMessage) (action string, content json.RawMessage, err error)
 	CanSample() bool
 	Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error)
+	CanListRoots() bool
+	// Ask puts a plugin's questions to the client together, answers in
+	// order (see HostServices.Ask).
+	Ask(ctx context.Context, questions []*pluginv1.Question) ([]*pluginv1.Answer, error)
+	// StartTask marks where a deferred task tool's long work starts (see
+	// HostServices.StartTask); clients that hold no task ignore it.
+	StartTask(ctx context.Context) error
 }
 
 // Op is one request travelling through the pipeline.
@@ -80,6 +88,9 @@ type Op struct {
 	// Fresh asks that Billy reads made for this op skip the host's cache
 	// (the client's io.billy-mcp/fresh, REST's Cache-Control: no-cache).
 	Fresh bool
+	// Timeout bounds the op instead of the dispatcher's timeout when set:
+	// a task's run is long work the client does not wait for.
+	Timeout time.Duration
 	// Cache gathers what the host's cache did for this op (stale answers
 	// served), for the transport to tell the client; nil when the
 	// transport does not ask. Nested tool calls share their parent's.

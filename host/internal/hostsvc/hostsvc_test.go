@@ -74,6 +74,9 @@ type fakeClient struct {
 	logs              []logCall
 	elicitMsg, schema string
 	sampled           *pluginv1.SampleRequest
+	canListRoots      bool
+	asked             []*pluginv1.Question
+	startedTask       bool
 }
 
 func tagged(ctx context.Context) bool { return ctx.Value(ctxKey{}) == "call-ctx" }

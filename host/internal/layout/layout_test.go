@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "shared", "store"},
+	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "shared", "store", "tasks"},
 	"audit":      {},
 	"billy":      {"cache"},
 	"cache":      {},
@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"load":       {},
 	"logging":    {},
 	"mcpcontent": {},
-	"mcpserver":  {"dispatch", "logging", "mcpcontent", "registry"},
+	"mcpserver":  {"dispatch", "logging", "mcpcontent", "registry", "tasks"},
 	"pluginhost": {"registry", "schema"},
 	"reconcile":  {},
 	"registry":   {"schema"},
@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"schema":     {},
 	"shared":     {"config"},
 	"store":      {},
+	"tasks":      {},
 	"testkit":    {},
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -23,9 +24,15 @@ type client struct {
 	// lastSent is when the request last sent a notification (Unix ns; 0 =
 	// never), for settle.
 	lastSent atomic.Int64
-	// rt carries a modern (2026-07-28) call's multi round-trip input; nil
-	// for every other request (see roundtrip.go).
+	// rt carries the questions of a modern (2026-07-28) request or of a
+	// task's run; nil for every other request (see roundtrip.go).
 	rt *roundTrip
+	// caps are the capabilities a task's client declared when it started
+	// the task; nil: the request's own.
+	caps *mcp.ClientCapabilities
+	// task links the call to its task, when it is or may become one
+	// (tasks.go); nil otherwise.
+	task *taskLink
 }
 
 // settleDelay is how long a result waits after its request's last
@@ -85,6 +92,9 @@ func (c *client) notify(method string, params map[string]any) error {
 }
 
 func (c *client) capabilities() *mcp.ClientCapabilities {
+	if c.caps != nil {
+		return c.caps
+	}
 	if info := server.RequestProtocolInfoFromContext(c.ctx); info != nil && info.Modern {
 		return info.ClientCapabilities
 	}
@@ -101,6 +111,12 @@ func (c *client) capabilities() *mcp.ClientCapabilities {
 func (c *client) modern() bool { return server.IsModernRequest(c.ctx) }
 
 func (c *client) Progress(ctx context.Context, progress, total float64, message string) error {
+	if run := c.task.current(); run != nil {
+		// The request that started the task is over: progress is the
+		// task's status, for tasks/get.
+		run.Progress(progressMessage(progress, total, message))
+		return nil
+	}
 	if c.token == nil {
 		return nil
 	}
@@ -114,7 +130,23 @@ func (c *client) Progress(ctx context.Context, progress, total float64, message 
 	return c.notify(string(mcp.MethodNotificationProgress), params)
 }
 
+// progressMessage words progress as a task's status message.
+func progressMessage(progress, total float64, message string) string {
+	s := fmt.Sprintf("%g", progress)
+	if total > 0 {
+		s = fmt.Sprintf("%g of %g", progress, total)
+	}
+	if message != "" {
+		return message + " (" + s + ")"
+	}
+	return "progress " + s
+}
+
 func (c *client) Log(ctx context.Context, level, logger string, data any) error {
+	if c.task.current() != nil {
+		// No request carries it any more; the host's log has the line.
+		return nil
+	}
 	n := mcp.NewLoggingMessageNotification(mcp.LoggingLevel(level), logger, data)
 	if c.modern() {
 		// mcp-go applies the request's logLevel (no log without one).
@@ -134,8 +166,7 @@ func (c *client) Log(ctx context.Context, level, logger string, data any) error 
 }
 
 // canAsk reports whether questions can reach the client at all: modern
-// requests only through a round trip (tools/call; resource reads and prompts
-// have none here).
+// requests only through a round trip.
 func (c *client) canAsk() bool { return !c.modern() || c.rt != nil }
 
 func (c *client) CanElicit() bool {
@@ -143,77 +174,94 @@ func (c *client) CanElicit() bool {
 	return c.canAsk() && caps != nil && caps.Elicitation != nil
 }
 
-func (c *client) Elicit(ctx context.Context, message string, schema json.RawMessage) (string, json.RawMessage, error) {
-	var requested any
-	if err := json.Unmarshal(schema, &requested); err != nil {
-		return "", nil, err
-	}
-	params := mcp.ElicitationParams{Message: message, RequestedSchema: requested}
-	var res *mcp.ElicitationResult
-	if c.rt != nil {
-		id := c.rt.next("elicit")
-		raw, ok := c.rt.lookup(id)
-		if !ok {
-			c.rt.ask(id, mcp.NewElicitationInputRequest(params))
-			return "", nil, errmodel.InputRequired()
-		}
-		res = &mcp.ElicitationResult{}
-		if err := json.Unmarshal(raw, res); err != nil {
-			return "", nil, errmodel.InvalidField("inputResponses."+id, "is not an elicitation result: %v", err)
-		}
-	} else {
-		var err error
-		res, err = c.mcp.RequestElicitation(c.ctx, mcp.ElicitationRequest{
-			Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
-			Params:  params,
-		})
-		if err != nil {
-			return "", nil, err
-		}
-	}
-	content, err := json.Marshal(res.Content)
-	if err != nil {
-		return "", nil, err
-	}
-	return string(res.Action), content, nil
-}
-
 func (c *client) CanSample() bool {
 	caps := c.capabilities()
 	return c.canAsk() && caps != nil && caps.Sampling != nil
 }
 
-func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
-	p := mcp.CreateMessageParams{MaxTokens: int(req.MaxTokens), SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}
-	for _, m := range req.Messages {
-		p.Messages = append(p.Messages, mcp.SamplingMessage{Role: mcp.Role(m.Role), Content: mcp.NewTextContent(m.Text)})
-	}
-	var res *mcp.CreateMessageResult
+func (c *client) CanListRoots() bool {
+	caps := c.capabilities()
+	return c.canAsk() && caps != nil && caps.Roots != nil
+}
+
+// Ask answers a plugin's questions: from the round trip of a modern request
+// or a task, else by asking the 2025-11-25 client, one request after the
+// other, in the order asked.
+func (c *client) Ask(ctx context.Context, questions []*pluginv1.Question) ([]*pluginv1.Answer, error) {
 	if c.rt != nil {
-		id := c.rt.next("sample")
-		raw, ok := c.rt.lookup(id)
-		if !ok {
-			c.rt.ask(id, mcp.NewSamplingInputRequest(p))
-			return nil, errmodel.InputRequired()
+		return c.rt.ask(questions)
+	}
+	out := make([]*pluginv1.Answer, len(questions))
+	for i, q := range questions {
+		req, _, err := inputRequestFor(q)
+		if err != nil {
+			return nil, errmodel.InvalidField("questions", "%v", err)
 		}
-		res = &mcp.CreateMessageResult{}
-		if err := json.Unmarshal(raw, res); err != nil {
-			return nil, errmodel.InvalidField("inputResponses."+id, "is not a sampling result: %v", err)
-		}
-	} else {
-		var err error
-		//lint:ignore SA1019 sampling is deprecated in 2026-07-28 but is how 2025-11-25 clients (still the majority) are asked; modern ones go through c.rt.
-		res, err = c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
-			Request:             mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)},
-			CreateMessageParams: p,
-		})
+		raw, err := c.request(req)
 		if err != nil {
 			return nil, err
 		}
-	}
-	out := &pluginv1.SampleResponse{Role: string(res.Role), Model: res.Model, StopReason: res.StopReason}
-	if t, ok := res.Content.(mcp.TextContent); ok {
-		out.Text = t.Text
+		if out[i], err = answerFor(q.Key, req.Method, raw); err != nil {
+			return nil, fmt.Errorf("the client's answer %v", err)
+		}
 	}
 	return out, nil
+}
+
+// request sends one server-to-client request of the handshake era and
+// returns the client's result as JSON.
+func (c *client) request(req mcp.InputRequest) (json.RawMessage, error) {
+	var (
+		res any
+		err error
+	)
+	switch req.Method {
+	case mcp.MethodElicitationCreate:
+		res, err = c.mcp.RequestElicitation(c.ctx, mcp.ElicitationRequest{
+			Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)}, Params: *req.Elicitation})
+	case mcp.MethodSamplingCreateMessage:
+		//lint:ignore SA1019 sampling is deprecated in 2026-07-28 but is how 2025-11-25 clients (still the majority) are asked; modern ones go through c.rt.
+		res, err = c.mcp.RequestSampling(c.ctx, mcp.CreateMessageRequest{
+			Request: mcp.Request{Method: string(mcp.MethodSamplingCreateMessage)}, CreateMessageParams: *req.Sampling})
+	case mcp.MethodListRoots:
+		res, err = c.mcp.RequestRoots(c.ctx, mcp.ListRootsRequest{Request: mcp.Request{Method: string(mcp.MethodListRoots)}})
+	default:
+		return nil, fmt.Errorf("cannot ask a client for %s", req.Method)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
+}
+
+// Elicit serves plugins built before Ask: one unnamed question.
+func (c *client) Elicit(ctx context.Context, message string, schema json.RawMessage) (string, json.RawMessage, error) {
+	answers, err := c.Ask(ctx, []*pluginv1.Question{{Kind: &pluginv1.Question_Elicit{Elicit: &pluginv1.ElicitQuestion{
+		Message: message, RequestedSchemaJson: string(schema)}}}})
+	if err != nil {
+		return "", nil, err
+	}
+	e := answers[0].GetElicit()
+	content := json.RawMessage(e.ContentJson)
+	if len(content) == 0 {
+		content = json.RawMessage("null")
+	}
+	return e.Action, content, nil
+}
+
+// Sample serves plugins built before Ask: one unnamed question.
+func (c *client) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pluginv1.SampleResponse, error) {
+	answers, err := c.Ask(ctx, []*pluginv1.Question{{Kind: &pluginv1.Question_Sample{Sample: &pluginv1.SampleQuestion{
+		Messages: req.Messages, MaxTokens: req.MaxTokens, SystemPrompt: req.SystemPrompt, Temperature: req.Temperature}}}})
+	if err != nil {
+		return nil, err
+	}
+	return answers[0].GetSample(), nil
+}
+
+// StartTask turns a deferred task tool's call into a task, when its client
+// takes one (tasks.go); for every other call it does nothing.
+func (c *client) StartTask(ctx context.Context) error {
+	c.task.start()
+	return nil
 }

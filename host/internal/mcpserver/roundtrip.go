@@ -1,221 +1,175 @@
 package mcpserver
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"strings"
 	"sync"
-	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// Clients of MCP 2026-07-28 are not asked mid-request: a tool that needs the
-// user (a confirmation form) or the model answers "input required" with its
-// questions and an opaque request state; the client asks, then repeats the
-// call with the answers and the state (SEP-2322, multi round-trip requests).
+// Clients of MCP 2026-07-28 are not asked mid-request: a tool (or prompt,
+// or resource) that needs the user, the model or the client's roots answers
+// "input required" with its questions and an opaque request state; the
+// client asks, then repeats the request with the answers and the state
+// (SEP-2322, multi round-trip requests). Tasks take the same path: a task
+// that asks waits in input_required until tasks/update brings the answers.
 //
-// A plugin handler is ordinary code that calls Host.Elicit and waits. The
-// bridge replays it: on the first run the question is recorded, the plugin
-// gets ErrInputRequired and the client gets the question; on the repeat the
-// same question, asked again at the same point, finds its answer and the
-// handler carries on. Questions are numbered per kind in the order the
-// handler asks them (elicit-1, elicit-2, sample-1), which is why a handler
-// must ask in the same order on every run and write nothing before asking.
-//
-// The request state is signed by the host and bound to the tool, the
-// arguments, the caller and an expiry; it carries the answers of earlier
-// rounds, because a client sends only the latest round's. Nothing is kept
-// between rounds, so any instance behind a load balancer can serve the
-// repeat once instances share the key.
+// A plugin handler is ordinary code that calls Host.Ask (or Elicit,
+// Sample) and waits. The bridge replays it: on the first run the questions
+// are recorded, the plugin gets ErrInputRequired and the client gets the
+// questions; on the repeat the same questions, asked again at the same
+// point, find their answers and the handler carries on. A question is known
+// by its key: the one the plugin gave it, or its number per kind in the
+// order the handler asks (elicit-1, elicit-2, sample-1), which is why a
+// handler must ask in the same order on every run and write nothing before
+// asking. Questions asked in one Ask reach the client together.
 
-// roundTripTTL bounds how long a client may take to answer.
-const roundTripTTL = 10 * time.Minute
+// answer is a client's answer to one question: the MCP result, as JSON,
+// and the method of the question it answers ("" until a question of that
+// key is asked: a client may answer before being asked).
+type answer struct {
+	Method string          `json:"m,omitempty"`
+	Result json.RawMessage `json:"r"`
+}
 
-// roundTrip is one modern tools/call's input: the answers at hand and the
-// questions asked that have none yet.
+// roundTrip is one run's questions: the answers at hand and the questions
+// asked that have none yet.
 type roundTrip struct {
 	mu      sync.Mutex
 	answers map[string]answer
 	asked   map[string]mcp.InputRequest
 	seq     map[string]int
+	// bad is an answer the client got wrong: the request fails with it
+	// whatever the handler makes of the error it got.
+	bad *errmodel.Error
 }
 
-type answer struct {
-	Method string          `json:"m"`
-	Result json.RawMessage `json:"r"`
-}
-
-// requestState is what the signed state says.
-type requestState struct {
-	Tool    string            `json:"t"`
-	Args    string            `json:"a"` // SHA-256 of the canonical arguments
-	Subject string            `json:"s"`
-	Org     string            `json:"o"`
-	Expires int64             `json:"e"` // Unix seconds
-	Answers map[string]answer `json:"r,omitempty"`
-	Asked   map[string]string `json:"q,omitempty"` // id → method, unanswered
-}
-
-// stateSigner signs and checks request states.
-type stateSigner struct {
-	key []byte
-	now func() time.Time
-}
-
-func newStateSigner(key []byte) *stateSigner {
-	if len(key) == 0 {
-		key = make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			panic(fmt.Sprintf("mcpserver: drawing the request state key: %v", err))
-		}
-	}
-	return &stateSigner{key: key, now: time.Now}
-}
-
-const statePrefix = "rs1."
-
-func (s *stateSigner) sign(st requestState) (string, error) {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return "", err
-	}
-	payload := base64.RawURLEncoding.EncodeToString(b)
-	mac := hmac.New(sha256.New, s.key)
-	mac.Write([]byte(payload))
-	return statePrefix + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)), nil
-}
-
-func (s *stateSigner) open(token string) (requestState, bool) {
-	var st requestState
-	rest, ok := strings.CutPrefix(token, statePrefix)
-	if !ok {
-		return st, false
-	}
-	payload, sig, ok := strings.Cut(rest, ".")
-	if !ok {
-		return st, false
-	}
-	got, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil {
-		return st, false
-	}
-	mac := hmac.New(sha256.New, s.key)
-	mac.Write([]byte(payload))
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return st, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil || json.Unmarshal(b, &st) != nil {
-		return st, false
-	}
-	return st, true
-}
-
-// canonicalArgs hashes arguments so that a repeat with the same arguments
-// in another key order or spacing still matches.
-func canonicalArgs(raw json.RawMessage) string {
-	var v any
-	if len(raw) > 0 && json.Unmarshal(raw, &v) == nil {
-		raw, _ = json.Marshal(v)
-	}
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:])
-}
-
-func errBadState(why string) *errmodel.Error {
-	return &errmodel.Error{Code: "invalid_request_state", Category: errmodel.Validation,
-		Message: "requestState " + why + "; call the tool again without requestState and inputResponses",
-		Fields:  []errmodel.FieldError{{Field: "requestState", Message: why}}}
-}
-
-// resume builds the round trip of a modern call from its request state and
-// input responses. A call without state starts with no answers.
-func (s *stateSigner) resume(op *dispatch.Op, params mcp.CallToolParams) (*roundTrip, *errmodel.Error) {
+func newRoundTrip(answers map[string]answer) *roundTrip {
 	rt := &roundTrip{answers: map[string]answer{}, asked: map[string]mcp.InputRequest{}, seq: map[string]int{}}
-	if params.RequestState == "" {
-		return rt, nil
+	maps.Copy(rt.answers, answers)
+	return rt
+}
+
+// resume builds the round trip of a request from its request state and
+// input responses. Answers of earlier rounds (in the state) are final; this
+// round's come from the responses. A request without state starts with the
+// answers it brings, which are checked when their questions are asked.
+func (s *stateSigner) resume(sub subject, params mcp.MultiRoundTripParams) (*roundTrip, *errmodel.Error) {
+	rt := newRoundTrip(nil)
+	asked := map[string]string{}
+	if params.RequestState != "" {
+		st, e := s.check(params.RequestState, sub)
+		if e != nil {
+			return nil, e
+		}
+		maps.Copy(rt.answers, st.Answers)
+		asked = st.Asked
 	}
-	st, ok := s.open(params.RequestState)
-	switch {
-	case !ok:
-		return nil, errBadState("was not issued by this server or was altered")
-	case st.Tool != op.Name || st.Args != canonicalArgs(op.Arguments):
-		return nil, errBadState("belongs to another tool or other arguments")
-	case st.Subject != op.Caller.Subject || st.Org != op.Caller.OrganizationID:
-		return nil, errBadState("belongs to another caller")
-	case s.now().Unix() > st.Expires:
-		return nil, errBadState("has expired")
-	}
-	maps.Copy(rt.answers, st.Answers)
-	for id, method := range st.Asked {
-		resp, ok := params.InputResponses[id]
-		if !ok {
-			continue // unanswered: the handler asks again
+	for key, resp := range params.InputResponses {
+		if _, final := rt.answers[key]; final {
+			continue
 		}
 		raw, err := resp.MarshalJSON()
-		if err != nil || !json.Valid(raw) {
-			return nil, &errmodel.Error{Code: "invalid_input_response", Category: errmodel.Validation,
-				Message: "the answer to " + id + " is not JSON", Fields: []errmodel.FieldError{{Field: "inputResponses." + id, Message: "must be a " + method + " result"}}}
+		if err != nil || !json.Valid(raw) || string(raw) == "null" {
+			continue // no answer: the question is asked again
 		}
-		rt.answers[id] = answer{Method: method, Result: raw}
+		rt.answers[key] = answer{Method: asked[key], Result: raw}
 	}
 	return rt, nil
 }
 
-// next numbers the handler's next question of a kind.
-func (rt *roundTrip) next(kind string) string {
+// ask answers questions from the round trip, in order, or records the ones
+// without an answer and fails with input_required.
+func (rt *roundTrip) ask(questions []*pluginv1.Question) ([]*pluginv1.Answer, error) {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	rt.seq[kind]++
-	return fmt.Sprintf("%s-%d", kind, rt.seq[kind])
+	out := make([]*pluginv1.Answer, len(questions))
+	pending := false
+	for i, q := range questions {
+		req, kind, err := inputRequestFor(q)
+		if err != nil {
+			return nil, errmodel.InvalidField("questions", "%v", err)
+		}
+		key := q.Key
+		if key == "" {
+			rt.seq[kind]++
+			key = fmt.Sprintf("%s-%d", kind, rt.seq[kind])
+		}
+		a, ok := rt.answers[key]
+		if !ok {
+			rt.asked[key] = req
+			pending = true
+			continue
+		}
+		if a.Method != "" && a.Method != string(req.Method) {
+			rt.bad = badAnswer(key, fmt.Errorf("answers a %s request, but the question is a %s request", a.Method, req.Method))
+			return nil, rt.bad
+		}
+		w, err := answerFor(key, req.Method, a.Result)
+		if err != nil {
+			rt.bad = badAnswer(key, err)
+			return nil, rt.bad
+		}
+		rt.answers[key] = answer{Method: string(req.Method), Result: a.Result}
+		out[i] = w
+	}
+	if pending {
+		return nil, errmodel.InputRequired()
+	}
+	return out, nil
 }
 
-// lookup returns the answer to a question, if the client gave one.
-func (rt *roundTrip) lookup(id string) (json.RawMessage, bool) {
+// failure is what the run's answers did wrong, if anything.
+func (rt *roundTrip) failure() *errmodel.Error {
 	rt.mu.Lock()
 	defer rt.mu.Unlock()
-	a, ok := rt.answers[id]
-	return a.Result, ok
+	return rt.bad
 }
 
-// ask records a question for the client.
-func (rt *roundTrip) ask(id string, req mcp.InputRequest) {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	rt.asked[id] = req
-}
-
-// result is the input-required answer to the client, or nil when the handler
-// asked nothing new.
-func (s *stateSigner) result(rt *roundTrip, op *dispatch.Op) (*mcp.CallToolResult, error) {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if len(rt.asked) == 0 {
+// pending returns the questions asked without an answer (nil when none)
+// and the answers the handler used, which the next round needs again.
+func (rt *roundTrip) pending() (mcp.InputRequests, map[string]answer) {
+	if rt.mu.Lock(); len(rt.asked) == 0 {
+		rt.mu.Unlock()
 		return nil, nil
 	}
-	st := requestState{Tool: op.Name, Args: canonicalArgs(op.Arguments), Subject: op.Caller.Subject,
-		Org: op.Caller.OrganizationID, Expires: s.now().Add(roundTripTTL).Unix(),
-		Answers: rt.answers, Asked: map[string]string{}}
-	requests := mcp.InputRequests{}
-	for id, req := range rt.asked {
-		st.Asked[id] = string(req.Method)
-		requests[id] = req
+	asked := maps.Clone(rt.asked)
+	rt.mu.Unlock()
+	return asked, rt.used()
+}
+
+// used returns the answers the handler used so far: those to questions it
+// asked (an answer offered for a question never asked is not kept).
+func (rt *roundTrip) used() map[string]answer {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	used := map[string]answer{}
+	for k, a := range rt.answers {
+		if a.Method != "" {
+			used[k] = a
+		}
 	}
-	token, err := s.sign(st)
+	return used
+}
+
+// inputRequired is what a request that asked gets back: its questions and
+// a signed state; ok is false when nothing was asked.
+func (s *stateSigner) inputRequired(rt *roundTrip, sub subject) (mcp.MultiRoundTripResult, bool, error) {
+	asked, used := rt.pending()
+	if asked == nil {
+		return mcp.MultiRoundTripResult{}, false, nil
+	}
+	methods := map[string]string{}
+	for k, r := range asked {
+		methods[k] = string(r.Method)
+	}
+	token, err := s.issue(sub, used, methods)
 	if err != nil {
-		return nil, err
+		return mcp.MultiRoundTripResult{}, false, err
 	}
-	return &mcp.CallToolResult{
-		Result:               mcp.Result{ResultType: mcp.ResultTypeInputRequired},
-		MultiRoundTripResult: mcp.MultiRoundTripResult{InputRequests: requests, RequestState: token},
-	}, nil
+	return mcp.MultiRoundTripResult{InputRequests: asked, RequestState: token}, true, nil
 }

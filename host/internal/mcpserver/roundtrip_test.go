@@ -2,112 +2,139 @@ package mcpserver
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/proto/errmodel"
+	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
+	"google.golang.org/protobuf/testing/protocmp"
 )
 
-func rtOp(args string) *dispatch.Op {
-	return &dispatch.Op{Name: "approve_invoice", Arguments: json.RawMessage(args),
-		Caller: dispatch.Caller{Subject: "key:1", OrganizationID: "org-1"}}
+var rtCaller = dispatch.Caller{Subject: "key:1", OrganizationID: "org-1"}
+
+func rtSubject(args string) subject {
+	return subject{Kind: dispatch.CallTool, Name: "approve_invoice", Args: json.RawMessage(args), Caller: rtCaller}
 }
 
-// askOnce runs a handler's first round: it asks one question, and the client
-// gets the input-required result.
-func askOnce(t *testing.T, s *stateSigner, op *dispatch.Op) *mcp.CallToolResult {
+func elicitQ(key, message string) *pluginv1.Question {
+	return &pluginv1.Question{Key: key, Kind: &pluginv1.Question_Elicit{Elicit: &pluginv1.ElicitQuestion{
+		Message: message, RequestedSchemaJson: `{"type":"object"}`}}}
+}
+
+var (
+	sampleQ = &pluginv1.Question{Kind: &pluginv1.Question_Sample{Sample: &pluginv1.SampleQuestion{
+		Messages: []*pluginv1.SamplingMessage{{Role: "user", Text: "Greet"}}, MaxTokens: 50}}}
+	rootsQ = &pluginv1.Question{Key: "client_roots", Kind: &pluginv1.Question_Roots{Roots: &pluginv1.RootsQuestion{}}}
+)
+
+// round runs one round of a handler that asks qs: its answers if all were
+// there, else the client's input-required result.
+func round(t *testing.T, s *stateSigner, sub subject, params mcp.MultiRoundTripParams, qs ...*pluginv1.Question) ([]*pluginv1.Answer, mcp.MultiRoundTripResult) {
 	t.Helper()
-	rt, e := s.resume(op, mcp.CallToolParams{})
+	rt, e := s.resume(sub, params)
 	if e != nil {
 		t.Fatal(e)
 	}
-	id := rt.next("elicit")
-	if _, ok := rt.lookup(id); ok {
-		t.Fatal("a first round has an answer")
+	answers, err := rt.ask(qs)
+	mrt, asked, ierr := s.inputRequired(rt, sub)
+	if ierr != nil {
+		t.Fatal(ierr)
 	}
-	rt.ask(id, mcp.NewElicitationInputRequest(mcp.ElicitationParams{Message: "Approve?"}))
-	res, err := s.result(rt, op)
-	if err != nil || res == nil {
-		t.Fatalf("result: %v %v", res, err)
+	if asked != (err != nil) || (err != nil && !errorsIsInputRequired(err)) {
+		t.Fatalf("ask: %v, asked %v", err, asked)
 	}
-	return res
+	return answers, mrt
 }
 
-func retry(state string, responses map[string]string) mcp.CallToolParams {
-	p := mcp.CallToolParams{}
-	p.RequestState = state
-	p.InputResponses = mcp.InputResponses{}
-	for id, raw := range responses {
+func errorsIsInputRequired(err error) bool {
+	return errmodel.From(err).Code == errmodel.CodeInputRequired
+}
+
+func responses(state string, m map[string]string) mcp.MultiRoundTripParams {
+	p := mcp.MultiRoundTripParams{RequestState: state, InputResponses: mcp.InputResponses{}}
+	for k, raw := range m {
 		var r mcp.InputResponse
 		_ = json.Unmarshal([]byte(raw), &r)
-		p.InputResponses[id] = r
+		p.InputResponses[k] = r
 	}
 	return p
 }
 
-func TestRoundTripAnswersReachTheReplay(t *testing.T) {
-	s := newStateSigner([]byte("0123456789abcdef0123456789abcdef"))
-	op := rtOp(`{"invoiceId":"inv-1"}`)
-	first := askOnce(t, s, op)
-	if !first.NeedsInput() || first.InputRequests["elicit-1"].Method != mcp.MethodElicitationCreate {
-		t.Fatalf("first round: %+v", first)
-	}
-
-	// The repeat, with the arguments in another order and spacing.
-	op2 := rtOp(`{ "invoiceId" : "inv-1" }`)
-	rt, e := s.resume(op2, retry(first.RequestState, map[string]string{"elicit-1": `{"action":"accept","content":{"confirm":true}}`}))
-	if e != nil {
-		t.Fatal(e)
-	}
-	raw, ok := rt.lookup(rt.next("elicit"))
-	if !ok {
-		t.Fatal("the answer did not reach the replay")
-	}
-	var got mcp.ElicitationResult
-	if err := json.Unmarshal(raw, &got); err != nil || got.Action != "accept" {
-		t.Errorf("answer %s: %v", raw, err)
-	}
-	// A second question in the same replay is a new round, which still
-	// carries the first answer.
-	id2 := rt.next("elicit")
-	rt.ask(id2, mcp.NewElicitationInputRequest(mcp.ElicitationParams{Message: "Send it too?"}))
-	second, err := s.result(rt, op2)
-	if err != nil || second == nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"elicit-2"}, keys(second.InputRequests)); diff != "" {
-		t.Errorf("second round asks (-want +got):\n%s", diff)
-	}
-	rt3, e := s.resume(op, retry(second.RequestState, map[string]string{"elicit-2": `{"action":"decline"}`}))
-	if e != nil {
-		t.Fatal(e)
-	}
-	for _, id := range []string{"elicit-1", "elicit-2"} {
-		if _, ok := rt3.lookup(rt3.next("elicit")); !ok {
-			t.Errorf("round three lacks the answer to %s", id)
-		}
-	}
-	if res, _ := s.result(rt3, op); res != nil {
-		t.Errorf("nothing new was asked, yet the result asks: %+v", res)
-	}
-}
-
-func keys(m mcp.InputRequests) []string {
+func keysOf(m mcp.InputRequests) []string {
 	var out []string
 	for k := range m {
 		out = append(out, k)
 	}
+	slices.Sort(out)
 	return out
+}
+
+// TestRoundTripsAskTogetherAndInTurn: questions of one Ask reach the client
+// together, under their keys or numbers; a later question is a new round
+// whose state still carries the first answers.
+func TestRoundTripsAskTogetherAndInTurn(t *testing.T) {
+	s := newStateSigner([]byte("0123456789abcdef0123456789abcdef"))
+	sub := rtSubject(`{"invoiceId":"inv-1"}`)
+	all := []*pluginv1.Question{elicitQ("user_name", "Your name?"), sampleQ, rootsQ}
+
+	_, first := round(t, s, sub, mcp.MultiRoundTripParams{}, all...)
+	if diff := cmp.Diff([]string{"client_roots", "sample-1", "user_name"}, keysOf(first.InputRequests)); diff != "" {
+		t.Fatalf("first round asks (-want +got):\n%s", diff)
+	}
+	if first.InputRequests["client_roots"].Method != mcp.MethodListRoots || first.InputRequests["sample-1"].Sampling.MaxTokens != 50 {
+		t.Errorf("first round: %+v", first.InputRequests)
+	}
+
+	// The repeat, with the arguments in another order and spacing, answers
+	// all three; the handler then asks one more.
+	sub2 := rtSubject(`{ "invoiceId" : "inv-1" }`)
+	answered := responses(first.RequestState, map[string]string{
+		"user_name":    `{"action":"accept","content":{"name":"Alice"}}`,
+		"sample-1":     `{"role":"assistant","content":{"type":"text","text":"Hej!"},"model":"m"}`,
+		"client_roots": `{"roots":[{"uri":"file:///bilag","name":"bilag"}]}`,
+	})
+	rt, e := s.resume(sub2, answered)
+	if e != nil {
+		t.Fatal(e)
+	}
+	got, err := rt.ask(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*pluginv1.Answer{
+		{Key: "user_name", Kind: &pluginv1.Answer_Elicit{Elicit: &pluginv1.ElicitResponse{Action: "accept", ContentJson: `{"name":"Alice"}`}}},
+		{Key: "sample-1", Kind: &pluginv1.Answer_Sample{Sample: &pluginv1.SampleResponse{Role: "assistant", Text: "Hej!", Model: "m"}}},
+		{Key: "client_roots", Kind: &pluginv1.Answer_Roots{Roots: &pluginv1.RootsAnswer{Roots: []*pluginv1.Root{{Uri: "file:///bilag", Name: "bilag"}}}}},
+	}
+	if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+	if _, err := rt.ask([]*pluginv1.Question{elicitQ("step2", "Colour?")}); !errorsIsInputRequired(err) {
+		t.Fatalf("the second question: %v", err)
+	}
+	second, asked, _ := s.inputRequired(rt, sub2)
+	if !asked || second.RequestState == first.RequestState {
+		t.Fatalf("second round: asked %v, state changed %v", asked, second.RequestState != first.RequestState)
+	}
+	// Round three answers only step2: the first three come from the state.
+	got3, _ := round(t, s, sub, responses(second.RequestState, map[string]string{"step2": `{"action":"accept","content":{"colour":"blue"}}`}),
+		append(all, elicitQ("step2", "Colour?"))...)
+	if len(got3) != 4 || got3[3].GetElicit().ContentJson != `{"colour":"blue"}` || got3[0].GetElicit().ContentJson != `{"name":"Alice"}` {
+		t.Errorf("round three: %v", got3)
+	}
 }
 
 func TestRoundTripRefusesForeignState(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
 	s := newStateSigner(key)
-	op := rtOp(`{"invoiceId":"inv-1"}`)
-	state := askOnce(t, s, op).RequestState
+	sub := rtSubject(`{"invoiceId":"inv-1"}`)
+	_, first := round(t, s, sub, mcp.MultiRoundTripParams{}, elicitQ("", "Approve?"))
+	state := first.RequestState
 	answer := map[string]string{"elicit-1": `{"action":"accept","content":{"confirm":true}}`}
 
 	payload, sig, _ := strings.Cut(strings.TrimPrefix(state, statePrefix), ".")
@@ -115,25 +142,29 @@ func TestRoundTripRefusesForeignState(t *testing.T) {
 
 	later := newStateSigner(key)
 	later.now = func() time.Time { return time.Now().Add(roundTripTTL + time.Minute) }
+	other := func(f func(*subject)) subject { c := sub; f(&c); return c }
 
 	tests := []struct {
 		name   string
 		signer *stateSigner
-		op     *dispatch.Op
+		sub    subject
 		state  string
 		want   string
 	}{
-		{"tampered", s, op, tampered, "altered"},
-		{"another key", newStateSigner(nil), op, state, "altered"},
-		{"garbage", s, op, "hello", "altered"},
-		{"other arguments", s, rtOp(`{"invoiceId":"inv-2"}`), state, "other arguments"},
-		{"other tool", s, &dispatch.Op{Name: "void_invoice", Arguments: op.Arguments, Caller: op.Caller}, state, "another tool"},
-		{"other caller", s, &dispatch.Op{Name: op.Name, Arguments: op.Arguments, Caller: dispatch.Caller{Subject: "key:2", OrganizationID: "org-1"}}, state, "another caller"},
-		{"expired", later, op, state, "expired"},
+		{"tampered", s, sub, tampered, "altered"},
+		{"suffixed, as the conformance suite tampers", s, sub, state + "-TAMPERED", "altered"},
+		{"another key", newStateSigner(nil), sub, state, "altered"},
+		{"garbage", s, sub, "hello", "altered"},
+		{"other arguments", s, rtSubject(`{"invoiceId":"inv-2"}`), state, "other arguments"},
+		{"other tool", s, other(func(c *subject) { c.Name = "void_invoice" }), state, "another tool"},
+		{"a prompt", s, other(func(c *subject) { c.Kind = dispatch.GetPrompt }), state, "another kind"},
+		{"other caller", s, other(func(c *subject) { c.Caller.Subject = "key:2" }), state, "another caller"},
+		{"other organization", s, other(func(c *subject) { c.Caller.OrganizationID = "org-2" }), state, "another caller"},
+		{"expired", later, sub, state, "expired"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rt, e := tt.signer.resume(tt.op, retry(tt.state, answer))
+			rt, e := tt.signer.resume(tt.sub, responses(tt.state, answer))
 			if e == nil {
 				t.Fatalf("accepted; answers %v", rt.answers)
 			}
@@ -144,22 +175,82 @@ func TestRoundTripRefusesForeignState(t *testing.T) {
 	}
 }
 
-// Answers to questions that were never asked are ignored: a client cannot
-// slip a "yes" into a round by inventing an ID.
-func TestRoundTripIgnoresUnaskedAnswers(t *testing.T) {
+// TestRoundTripAnswers: what a client may answer. An answer may come before
+// its question (a client retrying with what it knows); earlier rounds'
+// answers are final; a malformed answer fails the request, never reaching
+// the plugin as if the user had said it.
+func TestRoundTripAnswers(t *testing.T) {
 	s := newStateSigner(nil)
-	op := rtOp(`{}`)
-	state := askOnce(t, s, op).RequestState
-	rt, e := s.resume(op, retry(state, map[string]string{"elicit-7": `{"action":"accept"}`}))
-	if e != nil {
-		t.Fatal(e)
+	sub := rtSubject(`{}`)
+	_, first := round(t, s, sub, mcp.MultiRoundTripParams{}, elicitQ("confirm", "Send?"))
+	tests := []struct {
+		name    string
+		params  mcp.MultiRoundTripParams
+		q       *pluginv1.Question
+		want    string // the answer's action, or
+		bad     string // the failure's field
+		pending bool
+	}{
+		{name: "answered in its round", params: responses(first.RequestState, map[string]string{"confirm": `{"action":"decline"}`}),
+			q: elicitQ("confirm", "Send?"), want: "decline"},
+		{name: "answered without state", params: responses("", map[string]string{"confirm": `{"action":"accept"}`}),
+			q: elicitQ("confirm", "Send?"), want: "accept"},
+		{name: "extra answers are ignored", params: responses(first.RequestState, map[string]string{
+			"confirm": `{"action":"accept"}`, "unknown_extra": `{"action":"accept","content":{"x":1}}`}),
+			q: elicitQ("confirm", "Send?"), want: "accept"},
+		{name: "a wrong key is asked again", params: responses("", map[string]string{"wrong_key": `{"action":"accept"}`}),
+			q: elicitQ("confirm", "Send?"), pending: true},
+		{name: "a null answer is no answer", params: responses(first.RequestState, map[string]string{"confirm": `null`}),
+			q: elicitQ("confirm", "Send?"), pending: true},
+		{name: "not an object", params: responses("", map[string]string{"confirm": `12345`}),
+			q: elicitQ("confirm", "Send?"), bad: "inputResponses.confirm"},
+		{name: "an unknown action", params: responses("", map[string]string{"confirm": `{"action":"maybe"}`}),
+			q: elicitQ("confirm", "Send?"), bad: "inputResponses.confirm"},
+		{name: "content that is no object", params: responses("", map[string]string{"confirm": `{"action":"accept","content":[1]}`}),
+			q: elicitQ("confirm", "Send?"), bad: "inputResponses.confirm"},
+		{name: "a sampling result without role", params: responses("", map[string]string{"sample-1": `{"content":{"type":"text","text":"x"}}`}),
+			q: sampleQ, bad: "inputResponses.sample-1"},
+		{name: "roots without a list", params: responses("", map[string]string{"client_roots": `{"action":"accept"}`}),
+			q: rootsQ, bad: "inputResponses.client_roots"},
+		{name: "the answer to another kind of question", params: responses(first.RequestState, map[string]string{"confirm": `{"roots":[]}`}),
+			q: rootsQ, bad: "inputResponses.confirm"},
 	}
-	if len(rt.answers) != 0 {
-		t.Errorf("unasked answers kept: %v", rt.answers)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rt, e := s.resume(sub, tt.params)
+			if e != nil {
+				t.Fatal(e)
+			}
+			q := tt.q
+			if tt.name == "the answer to another kind of question" {
+				q = &pluginv1.Question{Key: "confirm", Kind: rootsQ.Kind}
+			}
+			got, err := rt.ask([]*pluginv1.Question{q})
+			switch {
+			case tt.pending:
+				if !errorsIsInputRequired(err) {
+					t.Errorf("got %v, %v; want the question asked again", got, err)
+				}
+			case tt.bad != "":
+				bad := rt.failure()
+				if bad == nil || err == nil || bad.Fields[0].Field != tt.bad {
+					t.Errorf("failure %+v (ask: %v), want one naming %s", bad, err, tt.bad)
+				}
+			default:
+				if err != nil || got[0].GetElicit().GetAction() != tt.want {
+					t.Errorf("got %v, %v; want %s", got, err, tt.want)
+				}
+			}
+		})
 	}
-	// Without a state, answers are ignored altogether.
-	rt, _ = s.resume(op, retry("", map[string]string{"elicit-1": `{"action":"accept"}`}))
-	if len(rt.answers) != 0 {
-		t.Errorf("stateless answers kept: %v", rt.answers)
+
+	// An earlier round's answer stands: a later response cannot change it.
+	_, second := round(t, s, sub, responses(first.RequestState, map[string]string{"confirm": `{"action":"accept"}`}),
+		elicitQ("confirm", "Send?"), elicitQ("really", "Really?"))
+	got, _ := round(t, s, sub, responses(second.RequestState, map[string]string{
+		"confirm": `{"action":"decline"}`, "really": `{"action":"accept"}`}),
+		elicitQ("confirm", "Send?"), elicitQ("really", "Really?"))
+	if got[0].GetElicit().GetAction() != "accept" {
+		t.Errorf("the first answer became %s", got[0].GetElicit().GetAction())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpcontent"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/tasks"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -34,13 +35,29 @@ type Options struct {
 	// Sessions shares the stateful revision's sessions between instances;
 	// nil keeps them per instance.
 	Sessions Sessions
+	// Tasks keeps the tasks of tools that do long work (tasks.go), where
+	// every instance sees them; nil serves no tasks (such tools run as
+	// ordinary calls). TaskTTL is how long a task is kept (default one
+	// hour), TaskTimeout how long one may run (default 30 minutes).
+	Tasks       tasks.Store
+	TaskTTL     time.Duration
+	TaskTimeout time.Duration
+	// Instance names this process among the deployment's instances, in
+	// the tasks it runs.
+	Instance string
 }
+
+// serverTitle is the server's name for people.
+const serverTitle = "Billy MCP"
 
 // Server is the MCP face of the host.
 type Server struct {
 	opts   Options
 	mcp    *server.MCPServer
 	states *stateSigner
+	// tasks is nil when the host keeps no tasks.
+	tasks       *tasks.Service
+	taskTimeout time.Duration
 
 	mu       sync.Mutex
 	toolsSig string // fingerprint of the tools registered in mcp-go
@@ -61,7 +78,16 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
-	s := &Server{opts: opts, states: newStateSigner(opts.StateKey)}
+	s := &Server{opts: opts, states: newStateSigner(opts.StateKey), taskTimeout: opts.TaskTimeout}
+	if s.taskTimeout <= 0 {
+		s.taskTimeout = defaultTaskTimeout
+	}
+	var extensions []server.ServerOption
+	if opts.Tasks != nil {
+		s.tasks = tasks.New(tasks.Options{Store: opts.Tasks, Instance: opts.Instance, TTL: opts.TaskTTL,
+			Interrupted: interrupted, Logger: opts.Logger.Named("tasks")})
+		extensions = append(extensions, server.WithExtensions(map[string]any{taskExtension: map[string]any{}}))
+	}
 	hooks := &server.Hooks{}
 	// Tools of a plugin that is restarting stay registered (a call gets a
 	// clear retryable error) but are left out of tools/list.
@@ -75,7 +101,7 @@ func New(opts Options) *Server {
 		res.Tools = kept
 	})
 	hooks.AddAfterInitialize(s.saveClient)
-	s.mcp = server.NewMCPServer(opts.Name, opts.Version,
+	s.mcp = server.NewMCPServer(opts.Name, opts.Version, append(extensions,
 		server.WithToolCapabilities(true),
 		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(true),
@@ -87,8 +113,8 @@ func New(opts Options) *Server {
 		server.WithRecovery(),
 		server.WithHooks(hooks),
 		server.WithInstructions(opts.Instructions),
-		server.WithTitle("Billy MCP"),
-	)
+		server.WithTitle(serverTitle),
+	)...)
 	s.sync()
 	opts.Registry.OnChange(s.sync)
 	return s
@@ -102,21 +128,26 @@ func (s *Server) sync() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	tools := reg.Tools(false)
 	var all, avail []string
-	for _, t := range tools {
-		b, _ := json.Marshal(toolFor(t))
+	var st []server.ServerTool
+	for _, t := range reg.Tools(false) {
+		tool := toolFor(t)
+		// SEP-2243: a server must refuse a tool whose x-mcp-header
+		// annotations break the rules (mcp-go panics on one).
+		if err := mcp.ValidateParamHeaderAnnotations(&tool); err != nil {
+			s.opts.Logger.Error("a tool is left out of MCP: its input schema's x-mcp-header annotations are invalid",
+				"tool", t.Name, "plugin", t.Plugin, "error", err)
+			continue
+		}
+		b, _ := json.Marshal(tool)
 		all = append(all, string(b))
+		st = append(st, server.ServerTool{Tool: tool, Handler: s.callTool})
 		if reg.Available(t.Plugin) {
 			avail = append(avail, t.Name)
 		}
 	}
 	toolsSig, availSig := strings.Join(all, "\n"), strings.Join(avail, ",")
 	if toolsSig != s.toolsSig {
-		st := make([]server.ServerTool, 0, len(tools))
-		for _, t := range tools {
-			st = append(st, server.ServerTool{Tool: toolFor(t), Handler: s.callTool})
-		}
 		s.mcp.SetTools(st...) // announces the change itself
 		s.toolsSig, s.availSig = toolsSig, availSig
 	} else if availSig != s.availSig && !s.pending {
@@ -214,28 +245,67 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 		cl.token = m.ProgressToken
 	}
 	if server.IsModernRequest(ctx) {
-		rt, e := s.states.resume(op, req.Params)
+		rt, e := s.states.resume(subjectOf(op), req.Params.MultiRoundTripParams)
 		if e != nil {
-			return errorResult(e.WithCorrelation(op.CorrelationID)), nil
+			return s.invalid(ctx, op, e), nil
 		}
 		cl.rt = rt
 	}
-	out, err := s.opts.Dispatcher.Do(ctx, op)
-	cl.settle()
-	if cl.rt != nil {
-		// A question the handler asked wins over whatever it returned
-		// after being told the answer comes later.
-		if res, rerr := s.states.result(cl.rt, op); rerr != nil || res != nil {
-			if rerr != nil {
-				return errorResult(errmodel.From(rerr).WithCorrelation(op.CorrelationID)), nil
-			}
+	if tool, ok := s.opts.Registry.Tool(op.Name); ok && tool.Task != "" {
+		if res, handled := s.callAsTask(ctx, op, tool); handled {
 			return res, nil
 		}
 	}
-	if err != nil {
-		return errorResult(errmodel.From(err)), nil
+	out, err := s.opts.Dispatcher.Do(ctx, op)
+	cl.settle()
+	return s.toolAnswer(ctx, op, out, err), nil
+}
+
+func subjectOf(op *dispatch.Op) subject {
+	args := op.Arguments
+	if op.Kind == dispatch.GetPrompt {
+		args, _ = json.Marshal(op.PromptArguments)
 	}
-	return markStale(toolResult(out.Tool), op), nil
+	return subject{Kind: op.Kind, Name: op.Name, Args: args, Caller: op.Caller}
+}
+
+// toolAnswer is a tools/call's answer. A question the handler asked wins
+// over whatever it returned after being told the answer comes later; an
+// answer the client got wrong fails the request; a capability the client
+// lacks is named to a 2026-07-28 client as -32021.
+func (s *Server) toolAnswer(ctx context.Context, op *dispatch.Op, out *dispatch.Outcome, err error) *mcp.CallToolResult {
+	cl := op.Client.(*client)
+	if cl.rt != nil {
+		if bad := cl.rt.failure(); bad != nil {
+			return s.invalid(ctx, op, bad)
+		}
+		mrt, asked, ierr := s.states.inputRequired(cl.rt, subjectOf(op))
+		if ierr != nil {
+			return errorResult(errmodel.From(ierr).WithCorrelation(op.CorrelationID))
+		}
+		if asked {
+			return &mcp.CallToolResult{Result: mcp.Result{ResultType: mcp.ResultTypeInputRequired}, MultiRoundTripResult: mrt}
+		}
+	}
+	if err != nil {
+		e := errmodel.From(err).WithCorrelation(op.CorrelationID)
+		if len(e.MissingCapabilities()) > 0 && cl.modern() && replyError(ctx, missingCapabilities(e)) {
+			return &mcp.CallToolResult{}
+		}
+		return errorResult(e)
+	}
+	return markStale(toolResult(out.Tool), op)
+}
+
+// invalid answers a request whose parameters are wrong (its request state
+// or answers): invalid params where the transport can say so, else a tool
+// error.
+func (s *Server) invalid(ctx context.Context, op *dispatch.Op, e *errmodel.Error) *mcp.CallToolResult {
+	e = e.WithCorrelation(op.CorrelationID)
+	if replyError(ctx, invalidParams(e)) {
+		return &mcp.CallToolResult{}
+	}
+	return errorResult(e)
 }
 
 // readResource serves a resource read; plugin is set for template reads
@@ -244,7 +314,30 @@ func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		op := s.op(ctx, dispatch.ReadResource, req.Params.URI)
 		op.Plugin = plugin
+		cl := op.Client.(*client)
+		// mcp-go takes contents from a resource handler, never an
+		// input_required result: a modern read that asks is answered with
+		// a reply, so only where the transport sends replies may it ask.
+		if server.IsModernRequest(ctx) && canReply(ctx) {
+			rt, e := s.states.resume(subjectOf(op), req.Params.MultiRoundTripParams)
+			if e != nil {
+				return nil, s.protocolInvalid(ctx, op, e)
+			}
+			cl.rt = rt
+		}
 		out, err := s.opts.Dispatcher.Do(ctx, op)
+		if cl.rt != nil {
+			if bad := cl.rt.failure(); bad != nil {
+				return nil, s.protocolInvalid(ctx, op, bad)
+			}
+			if mrt, asked, ierr := s.states.inputRequired(cl.rt, subjectOf(op)); ierr == nil && asked {
+				res := &mcp.ReadResourceResult{MultiRoundTripResult: mrt}
+				res.ResultType = mcp.ResultTypeInputRequired
+				res.Meta = &mcp.Meta{AdditionalFields: s.serverMeta()}
+				replyResult(ctx, res)
+				return []mcp.ResourceContents{}, nil
+			}
+		}
 		if err != nil {
 			return nil, protocolError(err)
 		}
@@ -259,7 +352,27 @@ func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
 func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	op := s.op(ctx, dispatch.GetPrompt, req.Params.Name)
 	op.PromptArguments = req.Params.Arguments
+	cl := op.Client.(*client)
+	if server.IsModernRequest(ctx) {
+		rt, e := s.states.resume(subjectOf(op), req.Params.MultiRoundTripParams)
+		if e != nil {
+			return nil, s.protocolInvalid(ctx, op, e)
+		}
+		cl.rt = rt
+	}
 	out, err := s.opts.Dispatcher.Do(ctx, op)
+	if cl.rt != nil {
+		if bad := cl.rt.failure(); bad != nil {
+			return nil, s.protocolInvalid(ctx, op, bad)
+		}
+		mrt, asked, ierr := s.states.inputRequired(cl.rt, subjectOf(op))
+		if ierr != nil {
+			return nil, protocolError(ierr)
+		}
+		if asked {
+			return &mcp.GetPromptResult{Result: mcp.Result{ResultType: mcp.ResultTypeInputRequired}, MultiRoundTripResult: mrt}, nil
+		}
+	}
 	if err != nil {
 		return nil, protocolError(err)
 	}
@@ -268,6 +381,14 @@ func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.
 		res.Messages = append(res.Messages, mcp.PromptMessage{Role: mcp.Role(m.Role), Content: mcpcontent.FromWire(m.Content)})
 	}
 	return res, nil
+}
+
+// protocolInvalid fails a resource read or prompt whose parameters (request
+// state, answers) are wrong: invalid params where the transport can say so.
+func (s *Server) protocolInvalid(ctx context.Context, op *dispatch.Op, e *errmodel.Error) error {
+	e = e.WithCorrelation(op.CorrelationID)
+	replyError(ctx, invalidParams(e))
+	return protocolError(e)
 }
 
 // protocolError renders a failure of a resource read or prompt, which MCP
@@ -289,7 +410,14 @@ func (s *Server) HTTPHandler() http.Handler {
 	if s.opts.Sessions != nil {
 		opts = append(opts, server.WithSessionIdManager(s.opts.Sessions), server.WithHTTPContextFunc(s.restoreClient))
 	}
-	return ownStreams(server.NewStreamableHTTPServer(s.mcp, opts...))
+	return ownStreams(s.front(server.NewStreamableHTTPServer(s.mcp, opts...)))
+}
+
+// Close stops the host's share of task bookkeeping (heartbeats, cleanup).
+func (s *Server) Close() {
+	if s.tasks != nil {
+		s.tasks.Close()
+	}
 }
 
 // ServeStdio serves MCP on in/out until ctx ends or in is closed. Nothing

@@ -36,6 +36,8 @@ type requestStream struct {
 	ours    bool // we made it SSE; mcp-go believes it is writing JSON
 	closed  bool // the request is over
 	unsent  http.Header
+	// reply is what the handler answers instead of mcp-go (reply.go).
+	reply replySlot
 }
 
 var (
@@ -78,6 +80,9 @@ func (s *requestStream) WriteHeader(code int) {
 		// response becomes the stream's last event.
 		return
 	}
+	if r := s.reply.get(); r != nil && r.err != nil && s.w.Header().Get("Content-Type") == "application/json" {
+		code = r.err.httpStatus()
+	}
 	s.begin(code)
 }
 
@@ -95,9 +100,23 @@ func (s *requestStream) Write(p []byte) (int, error) {
 		s.begin(http.StatusOK)
 	}
 	if !s.ours {
+		if r := s.reply.get(); r != nil {
+			if out, ok := r.rewrite(p); ok {
+				if _, err := s.w.Write(out); err != nil {
+					return 0, err
+				}
+				return len(p), nil
+			}
+		}
 		return s.w.Write(p)
 	}
-	if err := s.event(bytes.TrimSpace(p)); err != nil {
+	body := bytes.TrimSpace(p)
+	if r := s.reply.get(); r != nil {
+		if out, ok := r.rewrite(body); ok {
+			body = bytes.TrimSpace(out)
+		}
+	}
+	if err := s.event(body); err != nil {
 		return 0, err
 	}
 	return len(p), nil
@@ -171,6 +190,7 @@ func ownStreams(next http.Handler) http.Handler {
 		}
 		s := newRequestStream(w)
 		defer s.close()
-		next.ServeHTTP(s, r.WithContext(withRequestStream(r.Context(), s)))
+		ctx := withReplySlot(withRequestStream(r.Context(), s), &s.reply)
+		next.ServeHTTP(s, r.WithContext(ctx))
 	})
 }

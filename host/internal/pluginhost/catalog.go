@@ -58,6 +58,13 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 		if a := t.Annotations; a != nil {
 			tool.Annotations = registry.Annotations{ReadOnly: a.ReadOnly, Destructive: a.Destructive, Idempotent: a.Idempotent, OpenWorld: a.OpenWorld}
 		}
+		switch t.TaskSupport {
+		case pluginv1.TaskSupport_TASK_SUPPORT_OPTIONAL:
+			tool.Task = registry.TaskOptional
+		case pluginv1.TaskSupport_TASK_SUPPORT_REQUIRED:
+			tool.Task = registry.TaskRequired
+		}
+		tool.DeferTask = tool.Task != "" && t.DeferTask
 		if registry.TakesIdempotencyKey(tool) {
 			// The host keeps the key (dispatch); the plugin's own schema,
 			// compiled above, validates what the plugin gets.

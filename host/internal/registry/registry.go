@@ -36,7 +36,18 @@ type Tool struct {
 	Examples     []Example       `json:"examples,omitempty"`
 	// Input validates arguments against InputSchema.
 	Input *schema.Schema `json:"-"`
+	// Task says whether the tool's calls may run as tasks (long work): ""
+	// never, TaskOptional or TaskRequired. DeferTask: the call becomes a
+	// task only where the plugin says so (Host.StartTask).
+	Task      string `json:"-"`
+	DeferTask bool   `json:"-"`
 }
+
+// The task support a tool may declare (Tool.Task).
+const (
+	TaskOptional = "optional"
+	TaskRequired = "required"
+)
 
 // Resource is a fixed resource.
 type Resource struct {

@@ -1,0 +1,30 @@
+-- Tasks of MCP's Tasks extension (host/internal/tasks): tool calls that do
+-- long work, kept where every instance sees them. status is working,
+-- input_required, completed, failed or cancelled; runner is the instance
+-- running a working task and heartbeat_ms when it last said so; version
+-- guards every update (compare-and-set). Times are Unix milliseconds. Rows
+-- may be deleted after expires_ms, unless the task is still running.
+-- +goose Up
+CREATE TABLE tasks (
+    id           TEXT    NOT NULL PRIMARY KEY,
+    subject      TEXT    NOT NULL,
+    organization TEXT    NOT NULL,
+    tool         TEXT    NOT NULL,
+    request      TEXT    NOT NULL,
+    status       TEXT    NOT NULL,
+    message      TEXT    NOT NULL,
+    input_json   TEXT,
+    result_json  TEXT,
+    error_json   TEXT,
+    may_write    INTEGER NOT NULL,
+    created_ms   INTEGER NOT NULL,
+    updated_ms   INTEGER NOT NULL,
+    expires_ms   INTEGER NOT NULL,
+    runner       TEXT    NOT NULL,
+    heartbeat_ms INTEGER NOT NULL,
+    version      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tasks_expiry ON tasks (expires_ms);
+
+-- +goose Down
+DROP TABLE tasks;
