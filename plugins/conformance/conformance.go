@@ -43,8 +43,8 @@ func New() *sdk.Plugin {
 	return &sdk.Plugin{
 		Name:    "conformance",
 		Version: "1.0.0",
-		Description: "Fixtures for the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16) " +
-			"and the end-to-end tests. Enabled only by configs/conformance.yaml and the tests; never in production.",
+		Description: "Fixtures for the official MCP conformance suite (@modelcontextprotocol/conformance 0.1.16 and " +
+			"0.2.0-alpha.12) and the end-to-end tests. Enabled only by configs/conformance.yaml and the tests; never in production.",
 		Tools:             tools(),
 		Resources:         resources(),
 		ResourceTemplates: resourceTemplates(),
@@ -66,7 +66,7 @@ func fixed(name, description string, result func() *sdk.Result) sdk.Tool {
 }
 
 func tools() []sdk.Tool {
-	return []sdk.Tool{
+	tools := []sdk.Tool{
 		fixed("test_simple_text", "Conformance fixture: returns a fixed text response.", func() *sdk.Result {
 			return sdk.Text(simpleText)
 		}),
@@ -104,6 +104,10 @@ func tools() []sdk.Tool {
 			"Conformance fixture: elicitation with the five enum forms of SEP-1330."), elicitationEnums),
 		fixtureError(),
 	}
+	tools = append(tools, statelessTools()...)
+	tools = append(tools, roundTripTools()...)
+	tools = append(tools, schemaTools()...)
+	return append(tools, taskTools()...)
 }
 
 // pause waits d, or until ctx ends.

@@ -75,6 +75,10 @@ func userText(s string) sdk.PromptMessage {
 }
 
 func prompts() []sdk.Prompt {
+	return append(fixedPrompts(), roundTripPrompt())
+}
+
+func fixedPrompts() []sdk.Prompt {
 	return []sdk.Prompt{
 		{
 			Name: "test_simple_prompt", Title: "Simple Test Prompt", Description: "A simple prompt without arguments",
