@@ -58,6 +58,11 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 		if given, err = linesBody("lines", in.Lines); err != nil {
 			return out, err
 		}
+		// Before any request: the lines given with their prices. What the
+		// credit note comes to with VAT is checked once its rates are known.
+		if err := checkLineTotals("lines", given, "", false); err != nil {
+			return out, err
+		}
 	}
 	return runWrite(ctx, p, call, writeSpec[Invoice]{
 		tool: "create_credit_note", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
@@ -99,8 +104,14 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 					return nil, err
 				}
 			}
+			if err := checkLineTotals("lines", lines, orig.CurrencyID, false); err != nil {
+				return nil, err
+			}
 			net, tax, err := creditTotals(ctx, call, vat, orig, lines)
 			if err != nil {
+				return nil, err
+			}
+			if err := checkCreditGross("lines", net.Add(tax), orig.CurrencyID); err != nil {
 				return nil, err
 			}
 			credited, err := creditNotesOf(ctx, call, orig.ID, "")

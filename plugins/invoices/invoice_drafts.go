@@ -96,7 +96,7 @@ func linesBody(field string, lines []LineInput) ([]lineBody, error) {
 }
 
 func checkQuantity(field string, q decimal.Decimal) error {
-	if !q.IsPositive() || q.GreaterThan(decimal.New(1, 9)) {
+	if !q.IsPositive() || q.GreaterThan(maxQuantity) {
 		return sdk.Invalid(field, "must be greater than 0 (and sensible), got %s; to credit, use create_credit_note", plain(q))
 	}
 	if !hasPlaces(q, quantityPlaces) {
@@ -215,6 +215,11 @@ func (p *plugin) createInvoice(ctx context.Context, call *sdk.Call, in CreateInv
 	if err != nil {
 		return out, err
 	}
+	// Prices left out are filled in by the plan and checked there again.
+	vatOnTop := in.TaxMode != "incl"
+	if err := checkLineTotals("lines", lines, in.CurrencyID, vatOnTop); err != nil {
+		return out, err
+	}
 	mode := termsMode(in.PaymentTermsMode, in.PaymentTermsDays)
 	body := invoiceBody{Type: "invoice", ContactID: contactID, EntryDate: entry, CurrencyID: strings.ToUpper(in.CurrencyID),
 		TaxMode: in.TaxMode, PaymentTermsMode: mode, PaymentTermsDays: in.PaymentTermsDays, DueDate: in.DueDate, Lines: lines}
@@ -226,6 +231,9 @@ func (p *plugin) createInvoice(ctx context.Context, call *sdk.Call, in CreateInv
 		plan: func(ctx context.Context) (*plan, error) {
 			notes, err := newPricer(ctx, call, newVATRates(ctx, call), contactID, body.CurrencyID, body.TaxMode).fill("lines", body.Lines)
 			if err != nil {
+				return nil, err
+			}
+			if err := checkLineTotals("lines", body.Lines, body.CurrencyID, vatOnTop); err != nil {
 				return nil, err
 			}
 			changes := append([]string{"a new draft invoice (not booked, no number, not sent)"}, notes...)
@@ -294,6 +302,11 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 		if body.Lines, err = linesBody("lines", in.Lines); err != nil {
 			return out, err
 		}
+		// The tax mode may be the invoice's own, known in the plan, which
+		// checks the VAT on top.
+		if err := checkLineTotals("lines", body.Lines, "", false); err != nil {
+			return out, err
+		}
 	}
 	if b, _ := json.Marshal(body); string(b) == "{}" {
 		return out, sdk.Invalid("invoiceId", "nothing to change: give at least one of entryDate, paymentTermsDays, paymentTermsMode, dueDate, taxMode, contactMessage or lines")
@@ -346,6 +359,9 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 				}
 				changes = append(changes, notes...)
 			}
+			if err := checkDraftTotals(cur, body.Lines, in.TaxMode); err != nil {
+				return nil, err
+			}
 			return &plan{
 				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(in.InvoiceID), Body: map[string]any{"invoice": body}}},
 				preview: Preview{Action: "Edit draft invoice " + cur.ID, Current: summaryOf(cur, "", p.today()), Changes: changes,
@@ -356,6 +372,27 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 			return p.readBackInvoice(ctx, call, in.InvoiceID)
 		},
 	})
+}
+
+// checkDraftTotals checks what a draft comes to after an edit: its new
+// lines, or its current ones under a new tax mode (prices that included
+// VAT now get it on top).
+func checkDraftTotals(cur billyInvoice, lines []lineBody, taxMode string) error {
+	mode := cmp.Or(taxMode, cur.TaxMode)
+	if lines == nil {
+		if taxMode == "" || taxMode == cur.TaxMode {
+			return nil // the lines and their tax mode stay as Billy has them
+		}
+		for _, l := range cur.Lines {
+			b := lineBody{ProductID: l.ProductID, Quantity: exactPtr(l.Quantity), UnitPrice: exactPtr(l.UnitPrice), DiscountMode: l.DiscountMode}
+			if l.DiscountValue != nil {
+				b.DiscountValue = exactPtr(*l.DiscountValue)
+			}
+			lines = append(lines, b)
+		}
+		return checkLineTotals("taxMode", lines, cur.CurrencyID, mode != "incl")
+	}
+	return checkLineTotals("lines", lines, cur.CurrencyID, mode != "incl")
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -58,8 +58,104 @@ func checkRange(fromField, from, toField, to string) error {
 }
 
 // maxAmount bounds amounts and prices: below it every value the tools
-// take has at most 15 significant digits (Number).
+// take has at most 15 significant digits (Number). It bounds what lines
+// come to as well, one by one and together (checkLineTotals,
+// checkCreditGross): each factor of quantity × unit price can be within its
+// bound while the product is not (10^9 × 10^9), and Billy's ledger (and the
+// sandbox's, sandbox/bounds.go) refuses an invoice whose totals reach it.
 var maxAmount = decimal.New(1, 12)
+
+// maxQuantity bounds a line's quantity.
+var maxQuantity = decimal.New(1, 9)
+
+// maxVATRate is the highest VAT rate a line can carry (Danish moms, 25 %).
+// Before the write a tool does not always know each line's rate (Billy
+// derives it from the product and the customer), so a total of prices
+// excluding VAT is checked with the highest rate on top: whatever the
+// rates, the invoice's grossAmount then stays below maxAmount.
+var maxVATRate = decimal.New(25, -2)
+
+// pricedOf is a line as Billy will compute it; false while it has no unit
+// price yet (filled in from the product later).
+func pricedOf(l lineBody) (pricedLine, bool) {
+	if l.UnitPrice == nil {
+		return pricedLine{}, false
+	}
+	pl := pricedLine{quantity: l.quantity(), unitPrice: l.UnitPrice.Dec(), discountMode: l.DiscountMode}
+	if l.DiscountValue != nil {
+		d := l.DiscountValue.Dec()
+		pl.discountValue = &d
+	}
+	return pl, true
+}
+
+// checkLines validates what each priced line comes to (quantity × unit
+// price, less its discount, rounded to the currency's minor unit), naming
+// the line ("lines[2]"), and returns their sum. Lines without a unit price
+// yet are left out; they are checked once priced.
+func checkLines(field string, lines []lineBody, currency string) (decimal.Decimal, error) {
+	sum := decimal.Zero
+	for i, l := range lines {
+		pl, ok := pricedOf(l)
+		if !ok {
+			continue
+		}
+		a := pl.amount(currency)
+		if a.Abs().GreaterThanOrEqual(maxAmount) {
+			return sum, sdk.Invalid(fmt.Sprintf("%s[%d]", field, i), "the line comes to %s (quantity %s × unit price %s); a line must come to less than 1.000.000.000.000",
+				amountText(a, currency), danishDecimal(pl.quantity, 0), unitPriceText(pl.unitPrice, currency))
+		}
+		sum = sum.Add(a)
+	}
+	return sum, nil
+}
+
+// checkLineTotals validates priced lines one by one (checkLines) and
+// together, naming field ("lines"): their sum must be below maxAmount, and
+// with vatOnTop (prices excluding VAT) so must the sum with the highest VAT
+// rate on top, so that the invoice's grossAmount stays below it whatever
+// rates Billy derives for the lines.
+func checkLineTotals(field string, lines []lineBody, currency string, vatOnTop bool) error {
+	sum, err := checkLines(field, lines, currency)
+	if err != nil {
+		return err
+	}
+	if sum.Abs().GreaterThanOrEqual(maxAmount) {
+		return sdk.Invalid(field, "the lines come to %s; an invoice must come to less than 1.000.000.000.000 (split it into several invoices)", amountText(sum, currency))
+	}
+	if gross := sum.Mul(decOne.Add(maxVATRate)); vatOnTop && gross.Abs().GreaterThanOrEqual(maxAmount) {
+		return sdk.Invalid(field, "the lines come to %s excluding VAT, up to %s with 25 %% VAT; an invoice must come to less than 1.000.000.000.000 including VAT (split it into several invoices)",
+			amountText(sum, currency), amountText(gross, currency))
+	}
+	return nil
+}
+
+// checkCreditGross validates what a credit note comes to including VAT
+// (computed exactly, creditTotals), naming field.
+func checkCreditGross(field string, gross decimal.Decimal, currency string) error {
+	if gross.Abs().LessThan(maxAmount) {
+		return nil
+	}
+	return sdk.Invalid(field, "the credit note comes to %s including VAT; a credit note must come to less than 1.000.000.000.000", amountText(gross, currency))
+}
+
+// amountText and unitPriceText format money for a validation message; the
+// currency is "" when the tool does not know it yet (the organization's
+// base currency, or the invoice's before it is read), and the number then
+// goes without one rather than with a guessed "kr.".
+func amountText(d decimal.Decimal, currency string) string {
+	if currency == "" {
+		return danishNumber(d, 2)
+	}
+	return money(d, currency)
+}
+
+func unitPriceText(d decimal.Decimal, currency string) string {
+	if currency == "" {
+		return danishDecimal(d, 2)
+	}
+	return unitMoney(d, currency)
+}
 
 // checkAmount validates a money amount in a currency: below
 // 1.000.000.000.000, at most the currency's decimals (øre), and positive
