@@ -192,8 +192,9 @@ func (d *jsonDuration) UnmarshalJSON(b []byte) error {
 type Stats struct {
 	// Requests is every /v2 request received, faults included.
 	Requests int64 `json:"requests"`
-	// Commits is every write (POST, PUT, PATCH, DELETE) that succeeded and
-	// changed the data, whether or not its client got the answer.
+	// Commits is every write (POST, PUT, PATCH, DELETE) that succeeded,
+	// whether or not its client got the answer (an idempotent DELETE of a
+	// record already gone counts too).
 	Commits int64 `json:"commits"`
 	// ServerErrors, RateLimited and Outages are the injected 500s, 429s
 	// and 503s.
