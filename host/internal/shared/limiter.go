@@ -15,11 +15,12 @@ type Limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
 	errs   prometheus.Counter
+	pause  pause
 }
 
 // NewLimiter returns a limiter keeping its buckets under prefix.
 func NewLimiter(rdb redis.UniversalClient, prefix string, m *Metrics) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix, errs: m.fallbacks.WithLabelValues("rate_limit")}
+	return &Limiter{rdb: rdb, prefix: prefix, errs: m.fallbacks.WithLabelValues("rate_limit"), pause: pause{d: pauseAfterFailure}}
 }
 
 // gcra: KEYS[1] the bucket (its theoretical arrival time, µs); ARGV: the
@@ -43,6 +44,10 @@ func (l *Limiter) Reserve(ctx context.Context, org string, rate float64, burst i
 	if rate <= 0 {
 		return 0, nil
 	}
+	if !l.pause.ok() {
+		l.errs.Inc()
+		return 0, errPaused
+	}
 	if org == "" {
 		org = "_"
 	}
@@ -54,6 +59,9 @@ func (l *Limiter) Reserve(ctx context.Context, org string, rate float64, burst i
 	us, err := gcra.Run(ctx, l.rdb, []string{l.prefix + ":{" + org + "}:ratelimit"}, interval, interval*int64(burst), maxUS).Int64()
 	if err != nil {
 		l.errs.Inc()
+		if ctx.Err() == nil {
+			l.pause.failed()
+		}
 		return 0, err
 	}
 	return time.Duration(us) * time.Microsecond, nil

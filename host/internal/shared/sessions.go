@@ -31,6 +31,7 @@ type Sessions struct {
 	idle    time.Duration
 	timeout time.Duration
 	errs    prometheus.Counter
+	pause   pause
 }
 
 // idPrefix is the form mcp-go's own managers use.
@@ -40,7 +41,7 @@ const idPrefix = "mcp-session-"
 // use; timeout bounds each Redis call (mcp-go's interface has no context).
 func NewSessions(rdb redis.UniversalClient, prefix string, idle, timeout time.Duration, m *Metrics) *Sessions {
 	return &Sessions{rdb: rdb, prefix: prefix, idle: idle, timeout: timeout,
-		errs: m.fallbacks.WithLabelValues("session")}
+		errs: m.fallbacks.WithLabelValues("session"), pause: pause{d: pauseAfterFailure}}
 }
 
 // record is a session in Redis.
@@ -65,21 +66,31 @@ func (s *Sessions) Generate() string {
 }
 
 func (s *Sessions) put(id string, r record) {
+	if !s.pause.ok() {
+		s.errs.Inc()
+		return
+	}
 	b, _ := json.Marshal(r)
 	ctx, cancel := s.ctx()
 	defer cancel()
 	if err := s.rdb.Set(ctx, s.key(id), b, s.idle).Err(); err != nil {
 		s.errs.Inc()
+		s.pause.failed()
 	}
 }
 
 func (s *Sessions) get(id string) (record, bool) {
+	if !s.pause.ok() {
+		s.errs.Inc()
+		return record{}, false
+	}
 	ctx, cancel := s.ctx()
 	defer cancel()
 	raw, err := s.rdb.GetEx(ctx, s.key(id), s.idle).Bytes()
 	if err != nil {
 		if !errors.Is(err, redis.Nil) {
 			s.errs.Inc()
+			s.pause.failed()
 		}
 		return record{}, false
 	}

@@ -2,6 +2,7 @@ package shared
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -135,5 +136,31 @@ func TestNewClientModes(t *testing.T) {
 		t.Error("a bad URL was accepted")
 	} else if s := err.Error(); strings.Contains(s, "s3cret") {
 		t.Errorf("the error shows the password: %s", s)
+	}
+}
+
+// TestPauseAfterFailure: once Redis failed, the limiter does not ask it
+// again for a moment: callers fall back at once instead of each waiting
+// out a timeout.
+func TestPauseAfterFailure(t *testing.T) {
+	srv := testkit.PrivateRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addrs[0], MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { rdb.Close() })
+	m, _ := NewMetrics(nil)
+	l := NewLimiter(rdb, testkit.KeyPrefix(t), m)
+	if _, err := l.Reserve(context.Background(), "org1", 10, 4, time.Second); err != nil {
+		t.Fatalf("with Redis up: %v", err)
+	}
+	srv.Kill(srv.Addrs[0])
+	if _, err := l.Reserve(context.Background(), "org1", 10, 4, time.Second); err == nil {
+		t.Fatal("no error with Redis killed")
+	}
+	start := time.Now()
+	_, err := l.Reserve(context.Background(), "org1", 10, 4, time.Second)
+	if !errors.Is(err, errPaused) || time.Since(start) > 10*time.Millisecond {
+		t.Errorf("second Reserve: %v after %s; want errPaused at once", err, time.Since(start))
+	}
+	if n := testutil.ToFloat64(m.fallbacks.WithLabelValues("rate_limit")); n != 2 {
+		t.Errorf("rate_limit fallbacks = %v, want 2", n)
 	}
 }
