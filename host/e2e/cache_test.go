@@ -385,15 +385,21 @@ func primaryOf(t *testing.T, addr, org string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slots, err := rdb.ClusterSlots(ctx).Result()
+	shards, err := rdb.ClusterShards(ctx).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range slots {
-		if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
-			return s.Nodes[0].Addr
+	for _, sh := range shards {
+		for _, r := range sh.Slots {
+			if r.Start <= slot && slot <= r.End {
+				for _, n := range sh.Nodes {
+					if n.Role == "master" {
+						return fmt.Sprintf("%s:%d", n.IP, n.Port)
+					}
+				}
+			}
 		}
 	}
-	t.Fatalf("no node holds slot %d: %v", slot, slots)
+	t.Fatalf("no primary holds slot %d: %v", slot, shards)
 	return ""
 }
