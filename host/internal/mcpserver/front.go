@@ -23,7 +23,8 @@ import (
 // Mcp-Method and Mcp-Name headers (Mcp-Name carries the task ID), the
 // client's capabilities (the extension must be declared on the request),
 // and the caller, who must own the task. Everything else goes on to
-// mcp-go unchanged.
+// mcp-go unchanged, but a resources/read notes its URI, for mcp-go's error
+// when there is no such resource (reply.go).
 
 // taskMethods are the extension's methods front serves.
 var taskMethods = map[string]bool{"tasks/get": true, "tasks/update": true, "tasks/cancel": true}
@@ -37,7 +38,7 @@ type envelope struct {
 
 func (s *Server) front(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || s.tasks == nil {
+		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -48,7 +49,18 @@ func (s *Server) front(next http.Handler) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		var env envelope
-		if json.Unmarshal(body, &env) != nil || !taskMethods[env.Method] || len(env.ID) == 0 {
+		if json.Unmarshal(body, &env) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if env.Method == string(mcp.MethodResourcesRead) {
+			var p struct {
+				URI string `json:"uri"`
+			}
+			_ = json.Unmarshal(env.Params, &p)
+			noteRead(r.Context(), p.URI)
+		}
+		if s.tasks == nil || !taskMethods[env.Method] || len(env.ID) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // mcp-go renders what a handler returns as one shape per method, and every
@@ -82,6 +84,62 @@ type reply struct {
 type replySlot struct {
 	mu sync.Mutex
 	r  *reply
+	// readURI is the URI a resources/read asks for (front.go): when
+	// mcp-go finds no handler for it, its error gets the URI as data, as
+	// the spec asks (mcp-go says only that it found none).
+	readURI string
+}
+
+// resourceNotFound is the error of a resource that is not there: -32602 for
+// 2026-07-28, MCP's own -32002 before; its data names the URI.
+func resourceNotFound(modern bool, uri string, e *errmodel.Error) *rpcError {
+	code := mcp.RESOURCE_NOT_FOUND
+	if modern {
+		code = mcp.INVALID_PARAMS
+	}
+	data := map[string]any{"uri": uri}
+	if e != nil {
+		data["error"] = e
+	}
+	msg := "resource not found: " + uri
+	if e != nil {
+		msg = e.Message
+	}
+	return &rpcError{Code: code, Message: msg, Data: data}
+}
+
+// amend gives mcp-go's resource-not-found error of a read its URI; ok is
+// false when p is no such error.
+func (s *replySlot) amend(p []byte) ([]byte, bool) {
+	s.mu.Lock()
+	uri := s.readURI
+	s.mu.Unlock()
+	if uri == "" {
+		return nil, false
+	}
+	body, sse := p, false
+	if data, found := sseData(p); found {
+		body, sse = data, true
+	}
+	var msg struct {
+		JSONRPC string          `json:"jsonrpc"`
+		ID      json.RawMessage `json:"id"`
+		Error   *rpcError       `json:"error"`
+	}
+	if json.Unmarshal(body, &msg) != nil || msg.Error == nil || msg.Error.Data != nil ||
+		(msg.Error.Code != mcp.RESOURCE_NOT_FOUND && msg.Error.Code != mcp.INVALID_PARAMS) ||
+		!strings.HasSuffix(msg.Error.Message, server.ErrResourceNotFound.Error()) {
+		return nil, false
+	}
+	msg.Error.Data = map[string]any{"uri": uri}
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return nil, false
+	}
+	if sse {
+		return append(append([]byte("event: message\ndata: "), b...), "\n\n"...), true
+	}
+	return append(b, '\n'), true
 }
 
 func (s *replySlot) get() *reply {
@@ -115,6 +173,15 @@ func replyWith(ctx context.Context, r *reply) bool {
 	s.r = r
 	s.mu.Unlock()
 	return true
+}
+
+// noteRead records the URI a resources/read asks for (see replySlot).
+func noteRead(ctx context.Context, uri string) {
+	if s, ok := ctx.Value(replySlotKey{}).(*replySlot); ok {
+		s.mu.Lock()
+		s.readURI = uri
+		s.mu.Unlock()
+	}
 }
 
 // replyResult sets a result reply, marshalled.

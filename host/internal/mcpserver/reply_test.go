@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -81,5 +82,46 @@ func TestMissingCapabilitiesData(t *testing.T) {
 		if string(b) != tt.want {
 			t.Errorf("%v: requiredCapabilities %s, want %s", tt.caps, b, tt.want)
 		}
+	}
+}
+
+// mcp-go's error for a read it has no handler for gets the URI as data;
+// any other error, or a read of another request, is left as it is.
+func TestReadNotFoundNamesTheURI(t *testing.T) {
+	const uri = "test://nope"
+	notFound := func(code int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":3,"error":{"code":%d,"message":"handler not found for resource URI '%s': resource not found"}}`, code, uri)
+	}
+	tests := []struct {
+		name    string
+		readURI string
+		body    string
+		want    string // "" when left alone
+	}{
+		{"2026-07-28", uri, notFound(-32602), `{"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"handler not found for resource URI 'test://nope': resource not found","data":{"uri":"test://nope"}}}`},
+		{"2025-11-25", uri, notFound(-32002), `{"jsonrpc":"2.0","id":3,"error":{"code":-32002,"message":"handler not found for resource URI 'test://nope': resource not found","data":{"uri":"test://nope"}}}`},
+		{"another error", uri, `{"jsonrpc":"2.0","id":3,"error":{"code":-32603,"message":"boom"}}`, ""},
+		{"not a read", "", notFound(-32602), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &replySlot{readURI: tt.readURI}
+			out, ok := s.amend([]byte(tt.body))
+			if tt.want == "" {
+				if ok {
+					t.Errorf("amended: %s", out)
+				}
+				return
+			}
+			if !ok {
+				t.Fatal("not amended")
+			}
+			var got, want any
+			_ = json.Unmarshal(out, &got)
+			_ = json.Unmarshal([]byte(tt.want), &want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -339,6 +339,9 @@ func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
 			}
 		}
 		if err != nil {
+			if e := errmodel.From(err); e.Category == errmodel.NotFound {
+				replyError(ctx, resourceNotFound(cl.modern(), req.Params.URI, e.WithCorrelation(op.CorrelationID)))
+			}
 			return nil, protocolError(err)
 		}
 		var res []mcp.ResourceContents

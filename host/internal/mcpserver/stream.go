@@ -100,26 +100,31 @@ func (s *requestStream) Write(p []byte) (int, error) {
 		s.begin(http.StatusOK)
 	}
 	if !s.ours {
-		if r := s.reply.get(); r != nil {
-			if out, ok := r.rewrite(p); ok {
-				if _, err := s.w.Write(out); err != nil {
-					return 0, err
-				}
-				return len(p), nil
+		if out, ok := s.rewrite(p); ok {
+			if _, err := s.w.Write(out); err != nil {
+				return 0, err
 			}
+			return len(p), nil
 		}
 		return s.w.Write(p)
 	}
 	body := bytes.TrimSpace(p)
-	if r := s.reply.get(); r != nil {
-		if out, ok := r.rewrite(body); ok {
-			body = bytes.TrimSpace(out)
-		}
+	if out, ok := s.rewrite(body); ok {
+		body = bytes.TrimSpace(out)
 	}
 	if err := s.event(body); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// rewrite puts the handler's reply in place of mcp-go's response, or
+// amends mcp-go's error (reply.go); ok is false when p goes as it is.
+func (s *requestStream) rewrite(p []byte) ([]byte, bool) {
+	if r := s.reply.get(); r != nil {
+		return r.rewrite(p)
+	}
+	return s.reply.amend(p)
 }
 
 func (s *requestStream) Flush() {
