@@ -138,14 +138,16 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	})
 	a.store = newDurable(cfg, logger.Named("store"))
 	a.Dispatcher = dispatch.New(dispatch.Options{
-		Registry:    a.Registry,
-		Invoker:     hostTools{Invoker: a.Plugins, cache: a.cache},
-		Logger:      logger,
-		Timeout:     cfg.Calls.Timeout,
-		WritesMode:  cfg.Writes.Mode,
-		Stages:      []dispatch.Middleware{tools.middleware},
-		Audit:       auditLog,
-		Idempotency: a.store,
+		Registry:       a.Registry,
+		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache},
+		Logger:         logger,
+		Timeout:        cfg.Calls.Timeout,
+		WritesMode:     cfg.Writes.Mode,
+		Stages:         []dispatch.Middleware{tools.middleware},
+		Audit:          auditLog,
+		Idempotency:    a.store,
+		IdempotencyTTL: cfg.Writes.IdempotencyTTL,
+		WriteSettle:    cfg.Writes.SettleAfter,
 	})
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
 	hs = hostsvc.Factory(deps)

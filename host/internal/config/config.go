@@ -254,6 +254,14 @@ type WritesConfig struct {
 	// first; direct writes at once. Leave it unset to derive it: direct in
 	// sandbox mode, confirm in production.
 	Mode string `json:"mode,omitempty"`
+	// How long after a write ended with an unknown outcome Billy may still
+	// be finishing it. A retry with the same idempotency key waits this
+	// long, then looks in Billy before writing again; keep it longer than
+	// Billy's longest request.
+	SettleAfter time.Duration `json:"settle_after,omitempty"`
+	// How long an idempotency key is kept after its call: a retry with it
+	// within this time gets the first answer.
+	IdempotencyTTL time.Duration `json:"idempotency_ttl,omitempty"`
 }
 
 // RedisConfig is the Redis deployment the instances share: one server,

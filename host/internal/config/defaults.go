@@ -41,6 +41,8 @@ func Default() *Config {
 			RateLimitBurst:     20,
 		},
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20},
+		// Writes.Mode is derived from the mode (load.go).
+		Writes: WritesConfig{SettleAfter: 2 * time.Minute, IdempotencyTTL: 24 * time.Hour},
 		Plugins: map[string]PluginConfig{
 			"invoices": {Path: "billy-mcp-plugin-invoices"},
 			"moms":     {Path: "billy-mcp-plugin-moms"},
