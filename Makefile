@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(
 MODULES  := $(shell scripts/modules.sh)
 PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: build run test test-bare bench proto proto-check lint fmt clean deps tools
+.PHONY: build run test test-bare bench chaos proto proto-check lint fmt clean deps tools
 
 build: ## Build the host, the sandbox, every plugin and bin/SHA256SUMS
 	@mkdir -p $(BIN)
@@ -44,6 +44,10 @@ test-bare: ## make test in a fresh clone of HEAD, tools installed into empty dir
 
 bench: build ## Measure the plugin hop and throughput (see docs/performance.md)
 	scripts/bench.sh
+
+CHAOS_FOR ?= 5m
+chaos: ## The fault suite for CHAOS_FOR (default 5m): writes under plugin kills, host restarts, Billy faults; prints the reconciliation
+	cd host && go test -count=1 -timeout 0 -run 'TestFaultSuite$$' -v ./e2e -chaos $(CHAOS_FOR)
 
 lint: ## gofmt, go vet and staticcheck over every module
 	scripts/lint.sh

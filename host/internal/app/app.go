@@ -210,6 +210,7 @@ func (a *App) setUpBilly() error {
 		Token:      token,
 		Timeout:    cfg.Billy.Timeout,
 		RateLimit:  billy.RateLimit{RequestsPerSecond: float64(cfg.Billy.RateLimitPerSecond), Burst: cfg.Billy.RateLimitBurst},
+		Breaker:    billy.BreakerSettings{ConsecutiveFailures: cfg.Billy.BreakerFailures, OpenTimeout: cfg.Billy.BreakerOpenTimeout},
 		Registerer: a.Metrics,
 		Logger:     a.Logger.Named("billy"),
 		Cache:      a.cache,

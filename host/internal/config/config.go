@@ -159,6 +159,14 @@ type BillyConfig struct {
 	// How many requests toward Billy may go at once after a quiet spell,
 	// per organization (the token bucket's size).
 	RateLimitBurst int `json:"rate_limit_burst,omitempty"`
+	// How many failed requests in a row (network errors, timeouts, 5xx)
+	// make the host stop calling Billy for an organization for a while
+	// (the circuit breaker opens): calls then fail at once, retryably,
+	// instead of waiting on a Billy that is down.
+	BreakerFailures int `json:"breaker_failures,omitempty"`
+	// How long an open breaker fails calls at once before it lets a probe
+	// through to see whether Billy is back.
+	BreakerOpenTimeout time.Duration `json:"breaker_open_timeout,omitempty"`
 }
 
 // AuthConfig is how MCP and REST callers authenticate.

@@ -39,6 +39,8 @@ func Default() *Config {
 			Timeout:            30 * time.Second,
 			RateLimitPerSecond: 10,
 			RateLimitBurst:     20,
+			BreakerFailures:    5,
+			BreakerOpenTimeout: 30 * time.Second,
 		},
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20},
 		// Writes.Mode is derived from the mode (load.go).

@@ -85,6 +85,7 @@ var rules = map[string]rule{
 	"billy.api_base":              {pattern: `^https?://[^/?#\s]+(?:[/?#]\S*)?$`, allowed: "an absolute http(s) URL"},
 	"billy.rate_limit_per_second": {min: i64(1), max: i64(10000)},
 	"billy.rate_limit_burst":      {min: i64(1), max: i64(10000)},
+	"billy.breaker_failures":      {min: i64(1), max: i64(1000)},
 	"auth.api_keys[]":             {minLength: minAPIKeyLen, allowed: fmt.Sprintf("at least %d characters, e.g. from `openssl rand -hex 32`", minAPIKeyLen)},
 	"calls.max_batch":             {min: i64(1), max: i64(1000)},
 	"plugins": {
