@@ -142,6 +142,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache},
 		Logger:         logger,
 		Timeout:        cfg.Calls.Timeout,
+		MaxString:      cfg.Calls.MaxStringBytes,
 		WritesMode:     cfg.Writes.Mode,
 		Stages:         []dispatch.Middleware{tools.middleware},
 		Audit:          auditLog,

@@ -25,6 +25,27 @@ type Record struct {
 	Duration          time.Duration
 	// Cause is an internal error's text, which the caller did not see.
 	Cause string
+	// Writes are the writes to Billy the call made, in order, and how each
+	// ended: what to look for in Billy when reconciling.
+	Writes []Write
+	// Replayed says the answer was an earlier call's, kept under the same
+	// idempotency key: nothing ran.
+	Replayed bool
+}
+
+// Write is one write to Billy a call made.
+type Write struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Outcome is done (saved), refused (not applied: refused or never
+	// sent), unknown (may or may not be saved) or sending (had not ended
+	// when the call was answered).
+	Outcome string `json:"outcome"`
+	// Record names what Billy saved, e.g. "invoices 7cQm…".
+	Record string `json:"record,omitempty"`
+	// Marker is the idempotency marker the write carried (an invoice's
+	// externalId), to look it up by.
+	Marker string `json:"marker,omitempty"`
 }
 
 // Sink takes records.
@@ -49,6 +70,8 @@ type line struct {
 	Category      string  `json:"category,omitempty"`
 	DurationMS    float64 `json:"duration_ms"`
 	Cause         string  `json:"error,omitempty"`
+	Writes        []Write `json:"writes,omitempty"`
+	Replayed      bool    `json:"replayed,omitempty"`
 }
 
 // Encode appends r as one JSON line.
@@ -56,7 +79,7 @@ func Encode(buf *bytes.Buffer, r Record) {
 	b, _ := json.Marshal(line{Time: r.Time.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), Level: "info", Message: "request",
 		Module: "billy-mcp.audit", Op: r.Op, Name: r.Name, Plugin: r.Plugin, Subject: r.Subject, Organization: r.Organization,
 		Transport: r.Transport, CorrelationID: r.CorrelationID, Outcome: r.Outcome, Category: r.Category,
-		DurationMS: float64(r.Duration.Microseconds()) / 1000, Cause: r.Cause})
+		DurationMS: float64(r.Duration.Microseconds()) / 1000, Cause: r.Cause, Writes: r.Writes, Replayed: r.Replayed})
 	buf.Write(b)
 	buf.WriteByte('\n')
 }

@@ -26,6 +26,15 @@ func TestEncode(t *testing.T) {
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Error(diff)
 	}
+
+	// A write tool's record lists its writes to Billy.
+	buf.Reset()
+	Encode(&buf, Record{Time: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Op: "tools/call", Name: "create_invoice",
+		Outcome: "write_outcome_unknown", Category: "upstream_unavailable", Replayed: true,
+		Writes: []Write{{Method: "POST", Path: "/invoices", Outcome: "unknown", Marker: "bmcp-x"}}})
+	if got := buf.String(); !strings.Contains(got, `"writes":[{"method":"POST","path":"/invoices","outcome":"unknown","marker":"bmcp-x"}],"replayed":true}`) {
+		t.Errorf("writes not recorded: %s", got)
+	}
 }
 
 // Many goroutines record through a small buffer: every record arrives,

@@ -184,6 +184,9 @@ type CallsConfig struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// The most tools one REST batch request may call.
 	MaxBatch int `json:"max_batch,omitempty"`
+	// The longest text a tool argument may hold, in bytes; a longer one is
+	// refused naming the field before it reaches a plugin or Billy.
+	MaxStringBytes int `json:"max_string_bytes,omitempty"`
 }
 
 // PluginConfig is one plugin's entry.

@@ -42,7 +42,7 @@ func Default() *Config {
 			BreakerFailures:    5,
 			BreakerOpenTimeout: 30 * time.Second,
 		},
-		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20},
+		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20, MaxStringBytes: 64 << 10},
 		// Writes.Mode is derived from the mode (load.go).
 		Writes: WritesConfig{SettleAfter: 2 * time.Minute, IdempotencyTTL: 24 * time.Hour},
 		Plugins: map[string]PluginConfig{

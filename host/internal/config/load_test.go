@@ -100,7 +100,7 @@ writes: {mode: "off"}
 				c.Log = LogConfig{Level: "debug", Format: "text"}
 				c.Billy.OrganizationID = "org1"
 				c.Billy.Timeout = 5 * time.Second
-				c.Calls = CallsConfig{Timeout: 2 * time.Minute, MaxBatch: 50}
+				c.Calls = CallsConfig{Timeout: 2 * time.Minute, MaxBatch: 50, MaxStringBytes: 64 << 10}
 				c.PluginDefaults.ChecksumsFile = "SUMS"
 				c.PluginDefaults.StartTimeout = 3 * time.Second
 				c.Writes.Mode = WritesOff
@@ -133,7 +133,7 @@ writes: {mode: "off"}
 				c.HTTP.MaxBodyBytes = 2048
 				c.HTTP.AllowedOrigins = []string{"https://claude.ai", "https://chatgpt.com"}
 				c.Log.Level = "warn"
-				c.Calls = CallsConfig{Timeout: 90 * time.Second, MaxBatch: 7}
+				c.Calls = CallsConfig{Timeout: 90 * time.Second, MaxBatch: 7, MaxStringBytes: 64 << 10}
 				c.PluginDefaults.Dir = "/srv/plugins"
 				c.PluginDefaults.RestartBackoffMax = time.Minute
 				c.Plugins = map[string]PluginConfig{

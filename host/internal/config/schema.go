@@ -88,6 +88,7 @@ var rules = map[string]rule{
 	"billy.breaker_failures":      {min: i64(1), max: i64(1000)},
 	"auth.api_keys[]":             {minLength: minAPIKeyLen, allowed: fmt.Sprintf("at least %d characters, e.g. from `openssl rand -hex 32`", minAPIKeyLen)},
 	"calls.max_batch":             {min: i64(1), max: i64(1000)},
+	"calls.max_string_bytes":      {min: i64(256), max: i64(16 << 20)},
 	"plugins": {
 		names:   `^[a-z][a-z0-9_-]{0,39}$`,
 		allowed: "1 to 40 of a-z, 0-9, _ and -, starting with a letter",

@@ -215,6 +215,8 @@ func (d *Dispatcher) audit(next Handler) Handler {
 		} else if out.Tool != nil && out.Tool.IsError {
 			r.Outcome = "tool_error"
 		}
+		r.Writes = op.writes.audited()
+		r.Replayed = out != nil && out.Replayed
 		d.opts.Audit.Record(r)
 		return out, err
 	}
@@ -231,6 +233,12 @@ func (s logSink) Record(r audit.Record) {
 	}
 	if r.Cause != "" {
 		args = append(args, "error", r.Cause)
+	}
+	if len(r.Writes) > 0 {
+		args = append(args, "billy_writes", len(r.Writes))
+	}
+	if r.Replayed {
+		args = append(args, "replayed", true)
 	}
 	s.logger.Info("request", append(args, "outcome", r.Outcome)...)
 }

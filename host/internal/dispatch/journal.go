@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
@@ -187,4 +188,34 @@ func describe(entries []*WriteEntry) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// audited lists the call's writes for its audit record.
+func (j *Journal) audited() []audit.Write {
+	if j == nil {
+		return nil
+	}
+	j.tree.Lock()
+	defer j.tree.Unlock()
+	if len(j.entries) == 0 {
+		return nil
+	}
+	out := make([]audit.Write, 0, len(j.entries))
+	for _, e := range j.entries {
+		out = append(out, audit.Write{Method: e.Method, Path: e.Path, Outcome: e.state.String(), Record: e.what, Marker: e.marker})
+	}
+	return out
+}
+
+// String names a state as audit records do.
+func (s WriteState) String() string {
+	switch s {
+	case WriteDone:
+		return "done"
+	case WriteRefused:
+		return "refused"
+	case WriteUnknown:
+		return "unknown"
+	}
+	return "sending"
 }

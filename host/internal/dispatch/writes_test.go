@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/store"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -373,5 +374,51 @@ func TestIdempotencyWithoutStore(t *testing.T) {
 	}
 	if got := inv.last(t).ArgumentsJson; got != `{"idempotency_key":"k"}` {
 		t.Errorf("a read-only tool's arguments = %s", got)
+	}
+}
+
+// auditRecords keeps audit records.
+type auditRecords struct {
+	mu  sync.Mutex
+	got []audit.Record
+}
+
+func (a *auditRecords) Record(r audit.Record) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.got = append(a.got, r)
+}
+
+// TestAuditRecordsTheWrites: the audit record of a write tool lists what
+// it wrote and how each write ended, and says when an answer was replayed.
+func TestAuditRecordsTheWrites(t *testing.T) {
+	clk := &clock{}
+	recs := &auditRecords{}
+	w := &writer{writes: []write{{state: dispatch.WriteDone, what: "invoices inv-1", marker: "bmcp-a"}, {state: dispatch.WriteUnknown, marker: "bmcp-b"}},
+		err: stopped}
+	withKeys := withStore(t, clk)
+	d := newWriter(t, w, func(o *dispatch.Options) { withKeys(o); o.Audit = recs })
+	_, _ = d.Do(context.Background(), keyed("open", `{}`, ""))
+	w.writes, w.err = []write{{state: dispatch.WriteDone, what: "invoices inv-2"}}, nil
+	_, _ = d.Do(context.Background(), keyed("open", `{}`, "k"))
+	_, _ = d.Do(context.Background(), keyed("open", `{}`, "k"))
+	type rec struct {
+		Outcome  string
+		Writes   []audit.Write
+		Replayed bool
+	}
+	var got []rec
+	for _, r := range recs.got {
+		got = append(got, rec{r.Outcome, r.Writes, r.Replayed})
+	}
+	want := []rec{
+		{"write_outcome_unknown", []audit.Write{
+			{Method: "POST", Path: "/invoices", Outcome: "done", Record: "invoices inv-1", Marker: "bmcp-a"},
+			{Method: "POST", Path: "/invoices", Outcome: "unknown", Marker: "bmcp-b"}}, false},
+		{"ok", []audit.Write{{Method: "POST", Path: "/invoices", Outcome: "done", Record: "invoices inv-2"}}, false},
+		{"ok", nil, true},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("audit records (-want +got):\n%s", diff)
 	}
 }
