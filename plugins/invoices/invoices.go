@@ -150,6 +150,7 @@ type ListInvoicesInput struct {
 	IsPaid            *bool  `json:"isPaid,omitempty"`
 	CurrencyID        string `json:"currencyId,omitempty"`
 	CreditedInvoiceID string `json:"creditedInvoiceId,omitempty" jsonschema:"credit notes of this invoice"`
+	ExternalID        string `json:"externalId,omitempty" jsonschema:"e.g. a write's marker (bmcp-…)"`
 	Search            string `json:"search,omitempty" jsonschema:"number, customer, line text or amount"`
 	SortBy            string `json:"sortBy,omitempty" jsonschema:"entryDate (default), dueDate, invoiceNo, grossAmount, balance or createdTime"`
 	SortDirection     string `json:"sortDirection,omitempty" jsonschema:"DESC (default) or ASC"`
@@ -304,6 +305,7 @@ func (p *plugin) invoiceQuery(in ListInvoicesInput) (url.Values, error) {
 	set("maxDueDate", maxDue)
 	set("currencyId", strings.ToUpper(in.CurrencyID))
 	set("creditedInvoiceId", in.CreditedInvoiceID)
+	set("externalId", in.ExternalID)
 	set("q", in.Search)
 	sortBy, dir := in.SortBy, in.SortDirection
 	if sortBy == "" {

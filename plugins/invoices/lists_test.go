@@ -183,6 +183,7 @@ func TestInvoiceFiltersUseBillyNames(t *testing.T) {
 		{"search, currency, customer", ListInvoicesInput{Search: "Jensen", CurrencyID: "eur", ContactID: "contact-1"},
 			url.Values{"q": {"Jensen"}, "currencyId": {"EUR"}, "contactId": {"contact-1"}}},
 		{"credit notes of an invoice", ListInvoicesInput{CreditedInvoiceID: "inv-1"}, url.Values{"creditedInvoiceId": {"inv-1"}}},
+		{"a write's marker", ListInvoicesInput{ExternalID: "bmcp-abc"}, url.Values{"externalId": {"bmcp-abc"}}},
 		{"sort", ListInvoicesInput{SortBy: "dueDate", SortDirection: "ASC"}, url.Values{"sortProperty": {"dueDate"}, "sortDirection": {"ASC"}}},
 	}
 	for _, tt := range tests {

@@ -129,7 +129,7 @@ func TestCatalogFromConversion(t *testing.T) {
 			// No annotations: MCP's defaults make it a write that is not
 			// idempotent, so the host adds the idempotency key it keeps.
 			{Name: "list_invoices", Description: "does list_invoices", InputSchema: json.RawMessage(
-				`{"properties":{"id":{"type":"string"},"idempotency_key":{"type":"string","maxLength":255,"description":"For retries: the same key and arguments return the first result, never a second write"}},"type":"object"}`)},
+				`{"properties":{"id":{"type":"string"},"idempotency_key":{"type":"string","maxLength":255,"description":"Retry safely: the same key and arguments give the first result"}},"type":"object"}`)},
 		},
 		Resources: []*registry.Resource{{URI: "billy://invoices/help", Name: "help", Title: "Help", Description: "How to", MIMEType: "text/markdown"}},
 		Templates: []*registry.ResourceTemplate{{URITemplate: "billy://invoices/{id}", Name: "invoice", Title: "Invoice", Description: "One invoice", MIMEType: "application/json"}},

@@ -155,8 +155,8 @@ func (s *Sender) Send(ctx context.Context, req *pluginv1.BillyRequest, w Write) 
 		}
 	}
 	e := *errmodel.From(err)
-	e.Message += fmt.Sprintf("; the %s carries %s %s: look for it (%s=%s on GET %s) before trying again",
-		m.singular, m.field, res.Marker, m.field, res.Marker, req.Path)
+	e.Message += fmt.Sprintf("; look for the %s whose %s is %s (list %s filtered by %s) before trying again, or retry with the same idempotency_key",
+		m.singular, m.field, res.Marker, m.plural, m.field)
 	return nil, res, &e
 }
 

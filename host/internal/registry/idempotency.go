@@ -20,7 +20,7 @@ const MaxIdempotencyKey = 255
 
 // idempotencyKeySchema is the argument as clients see it: short, because
 // every tools/list pays for it once per tool that takes it.
-var idempotencyKeySchema = json.RawMessage(fmt.Sprintf(`{"type":"string","maxLength":%d,"description":"For retries: the same key and arguments return the first result, never a second write"}`, MaxIdempotencyKey))
+var idempotencyKeySchema = json.RawMessage(fmt.Sprintf(`{"type":"string","maxLength":%d,"description":"Retry safely: the same key and arguments give the first result"}`, MaxIdempotencyKey))
 
 // TakesIdempotencyKey says whether t creates records, the tools that take
 // an idempotency_key: every tool that may write (not read-only) and that is
