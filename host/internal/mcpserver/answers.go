@@ -147,3 +147,27 @@ func badAnswer(key string, err error) *errmodel.Error {
 		Message: msg + "; answer the question again",
 		Fields:  []errmodel.FieldError{{Field: "inputResponses." + key, Message: err.Error()}}}
 }
+
+// encodeInputRequests is MCP's inputRequests object for questions. A
+// roots/list request gets an empty params object: the schema makes params
+// optional and mcp-go leaves them out, but clients that read them
+// unconditionally (the Go SDK v1.8.0) fail on a request without.
+func encodeInputRequests(requests mcp.InputRequests) json.RawMessage {
+	out := map[string]json.RawMessage{}
+	for key, r := range requests {
+		b, err := json.Marshal(r)
+		if err != nil {
+			continue
+		}
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) == nil {
+			if _, ok := m["params"]; !ok {
+				m["params"] = json.RawMessage(`{}`)
+				b, _ = json.Marshal(m)
+			}
+		}
+		out[key] = b
+	}
+	b, _ := json.Marshal(out)
+	return b
+}

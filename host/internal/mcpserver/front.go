@@ -189,7 +189,7 @@ func (s *Server) updateTask(ctx context.Context, id string, owner tasks.Owner, r
 			req.Answers[key] = answer{Method: string(q.Method), Result: raw}
 			delete(asked, key)
 		}
-		t.Input, t.Request = mustJSON(asked), mustJSON(req)
+		t.Input, t.Request = encodeInputRequests(asked), mustJSON(req)
 		return len(asked) == 0, nil
 	}, cancel)
 	if run == nil {

@@ -159,6 +159,7 @@ type call struct {
 	params  map[string]any
 	caps    map[string]any // the request's client capabilities
 	headers map[string]string
+	legacy  bool // no 2026-07-28 _meta (a handshake-era request)
 }
 
 var withTasks = map[string]any{"elicitation": map[string]any{}, "extensions": map[string]any{taskExtension: map[string]any{}}}
@@ -173,8 +174,10 @@ func (r *rig) do(t *testing.T, c call) (int, map[string]any) {
 	if caps == nil {
 		caps = map[string]any{}
 	}
-	params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-		"io.modelcontextprotocol/clientCapabilities": caps}
+	if !c.legacy {
+		params["_meta"] = map[string]any{"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+			"io.modelcontextprotocol/clientCapabilities": caps}
+	}
 	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 9, "method": c.method, "params": params})
 	req, _ := http.NewRequest(http.MethodPost, r.srv.URL+"/mcp", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -452,4 +455,27 @@ func keysOfMap(m map[string]any) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The Tasks extension is offered to 2026-07-28 requests (server/discover),
+// not in the handshake of 2025-11-25, whose sessions get no tasks.
+func TestTasksExtensionIsOfferedToModernClients(t *testing.T) {
+	r := newRig(t, tasks.NewMemory())
+	extensions := func(res map[string]any) map[string]any {
+		caps, _ := res["capabilities"].(map[string]any)
+		ext, _ := caps["extensions"].(map[string]any)
+		return ext
+	}
+	for round := 1; round <= 2; round++ {
+		init := r.ok(t, call{method: "initialize", params: map[string]any{"protocolVersion": "2025-11-25",
+			"capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "old", "version": "1"}},
+			headers: map[string]string{"MCP-Protocol-Version": "", "Mcp-Method": ""}, legacy: true})
+		if ext := extensions(init); ext[taskExtension] != nil {
+			t.Errorf("round %d: initialize offers the extension: %v", round, ext)
+		}
+		discover := r.ok(t, call{method: "server/discover", params: map[string]any{}})
+		if ext := extensions(discover); ext[taskExtension] == nil {
+			t.Errorf("round %d: server/discover does not offer the extension: %v", round, discover["capabilities"])
+		}
+	}
 }

@@ -254,3 +254,36 @@ func TestRoundTripAnswers(t *testing.T) {
 		t.Errorf("the first answer became %s", got[0].GetElicit().GetAction())
 	}
 }
+
+func TestCanonicalArgs(t *testing.T) {
+	same := [][]string{
+		{``, `null`, `{}`, ` { } `},
+		{`{"a":1,"b":[1,2]}`, `{ "b": [1, 2], "a": 1 }`},
+	}
+	for _, group := range same {
+		for _, a := range group[1:] {
+			if canonicalArgs(json.RawMessage(a)) != canonicalArgs(json.RawMessage(group[0])) {
+				t.Errorf("%q and %q hash apart", a, group[0])
+			}
+		}
+	}
+	if canonicalArgs(json.RawMessage(`{"a":1}`)) == canonicalArgs(json.RawMessage(`{"a":2}`)) {
+		t.Error("other arguments hash alike")
+	}
+}
+
+// A roots/list input request carries an empty params object: strict
+// clients (the Go SDK) read params unconditionally.
+func TestEncodeInputRequests(t *testing.T) {
+	got := encodeInputRequests(mcp.InputRequests{
+		"client_roots": mcp.NewRootsInputRequest(),
+		"ask":          mcp.NewElicitationInputRequest(mcp.ElicitationParams{Message: "Go on?"}),
+	})
+	want := `{"ask":{"method":"elicitation/create","params":{"message":"Go on?"}},"client_roots":{"method":"roots/list","params":{}}}`
+	var g, w any
+	_ = json.Unmarshal(got, &g)
+	_ = json.Unmarshal([]byte(want), &w)
+	if diff := cmp.Diff(w, g); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

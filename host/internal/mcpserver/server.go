@@ -1,10 +1,12 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
@@ -101,6 +103,19 @@ func New(opts Options) *Server {
 		res.Tools = kept
 	})
 	hooks.AddAfterInitialize(s.saveClient)
+	// Tasks are served to 2026-07-28 requests only (tasks.go): the
+	// handshake era's clients are not offered the extension.
+	hooks.AddAfterInitialize(func(_ context.Context, _ any, _ *mcp.InitializeRequest, res *mcp.InitializeResult) {
+		if res != nil && res.Capabilities.Extensions != nil {
+			// A copy: the map is the server's own, which discover uses.
+			ext := maps.Clone(res.Capabilities.Extensions)
+			delete(ext, taskExtension)
+			if len(ext) == 0 {
+				ext = nil
+			}
+			res.Capabilities.Extensions = ext
+		}
+	})
 	s.mcp = server.NewMCPServer(opts.Name, opts.Version, append(extensions,
 		server.WithToolCapabilities(true),
 		server.WithResourceCapabilities(true, true),
@@ -229,6 +244,9 @@ func (s *Server) op(ctx context.Context, kind dispatch.Kind, name string) *dispa
 func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	op := s.op(ctx, dispatch.CallTool, req.Params.Name)
 	switch {
+	case string(bytes.TrimSpace(req.Params.RawArguments)) == "null":
+		// "arguments": null is what the Go SDK sends for a call without
+		// arguments (a nil map): no arguments, as if it had sent none.
 	case len(req.Params.RawArguments) > 0:
 		op.Arguments = req.Params.RawArguments
 	case req.Params.Arguments != nil:
@@ -284,6 +302,9 @@ func (s *Server) toolAnswer(ctx context.Context, op *dispatch.Op, out *dispatch.
 			return errorResult(errmodel.From(ierr).WithCorrelation(op.CorrelationID))
 		}
 		if asked {
+			if replyResult(ctx, s.inputRequiredResult(mrt)) {
+				return &mcp.CallToolResult{}
+			}
 			return &mcp.CallToolResult{Result: mcp.Result{ResultType: mcp.ResultTypeInputRequired}, MultiRoundTripResult: mrt}
 		}
 	}
@@ -295,6 +316,15 @@ func (s *Server) toolAnswer(ctx context.Context, op *dispatch.Op, out *dispatch.
 		return errorResult(e)
 	}
 	return markStale(toolResult(out.Tool), op)
+}
+
+// inputRequiredResult is the answer of a request that asked: its questions
+// (encoded for every client, see encodeInputRequests) and the signed state.
+// Where the transport sends replies it goes as one; mcp-go's own rendering
+// is the fallback.
+func (s *Server) inputRequiredResult(mrt mcp.MultiRoundTripResult) map[string]any {
+	return map[string]any{"resultType": mcp.ResultTypeInputRequired, "inputRequests": encodeInputRequests(mrt.InputRequests),
+		"requestState": mrt.RequestState, "_meta": s.serverMeta()}
 }
 
 // invalid answers a request whose parameters are wrong (its request state
@@ -331,10 +361,7 @@ func (s *Server) readResource(plugin string) server.ResourceHandlerFunc {
 				return nil, s.protocolInvalid(ctx, op, bad)
 			}
 			if mrt, asked, ierr := s.states.inputRequired(cl.rt, subjectOf(op)); ierr == nil && asked {
-				res := &mcp.ReadResourceResult{MultiRoundTripResult: mrt}
-				res.ResultType = mcp.ResultTypeInputRequired
-				res.Meta = &mcp.Meta{AdditionalFields: s.serverMeta()}
-				replyResult(ctx, res)
+				replyResult(ctx, s.inputRequiredResult(mrt))
 				return []mcp.ResourceContents{}, nil
 			}
 		}
@@ -373,6 +400,9 @@ func (s *Server) getPrompt(ctx context.Context, req mcp.GetPromptRequest) (*mcp.
 			return nil, protocolError(ierr)
 		}
 		if asked {
+			if replyResult(ctx, s.inputRequiredResult(mrt)) {
+				return &mcp.GetPromptResult{}, nil
+			}
 			return &mcp.GetPromptResult{Result: mcp.Result{ResultType: mcp.ResultTypeInputRequired}, MultiRoundTripResult: mrt}, nil
 		}
 	}

@@ -118,6 +118,8 @@ func TestToolsCall(t *testing.T) {
 			map[string]any{"structuredContent": map[string]any{"a": 1.0}}},
 		{"ok without arguments", authed, map[string]any{"name": "echo"},
 			map[string]any{"structuredContent": map[string]any{}}},
+		{"null arguments are none (the Go SDK's nil map)", authed, map[string]any{"name": "echo", "arguments": nil},
+			map[string]any{"structuredContent": map[string]any{}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

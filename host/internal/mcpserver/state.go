@@ -113,6 +113,10 @@ func canonicalArgs(raw json.RawMessage) string {
 	if len(raw) > 0 && json.Unmarshal(raw, &v) == nil {
 		raw, _ = json.Marshal(v)
 	}
+	if v == nil {
+		// No arguments, null or {}: one and the same call.
+		raw = []byte("{}")
+	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:])
 }

@@ -253,7 +253,7 @@ func (s *Server) taskOutcome(op *dispatch.Op, out *dispatch.Outcome, err error) 
 				req.Capabilities = cl.capabilities()
 			}
 			return tasks.Outcome{Status: tasks.InputRequired, Message: "waiting for the client's answers",
-				Input: mustJSON(asked), Request: mustJSON(req)}
+				Input: encodeInputRequests(asked), Request: mustJSON(req)}
 		}
 	}
 	if err != nil {
