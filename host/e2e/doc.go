@@ -9,4 +9,9 @@
 // testdata/client-matrix.yaml; a tool the server lists and the file lacks
 // fails the test. Golden wire transcripts (testdata/transcripts) pin what a
 // session of each spec revision looks like; -update rewrites them.
+//
+// Multi round trips of 2026-07-28 run through the official TypeScript
+// (v2, @modelcontextprotocol/client) and Go SDK clients
+// (roundtrips_test.go); tasks and round trips cross the instances of one
+// deployment, on SQLite and PostgreSQL (tasks_test.go).
 package e2e
