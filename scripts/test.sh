@@ -65,6 +65,7 @@ fuzz() { (cd "$1" && go test -run='^$' -fuzz="^$2\$" -fuzztime="${FUZZTIME:-${4:
 fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
 fuzz host FuzzCheckText ./internal/dispatch
+fuzz host FuzzTakeIdempotencyKey ./internal/dispatch
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
 fuzz plugins FuzzDecodeCursor ./invoices

@@ -74,7 +74,9 @@ func takeIdempotencyKey(op *Op) *errmodel.Error {
 	var args map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(op.Arguments))
 	if err := dec.Decode(&args); err != nil {
-		return nil // not an object: the schema stage says what is wrong
+		// Not an object: the schema stage says what is wrong with it; the
+		// key from the transport is still checked here.
+		return checkKey(op.IdempotencyKey)
 	}
 	raw, ok := args[registry.IdempotencyKeyArg]
 	if !ok {
