@@ -3,9 +3,10 @@ package dispatch
 import (
 	"context"
 	"encoding/json"
-	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
 
@@ -19,28 +20,36 @@ const (
 	GetPrompt    Kind = "prompts/get"
 )
 
-// Caller is who makes a request, as the transport authenticated them.
+// Caller is who makes a request, as the transport authenticated them: the
+// principal, what it may do, and for which organizations.
 type Caller struct {
-	// Subject is stable per caller (an API key's ID, "local" for an
-	// unauthenticated loopback deployment). Empty means unauthenticated.
+	// Subject is the principal, stable per caller (an API key's ID, an
+	// OAuth token's subject, "local" for an unauthenticated loopback
+	// deployment). Empty means unauthenticated.
 	Subject string
-	// OrganizationID is the Billy organization the request acts on.
+	// OrganizationID is the Billy organization the request acts on: the
+	// principal's only organization, or the one the call names (checked
+	// against Organizations by the tenancy stage).
 	OrganizationID string
-	// Scopes the caller holds; "*" holds every scope.
+	// Organizations are the Billy organizations the principal may act on.
+	// Empty means the deployment's own organization only (a key without
+	// memberships, the local operator).
+	Organizations []string
+	// Scopes the caller holds (see package scopes: a broader scope
+	// satisfies a narrower one; "admin" and v1's "*" satisfy all).
 	Scopes []string
 	// Transport is "mcp-http", "mcp-stdio", "rest" or "plugin".
 	Transport string
+	// Auth is how the principal was authenticated: "api_key", "oauth",
+	// "local" (loopback without keys, stdio) or "" (not at all).
+	Auth string
+	// ClientAddr is the client's IP address as the edge saw it, for the
+	// audit log and per-IP limits; empty over stdio.
+	ClientAddr string
 }
 
-// HasScope reports whether the caller holds scope.
-func (c Caller) HasScope(scope string) bool {
-	for _, s := range c.Scopes {
-		if s == "*" || s == scope {
-			return true
-		}
-	}
-	return false
-}
+// HasScope reports whether the caller holds a scope that satisfies scope.
+func (c Caller) HasScope(scope string) bool { return scopes.Has(c.Scopes, scope) }
 
 // Client is the MCP client behind a request, as far as plugins can reach it:
 // progress, log messages, and asking the user or the model. Transports
