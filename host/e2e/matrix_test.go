@@ -41,6 +41,13 @@ var matrixClients = []struct {
 		connect: viaNodeDriver("ts-sdk"),
 	},
 	{
+		// The v2 line, pinned to 2026-07-28, beside the v1 SDK, which
+		// negotiates 2025-11-25: the matrix runs on both revisions.
+		name:    "ts-sdk-v2",
+		library: npmLibrary("@modelcontextprotocol/client"),
+		connect: viaNodeDriver("ts-sdk-v2"),
+	},
+	{
 		name:    "ai-sdk",
 		library: npmLibrary("@ai-sdk/mcp"),
 		connect: viaNodeDriver("ai-sdk"),

@@ -5,7 +5,7 @@
 //
 //   node driver.mjs '<spec JSON>'
 //
-// spec: {"client": "ts-sdk" | "ai-sdk", "nodeModules": DIR,
+// spec: {"client": "ts-sdk" | "ts-sdk-v2" | "ai-sdk", "nodeModules": DIR,
 //        "url": "http://…/mcp"}                       (Streamable HTTP)
 //     or {"command": PATH, "args": [...], "env": {...}} (stdio)
 //
@@ -21,6 +21,7 @@ import { createInterface } from "node:readline";
 const spec = JSON.parse(process.argv[2] ?? "{}");
 const adapters = {
   "ts-sdk": () => import("./ts-sdk.mjs"),
+  "ts-sdk-v2": () => import("./ts-sdk-v2.mjs"),
   "ai-sdk": () => import("./ai-sdk.mjs"),
 };
 
