@@ -140,6 +140,14 @@ func (s *Server) serveTask(ctx context.Context, h http.Header, env envelope, met
 	case "tasks/cancel":
 		t, err = s.tasks.Cancel(ctx, p.TaskID, owner)
 	case "tasks/update":
+		if s.opts.Dispatcher.Draining() {
+			// The answers would run the task here, which is stopping: the
+			// client retries, and another instance runs it.
+			e := errmodel.New(errmodel.UpstreamUnavailable, "host_draining",
+				"this instance is shutting down; send tasks/update again: another instance, or this one restarted, will run the task")
+			e.RetryAfterSeconds = 1
+			return nil, &rpcError{Code: mcp.INTERNAL_ERROR, Message: e.Message, Data: map[string]any{"error": e}}
+		}
 		t, err = s.updateTask(ctx, p.TaskID, owner, p.InputResponses)
 		var e *errmodel.Error
 		if asModel(err, &e) {

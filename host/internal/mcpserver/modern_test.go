@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -77,6 +78,7 @@ var confirmQ = &pluginv1.Question{Key: "confirm", Kind: &pluginv1.Question_Elici
 // rig is one host instance's MCP handler over a task store it may share.
 type rig struct {
 	srv     *httptest.Server
+	d       *dispatch.Dispatcher
 	release chan struct{} // lets "long" finish
 	mu      sync.Mutex
 	stopped int // "long" runs that saw their context end
@@ -137,7 +139,7 @@ func newRig(t *testing.T, store tasks.Store) *rig {
 		},
 	}}
 	d := dispatch.New(dispatch.Options{Registry: reg, Invoker: inv})
-	inv.d = d
+	inv.d, r.d = d, d
 	s := New(Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d, Tasks: store,
 		StateKey: []byte("0123456789abcdef0123456789abcdef")})
 	t.Cleanup(s.Close)
@@ -478,4 +480,28 @@ func TestTasksExtensionIsOfferedToModernClients(t *testing.T) {
 			t.Errorf("round %d: server/discover does not offer the extension: %v", round, discover["capabilities"])
 		}
 	}
+}
+
+// A stopping instance starts no task and runs none again: a call is
+// refused as any call is (retryably), and answers are sent back for the
+// client to send to another instance; the task keeps waiting for them.
+func TestDrainingInstanceTakesNoTask(t *testing.T) {
+	r := newRig(t, tasks.NewMemory())
+	id := r.ok(t, call{method: "tools/call", params: toolCall("confirm"), caps: withTasks})["taskId"].(string)
+	r.waitFor(t, id, "input_required")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r.d.Drain(ctx)
+
+	res := r.ok(t, call{method: "tools/call", params: toolCall("long"), caps: withTasks})
+	if res["taskId"] != nil || res["isError"] != true || !strings.Contains(fmt.Sprint(res["content"]), "host_draining") {
+		t.Errorf("a task call while draining: %v", res)
+	}
+	update := taskCall("tasks/update", id)
+	update.params["inputResponses"] = map[string]any{"confirm": map[string]any{"action": "accept"}}
+	_, out := r.do(t, update)
+	if code, data := rpcErrorOf(out); code != -32603 || !strings.Contains(fmt.Sprint(data), "host_draining") {
+		t.Errorf("tasks/update while draining: %v", out)
+	}
+	r.waitFor(t, id, "input_required")
 }

@@ -108,6 +108,12 @@ func declares(caps *mcp.ClientCapabilities, extension string) bool {
 // false when the call runs as an ordinary one.
 func (s *Server) callAsTask(ctx context.Context, op *dispatch.Op, tool *registry.Tool) (res *mcp.CallToolResult, handled bool) {
 	cl := op.Client.(*client)
+	if s.opts.Dispatcher.Draining() {
+		// A stopping instance starts no task: the call is refused as an
+		// ordinary one (retryably), and the client's retry starts the task
+		// on another instance.
+		return nil, false
+	}
 	if !cl.modern() || !declares(cl.capabilities(), taskExtension) || s.tasks == nil || !canReply(ctx) {
 		if tool.Task != registry.TaskRequired {
 			return nil, false
