@@ -38,7 +38,7 @@ func (p *plugin) createCreditNoteTool() sdk.Tool {
 		Description: "Credits an approved invoice in full or by the given lines (kreditnota), approved at once and set off against its balance; " +
 			"never more than is left uncredited. It cannot be undone, only voided." + confirmNote,
 		Category: "invoices",
-		Scopes:   []string{"invoices:write"},
+		Scopes:   []string{"invoices:approve"},
 		Examples: []sdk.Example{
 			{Title: "Credit a whole invoice", Arguments: CreditNoteInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", ContactMessage: "Kreditering af faktura 1042"}},
 			{Title: "Credit one hour", Arguments: CreditNoteInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw",

@@ -29,7 +29,7 @@ func (p *plugin) approveInvoiceTool() sdk.Tool {
 		Description: "Approves (books) a draft invoice or credit note: Billy gives it a number and the customer owes it; " +
 			"it does not email it. It cannot be undone (correct with create_credit_note)." + confirmNote,
 		Category: "invoices",
-		Scopes:   []string{"invoices:write"},
+		Scopes:   []string{"invoices:approve"},
 		// Approving an approved invoice changes nothing (the plan says so),
 		// so a repeat is harmless and needs no idempotency key.
 		Idempotent: true,
@@ -149,7 +149,7 @@ func (p *plugin) sendInvoiceTool() sdk.Tool {
 		Description: "Emails an approved invoice or credit note through Billy to one contact person of the customer. " +
 			"Drafts cannot be sent; an email cannot be recalled." + confirmNote,
 		Category: "invoices",
-		Scopes:   []string{"invoices:write"},
+		Scopes:   []string{"invoices:approve"},
 		Examples: []sdk.Example{{Title: "Email an invoice", Arguments: SendInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Message: "Tak for samarbejdet."}}},
 	}), p.sendInvoice)
 }
@@ -336,7 +336,7 @@ func (p *plugin) cancelInvoiceTool() sdk.Tool {
 		Description: "Voids an approved invoice or credit note: its booking is reversed and the customer is not told. " +
 			"If it was sent, prefer create_credit_note. It cannot be undone." + confirmNote,
 		Category: "invoices",
-		Scopes:   []string{"invoices:write"},
+		Scopes:   []string{"invoices:approve"},
 		// Voiding a voided invoice changes nothing (the plan says so).
 		Idempotent: true,
 		Examples:   []sdk.Example{{Title: "Void an invoice", Arguments: CancelInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", Reason: "Oprettet to gange"}}},

@@ -463,7 +463,7 @@ func (p *plugin) markInvoicePaidTool() sdk.Tool {
 		Description: "Records a bank payment of one approved invoice, in full or in part. For one payment covering several invoices use record_payment. " +
 			"It cannot be undone, only voided in Billy." + confirmNote,
 		Category: "invoices",
-		Scopes:   []string{"payments:write"},
+		Scopes:   []string{"payments:approve"},
 		Examples: []sdk.Example{{Title: "Paid in full", Arguments: MarkInvoicePaidInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw", PaymentDate: "2025-04-02"}}},
 	}), func(ctx context.Context, call *sdk.Call, in MarkInvoicePaidInput) (WriteResult[PaymentRecorded], error) {
 		date, err := alias("paymentDate", in.PaymentDate, "paidDate", in.PaidDate)
@@ -501,7 +501,7 @@ func (p *plugin) recordPaymentTool() sdk.Tool {
 		Description: "Records one bank payment that settles approved invoices of one currency, or refunds credit notes. " +
 			"It cannot be undone, only voided in Billy." + confirmNote,
 		Category: "payments",
-		Scopes:   []string{"payments:write"},
+		Scopes:   []string{"payments:approve"},
 		Examples: []sdk.Example{{Title: "One transfer for two invoices", Arguments: RecordPaymentInput{
 			InvoiceIDs: []string{"GJj2Kr8vQ3mmuWn30VT5lw", "PGKzNtzARISFRfQy0KkoLQ"}, PaymentDate: "2025-04-02", Amount: ptr(Number(15625))}}},
 	}), func(ctx context.Context, call *sdk.Call, in RecordPaymentInput) (WriteResult[PaymentRecorded], error) {

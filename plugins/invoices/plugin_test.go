@@ -14,7 +14,8 @@ import (
 
 // TestToolsDescribeHonestly lists every tool with its effect, category and
 // scope: reads are read-only, drafts and master data additive, and
-// everything that books, emails, voids or pays is destructive.
+// everything that books, emails, voids or pays is destructive and needs an
+// approve scope (billy:approve, not the bookkeeper's billy:write).
 func TestToolsDescribeHonestly(t *testing.T) {
 	type want struct {
 		effect   string
@@ -27,11 +28,11 @@ func TestToolsDescribeHonestly(t *testing.T) {
 		"get_invoice_pdf":       {"read", "invoices", "invoices:read"},
 		"create_invoice":        {"additive", "invoices", "invoices:write"},
 		"update_invoice":        {"additive", "invoices", "invoices:write"},
-		"approve_invoice":       {"destructive", "invoices", "invoices:write"},
-		"send_invoice":          {"destructive", "invoices", "invoices:write"},
-		"cancel_invoice":        {"destructive", "invoices", "invoices:write"},
-		"create_credit_note":    {"destructive", "invoices", "invoices:write"},
-		"mark_invoice_paid":     {"destructive", "invoices", "payments:write"},
+		"approve_invoice":       {"destructive", "invoices", "invoices:approve"},
+		"send_invoice":          {"destructive", "invoices", "invoices:approve"},
+		"cancel_invoice":        {"destructive", "invoices", "invoices:approve"},
+		"create_credit_note":    {"destructive", "invoices", "invoices:approve"},
+		"mark_invoice_paid":     {"destructive", "invoices", "payments:approve"},
 		"get_revenue":           {"read", "invoices", "invoices:read"},
 		"list_customers":        {"read", "customers", "customers:read"},
 		"get_customer":          {"read", "customers", "customers:read"},
@@ -44,7 +45,7 @@ func TestToolsDescribeHonestly(t *testing.T) {
 		"create_product":        {"additive", "products", "products:write"},
 		"update_product":        {"additive", "products", "products:write"},
 		"list_payments":         {"read", "payments", "payments:read"},
-		"record_payment":        {"destructive", "payments", "payments:write"},
+		"record_payment":        {"destructive", "payments", "payments:approve"},
 		"list_tax_rates":        {"read", "reference", "reference:read"},
 		"list_accounts":         {"read", "reference", "reference:read"},
 		"validate_auth":         {"read", "diagnostics", "organization:read"},

@@ -20,5 +20,8 @@ func pureSpec(s sdk.ToolSpec) sdk.ToolSpec {
 	s.Idempotent = true
 	s.ClosedWorld = true
 	s.Category = "moms"
+	// moms:read: billy:read and every role grant it; moms:file (reporting
+	// VAT to SKAT) is for a tool that files.
+	s.Scopes = []string{"moms:read"}
 	return s
 }

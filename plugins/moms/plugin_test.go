@@ -16,6 +16,9 @@ func TestToolsDescribeHonestly(t *testing.T) {
 		if !tool.ReadOnly || tool.Destructive || !tool.Idempotent || tool.OpenWorld {
 			t.Errorf("%s: every moms computation tool is read-only, idempotent and closed-world", tool.Name)
 		}
+		if !cmp.Equal(tool.Scopes, []string{"moms:read"}) {
+			t.Errorf("%s: scopes %v, want [moms:read] (a computation; moms:file is for filing)", tool.Name, tool.Scopes)
+		}
 		if tool.Category != "moms" || tool.Title == "" || len(tool.OutputSchema) == 0 {
 			t.Errorf("%s: want category moms, a title and an output schema, got %+v", tool.Name, tool)
 		}

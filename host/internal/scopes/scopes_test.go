@@ -80,3 +80,68 @@ func TestValid(t *testing.T) {
 		}
 	}
 }
+
+func TestNewRoleSet(t *testing.T) {
+	set, err := NewRoleSet(map[string][]string{"read-only": {"invoices:read"}, "auditor": {"audit:read", "billy:read"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		role string
+		want []string
+		ok   bool
+	}{
+		{"read-only", []string{"invoices:read"}, true},
+		{"auditor", []string{"audit:read", "billy:read"}, true},
+		{"admin", []string{"admin"}, true},
+		{"owner", nil, false},
+	}
+	for _, tt := range tests {
+		got, ok := set.Scopes(tt.role)
+		if ok != tt.ok {
+			t.Errorf("%s: exists = %v", tt.role, ok)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("%s: %s", tt.role, diff)
+		}
+	}
+	// The built-in set itself is left alone.
+	if ro, _ := ForRole("read-only"); !cmp.Equal(ro, []string{BillyRead}) {
+		t.Errorf("the built-in read-only role changed: %v", ro)
+	}
+}
+
+func TestNewRoleSetRefusesTypos(t *testing.T) {
+	for name, overrides := range map[string]map[string][]string{
+		"bad scope":     {"clerk": {"invoices:delete"}},
+		"bad role name": {"Clerk": {"invoices:read"}},
+		"empty scope":   {"clerk": {""}},
+	} {
+		if _, err := NewRoleSet(overrides); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestExpand(t *testing.T) {
+	set, _ := NewRoleSet(nil)
+	got, err := set.Expand([]string{"bookkeeper", "accountant"}, []string{"metrics", "billy:write"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"billy:write", "billy:approve", "moms:file", "audit:read", "metrics"}, got); diff != "" {
+		t.Error(diff)
+	}
+	if _, err := set.Expand([]string{"owner"}, nil); err == nil {
+		t.Error("an unknown role expanded")
+	}
+}
+
+func TestWrites(t *testing.T) {
+	for s, want := range map[string]bool{"invoices:read": false, "moms:read": false, "billy:read": false, "metrics": false, "audit:read": false,
+		"invoices:write": true, "payments:approve": true, "moms:file": true, "admin": true, "*": true} {
+		if Writes(s) != want {
+			t.Errorf("Writes(%q) = %v", s, !want)
+		}
+	}
+}
