@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 sampling and roots are deprecated by 2026-07-28 (SEP-2577) but served for at least twelve months more, and these tests prove they work through the Go SDK's client.
+
 package e2e
 
 import (
