@@ -31,7 +31,7 @@ var allowed = map[string][]string{
 	"mcpserver":  {"dispatch", "logging", "mcpcontent", "registry", "tasks"},
 	"pluginhost": {"registry", "schema"},
 	"reconcile":  {},
-	"registry":   {"schema"},
+	"registry":   {"schema", "scopes"},
 	"rest":       {"dispatch", "httpjson", "mcpcontent", "registry"},
 	"scaffold":   {"config"},
 	"scopes":     {},

@@ -74,6 +74,14 @@ func catalogFrom(plugin string, d *pluginv1.DescribeResponse) (*registry.Catalog
 			}
 			tool.InputSchema = with
 		}
+		// Every tool takes the host's organization argument, shown to
+		// callers with several organizations (see dispatch).
+		if tool.OrgInputSchema, err = registry.WithOrganization(tool.InputSchema); err != nil {
+			return nil, permanent("plugin %s: tool %s: input schema %v", plugin, t.Name, err)
+		}
+		if tool.Scopes, err = registry.EffectiveScopes(plugin, tool); err != nil {
+			return nil, permanent("plugin %s: tool %s: %v", plugin, t.Name, err)
+		}
 		for _, ex := range t.Examples {
 			// Examples go to clients verbatim; one that is not JSON would
 			// break every tools listing.

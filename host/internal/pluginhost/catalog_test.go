@@ -55,6 +55,11 @@ func TestCatalogFromRejections(t *testing.T) {
 		{"a create tool declaring idempotency_key", withTool(func(x *pluginv1.ToolDescriptor) {
 			x.InputSchemaJson = `{"type":"object","properties":{"idempotency_key":{"type":"string"}}}`
 		}), `declares "idempotency_key", which the host adds`},
+		{"a tool declaring organization", withTool(func(x *pluginv1.ToolDescriptor) {
+			x.InputSchemaJson = `{"type":"object","properties":{"organization":{"type":"string"}}}`
+		}), `declares "organization", which the host adds`},
+		{"a scope outside the vocabulary", withTool(func(x *pluginv1.ToolDescriptor) { x.RequiredScopes = []string{"invoices:delete"} }),
+			`tool list_invoices: scope "invoices:delete" is not a scope`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,6 +86,10 @@ func TestCatalogFromAcceptsNames(t *testing.T) {
 }
 
 func TestCatalogFromConversion(t *testing.T) {
+	const (
+		idemArg = `{"type":"string","maxLength":255,"description":"Retry safely: the same key and arguments give the first result"}`
+		orgArg  = `{"type":"string","maxLength":100,"description":"Billy organization ID to act on; required when you have several"}`
+	)
 	yes, no := true, false
 	d := &pluginv1.DescribeResponse{
 		Name: "invoices", Version: "1.0.0", ProtocolVersion: pluginv1.SupportedProtocolVersions[0],
@@ -124,12 +133,17 @@ func TestCatalogFromConversion(t *testing.T) {
 					{Title: "a draft", Arguments: json.RawMessage(`{"contactId":"c1"}`)},
 					{Title: "another", Arguments: json.RawMessage(`{"contactId":"c2"}`)},
 				},
-				Scopes: []string{"invoices:write"},
+				Scopes:         []string{"invoices:write"},
+				OrgInputSchema: json.RawMessage(`{"properties":{"contactId":{"type":"string"},"organization":` + orgArg + `},"required":["contactId"],"type":"object"}`),
 			},
 			// No annotations: MCP's defaults make it a write that is not
-			// idempotent, so the host adds the idempotency key it keeps.
+			// idempotent, so the host adds the idempotency key it keeps,
+			// and it declared no scope, so it needs its plugin's write
+			// scope.
 			{Name: "list_invoices", Description: "does list_invoices", InputSchema: json.RawMessage(
-				`{"properties":{"id":{"type":"string"},"idempotency_key":{"type":"string","maxLength":255,"description":"Retry safely: the same key and arguments give the first result"}},"type":"object"}`)},
+				`{"properties":{"id":{"type":"string"},"idempotency_key":` + idemArg + `},"type":"object"}`),
+				OrgInputSchema: json.RawMessage(`{"properties":{"id":{"type":"string"},"idempotency_key":` + idemArg + `,"organization":` + orgArg + `},"type":"object"}`),
+				Scopes:         []string{"invoices:write"}},
 		},
 		Resources: []*registry.Resource{{URI: "billy://invoices/help", Name: "help", Title: "Help", Description: "How to", MIMEType: "text/markdown"}},
 		Templates: []*registry.ResourceTemplate{{URITemplate: "billy://invoices/{id}", Name: "invoice", Title: "Invoice", Description: "One invoice", MIMEType: "application/json"}},

@@ -24,16 +24,23 @@ type Example struct {
 // Tool is a tool as a plugin described it. Its JSON form is how the REST
 // API lists it (MCP lists the leaner mcp.Tool the mcpserver makes of it).
 type Tool struct {
-	Plugin       string          `json:"-"`
-	Name         string          `json:"name"`
-	Title        string          `json:"title,omitempty"`
-	Category     string          `json:"category,omitempty"`
-	Description  string          `json:"description"`
-	InputSchema  json.RawMessage `json:"inputSchema"`
-	OutputSchema json.RawMessage `json:"outputSchema,omitempty"` // nil when the tool has none
-	Annotations  Annotations     `json:"annotations"`
-	Scopes       []string        `json:"requiredScopes,omitempty"`
-	Examples     []Example       `json:"examples,omitempty"`
+	Plugin      string          `json:"-"`
+	Name        string          `json:"name"`
+	Title       string          `json:"title,omitempty"`
+	Category    string          `json:"category,omitempty"`
+	Description string          `json:"description"`
+	InputSchema json.RawMessage `json:"inputSchema"`
+	// OrgInputSchema is InputSchema with the host's organization argument
+	// (OrganizationArg): what a caller who may act on several
+	// organizations is shown. Nil for a tool made without it (the host's
+	// own tools): callers then name no organization.
+	OrgInputSchema json.RawMessage `json:"-"`
+	OutputSchema   json.RawMessage `json:"outputSchema,omitempty"` // nil when the tool has none
+	Annotations    Annotations     `json:"annotations"`
+	// Scopes a call needs, all of them (see EffectiveScopes: never empty
+	// for a plugin's tool).
+	Scopes   []string  `json:"requiredScopes,omitempty"`
+	Examples []Example `json:"examples,omitempty"`
 	// Input validates arguments against InputSchema.
 	Input *schema.Schema `json:"-"`
 	// Task says whether the tool's calls may run as tasks (long work): ""

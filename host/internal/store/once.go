@@ -22,6 +22,8 @@ WHERE once_keys.expires_unix <= $4`
 var pruneSQL = []string{
 	`DELETE FROM once_keys WHERE expires_unix <= $1`,
 	`DELETE FROM idempotency_keys WHERE expires_unix <= $1`,
+	`DELETE FROM mfa_approvals WHERE expires_ms <= $1 * CAST(1000 AS BIGINT)`,
+	`DELETE FROM counters WHERE expires_unix <= $1`,
 }
 
 // ConsumeOnce records key in scope until until and reports whether this was
