@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,10 +151,19 @@ func TestRoundTripsTypeScriptClient(t *testing.T) {
 func TestRoundTripsGoSDKClient(t *testing.T) {
 	h := startHost(t, conformanceOnly)
 	h.waitReady(15 * time.Second)
-	var asked []string
+	// The SDK answers the questions of one round concurrently.
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	note := func(q string) {
+		mu.Lock()
+		asked = append(asked, q)
+		mu.Unlock()
+	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "billy-mcp-e2e-roundtrips", Version: "1.0.0"}, &mcp.ClientOptions{
 		ElicitationHandler: func(_ context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-			asked = append(asked, question("elicitation/create", req.Params.Message))
+			note(question("elicitation/create", req.Params.Message))
 			return &mcp.ElicitResult{Action: "accept", Content: formAnswer(req.Params.RequestedSchema)}, nil
 		},
 		CreateMessageHandler: func(_ context.Context, req *mcp.CreateMessageRequest) (*mcp.CreateMessageResult, error) {
@@ -161,7 +171,7 @@ func TestRoundTripsGoSDKClient(t *testing.T) {
 			if tc, ok := req.Params.Messages[len(req.Params.Messages)-1].Content.(*mcp.TextContent); ok {
 				text = tc.Text
 			}
-			asked = append(asked, question("sampling/createMessage", text))
+			note(question("sampling/createMessage", text))
 			return &mcp.CreateMessageResult{Model: "e2e-model", Role: "assistant", Content: &mcp.TextContent{Text: "Paris"}}, nil
 		},
 		Capabilities: &mcp.ClientCapabilities{RootsV2: &mcp.RootCapabilities{}},
