@@ -32,7 +32,7 @@ func TestRedisRecovery(t *testing.T) {
 	}
 	a.Invalidate(context.Background(), "org1", "/contacts/C1", []byte(`{"contacts":[{"id":"C1"}]}`))
 	got = append(got, outcome(a.Lookup(context.Background(), p, LookupMode{}))) // A knows
-	time.Sleep(900 * time.Millisecond)                                         // Redis answers again
+	time.Sleep(900 * time.Millisecond)                                          // Redis answers again
 
 	// A's next use of Redis finds it back and replays the rename.
 	eventually(t, "A to replay the write to Redis", func() bool {
