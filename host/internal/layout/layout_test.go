@@ -17,6 +17,7 @@ import (
 var allowed = map[string][]string{
 	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "shared", "store", "tasks"},
 	"audit":      {},
+	"auth":       {"dispatch", "scopes"},
 	"billy":      {"cache"},
 	"cache":      {},
 	"config":     {},
