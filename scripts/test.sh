@@ -66,6 +66,8 @@ fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
 fuzz host FuzzCheckText ./internal/dispatch
 fuzz host FuzzTakeIdempotencyKey ./internal/dispatch
+fuzz host FuzzOpen ./internal/keyring
+fuzz host FuzzParseKeys ./internal/keyring
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz plugins FuzzCVR ./moms

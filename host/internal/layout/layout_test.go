@@ -24,6 +24,7 @@ var allowed = map[string][]string{
 	"dispatch":   {"audit", "registry", "scopes", "store"},
 	"hostsvc":    {"dispatch", "reconcile"},
 	"httpjson":   {},
+	"keyring":    {},
 	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},
 	"layout":     {},
 	"load":       {},
