@@ -66,6 +66,7 @@ fuzz host FuzzValidate ./internal/schema
 fuzz host FuzzLoad ./internal/config
 fuzz host FuzzCheckText ./internal/dispatch
 fuzz host FuzzTakeIdempotencyKey ./internal/dispatch
+fuzz host FuzzCheckpointFile ./internal/audit
 fuzz host FuzzOpen ./internal/keyring
 fuzz host FuzzParseKeys ./internal/keyring
 fuzz host FuzzCredential ./internal/auth

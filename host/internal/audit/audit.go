@@ -31,6 +31,22 @@ type Record struct {
 	// Replayed says the answer was an earlier call's, kept under the same
 	// idempotency key: nothing ran.
 	Replayed bool
+	// Code is the error's code when the request failed (Outcome is then
+	// the code too) or the tool's own error's code when its result was an
+	// error (Outcome "tool_error").
+	Code string
+	// Auth is how the caller was authenticated ("api_key", "oauth",
+	// "local"), and ClientAddr its address as the edge saw it.
+	Auth, ClientAddr string
+	// ArgsHash is a keyed hash of the call's arguments (ArgsHash), never
+	// the arguments: they carry personal data.
+	ArgsHash string
+	// Approval names the MFA approval the call ran under, if any.
+	Approval string
+	// Note is what the plugin asked to keep with its call (cancel_invoice's
+	// reason): the user's own words, so it goes only to the durable audit
+	// log, with the personal fields, and never into a log line.
+	Note string
 }
 
 // Write is one write to Billy a call made.
@@ -53,6 +69,37 @@ type Sink interface {
 	Record(Record)
 }
 
+// Sinks records to each of several sinks.
+type Sinks []Sink
+
+// Record records r to every sink.
+func (s Sinks) Record(r Record) {
+	for _, sink := range s {
+		sink.Record(r)
+	}
+}
+
+// BatchWriter is where a Writer's batches go: all of a batch or, with an
+// error, none of it (the batch is retried whole).
+type BatchWriter interface {
+	WriteBatch([]Record) error
+}
+
+// lineWriter writes batches as JSON lines in one Write.
+type lineWriter struct {
+	out io.Writer
+	buf bytes.Buffer
+}
+
+func (l *lineWriter) WriteBatch(rs []Record) error {
+	l.buf.Reset()
+	for _, r := range rs {
+		Encode(&l.buf, r)
+	}
+	_, err := l.out.Write(l.buf.Bytes())
+	return err
+}
+
 // line is a record's JSON form.
 type line struct {
 	Time          string  `json:"@timestamp"`
@@ -72,14 +119,22 @@ type line struct {
 	Cause         string  `json:"error,omitempty"`
 	Writes        []Write `json:"writes,omitempty"`
 	Replayed      bool    `json:"replayed,omitempty"`
+	Code          string  `json:"code,omitempty"`
+	Auth          string  `json:"auth,omitempty"`
+	ClientAddr    string  `json:"client_addr,omitempty"`
+	ArgsHash      string  `json:"args_hash,omitempty"`
+	Approval      string  `json:"approval,omitempty"`
 }
 
-// Encode appends r as one JSON line.
+// Encode appends r as one JSON line. The plugin's note is left out: it is
+// the user's own words, kept only in the durable log with the personal
+// fields that retention blanks.
 func Encode(buf *bytes.Buffer, r Record) {
 	b, _ := json.Marshal(line{Time: r.Time.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), Level: "info", Message: "request",
 		Module: "billy-mcp.audit", Op: r.Op, Name: r.Name, Plugin: r.Plugin, Subject: r.Subject, Organization: r.Organization,
 		Transport: r.Transport, CorrelationID: r.CorrelationID, Outcome: r.Outcome, Category: r.Category,
-		DurationMS: float64(r.Duration.Microseconds()) / 1000, Cause: r.Cause, Writes: r.Writes, Replayed: r.Replayed})
+		DurationMS: float64(r.Duration.Microseconds()) / 1000, Cause: r.Cause, Writes: r.Writes, Replayed: r.Replayed,
+		Code: r.Code, Auth: r.Auth, ClientAddr: r.ClientAddr, ArgsHash: r.ArgsHash, Approval: r.Approval})
 	buf.Write(b)
 	buf.WriteByte('\n')
 }
@@ -93,11 +148,14 @@ type Options struct {
 	// Logger gets write failures; Registerer the writer's metrics.
 	Logger     hclog.Logger
 	Registerer prometheus.Registerer
+	// Name tells writers apart in metrics (label sink): "lines" for a
+	// Writer to an io.Writer, unless set.
+	Name string
 }
 
-// Writer writes records to an io.Writer from a background goroutine.
+// Writer writes records in batches from a background goroutine.
 type Writer struct {
-	out     io.Writer
+	out     BatchWriter
 	opts    Options
 	records chan Record
 	done    chan struct{}
@@ -109,8 +167,16 @@ type Writer struct {
 	waited            prometheus.Counter
 }
 
-// NewWriter starts a writer to out.
+// NewWriter starts a writer of JSON lines to out.
 func NewWriter(out io.Writer, opts Options) *Writer {
+	if opts.Name == "" {
+		opts.Name = "lines"
+	}
+	return NewBatchWriter(&lineWriter{out: out}, opts)
+}
+
+// NewBatchWriter starts a writer to out.
+func NewBatchWriter(out BatchWriter, opts Options) *Writer {
 	if opts.Buffer <= 0 {
 		opts.Buffer = 4096
 	}
@@ -120,11 +186,18 @@ func NewWriter(out io.Writer, opts Options) *Writer {
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
+	if opts.Name == "" {
+		opts.Name = "batches"
+	}
+	label := prometheus.Labels{"sink": opts.Name}
 	w := &Writer{out: out, opts: opts, records: make(chan Record, opts.Buffer), done: make(chan struct{}),
-		written:  prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_records_total", Help: "Audit records written."}),
-		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_write_failures_total", Help: "Failed audit writes (retried until they succeed)."}),
+		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_records_total", Help: "Audit records written.",
+			ConstLabels: label}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_write_failures_total",
+			Help: "Failed audit writes (retried until they succeed).", ConstLabels: label}),
 		waited: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_wait_seconds_total",
-			Help: "Time requests waited for room in the audit buffer (back-pressure): non-zero means the writer cannot keep up."}),
+			Help:        "Time requests waited for room in the audit buffer (back-pressure): non-zero means the writer cannot keep up.",
+			ConstLabels: label}),
 	}
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(w.written, w.failures, w.waited)
@@ -139,9 +212,7 @@ func (w *Writer) Record(r Record) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
-		var buf bytes.Buffer
-		Encode(&buf, r)
-		w.write(buf.Bytes(), 1)
+		w.write([]Record{r})
 		return
 	}
 	select {
@@ -155,25 +226,22 @@ func (w *Writer) Record(r Record) {
 }
 
 func (w *Writer) run() {
-	var buf bytes.Buffer
+	batch := make([]Record, 0, w.opts.MaxBatch)
 	for r := range w.records {
-		buf.Reset()
-		Encode(&buf, r)
-		n := 1
-	batch:
-		for n < w.opts.MaxBatch {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < w.opts.MaxBatch {
 			select {
-			case more, ok := <-w.records:
+			case r, ok := <-w.records:
 				if !ok {
-					break batch
+					break more
 				}
-				Encode(&buf, more)
-				n++
+				batch = append(batch, r)
 			default:
-				break batch
+				break more
 			}
 		}
-		w.write(buf.Bytes(), n)
+		w.write(batch)
 	}
 	close(w.done)
 }
@@ -181,16 +249,16 @@ func (w *Writer) run() {
 // write writes a batch, retrying until it succeeds: an audit record is
 // never dropped, and a writer that cannot write stalls requests through the
 // full buffer rather than losing what they did.
-func (w *Writer) write(b []byte, n int) {
+func (w *Writer) write(batch []Record) {
 	delay := 50 * time.Millisecond
 	for {
-		_, err := w.out.Write(b)
+		err := w.out.WriteBatch(batch)
 		if err == nil {
-			w.written.Add(float64(n))
+			w.written.Add(float64(len(batch)))
 			return
 		}
 		w.failures.Inc()
-		w.opts.Logger.Error("writing audit records failed; retrying", "records", n, "error", err.Error(), "retry_in", delay.String())
+		w.opts.Logger.Error("writing audit records failed; retrying", "sink", w.opts.Name, "records", len(batch), "error", err.Error(), "retry_in", delay.String())
 		time.Sleep(delay)
 		delay = min(delay*2, 5*time.Second)
 	}

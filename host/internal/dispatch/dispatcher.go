@@ -43,8 +43,11 @@ type Options struct {
 	Stages []Middleware
 	// Audit takes a record of every op, refusals included. Nil writes them
 	// through Logger, synchronously (tests, tools); the host gives its
-	// asynchronous writer.
+	// asynchronous writers.
 	Audit audit.Sink
+	// AuditKey keys the hash of each call's arguments in its audit record
+	// (audit.ArgsHash) and in MFA approvals.
+	AuditKey []byte
 	// Idempotency keeps idempotency keys (the host's store). Nil refuses
 	// calls that carry one.
 	Idempotency IdempotencyStore
@@ -203,23 +206,86 @@ func (d *Dispatcher) audit(next Handler) Handler {
 	return func(ctx context.Context, op *Op) (*Outcome, error) {
 		start := time.Now()
 		out, err := next(ctx, op)
-		r := audit.Record{Time: start, Op: string(op.Kind), Name: op.Name, Plugin: op.Plugin,
-			Subject: op.Caller.Subject, Organization: op.Caller.OrganizationID, Transport: op.Caller.Transport,
-			CorrelationID: op.CorrelationID, Outcome: "ok", Duration: time.Since(start)}
+		r := d.record(op.Caller, start)
+		r.Op, r.Name, r.Plugin, r.CorrelationID = string(op.Kind), op.Name, op.Plugin, op.CorrelationID
+		if op.Kind == CallTool {
+			r.ArgsHash = audit.ArgsHash(d.opts.AuditKey, op.Arguments)
+		}
 		if err != nil {
 			e := errmodel.From(err)
-			r.Outcome, r.Category = e.Code, string(e.Category)
+			r.Outcome, r.Category, r.Code = e.Code, string(e.Category), e.Code
 			if e.Category == errmodel.Internal {
 				r.Cause = err.Error()
 			}
 		} else if out.Tool != nil && out.Tool.IsError {
+			// Judged by the result: a tool that answered with an error
+			// failed, whatever the transport made of it.
 			r.Outcome = "tool_error"
+			if te := out.Tool.GetError(); te != nil {
+				e := errmodel.FromWire(te)
+				r.Code, r.Category = e.Code, string(e.Category)
+			}
 		}
 		r.Writes = op.writes.audited()
 		r.Replayed = out != nil && out.Replayed
+		r.Note, r.Approval = op.auditNote, op.approval
 		d.opts.Audit.Record(r)
 		return out, err
 	}
+}
+
+// record starts an audit record of a request by c that started at start.
+func (d *Dispatcher) record(c Caller, start time.Time) audit.Record {
+	return audit.Record{Time: start, Subject: c.Subject, Organization: c.OrganizationID, Transport: c.Transport,
+		Auth: c.Auth, ClientAddr: c.ClientAddr, Outcome: "ok", Duration: time.Since(start)}
+}
+
+// AuditRequest records a request that does not go through Do: a listing
+// (op "tools/list", "resources/list", "resources/templates/list",
+// "prompts/list") or anything else a transport serves itself, by caller,
+// started at start, failed with err if not nil.
+func (d *Dispatcher) AuditRequest(ctx context.Context, op string, caller Caller, start time.Time, err error) {
+	r := d.record(caller, start)
+	r.Op, r.CorrelationID = op, CorrelationIDFrom(ctx)
+	if err != nil {
+		e := errmodel.From(err)
+		r.Outcome, r.Category, r.Code = e.Code, string(e.Category), e.Code
+	}
+	d.opts.Audit.Record(r)
+}
+
+// FailedLogin is a request refused before it had a caller: credentials
+// missing, unknown, expired or revoked.
+type FailedLogin struct {
+	// Transport is "mcp-http" or "rest"; ClientAddr the client's address.
+	Transport, ClientAddr string
+	// Code says why (the error code the client got: "unauthenticated",
+	// "invalid_token", ...).
+	Code string
+	// Principal is whom the credentials claimed to be, when that is known
+	// without trusting them (an API key's ID); else empty.
+	Principal string
+	// Auth is the kind of credentials presented ("api_key", "oauth"; empty
+	// for none).
+	Auth          string
+	CorrelationID string
+	Start         time.Time
+}
+
+// AuditFailedLogin records a failed login (op "auth"), independent of the
+// log level, for the edge to call on every refusal.
+func (d *Dispatcher) AuditFailedLogin(f FailedLogin) {
+	if f.Start.IsZero() {
+		f.Start = time.Now()
+	}
+	r := d.record(Caller{Subject: f.Principal, Transport: f.Transport, Auth: f.Auth, ClientAddr: f.ClientAddr}, f.Start)
+	r.Op, r.CorrelationID = "auth", f.CorrelationID
+	code := f.Code
+	if code == "" {
+		code = "unauthenticated"
+	}
+	r.Outcome, r.Code, r.Category = code, code, string(errmodel.Unauthorized)
+	d.opts.Audit.Record(r)
 }
 
 // logSink writes audit records as log lines, when no writer is given.

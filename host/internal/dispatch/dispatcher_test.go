@@ -795,9 +795,11 @@ func TestAuditSink(t *testing.T) {
 	inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 		return nil, errors.New("dial tcp 10.0.0.1: refused")
 	}}
-	d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Audit = sink })
+	key := []byte("audit key")
+	d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Audit, o.AuditKey = sink, key })
 	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local, CorrelationID: "c1"})
-	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "nope", Caller: local, CorrelationID: "c2"})
+	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "nope", Caller: local, CorrelationID: "c2",
+		Arguments: json.RawMessage(`{"b": 2, "a": "x"}`)})
 	var got []audit.Record
 	for _, r := range sink.records {
 		if r.Time.IsZero() {
@@ -808,9 +810,56 @@ func TestAuditSink(t *testing.T) {
 	}
 	want := []audit.Record{
 		{Op: "tools/call", Name: "open", Plugin: "books", Subject: local.Subject, Organization: local.OrganizationID, Transport: local.Transport,
-			CorrelationID: "c1", Outcome: "internal", Category: "internal", Cause: "dial tcp 10.0.0.1: refused"},
+			CorrelationID: "c1", Outcome: "internal", Category: "internal", Code: "internal", Cause: "dial tcp 10.0.0.1: refused",
+			ArgsHash: audit.ArgsHash(key, nil)},
 		{Op: "tools/call", Name: "nope", Subject: local.Subject, Organization: local.OrganizationID, Transport: local.Transport,
-			CorrelationID: "c2", Outcome: "tool_not_found", Category: "not_found"},
+			CorrelationID: "c2", Outcome: "tool_not_found", Category: "not_found", Code: "tool_not_found",
+			// Canonical JSON: the same arguments in another order or spacing hash alike.
+			ArgsHash: audit.ArgsHash(key, json.RawMessage(`{"a":"x","b":2}`))},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
+
+// A call is judged by its result: a tool that answered with an error is a
+// tool_error whose record carries the tool's own error code; listings and
+// failed logins, which do not go through Do, are recorded as well.
+func TestAuditOutsideDo(t *testing.T) {
+	sink := &collector{}
+	inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+		return &pluginv1.CallToolResponse{IsError: true, Error: errmodel.ToWire(errmodel.New(errmodel.Conflict, "invoice_is_draft", "a draft"))}, nil
+	}}
+	d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Audit = sink })
+	caller := dispatch.Caller{Subject: "key:ab12", OrganizationID: "org-9", Scopes: []string{"*"}, Transport: "mcp-http",
+		Auth: "api_key", ClientAddr: "192.0.2.7"}
+	_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: caller, CorrelationID: "c1"})
+	ctx := dispatch.WithCorrelationID(context.Background(), "c2")
+	d.AuditRequest(ctx, "tools/list", caller, time.Now(), nil)
+	d.AuditRequest(ctx, "resources/list", caller, time.Now(), errmodel.New(errmodel.Forbidden, "insufficient_scope", "no"))
+	d.AuditFailedLogin(dispatch.FailedLogin{Transport: "rest", ClientAddr: "198.51.100.1", Code: "invalid_token", Auth: "oauth",
+		CorrelationID: "c3"})
+	d.AuditFailedLogin(dispatch.FailedLogin{Transport: "mcp-http", ClientAddr: "198.51.100.2", Principal: "key:zz99", Auth: "api_key"})
+	var got []audit.Record
+	for _, r := range sink.records {
+		if r.Time.IsZero() {
+			t.Error("a record without a time")
+		}
+		r.Time, r.Duration, r.ArgsHash = time.Time{}, 0, ""
+		got = append(got, r)
+	}
+	who := func(r audit.Record) audit.Record {
+		r.Subject, r.Organization, r.Transport, r.Auth, r.ClientAddr = caller.Subject, caller.OrganizationID, caller.Transport, caller.Auth, caller.ClientAddr
+		return r
+	}
+	want := []audit.Record{
+		who(audit.Record{Op: "tools/call", Name: "open", Plugin: "books", CorrelationID: "c1", Outcome: "tool_error", Code: "invoice_is_draft", Category: "conflict"}),
+		who(audit.Record{Op: "tools/list", CorrelationID: "c2", Outcome: "ok"}),
+		who(audit.Record{Op: "resources/list", CorrelationID: "c2", Outcome: "insufficient_scope", Code: "insufficient_scope", Category: "forbidden"}),
+		{Op: "auth", Transport: "rest", Auth: "oauth", ClientAddr: "198.51.100.1", CorrelationID: "c3", Outcome: "invalid_token",
+			Code: "invalid_token", Category: "unauthorized"},
+		{Op: "auth", Subject: "key:zz99", Transport: "mcp-http", Auth: "api_key", ClientAddr: "198.51.100.2", Outcome: "unauthenticated",
+			Code: "unauthenticated", Category: "unauthorized"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)

@@ -116,6 +116,11 @@ type Op struct {
 	tool *registry.Tool
 	// writes is the call's write journal, started by guardWrites.
 	writes *Journal
+	// auditNote is what the plugin asked to keep with the call's audit
+	// record (its result's audit_note), bounded.
+	auditNote string
+	// approval is the MFA approval the call ran under, if any.
+	approval string
 }
 
 // Outcome is the answer to an Op; exactly one of Tool, Resource and

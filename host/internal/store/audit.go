@@ -135,12 +135,11 @@ func (s *Store) AuditHeadNow(ctx context.Context) (AuditHead, error) {
 	return head, nil
 }
 
-// ScanAudit calls fn for every row in the order of the rows' seq column
-// (whatever it holds: verification judges it), in pages, until fn returns
-// false or an error.
-func (s *Store) ScanAudit(ctx context.Context, fn func(AuditRow) (bool, error)) error {
+// ScanAudit calls fn for every row whose seq is above after, in the order
+// of the rows' seq column (whatever it holds: verification judges it), in
+// pages, until fn returns false or an error.
+func (s *Store) ScanAudit(ctx context.Context, after int64, fn func(AuditRow) (bool, error)) error {
 	const page = 1000
-	var after int64 = -1 << 62
 	for {
 		rows, err := s.auditRows(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, after, page)
 		if err != nil {

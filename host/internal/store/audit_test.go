@@ -35,7 +35,7 @@ func appendN(t *testing.T, s *Store, org string, n int) {
 func scanAll(t *testing.T, s *Store) []AuditRow {
 	t.Helper()
 	var rows []AuditRow
-	if err := s.ScanAudit(context.Background(), func(r AuditRow) (bool, error) {
+	if err := s.ScanAudit(context.Background(), -1, func(r AuditRow) (bool, error) {
 		rows = append(rows, r)
 		return true, nil
 	}); err != nil {
