@@ -131,6 +131,33 @@ type HTTPConfig struct {
 	// The largest request body accepted, in bytes (the default, 10 MiB, is
 	// v1's limit).
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+	// How long a client may take to send a request's headers.
+	ReadHeaderTimeout time.Duration `json:"read_header_timeout,omitempty"`
+	// How long a client may take to send a whole request, body included:
+	// a body sent a byte at a time is cut off after this.
+	ReadTimeout time.Duration `json:"read_timeout,omitempty"`
+	// How long one write of an answer may wait for a client that does not
+	// read. Long answers and event streams are not cut off: each write
+	// gets this long.
+	WriteTimeout time.Duration `json:"write_timeout,omitempty"`
+	// How long an idle keep-alive connection is kept open.
+	IdleTimeout time.Duration `json:"idle_timeout,omitempty"`
+	// The most connections the listener holds at once. Beyond it, the
+	// connection idle longest (or still silent) is closed to make room,
+	// so that a flood of idle connections cannot lock clients out.
+	MaxConnections int `json:"max_connections,omitempty"`
+	// A second listener, host:port, serving only /health/live and
+	// /health/ready without credentials, for the platform's health checks
+	// (e.g. 0.0.0.0:8081 inside a container). When set, /health/ready on
+	// the main listener needs credentials too. Empty: no second listener,
+	// and /health/ready stays open on the main one.
+	HealthAddr string `json:"health_addr,omitempty"`
+	// How long an MCP session (2025-11-25's Mcp-Session-Id) lives without
+	// a request; after it the client is told the session is gone (404)
+	// and starts a new one.
+	SessionIdleTTL time.Duration `json:"session_idle_ttl,omitempty"`
+	// The longest an MCP session lives, however busy.
+	SessionMaxAge time.Duration `json:"session_max_age,omitempty"`
 }
 
 // LogConfig controls the host's structured logs (always on stderr).
@@ -171,11 +198,114 @@ type BillyConfig struct {
 
 // AuthConfig is how MCP and REST callers authenticate.
 type AuthConfig struct {
-	// Keys accepted as "Authorization: Bearer <key>" or "X-API-Key: <key>",
-	// e.g. from `openssl rand -hex 32`. Keep them out of files: set them in
-	// the environment. Empty means no authentication, which is refused on
-	// any address but loopback.
+	// v1's keys: accepted as "Authorization: Bearer <key>" or "X-API-Key:
+	// <key>", each with every scope on the deployment's own organization.
+	// Keep them out of files: set them in the environment (MCP_API_KEY).
+	// Prefer keys, which are stored as hashes and carry their own
+	// principal, organizations, scopes and expiry. With no key of either
+	// kind and no oauth.issuer there is no authentication, which is
+	// refused on any address but loopback.
 	APIKeys []string `json:"api_keys,omitempty"`
+	// API keys, one entry per key; the file holds only each key's SHA-256.
+	// Make a key with KEY=bmcp_$(openssl rand -hex 32), give it to the
+	// client, and put the output of printf %s "$KEY" | sha256sum here.
+	Keys []APIKeyConfig `json:"keys,omitempty"`
+	// Roles as scope sets, added to or replacing the built-in ones
+	// (read-only: billy:read; bookkeeper: billy:write; accountant:
+	// billy:approve, moms:file, audit:read; admin: admin). An API key's
+	// roles name these.
+	Roles map[string][]string `json:"roles,omitempty"`
+	// OAuth 2.1 access tokens from an authorization server, validated
+	// here as a resource server. Leave issuer unset for API keys only.
+	OAuth OAuthConfig `json:"oauth,omitzero"`
+	// Requests per second one principal may make (MCP and REST), with
+	// burst; beyond it the answer is 429 with Retry-After. Shared by every
+	// instance through Redis when it is configured. 0 turns it off. The
+	// local operator of an unauthenticated loopback host is not limited.
+	PrincipalRatePerSecond int `json:"principal_rate_per_second,omitempty"`
+	// How many requests one principal may make at once after a quiet
+	// spell.
+	PrincipalBurst int `json:"principal_burst,omitempty"`
+	// Requests per second on one organization, all principals together. 0
+	// turns it off.
+	OrganizationRatePerSecond int `json:"organization_rate_per_second,omitempty"`
+	// How many requests on one organization may come at once after a
+	// quiet spell.
+	OrganizationBurst int `json:"organization_burst,omitempty"`
+	// Requests per second from one client address before authentication,
+	// with burst. Generous: Claude.ai's and ChatGPT's users all arrive
+	// from their platform's few addresses. 0 turns it off.
+	IPRatePerSecond int `json:"ip_rate_per_second,omitempty"`
+	// How many requests from one address may come at once.
+	IPBurst int `json:"ip_burst,omitempty"`
+	// Refused credentials (a wrong key, a forged token) allowed per client
+	// address per minute; beyond it the address gets 429 until its budget
+	// refills. Expired genuine tokens do not count. 0 turns it off.
+	FailedLoginsPerMinute int `json:"failed_logins_per_minute,omitempty"`
+}
+
+// APIKeyConfig is one API key.
+type APIKeyConfig struct {
+	// Who holds the key: the principal named in the audit log and in rate
+	// limits (e.g. ci-bot or anna@firm.dk).
+	Principal string `json:"principal,omitempty"`
+	// The SHA-256 of the whole key (bmcp_ prefix included), as 64
+	// lower-case hex characters: `printf %s "$KEY" | sha256sum`.
+	SHA256 string `json:"sha256,omitempty"`
+	// The Billy organizations the key may act on; empty: the deployment's
+	// own (billy.organization_id).
+	Organizations []string `json:"organizations,omitempty"`
+	// The scopes the key grants (billy:read, invoices:write, moms:file,
+	// audit:read, metrics, admin, …), added to its roles' scopes.
+	Scopes []string `json:"scopes,omitempty"`
+	// Roles whose scopes the key grants (read-only, bookkeeper,
+	// accountant, admin, or one of auth.roles).
+	Roles []string `json:"roles,omitempty"`
+	// When the key stops working: a date (2027-06-30, the start of that
+	// day in UTC) or an RFC 3339 time. Empty: never.
+	Expires string `json:"expires,omitempty"`
+}
+
+// OAuthConfig is the OAuth 2.1 resource server.
+type OAuthConfig struct {
+	// The authorization server's issuer URL, compared exactly with each
+	// token's iss (https://login.example.dk/realms/billy). Leave it unset
+	// to accept no access tokens.
+	Issuer string `json:"issuer,omitempty"`
+	// Where the issuer publishes its signing keys (JWKS); fetched at start,
+	// hourly, and when a token names a key not yet seen.
+	JWKSURL string `json:"jwks_url,omitempty"`
+	// The MCP endpoint's canonical URL, exactly as users type it into
+	// their client (https://mcp.example.dk/mcp): a token's aud must name
+	// it (RFC 8707), and the protected resource metadata says it.
+	Audience string `json:"audience,omitempty"`
+	// The signing algorithms accepted; asymmetric only (HS256 and none
+	// never are).
+	Algorithms []string `json:"algorithms,omitempty"`
+	// The claim listing the organizations a token may act on.
+	OrganizationsClaim string `json:"organizations_claim,omitempty"`
+	// The scopes a client asks for when it knows nothing else: the
+	// protected resource metadata's scopes_supported and the scope of a
+	// 401's challenge. Keep it minimal: clients request all of it.
+	BaselineScopes []string `json:"baseline_scopes,omitempty"`
+	// Announce OAuth (protected resource metadata at
+	// /.well-known/oauth-protected-resource, resource_metadata in
+	// challenges). Turn it off for deployments whose clients use API keys:
+	// Cursor and Claude Code start OAuth and ignore configured headers
+	// whenever discovery answers. Tokens are still accepted.
+	Discovery *bool `json:"discovery,omitempty"`
+}
+
+// DiscoveryOn reports whether OAuth discovery is announced: an issuer is
+// configured and discovery is not switched off.
+func (o OAuthConfig) DiscoveryOn() bool {
+	return o.Issuer != "" && (o.Discovery == nil || *o.Discovery)
+}
+
+// Required reports whether callers must authenticate: some key or an
+// OAuth issuer is configured.
+func (a AuthConfig) Required() bool {
+	return len(a.APIKeys) > 0 || len(a.Keys) > 0 || a.OAuth.Issuer != ""
 }
 
 // CallsConfig bounds tool calls.

@@ -32,6 +32,34 @@ func Default() *Config {
 			Addr:            "127.0.0.1:8080",
 			ShutdownTimeout: 10 * time.Second,
 			MaxBodyBytes:    10 << 20,
+			// A header in 10 s, a whole request in 30 s, a write stalled
+			// 30 s, an idle keep-alive 2 min: generous for real clients,
+			// short for a slow-loris.
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			MaxConnections:    4096,
+			SessionIdleTTL:    30 * time.Minute,
+			SessionMaxAge:     24 * time.Hour,
+		},
+		Auth: AuthConfig{
+			OAuth: OAuthConfig{
+				Algorithms:         []string{"RS256", "ES256", "EdDSA"},
+				OrganizationsClaim: "billy_orgs",
+				BaselineScopes:     []string{"billy:read"},
+			},
+			// Per principal 20/s (burst 100) is far above what an AI
+			// client's conversation makes; per address 100/s before
+			// authentication; 10 refused credentials a minute per address
+			// make guessing hopeless.
+			PrincipalRatePerSecond:    20,
+			PrincipalBurst:            100,
+			OrganizationRatePerSecond: 50,
+			OrganizationBurst:         200,
+			IPRatePerSecond:           100,
+			IPBurst:                   200,
+			FailedLoginsPerMinute:     10,
 		},
 		Log: LogConfig{Level: "info", Format: "json"},
 		Billy: BillyConfig{

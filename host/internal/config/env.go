@@ -69,7 +69,10 @@ func buildEnvKeys() map[string]node {
 	walk = func(n node) {
 		if n.s.Properties == nil {
 			if n.s.AdditionalProperties != nil {
-				return // a map: plugins
+				return // a map: plugins, auth.roles
+			}
+			if n.s.Items != nil && n.s.Items.Properties != nil {
+				return // a list of sections (auth.keys): the file only
 			}
 			name := envName(n.path)
 			if prev, dup := out[name]; dup {
@@ -100,7 +103,7 @@ func envName(key string) string { return strings.ToUpper(strings.ReplaceAll(key,
 // published schema; list says the key is a list (comma-separated in a
 // variable).
 func envNames(key string, list bool) string {
-	if strings.HasPrefix(key, "plugins.") {
+	if strings.HasPrefix(key, "plugins.") || strings.Contains(key, "[]") || key == "auth.keys" || strings.HasPrefix(key, "auth.roles") {
 		return ""
 	}
 	names := []string{EnvPrefix + envName(key)}

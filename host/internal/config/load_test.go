@@ -605,7 +605,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "non-loopback without authentication",
 			yaml: "http: {addr: 0.0.0.0:8080}\n",
-			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.api_keys (env MCP_API_KEY) or bind to 127.0.0.1"},
+			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.keys, auth.api_keys (env MCP_API_KEY) or auth.oauth.issuer, or bind to 127.0.0.1"},
 		},
 		{
 			name: "production without a Billy token",

@@ -50,6 +50,27 @@ func (c *Config) Redacted() *Config {
 			r.Auth.APIKeys[i] = Redaction
 		}
 	}
+	// Key entries hold hashes, not keys: nothing to hide, but deep-copied
+	// so that the redacted copy shares nothing with c.
+	if c.Auth.Keys != nil {
+		r.Auth.Keys = make([]APIKeyConfig, len(c.Auth.Keys))
+		for i, k := range c.Auth.Keys {
+			k.Organizations, k.Scopes, k.Roles = slices.Clone(k.Organizations), slices.Clone(k.Scopes), slices.Clone(k.Roles)
+			r.Auth.Keys[i] = k
+		}
+	}
+	if c.Auth.Roles != nil {
+		r.Auth.Roles = make(map[string][]string, len(c.Auth.Roles))
+		for name, s := range c.Auth.Roles {
+			r.Auth.Roles[name] = slices.Clone(s)
+		}
+	}
+	r.Auth.OAuth.Algorithms = slices.Clone(c.Auth.OAuth.Algorithms)
+	r.Auth.OAuth.BaselineScopes = slices.Clone(c.Auth.OAuth.BaselineScopes)
+	if c.Auth.OAuth.Discovery != nil {
+		d := *c.Auth.OAuth.Discovery
+		r.Auth.OAuth.Discovery = &d
+	}
 	if c.Plugins != nil {
 		r.Plugins = make(map[string]PluginConfig, len(c.Plugins))
 		for name, p := range c.Plugins {

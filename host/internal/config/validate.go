@@ -74,8 +74,45 @@ func (c *Config) Validate() error {
 			bad("plugins."+name+".path", "required for an enabled plugin (the binary, e.g. billy-mcp-plugin-%s; relative to plugin_defaults.dir), or set enabled: false", name)
 		}
 	}
-	if addrOK && len(c.Auth.APIKeys) == 0 && !isLoopback(host) {
-		errs = append(errs, fmt.Errorf("refusing to serve without authentication on non-loopback address %s: set auth.api_keys (env MCP_API_KEY) or bind to 127.0.0.1", c.HTTP.Addr))
+	if addrOK && !c.Auth.Required() && !isLoopback(host) {
+		errs = append(errs, fmt.Errorf("refusing to serve without authentication on non-loopback address %s: set auth.keys, auth.api_keys (env MCP_API_KEY) or auth.oauth.issuer, or bind to 127.0.0.1", c.HTTP.Addr))
+	}
+	if a := c.HTTP.HealthAddr; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil {
+			bad("http.health_addr", "%q is not host:port (e.g. 0.0.0.0:8081)", a)
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			bad("http.health_addr", "%q has no numeric port 0-65535 (e.g. 0.0.0.0:8081)", a)
+		} else if a == c.HTTP.Addr {
+			bad("http.health_addr", "%q is http.addr itself; use another port", a)
+		}
+	}
+	if h := c.HTTP; h.SessionIdleTTL > 0 && h.SessionMaxAge > 0 && h.SessionMaxAge < h.SessionIdleTTL {
+		bad("http.session_max_age", "%s is less than http.session_idle_ttl (%s)", formatDuration(h.SessionMaxAge), formatDuration(h.SessionIdleTTL))
+	}
+	if o := c.Auth.OAuth; o.Issuer != "" {
+		if o.JWKSURL == "" {
+			bad("auth.oauth.jwks_url", "required with auth.oauth.issuer: where the issuer publishes its signing keys (often %s/.well-known/jwks.json; its /.well-known/openid-configuration names it as jwks_uri)", strings.TrimSuffix(o.Issuer, "/"))
+		}
+		if o.Audience == "" {
+			bad("auth.oauth.audience", "required with auth.oauth.issuer: the MCP endpoint's canonical URL as clients type it (e.g. https://mcp.example.dk/mcp)")
+		}
+	}
+	seen := map[string]int{}
+	for i, k := range c.Auth.Keys {
+		key := fmt.Sprintf("auth.keys[%d]", i)
+		if k.Principal == "" {
+			bad(key+".principal", "required: who holds the key (e.g. ci-bot)")
+		}
+		if k.SHA256 == "" {
+			bad(key+".sha256", "required: the SHA-256 of %s's key (printf %%s \"$KEY\" | sha256sum)", k.Principal)
+		} else if j, dup := seen[k.SHA256]; dup {
+			bad(key+".sha256", "is the same as auth.keys[%d]'s: one key, two entries", j)
+		} else {
+			seen[k.SHA256] = i
+		}
+		if len(k.Scopes) == 0 && len(k.Roles) == 0 {
+			bad(key, "grants nothing: give it scopes or roles (e.g. roles: [read-only])")
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -43,6 +43,36 @@ func TestValidate(t *testing.T) {
 		{"allowed host as URL", func(c *Config) { c.HTTP.AllowedHosts = []string{"https://mcp.example.dk"} }, `http.allowed_hosts[0]: "https://mcp.example.dk" is not allowed; use a Host header value`},
 		{"production without token", func(c *Config) { c.Mode = ModeProduction }, `billy.api_key: required in production mode`},
 		{"non-loopback", func(c *Config) { c.HTTP.Addr = "10.0.0.5:8080" }, `refusing to serve without authentication on non-loopback address 10.0.0.5:8080`},
+		{"oauth without jwks", func(c *Config) {
+			c.Auth.OAuth.Issuer = "https://id.example.dk"
+			c.Auth.OAuth.Audience = "https://mcp.example.dk/mcp"
+		}, `auth.oauth.jwks_url: required with auth.oauth.issuer`},
+		{"oauth without audience", func(c *Config) {
+			c.Auth.OAuth.Issuer = "https://id.example.dk"
+			c.Auth.OAuth.JWKSURL = "https://id.example.dk/jwks"
+		}, `auth.oauth.audience: required with auth.oauth.issuer`},
+		{"oauth alg", func(c *Config) { c.Auth.OAuth.Algorithms = []string{"HS256"} }, `auth.oauth.algorithms[0]: "HS256" is not allowed`},
+		{"key without hash", func(c *Config) { c.Auth.Keys = []APIKeyConfig{{Principal: "ci", Roles: []string{"read-only"}}} }, `auth.keys[0].sha256: required`},
+		{"key hash form", func(c *Config) {
+			c.Auth.Keys = []APIKeyConfig{{Principal: "ci", SHA256: "ABC", Roles: []string{"read-only"}}}
+		}, `auth.keys[0].sha256: "ABC" is not allowed`},
+		{"key grants nothing", func(c *Config) { c.Auth.Keys = []APIKeyConfig{{Principal: "ci", SHA256: strings.Repeat("a", 64)}} }, `auth.keys[0]: grants nothing`},
+		{"key principal", func(c *Config) {
+			c.Auth.Keys = []APIKeyConfig{{Principal: "a\nb", SHA256: strings.Repeat("a", 64), Roles: []string{"admin"}}}
+		}, `auth.keys[0].principal: "a\nb" is not allowed`},
+		{"key scope", func(c *Config) {
+			c.Auth.Keys = []APIKeyConfig{{Principal: "ci", SHA256: strings.Repeat("a", 64), Scopes: []string{"everything"}}}
+		}, `auth.keys[0].scopes[0]: "everything" is not allowed`},
+		{"key expiry", func(c *Config) {
+			c.Auth.Keys = []APIKeyConfig{{Principal: "ci", SHA256: strings.Repeat("a", 64), Scopes: []string{"admin"}, Expires: "next year"}}
+		}, `auth.keys[0].expires: "next year" is not allowed`},
+		{"same key twice", func(c *Config) {
+			k := APIKeyConfig{Principal: "ci", SHA256: strings.Repeat("a", 64), Scopes: []string{"admin"}}
+			c.Auth.Keys = []APIKeyConfig{k, k}
+		}, `auth.keys[1].sha256: is the same as auth.keys[0]'s`},
+		{"health addr", func(c *Config) { c.HTTP.HealthAddr = "8081" }, `http.health_addr: "8081" is not host:port`},
+		{"session max age", func(c *Config) { c.HTTP.SessionMaxAge = time.Minute }, `http.session_max_age: 1m is less than http.session_idle_ttl (30m)`},
+		{"connection cap", func(c *Config) { c.HTTP.MaxConnections = 1 }, `http.max_connections: 1 is not allowed`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
