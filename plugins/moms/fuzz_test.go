@@ -55,3 +55,98 @@ func FuzzIBAN(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFIK: checking any text never panics, a valid code's payment ID has
+// 15 digits whose last is the Luhn digit of the rest, and generating from
+// the payload gives the same ID back.
+func FuzzFIK(f *testing.F) {
+	for _, s := range []string{"+71<000000000012344+81234567<", "000000000012344", "026840149965328", "+71< 000000000012345 +81234567<",
+		"+75<0000000000123456+81234567<", "+71<<", "+", "", "+71<000000000012344+8123456<", "٣٣٣"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := checkFIK(s)
+		if got.Valid == (got.Reason != "") {
+			t.Fatalf("%q: valid=%v with reason %q", s, got.Valid, got.Reason)
+		}
+		if !got.Valid {
+			return
+		}
+		id := got.PaymentID
+		if len(id) != fikIDLen || !allDigits(id) || luhnDigit(id[:fikPayloadLen]) != id[fikPayloadLen] {
+			t.Fatalf("%q: valid with payment ID %q", s, id)
+		}
+		gen, err := generateFIK(id[:fikPayloadLen], got.Creditor)
+		if err != nil || gen.PaymentID != id || (got.Creditor != "" && gen.CodeLine != got.CodeLine) {
+			t.Fatalf("%q: checked as %+v, generated as %+v (%v)", s, got, gen, err)
+		}
+	})
+}
+
+// FuzzVATNumber: parsing any text never panics, and a valid number's
+// compact form parses to itself, prefixed with its country.
+func FuzzVATNumber(f *testing.F) {
+	for _, s := range []string{"DE123456789", "dk 13 74 81 36", "EL123456789", "NL123456789B01", "IE6388047V", "SE556677889901", "GB123", "", "DK", "ÆØÅ", "xi123456789"} {
+		f.Add(s, "")
+		f.Add(s, "DE")
+	}
+	f.Fuzz(func(t *testing.T, s, country string) {
+		got := parseVATNumber(s, country)
+		if got.Valid == (got.Message != "") {
+			t.Fatalf("%q: valid=%v with message %q", s, got.Valid, got.Message)
+		}
+		if !got.Valid {
+			return
+		}
+		if !strings.HasPrefix(got.Number, got.Country) || len(got.Country) != 2 {
+			t.Fatalf("%q: valid as %+v", s, got)
+		}
+		if again := parseVATNumber(got.Number, ""); again != got {
+			t.Fatalf("%q valid as %+v, but %q gives %+v", s, got, got.Number, again)
+		}
+	})
+}
+
+// FuzzParsePeriod: any text is a period or a validation error, and a
+// period's label reads back as the same period.
+func FuzzParsePeriod(f *testing.F) {
+	for _, s := range []string{"2026-Q1", "2026-H2", "2026-03", "2026-01-01..2026-03-31", "2026-02-01/2026-02-28", "2026q4", "1999-Q1", "2026-13", "", "2026-01-01..2027-12-31"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parsePeriod("period", s)
+		if err != nil {
+			return
+		}
+		if v.End.Before(v.Start) {
+			t.Fatalf("%q: ends before it starts: %+v", s, v)
+		}
+		again, err := parsePeriod("period", v.Label)
+		if err != nil || again != v {
+			t.Fatalf("%q is %+v, but its label %q gives %+v (%v)", s, v, v.Label, again, err)
+		}
+	})
+}
+
+// FuzzNumber: a Number read from any JSON either is refused or prints
+// back as the decimal it read (number.go: never carried inexactly).
+func FuzzNumber(f *testing.F) {
+	for _, s := range []string{"44.28", "0.1", "-99.99", "1e3", "999999999999.99", "12345678901234567", `"12.5"`, "null", "1e-40", "-0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var n Number
+		if err := n.UnmarshalJSON([]byte(s)); err != nil {
+			return
+		}
+		want, _ := parseDecimal([]byte(s))
+		if !n.Dec().Equal(want) {
+			t.Fatalf("%q read as %s, want %s", s, n.Dec(), want)
+		}
+		b, _ := n.MarshalJSON()
+		var back Number
+		if err := back.UnmarshalJSON(b); err != nil || !back.Dec().Equal(want) {
+			t.Fatalf("%q printed as %s, read back as %s (%v)", s, b, back.Dec(), err)
+		}
+	})
+}

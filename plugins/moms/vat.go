@@ -27,6 +27,7 @@ type VATOutput struct {
 	VAT         float64 `json:"vat" jsonschema:"the VAT (moms), rounded to 2 decimals"`
 	Gross       float64 `json:"gross" jsonschema:"amount including VAT; always net + vat exactly"`
 	RatePercent int64   `json:"rate_percent" jsonschema:"the rate used, in percent"`
+	CashGross   float64 `json:"cash_gross" jsonschema:"gross to pay in coins and notes: to 50 øre"`
 }
 
 func calculateVATTool() sdk.Tool {
@@ -69,8 +70,14 @@ func calculateVAT(_ context.Context, _ *sdk.Call, in VATInput) (VATOutput, error
 	default:
 		return VATOutput{}, sdk.Invalid("direction", "must be net_to_gross or gross_to_net, got %q", in.Direction)
 	}
-	return VATOutput{Net: fromOre(net), VAT: fromOre(vat), Gross: fromOre(net + vat), RatePercent: rate}, nil
+	return VATOutput{Net: fromOre(net), VAT: fromOre(vat), Gross: fromOre(net + vat), RatePercent: rate, CashGross: fromOre(cashRound(net + vat))}, nil
 }
+
+// cashRound rounds an amount in øre to the nearest 50 øre, 25 and 75 øre
+// up (away from zero): what is paid in coins and notes since the 25-øre
+// coin went (BEK 928/2008 § 2, reference § 1.3, TV18). Bank and card
+// payments are not rounded.
+func cashRound(ore int64) int64 { return roundDiv(ore, 50) * 50 }
 
 func vatRate(p *float64) (int64, error) {
 	if p == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -50,7 +51,8 @@ func TestCalculateVAT(t *testing.T) {
 			if err := h.CallToolInto(context.Background(), "calculate_vat", tt.args, &got); err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
+			// cash_gross has its own vectors (TV18, TestComplianceVectors).
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(VATOutput{}, "CashGross")); diff != "" {
 				t.Errorf("calculate_vat (-want +got):\n%s", diff)
 			}
 		})
