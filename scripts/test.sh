@@ -73,6 +73,10 @@ fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
+fuzz plugins FuzzFIK ./moms
+fuzz plugins FuzzVATNumber ./moms
+fuzz plugins FuzzParsePeriod ./moms
+fuzz plugins FuzzNumber ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
 fuzz sdk FuzzLeanOutputSchema .
 fuzz examples/hello FuzzToolResults . 2000x
