@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -28,6 +29,35 @@ type Call struct {
 	// (refuse every write), WritesConfirm (preview first, execute only with
 	// a confirmation) or WritesDirect. Write tools must honour it.
 	WritesMode WritesMode
+
+	noteMu sync.Mutex
+	note   string
+}
+
+// MaxAuditNote is the longest audit note the host keeps, in bytes; a
+// longer one is cut there.
+const MaxAuditNote = 1024
+
+// AuditNote asks the host to keep text with this call's record in its
+// durable audit log: why the user did something (cancel_invoice's reason),
+// which Billy has no field for. It is the user's own words, so the host
+// keeps it only there, with the personal fields that the deployment's
+// retention anonymizes, never in a log line or the answer. A later call
+// replaces an earlier one; it is kept whether the tool succeeds or fails.
+func (c *Call) AuditNote(text string) {
+	c.noteMu.Lock()
+	defer c.noteMu.Unlock()
+	c.note = text
+}
+
+// auditNote is the note the handler asked for.
+func (c *Call) auditNote() string {
+	if c == nil {
+		return ""
+	}
+	c.noteMu.Lock()
+	defer c.noteMu.Unlock()
+	return c.note
 }
 
 // WritesMode is a deployment's write policy.

@@ -192,15 +192,16 @@ func (g *grpcPlugin) CallTool(ctx context.Context, req *pluginv1.CallToolRequest
 		return err
 	})
 	if err != nil {
-		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
+		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err), AuditNote: call.auditNote()}, nil
 	}
 	g.mu.Lock()
 	fromStructured := g.textFromStructured
 	g.mu.Unlock()
 	resp, err := resultToWire(res, fromStructured)
 	if err != nil {
-		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err)}, nil
+		return &pluginv1.CallToolResponse{IsError: true, Error: g.wireError(call, "tool "+req.Name, err), AuditNote: call.auditNote()}, nil
 	}
+	resp.AuditNote = call.auditNote()
 	return resp, nil
 }
 

@@ -347,6 +347,11 @@ func (p *plugin) cancelInvoice(ctx context.Context, call *sdk.Call, in CancelInv
 	if err := checkID("invoiceId", in.InvoiceID); err != nil {
 		return WriteResult[Invoice]{}, err
 	}
+	if in.Reason != "" {
+		// Billy has no field for it: the host's audit log keeps it, with
+		// the call's other personal fields.
+		call.AuditNote("reason: " + in.Reason)
+	}
 	return runWrite(ctx, p, call, writeSpec[Invoice]{
 		tool: "cancel_invoice", effect: sdk.Destructive, dryRun: in.DryRun, token: in.ConfirmationToken,
 		args: struct {

@@ -78,7 +78,11 @@ func TestCancelVoids(t *testing.T) {
 	e := newEnv(t, sdk.WritesDirect)
 	seedWrites(e.billy)
 	var out WriteResult[Invoice]
-	e.mustCall("cancel_invoice", map[string]any{"invoiceId": "inv-approved"}, &out)
+	e.mustCall("cancel_invoice", map[string]any{"invoiceId": "inv-approved", "reason": "Oprettet to gange"}, &out)
+	// Billy has no field for the reason: the host's audit log keeps it.
+	if got := e.h.AuditNote(); got != "reason: Oprettet to gange" {
+		t.Errorf("audit note %q, want the reason", got)
+	}
 	w := e.billy.writes()
 	if len(w) != 1 || w[0].String() != "PUT /invoices/inv-approved" || field(w[0].Body, "invoice", "state") != "voided" || len(w[0].Body["invoice"].(map[string]any)) != 1 {
 		t.Fatalf("writes: %v %v", w, w[0].Body)

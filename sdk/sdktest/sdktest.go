@@ -36,6 +36,8 @@ type Harness struct {
 	// WithRoundTrips); started counts the calls that called Host.StartTask.
 	rounds  map[string]*round
 	started int
+	// note is the audit note of the last tool call (Call.AuditNote).
+	note string
 }
 
 // Progress is one recorded Host.Progress call.
@@ -260,11 +262,22 @@ func (h *Harness) CallTool(ctx context.Context, name string, args any) (*sdk.Too
 	if err != nil {
 		return nil, bridge.ErrorFromStatus(err)
 	}
+	h.mu.Lock()
+	h.note = resp.AuditNote
+	h.mu.Unlock()
 	res, err := bridge.ToolResultFromWire(resp)
 	if err != nil {
 		return nil, err
 	}
 	return res.(*sdk.ToolResult), nil
+}
+
+// AuditNote is what the last tool call asked the host to keep in its
+// audit log (sdk.Call.AuditNote); "" for nothing.
+func (h *Harness) AuditNote() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.note
 }
 
 // CallToolInto calls a tool and decodes its structured content into out.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
@@ -288,6 +289,24 @@ func (d *Dispatcher) AuditFailedLogin(f FailedLogin) {
 	d.opts.Audit.Record(r)
 }
 
+// maxAuditNote bounds a plugin's audit note (sdk.MaxAuditNote): it is
+// kept in every record's row for years.
+const maxAuditNote = 1024
+
+// boundNote cuts a plugin's audit note to maxAuditNote bytes, on a rune
+// boundary, and drops invalid UTF-8.
+func boundNote(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	if len(s) <= maxAuditNote {
+		return s
+	}
+	cut := maxAuditNote
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // logSink writes audit records as log lines, when no writer is given.
 type logSink struct{ logger hclog.Logger }
 
@@ -396,6 +415,9 @@ func (d *Dispatcher) invoke(ctx context.Context, op *Op) (*Outcome, error) {
 	switch op.Kind {
 	case CallTool:
 		out.Tool, err = inv.CallTool(ctx, op.Plugin, &pluginv1.CallToolRequest{Name: op.Name, ArgumentsJson: string(op.Arguments), Context: cc})
+		if out.Tool != nil {
+			op.auditNote = boundNote(out.Tool.AuditNote)
+		}
 	case ReadResource:
 		out.Resource, err = inv.ReadResource(ctx, op.Plugin, &pluginv1.ReadResourceRequest{Uri: op.Name, Context: cc})
 	case GetPrompt:

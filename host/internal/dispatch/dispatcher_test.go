@@ -865,3 +865,30 @@ func TestAuditOutsideDo(t *testing.T) {
 		t.Errorf("records (-want +got):\n%s", diff)
 	}
 }
+
+// A plugin's audit note (cancel_invoice's reason) is kept in the call's
+// record, bounded, whether the tool succeeded or not.
+func TestAuditNote(t *testing.T) {
+	long := strings.Repeat("æ", 600) // 1,200 bytes
+	for _, c := range []struct {
+		name, note, want string
+		isError          bool
+	}{
+		{"kept", "reason: oprettet to gange", "reason: oprettet to gange", false},
+		{"kept on a tool error", "reason: igen", "reason: igen", true},
+		{"bounded on a rune", long, strings.Repeat("æ", 512) + "…", false},
+		{"none", "", "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := &collector{}
+			inv := &fakeInvoker{tool: func(context.Context, string, *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
+				return &pluginv1.CallToolResponse{IsError: c.isError, AuditNote: c.note}, nil
+			}}
+			d := newDispatcher(t, inv, func(o *dispatch.Options) { o.Audit = sink })
+			_, _ = d.Do(context.Background(), &dispatch.Op{Kind: dispatch.CallTool, Name: "open", Caller: local})
+			if len(sink.records) != 1 || sink.records[0].Note != c.want {
+				t.Errorf("records %+v, want one with note %q", sink.records, c.want)
+			}
+		})
+	}
+}

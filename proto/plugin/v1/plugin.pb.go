@@ -1289,8 +1289,14 @@ type CallToolResponse struct {
 	// back. Set only toward a host that announced the
 	// "text_from_structured" feature.
 	TextFromStructured bool `protobuf:"varint,5,opt,name=text_from_structured,json=textFromStructured,proto3" json:"text_from_structured,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// What the tool asks the host to keep with this call's audit record (for
+	// example cancel_invoice's reason): the user's own words, so the host
+	// keeps it only in the durable audit log, with the personal fields that
+	// retention anonymizes, never in a log line or the answer. Bounded by
+	// the host; empty for none.
+	AuditNote     string `protobuf:"bytes,6,opt,name=audit_note,json=auditNote,proto3" json:"audit_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CallToolResponse) Reset() {
@@ -1356,6 +1362,13 @@ func (x *CallToolResponse) GetTextFromStructured() bool {
 		return x.TextFromStructured
 	}
 	return false
+}
+
+func (x *CallToolResponse) GetAuditNote() string {
+	if x != nil {
+		return x.AuditNote
+	}
+	return ""
 }
 
 type Content struct {
@@ -4100,13 +4113,15 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0fCallToolRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12%\n" +
 	"\x0earguments_json\x18\x02 \x01(\tR\rargumentsJson\x129\n" +
-	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\x83\x02\n" +
+	"\acontext\x18\x03 \x01(\v2\x1f.billymcp.plugin.v1.CallContextR\acontext\"\xa2\x02\n" +
 	"\x10CallToolResponse\x125\n" +
 	"\acontent\x18\x01 \x03(\v2\x1b.billymcp.plugin.v1.ContentR\acontent\x126\n" +
 	"\x17structured_content_json\x18\x02 \x01(\tR\x15structuredContentJson\x12\x19\n" +
 	"\bis_error\x18\x03 \x01(\bR\aisError\x123\n" +
 	"\x05error\x18\x04 \x01(\v2\x1d.billymcp.plugin.v1.ToolErrorR\x05error\x120\n" +
-	"\x14text_from_structured\x18\x05 \x01(\bR\x12textFromStructured\"\xc9\x02\n" +
+	"\x14text_from_structured\x18\x05 \x01(\bR\x12textFromStructured\x12\x1d\n" +
+	"\n" +
+	"audit_note\x18\x06 \x01(\tR\tauditNote\"\xc9\x02\n" +
 	"\aContent\x125\n" +
 	"\x04text\x18\x01 \x01(\v2\x1f.billymcp.plugin.v1.TextContentH\x00R\x04text\x128\n" +
 	"\x05image\x18\x02 \x01(\v2 .billymcp.plugin.v1.ImageContentH\x00R\x05image\x128\n" +
