@@ -93,7 +93,7 @@ func New(opts Options) *Dispatcher {
 	d := &Dispatcher{opts: opts}
 	// audit wraps every later stage, so refusals (no credentials, unknown
 	// tool, plugin down, missing scope, bad arguments) are recorded too.
-	stages := []Middleware{d.correlate, d.audit, d.admit, d.identify, d.resolve, d.authorize, d.validate}
+	stages := []Middleware{d.correlate, d.audit, d.admit, d.identify, d.resolve, d.authorize, d.tenancy, d.validate}
 	stages = append(stages, opts.Stages...)
 	// Last before the plugin: a call refused by an earlier stage never
 	// claims its idempotency key.

@@ -79,6 +79,9 @@ func (s *server) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pl
 		return nil, toStatus(errmodel.New(errmodel.UpstreamUnavailable, "billy_not_configured",
 			"this host has no Billy gateway configured"))
 	}
+	if err := authorizeBilly(c, req); err != nil {
+		return nil, toStatus(err)
+	}
 	if c.Op.Fresh {
 		ctx = dispatch.WithFresh(ctx)
 	}

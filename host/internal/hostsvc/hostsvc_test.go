@@ -137,7 +137,7 @@ func (b *fakeBilly) CallBilly(_ context.Context, org, corr string, req *pluginv1
 	return b.resp, b.err
 }
 
-var parentCaller = dispatch.Caller{Subject: "key:1234", OrganizationID: "org-A", Scopes: []string{"invoices:read"}, Transport: "mcp-http"}
+var parentCaller = dispatch.Caller{Subject: "key:1234", OrganizationID: "org-A", Scopes: []string{"invoices:write"}, Transport: "mcp-http"}
 
 // setup returns a dispatcher with one call ("call-1") in flight for plugin
 // "invoices" and one ("call-2") for plugin "moms".
@@ -145,6 +145,7 @@ func setup(client *fakeClient, token string) *fakeDispatcher {
 	ctx := context.WithValue(context.Background(), ctxKey{}, "call-ctx")
 	op := &dispatch.Op{Kind: dispatch.CallTool, Name: "create_invoice", Plugin: "invoices", Caller: parentCaller,
 		CorrelationID: "corr-parent", Depth: 1, WritesMode: "confirm"}
+	op.UseTool(&registry.Tool{Name: "create_invoice", Plugin: "invoices", Scopes: []string{"invoices:write"}})
 	if token != "" {
 		op.ProgressToken = json.RawMessage(token)
 	}

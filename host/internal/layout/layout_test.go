@@ -22,7 +22,7 @@ var allowed = map[string][]string{
 	"cache":      {},
 	"config":     {},
 	"dispatch":   {"audit", "registry", "scopes", "store"},
-	"hostsvc":    {"dispatch", "reconcile"},
+	"hostsvc":    {"dispatch", "reconcile", "scopes"},
 	"httpjson":   {},
 	"keyring":    {},
 	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},

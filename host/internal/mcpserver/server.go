@@ -91,16 +91,9 @@ func New(opts Options) *Server {
 		extensions = append(extensions, server.WithExtensions(map[string]any{taskExtension: map[string]any{}}))
 	}
 	hooks := &server.Hooks{}
-	// Tools of a plugin that is restarting stay registered (a call gets a
-	// clear retryable error) but are left out of tools/list.
-	hooks.AddAfterListTools(func(_ context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
-		kept := res.Tools[:0]
-		for _, t := range res.Tools {
-			if rt, ok := opts.Registry.Tool(t.Name); ok && opts.Registry.Available(rt.Plugin) {
-				kept = append(kept, t)
-			}
-		}
-		res.Tools = kept
+	// Each caller is listed the tools it may call (visible.go).
+	hooks.AddAfterListTools(func(ctx context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
+		res.Tools = visibleTools(ctx, opts.Registry, res.Tools)
 	})
 	hooks.AddAfterInitialize(s.saveClient)
 	// Tasks are served to 2026-07-28 requests only (tasks.go): the

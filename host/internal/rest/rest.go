@@ -56,11 +56,9 @@ type rest struct {
 	maxBatch int
 }
 
-func (x *rest) listTools(w http.ResponseWriter, _ *http.Request) {
-	tools := x.reg.Tools(true)
-	if tools == nil {
-		tools = []*registry.Tool{}
-	}
+// listTools lists the tools the caller may call (as tools/list does).
+func (x *rest) listTools(w http.ResponseWriter, r *http.Request) {
+	tools := dispatch.VisibleTools(dispatch.CallerFrom(r.Context()), x.reg.Tools(true))
 	httpjson.Write(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
 }
 
@@ -159,7 +157,7 @@ func (x *rest) call(r *http.Request, name string, args json.RawMessage) (int, re
 		res.Error = e
 		status = e.Category.HTTPStatus()
 		if e.Code == "tool_not_found" {
-			for _, t := range x.reg.Tools(true) {
+			for _, t := range dispatch.VisibleTools(op.Caller, x.reg.Tools(true)) {
 				res.AvailableTools = append(res.AvailableTools, t.Name)
 			}
 		}
