@@ -47,8 +47,8 @@ func (p *plugin) bookkeepingCheckTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "bookkeeping_check",
 		Title: "Bookkeeping check (bogføringsloven)",
-		Description: "Read-only check of the books in Billy against bogføringsloven: unreconciled bank lines, entries without a voucher, " +
-			"gaps and duplicates in invoice numbers, entries in settled VAT periods, returns not settled by their deadline.",
+		Description: "Checks the books in Billy against bogføringsloven: unreconciled bank lines, missing vouchers, invoice number " +
+			"gaps and duplicates, entries in settled VAT periods, returns unsettled past their deadline.",
 		Examples: []sdk.Example{{Title: "The fiscal year to date", Arguments: BookkeepingInput{}}, {Title: "A quarter", Arguments: BookkeepingInput{Period: "2026-Q1"}}},
 	}), p.bookkeepingCheck)
 }

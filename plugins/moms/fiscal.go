@@ -16,11 +16,11 @@ import (
 
 // FiscalInput is the input of fiscal_periods.
 type FiscalInput struct {
-	Date         string  `json:"date,omitempty" jsonschema:"the day to place, default today"`
-	YearEndMonth int     `json:"fiscal_year_end_month,omitempty" jsonschema:"1-12; default the organization's in Billy"`
-	FirstStart   string  `json:"first_year_start,omitempty" jsonschema:"the business's first day, for the first fiscal year"`
-	FirstEnd     string  `json:"first_year_end,omitempty" jsonschema:"a proposed end of the first fiscal year, checked"`
-	Turnover     *Number `json:"turnover,omitempty" jsonschema:"annual taxable turnover, DKK, for the VAT period"`
+	Date         string  `json:"date,omitempty" jsonschema:"default today"`
+	YearEndMonth int     `json:"fiscal_year_end_month,omitempty" jsonschema:"1-12; default Billy's"`
+	FirstStart   string  `json:"first_year_start,omitempty" jsonschema:"the business's first day"`
+	FirstEnd     string  `json:"first_year_end,omitempty" jsonschema:"a proposed first year end, to check"`
+	Turnover     *Number `json:"turnover,omitempty" jsonschema:"annual taxable turnover, DKK"`
 	NewBusiness  bool    `json:"new_business,omitempty"`
 }
 
@@ -67,8 +67,8 @@ func (p *plugin) fiscalPeriodsTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "fiscal_periods",
 		Title: "Fiscal year, periods and retention",
-		Description: "Places a date in its fiscal year (calendar or offset; a first year of up to 18 months), lists its accounting periods, " +
-			"the retention date, and the VAT period from Billy's settings or turnover. Reads Billy only for what is not given.",
+		Description: "A date's fiscal year (a first year up to 18 months), its accounting periods, the retention date, and the VAT period " +
+			"from turnover or Billy's settings (read only for what is not given).",
 		Examples: []sdk.Example{
 			{Title: "A first year", Arguments: FiscalInput{Date: "2025-06-01", YearEndMonth: 12, FirstStart: "2025-03-15", FirstEnd: "2026-12-31"}},
 			{Title: "VAT period by turnover", Arguments: FiscalInput{Date: "2026-05-01", YearEndMonth: 6, Turnover: numberPtr(5000001)}},

@@ -20,8 +20,8 @@ import (
 
 // CheckInvoiceInput is the input of moms_check_invoice.
 type CheckInvoiceInput struct {
-	InvoiceID string       `json:"invoiceId,omitempty" jsonschema:"an invoice or draft in Billy"`
-	Invoice   *InvoiceData `json:"invoice,omitempty" jsonschema:"or the invoice's data"`
+	InvoiceID string       `json:"invoiceId,omitempty" jsonschema:"a draft or invoice in Billy"`
+	Invoice   *InvoiceData `json:"invoice,omitempty" jsonschema:"or its data"`
 }
 
 // InvoiceData is an invoice to check without Billy.
@@ -29,21 +29,28 @@ type InvoiceData struct {
 	Number       string     `json:"number,omitempty"`
 	Date         string     `json:"date,omitempty"`
 	DeliveryDate string     `json:"delivery_date,omitempty"`
-	CreditFor    string     `json:"credit_note_for,omitempty" jsonschema:"a credit note's original invoice number"`
-	Seller       Party      `json:"seller"`
+	CreditFor    string     `json:"credit_note_for,omitempty" jsonschema:"for a credit note: the invoice number"`
+	Seller       Seller     `json:"seller"`
 	Buyer        Party      `json:"buyer"`
 	Lines        []DataLine `json:"lines"`
-	VAT          *Number    `json:"vat_amount,omitempty" jsonschema:"the VAT the invoice states"`
-	Text         string     `json:"text,omitempty" jsonschema:"notes printed on it"`
+	VAT          *Number    `json:"vat_amount,omitempty" jsonschema:"as stated"`
+	Text         string     `json:"text,omitempty" jsonschema:"its printed notes"`
 	Reference    string     `json:"buyer_reference,omitempty"`
 }
 
-// Party is a seller or buyer.
+// Seller is the Danish seller.
+type Seller struct {
+	Name      string `json:"name,omitempty"`
+	Address   string `json:"address,omitempty"`
+	VATNumber string `json:"vat_number,omitempty" jsonschema:"CVR or SE"`
+}
+
+// Party is a buyer (or, from Billy, the seller).
 type Party struct {
 	Name      string `json:"name,omitempty"`
 	Address   string `json:"address,omitempty"`
 	VATNumber string `json:"vat_number,omitempty" jsonschema:"CVR/SE or EU VAT number"`
-	Country   string `json:"country,omitempty" jsonschema:"ISO code, default DK"`
+	Country   string `json:"country,omitempty" jsonschema:"ISO, default DK"`
 	EAN       string `json:"ean,omitempty"`
 	Public    bool   `json:"public,omitempty"`
 }
@@ -69,12 +76,12 @@ func (p *plugin) checkInvoiceTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "moms_check_invoice",
 		Title: "Check an invoice against Danish rules",
-		Description: "Checks an invoice (a draft in Billy, or its data) against the Danish invoice rules: full or simplified, required fields, " +
-			"numbering, reverse-charge, EU and export notations, the buyer's VAT number, EAN for public buyers. Each finding names its rule.",
+		Description: "Checks a draft in Billy, or invoice data, against Danish invoice rules (full/simplified, required fields, numbering, " +
+			"reverse-charge, EU and export notations, VAT numbers, EAN); each finding names its rule.",
 		Examples: []sdk.Example{
 			{Title: "A draft in Billy", Arguments: CheckInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}},
 			{Title: "Invoice data", Arguments: CheckInvoiceInput{Invoice: &InvoiceData{Number: "1042", Date: "2026-03-10",
-				Seller: Party{Name: "Hansen ApS", Address: "Vestergade 1, 8000 Aarhus C", VATNumber: "13748136"},
+				Seller: Seller{Name: "Hansen ApS", Address: "Vestergade 1, 8000 Aarhus C", VATNumber: "13748136"},
 				Buyer:  Party{Name: "Müller GmbH", Address: "Hauptstr. 5, Berlin", VATNumber: "DE123456789", Country: "DE"},
 				Lines:  []DataLine{{Description: "Rådgivning", Quantity: 10, UnitPrice: 950, VAT: "eu_services"}}, Text: "Reverse charge"}}},
 		},
@@ -424,7 +431,7 @@ func numberingFindings(doc checkDoc) []Finding {
 // docFromData maps invoice data to the rules' form.
 func docFromData(d InvoiceData) (checkDoc, error) {
 	doc := checkDoc{number: d.Number, date: d.Date, delivery: d.DeliveryDate, creditFor: d.CreditFor, credit: d.CreditFor != "",
-		seller: d.Seller, buyer: d.Buyer, text: d.Text, reference: d.Reference}
+		seller: Party{Name: d.Seller.Name, Address: d.Seller.Address, VATNumber: d.Seller.VATNumber, Country: "DK"}, buyer: d.Buyer, text: d.Text, reference: d.Reference}
 	if d.Date != "" {
 		if _, ok := parseDay(d.Date); !ok {
 			return doc, sdk.Invalid("invoice.date", "must be a date YYYY-MM-DD, got %q", d.Date)

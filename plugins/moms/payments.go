@@ -88,7 +88,7 @@ type LateInput struct {
 	DueDate   string   `json:"due_date"`
 	PaidDate  string   `json:"paid_date,omitempty" jsonschema:"default today"`
 	Debtor    string   `json:"debtor" jsonschema:"business or consumer"`
-	Reminders []string `json:"reminders,omitempty" jsonschema:"dates reminders were or will be sent, YYYY-MM-DD"`
+	Reminders []string `json:"reminders,omitempty" jsonschema:"dates reminders were sent"`
 	Disputed  bool     `json:"disputed,omitempty"`
 }
 
@@ -128,8 +128,8 @@ func (p *plugin) latePaymentTool() sdk.Tool {
 	return sdk.NewTool(pureSpec(sdk.ToolSpec{
 		Name:  "late_payment_charges",
 		Title: "Late-payment interest and reminder fees",
-		Description: "Computes what may be charged on an overdue Danish invoice: morarente (reference rate + 8 %, per half-year), " +
-			"reminder fees (max 100 kr., 3, 10 days apart) and the 310 kr. B2B compensation (renteloven §§ 5, 9 a, 9 b).",
+		Description: "What may be charged on an overdue invoice under renteloven: morarente (reference rate + 8 %), " +
+			"reminder fees and the B2B compensation.",
 		Examples: []sdk.Example{
 			{Title: "10,000 kr. paid 30 days late by a business", Arguments: LateInput{Amount: 10000, DueDate: "2024-01-31", PaidDate: "2024-03-01", Debtor: "business"}},
 			{Title: "With reminders", Arguments: LateInput{Amount: 2500, DueDate: "2024-02-01", PaidDate: "2024-04-15", Debtor: "consumer",

@@ -17,8 +17,8 @@ import (
 
 // ReturnInput is the input of moms_return.
 type ReturnInput struct {
-	Period   string            `json:"period,omitempty" jsonschema:"2026-Q1, 2026-H1, 2026-03 or 2026-01-01..2026-03-31; default the organization's last ended VAT period"`
-	Totals   map[string]Number `json:"totals,omitempty" jsonschema:"compute from these DKK amounts, not the books; keys are the output's field keys"`
+	Period   string            `json:"period,omitempty" jsonschema:"2026-Q1, 2026-H1, 2026-03 or 2026-01-01..2026-03-31; default the last ended period"`
+	Totals   map[string]Number `json:"totals,omitempty" jsonschema:"DKK by field key: compute from these, not the books"`
 	Evidence *int              `json:"evidence,omitempty" jsonschema:"records listed per field, default 20"`
 }
 
@@ -64,8 +64,8 @@ func (p *plugin) momsReturnTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "moms_return",
 		Title: "Danish VAT return (momsangivelse)",
-		Description: "Computes every field of the Danish VAT return for a period from the books in Billy, with the records behind each field, " +
-			"the EU sales list, the deadline and whether Billy has settled the period; or from given totals.",
+		Description: "Every field of the Danish VAT return for a period, from the books in Billy (with the records behind each field, " +
+			"the EU sales list, the deadline, Billy's settled state) or from given totals.",
 		Examples: []sdk.Example{
 			{Title: "The last ended period", Arguments: ReturnInput{}},
 			{Title: "From totals", Arguments: ReturnInput{Period: "2026-Q1", Totals: map[string]Number{"salgsmoms": 25000.75, "koebsmoms": 8000.40}}},

@@ -59,7 +59,7 @@ func TestComplianceVectors(t *testing.T) {
 	}
 	invoice := func(net float64, buyerVAT string) *InvoiceData {
 		return &InvoiceData{Number: "7", Date: "2026-03-10",
-			Seller: Party{Name: "Hansen ApS", Address: "Vestergade 1, 8000 Aarhus C", VATNumber: "13748136"},
+			Seller: Seller{Name: "Hansen ApS", Address: "Vestergade 1, 8000 Aarhus C", VATNumber: "13748136"},
 			Buyer:  Party{Name: "Jens Jensen", Address: "Bakken 4, 5000 Odense C", VATNumber: buyerVAT},
 			Lines:  []DataLine{{Description: "Lampe", Quantity: 1, UnitPrice: Number(net)}}}
 	}
@@ -75,7 +75,7 @@ func TestComplianceVectors(t *testing.T) {
 		{"TV3 DK prefix allowed", h, "validate_cvr", map[string]any{"cvr": "DK13748136"}, field("valid"), map[string]any{"valid": true}},
 		// TV4: per category, not per line.
 		{"TV4 three lines of 33.33", h, "moms_check_invoice", CheckInvoiceInput{Invoice: &InvoiceData{Number: "1", Date: "2026-03-10",
-			Seller: Party{Name: "Hansen ApS", Address: "Vestergade 1", VATNumber: "13748136"},
+			Seller: Seller{Name: "Hansen ApS", Address: "Vestergade 1", VATNumber: "13748136"},
 			Lines:  []DataLine{{Description: "a", Quantity: 1, UnitPrice: 33.33}, {Description: "b", Quantity: 1, UnitPrice: 33.33}, {Description: "c", Quantity: 1, UnitPrice: 33.33}}}},
 			field("vat", "gross"), map[string]any{"vat": 25.0, "gross": 124.99}},
 		{"TV4 calculate_vat on the base", h, "calculate_vat", VATInput{Amount: 99.99, Direction: "net_to_gross"}, field("vat", "gross"), map[string]any{"vat": 25.0, "gross": 124.99}},
