@@ -200,7 +200,7 @@ func bindingFor(call *sdk.Call, tool string, args any, pl *plan) (binding, error
 	if err != nil {
 		return binding{}, fmt.Errorf("encoding state: %w", err)
 	}
-	return binding{tool: tool, org: call.Caller.OrganizationID, args: a, state: s}, nil
+	return binding{tool: tool, org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: a, state: s}, nil
 }
 
 // execute sends the planned requests in order and reads the result back.

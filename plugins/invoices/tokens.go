@@ -26,7 +26,8 @@ import (
 //   - the tool,
 //   - the canonical arguments (aliases folded in; the token and dry_run left
 //     out),
-//   - the caller's organization, and
+//   - the caller's organization and principal (a token issued to one
+//     principal is refused to any other, even of the same organization), and
 //   - the state of the record(s) as read from Billy for the preview, and the
 //     exact requests planned from it,
 //
@@ -63,15 +64,17 @@ const (
 
 // binding is what a token is bound to.
 type binding struct {
-	tool  string
-	org   string
-	args  []byte // canonical JSON of the arguments
-	state []byte // canonical JSON of the record state and the planned requests
+	tool      string
+	org       string
+	principal string
+	args      []byte // canonical JSON of the arguments
+	state     []byte // canonical JSON of the record state and the planned requests
 }
 
 type tokenPayload struct {
 	Tool    string `json:"t"`
 	Org     string `json:"o"`
+	Who     string `json:"p"` // the principal's digest
 	Args    string `json:"a"`
 	State   string `json:"s"`
 	Expires int64  `json:"e"` // unix seconds
@@ -133,7 +136,7 @@ func (t *tokens) issue(b binding) (string, time.Time) {
 		panic(fmt.Sprintf("invoices: crypto/rand failed: %v", err))
 	}
 	exp := t.now().Add(tokenTTL).Truncate(time.Second)
-	p := tokenPayload{Tool: b.tool, Org: digest([]byte(b.org)), Args: digest(b.args), State: digest(b.state),
+	p := tokenPayload{Tool: b.tool, Org: digest([]byte(b.org)), Who: digest([]byte(b.principal)), Args: digest(b.args), State: digest(b.state),
 		Expires: exp.Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
 	body, _ := json.Marshal(p)
 	enc := base64.RawURLEncoding.EncodeToString(body)
@@ -166,6 +169,9 @@ func (t *tokens) use(ctx context.Context, host sdk.Host, token string, b binding
 	case !hmac.Equal([]byte(p.Org), []byte(digest([]byte(b.org)))):
 		return tokenError("confirmation_token_wrong_organization", sdk.CategoryValidation,
 			"this confirmation token was issued for another Billy organization; %s", again)
+	case !hmac.Equal([]byte(p.Who), []byte(digest([]byte(b.principal)))):
+		return tokenError("confirmation_token_wrong_principal", sdk.CategoryValidation,
+			"this confirmation token was issued to another principal; %s", again)
 	case !hmac.Equal([]byte(p.Args), []byte(digest(b.args))):
 		return tokenError("confirmation_token_arguments_mismatch", sdk.CategoryValidation,
 			"the arguments differ from those the confirmation token was issued for; repeat exactly the previewed call with the token, or %s", again)

@@ -260,6 +260,12 @@ func TestConfirmationTokenRefusals(t *testing.T) {
 			_, err := other.CallTool(context.Background(), "send_invoice", with(sendArgs, "confirmation_token", pre.ConfirmationToken))
 			return err
 		}},
+		{"other principal of the organization", sdk.CategoryValidation, "confirmation_token_wrong_principal", func(e *env) error {
+			pre := e.preview(e.h, "send_invoice", sendArgs)
+			other := e.harness(sdktest.WithCaller(sdk.Caller{Subject: "someone-else", OrganizationID: "org-1"}))
+			_, err := other.CallTool(context.Background(), "send_invoice", with(sendArgs, "confirmation_token", pre.ConfirmationToken))
+			return err
+		}},
 		{"other tool", sdk.CategoryValidation, "confirmation_token_wrong_tool", func(e *env) error {
 			pre := e.preview(e.h, "send_invoice", sendArgs)
 			return e.call("cancel_invoice", map[string]any{"invoiceId": "inv-approved", "confirmation_token": pre.ConfirmationToken}, new(json.RawMessage))
