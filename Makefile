@@ -10,7 +10,7 @@ LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(
 MODULES  := $(shell scripts/modules.sh)
 PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
-.PHONY: build run test test-bare bench chaos proto proto-check lint fmt clean deps tools
+.PHONY: build run test test-bare bench chaos image proto proto-check lint fmt clean deps tools
 
 build: ## Build the host, the sandbox, every plugin and bin/SHA256SUMS
 	@mkdir -p $(BIN)
@@ -25,7 +25,10 @@ run: build ## Build and start the host with the built-in default config (sandbox
 	$(BIN)/billy-mcp serve
 
 deps: ## Install the Debian packages the tests may need (tools/debian.txt)
-	scripts/install-deps.sh node redis postgres chromium
+	scripts/install-deps.sh node redis postgres chromium podman
+
+image: ## Build the container image from local binaries (podman or docker; nothing pulled) and print its size
+	scripts/image.sh build
 
 tools: ## Install the pinned Go and Node tools (tools/) into .tools
 	scripts/tools.sh all

@@ -25,13 +25,16 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null ||
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# free_port [CLUSTER]: a free port in 20000-44999 (and port+10000 free too
-# for a cluster node), not handed out before by this run.
+# free_port [CLUSTER]: a free port in 10000-22767 (and port+10000 free too
+# for a cluster node), not handed out before by this run. Both stay below
+# Linux's ephemeral range (32768-60999): a port there may be the local end
+# of some outgoing connection, which a connect test does not see but which
+# makes redis-server's bind fail ("Address already in use").
 declare -A taken=()
 free_port() {
   local p
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 25000))
+    p=$((10000 + RANDOM % 12768))
     [ -z "${taken[$p]:-}" ] || continue
     port_free "$p" || continue
     if [ "${1:-}" = cluster ]; then port_free $((p + 10000)) || continue; fi

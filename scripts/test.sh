@@ -53,9 +53,12 @@ set -a
 . "$BILLY_TEST_REDIS_DIR/env" # BILLY_TEST_REDIS_URL, BILLY_TEST_REDIS_CLUSTER
 set +a
 
+step "podman for the container image's test (host/e2e TestImage)"
+scripts/install-deps.sh podman
+
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do
-  (cd "$m" && go test -race -count=1 ./...)
+  (cd "$m" && go test -race -count=1 -timeout 25m ./...)
 done
 
 step "fuzz (short runs of 20,000 inputs each, counted rather than timed: a timed run can end in the fuzzer's own deadline error; longer ones: go test -fuzz=NAME -fuzztime=5m)"

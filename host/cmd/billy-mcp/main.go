@@ -7,6 +7,7 @@
 //	billy-mcp config check --config FILE
 //	billy-mcp plugin new [--sdk DIR] NAME [DIR]   scaffold a plugin module
 //	billy-mcp load [flags]   drive MCP or REST load and report calls/s, latency, errors, CPU per call
+//	billy-mcp health [--url URL]   exit 0 when the host is ready (the image's HEALTHCHECK)
 //	billy-mcp version
 package main
 
@@ -36,6 +37,7 @@ commands:
   plugin new [--sdk DIR] NAME [DIR]  write a new plugin module (default DIR: ./billy-mcp-plugin-NAME)
   load [flags]                   drive MCP or REST load against a server; prints calls/s, latency
                                  percentiles, errors by code and server CPU per call (load --help)
+  health [--url URL]             ask a running host whether it is ready (exit 0) or not (1)
   version                        print the version
 
 Settings come from built-in defaults, then the config file, then the environment
@@ -63,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return pluginCmd(rest, stdout, stderr)
 	case "load":
 		return loadCmd(rest, stdout, stderr)
+	case "health":
+		return healthCmd(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0
