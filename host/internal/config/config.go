@@ -378,14 +378,55 @@ type AdminConfig struct {
 	Addr string `json:"addr,omitempty"`
 }
 
-// AuditConfig is where audit records go and how they are buffered.
+// AuditConfig is where audit records go, how they are buffered, signed and
+// anonymized. Every record is kept in the store (the tamper-evident audit
+// log, whatever the log level) and also written as a JSON line.
 type AuditConfig struct {
-	// Where audit records go, one JSON line each: empty for stderr, beside
-	// the logs, or a file's path, appended to (made with mode 0600).
+	// Where the JSON lines go, one record each, for log collectors: empty
+	// for stderr, beside the logs, or a file's path, appended to (made with
+	// mode 0600). The store's audit log is the record that counts.
 	Path string `json:"path,omitempty"`
-	// How many records may wait for the writer. When it falls behind,
+	// How many records may wait for each writer. When one falls behind,
 	// requests wait for room (back-pressure): records are never dropped.
 	Buffer int `json:"buffer,omitempty"`
+	// How long an entry keeps its personal fields (the principal, the
+	// client's address, the plugin's note such as cancel_invoice's reason,
+	// an internal error's text). Older entries are anonymized: those fields
+	// are blanked, the rest (tool, organization, outcome, arguments' hash,
+	// writes) is kept, and the chain still verifies. The default, five
+	// years (43800h), is as long as Danish law keeps the books; shorten it
+	// to what your privacy notice says.
+	Retention time.Duration `json:"retention,omitempty"`
+	// Signed checkpoints of the audit log, kept outside the database.
+	Checkpoints AuditCheckpointsConfig `json:"checkpoints,omitzero"`
+}
+
+// AuditCheckpointsConfig is where and how often the host signs the audit
+// log's Merkle root (Ed25519) into files outside the database, so that
+// whoever can rewrite the database cannot rewrite the log unnoticed.
+type AuditCheckpointsConfig struct {
+	// The directory the checkpoint files go to (one file a day), made if
+	// missing. Put it where the database's administrators cannot write: a
+	// mounted bucket, another host's share. Default: audit-checkpoints in
+	// data_dir; with neither, no checkpoints are signed (the chain alone
+	// still shows edits, removals and reordering).
+	Dir string `json:"dir,omitempty"`
+	// The signing key, in the form `billy-mcp audit keygen` prints
+	// (PRIVATE+KEY+name+hash+key). Keep it out of files: set it in the
+	// environment, or in key_file. Unset: derived from signing_key (or
+	// data_dir's signing.key), which is good only while that stays secret
+	// and stable. Give auditors the verifier key that keygen prints.
+	Key string `json:"key,omitempty"`
+	// A file holding the signing key, instead of key.
+	KeyFile string `json:"key_file,omitempty"`
+	// The log's name in each checkpoint and in the key: the same for
+	// every instance of a deployment, different between deployments.
+	Origin string `json:"origin,omitempty"`
+	// How often a checkpoint is signed, when entries were added since
+	// the last.
+	Interval time.Duration `json:"interval,omitempty"`
+	// A checkpoint is also signed after this many new entries.
+	Every int `json:"every,omitempty"`
 }
 
 // WritesConfig is the write policy (issue: safe writes).

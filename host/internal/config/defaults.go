@@ -87,8 +87,9 @@ func Default() *Config {
 			MaxProcs:              1,
 		},
 		Sandbox: SandboxConfig{Seed: 1},
-		Audit:   AuditConfig{Buffer: 4096},
-		Redis:   RedisConfig{Timeout: 250 * time.Millisecond, KeyPrefix: "billy-mcp"},
+		Audit: AuditConfig{Buffer: 4096, Retention: 5 * 365 * 24 * time.Hour,
+			Checkpoints: AuditCheckpointsConfig{Origin: "billy-mcp", Interval: 5 * time.Minute, Every: 1000}},
+		Redis: RedisConfig{Timeout: 250 * time.Millisecond, KeyPrefix: "billy-mcp"},
 		Cache: CacheConfig{
 			Enabled:       boolPtr(true),
 			LocalMaxBytes: 64 << 20,

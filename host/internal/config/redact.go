@@ -29,6 +29,9 @@ func (c *Config) Redacted() *Config {
 	if r.SigningKey != "" {
 		r.SigningKey = Redaction
 	}
+	if r.Audit.Checkpoints.Key != "" {
+		r.Audit.Checkpoints.Key = Redaction
+	}
 	if r.Billy.APIKey != "" {
 		r.Billy.APIKey = Redaction
 	}

@@ -69,3 +69,26 @@ func TestAdminAddrIsLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+// The audit log's checkpoint key comes from the environment, is redacted,
+// and a bad one is refused without showing it.
+func TestAuditCheckpointKey(t *testing.T) {
+	const key = "PRIVATE+KEY+billy-mcp+0a1b2c3d+AU0xzCsO2IJjnuK7QhPXL3pFy8yXwX4DnEw8Z3J4QvJ3"
+	got, err := load(t, "", "BILLY_MCP_AUDIT_CHECKPOINTS_KEY="+key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Audit.Checkpoints.Key != key {
+		t.Errorf("audit.checkpoints.key = %q", got.Audit.Checkpoints.Key)
+	}
+	if r := got.Redacted(); r.Audit.Checkpoints.Key != Redaction {
+		t.Errorf("the checkpoint key is not redacted: %q", r.Audit.Checkpoints.Key)
+	}
+	_, err = load(t, "", "BILLY_MCP_AUDIT_CHECKPOINTS_KEY=not-a-key-but-a-secret")
+	if err == nil || !strings.Contains(err.Error(), "audit.checkpoints.key") {
+		t.Fatalf("a bad key: %v", err)
+	}
+	if strings.Contains(err.Error(), "not-a-key-but-a-secret") {
+		t.Errorf("the refusal shows the secret: %v", err)
+	}
+}
