@@ -48,7 +48,7 @@ func (p *plugin) bookkeepingCheckTool() sdk.Tool {
 		Name:  "bookkeeping_check",
 		Title: "Bookkeeping check (bogføringsloven)",
 		Description: "Checks the books in Billy against bogføringsloven: unreconciled bank lines, missing vouchers, invoice number " +
-			"gaps and duplicates, entries in settled VAT periods, returns unsettled past their deadline.",
+			"gaps, entries in settled VAT periods, overdue returns.",
 		Examples: []sdk.Example{{Title: "The fiscal year to date", Arguments: BookkeepingInput{}}, {Title: "A quarter", Arguments: BookkeepingInput{Period: "2026-Q1"}}},
 	}), p.bookkeepingCheck)
 }

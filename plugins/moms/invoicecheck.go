@@ -76,8 +76,8 @@ func (p *plugin) checkInvoiceTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "moms_check_invoice",
 		Title: "Check an invoice against Danish rules",
-		Description: "Checks a draft in Billy, or invoice data, against Danish invoice rules (full/simplified, required fields, numbering, " +
-			"reverse-charge, EU and export notations, VAT numbers, EAN); each finding names its rule.",
+		Description: "Checks a draft in Billy, or invoice data, against the Danish invoice rules (fields, numbering, notations, " +
+			"VAT numbers, EAN); each finding names its rule.",
 		Examples: []sdk.Example{
 			{Title: "A draft in Billy", Arguments: CheckInvoiceInput{InvoiceID: "GJj2Kr8vQ3mmuWn30VT5lw"}},
 			{Title: "Invoice data", Arguments: CheckInvoiceInput{Invoice: &InvoiceData{Number: "1042", Date: "2026-03-10",

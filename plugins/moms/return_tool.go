@@ -64,8 +64,8 @@ func (p *plugin) momsReturnTool() sdk.Tool {
 	return sdk.NewTool(booksSpec(sdk.ToolSpec{
 		Name:  "moms_return",
 		Title: "Danish VAT return (momsangivelse)",
-		Description: "Every field of the Danish VAT return for a period, from the books in Billy (with the records behind each field, " +
-			"the EU sales list, the deadline, Billy's settled state) or from given totals.",
+		Description: "The Danish VAT return for a period from the books in Billy: every field with its records, the EU sales list, " +
+			"the deadline; or from given totals.",
 		Examples: []sdk.Example{
 			{Title: "The last ended period", Arguments: ReturnInput{}},
 			{Title: "From totals", Arguments: ReturnInput{Period: "2026-Q1", Totals: map[string]Number{"salgsmoms": 25000.75, "koebsmoms": 8000.40}}},
