@@ -44,7 +44,9 @@ func (h *health) ready(w http.ResponseWriter, _ *http.Request) {
 	var notReady []map[string]any
 	for _, s := range h.plugins.Statuses() {
 		if s.State != pluginhost.StateReady {
-			notReady = append(notReady, map[string]any{"name": s.Name, "state": s.State, "lastError": s.LastError})
+			// No lastError: this answer may be open to anyone (the
+			// platform's checks); /health, behind credentials, has it.
+			notReady = append(notReady, map[string]any{"name": s.Name, "state": s.State})
 		}
 	}
 	httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "not_ready", "plugins": notReady})

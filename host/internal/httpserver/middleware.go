@@ -2,8 +2,6 @@ package httpserver
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net"
 	"net/http"
@@ -103,63 +101,6 @@ func correlate(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Correlation-ID", id)
 		next.ServeHTTP(w, r.WithContext(dispatch.WithCorrelationID(r.Context(), id)))
-	})
-}
-
-// Authenticator resolves the caller of an HTTP request.
-type Authenticator struct {
-	// Keys are the accepted API keys; none means every request is the local
-	// operator (only allowed on loopback, which config enforces).
-	Keys []string
-	// OrganizationID is the Billy organization requests act on.
-	OrganizationID string
-}
-
-// keyID is a stable, non-secret name for an API key, for logs and audit.
-func keyID(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return "key:" + hex.EncodeToString(sum[:4])
-}
-
-func presentedKey(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
-		return strings.TrimSpace(h[7:])
-	}
-	if k := r.Header.Get("X-API-Key"); k != "" {
-		return k
-	}
-	// v1 accepted ?apiKey= for clients that cannot set headers (Shortwave).
-	return r.URL.Query().Get("apiKey")
-}
-
-// Caller returns the request's caller, or an unauthorized error.
-func (a Authenticator) Caller(r *http.Request, transport string) (dispatch.Caller, *errmodel.Error) {
-	if len(a.Keys) == 0 {
-		return dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
-	}
-	k := presentedKey(r)
-	if k == "" {
-		return dispatch.Caller{}, errmodel.New(errmodel.Unauthorized, "unauthenticated",
-			"this server requires an API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-	}
-	for _, want := range a.Keys {
-		if subtle.ConstantTimeCompare([]byte(k), []byte(want)) == 1 {
-			return dispatch.Caller{Subject: keyID(want), OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: transport}, nil
-		}
-	}
-	return dispatch.Caller{}, errmodel.New(errmodel.Unauthorized, "invalid_api_key", "the API key was not accepted")
-}
-
-// authenticate puts the caller in the request context, or answers 401.
-func authenticate(a Authenticator, transport string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, e := a.Caller(r, transport)
-		if e != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="billy-mcp"`)
-			httpjson.Error(w, e.WithCorrelation(dispatch.CorrelationIDFrom(r.Context())))
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), c)))
 	})
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -168,111 +167,6 @@ func TestCorrelate(t *testing.T) {
 				t.Errorf("got %q, want a generated ID", echoed)
 			}
 		})
-	}
-}
-
-func TestAuthenticatorCaller(t *testing.T) {
-	keys := Authenticator{Keys: []string{"key-one-secret", "key-two-secret"}, OrganizationID: "org-1"}
-	tests := []struct {
-		name    string
-		auth    Authenticator
-		set     func(r *http.Request)
-		want    dispatch.Caller
-		errCode string
-	}{
-		{name: "no keys: local operator", auth: Authenticator{OrganizationID: "org-1"}, set: func(*http.Request) {},
-			want: dispatch.Caller{Subject: "local", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "no keys ignores a presented key", auth: Authenticator{OrganizationID: "org-1"},
-			set:  func(r *http.Request) { r.Header.Set("Authorization", "Bearer whatever") },
-			want: dispatch.Caller{Subject: "local", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "Bearer", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer key-two-secret") },
-			want: dispatch.Caller{Subject: keyID("key-two-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "bearer lower case, padded", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "bearer   key-one-secret ") },
-			want: dispatch.Caller{Subject: keyID("key-one-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "X-API-Key", auth: keys, set: func(r *http.Request) { r.Header.Set("X-API-Key", "key-one-secret") },
-			want: dispatch.Caller{Subject: keyID("key-one-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "apiKey query", auth: keys, set: func(r *http.Request) { r.URL.RawQuery = "apiKey=key-two-secret" },
-			want: dispatch.Caller{Subject: keyID("key-two-secret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "rest"}},
-		{name: "Bearer wins over X-API-Key", auth: keys, set: func(r *http.Request) {
-			r.Header.Set("Authorization", "Bearer wrong")
-			r.Header.Set("X-API-Key", "key-one-secret")
-		}, errCode: "invalid_api_key"},
-		{name: "wrong key", auth: keys, set: func(r *http.Request) { r.Header.Set("X-API-Key", "key-one-secre") }, errCode: "invalid_api_key"},
-		{name: "key prefix", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer key-one-secret-and-more") }, errCode: "invalid_api_key"},
-		{name: "missing key", auth: keys, set: func(*http.Request) {}, errCode: "unauthenticated"},
-		{name: "Basic auth is not a key", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Basic a2V5LW9uZS1zZWNyZXQ=") }, errCode: "unauthenticated"},
-		{name: "empty Bearer", auth: keys, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer ") }, errCode: "unauthenticated"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodGet, "/api/v1/tools", nil)
-			tt.set(req)
-			got, e := tt.auth.Caller(req, "rest")
-			code := ""
-			if e != nil {
-				code = e.Code
-				if e.Category != errmodel.Unauthorized {
-					t.Errorf("category %s", e.Category)
-				}
-			}
-			if code != tt.errCode {
-				t.Errorf("error code %q, want %q", code, tt.errCode)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("caller (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestKeyID(t *testing.T) {
-	a, b := keyID("key-one-secret"), keyID("key-two-secret")
-	if a != keyID("key-one-secret") {
-		t.Error("keyID is not stable")
-	}
-	if a == b {
-		t.Error("two keys share an ID")
-	}
-	if !regexp.MustCompile(`^key:[0-9a-f]{8}$`).MatchString(a) {
-		t.Errorf("keyID = %q", a)
-	}
-	for _, k := range []string{"key-one-secret", "abcd1234"} {
-		if id := keyID(k); strings.Contains(strings.TrimPrefix(id, "key:"), k) {
-			t.Errorf("keyID(%q) = %q contains the key", k, id)
-		}
-	}
-}
-
-func TestAuthenticateMiddleware(t *testing.T) {
-	auth := Authenticator{Keys: []string{"s3cret"}, OrganizationID: "org-1"}
-	var seen dispatch.Caller
-	h := correlate(authenticate(auth, "mcp-http", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		seen = dispatch.CallerFrom(r.Context())
-	})))
-
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodPost, "/mcp", nil)
-	req.Header.Set("X-Correlation-ID", "corr-9")
-	h.ServeHTTP(rec, req)
-	var body struct {
-		Error errmodel.Error `json:"error"`
-	}
-	_ = json.Unmarshal(rec.Body.Bytes(), &body)
-	got := []string{strconv.Itoa(rec.Code), rec.Header().Get("WWW-Authenticate"), body.Error.Code, body.Error.CorrelationID}
-	if diff := cmp.Diff([]string{"401", `Bearer realm="billy-mcp"`, "unauthenticated", "corr-9"}, got); diff != "" {
-		t.Errorf("refusal (-want +got):\n%s", diff)
-	}
-	if seen.Subject != "" {
-		t.Error("the handler ran for a refused request")
-	}
-
-	rec = httptest.NewRecorder()
-	req = httptest.NewRequest(http.MethodPost, "/mcp", nil)
-	req.Header.Set("Authorization", "Bearer s3cret")
-	h.ServeHTTP(rec, req)
-	want := dispatch.Caller{Subject: keyID("s3cret"), OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-http"}
-	if diff := cmp.Diff(want, seen); diff != "" {
-		t.Errorf("caller (-want +got):\n%s", diff)
 	}
 }
 

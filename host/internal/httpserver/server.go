@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/rest"
+	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -21,17 +23,23 @@ type Options struct {
 	AllowedOrigins []string
 	MaxBodyBytes   int64
 	MaxBatch       int
-	Auth           Authenticator
-	MCP            *mcpserver.Server
-	Registry       *registry.Registry
-	Dispatcher     *dispatch.Dispatcher
-	Plugins        Plugins
-	Gatherer       prometheus.Gatherer
-	Version, Mode  string
-	Logger         hclog.Logger
+	// Security authenticates and limits requests; the zero value lets
+	// every request in as the local operator (tests).
+	Security   *Security
+	MCP        *mcpserver.Server
+	Registry   *registry.Registry
+	Dispatcher *dispatch.Dispatcher
+	Plugins    Plugins
+	Gatherer   prometheus.Gatherer
+	Version    string
+	Mode       string
+	Logger     hclog.Logger
 }
 
-// Handler returns the host's whole HTTP surface.
+// Handler returns the host's whole HTTP surface. Only /health/live, the
+// protected resource metadata and (without a separate health listener)
+// /health/ready answer without credentials; /health and /metrics need
+// the metrics or admin scope.
 func Handler(o Options) http.Handler {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 20
@@ -39,28 +47,60 @@ func Handler(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
-	mux := http.NewServeMux()
-	h := &health{plugins: o.Plugins, version: o.Version, mode: o.Mode, started: time.Now()}
-	if o.Dispatcher != nil {
-		h.draining = o.Dispatcher.Draining
+	sec := o.Security
+	if sec == nil {
+		sec = &Security{}
 	}
+	authLog := o.Logger.Named("auth")
+	mux := http.NewServeMux()
+	h := newHealth(o)
 	mux.HandleFunc("GET /health/live", h.live)
-	mux.HandleFunc("GET /health/ready", h.ready)
-	mux.HandleFunc("GET /health", h.detail)
+	ops := []string{scopes.Metrics}
+	if sec.HealthListener {
+		mux.Handle("GET /health/ready", sec.guard("admin", authLog, ops, http.HandlerFunc(h.ready)))
+	} else {
+		mux.HandleFunc("GET /health/ready", h.ready)
+	}
+	mux.Handle("GET /health", sec.guard("admin", authLog, ops, http.HandlerFunc(h.detail)))
 	if o.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", sec.guard("admin", authLog, ops, promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{})))
+	}
+	if sec.Metadata != nil {
+		md := auth.MetadataHandler(*sec.Metadata)
+		mux.Handle(auth.MetadataPath, md)
+		mux.Handle(auth.MetadataRootPath, md)
 	}
 
 	mcpHandler := o.MCP.HTTPHandler()
-	mux.Handle("/mcp", authenticate(o.Auth, "mcp-http", mcpHandler))
+	mux.Handle("/mcp", sec.guard("mcp-http", authLog, nil, mcpHandler))
 
 	api := rest.Handler(rest.Options{Registry: o.Registry, Dispatcher: o.Dispatcher, MaxBatch: o.MaxBatch})
-	mux.Handle("/api/v1/", authenticate(o.Auth, "rest", api))
+	mux.Handle("/api/v1/", sec.guard("rest", authLog, nil, api))
 
 	var handler http.Handler = mux
 	handler = limitBody(o.MaxBodyBytes, handler)
+	handler = refuseControl(handler)
+	handler = ipLimit(sec.Limits, handler)
 	handler = rebindingGuard(IsLoopbackAddr(o.Addr), o.AllowedHosts, o.AllowedOrigins, handler)
 	handler = correlate(handler)
 	handler = accessLog(o.Logger.Named("http"), handler)
 	return handler
+}
+
+// HealthHandler is the separate health listener's surface: /health/live
+// and /health/ready, open, for the platform's checks.
+func HealthHandler(o Options) http.Handler {
+	h := newHealth(o)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health/live", h.live)
+	mux.HandleFunc("GET /health/ready", h.ready)
+	return correlate(mux)
+}
+
+func newHealth(o Options) *health {
+	h := &health{plugins: o.Plugins, version: o.Version, mode: o.Mode, started: time.Now()}
+	if o.Dispatcher != nil {
+		h.draining = o.Dispatcher.Draining
+	}
+	return h
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 type fakePlugins struct {
@@ -34,7 +36,8 @@ func testHandler(t *testing.T, mod func(*Options)) http.Handler {
 	d := dispatch.New(dispatch.Options{Registry: reg})
 	m := mcpserver.New(mcpserver.Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d})
 	o := Options{Addr: "127.0.0.1:0", MaxBatch: 3, MaxBodyBytes: 4096, MCP: m, Registry: reg, Dispatcher: d,
-		Plugins: fakePlugins{ready: true}, Logger: hclog.NewNullLogger(), Version: "1.2.3", Mode: "sandbox"}
+		Plugins: fakePlugins{ready: true}, Logger: hclog.NewNullLogger(), Version: "1.2.3", Mode: "sandbox",
+		Gatherer: prometheus.NewRegistry()}
 	if mod != nil {
 		mod(&o)
 	}
@@ -53,7 +56,8 @@ func do(t *testing.T, h http.Handler, method, path, body string, hdr ...string) 
 }
 
 func TestAuthOnRoutes(t *testing.T) {
-	h := testHandler(t, func(o *Options) { o.Auth = Authenticator{Keys: []string{"k"}} })
+	legacy := "v1-key-0123456789abcdef"
+	h := testHandler(t, func(o *Options) { o.Security = newSecurity(t, nil, auth.LegacyKey(legacy)) })
 	tests := []struct {
 		method, path string
 		hdr          []string
@@ -62,16 +66,23 @@ func TestAuthOnRoutes(t *testing.T) {
 		{"GET", "/api/v1/tools", nil, 401},
 		{"POST", "/api/v1/tools/echo", nil, 401},
 		{"POST", "/api/v1/tools/batch", nil, 401},
-		{"GET", "/api/v1/tools", []string{"Authorization", "Bearer k"}, 200},
-		{"GET", "/api/v1/tools?apiKey=k", nil, 200},
+		{"GET", "/api/v1/tools", []string{"Authorization", "Bearer " + legacy}, 200},
+		{"GET", "/api/v1/tools", []string{"X-API-Key", legacy}, 200},
+		// v1 took ?apiKey=; a key in a URL is refused, even beside a good
+		// header, so the client learns its key is in logs.
+		{"GET", "/api/v1/tools?apiKey=" + legacy, nil, 401},
+		{"GET", "/api/v1/tools?apiKey=" + legacy, []string{"Authorization", "Bearer " + legacy}, 401},
 		{"GET", "/health/live", nil, 200},
 		{"GET", "/health/ready", nil, 200},
-		{"GET", "/health", nil, 200},
+		{"GET", "/health", nil, 401},
+		{"GET", "/health", []string{"Authorization", "Bearer " + legacy}, 200},
+		{"GET", "/metrics", nil, 401},
+		{"GET", "/metrics", []string{"Authorization", "Bearer " + legacy}, 200},
 	}
 	for _, tt := range tests {
-		status, body := do(t, h, tt.method, tt.path, "", tt.hdr...)
-		if status != tt.status {
-			t.Errorf("%s %s: status %d, want %d: %v", tt.method, tt.path, status, tt.status, body)
+		rec := testkit.Serve(h, tt.method, tt.path, "", tt.hdr...)
+		if rec.Code != tt.status {
+			t.Errorf("%s %s %v: status %d, want %d: %s", tt.method, tt.path, tt.hdr, rec.Code, tt.status, rec.Body)
 		}
 	}
 	// MCP is refused before mcp-go sees the request.
@@ -124,8 +135,8 @@ func TestHealth(t *testing.T) {
 		{"live", fakePlugins{}, "/health/live", 200, map[string]any{"status": "live"}},
 		{"ready", fakePlugins{ready: true, statuses: statuses[:1]}, "/health/ready", 200, map[string]any{"status": "ready"}},
 		{"not ready", fakePlugins{statuses: statuses}, "/health/ready", 503, map[string]any{"status": "not_ready", "plugins": []any{
-			map[string]any{"name": "invoices", "state": "restarting", "lastError": "exit status 2"},
-			map[string]any{"name": "moms", "state": "failed", "lastError": "checksum mismatch"},
+			map[string]any{"name": "invoices", "state": "restarting"},
+			map[string]any{"name": "moms", "state": "failed"},
 		}}},
 		{"detail ok", fakePlugins{ready: true, statuses: statuses[:1]}, "/health", 200, map[string]any{
 			"status": "ok", "version": "1.2.3", "mode": "sandbox", "tools": 2.0,

@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":        {"audit", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "shared", "store", "tasks"},
+	"app":        {"audit", "auth", "billy", "cache", "config", "dispatch", "hostsvc", "httpserver", "mcpserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks"},
 	"audit":      {"store"},
 	"auth":       {"dispatch", "scopes"},
 	"billy":      {"cache"},
@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"hostsvc":    {"dispatch", "reconcile", "scopes"},
 	"httpjson":   {},
 	"keyring":    {},
-	"httpserver": {"dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest"},
+	"httpserver": {"auth", "dispatch", "httpjson", "mcpserver", "pluginhost", "registry", "rest", "scopes"},
 	"layout":     {},
 	"load":       {},
 	"logging":    {},

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/auth"
+	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// newSecurity builds the HTTP edge's authentication and limits from
+// auth.*: the API keys (v1's plaintext ones with every scope), the OAuth
+// resource server with its JWKS (fetched in the background until Stop),
+// the protected resource metadata when discovery is on, and the rate
+// limits, shared through Redis when it is configured.
+func (a *App) newSecurity() (*httpserver.Security, error) {
+	cfg := a.Config.Auth
+	roles, err := scopes.NewRoleSet(cfg.Roles)
+	if err != nil {
+		return nil, fmt.Errorf("auth.roles: %w", err)
+	}
+	var keys []auth.Key
+	for _, k := range cfg.APIKeys {
+		keys = append(keys, auth.LegacyKey(k))
+	}
+	for i, k := range cfg.Keys {
+		granted, err := roles.Expand(k.Roles, k.Scopes)
+		if err != nil {
+			return nil, fmt.Errorf("auth.keys[%d] (%s): %w", i, k.Principal, err)
+		}
+		exp, err := auth.ParseExpiry(k.Expires)
+		if err != nil {
+			return nil, fmt.Errorf("auth.keys[%d].expires: %w", i, err)
+		}
+		keys = append(keys, auth.Key{Principal: k.Principal, Hash: k.SHA256, Organizations: k.Organizations, Scopes: granted, Expires: exp})
+	}
+	sec := &httpserver.Security{BaselineScopes: cfg.OAuth.BaselineScopes, HealthListener: a.Config.HTTP.HealthAddr != ""}
+	var oauth *auth.OAuth
+	if o := cfg.OAuth; o.Issuer != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		a.closers = append(a.closers, cancel)
+		log := a.Logger.Named("auth")
+		jwks, err := auth.NewJWKS(ctx, o.JWKSURL, nil, func(err error) {
+			log.Warn("the issuer's keys could not be fetched; tokens signed with keys not yet known are refused", "jwks_url", o.JWKSURL, "error", err.Error())
+		})
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("auth.oauth.jwks_url: %w", err)
+		}
+		oauth = &auth.OAuth{Issuer: o.Issuer, Resource: o.Audience, Keys: jwks, Algorithms: o.Algorithms, OrganizationsClaim: o.OrganizationsClaim}
+		if o.DiscoveryOn() {
+			sec.Metadata = &auth.Metadata{Resource: o.Audience, AuthorizationServers: []string{o.Issuer},
+				ScopesSupported: o.BaselineScopes, BearerMethodsSupported: []string{"header"}, ResourceName: "Billy MCP"}
+			sec.MetadataURL = metadataURL(o.Audience)
+		}
+	}
+	a.authenticator, err = auth.New(auth.Options{Keys: keys, OAuth: oauth, DefaultOrganization: a.OrganizationID})
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	sec.Auth = a.authenticator
+	sec.Limits = &httpserver.Limits{
+		PrincipalRate: float64(cfg.PrincipalRatePerSecond), PrincipalBurst: cfg.PrincipalBurst,
+		OrganizationRate: float64(cfg.OrganizationRatePerSecond), OrganizationBurst: cfg.OrganizationBurst,
+		IPRate: float64(cfg.IPRatePerSecond), IPBurst: cfg.IPBurst,
+		FailedLoginsPerMinute: cfg.FailedLoginsPerMinute,
+	}
+	if a.limiter != nil {
+		sec.Limits.Shared = a.limiter
+	}
+	failures := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "billy_mcp_auth_failures_total",
+		Help: "Requests refused for their credentials, by reason (missing requests are not counted)."}, []string{"reason"})
+	a.Metrics.MustRegister(failures)
+	log := a.Logger.Named("auth")
+	sec.FailedLogin = func(_ context.Context, f httpserver.FailedLogin) {
+		failures.WithLabelValues(f.Reason).Inc()
+		// At warn, so that LOG_LEVEL=warn keeps it; the durable audit
+		// record is dispatch's (AuditFailedLogin) once it is wired here.
+		log.Warn("failed login", "client_addr", f.ClientAddr, "reason", f.Reason, "transport", f.Transport,
+			"path", f.Path, "throttled", f.Throttled, "correlation_id", f.CorrelationID)
+	}
+	return sec, nil
+}
+
+// metadataURL is where clients find the protected resource metadata of
+// the resource: the path-inserted form for /mcp (RFC 9728 §3.1), the root
+// form otherwise (both are served; only /mcp's path-inserted one).
+func metadataURL(resource string) string {
+	u, err := url.Parse(resource)
+	if err != nil {
+		return ""
+	}
+	base := u.Scheme + "://" + u.Host
+	if u.Path == "/mcp" {
+		return base + auth.MetadataPath
+	}
+	return base + auth.MetadataRootPath
+}
+
+// serveHealth serves /health/live and /health/ready, open, on the
+// separate health listener (http.health_addr) until stop.
+func (a *App) serveHealth(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s (http.health_addr): %w", addr, err)
+	}
+	h := a.Config.HTTP
+	edge := &httpserver.Edge{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout,
+		IdleTimeout: h.IdleTimeout, MaxConnections: 256}
+	srv := edge.Server(httpserver.HealthHandler(httpserver.Options{Plugins: a.Plugins, Dispatcher: a.Dispatcher, Version: Version, Mode: a.Config.Mode}))
+	go func() { _ = srv.Serve(edge.Listen(ln)) }()
+	a.Logger.Info("serving health checks", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
+}
