@@ -47,6 +47,15 @@ fi
 [ ${#missing[@]} -gt 0 ] || exit 0
 echo "install-deps: installing ${missing[*]}" >&2
 update
+# Packages such as redis-server, postgresql and prometheus start a system
+# service when installed on a machine with an init system; the tests start
+# their own servers on loopback, so a policy-rc.d keeps Debian from starting
+# any (and make test from leaving one behind).
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 for pv in "${tested[@]}"; do
   pkg=${pv%%=*} want=${pv#*=}

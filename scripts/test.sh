@@ -53,8 +53,8 @@ set -a
 . "$BILLY_TEST_REDIS_DIR/env" # BILLY_TEST_REDIS_URL, BILLY_TEST_REDIS_CLUSTER
 set +a
 
-step "podman for the container image's test (host/e2e TestImage)"
-scripts/install-deps.sh podman
+step "podman for the container image's test (host/e2e TestImage), promtool for the alert rules' (host/internal/app TestPromtool)"
+scripts/install-deps.sh podman prometheus
 
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do

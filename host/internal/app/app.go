@@ -14,7 +14,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
@@ -58,9 +57,6 @@ type App struct {
 	limiter  *shared.Limiter
 	sessions *shared.Sessions
 	cache    *cache.Cache // nil when cache.enabled is false
-	// The HTTP edge's authentication and limits (security.go).
-	security      *httpserver.Security
-	authenticator *auth.Authenticator
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -90,9 +86,6 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 	if err := a.setUpBilly(); err != nil {
-		return nil, err
-	}
-	if a.security, err = a.newSecurity(); err != nil {
 		return nil, err
 	}
 	if err := a.registerHostTools(); err != nil {
@@ -143,6 +136,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		HostServices:   func(p string) pluginv1.HostServicesServer { return hs(p) },
 		Logger:         logger.Named("plugins"),
 	})
+	a.Metrics.MustRegister(newPluginCollector(a.Plugins.Statuses))
 	a.store = newDurable(cfg, logger.Named("store"))
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:       a.Registry,
@@ -157,6 +151,14 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		IdempotencyTTL: cfg.Writes.IdempotencyTTL,
 		WriteSettle:    cfg.Writes.SettleAfter,
 	})
+	a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "billy_mcp_draining",
+		Help: "1 once the host has begun to drain (SIGTERM): readiness answers 503 and new calls are refused."},
+		func() float64 {
+			if a.Dispatcher.Draining() {
+				return 1
+			}
+			return 0
+		}))
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
 	hs = hostsvc.Factory(deps)
 	a.MCP = mcpserver.New(mcpserver.Options{
@@ -324,7 +326,7 @@ func (a *App) Handler() http.Handler {
 		AllowedOrigins: cfg.HTTP.AllowedOrigins,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		MaxBatch:       cfg.Calls.MaxBatch,
-		Security:       a.security,
+		Auth:           httpserver.Authenticator{Keys: cfg.Auth.APIKeys, OrganizationID: a.OrganizationID},
 		MCP:            a.MCP,
 		Registry:       a.Registry,
 		Dispatcher:     a.Dispatcher,
@@ -348,19 +350,8 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	// end then, and no call is cut off by the host's own shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	h := a.Config.HTTP
-	edge := &httpserver.Edge{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout,
-		IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
-	srv := edge.Server(a.Handler())
-	srv.BaseContext = func(net.Listener) context.Context { return base }
-	ln = edge.Listen(ln)
-	if h.HealthAddr != "" {
-		stop, err := a.serveHealth(h.HealthAddr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
+	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return base }}
 	a.Logger.Info("serving", "addr", ln.Addr().String(), "mcp", "http://"+ln.Addr().String()+"/mcp", "mode", a.Config.Mode)
 	if ready != nil {
 		ready(ln.Addr().String())

@@ -13,6 +13,7 @@ import (
 type toolMetrics struct {
 	calls    *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	inFlight *prometheus.GaugeVec
 }
 
 func newToolMetrics(r prometheus.Registerer) *toolMetrics {
@@ -24,15 +25,21 @@ func newToolMetrics(r prometheus.Registerer) *toolMetrics {
 			Name: "billy_mcp_request_duration_seconds", Help: "Time from authorization to the plugin's answer.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"op", "name", "plugin"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "billy_mcp_requests_in_flight", Help: "Tool calls, resource reads and prompt gets running now, by plugin: what a drain waits for.",
+		}, []string{"plugin"}),
 	}
-	r.MustRegister(m.calls, m.duration)
+	r.MustRegister(m.calls, m.duration, m.inFlight)
 	return m
 }
 
 func (m *toolMetrics) middleware(next dispatch.Handler) dispatch.Handler {
 	return func(ctx context.Context, op *dispatch.Op) (*dispatch.Outcome, error) {
 		start := time.Now()
+		inFlight := m.inFlight.WithLabelValues(op.Plugin)
+		inFlight.Inc()
 		out, err := next(ctx, op)
+		inFlight.Dec()
 		outcome := "ok"
 		if err != nil {
 			outcome = string(errmodel.From(err).Category)

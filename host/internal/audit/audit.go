@@ -200,7 +200,10 @@ func NewBatchWriter(out BatchWriter, opts Options) *Writer {
 			ConstLabels: label}),
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(w.written, w.failures, w.waited)
+		backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "billy_mcp_audit_backlog",
+			Help:        "Audit records waiting for the writer; at the buffer's size, requests wait (billy_mcp_audit_wait_seconds_total).",
+			ConstLabels: label}, func() float64 { return float64(len(w.records)) })
+		opts.Registerer.MustRegister(w.written, w.failures, w.waited, backlog)
 	}
 	go w.run()
 	return w
