@@ -37,6 +37,13 @@ type Options struct {
 	// Sessions shares the stateful revision's sessions between instances;
 	// nil keeps them per instance.
 	Sessions Sessions
+	// SessionKey binds each session to its principal (binding.go);
+	// instances behind one load balancer need the same one. Empty: a
+	// random key per process.
+	SessionKey []byte
+	// SessionIdleTTL ends a session after this long without a request (0:
+	// never); SessionMaxAge in any case (default 24 hours).
+	SessionIdleTTL, SessionMaxAge time.Duration
 	// Tasks keeps the tasks of tools that do long work (tasks.go), where
 	// every instance sees them; nil serves no tasks (such tools run as
 	// ordinary calls). TaskTTL is how long a task is kept (default one
@@ -96,6 +103,14 @@ func New(opts Options) *Server {
 		res.Tools = visibleTools(ctx, opts.Registry, res.Tools)
 	})
 	hooks.AddAfterInitialize(s.saveClient)
+	// Listings are requests too: each is audited (tool calls, resource
+	// reads and prompts are, in the dispatcher).
+	hooks.AddOnSuccess(func(ctx context.Context, _ any, method mcp.MCPMethod, _ any, _ any) {
+		s.auditListing(ctx, method, nil)
+	})
+	hooks.AddOnError(func(ctx context.Context, _ any, method mcp.MCPMethod, _ any, err error) {
+		s.auditListing(ctx, method, err)
+	})
 	// Tasks are served to 2026-07-28 requests only (tasks.go): the
 	// handshake era's clients are not offered the extension.
 	hooks.AddAfterInitialize(func(_ context.Context, _ any, _ *mcp.InitializeRequest, res *mcp.InitializeResult) {
@@ -126,6 +141,16 @@ func New(opts Options) *Server {
 	s.sync()
 	opts.Registry.OnChange(s.sync)
 	return s
+}
+
+// auditListing records a listing (tools, resources, resource templates,
+// prompts) in the audit log; other methods are recorded where they are
+// served.
+func (s *Server) auditListing(ctx context.Context, method mcp.MCPMethod, err error) {
+	switch method {
+	case mcp.MethodToolsList, mcp.MethodResourcesList, mcp.MethodResourcesTemplatesList, mcp.MethodPromptsList:
+		s.opts.Dispatcher.AuditRequest(ctx, string(method), dispatch.CallerFrom(ctx), time.Now(), err)
+	}
 }
 
 // sync mirrors the registry into mcp-go. mcp-go announces list changes
@@ -433,8 +458,14 @@ func (s *Server) HTTPHandler() http.Handler {
 		server.WithEndpointPath("/mcp"),
 		server.WithStreamableHTTPLogger(logging.Slog(s.opts.Logger.Named("http"))),
 	}
+	// Sessions are bound to their principal and expire (binding.go); the
+	// idle sweep frees what mcp-go keeps per session.
+	opts = append(opts, server.WithSessionIdManagerResolver(newBoundSessions(s.opts.SessionKey, s.opts.SessionIdleTTL, s.opts.SessionMaxAge, s.opts.Sessions)))
+	if s.opts.SessionIdleTTL > 0 {
+		opts = append(opts, server.WithSessionIdleTTL(s.opts.SessionIdleTTL))
+	}
 	if s.opts.Sessions != nil {
-		opts = append(opts, server.WithSessionIdManager(s.opts.Sessions), server.WithHTTPContextFunc(s.restoreClient))
+		opts = append(opts, server.WithHTTPContextFunc(s.restoreClient))
 	}
 	return ownStreams(s.front(server.NewStreamableHTTPServer(s.mcp, opts...)))
 }

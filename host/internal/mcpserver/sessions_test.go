@@ -69,19 +69,27 @@ func instance(t *testing.T, sessions Sessions) (string, *recordingInvoker) {
 	}
 	inv := &recordingInvoker{}
 	d := dispatch.New(dispatch.Options{Registry: reg, Invoker: inv})
-	s := New(Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d, Sessions: sessions})
+	s := New(Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d, Sessions: sessions, SessionKey: []byte("one deployment's session key")})
 	h := s.HTTPHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), dispatch.Caller{Subject: "local", Scopes: []string{"*"}})))
+		// X-Test-Principal stands in for the edge's authentication.
+		sub := r.Header.Get("X-Test-Principal")
+		if sub == "" {
+			sub = "local"
+		}
+		h.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), dispatch.Caller{Subject: sub, Scopes: []string{"*"}})))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/mcp", inv
 }
 
-func post(t *testing.T, method, url, session string, body any) (int, string) {
+func post(t *testing.T, method, url, session string, body any, principal ...string) (int, string) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(method, url, bytes.NewReader(b))
+	if len(principal) > 0 {
+		req.Header.Set("X-Test-Principal", principal[0])
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
