@@ -385,6 +385,8 @@ type transaction struct {
 	OriginatorReference string     `json:"originatorReference"`
 	OriginatorName      string     `json:"originatorName"`
 	IsVoided            bool       `json:"isVoided"`
+	// IsVoid marks the transaction that reverses a voided one.
+	IsVoid bool `json:"isVoid"`
 }
 
 type posting struct {

@@ -249,6 +249,18 @@ type daybookTransaction struct {
 	Attachments   []struct {
 		ID string `json:"id"`
 	} `json:"attachments"`
+	Lines []daybookLine `json:"lines"`
+}
+
+// daybookLine is a line of a daybook entry (billy-api.md §7.9): its
+// amount on accountId, on side, with the contra account on the other.
+type daybookLine struct {
+	ID        string `json:"id"`
+	Text      string `json:"text"`
+	AccountID string `json:"accountId"`
+	TaxRateID string `json:"taxRateId"`
+	Amount    Exact  `json:"amount"`
+	Side      string `json:"side"`
 }
 
 type attachment struct {

@@ -78,3 +78,49 @@ func TestReturnAgreesWithSimpleCalculation(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnVoidsAndDaybookLines: a voided daybook entry counts with the
+// transaction reversing it (they cancel in one period; a void dated later
+// corrects the later period), and a daybook line booked with a
+// reverse-charge rate puts its net in rubrik A while its VAT comes from
+// the postings.
+func TestReturnVoidsAndDaybookLines(t *testing.T) {
+	f := newFakeBooks()
+	seedChart(f)
+	b := &bookBuilder{f: f}
+	// Voided in the same quarter: original (voided) and reversal (isVoid).
+	f.add("transactions",
+		map[string]any{"id": "tx-orig", "entryDate": "2026-01-10", "originatorReference": "daybookTransaction:d-1", "isVoided": true},
+		map[string]any{"id": "tx-rev", "entryDate": "2026-02-01", "originatorReference": "daybookTransaction:d-1", "isVoid": true},
+		// Voided after the quarter: only the original is in Q1.
+		map[string]any{"id": "tx-orig2", "entryDate": "2026-03-10", "originatorReference": "daybookTransaction:d-2", "isVoided": true},
+		map[string]any{"id": "tx-rev2", "entryDate": "2026-04-02", "originatorReference": "daybookTransaction:d-2", "isVoid": true})
+	b.posting("tx-orig", "2026-01-10", 7210, dec("500.00"), true)
+	b.posting("tx-rev", "2026-02-01", 7210, dec("500.00"), false)
+	b.posting("tx-orig2", "2026-03-10", 7210, dec("80.00"), true)
+	b.posting("tx-rev2", "2026-04-02", 7210, dec("80.00"), false)
+	// A reverse-charge service bought through the daybook.
+	f.add("daybookTransactions", map[string]any{"id": "d-3", "entryDate": "2026-03-15", "voucherNo": "K9", "state": "approved",
+		"lines": []any{map[string]any{"id": "dl-1", "accountId": acct(2320), "taxRateId": "tr-uy", "amount": 4000, "side": "debit"}}})
+	tx := b.tx("2026-03-15", "daybookTransaction:d-3")
+	b.posting(tx, "2026-03-15", 7240, dec("1000.00"), true)
+	b.posting(tx, "2026-03-15", 7220, dec("1000.00"), false)
+	h := startMoms(t, f)
+	got := map[string]string{}
+	for _, period := range []string{"2026-Q1", "2026-Q2"} {
+		var out ReturnOutput
+		if err := h.CallToolInto(context.Background(), "moms_return", ReturnInput{Period: period}, &out); err != nil {
+			t.Fatal(err)
+		}
+		for _, fl := range out.Fields {
+			if !fl.Exact.Dec().IsZero() {
+				got[period+" "+fl.Key] = fl.Exact.String()
+			}
+		}
+	}
+	want := map[string]string{"2026-Q1 salgsmoms": "80", "2026-Q1 moms_ydelseskoeb_udland": "1000", "2026-Q1 koebsmoms": "1000",
+		"2026-Q1 rubrik_a_ydelser": "4000", "2026-Q2 salgsmoms": "-80"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}

@@ -284,6 +284,7 @@ type books struct {
 	invoices     []invoice
 	bills        []bill
 	billsRead    bool // false when this Billy has no bills resource
+	daybook      []daybookTransaction
 	transactions map[string]transaction
 	postings     []posting
 	returns      []salesTaxReturn
@@ -334,6 +335,16 @@ func readBooks(ctx context.Context, call *sdk.Call, v vatPeriod, cfg *settings) 
 		// A Billy without bills (an old sandbox): the purchases are then
 		// only what the ledger has, and the return says so.
 	default:
+		return nil, err
+	}
+	// Daybook entries: their VAT reaches the return through the postings
+	// below; the lines are read for the rubrik values of entries booked
+	// with a zero-rated or reverse-charge rate.
+	dq := span()
+	dq.Set("state", "approved")
+	dq.Set("include", "daybookTransaction.lines:embed")
+	bk.daybook, err = billyList[daybookTransaction](ctx, call, "/daybookTransactions", dq, "daybookTransactions", nil)
+	if err != nil && !isNotFound(err) && !refused(err) {
 		return nil, err
 	}
 	txs, err := billyList[transaction](ctx, call, "/transactions", span(), "transactions", nil)
@@ -601,6 +612,38 @@ func computeReturn(bk *books, v vatPeriod, cfg *settings) returnResult {
 			}
 		}
 	}
+	// Daybook entries booked with a rate that has a rubrik: the line's
+	// amount is the value without VAT (a zero-rated sale, or a
+	// reverse-charge purchase whose VAT the postings carry).
+	for _, d := range bk.daybook {
+		if d.State != "approved" || !inPeriod(d.EntryDate) {
+			continue
+		}
+		ref := recordRef{Record: "daybookTransaction:" + d.ID, No: string(d.VoucherNo), Date: d.EntryDate}
+		for _, l := range d.Lines {
+			tr, ok := bk.taxRates[l.TaxRateID]
+			if l.TaxRateID == "" || !ok {
+				continue
+			}
+			sd := sidePurchase
+			if tr.AppliesToSales && !tr.AppliesToPurchases {
+				sd = sideSales
+			}
+			cls, ok := classifyTaxRate(tr, sd, cfg)
+			if !ok {
+				continue
+			}
+			r := cls.Treatment.rubrik()
+			if r == "" {
+				continue
+			}
+			amt := l.Amount.Dec()
+			if (l.Side == "credit") != (sd == sideSales) {
+				amt = amt.Neg()
+			}
+			res.book.add(r, ref, amt, rateNote(tr, cls)+", daybook line")
+		}
+	}
 	if !bk.billsRead {
 		res.complete = false
 		res.findings = append(res.findings, Finding{Rule: "billy-api.md §7.7 (bills)", Severity: sevWarning,
@@ -616,7 +659,12 @@ func computeReturn(bk *books, v vatPeriod, cfg *settings) returnResult {
 		}
 	}
 	for _, ps := range bk.postings {
-		if ps.IsVoided || !inPeriod(ps.EntryDate) {
+		// A voided entry stays in the books with the transaction that
+		// reverses it (isVoid), dated when it was voided (billy-api.md
+		// §7.9; bogføringsloven § 9 stk. 3: the original and the change
+		// both visible). Both count, each in its own period: in one period
+		// they cancel out; a void after the period corrects the next.
+		if !inPeriod(ps.EntryDate) {
 			continue
 		}
 		a := bk.accounts[ps.AccountID]
@@ -625,9 +673,6 @@ func computeReturn(bk *books, v vatPeriod, cfg *settings) returnResult {
 			continue
 		}
 		tx, haveTx := bk.transactions[ps.TransactionID]
-		if haveTx && tx.IsVoided {
-			continue
-		}
 		amt := ps.Amount.Dec()
 		if ps.BaseAmount != nil && ps.CurrencyID != "" && !strings.EqualFold(ps.CurrencyID, "DKK") {
 			amt = ps.BaseAmount.Dec()
@@ -656,6 +701,12 @@ func computeReturn(bk *books, v vatPeriod, cfg *settings) returnResult {
 				note += ", " + tx.OriginatorName
 			} else if tx.OriginatorReference != "" {
 				note += ", " + tx.OriginatorReference
+			}
+			switch {
+			case tx.IsVoid:
+				note += " (reverses a voided entry)"
+			case tx.IsVoided || ps.IsVoided:
+				note += " (voided; its reversal counts where it is dated)"
 			}
 		}
 		if ps.Text != "" {
