@@ -88,6 +88,11 @@ type Config struct {
 	// is refused by the next. A secret of at least 32 characters. Leave it
 	// unset to use data_dir/signing.key, made on first start.
 	SigningKey string `json:"signing_key,omitempty"`
+	// The key ring that encrypts the secrets kept in the store: each
+	// organization's Billy token, the principals' TOTP secrets. There is
+	// no built-in key: without one the host keeps no secret in the store,
+	// and refuses to start when the store already holds some.
+	Credentials CredentialsConfig `json:"credentials,omitzero"`
 }
 
 // DatabaseConfig is where the host's durable state lives.
@@ -194,6 +199,33 @@ type BillyConfig struct {
 	// How long an open breaker fails calls at once before it lets a probe
 	// through to see whether Billy is back.
 	BreakerOpenTimeout time.Duration `json:"breaker_open_timeout,omitempty"`
+}
+
+// CredentialsConfig is the key ring for the secrets at rest (AES-256-GCM,
+// the key's ID in every value, each value bound to its organization and
+// row). Give keys in keys or keys_file, or both; `billy-mcp keys new`
+// prints one, `billy-mcp keys rotate` adds one and re-encrypts.
+type CredentialsConfig struct {
+	// The keys, as id:base64 of 32 random bytes (openssl rand -base64 32),
+	// separated by commas or new lines; the first is the primary (the one
+	// that encrypts) unless primary names another. Keep them out of files:
+	// set them in the environment (BILLY_MCP_CREDENTIALS_KEYS).
+	Keys string `json:"keys,omitempty"`
+	// A file holding keys in the same form, one per line (# starts a
+	// comment), mode 0600; `billy-mcp keys rotate` writes the new key at
+	// its top. A running host re-reads it when it meets a value encrypted
+	// under a key it does not hold yet.
+	KeysFile string `json:"keys_file,omitempty"`
+	// The ID of the key that encrypts; 0 for the first key given. The
+	// others only decrypt, until no value is left under them (`billy-mcp
+	// keys status`) and they can be removed.
+	Primary int64 `json:"primary,omitempty"`
+	// v1's ENCRYPTION_KEY, to read Billy tokens v1 stored
+	// (iv:tag:ciphertext) until `billy-mcp keys rotate` has re-encrypted
+	// them. Set it in the environment, and remove it after the rotation.
+	V1Key string `json:"v1_key,omitempty"`
+	// v1's ENCRYPTION_SALT, with v1_key.
+	V1Salt string `json:"v1_salt,omitempty"`
 }
 
 // AuthConfig is how MCP and REST callers authenticate.

@@ -295,7 +295,7 @@ func join(path, key string) string {
 // isSecretPath reports whether the value at path must not appear in error
 // messages, which end up in logs.
 func isSecretPath(path string) bool {
-	return path == "billy.api_key" || path == "signing_key" || path == "audit.checkpoints.key" || path == "auth.api_keys" || strings.HasPrefix(path, "auth.api_keys[") ||
+	return path == "billy.api_key" || path == "signing_key" || path == "audit.checkpoints.key" || path == "credentials.keys" || path == "credentials.v1_key" || path == "auth.api_keys" || strings.HasPrefix(path, "auth.api_keys[") ||
 		path == "redis.password" || path == "redis.url" || path == "database.url"
 }
 

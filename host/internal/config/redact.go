@@ -29,6 +29,12 @@ func (c *Config) Redacted() *Config {
 	if r.SigningKey != "" {
 		r.SigningKey = Redaction
 	}
+	if r.Credentials.Keys != "" {
+		r.Credentials.Keys = Redaction
+	}
+	if r.Credentials.V1Key != "" {
+		r.Credentials.V1Key = Redaction
+	}
 	if r.Audit.Checkpoints.Key != "" {
 		r.Audit.Checkpoints.Key = Redaction
 	}

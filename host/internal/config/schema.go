@@ -78,6 +78,8 @@ var rules = map[string]rule{
 	"http.allowed_origins[]":            {pattern: `^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+$`, allowed: "an origin: scheme://host[:port], with no path and no trailing / (e.g. https://claude.ai)"},
 	"http.max_body_bytes":               {min: i64(1)},
 	"audit.buffer":                      {min: i64(1)},
+	"credentials.keys":                  {pattern: `^[0-9A-Za-z+/=:,\s#-]*$`, allowed: "keys as id:base64, separated by commas or new lines (billy-mcp keys new prints one)"},
+	"credentials.primary":               {min: i64(0), max: i64(4294967295)},
 	"audit.checkpoints.every":           {min: i64(1)},
 	"audit.checkpoints.origin":          {pattern: `^[A-Za-z0-9][A-Za-z0-9._/-]{0,99}$`, allowed: "1 to 100 of letters, digits and ._/-, e.g. billy-mcp/acme-prod"},
 	"audit.checkpoints.key":             {pattern: `^(|PRIVATE\+KEY\+[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+)$`, allowed: "a key as `billy-mcp audit keygen` prints it (PRIVATE+KEY+name+hash+key)"},
