@@ -14,6 +14,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
@@ -57,6 +58,9 @@ type App struct {
 	limiter  *shared.Limiter
 	sessions *shared.Sessions
 	cache    *cache.Cache // nil when cache.enabled is false
+	// The HTTP edge's authentication and limits (security.go).
+	security      *httpserver.Security
+	authenticator *auth.Authenticator
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -86,6 +90,9 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 	if err := a.setUpBilly(); err != nil {
+		return nil, err
+	}
+	if a.security, err = a.newSecurity(); err != nil {
 		return nil, err
 	}
 	if err := a.registerHostTools(); err != nil {
@@ -326,7 +333,7 @@ func (a *App) Handler() http.Handler {
 		AllowedOrigins: cfg.HTTP.AllowedOrigins,
 		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
 		MaxBatch:       cfg.Calls.MaxBatch,
-		Auth:           httpserver.Authenticator{Keys: cfg.Auth.APIKeys, OrganizationID: a.OrganizationID},
+		Security:       a.security,
 		MCP:            a.MCP,
 		Registry:       a.Registry,
 		Dispatcher:     a.Dispatcher,
@@ -350,8 +357,19 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	// end then, and no call is cut off by the host's own shutdown.
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
-	srv := &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return base }}
+	h := a.Config.HTTP
+	edge := &httpserver.Edge{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout,
+		IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
+	srv := edge.Server(a.Handler())
+	srv.BaseContext = func(net.Listener) context.Context { return base }
+	ln = edge.Listen(ln)
+	if h.HealthAddr != "" {
+		stop, err := a.serveHealth(h.HealthAddr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	a.Logger.Info("serving", "addr", ln.Addr().String(), "mcp", "http://"+ln.Addr().String()+"/mcp", "mode", a.Config.Mode)
 	if ready != nil {
 		ready(ln.Addr().String())
