@@ -93,6 +93,9 @@ func (p *plugin) approveInvoice(ctx context.Context, call *sdk.Call, in ApproveI
 					money(cur.Amount, cur.CurrencyID), money(cur.Tax, cur.CurrencyID), displayNo(orig), money(orig.Balance, orig.CurrencyID))
 				changes[2] = "what the set-off leaves is owed back to the customer (record_payment refunds it)"
 			}
+			if line, ok := rulesCheck(ctx, call, cur.ID); ok {
+				changes = append(changes, line)
+			}
 			return &plan{
 				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(cur.ID), Body: map[string]any{"invoice": invoiceBody{State: "approved"}}}},
 				preview: Preview{
