@@ -184,9 +184,10 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 			"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
 			"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks.",
 		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
-		StateKey: deriveKey(master, "request state"),
-		Sessions: mcpSessions(a.sessions),
-		Tasks:    taskStore{a.store}, Instance: instanceName(),
+		StateKey:   deriveKey(master, "request state"),
+		Sessions:   mcpSessions(a.sessions),
+		SessionKey: deriveKey(master, "mcp sessions"), SessionIdleTTL: cfg.HTTP.SessionIdleTTL, SessionMaxAge: cfg.HTTP.SessionMaxAge,
+		Tasks: taskStore{a.store}, Instance: instanceName(),
 	})
 	return a, nil
 }
