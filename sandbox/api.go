@@ -79,7 +79,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		if o == opAction {
 			root = res.actions[action].root
 		}
-		rec, err := readRoot(r.Body, root)
+		var rec map[string]json.RawMessage
+		var err error
+		if o == opCreate && res.rawUpload {
+			rec, err = uploadBody(r)
+		} else {
+			rec, err = readRoot(r.Body, root)
+		}
 		if err != nil {
 			routeErr = err
 		} else {

@@ -95,6 +95,10 @@ type chartIDs struct {
 	goods    string            // ruleset for goods
 	services string            // ruleset for services
 	exempt   string            // ruleset for VAT-exempt sales
+
+	// Added by seedBooksChart (chart_books.go).
+	metaFields map[string]string // salesTaxMetaFields by name
+	installed  string            // ruleset for goods delivered and installed
 }
 
 // seedChart creates the account groups, accounts, tax rates and sales tax

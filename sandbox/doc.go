@@ -21,6 +21,20 @@
 //     invoice's downloadUrl
 //   - bankPayments and balanceModifiers (payments update balance and isPaid)
 //   - transactions and postings written by approvals and payments
+//   - bills and billLines (purchases at every Danish VAT treatment: input
+//     VAT, EU goods and services and imports under reverse charge, domestic
+//     reverse charge, restaurant 25 %, representation 0 %, mixed use 50 %,
+//     no VAT), paid with bankPayments (cashSide credit), credited, voided
+//     (bill_calc.go, bill_ops.go, h_bills.go)
+//   - daybooks, daybookTransactions and daybookTransactionLines: journal
+//     entries with contra accounts and VAT split out of lines with a tax
+//     rate (daybook_ops.go)
+//   - salesTaxReturns (GET, PUT isSettled: settling books the period's VAT
+//     and duty balances to the settlement account) and salesTaxPayments
+//     (salestax_ops.go); taxRateDeductionComponents, salesTaxMetaFields and
+//     salesTaxAccounts, read-only (chart_books.go)
+//   - files (raw upload, a download link) and attachments linking them to
+//     bills, invoices and daybook transactions as vouchers (files.go)
 //   - taxRates, salesTaxRulesets, salesTaxRules, accounts, accountGroups,
 //     accountNatures, currencies, countries, countryGroups, locales
 //

@@ -47,9 +47,14 @@ func (s *Server) downloadURL(c *call, inv *invoice) string {
 }
 
 // serveDownload answers GET /v2/downloads/invoices/{invoiceId}/{orgId}/{token}/{file}.pdf
-// with the invoice's PDF, rendered from its current state.
+// with the invoice's PDF, rendered from its current state, and
+// /v2/downloads/files/{fileId}/{orgId}/{token}/{name} with a file's bytes.
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, parts []string) {
 	now := s.now()
+	if len(parts) == 5 && parts[0] == "files" {
+		s.serveFile(w, r, parts)
+		return
+	}
 	if len(parts) != 5 || parts[0] != "invoices" {
 		writeError(w, errUnknownResource(), now)
 		return
@@ -94,4 +99,39 @@ func safeFilename(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// serveFile answers a file's download link with its bytes.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, parts []string) {
+	now := s.now()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		writeError(w, errMethod(verb(r.Method)), now)
+		return
+	}
+	fileID, orgID, token := parts[1], parts[2], parts[3]
+	if !s.validDownloadToken(fileID, orgID, token) {
+		writeError(w, &apiError{status: http.StatusForbidden, code: codeForbidden,
+			message: "The download link is not valid."}, now)
+		return
+	}
+	s.mu.RLock()
+	var data []byte
+	var typ, name string
+	if o, ok := s.byID[orgID]; ok {
+		if f, ok := o.files.get(fileID); ok {
+			data, typ, name = f.data, f.FileType, f.FileName
+		}
+	}
+	s.mu.RUnlock()
+	if data == nil {
+		writeError(w, errNotFound("file", fileID), now)
+		return
+	}
+	w.Header().Set("Content-Type", typ)
+	w.Header().Set("Content-Disposition", `inline; filename="`+safeFilename(name)+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(data)
+	}
 }

@@ -61,6 +61,10 @@ type gen struct {
 	issued   int          // invoices issued so far
 	voids    map[int]bool // which of them turn out to be mistakes
 	creditAt int          // one that is surely credited
+	books    *booksGen    // purchases, daybook entries and VAT returns (generate_books.go)
+
+	dutyAccrued map[string]int64 // refundable energy duty of the current VAT period, øre by salesTaxAccount type
+	daybookNo   int              // the last daybook voucher number
 }
 
 // generate builds the organization of one business kind.
@@ -76,6 +80,11 @@ func generate(seed int64, kind string, anchor time.Time) *orgState {
 	p := profiles[kind]
 	g.organization(p)
 	g.chart = o.seedChart(p.eurAccount)
+	// The books' records draw their IDs and dice from sources of their
+	// own, so that the invoicing history (and the IDs of records a client
+	// creates later) are what they were before the sandbox had books.
+	g.books = newBooksGen(seed, kind, o)
+	g.books.with(func() { o.seedBooksChart(&g.chart) })
 	o.org.DefaultInvoiceBankAccountID = o.bankAccountID
 	o.org.DefaultBillBankAccountID = o.bankAccountID
 	o.org.DefaultSalesAccountID = g.chart.accounts[1110]
@@ -90,6 +99,10 @@ func generate(seed int64, kind string, anchor time.Time) *orgState {
 	p.build(g)
 	g.run()
 	g.drafts(p.drafts)
+	// The books come after the invoicing history, so that it and its
+	// transaction numbers are what they were before the sandbox had
+	// books; the books' transactions are numbered after it.
+	g.books.run(g)
 	return o
 }
 

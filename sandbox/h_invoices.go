@@ -40,6 +40,14 @@ func invoiceResources() []*resource {
 				// Late fees come from invoiceReminders, which the sandbox
 				// does not implement (P2), so there are never any.
 				"lateFees": hasMany("invoiceLateFees", func(*call, string) []string { return nil }),
+				// Vouchers linked with POST /attachments (ownerReference
+				// invoice:<id>); an issued invoice is its own voucher.
+				"attachments": hasMany("attachments", func(c *call, id string) []string {
+					if inv, ok := c.org.invoices.get(id); ok {
+						return inv.attachmentIDs
+					}
+					return nil
+				}),
 			},
 		},
 		{

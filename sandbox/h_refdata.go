@@ -36,6 +36,17 @@ func referenceResources() []*resource {
 			}),
 			get:    getFrom("taxRate", "taxRates", taxRatesOf),
 			lookup: lookupIn(taxRatesOf),
+			relations: map[string]relation{
+				// The deductible share of a rate's VAT (§7.5: "for partly
+				// deductible VAT"), e.g. 0.25 for restaurant meals.
+				"deductionComponents": hasMany("taxRateDeductionComponents", func(c *call, id string) []string {
+					if tr, ok := c.org.taxRates.get(id); ok {
+						return tr.componentIDs
+					}
+					return nil
+				}),
+				"netAmountMetaField": belongsTo("salesTaxMetaFields"),
+			},
 		},
 		{
 			plural: "salesTaxRulesets", singular: "salesTaxRuleset",

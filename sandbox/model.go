@@ -168,6 +168,7 @@ type invoice struct {
 
 	lineIDs       []string
 	modifierIDs   []string // balanceModifiers whose subject is this invoice
+	attachmentIDs []string // attachments owned by this invoice
 	transactionID string   // the approval's transaction
 	createdSeq    int      // creation order, the default sort
 }
@@ -203,10 +204,18 @@ type taxRate struct {
 	IsActive           bool   `json:"isActive"`
 	Priority           int    `json:"priority"`
 	PredefinedTag      string `json:"predefinedTag"`
+	// NetAmountMetaFieldID names the return box (salesTaxMetaFields) that
+	// collects the net amounts of lines at this rate: rubrik A, B or C.
+	NetAmountMetaFieldID *string `json:"netAmountMetaFieldId"`
 
 	// treatment is the sandbox's own VAT classification, used for the PDF
 	// notation (reverse charge, zero-rated, export) and the generator.
 	treatment string
+	// reverseAccountID is set on the purchase rates where the buyer pays
+	// the VAT (EU goods and services, imports, domestic reverse charge):
+	// the account the VAT is booked to as payable, besides its deduction.
+	reverseAccountID string
+	componentIDs     []string
 }
 
 type salesTaxRuleset struct {

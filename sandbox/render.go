@@ -81,8 +81,11 @@ func (c *call) render(res *result) ([]byte, int, error) {
 // out is the wire form of a record: invoices get a fresh downloadUrl on
 // every read, as Billy's do (billy-api.md §8).
 func (c *call) out(rec any) any {
-	if inv, ok := rec.(*invoice); ok {
-		return invoiceOut{invoice: inv, DownloadURL: c.s.downloadURL(c, inv)}
+	switch r := rec.(type) {
+	case *invoice:
+		return invoiceOut{invoice: r, DownloadURL: c.s.downloadURL(c, r)}
+	case *fileRecord:
+		return fileOut{fileRecord: r, DownloadURL: c.s.fileDownloadURL(c, r)}
 	}
 	return rec
 }

@@ -26,6 +26,7 @@ type resource struct {
 	plural, singular string
 	public           bool // reference data readable without credentials (§1.2)
 	singleton        bool // /organization and /user: GET without an ID
+	rawUpload        bool // POST takes the raw bytes of a file, not JSON (files)
 	sub              *resource
 
 	list, get, create, update, del handler
@@ -61,6 +62,9 @@ func init() {
 	register(paymentResources()...)
 	register(ledgerResources()...)
 	register(referenceResources()...)
+	register(billResources()...)
+	register(fileResources()...)
+	register(bookResources()...)
 }
 
 // Relation helpers.

@@ -26,17 +26,35 @@ type orgState struct {
 	transactions     *table[*transaction]
 	postings         *table[*posting]
 
+	// The books beyond invoicing (model_books.go).
+	bills               *table[*bill]
+	billLines           *table[*billLine]
+	daybooks            *table[*daybook]
+	daybookTransactions *table[*daybookTransaction]
+	daybookLines        *table[*daybookTransactionLine]
+	salesTaxReturns     *table[*salesTaxReturn]
+	salesTaxPayments    *table[*salesTaxPayment]
+	deductionComponents *table[*taxRateDeductionComponent]
+	metaFields          *table[*salesTaxMetaField]
+	salesTaxAccounts    *table[*salesTaxAccount]
+	files               *table[*fileRecord]
+	attachments         *table[*attachment]
+
 	invoiceNos        map[string]string // invoiceNo → invoice ID, for uniqueness
 	nextTransactionNo int
 	nextContactNo     int
 	invoiceSeq        int
+	billSeq           int
 
 	// Accounts the bookkeeping needs by role.
-	receivableAccountID string
-	salesVatAccountID   string
-	bankAccountID       string
-	feeAccountID        string
-	fxAccountID         string
+	receivableAccountID  string
+	salesVatAccountID    string
+	bankAccountID        string
+	feeAccountID         string
+	fxAccountID          string
+	payableAccountID     string
+	purchaseVatAccountID string
+	settlementAccountID  string
 
 	// The generator's product catalogue, by business kind.
 	freelancer *freelancerCatalog
@@ -46,26 +64,39 @@ type orgState struct {
 
 func newOrgState(business string, ids *idGen) *orgState {
 	return &orgState{
-		business:          business,
-		ids:               ids,
-		contacts:          newTable[*contact](),
-		contactPersons:    newTable[*contactPerson](),
-		products:          newTable[*product](),
-		productPrices:     newTable[*productPrice](),
-		invoices:          newTable[*invoice](),
-		invoiceLines:      newTable[*invoiceLine](),
-		taxRates:          newTable[*taxRate](),
-		rulesets:          newTable[*salesTaxRuleset](),
-		rules:             newTable[*salesTaxRule](),
-		accounts:          newTable[*account](),
-		accountGroups:     newTable[*accountGroup](),
-		bankPayments:      newTable[*bankPayment](),
-		balanceModifiers:  newTable[*balanceModifier](),
-		transactions:      newTable[*transaction](),
-		postings:          newTable[*posting](),
-		invoiceNos:        map[string]string{},
-		nextTransactionNo: 1,
-		nextContactNo:     1,
+		business:         business,
+		ids:              ids,
+		contacts:         newTable[*contact](),
+		contactPersons:   newTable[*contactPerson](),
+		products:         newTable[*product](),
+		productPrices:    newTable[*productPrice](),
+		invoices:         newTable[*invoice](),
+		invoiceLines:     newTable[*invoiceLine](),
+		taxRates:         newTable[*taxRate](),
+		rulesets:         newTable[*salesTaxRuleset](),
+		rules:            newTable[*salesTaxRule](),
+		accounts:         newTable[*account](),
+		accountGroups:    newTable[*accountGroup](),
+		bankPayments:     newTable[*bankPayment](),
+		balanceModifiers: newTable[*balanceModifier](),
+		transactions:     newTable[*transaction](),
+		postings:         newTable[*posting](),
+
+		bills:               newTable[*bill](),
+		billLines:           newTable[*billLine](),
+		daybooks:            newTable[*daybook](),
+		daybookTransactions: newTable[*daybookTransaction](),
+		daybookLines:        newTable[*daybookTransactionLine](),
+		salesTaxReturns:     newTable[*salesTaxReturn](),
+		salesTaxPayments:    newTable[*salesTaxPayment](),
+		deductionComponents: newTable[*taxRateDeductionComponent](),
+		metaFields:          newTable[*salesTaxMetaField](),
+		salesTaxAccounts:    newTable[*salesTaxAccount](),
+		files:               newTable[*fileRecord](),
+		attachments:         newTable[*attachment](),
+		invoiceNos:          map[string]string{},
+		nextTransactionNo:   1,
+		nextContactNo:       1,
 	}
 }
 

@@ -46,6 +46,14 @@ func dump(t *testing.T, s *Server) map[string]string {
 		put(k+"transactions", o.transactions.all())
 		put(k+"postings", o.postings.all())
 		put(k+"accounts", o.accounts.all())
+		put(k+"bills", o.bills.all())
+		put(k+"billLines", o.billLines.all())
+		put(k+"daybookTransactions", o.daybookTransactions.all())
+		put(k+"daybookTransactionLines", o.daybookLines.all())
+		put(k+"salesTaxReturns", o.salesTaxReturns.all())
+		put(k+"salesTaxPayments", o.salesTaxPayments.all())
+		put(k+"files", o.files.all())
+		put(k+"attachments", o.attachments.all())
 		put(k+"invoiceNos", o.invoiceNos)
 		put(k+"counters", []int{o.nextTransactionNo, o.nextContactNo, o.invoiceSeq})
 	}
@@ -73,6 +81,24 @@ func writeHistory(t *testing.T, sb *sandbox) {
 		"lines": []any{line(1, 10)}}}).ok(t).list("invoices")[0], "id")
 	sb.do("DELETE", "/v2/invoices/"+draft, nil).ok(t)
 	sb.do("PUT", "/v2/organizations/"+sb.s.DefaultOrganizationID(), obj{"organization": obj{"name": "Omdøbt og gemt"}}).ok(t)
+	// The books: a voucher uploaded as raw bytes, a bill with it, paid; a
+	// daybook entry; a return settled and paid.
+	up := sb.do("POST", "/v2/files", "%PDF-1.4 bilag", "Content-Type", "application/pdf", "X-Filename", "bilag.pdf", "X-Create-Attachment", "true").ok(t)
+	supplierID := str(sb.do("POST", "/v2/contacts", obj{"contact": obj{"name": "Leverandør ApS", "countryId": "DK", "isSupplier": true}}).ok(t).list("contacts")[0], "id")
+	expenseID := sb.firstID("/v2/accounts?accountNo=2710", "accounts")
+	billID := str(sb.do("POST", "/v2/bills", obj{"bill": obj{"contactId": supplierID, "entryDate": "2026-11-22", "state": "approved",
+		"attachmentIds": []any{obj{"id": str(up.list("attachments")[0], "id")}},
+		"lines":         []any{obj{"accountId": expenseID, "description": "Papir", "amount": 80}}}}).ok(t).list("bills")[0], "id")
+	sb.do("POST", "/v2/bankPayments", obj{"bankPayment": obj{"entryDate": "2026-11-24", "cashAmount": 100, "cashSide": "credit",
+		"cashAccountId": bankID, "associations": []any{obj{"subjectReference": "bill:" + billID}}}}).ok(t)
+	sb.do("POST", "/v2/daybookTransactions", obj{"daybookTransaction": obj{"entryDate": "2026-11-23", "state": "approved",
+		"lines": []any{obj{"accountId": expenseID, "contraAccountId": bankID, "amount": 12.5, "side": "debit"}}}}).ok(t)
+	for _, ret := range sb.do("GET", "/v2/salesTaxReturns?isSettled=false", nil).ok(t).list("salesTaxReturns") {
+		sb.do("PUT", "/v2/salesTaxReturns/"+str(ret, "id"), obj{"salesTaxReturn": obj{"isSettled": true}}).ok(t)
+		sb.do("POST", "/v2/salesTaxPayments", obj{"salesTaxPayment": obj{"salesTaxReturnId": str(ret, "id"), "entryDate": "2026-11-25",
+			"accountId": bankID, "amount": 1}}).ok(t)
+		break
+	}
 	// By the organization's own company token.
 	sb.do("POST", "/v2/contacts", newContact("Firmanøgle ApS"), "X-Access-Token", sb.s.Organizations()[0].AccessToken).ok(t)
 }
