@@ -414,7 +414,6 @@ func TestSalesTaxReturnSettle(t *testing.T) {
 		payableOre += jsonOre(v)
 	}
 	payable := float64(payableOre) / 100
-	_ = rates
 
 	r := sb.do("PUT", "/v2/salesTaxReturns/"+id, obj{"salesTaxReturn": obj{"isSettled": true}}).ok(t)
 	expect(t, "settled", r.list("salesTaxReturns")[0], obj{"isSettled": true, "isPaid": payable == 0})
@@ -472,6 +471,16 @@ func TestSalesTaxReturnSettle(t *testing.T) {
 	for _, tx := range r.list("transactions") {
 		if l := postingsByAccount(t, sb, str(tx, "id"), numbers); jsonOre(-l[7260]) != jsonOre(payable) {
 			t.Errorf("settled again: %v", l)
+		}
+	}
+	// A bill approved into the settled period is booked, but no return
+	// holds its VAT (what a bookkeeping check reports).
+	supplier := newSupplier(t, sb, "DK")
+	r = sb.do("POST", "/v2/bills", obj{"bill": obj{"contactId": supplier, "entryDate": "2026-11-05", "state": "approved",
+		"lines": []any{obj{"accountId": accts[2310], "taxRateId": rates["K25"], "description": "Sen regning", "amount": 100}}}}).ok(t)
+	for _, p := range r.list("postings") {
+		if p["salesTaxReturnId"] != nil {
+			t.Errorf("a late posting is held by return %v", p["salesTaxReturnId"])
 		}
 	}
 }
@@ -559,3 +568,37 @@ func TestFilesAndAttachments(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// A tax rate's deductible share is read with its deduction components
+// embedded, and the return's boxes and accounts are listed.
+func TestTaxSetupForTheReturn(t *testing.T) {
+	sb := newSandbox(t, Options{})
+	got := map[string][]float64{}
+	for _, r := range sb.do("GET", "/v2/taxRates?appliesToPurchases=true&include=taxRate.deductionComponents:embed", nil).ok(t).list("taxRates") {
+		shares := []float64{}
+		for _, c := range r["deductionComponents"].([]any) {
+			shares = append(shares, num(c.(map[string]any), "share"))
+		}
+		got[str(r, "abbreviation")] = shares
+	}
+	want := map[string][]float64{"K25": {1}, "UV": {1}, "UY": {1}, "MK": {}, "IMP": {1}, "OBK": {1}, "R25": {0.25}, "REP": {}, "K50": {0.5}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("deductible shares (-want +got):\n%s", diff)
+	}
+	types := []string{}
+	for _, a := range sb.do("GET", "/v2/salesTaxAccounts", nil).ok(t).list("salesTaxAccounts") {
+		types = append(types, str(a, "type"))
+	}
+	wantTypes := []string{"salesVat", "purchaseVat", "euGoodsVat", "euServicesVat", "oilDuty", "electricityDuty", "gasDuty", "coalDuty", "co2Duty", "waterDuty", "settlement"}
+	if diff := cmp.Diff(wantTypes, types); diff != "" {
+		t.Errorf("salesTaxAccounts (-want +got):\n%s", diff)
+	}
+	if n := len(sb.do("GET", "/v2/salesTaxMetaFields", nil).ok(t).list("salesTaxMetaFields")); n != 6 {
+		t.Errorf("%d salesTaxMetaFields, want the 6 rubrik boxes", n)
+	}
+	for _, m := range []string{"POST", "PUT", "DELETE"} {
+		if r := sb.do(m, "/v2/salesTaxAccounts", obj{"salesTaxAccount": obj{}}); r.status != 405 {
+			t.Errorf("%s /salesTaxAccounts: %d", m, r.status)
+		}
+	}
+}

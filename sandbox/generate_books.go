@@ -149,9 +149,11 @@ func (b *booksGen) profile(kind string) booksProfile {
 				{sup: grossist, every: 1, day: 12, account: 1310, rate: "purchase", desc: "Varekøb", lo: 15000, hi: 60000},
 				{sup: keramik, every: 2, day: 8, account: 1320, rate: "purchaseEUGoods", desc: "Keramik, kopper og skåle", lo: 2500, hi: 9000},
 				{sup: tekstil, every: 3, day: 15, account: 1320, rate: "purchaseEUGoods", desc: "Plaider og puder", lo: 1800, hi: 6000},
-				{sup: import1, every: 4, day: 20, account: 1330, rate: "purchaseImport", desc: "Lamper og dekoration (import)", lo: 2000, hi: 7000,
-					extraLines: []purchaseLine{{account: 1340, rate: "purchaseExempt", desc: "Told", share: "0.047"}}},
-				{sup: spedition, every: 4, day: 24, account: 1340, rate: "purchase", desc: "Fragt og spedition", lo: 1200, hi: 3500},
+				{sup: import1, every: 4, day: 20, account: 1330, rate: "purchaseImport", desc: "Lamper og dekoration (import)", lo: 2000, hi: 7000},
+				// The forwarder clears the goods: freight with VAT, customs
+				// duty without.
+				{sup: spedition, every: 4, day: 24, account: 1340, rate: "purchase", desc: "Fragt og spedition", lo: 1200, hi: 3500,
+					extraLines: []purchaseLine{{account: 1340, rate: "purchaseExempt", desc: "Told", share: "0.6"}}},
 				{sup: el, every: 1, day: 6, account: 2220, rate: "purchase", desc: "Elforbrug, butik", lo: 2200, hi: 4200, duty: staElectricityDuty, dutyShare: "0.38"},
 				{sup: gas, every: 1, day: 9, account: 2220, rate: "purchase", desc: "Naturgas, opvarmning", lo: 900, hi: 2600, duty: staGasDuty, dutyShare: "0.22",
 					extraLines: []purchaseLine{{account: 2220, rate: "purchase", desc: "CO2-afgift", share: "0.08", duty: staCO2Duty, dshare: "1"}}},
