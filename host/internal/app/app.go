@@ -18,6 +18,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
+	"github.com/billy-mcp/billy-mcp/host/internal/credentials"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
@@ -58,6 +59,8 @@ type App struct {
 	limiter  *shared.Limiter
 	sessions *shared.Sessions
 	cache    *cache.Cache // nil when cache.enabled is false
+	// keys is the key ring for the secrets in the store (credentials.go).
+	keys *credentials.Ring
 	// The HTTP edge's authentication and limits (security.go).
 	security      *httpserver.Security
 	authenticator *auth.Authenticator
@@ -201,7 +204,10 @@ func (a *App) setUpBilly() error {
 	a.OrganizationID = cfg.Billy.OrganizationID
 	base := cfg.Billy.APIBase
 	apiKey := cfg.Billy.APIKey
-	token := func(context.Context, string) (string, error) { return apiKey, nil }
+	if err := a.setUpKeys(); err != nil {
+		return err
+	}
+	token := a.billyToken(apiKey)
 	if cfg.Mode == config.ModeSandbox {
 		sb, addr, err := a.startSandbox()
 		if err != nil {
@@ -299,6 +305,9 @@ func (a *App) Start(ctx context.Context) error {
 	sort.Strings(enabled)
 	sort.Strings(disabled)
 	a.Logger.Info("starting plugins", "enabled", enabled, "disabled", disabled, "plugin_set", a.Config.PluginSet)
+	if err := a.checkCredentials(ctx); err != nil {
+		return err
+	}
 	if err := a.Plugins.Start(ctx); err != nil {
 		return err
 	}
