@@ -317,8 +317,11 @@ func simpleReturn(f *fakeBooks, start, end string) (map[string]int64, int64) {
 			for _, l := range d["lines"].([]any) {
 				l := l.(map[string]any)
 				r := rateByID(l["taxRateId"].(string))
-				net := decimal.NewFromFloat(l["amount"].(float64)).Mul(xr).Round(2).Mul(sign)
-				tax := decimal.NewFromFloat(l["tax"].(float64)).Mul(xr).Round(2).Mul(sign)
+				netCur, taxCur := decimal.NewFromFloat(l["amount"].(float64)), decimal.NewFromFloat(l["tax"].(float64))
+				// Amounts in the document's currency are converted to
+				// DKK to the øre; VAT is worked out before converting.
+				dkk := func(cur decimal.Decimal) decimal.Decimal { return cur.Round(2).Mul(xr).Round(2).Mul(sign) }
+				net, tax := dkk(netCur), dkk(taxCur)
 				rubrik := r.rubrik
 				if plural == "bills" && nonEU[countryOf(d["contactId"])] {
 					rubrik = "" // rubrik A is for EU suppliers only
@@ -328,18 +331,14 @@ func simpleReturn(f *fakeBooks, start, end string) (map[string]int64, int64) {
 				}
 				switch {
 				case r.reverse:
-					vat := tax
-					if vat.IsZero() {
-						vat = net.Mul(decimal.RequireFromString("0.25")).Round(2)
+					vatCur := taxCur
+					if vatCur.IsZero() {
+						vatCur = netCur.Mul(decimal.RequireFromString("0.25"))
 					}
-					field := r.vatField
-					if plural == "bills" && r.id == "tr-uv" && nonEU[countryOf(d["contactId"])] {
-						field = "moms_varekoeb_udland"
-					}
-					exact[field] = exact[field].Add(vat)
-					exact["koebsmoms"] = exact["koebsmoms"].Add(vat.Mul(decimal.NewFromFloat(r.deduct)).Round(2))
+					exact[r.vatField] = exact[r.vatField].Add(dkk(vatCur))
+					exact["koebsmoms"] = exact["koebsmoms"].Add(dkk(vatCur.Round(2).Mul(decimal.NewFromFloat(r.deduct))))
 				case r.vatField == "koebsmoms":
-					exact["koebsmoms"] = exact["koebsmoms"].Add(tax.Mul(decimal.NewFromFloat(r.deduct)).Round(2))
+					exact["koebsmoms"] = exact["koebsmoms"].Add(dkk(taxCur.Mul(decimal.NewFromFloat(r.deduct))))
 				case r.vatField == "salgsmoms":
 					exact["salgsmoms"] = exact["salgsmoms"].Add(tax)
 				}

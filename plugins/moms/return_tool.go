@@ -588,18 +588,22 @@ func computeReturn(bk *books, v vatPeriod, cfg *settings) returnResult {
 					note += "; the supplier is in " + sc + ", outside the EU: an import, not in rubrik A"
 				}
 			}
+			// VAT and its deductible share are worked out in the bill's
+			// currency and then converted, each to the øre, as the ledger
+			// books them (a DKK bill is the same either way).
+			toDKK := func(cur decimal.Decimal) decimal.Decimal { return ore(ore(cur).Mul(xr)).Mul(sign) }
 			switch {
 			case cls.Treatment == tPurchDomestic:
-				add(fKoebsmoms, ref, ore(tax.Mul(cls.Deductible)), note)
+				add(fKoebsmoms, ref, toDKK(g.tax.Mul(cls.Deductible)), note)
 			case cls.Treatment.reverseCharge():
-				vat := tax
-				if vat.IsZero() {
+				vatCur := g.tax
+				if vatCur.IsZero() {
 					// Billy put no VAT on the line: the buyer's VAT is 25 %
 					// of the value (ML § 33, § 46).
-					vat = ore(net.Mul(vatRate25))
+					vatCur = ore(g.net.Mul(vatRate25))
 				}
-				add(cls.Treatment.selfAssessedField(), ref, vat, note)
-				add(fKoebsmoms, ref, ore(vat.Mul(cls.Deductible)), note)
+				add(cls.Treatment.selfAssessedField(), ref, toDKK(vatCur), note)
+				add(fKoebsmoms, ref, toDKK(vatCur.Mul(cls.Deductible)), note)
 				if r := cls.Treatment.rubrik(); r != "" {
 					add(r, ref, net, note)
 				}
