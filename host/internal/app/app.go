@@ -22,6 +22,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/hostsvc"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
@@ -72,7 +73,7 @@ func NewLogger(cfg *config.Config, out io.Writer) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "billy-mcp",
 		Level:      hclog.LevelFromString(cfg.Log.Level),
-		Output:     out,
+		Output:     logging.Bounded(out, logging.MaxLineBytes, cfg.Log.Format != "text"),
 		JSONFormat: cfg.Log.Format != "text",
 	})
 }
