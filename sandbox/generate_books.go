@@ -84,6 +84,7 @@ type purchaseLine struct {
 // rate's box is the point (rubrik B goods not on the EU sales list,
 // domestic reverse charge).
 type daybookSale struct {
+	every   int // months; 0: now and then, by chance
 	chance  float64
 	account int
 	rate    string
@@ -197,10 +198,11 @@ func (b *booksGen) profile(kind string) booksProfile {
 				{sup: revisor, every: 12, day: 15, account: 2610, rate: "purchase", desc: "Revision af årsregnskab", lo: 18000, hi: 26000},
 				{sup: restaurant, chance: 0.35, account: 2430, rate: "restaurant", desc: "Forretningsmiddag", lo: 1500, hi: 4500, incl: true, cardPaid: true},
 				{sup: vin, chance: 0.12, account: 2420, rate: "representation", desc: "Vin til kunder", lo: 1200, hi: 3600},
+				{sup: vin, every: 12, day: 10, account: 2420, rate: "representation", desc: "Gaver til kunder", lo: 2500, hi: 6000},
 			},
 			sales: []daybookSale{
-				{chance: 0.12, account: 1120, rate: "euGoodsInstalled", desc: "Levering og montering af serverrack hos kunde i Tyskland", lo: 15000, hi: 45000},
-				{chance: 0.15, account: 1110, rate: "domesticRCSale", desc: "Salg af bærbare til erhvervskunde (omvendt betalingspligt)", lo: 8000, hi: 30000},
+				{every: 6, account: 1120, rate: "euGoodsInstalled", desc: "Levering og montering af serverrack hos kunde i Tyskland", lo: 15000, hi: 45000},
+				{every: 4, account: 1110, rate: "domesticRCSale", desc: "Salg af bærbare til erhvervskunde (omvendt betalingspligt)", lo: 8000, hi: 30000},
 			},
 		}
 	}
@@ -241,7 +243,7 @@ func (b *booksGen) run(g *gen) {
 			}
 			for i := range p.sales {
 				s := &p.sales[i]
-				if b.rng.Float64() < s.chance {
+				if s.every > 0 && idx%s.every == s.every-1 || s.every == 0 && b.rng.Float64() < s.chance {
 					d := lastWeekday(m).AddDate(0, 0, -b.rng.IntN(10))
 					at(d, func() { b.sale(s, d) })
 				}
