@@ -98,6 +98,33 @@ func TestMomsReturnOnTheSandbox(t *testing.T) {
 			for _, f := range out.Findings {
 				t.Logf("finding %s: %s (%s)", f.Severity, f.Message, f.Rule)
 			}
+
+			// The other tools that read the books answer on every kind's
+			// books: the bookkeeping check, the fiscal periods, and the
+			// invoice check of each draft.
+			calls := []struct {
+				name string
+				args map[string]any
+			}{{"bookkeeping_check", map[string]any{}}, {"fiscal_periods", map[string]any{}}}
+			dq := url.Values{"state": {"draft"}}
+			for _, d := range b.list("/invoices", dq, "invoices") {
+				calls = append(calls, struct {
+					name string
+					args map[string]any
+				}{"moms_check_invoice", map[string]any{"invoiceId": d["id"]}})
+			}
+			for _, c := range calls {
+				res, err := session.CallTool(cctx, &mcp.CallToolParams{Name: c.name, Arguments: c.args})
+				if err != nil {
+					t.Fatalf("%s: %v", c.name, err)
+				}
+				raw, _ := json.Marshal(res.StructuredContent)
+				if res.IsError || len(raw) < 3 {
+					t.Errorf("%s %v failed: %+v", c.name, c.args, res.Content)
+					continue
+				}
+				t.Logf("%s %v: %.300s", c.name, c.args, raw)
+			}
 		})
 	}
 }
