@@ -73,7 +73,10 @@ func decodeLoad(t *testing.T, out string) loadReport {
 // once, failures by the host's category and code, and the host's and its
 // plugin's CPU is read when their PIDs are given.
 func TestLoad(t *testing.T) {
-	h := startHost(t, "plugins:\n  moms: {path: billy-mcp-plugin-moms}\n", "MCP_API_KEY="+loadKey)
+	// A benchmark turns the per-principal and per-organization rate
+	// limits off: it is meant to find the host's own limits.
+	h := startHost(t, "plugins:\n  moms: {path: billy-mcp-plugin-moms}\nauth: {principal_rate_per_second: 0, organization_rate_per_second: 0}\n",
+		"MCP_API_KEY="+loadKey)
 	h.waitReady(20 * time.Second)
 	// A valid call, one the schema refuses, one the plugin refuses and an
 	// unknown tool, played round-robin: 15 of each in 60 calls.

@@ -266,14 +266,16 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 
 // ipLimit applies the per-address limit before anything else is done for
 // the request. /health/live is exempt: it must answer the platform however
-// busy the address is.
+// busy the address is. So are loopback addresses: this machine's own
+// tools, or a proxy on it, behind which every client has that one address
+// (the principal limits still apply; failed logins still count).
 func ipLimit(l *Limits, next http.Handler) http.Handler {
 	if l == nil || l.IPRate <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/health/live" {
-			if wait := l.allowIP(r.Context(), clientIP(r)); wait > 0 {
+		if ip := clientIP(r); r.URL.Path != "/health/live" && !isLoopbackHost(ip) {
+			if wait := l.allowIP(r.Context(), ip); wait > 0 {
 				tooMany(w, dispatch.CorrelationIDFrom(r.Context()), wait, "rate_limited", "too many requests from this address")
 				return
 			}

@@ -312,3 +312,27 @@ func TestControlCharactersRefused(t *testing.T) {
 func newCaller(subject string) dispatch.Caller {
 	return dispatch.Caller{Subject: subject, Auth: auth.MethodAPIKey}
 }
+
+// TestAddressLimit: a remote address over its rate gets 429 before
+// authentication; loopback (this machine, or a proxy on it) is not
+// limited by address.
+func TestAddressLimit(t *testing.T) {
+	h := testHandler(t, func(o *Options) {
+		o.AllowedHosts = []string{"mcp.example.dk"}
+		o.Security = &Security{Limits: &Limits{IPRate: 1, IPBurst: 2}}
+	})
+	send := func(addr string) int {
+		req := httptest.NewRequest("GET", "http://localhost/api/v1/tools", nil)
+		req.RemoteAddr = addr + ":4321"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	var got []int
+	for _, addr := range []string{"192.0.2.7", "192.0.2.7", "192.0.2.7", "127.0.0.1", "127.0.0.1", "127.0.0.1", "::1"} {
+		got = append(got, send(addr))
+	}
+	if diff := cmp.Diff([]int{200, 200, 429, 200, 200, 200, 200}, got); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
