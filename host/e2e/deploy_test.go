@@ -155,9 +155,14 @@ func TestRenderBlueprint(t *testing.T) {
 		t.Errorf("the host listens on %s, Render routes to PORT %s", cfg.HTTP.Addr, port)
 	}
 	// Render waits maxShutdownDelaySeconds after SIGTERM before it kills;
-	// the host must have drained by then.
-	if shutdown := time.Duration(web.MaxShutdownDelaySeconds) * time.Second; cfg.HTTP.ShutdownTimeout >= shutdown {
-		t.Errorf("the host drains for up to %s but Render kills after %s", cfg.HTTP.ShutdownTimeout, shutdown)
+	// the host must have drained by then, after giving the balancer time to
+	// stop routing to it (TestRollingRestartLosesNoCall shows why).
+	if cfg.HTTP.DrainDelay <= 0 {
+		t.Error("no http.drain_delay: the host would close connections Render's balancer may still be sending on")
+	}
+	if shutdown := time.Duration(web.MaxShutdownDelaySeconds) * time.Second; cfg.HTTP.DrainDelay+cfg.HTTP.ShutdownTimeout >= shutdown {
+		t.Errorf("the host stops in up to %s (drain delay %s + shutdown timeout %s) but Render kills after %s",
+			cfg.HTTP.DrainDelay+cfg.HTTP.ShutdownTimeout, cfg.HTTP.DrainDelay, cfg.HTTP.ShutdownTimeout, shutdown)
 	}
 	for _, s := range bp.Services {
 		if s.Type == "keyvalue" && s.MaxmemoryPolicy != "noeviction" {

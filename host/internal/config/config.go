@@ -136,6 +136,13 @@ type HTTPConfig struct {
 	// The largest request body accepted, in bytes (the default, 10 MiB, is
 	// v1's limit).
 	MaxBodyBytes int64 `json:"max_body_bytes,omitempty"`
+	// After SIGTERM, how long the host goes on serving new calls while
+	// /health/ready answers 503, before it refuses them and drains: time
+	// for a load balancer to notice and stop sending. Meanwhile every
+	// answer closes its connection, so none is reused once the host
+	// closes. Set it to the balancer's health-check interval times its
+	// failure threshold (Render: 5s); 0s (the default) drains at once.
+	DrainDelay time.Duration `json:"drain_delay,omitempty"`
 	// How long a client may take to send a request's headers.
 	ReadHeaderTimeout time.Duration `json:"read_header_timeout,omitempty"`
 	// How long a client may take to send a whole request, body included:

@@ -74,7 +74,9 @@ func (n node) at(loc []string) node {
 	return n
 }
 
-func (n node) isDuration() bool { return n.s != nil && n.s.Format == durationFormat }
+func (n node) isDuration() bool {
+	return n.s != nil && (n.s.Format == durationFormat || n.s.Format == durationOrZeroFormat)
+}
 
 // typeText says what a value at n must be, completing "is not ...".
 func (n node) typeText() string {
@@ -159,7 +161,11 @@ func explain(top node, instance any, e *validator.ValidationError, out *[]proble
 	case *kind.Pattern, *kind.Format:
 		if n.isDuration() {
 			if s, _ := v.(string); validDurationSyntax(s) {
-				add("%s is not allowed; use a duration > 0 (e.g. 30s, 2m)", shown)
+				if n.s.Format == durationOrZeroFormat {
+					add("%s is not allowed; use a duration of 0s or more (e.g. 5s)", shown)
+				} else {
+					add("%s is not allowed; use a duration > 0 (e.g. 30s, 2m)", shown)
+				}
 			} else {
 				add("%s is not a duration (use e.g. 30s, 2m)", shown)
 			}

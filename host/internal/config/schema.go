@@ -48,6 +48,13 @@ const durationPattern = `^\+?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs
 // durationHelp is added to the description of every duration.
 const durationHelp = "A duration: a number and a unit (ns, us, ms, s, m or h), e.g. 500ms, 30s, 2m or 1h30m; it must be more than zero."
 
+// durationOrZeroFormat marks a duration whose rule allows zero (rule.zero):
+// 0s turns something off.
+const durationOrZeroFormat = "go-duration-or-zero"
+
+// durationOrZeroHelp is durationHelp for those.
+const durationOrZeroHelp = "A duration: a number and a unit (ns, us, ms, s, m or h), e.g. 500ms, 30s or 2m; 0s for none."
+
 // rule is what the schema says about a key beyond its Go type.
 type rule struct {
 	enum []string
@@ -64,6 +71,9 @@ type rule struct {
 	// shape completes "is not ..." when a section has the wrong type and
 	// its keys are chosen by the operator (a map), not fixed.
 	shape string
+	// zero lets a duration be 0s (none), where durations are otherwise
+	// more than zero.
+	zero bool
 }
 
 func i64(v int64) *int64 { return &v }
@@ -77,6 +87,7 @@ var rules = map[string]rule{
 	"http.allowed_hosts[]":              {pattern: `^[^/\s]+$`, allowed: "a Host header value: a host name, optionally with :port, no scheme or path (e.g. mcp.example.dk)"},
 	"http.allowed_origins[]":            {pattern: `^[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]+$`, allowed: "an origin: scheme://host[:port], with no path and no trailing / (e.g. https://claude.ai)"},
 	"http.max_body_bytes":               {min: i64(1)},
+	"http.drain_delay":                  {zero: true},
 	"audit.buffer":                      {min: i64(1)},
 	"credentials.keys":                  {pattern: `^[0-9A-Za-z+/=:,\s#-]*$`, allowed: "keys as id:base64, separated by commas or new lines (billy-mcp keys new prints one)"},
 	"credentials.primary":               {min: i64(0), max: i64(4294967295)},
@@ -205,7 +216,9 @@ func (g *generator) walk(s *jsonschema.Schema, t reflect.Type, path string, key 
 				if doc == "" {
 					return fmt.Errorf("config schema: %s.%s (%s) has no doc comment; it is the key's description in the published schema", t.Name(), f.Name, p)
 				}
-				if sub.Format == durationFormat {
+				if sub.Format == durationFormat && rules[p].zero {
+					doc += " " + durationOrZeroHelp
+				} else if sub.Format == durationFormat {
 					doc += " " + durationHelp
 				}
 				// Sections and the plugins map have no variable.
@@ -239,6 +252,12 @@ func (g *generator) walk(s *jsonschema.Schema, t reflect.Type, path string, key 
 func (r rule) apply(s *jsonschema.Schema) error {
 	for _, e := range r.enum {
 		s.Enum = append(s.Enum, e)
+	}
+	if r.zero {
+		if s.Format != durationFormat {
+			return fmt.Errorf("zero given for something that is not a duration")
+		}
+		s.Format = durationOrZeroFormat
 	}
 	if r.min != nil {
 		s.Minimum = new(float64(*r.min))
@@ -369,6 +388,7 @@ func compileSchema(s *jsonschema.Schema) (*configSchema, error) {
 	c := validator.NewCompiler()
 	c.AssertFormat()
 	c.RegisterFormat(&validator.Format{Name: durationFormat, Validate: checkDuration})
+	c.RegisterFormat(&validator.Format{Name: durationOrZeroFormat, Validate: checkDurationOrZero})
 	const url = "mem://billy-mcp.schema.json"
 	if err := c.AddResource(url, doc); err != nil {
 		return nil, fmt.Errorf("config schema: %w", err)
@@ -378,6 +398,23 @@ func compileSchema(s *jsonschema.Schema) (*configSchema, error) {
 		return nil, fmt.Errorf("config schema does not compile: %w", err)
 	}
 	return &configSchema{tree: s, validator: v}, nil
+}
+
+// checkDurationOrZero asserts durationOrZeroFormat: a Go duration, zero
+// or more.
+func checkDurationOrZero(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return nil // the type keyword reports it
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d < 0 {
+		return fmt.Errorf("less than zero")
+	}
+	return nil
 }
 
 // checkDuration asserts durationFormat: a Go duration more than zero.

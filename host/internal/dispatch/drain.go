@@ -18,7 +18,9 @@ type drainer struct {
 	mu       sync.Mutex
 	active   int
 	draining bool
-	idle     chan struct{} // closed when active drops to 0 while draining
+	// unready: the host is stopping but still admits calls (StopReadiness).
+	unready bool
+	idle    chan struct{} // closed when active drops to 0 while draining
 }
 
 // admit is the pipeline stage that counts calls in flight and refuses new
@@ -77,9 +79,19 @@ func (d *Dispatcher) Drain(ctx context.Context) int {
 	}
 }
 
-// Draining reports whether Drain has started.
+// StopReadiness is the step before Drain when the host gives its load
+// balancer time to notice: readiness reports the host stopping while calls
+// are still admitted.
+func (d *Dispatcher) StopReadiness() {
+	d.drain.mu.Lock()
+	defer d.drain.mu.Unlock()
+	d.drain.unready = true
+}
+
+// Draining reports whether the host has begun to stop: StopReadiness or
+// Drain was called. Readiness answers 503 from then on.
 func (d *Dispatcher) Draining() bool {
 	d.drain.mu.Lock()
 	defer d.drain.mu.Unlock()
-	return d.drain.draining
+	return d.drain.draining || d.drain.unready
 }
