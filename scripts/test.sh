@@ -74,6 +74,7 @@ fuzz host FuzzOpen ./internal/keyring
 fuzz host FuzzParseKeys ./internal/keyring
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
+fuzz host FuzzSessionID ./internal/mcpserver
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
 fuzz plugins FuzzFIK ./moms
