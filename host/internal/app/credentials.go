@@ -13,25 +13,27 @@ import (
 )
 
 // LoadRing builds the key ring of credentials.*: the keys of
-// credentials.keys and then of credentials.keys_file, the primary named by
-// credentials.primary or else the first key, and v1's reader when v1_key
-// is set. Without any key it returns nil, nil: there is no built-in key.
+// credentials.keys_file and then of credentials.keys, the primary named by
+// credentials.primary or else the first key (the file's first, which is
+// where `billy-mcp keys rotate` writes a new key), and v1's reader when
+// v1_key is set. Without any key it returns nil, nil: there is no built-in
+// key.
 func LoadRing(c config.CredentialsConfig) (*keyring.Ring, error) {
-	keys, err := keyring.ParseKeys(c.Keys)
-	if err != nil {
-		return nil, fmt.Errorf("credentials.keys: %w", err)
-	}
+	var keys []keyring.Key
 	if c.KeysFile != "" {
 		b, err := os.ReadFile(c.KeysFile)
 		if err != nil {
 			return nil, fmt.Errorf("credentials.keys_file: %w", err)
 		}
-		more, err := keyring.ParseKeys(string(b))
-		if err != nil {
+		if keys, err = keyring.ParseKeys(string(b)); err != nil {
 			return nil, fmt.Errorf("credentials.keys_file %s: %w", c.KeysFile, err)
 		}
-		keys = append(keys, more...)
 	}
+	more, err := keyring.ParseKeys(c.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("credentials.keys: %w", err)
+	}
+	keys = append(keys, more...)
 	if len(keys) == 0 {
 		if c.V1Key != "" || c.Primary != 0 {
 			return nil, errors.New("credentials: v1_key or primary is set, but no key is (credentials.keys, BILLY_MCP_CREDENTIALS_KEYS, or credentials.keys_file): there is no built-in key")

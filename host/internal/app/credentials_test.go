@@ -36,7 +36,7 @@ func TestLoadRing(t *testing.T) {
 	}{
 		{"none: no built-in key", config.CredentialsConfig{}, nil, ""},
 		{"environment", config.CredentialsConfig{Keys: k1.Encode()}, &ringShape{[]uint32{1}, 1, false}, ""},
-		{"environment and file", config.CredentialsConfig{Keys: k1.Encode(), KeysFile: file}, &ringShape{[]uint32{1, 2}, 1, false}, ""},
+		{"environment and file: the file's first key is the primary", config.CredentialsConfig{Keys: k1.Encode(), KeysFile: file}, &ringShape{[]uint32{1, 2}, 2, false}, ""},
 		{"file alone", config.CredentialsConfig{KeysFile: file}, &ringShape{[]uint32{2}, 2, false}, ""},
 		{"primary named", config.CredentialsConfig{Keys: k1.Encode() + "," + k2.Encode(), Primary: 2}, &ringShape{[]uint32{1, 2}, 2, false}, ""},
 		{"v1's reader", config.CredentialsConfig{Keys: k1.Encode(), V1Key: "passphrase", V1Salt: "salt"}, &ringShape{[]uint32{1}, 1, true}, ""},

@@ -220,8 +220,9 @@ type CredentialsConfig struct {
 	Keys string `json:"keys,omitempty"`
 	// A file holding keys in the same form, one per line (# starts a
 	// comment), mode 0600; `billy-mcp keys rotate` writes the new key at
-	// its top. A running host re-reads it when it meets a value encrypted
-	// under a key it does not hold yet.
+	// its top. Its first key is the primary, before those of keys. A
+	// running host re-reads it when it meets a value encrypted under a key
+	// it does not hold yet.
 	KeysFile string `json:"keys_file,omitempty"`
 	// The ID of the key that encrypts; 0 for the first key given. The
 	// others only decrypt, until no value is left under them (`billy-mcp
