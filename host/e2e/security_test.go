@@ -14,6 +14,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/auth/authtest"
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 )
 
 const canonicalMCP = "https://mcp.example.dk/mcp"
@@ -265,5 +266,77 @@ auth:
 	st, _, body := secReq(t, h, "POST", "/api/v1/tools/hello_greet", `{"name":"Ada"}`, "Authorization", "Bearer "+k.key)
 	if st != 200 {
 		t.Errorf("a real call during the flood: %d %s", st, body)
+	}
+}
+
+// TestHealthListener: with http.health_addr, /health/ready is open there
+// and needs credentials on the main listener; /health/live is open on
+// both.
+func TestHealthListener(t *testing.T) {
+	k := newTestKey(t)
+	healthAddr := freeAddr(t)
+	h := startHost(t, fmt.Sprintf(`plugins:
+  hello: {path: billy-mcp-plugin-hello}
+http:
+  health_addr: %s
+auth:
+  keys:
+    - {principal: ops, sha256: %s, scopes: [metrics]}
+`, healthAddr, k.hash))
+	var got []int
+	for _, url := range []string{h.url("/health/live"), h.url("/health/ready"), "http://" + healthAddr + "/health/live", "http://" + healthAddr + "/health/ready", "http://" + healthAddr + "/metrics"} {
+		var st int
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			resp, err := http.Get(url)
+			if err == nil {
+				resp.Body.Close()
+				st = resp.StatusCode
+			}
+			if st != 503 && st != 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond) // plugins starting: ready is 503 until then
+		}
+		got = append(got, st)
+	}
+	st, _, _ := secReq(t, h, "GET", "/health/ready", "", "Authorization", "Bearer "+k.key)
+	got = append(got, st)
+	if diff := cmp.Diff([]int{200, 401, 200, 200, 404, 200}, got); diff != "" {
+		t.Errorf("main live, main ready, health live, health ready, health metrics, main ready with a key (-want +got):\n%s", diff)
+	}
+}
+
+// TestRateLimitsSharedByRedis: two instances sharing Redis share a
+// principal's budget: calls alternating between them are refused once the
+// burst is spent, whichever instance gets them.
+func TestRateLimitsSharedByRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Redis runs are skipped with -short")
+	}
+	k := newTestKey(t)
+	cfg := fmt.Sprintf(`plugins:
+  hello: {path: billy-mcp-plugin-hello}
+auth:
+  keys:
+    - {principal: a, sha256: %s, roles: [admin]}
+  principal_rate_per_second: 1
+  principal_burst: 4
+  organization_rate_per_second: 0
+`, k.hash)
+	env := []string{"BILLY_MCP_REDIS_URL=" + testkit.RedisURL(t), "BILLY_MCP_REDIS_KEY_PREFIX=" + testkit.KeyPrefix(t), "BILLY_MCP_DATA_DIR=" + t.TempDir()}
+	a := startHost(t, cfg, env...)
+	b := startHost(t, cfg, env...)
+	var got []int
+	for i := range 6 {
+		h := a
+		if i%2 == 1 {
+			h = b
+		}
+		st, _, _ := secReq(t, h, "GET", "/api/v1/tools", "", "Authorization", "Bearer "+k.key)
+		got = append(got, st)
+	}
+	if diff := cmp.Diff([]int{200, 200, 200, 200, 429, 429}, got); diff != "" {
+		t.Errorf("A, B, A, B, A, B (-want +got):\n%s", diff)
 	}
 }
