@@ -55,6 +55,8 @@ type App struct {
 	gateway        *billy.Gateway
 	closers        []func()
 	store          *durable // the durable store (store.go)
+	// The audit log's checkpoints and retention (audit.go).
+	audit *auditTrail
 	// With Redis: the client and what lives in it; nil without.
 	redis    redis.UniversalClient
 	limiter  *shared.Limiter
@@ -151,13 +153,14 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a.store = newDurable(cfg, logger.Named("store"))
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:       a.Registry,
-		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache},
+		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore},
 		Logger:         logger,
 		Timeout:        cfg.Calls.Timeout,
 		MaxString:      cfg.Calls.MaxStringBytes,
 		WritesMode:     cfg.Writes.Mode,
 		Stages:         []dispatch.Middleware{tools.middleware},
 		Audit:          auditLog,
+		AuditKey:       deriveKey(master, "audit arguments"),
 		Idempotency:    a.store,
 		IdempotencyTTL: cfg.Writes.IdempotencyTTL,
 		WriteSettle:    cfg.Writes.SettleAfter,
@@ -289,6 +292,7 @@ func (a *App) Start(ctx context.Context) error {
 	// Before the plugins: a confirmed write may come as soon as they are
 	// up. A store that cannot be opened does not stop the start.
 	a.store.open(ctx)
+	a.audit.start()
 	if err := a.startAdmin(); err != nil {
 		return fmt.Errorf("admin.addr %s: %w", a.Config.Admin.Addr, err)
 	}
@@ -371,7 +375,7 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	h := a.Config.HTTP
 	edge := &httpserver.Edge{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout,
 		IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
-	srv := edge.Server(closeWhileStopping(a.Handler(), a.Dispatcher.Draining))
+	srv := edge.Server(a.Handler())
 	srv.BaseContext = func(net.Listener) context.Context { return base }
 	ln = edge.Listen(ln)
 	if h.HealthAddr != "" {
@@ -391,11 +395,6 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-	}
-	if d := a.Config.HTTP.DrainDelay; d > 0 {
-		a.Dispatcher.StopReadiness()
-		a.Logger.Info("stopping: readiness 503, still serving while the load balancer notices", "drain_delay", d.String())
-		time.Sleep(d)
 	}
 	a.drain()
 	cancelBase()
@@ -455,18 +454,4 @@ func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *plug
 		out.Cache = &pluginv1.BillyCache{Tier: c.Tier, AgeMs: c.Age.Milliseconds(), Stale: c.Stale, Reason: c.Reason}
 	}
 	return out, nil
-}
-
-// closeWhileStopping answers with Connection: close once the host has begun
-// to stop, so a client (or load balancer) opens a new connection for its
-// next request, to another instance, instead of reusing one this host is
-// about to close: closing an idle keep-alive connection races with a
-// request sent on it, which then fails without an answer.
-func closeWhileStopping(next http.Handler, stopping func() bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if stopping() {
-			w.Header().Set("Connection", "close")
-		}
-		next.ServeHTTP(w, r)
-	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/schema"
+	"github.com/billy-mcp/billy-mcp/host/internal/store"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 )
@@ -38,11 +39,16 @@ func cacheStatsTool() (*registry.Tool, error) {
 type hostTools struct {
 	dispatch.Invoker
 	cache *cache.Cache
+	// audit is the store holding the audit log (list_audit_logs).
+	audit func() (*store.Store, error)
 }
 
 func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 	if plugin != hostPlugin {
 		return h.Invoker.CallTool(ctx, plugin, req)
+	}
+	if req.Name == listAuditLogsName && h.audit != nil {
+		return callListAuditLogs(ctx, h.audit, req)
 	}
 	if req.Name != "cache_stats" || h.cache == nil {
 		return nil, errmodel.New(errmodel.NotFound, "tool_not_found", "the host has no tool %q", req.Name)
@@ -55,14 +61,21 @@ func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.Ca
 	return &pluginv1.CallToolResponse{StructuredContentJson: string(b), TextFromStructured: true}, nil
 }
 
-// registerHostTools offers the host's own tools, when configured.
+// registerHostTools offers the host's own tools: list_audit_logs always
+// (only principals with audit:read see or call it), cache_stats when
+// configured.
 func (a *App) registerHostTools() error {
-	if !a.Config.Cache.StatsTool || a.cache == nil {
-		return nil
-	}
-	t, err := cacheStatsTool()
+	audit, err := listAuditLogsTool()
 	if err != nil {
 		return err
 	}
-	return a.Registry.Register(hostPlugin, &registry.Catalog{Tools: []*registry.Tool{t}})
+	tools := []*registry.Tool{audit}
+	if a.Config.Cache.StatsTool && a.cache != nil {
+		t, err := cacheStatsTool()
+		if err != nil {
+			return err
+		}
+		tools = append(tools, t)
+	}
+	return a.Registry.Register(hostPlugin, &registry.Catalog{Tools: tools})
 }

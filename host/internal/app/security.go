@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,8 +79,10 @@ func (a *App) newSecurity() (*httpserver.Security, error) {
 	log := a.Logger.Named("auth")
 	sec.FailedLogin = func(_ context.Context, f httpserver.FailedLogin) {
 		failures.WithLabelValues(f.Reason).Inc()
-		// At warn, so that LOG_LEVEL=warn keeps it; the durable audit
-		// record is dispatch's (AuditFailedLogin) once it is wired here.
+		// The durable audit record, whatever the log level; the log line
+		// at warn, so that LOG_LEVEL=warn keeps it too.
+		a.Dispatcher.AuditFailedLogin(dispatch.FailedLogin{Transport: f.Transport, ClientAddr: f.ClientAddr, Code: f.Reason,
+			CorrelationID: f.CorrelationID})
 		log.Warn("failed login", "client_addr", f.ClientAddr, "reason", f.Reason, "transport", f.Transport,
 			"path", f.Path, "throttled", f.Throttled, "correlation_id", f.CorrelationID)
 	}

@@ -355,3 +355,22 @@ func TestRowsKeepTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// A signing key's base64 may hold "+", the note format's separator: the
+// verifier key is found whatever the seed.
+func TestVerifierOfAnyKey(t *testing.T) {
+	for i := range 64 {
+		seed := make([]byte, 32)
+		for j := range seed {
+			seed[j] = byte(i*37 + j*251)
+		}
+		skey, vkey, err := KeyFromSeed("billy-mcp/test", seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := VerifierOf(skey)
+		if err != nil || got != vkey {
+			t.Fatalf("key %d (%s): verifier %q, %v; want %q", i, skey, got, err, vkey)
+		}
+	}
+}

@@ -80,7 +80,7 @@ func KeyFromSeed(name string, seed []byte) (skey, vkey string, err error) {
 
 // VerifierOf is the public verifier key of a signer key.
 func VerifierOf(skey string) (string, error) {
-	parts := strings.Split(skey, "+")
+	parts := strings.SplitN(skey, "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
 		return "", errors.New("not a checkpoint signing key (PRIVATE+KEY+name+hash+key)")
 	}

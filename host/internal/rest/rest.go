@@ -58,7 +58,10 @@ type rest struct {
 
 // listTools lists the tools the caller may call (as tools/list does).
 func (x *rest) listTools(w http.ResponseWriter, r *http.Request) {
-	tools := dispatch.VisibleTools(dispatch.CallerFrom(r.Context()), x.reg.Tools(true))
+	start := time.Now()
+	caller := dispatch.CallerFrom(r.Context())
+	tools := dispatch.VisibleTools(caller, x.reg.Tools(true))
+	x.d.AuditRequest(r.Context(), "tools/list", caller, start, nil)
 	httpjson.Write(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"tools": tools, "total": len(tools)}})
 }
 
