@@ -8,6 +8,8 @@
 //	billy-mcp plugin new [--sdk DIR] NAME [DIR]   scaffold a plugin module
 //	billy-mcp load [flags]   drive MCP or REST load and report calls/s, latency, errors, CPU per call
 //	billy-mcp health [--url URL]   exit 0 when the host is ready (the image's HEALTHCHECK)
+//	billy-mcp keys new|status|rotate   the key ring of the secrets at rest
+//	billy-mcp organizations add|list|remove   organizations served from the store, tokens encrypted
 //	billy-mcp audit verify|keygen   check the audit log; make a checkpoint signing key
 //	billy-mcp version
 package main
@@ -39,6 +41,11 @@ commands:
   load [flags]                   drive MCP or REST load against a server; prints calls/s, latency
                                  percentiles, errors by code and server CPU per call (load --help)
   health [--url URL]             ask a running host whether it is ready (exit 0) or not (1)
+  keys new|status|rotate         the key ring that encrypts Billy tokens and TOTP secrets in the
+                                 store: print a new key, count values per key, add a key and
+                                 re-encrypt everything under it with progress (keys --help)
+  organizations add ID|list|remove ID  the organizations served from the store; add reads the
+                                 Billy token from stdin and stores it encrypted
   audit verify [--config FILE]   check the audit log: names the first entry edited, removed or
                                  reordered (audit keygen NAME: a checkpoint signing key)
   version                        print the version
@@ -72,6 +79,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return auditCmd(rest, stdout, stderr)
 	case "health":
 		return healthCmd(rest, stdout, stderr)
+	case "keys":
+		return keysCmd(rest, stdout, stderr)
+	case "organizations":
+		return organizationsCmd(rest, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0

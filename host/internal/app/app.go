@@ -375,7 +375,7 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	h := a.Config.HTTP
 	edge := &httpserver.Edge{ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout,
 		IdleTimeout: h.IdleTimeout, MaxConnections: h.MaxConnections}
-	srv := edge.Server(a.Handler())
+	srv := edge.Server(closeWhileStopping(a.Handler(), a.Dispatcher.Draining))
 	srv.BaseContext = func(net.Listener) context.Context { return base }
 	ln = edge.Listen(ln)
 	if h.HealthAddr != "" {
@@ -395,6 +395,11 @@ func (a *App) ServeHTTP(ctx context.Context, ready func(addr string)) error {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if d := a.Config.HTTP.DrainDelay; d > 0 {
+		a.Dispatcher.StopReadiness()
+		a.Logger.Info("stopping: readiness 503, still serving while the load balancer notices", "drain_delay", d.String())
+		time.Sleep(d)
 	}
 	a.drain()
 	cancelBase()
@@ -454,4 +459,18 @@ func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *plug
 		out.Cache = &pluginv1.BillyCache{Tier: c.Tier, AgeMs: c.Age.Milliseconds(), Stale: c.Stale, Reason: c.Reason}
 	}
 	return out, nil
+}
+
+// closeWhileStopping answers with Connection: close once the host has begun
+// to stop, so a client (or load balancer) opens a new connection for its
+// next request, to another instance, instead of reusing one this host is
+// about to close: closing an idle keep-alive connection races with a
+// request sent on it, which then fails without an answer.
+func closeWhileStopping(next http.Handler, stopping func() bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stopping() {
+			w.Header().Set("Connection", "close")
+		}
+		next.ServeHTTP(w, r)
+	})
 }
