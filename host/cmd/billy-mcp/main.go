@@ -50,6 +50,9 @@ commands:
                                  reordered (audit keygen NAME: a checkpoint signing key)
   version                        print the version
 
+SIGHUP reloads the config file: the log level, cache TTLs and Billy's rate limit change
+at once; other changes are named in the log as needing a restart.
+
 Settings come from built-in defaults, then the config file, then the environment
 (BILLY_MCP_*, and v1's BILLY_API_KEY, BILLY_ORGANIZATION_ID, BILLY_API_BASE, MCP_API_KEY).
 `
@@ -134,6 +137,25 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		return 1
 	}
 	defer a.Stop()
+
+	// SIGHUP reloads the configuration: what a running host can change
+	// (log level, cache TTLs, Billy's rate limit) changes at once; the rest
+	// is named as needing a restart. A file that does not load is refused
+	// and the configuration in force kept.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			next, err := config.Load(config.Options{File: path})
+			if err != nil {
+				logger.Error("configuration reload refused; the configuration in force is kept", "error", err.Error())
+				continue
+			}
+			r := a.Reload(next)
+			logger.Info("configuration reloaded", "applied", r.Applied, "need_restart", r.NeedRestart)
+		}
+	}()
 
 	if cmd == "stdio" {
 		err = a.ServeStdio(ctx, stdin, stdout)

@@ -57,6 +57,8 @@ type App struct {
 	store          *durable // the durable store (store.go)
 	// The audit log's checkpoints and retention (audit.go).
 	audit *auditTrail
+	// The configuration in force (reload.go).
+	reload reloading
 	// With Redis: the client and what lives in it; nil without.
 	redis    redis.UniversalClient
 	limiter  *shared.Limiter

@@ -9,6 +9,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
+	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/shared"
 )
@@ -58,12 +59,9 @@ func (a *App) newCache() (*cache.Cache, error) {
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	t := cfg.Cache.TTL
 	c, err := cache.New(cache.Options{
 		Redis: a.redis, KeyPrefix: cfg.Redis.KeyPrefix, LocalMaxBytes: cfg.Cache.LocalMaxBytes,
-		TTL: cache.TTLs{Default: t.Default, Invoices: t.Invoices, Contacts: t.Contacts, Products: t.Products,
-			Payments: t.Payments, Accounts: t.Accounts, TaxRates: t.TaxRates, Currencies: t.Currencies,
-			Countries: t.Countries, Organization: t.Organization},
+		TTL:         cacheTTLs(cfg.Cache.TTL),
 		StaleMaxAge: cfg.Cache.StaleMaxAge, RetryAfter: time.Second, InstanceID: hex.EncodeToString(id[:]),
 		Logger: a.Logger.Named("cache"), Registerer: a.Metrics,
 	})
@@ -71,6 +69,13 @@ func (a *App) newCache() (*cache.Cache, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// cacheTTLs is the cache's TTL table from the configuration's.
+func cacheTTLs(t config.CacheTTLConfig) cache.TTLs {
+	return cache.TTLs{Default: t.Default, Invoices: t.Invoices, Contacts: t.Contacts, Products: t.Products,
+		Payments: t.Payments, Accounts: t.Accounts, TaxRates: t.TaxRates, Currencies: t.Currencies,
+		Countries: t.Countries, Organization: t.Organization}
 }
 
 // startCache runs the cache's background work (invalidation messages,

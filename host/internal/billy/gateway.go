@@ -35,6 +35,9 @@ type Gateway struct {
 
 	mu   sync.Mutex
 	orgs map[string]*orgState
+	// limit is each organization's token bucket (under mu): Options'
+	// RateLimit, or what SetRateLimit set.
+	limit RateLimit
 }
 
 // orgState is what the gateway keeps per organization.
@@ -85,8 +88,9 @@ func New(opts Options) (*Gateway, error) {
 			// redirect API calls, so a 3xx is returned as it is.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		log:  opts.Logger.Named("billy"),
-		orgs: make(map[string]*orgState),
+		log:   opts.Logger.Named("billy"),
+		orgs:  make(map[string]*orgState),
+		limit: opts.RateLimit,
 	}
 	g.m = newMetrics(g)
 	if opts.Registerer != nil {
@@ -170,6 +174,32 @@ func withCorrelation(err error, id string) error {
 	return err
 }
 
+// SetRateLimit changes every organization's token bucket, now and for
+// organizations seen later (a configuration reload); tokens already
+// saved up are kept, up to the new burst.
+func (g *Gateway) SetRateLimit(l RateLimit) {
+	if l.RequestsPerSecond <= 0 {
+		l.RequestsPerSecond = DefaultRequestsPerSecond
+	}
+	if l.Burst <= 0 {
+		l.Burst = DefaultBurst
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limit = l
+	for _, st := range g.orgs {
+		st.limiter.SetLimit(rate.Limit(l.RequestsPerSecond))
+		st.limiter.SetBurst(l.Burst)
+	}
+}
+
+// rateLimit is the token bucket in force.
+func (g *Gateway) rateLimit() RateLimit {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.limit
+}
+
 // org returns the organization's state, creating it on first use.
 func (g *Gateway) org(id string) *orgState {
 	g.mu.Lock()
@@ -179,7 +209,7 @@ func (g *Gateway) org(id string) *orgState {
 	}
 	st := &orgState{
 		id:      id,
-		limiter: rate.NewLimiter(rate.Limit(g.opts.RateLimit.RequestsPerSecond), g.opts.RateLimit.Burst),
+		limiter: rate.NewLimiter(rate.Limit(g.limit.RequestsPerSecond), g.limit.Burst),
 	}
 	threshold := uint32(g.opts.Breaker.ConsecutiveFailures)
 	st.breaker = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{

@@ -16,7 +16,8 @@ func (g *Gateway) waitSharedToken(ctx context.Context, st *orgState) (err error,
 	if dl, has := deadline(ctx); has {
 		maxWait = time.Until(dl)
 	}
-	d, lerr := g.opts.SharedLimiter.Reserve(ctx, st.id, g.opts.RateLimit.RequestsPerSecond, g.opts.RateLimit.Burst, maxWait)
+	limit := g.rateLimit()
+	d, lerr := g.opts.SharedLimiter.Reserve(ctx, st.id, limit.RequestsPerSecond, limit.Burst, maxWait)
 	if lerr != nil {
 		if ctx.Err() != nil {
 			return ctx.Err(), true

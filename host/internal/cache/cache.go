@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -62,9 +63,11 @@ type Cache struct {
 	remote *remote // nil without Redis
 	gens   *gens
 	keep   time.Duration // how long a generation is remembered
-	log    hclog.Logger
-	m      *metrics
-	usage  *usage
+	// ttls is the TTL table in force: Options.TTL, or what SetTTLs set.
+	ttls  atomic.Pointer[TTLs]
+	log   hclog.Logger
+	m     *metrics
+	usage *usage
 
 	pmu     sync.Mutex
 	pending map[string]map[string]bool // org → tags Redis has not been told of
@@ -107,6 +110,7 @@ func New(opts Options) (*Cache, error) {
 	}
 	c := &Cache{opts: opts, local: l, log: opts.Logger, pending: map[string]map[string]bool{}}
 	c.keep = opts.TTL.max() + opts.StaleMaxAge + genMargin
+	c.ttls.Store(&opts.TTL)
 	c.gens = newGens(c.keep)
 	c.usage = newUsage()
 	c.m = newMetrics(c)
@@ -123,6 +127,23 @@ func New(opts Options) (*Cache, error) {
 	return c, nil
 }
 
+// SetTTLs changes the TTLs of reads planned from now on (a configuration
+// reload). An invalidation is remembered only as long as the longest TTL
+// the cache started with allows (plus the stale window), so TTLs may be
+// lowered, or raised up to that; beyond it a cached answer could outlive
+// the record of a write that invalidated it, and SetTTLs refuses: that
+// needs a restart.
+func (c *Cache) SetTTLs(t TTLs) error {
+	if t.Default <= 0 {
+		t.Default = DefaultTTL
+	}
+	if limit := c.keep - c.opts.StaleMaxAge - genMargin; t.max() > limit {
+		return fmt.Errorf("a TTL of %s is longer than the %s the cache started with; raising it that far needs a restart", t.max(), limit)
+	}
+	c.ttls.Store(&t)
+	return nil
+}
+
 // Plan prepares a read for Lookup and Store.
 func (c *Cache) Plan(r Read) *Plan {
 	kind, id, _ := splitPath(r.Path)
@@ -135,7 +156,7 @@ func (c *Cache) Plan(r Read) *Plan {
 		org: r.Org, cred: r.Credential, path: path,
 		key:      r.Org + "\x00" + r.Credential + "\x00" + path,
 		resource: resourceLabel(kind),
-		ttl:      c.opts.TTL.ttlOf(kind),
+		ttl:      c.ttls.Load().ttlOf(kind),
 	}
 	p.tags, p.derive = readTags(kind, id, r.Query)
 	return p

@@ -49,7 +49,7 @@ func (c *Cache) Stats(ctx context.Context, org string) Stats {
 		s.HitRatio = float64(hits) / float64(reads)
 	}
 	s.TopReads = c.mostUsed(ctx, org, 10)
-	t := c.opts.TTL
+	t := *c.ttls.Load()
 	s.TTLs = map[string]string{}
 	for name, d := range map[string]time.Duration{"default": t.Default, "invoices": t.Invoices, "contacts": t.Contacts,
 		"products": t.Products, "payments": t.Payments, "accounts": t.Accounts, "tax_rates": t.TaxRates,
