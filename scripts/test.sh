@@ -72,6 +72,7 @@ fuzz host FuzzTakeIdempotencyKey ./internal/dispatch
 fuzz host FuzzCheckpointFile ./internal/audit
 fuzz host FuzzOpen ./internal/keyring
 fuzz host FuzzParseKeys ./internal/keyring
+fuzz host FuzzForBilly ./internal/scopes
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz host FuzzSessionID ./internal/mcpserver
