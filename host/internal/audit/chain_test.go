@@ -20,7 +20,7 @@ import (
 type db struct {
 	opts store.Options
 	// raw opens the database behind the store's back.
-	raw func(t *testing.T) *sql.DB
+	raw func(t testing.TB) *sql.DB
 }
 
 func eachDatabase(t *testing.T, test func(t *testing.T, d db)) {
@@ -30,18 +30,18 @@ func eachDatabase(t *testing.T, test func(t *testing.T, d db)) {
 }
 
 // newDB is a fresh, empty database of backend.
-func newDB(t *testing.T, backend string) db {
+func newDB(t testing.TB, backend string) db {
 	if backend == "postgres" {
 		url := testkit.PostgresURL(t)
-		return db{opts: store.Options{URL: url}, raw: func(t *testing.T) *sql.DB { return rawDB(t, "pgx", url) }}
+		return db{opts: store.Options{URL: url}, raw: func(t testing.TB) *sql.DB { return rawDB(t, "pgx", url) }}
 	}
 	dir := t.TempDir()
-	return db{opts: store.Options{Dir: dir}, raw: func(t *testing.T) *sql.DB {
+	return db{opts: store.Options{Dir: dir}, raw: func(t testing.TB) *sql.DB {
 		return rawDB(t, "sqlite", filepath.Join(dir, store.FileName)+"?_busy_timeout=5000")
 	}}
 }
 
-func rawDB(t *testing.T, driver, dsn string) *sql.DB {
+func rawDB(t testing.TB, driver, dsn string) *sql.DB {
 	t.Helper()
 	d, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -51,7 +51,7 @@ func rawDB(t *testing.T, driver, dsn string) *sql.DB {
 	return d
 }
 
-func (d db) open(t *testing.T) *store.Store {
+func (d db) open(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), d.opts)
 	if err != nil {

@@ -49,6 +49,14 @@ type AuditHead struct {
 	Range []string
 }
 
+// auditColumnCount is how many columns auditColumns names, and
+// auditRowsPerInsert how many rows one INSERT carries on PostgreSQL (26 ×
+// 100 = 2,600 parameters, within its 65,535).
+const (
+	auditColumnCount   = 26
+	auditRowsPerInsert = 100
+)
+
 const auditColumns = `seq, at_us, instance, op, name, plugin, organization, transport, auth, correlation_id,
 outcome, category, code, duration_us, args_hash, writes_json, replayed, approval, principal, client_addr, detail_json,
 pii_salt, pii_hash, anonymized_us, prev_hash, hash`
@@ -86,21 +94,57 @@ func (s *Store) AppendAudit(ctx context.Context, build func(AuditHead) ([]AuditR
 	if len(rows) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, s.query(`INSERT INTO audit_log (`+auditColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`))
-	if err != nil {
-		return s.fail("appending to the audit log", err)
-	}
-	defer stmt.Close()
 	for i := range rows {
-		r := &rows[i]
-		if r.Seq != head.Size+int64(i)+1 {
+		if r := &rows[i]; r.Seq != head.Size+int64(i)+1 {
 			return fmt.Errorf("store: audit row %d numbered %d, after a head of %d", i, r.Seq, head.Size)
 		}
-		if _, err := stmt.ExecContext(ctx, r.Seq, r.At.UnixMicro(), r.Instance, r.Op, r.Name, r.Plugin, r.Organization, r.Transport,
-			r.Auth, r.CorrelationID, r.Outcome, r.Category, r.Code, r.Duration.Microseconds(), r.ArgsHash, r.Writes, r.Replayed,
-			r.Approval, r.Principal, r.ClientAddr, r.Detail, sql.NullString{String: r.PIISalt, Valid: r.PIISalt != ""}, r.PIIHash,
-			sql.NullInt64{}, r.PrevHash, r.Hash); err != nil {
+	}
+	// PostgreSQL: many rows a statement, one round trip per chunk rather
+	// than per row (0.7 ms a row one by one; see BenchmarkChainAppend).
+	// SQLite, in process, is fastest with one prepared statement a row.
+	per := auditRowsPerInsert
+	if s.dialect == sqlite {
+		per = 1
+	}
+	var stmt *sql.Stmt
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(start+per, len(rows))]
+		var (
+			q    strings.Builder
+			args = make([]any, 0, len(chunk)*auditColumnCount)
+		)
+		q.WriteString(`INSERT INTO audit_log (` + auditColumns + `) VALUES `)
+		for i := range chunk {
+			r := &chunk[i]
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for c := range auditColumnCount {
+				if c > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", len(args)+c+1)
+			}
+			q.WriteByte(')')
+			args = append(args, r.Seq, r.At.UnixMicro(), r.Instance, r.Op, r.Name, r.Plugin, r.Organization, r.Transport,
+				r.Auth, r.CorrelationID, r.Outcome, r.Category, r.Code, r.Duration.Microseconds(), r.ArgsHash, r.Writes, r.Replayed,
+				r.Approval, r.Principal, r.ClientAddr, r.Detail, sql.NullString{String: r.PIISalt, Valid: r.PIISalt != ""}, r.PIIHash,
+				sql.NullInt64{}, r.PrevHash, r.Hash)
+		}
+		if per > 1 {
+			if _, err := tx.ExecContext(ctx, s.query(q.String()), args...); err != nil {
+				return s.fail("appending to the audit log", err)
+			}
+			continue
+		}
+		if stmt == nil {
+			if stmt, err = tx.PrepareContext(ctx, s.query(q.String())); err != nil {
+				return s.fail("appending to the audit log", err)
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return s.fail("appending to the audit log", err)
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,4 +142,11 @@ func TestQueryAndAnonymizeAudit(t *testing.T) {
 			t.Errorf("anonymized %d rows again", n)
 		}
 	})
+}
+
+// The multi-row INSERT's placeholders follow auditColumns.
+func TestAuditColumnCount(t *testing.T) {
+	if n := len(strings.Split(auditColumns, ",")); n != auditColumnCount {
+		t.Errorf("auditColumns names %d columns, auditColumnCount says %d", n, auditColumnCount)
+	}
 }
