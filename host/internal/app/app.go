@@ -155,7 +155,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a.store = newDurable(cfg, logger.Named("store"))
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:       a.Registry,
-		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore},
+		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore, reg: a.Registry},
 		Logger:         logger,
 		Timeout:        cfg.Calls.Timeout,
 		MaxString:      cfg.Calls.MaxStringBytes,
@@ -177,26 +177,22 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		}))
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
 	hs = hostsvc.Factory(deps)
+	// mcp.tools_list: compact lists tools without their arguments; the
+	// instructions tell the model where they are.
+	compact := cfg.MCP.ToolsList == config.ToolsListCompact
+	instructions := mcpInstructions
+	if compact {
+		instructions += " Tools are listed without their arguments: before calling one, get its inputSchema from search_tools (schemas: true)."
+	}
 	a.MCP = mcpserver.New(mcpserver.Options{
 		Name: "billy-mcp", Version: Version,
-		Instructions: "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
-			"Read tools are safe to call; write tools change the company's books. " +
-			"IDs are Billy IDs from the list and get tools (a customer is a contact: contactId), never invoice numbers. " +
-			"Dates are YYYY-MM-DD, ranges inclusive. Amounts are plain numbers in their record's currency; a payment's amount is in the invoices' currency " +
-			"and is converted to the bank account's (cashExchangeRate: account units per invoice unit, default Billy's rate). Unit prices take up to 4 decimals " +
-			"and exclude VAT unless an invoice's taxMode is incl. Credit notes' amounts and balances are negative (owed back), so sums over a list are net; " +
-			"unpaid, overdue and paid list invoices only. paymentTermsDays alone means net days after the invoice date. " +
-			"Results are machine formats; their message and preview texts are for people, in Danish formats (1.250,00 kr., 16. november 2026). " +
-			"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page (v1's offset also works). " +
-			"Writes follow the deployment's write policy and may be turned off. On any write, dry_run: true returns the exact Billy requests and writes nothing. " +
-			"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
-			"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
-			"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks.",
-		Registry: a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
+		Instructions: instructions,
+		Registry:     a.Registry, Dispatcher: a.Dispatcher, Logger: logger.Named("mcp"),
 		StateKey:   deriveKey(master, "request state"),
 		Sessions:   mcpSessions(a.sessions),
 		SessionKey: deriveKey(master, "mcp sessions"), SessionIdleTTL: cfg.HTTP.SessionIdleTTL, SessionMaxAge: cfg.HTTP.SessionMaxAge,
 		Tasks: taskStore{a.store}, Instance: instanceName(),
+		CompactTools: compact,
 	})
 	return a, nil
 }
@@ -476,3 +472,19 @@ func closeWhileStopping(next http.Handler, stopping func() bool) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// mcpInstructions are the MCP server's instructions to the model: the
+// conventions every tool shares.
+const mcpInstructions = "Tools for a Danish company's books in Billy.dk: invoices, contacts, products, payments and VAT (MOMS). " +
+	"Read tools are safe to call; write tools change the company's books. " +
+	"IDs are Billy IDs from the list and get tools (a customer is a contact: contactId), never invoice numbers. " +
+	"Dates are YYYY-MM-DD, ranges inclusive. Amounts are plain numbers in their record's currency; a payment's amount is in the invoices' currency " +
+	"and is converted to the bank account's (cashExchangeRate: account units per invoice unit, default Billy's rate). Unit prices take up to 4 decimals " +
+	"and exclude VAT unless an invoice's taxMode is incl. Credit notes' amounts and balances are negative (owed back), so sums over a list are net; " +
+	"unpaid, overdue and paid list invoices only. paymentTermsDays alone means net days after the invoice date. " +
+	"Results are machine formats; their message and preview texts are for people, in Danish formats (1.250,00 kr., 16. november 2026). " +
+	"Lists take limit (1-100, default 25) and return next_cursor: pass it as cursor, with the same filters, for the next page (v1's offset also works). " +
+	"Writes follow the deployment's write policy and may be turned off. On any write, dry_run: true returns the exact Billy requests and writes nothing. " +
+	"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
+	"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
+	"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks."

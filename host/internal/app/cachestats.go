@@ -39,6 +39,8 @@ func cacheStatsTool() (*registry.Tool, error) {
 type hostTools struct {
 	dispatch.Invoker
 	cache *cache.Cache
+	// reg is the registry search_tools searches.
+	reg *registry.Registry
 	// audit is the store holding the audit log (list_audit_logs).
 	audit func() (*store.Store, error)
 }
@@ -46,6 +48,9 @@ type hostTools struct {
 func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
 	if plugin != hostPlugin {
 		return h.Invoker.CallTool(ctx, plugin, req)
+	}
+	if req.Name == searchToolsName && h.reg != nil {
+		return callSearchTools(ctx, h.reg, req)
 	}
 	if req.Name == listAuditLogsName && h.audit != nil {
 		return callListAuditLogs(ctx, h.audit, req)
@@ -61,15 +66,19 @@ func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.Ca
 	return &pluginv1.CallToolResponse{StructuredContentJson: string(b), TextFromStructured: true}, nil
 }
 
-// registerHostTools offers the host's own tools: list_audit_logs always
-// (only principals with audit:read see or call it), cache_stats when
-// configured.
+// registerHostTools offers the host's own tools: search_tools and
+// list_audit_logs always (only principals with audit:read see or call
+// the latter), cache_stats when configured.
 func (a *App) registerHostTools() error {
 	audit, err := listAuditLogsTool()
 	if err != nil {
 		return err
 	}
-	tools := []*registry.Tool{audit}
+	search, err := searchToolsTool()
+	if err != nil {
+		return err
+	}
+	tools := []*registry.Tool{audit, search}
 	if a.Config.Cache.StatsTool && a.cache != nil {
 		t, err := cacheStatsTool()
 		if err != nil {

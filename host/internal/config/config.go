@@ -93,6 +93,8 @@ type Config struct {
 	// no built-in key: without one the host keeps no secret in the store,
 	// and refuses to start when the store already holds some.
 	Credentials CredentialsConfig `json:"credentials,omitzero"`
+	// How MCP clients are shown the tools.
+	MCP MCPConfig `json:"mcp,omitzero"`
 }
 
 // DatabaseConfig is where the host's durable state lives.
@@ -357,6 +359,19 @@ type CallsConfig struct {
 	// The longest text a tool argument may hold, in bytes; a longer one is
 	// refused naming the field before it reaches a plugin or Billy.
 	MaxStringBytes int `json:"max_string_bytes,omitempty"`
+}
+
+// MCPConfig is how MCP clients are shown the tools.
+type MCPConfig struct {
+	// full (the default) lists every tool with its input and output
+	// schemas in tools/list. compact lists each tool with its name, title,
+	// first sentence and annotations, an input schema that only says
+	// "object" and no output schema, and the search_tools tool in full: a
+	// client with many plugins enabled then pays for a schema only when
+	// its model asks search_tools for it (schemas: true). Calls are still
+	// checked against the real schemas. Clients that build forms or check
+	// arguments from tools/list see no arguments in compact mode.
+	ToolsList string `json:"tools_list,omitempty"`
 }
 
 // PluginConfig is one plugin's entry.

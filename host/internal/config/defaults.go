@@ -20,6 +20,10 @@ const (
 	PluginSetAdd = "add"
 	// PluginSetReplace starts only the file's plugins.
 	PluginSetReplace = "replace"
+
+	// ToolsListFull and ToolsListCompact are mcp.tools_list's values.
+	ToolsListFull    = "full"
+	ToolsListCompact = "compact"
 )
 
 // Default returns the built-in defaults, the bottom layer of Load. Mode,
@@ -71,6 +75,7 @@ func Default() *Config {
 			BreakerOpenTimeout: 30 * time.Second,
 		},
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20, MaxStringBytes: 64 << 10},
+		MCP:   MCPConfig{ToolsList: ToolsListFull},
 		// Writes.Mode is derived from the mode (load.go).
 		Writes: WritesConfig{SettleAfter: 2 * time.Minute, IdempotencyTTL: 24 * time.Hour},
 		Plugins: map[string]PluginConfig{

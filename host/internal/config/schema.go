@@ -123,6 +123,7 @@ var rules = map[string]rule{
 	"http.max_connections":              {min: i64(16), max: i64(1000000)},
 	"calls.max_batch":                   {min: i64(1), max: i64(1000)},
 	"calls.max_string_bytes":            {min: i64(256), max: i64(16 << 20)},
+	"mcp.tools_list":                    {enum: []string{ToolsListFull, ToolsListCompact}},
 	"plugins": {
 		names:   `^[a-z][a-z0-9_-]{0,39}$`,
 		allowed: "1 to 40 of a-z, 0-9, _ and -, starting with a letter",

@@ -54,6 +54,8 @@ type Options struct {
 	// Instance names this process among the deployment's instances, in
 	// the tasks it runs.
 	Instance string
+	// CompactTools lists tools without their schemas (compact.go).
+	CompactTools bool
 }
 
 // serverTitle is the server's name for people.
@@ -101,6 +103,9 @@ func New(opts Options) *Server {
 	// Each caller is listed the tools it may call (visible.go).
 	hooks.AddAfterListTools(func(ctx context.Context, _ any, _ *mcp.ListToolsRequest, res *mcp.ListToolsResult) {
 		res.Tools = visibleTools(ctx, opts.Registry, res.Tools)
+		if opts.CompactTools {
+			compactTools(res.Tools)
+		}
 	})
 	hooks.AddAfterInitialize(s.saveClient)
 	// Listings are requests too: each is audited (tool calls, resource
