@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
+	"github.com/google/go-cmp/cmp"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // Tenancy, scopes and credentials at rest, end to end: a standalone
@@ -263,6 +267,35 @@ func TestTenancyEndToEnd(t *testing.T) {
 		if c.got[c.tool] != c.want {
 			t.Errorf("%s: got %q", c.name, c.got[c.tool])
 		}
+	}
+	// The same over MCP: tools/list per caller, and a call naming the
+	// organization.
+	mcpListing := func(who testKey) map[string]string {
+		c := e.h.mcpHTTP(transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + who.key}))
+		res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, tl := range res.Tools {
+			b, _ := json.Marshal(tl.InputSchema)
+			if len(tl.RawInputSchema) > 0 {
+				b = tl.RawInputSchema
+			}
+			out[tl.Name] = fmt.Sprint(strings.Contains(string(b), `"organization"`))
+		}
+		return out
+	}
+	if diff := cmp.Diff(firm, mcpListing(e.firm)); diff != "" {
+		t.Errorf("the firm's MCP tools/list differs from its REST listing (-rest +mcp):\n%s", diff)
+	}
+	if diff := cmp.Diff(reader, mcpListing(e.reader)); diff != "" {
+		t.Errorf("the reader's MCP tools/list differs from its REST listing (-rest +mcp):\n%s", diff)
+	}
+	c := e.h.mcpHTTP(transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + e.solo.key}))
+	res := callTool(t, c, "list_invoices", map[string]any{"limit": 5, "organization": e.b.ID})
+	if !res.IsError {
+		t.Error("solo read B over MCP")
 	}
 	if strings.Contains(e.h.stderr.String(), e.b.Token) || strings.Contains(e.h.stderr.String(), e.a.Token) {
 		t.Error("the host's log shows a Billy token")
