@@ -73,6 +73,7 @@ fuzz host FuzzCheckpointFile ./internal/audit
 fuzz host FuzzOpen ./internal/keyring
 fuzz host FuzzParseKeys ./internal/keyring
 fuzz host FuzzForBilly ./internal/scopes
+fuzz host FuzzTakeOrganization ./internal/dispatch
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz host FuzzSessionID ./internal/mcpserver
