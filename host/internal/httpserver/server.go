@@ -6,6 +6,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/docspage"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/rest"
@@ -77,6 +78,21 @@ func Handler(o Options) http.Handler {
 	api := rest.Handler(rest.Options{Registry: o.Registry, Dispatcher: o.Dispatcher, MaxBatch: o.MaxBatch})
 	mux.Handle("/api/v1/", sec.guard("rest", authLog, nil, api))
 
+	// The interactive docs: behind the same authentication as the rest,
+	// except for a sandbox on loopback, where the books are made up and
+	// only this machine can reach the page (its try-it form still calls
+	// the REST API, which asks for a key when keys are configured).
+	if o.Registry != nil {
+		docs := docspage.Handler(docspage.Options{Registry: o.Registry, Mode: o.Mode, Version: o.Version})
+		if o.Mode == "sandbox" && IsLoopbackAddr(o.Addr) {
+			docs = asLocal(docs)
+		} else {
+			docs = sec.guard("docs", authLog, nil, docs)
+		}
+		mux.Handle("/docs", docs)
+		mux.Handle("/docs/", docs)
+	}
+
 	var handler http.Handler = mux
 	handler = limitBody(o.MaxBodyBytes, handler)
 	handler = refuseControl(handler)
@@ -103,4 +119,13 @@ func newHealth(o Options) *health {
 		h.draining = o.Dispatcher.Draining
 	}
 	return h
+}
+
+// asLocal serves next as the guard serves a deployment without keys: to
+// the local operator.
+func asLocal(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := dispatch.Caller{Subject: "local", Scopes: []string{"admin"}, Auth: auth.MethodLocal}
+		next.ServeHTTP(w, r.WithContext(dispatch.WithCaller(r.Context(), c)))
+	})
 }
