@@ -155,7 +155,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a.store = newDurable(cfg, logger.Named("store"))
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:       a.Registry,
-		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore, reg: a.Registry},
+		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore, reg: a.Registry, ops: a.opsCheck},
 		Logger:         logger,
 		Timeout:        cfg.Calls.Timeout,
 		MaxString:      cfg.Calls.MaxStringBytes,

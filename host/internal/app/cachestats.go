@@ -43,6 +43,8 @@ type hostTools struct {
 	reg *registry.Registry
 	// audit is the store holding the audit log (list_audit_logs).
 	audit func() (*store.Store, error)
+	// ops runs run_ops_check's checks (opscheck.go).
+	ops func(ctx context.Context, org string) OpsReport
 }
 
 func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
@@ -51,6 +53,9 @@ func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.Ca
 	}
 	if req.Name == searchToolsName && h.reg != nil {
 		return callSearchTools(ctx, h.reg, req)
+	}
+	if req.Name == runOpsCheckName && h.ops != nil {
+		return callRunOpsCheck(ctx, h.ops, req)
 	}
 	if req.Name == listAuditLogsName && h.audit != nil {
 		return callListAuditLogs(ctx, h.audit, req)
@@ -66,9 +71,10 @@ func (h hostTools) CallTool(ctx context.Context, plugin string, req *pluginv1.Ca
 	return &pluginv1.CallToolResponse{StructuredContentJson: string(b), TextFromStructured: true}, nil
 }
 
-// registerHostTools offers the host's own tools: search_tools and
-// list_audit_logs always (only principals with audit:read see or call
-// the latter), cache_stats when configured.
+// registerHostTools offers the host's own tools: search_tools,
+// list_audit_logs and run_ops_check always (only principals with
+// audit:read, respectively admin, see or call the latter two), cache_stats
+// when configured.
 func (a *App) registerHostTools() error {
 	audit, err := listAuditLogsTool()
 	if err != nil {
@@ -78,7 +84,11 @@ func (a *App) registerHostTools() error {
 	if err != nil {
 		return err
 	}
-	tools := []*registry.Tool{audit, search}
+	ops, err := runOpsCheckTool()
+	if err != nil {
+		return err
+	}
+	tools := []*registry.Tool{audit, search, ops}
 	if a.Config.Cache.StatsTool && a.cache != nil {
 		t, err := cacheStatsTool()
 		if err != nil {

@@ -114,6 +114,9 @@ func hint(d dialect) string {
 	return " (check that data_dir / BILLY_MCP_DATA_DIR is a writable folder)"
 }
 
+// Ping asks the database whether it answers (run_ops_check, health).
+func (s *Store) Ping(ctx context.Context) error { return ping(ctx, s.db) }
+
 // Backend is "sqlite" or "postgres".
 func (s *Store) Backend() string { return s.dialect.name }
 
