@@ -15,7 +15,8 @@ import (
 // TestDocsPageInBrowser opens /docs of a sandbox host on loopback in
 // Debian's chromium (scripts/install-deps.sh chromium), searches the
 // catalog, opens a tool, reads its generated snippets, calls it with the
-// try-it form and saves a screenshot (docs-page.png in the test's
+// try-it form, runs the curl snippet, compiles the Python one, and saves a
+// screenshot (docs-page.png in the test's
 // artifact directory, PNG: go test -artifacts -outputdir DIR keeps it).
 func TestDocsPageInBrowser(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
@@ -63,6 +64,20 @@ func TestDocsPageInBrowser(t *testing.T) {
 	name, snippet := text(`#tool-name`), text(`#snippet`)
 	do(chromedp.Click(`.tabs button[data-tab="Go"]`))
 	goSnippet := text(`#snippet`)
+	do(chromedp.Click(`.tabs button[data-tab="Python"]`))
+	pySnippet := text(`#snippet`)
+	// The curl snippet runs as shown (this sandbox needs no key) and the
+	// Python one compiles (its SDK is out of reach of these machines).
+	if out, err := exec.Command("sh", "-c", snippet).CombinedOutput(); err != nil || !strings.Contains(string(out), `"success":true`) {
+		t.Errorf("the curl snippet:\n%s\nanswered %v:\n%s", snippet, err, out)
+	}
+	py := filepath.Join(t.TempDir(), "snippet.py")
+	if err := os.WriteFile(py, []byte(pySnippet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("python3", "-m", "py_compile", py).CombinedOutput(); err != nil {
+		t.Errorf("the Python snippet does not compile: %v\n%s\n%s", err, out, pySnippet)
+	}
 	do(chromedp.Click(`#call`), chromedp.WaitVisible(`#result[data-status]`))
 	result := text(`#result`)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
