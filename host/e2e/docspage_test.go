@@ -15,9 +15,10 @@ import (
 // TestDocsPageInBrowser opens /docs of a sandbox host on loopback in
 // Debian's chromium (scripts/install-deps.sh chromium), searches the
 // catalog, opens a tool, reads its generated snippets, calls it with the
-// try-it form, runs the curl snippet, compiles the Python one, and saves a
-// screenshot (docs-page.png in the test's
-// artifact directory, PNG: go test -artifacts -outputdir DIR keeps it).
+// try-it form, runs the curl, Go and TypeScript snippets, compiles the
+// Python one (its SDK is out of reach here), and saves a screenshot
+// (docs-page.png in the test's artifact directory, PNG: go test -artifacts
+// -outputdir DIR keeps it).
 func TestDocsPageInBrowser(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
@@ -66,6 +67,9 @@ func TestDocsPageInBrowser(t *testing.T) {
 	goSnippet := text(`#snippet`)
 	do(chromedp.Click(`.tabs button[data-tab="Python"]`))
 	pySnippet := text(`#snippet`)
+	do(chromedp.Click(`.tabs button[data-tab="TypeScript"]`))
+	tsSnippet := text(`#snippet`)
+	runSnippets(t, goSnippet, tsSnippet)
 	// The curl snippet runs as shown (this sandbox needs no key) and the
 	// Python one compiles (its SDK is out of reach of these machines).
 	if out, err := exec.Command("sh", "-c", snippet).CombinedOutput(); err != nil || !strings.Contains(string(out), `"success":true`) {
@@ -105,5 +109,41 @@ func TestDocsPageInBrowser(t *testing.T) {
 	}
 	if strings.Contains(filtered, "Greet someone") {
 		t.Errorf("the search for count progress still lists hello_greet: %q", filtered)
+	}
+}
+
+// runSnippets runs the page's Go snippet (go run, inside this module, which
+// requires the official Go SDK) and its TypeScript snippet (plain ES module
+// code: Node 22 runs it with the pinned official TypeScript SDK) against
+// the sandbox; each must print the greeting.
+func runSnippets(t *testing.T, goSnippet, tsSnippet string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("testdata", "snippet-go-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(goSnippet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("go", "run", "./"+dir).CombinedOutput(); err != nil || !strings.Contains(string(out), "Ada") {
+		t.Errorf("the Go snippet: %v\n%s\n%s", err, out, goSnippet)
+	}
+	tools, err := nodeTools()
+	if err != nil {
+		t.Logf("TypeScript snippet not run: %v", err)
+		return
+	}
+	js := t.TempDir()
+	if err := os.Symlink(nodeModules(tools), filepath.Join(js, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(js, "snippet.mjs"), []byte(tsSnippet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(nodeBin(tools), filepath.Join(js, "snippet.mjs"))
+	cmd.Env = nodeEnv(tools)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Ada") {
+		t.Errorf("the TypeScript snippet: %v\n%s\n%s", err, out, tsSnippet)
 	}
 }
