@@ -53,8 +53,8 @@ set -a
 . "$BILLY_TEST_REDIS_DIR/env" # BILLY_TEST_REDIS_URL, BILLY_TEST_REDIS_CLUSTER
 set +a
 
-step "podman for the container image's test (host/e2e TestImage), promtool for the alert rules' (host/internal/app TestPromtool)"
-scripts/install-deps.sh podman prometheus
+step "podman for the container image's test (host/e2e TestImage), promtool for the alert rules' (host/internal/app TestPromtool), chromium for the docs page's (host/e2e TestDocsPageInBrowser)"
+scripts/install-deps.sh podman prometheus chromium
 
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do

@@ -22,7 +22,10 @@ import (
 func TestDocsPageInBrowser(t *testing.T) {
 	browser, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Skip("no chromium: scripts/install-deps.sh chromium")
+		if testing.Short() {
+			t.Skip("chromium is not installed and -short is given")
+		}
+		t.Fatal("chromium is not installed: scripts/install-deps.sh chromium (make test does), or pass -short")
 	}
 	h := startHost(t, "plugins:\n  hello: {path: billy-mcp-plugin-hello}\n")
 	h.waitReady(20 * time.Second)
