@@ -145,6 +145,11 @@ type Options struct {
 	Buffer int
 	// MaxBatch bounds the records of one write (default 512).
 	MaxBatch int
+	// StopTimeout bounds how long Close keeps retrying records it cannot
+	// write (default 5s): a host told to stop while its store is down must
+	// still stop. What is left is logged and counted
+	// (billy_mcp_audit_unwritten_total), never dropped silently.
+	StopTimeout time.Duration
 	// Logger gets write failures; Registerer the writer's metrics.
 	Logger     hclog.Logger
 	Registerer prometheus.Registerer
@@ -162,9 +167,13 @@ type Writer struct {
 	// mu keeps Close from closing records under a sender's feet.
 	mu     sync.RWMutex
 	closed bool
+	// giveUp is closed when Close has waited StopTimeout: writes stop
+	// retrying then.
+	giveUp   chan struct{}
+	giveOnce sync.Once
 
 	written, failures prometheus.Counter
-	waited            prometheus.Counter
+	waited, unwritten prometheus.Counter
 }
 
 // NewWriter starts a writer of JSON lines to out.
@@ -183,6 +192,9 @@ func NewBatchWriter(out BatchWriter, opts Options) *Writer {
 	if opts.MaxBatch <= 0 {
 		opts.MaxBatch = 512
 	}
+	if opts.StopTimeout <= 0 {
+		opts.StopTimeout = 5 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
@@ -190,7 +202,9 @@ func NewBatchWriter(out BatchWriter, opts Options) *Writer {
 		opts.Name = "batches"
 	}
 	label := prometheus.Labels{"sink": opts.Name}
-	w := &Writer{out: out, opts: opts, records: make(chan Record, opts.Buffer), done: make(chan struct{}),
+	w := &Writer{out: out, opts: opts, records: make(chan Record, opts.Buffer), done: make(chan struct{}), giveUp: make(chan struct{}),
+		unwritten: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_unwritten_total",
+			Help: "Audit records this sink could not write before the host stopped (logged with their count).", ConstLabels: label}),
 		written: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_records_total", Help: "Audit records written.",
 			ConstLabels: label}),
 		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "billy_mcp_audit_write_failures_total",
@@ -203,7 +217,7 @@ func NewBatchWriter(out BatchWriter, opts Options) *Writer {
 		backlog := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "billy_mcp_audit_backlog",
 			Help:        "Audit records waiting for the writer; at the buffer's size, requests wait (billy_mcp_audit_wait_seconds_total).",
 			ConstLabels: label}, func() float64 { return float64(len(w.records)) })
-		opts.Registerer.MustRegister(w.written, w.failures, w.waited, backlog)
+		opts.Registerer.MustRegister(w.written, w.failures, w.waited, w.unwritten, backlog)
 	}
 	go w.run()
 	return w
@@ -261,13 +275,28 @@ func (w *Writer) write(batch []Record) {
 			return
 		}
 		w.failures.Inc()
+		select {
+		case <-w.giveUp:
+			w.unwritten.Add(float64(len(batch)))
+			w.opts.Logger.Error("audit records not written before the host stopped", "sink", w.opts.Name, "records", len(batch),
+				"error", err.Error(), "stop_timeout", w.opts.StopTimeout.String())
+			return
+		default:
+		}
 		w.opts.Logger.Error("writing audit records failed; retrying", "sink", w.opts.Name, "records", len(batch), "error", err.Error(), "retry_in", delay.String())
-		time.Sleep(delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-w.giveUp:
+			t.Stop()
+		}
 		delay = min(delay*2, 5*time.Second)
 	}
 }
 
-// Close writes every queued record and stops the writer.
+// Close writes every queued record and stops the writer. Records it still
+// cannot write after StopTimeout are logged and counted, so that a host
+// whose store is down can stop.
 func (w *Writer) Close() {
 	w.mu.Lock()
 	if !w.closed {
@@ -275,5 +304,13 @@ func (w *Writer) Close() {
 		close(w.records)
 	}
 	w.mu.Unlock()
+	t := time.NewTimer(w.opts.StopTimeout)
+	defer t.Stop()
+	select {
+	case <-w.done:
+		return
+	case <-t.C:
+	}
+	w.giveOnce.Do(func() { close(w.giveUp) })
 	<-w.done
 }
