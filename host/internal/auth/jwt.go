@@ -81,9 +81,14 @@ func NewJWKS(ctx context.Context, url string, client *http.Client, onError func(
 		HTTPTimeout:       10 * time.Second,
 		RefreshInterval:   time.Hour,
 		RefreshUnknownKID: rate.NewLimiter(rate.Every(time.Minute), 1),
-		// A request waits for a refresh only if one is allowed now; else
-		// the unknown kid is refused at once.
-		RateLimitWaitMax: time.Millisecond,
+		// jwkset bounds both the wait for the limiter and the refresh's
+		// own request by this. The limiter's wait: rate.Limiter.Wait
+		// refuses at once a wait longer than the deadline, so with one
+		// refresh a minute an unknown kid seen again within the minute is
+		// refused without waiting. The refresh: it must get a request's
+		// time (1 ms here once made the first token of a rotated key fail
+		// whenever the fetch took longer).
+		RateLimitWaitMax: 10 * time.Second,
 		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
 			return func(_ context.Context, err error) {
 				if onError != nil {
