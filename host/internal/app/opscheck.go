@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
@@ -69,7 +70,7 @@ func (a *App) opsCheck(ctx context.Context, org string) OpsReport {
 		e := errmodel.From(err)
 		c.Status, c.Code, c.Detail = "failing", e.Code, e.Message
 	default:
-		c.Detail = "Billy answered " + httpStatus(resp.Status) + "; breaker " + a.gateway.BreakerState(org)
+		c.Detail = "Billy answered " + strconv.Itoa(resp.Status) + "; breaker " + a.gateway.BreakerState(org)
 	}
 	add(c, start)
 
@@ -90,7 +91,7 @@ func (a *App) opsCheck(ctx context.Context, org string) OpsReport {
 		}
 		c.Detail += "; "
 	}
-	c.Detail += itoa(ready) + " of " + itoa(total) + " ready"
+	c.Detail += strconv.Itoa(ready) + " of " + strconv.Itoa(total) + " ready"
 	if total > 0 && ready == 0 {
 		c.Status = "failing"
 	}
@@ -104,7 +105,7 @@ func (a *App) opsCheck(ctx context.Context, org string) OpsReport {
 		c.Detail = "off (cache.enabled: false)"
 	default:
 		st := a.cache.Stats(ctx, org)
-		c.Detail = itoa(st.Local.Entries) + " answers in process"
+		c.Detail = strconv.Itoa(st.Local.Entries) + " answers in process"
 		if a.redis != nil {
 			if st.Redis.Up {
 				c.Detail += "; Redis answers"
@@ -140,7 +141,7 @@ func (a *App) opsCheck(ctx context.Context, org string) OpsReport {
 			}
 		}
 	}
-	c.Detail = itoa(int(backlog)) + " records waiting for the writers"
+	c.Detail = strconv.Itoa(int(backlog)) + " records waiting for the writers"
 	if backlog > 1000 {
 		c.Status = "degraded"
 	}
@@ -164,11 +165,4 @@ func callRunOpsCheck(ctx context.Context, check func(context.Context, string) Op
 		return nil, errmodel.New(errmodel.Internal, "internal", "encoding the checks: %v", err)
 	}
 	return &pluginv1.CallToolResponse{StructuredContentJson: string(b), TextFromStructured: true}, nil
-}
-
-func httpStatus(code int) string { return itoa(code) }
-
-func itoa(n int) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }

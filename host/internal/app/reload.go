@@ -3,6 +3,7 @@ package app
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
@@ -51,7 +52,7 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 		switch {
 		case reloadable[key]:
 			r.Applied = append(r.Applied, key)
-		case hasPrefix(key, "cache.ttl."):
+		case strings.HasPrefix(key, "cache.ttl."):
 			if a.cache == nil {
 				r.NeedRestart = append(r.NeedRestart, key)
 				continue
@@ -78,7 +79,7 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 			a.Logger.Warn("reload: the cache keeps its TTLs", "reason", err.Error())
 			var kept []string
 			for _, k := range r.Applied {
-				if hasPrefix(k, "cache.ttl.") {
+				if strings.HasPrefix(k, "cache.ttl.") {
 					r.NeedRestart = append(r.NeedRestart, k)
 				} else {
 					kept = append(kept, k)
@@ -94,8 +95,6 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 	sort.Strings(r.NeedRestart)
 	return r
 }
-
-func hasPrefix(s, prefix string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix }
 
 // changedKeys lists the keys (dotted paths, as in the config file) whose
 // values differ between a and b. A list counts as one key.
