@@ -97,6 +97,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	loop, stop := context.WithCancel(context.Background())
 	s := &Store{db: db, dialect: d, where: where, version: version, now: o.Now, logger: o.Logger, stop: stop, done: make(chan struct{})}
+	// The first pass runs before Open returns, so that no pass is in flight
+	// once the caller starts using the store: a pass the scheduler delayed
+	// would otherwise run against whatever the caller's clock says by then.
+	s.pruneOnce(ctx)
 	go s.housekeeping(loop)
 	return s, nil
 }
@@ -140,16 +144,22 @@ func (s *Store) housekeeping(ctx context.Context) {
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
 	for {
-		if n, err := s.prune(ctx); err != nil && ctx.Err() == nil {
-			s.logger.Warn("store: deleting expired keys failed; will try again", "error", err.Error(), "store", s.where)
-		} else if n > 0 {
-			s.logger.Debug("store: deleted expired keys", "count", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			s.pruneOnce(ctx)
 		}
+	}
+}
+
+// pruneOnce is one housekeeping pass; a failure is logged and retried on
+// the next.
+func (s *Store) pruneOnce(ctx context.Context) {
+	if n, err := s.prune(ctx); err != nil && ctx.Err() == nil {
+		s.logger.Warn("store: deleting expired keys failed; will try again", "error", err.Error(), "store", s.where)
+	} else if n > 0 {
+		s.logger.Debug("store: deleted expired keys", "count", n)
 	}
 }
 
