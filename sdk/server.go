@@ -132,7 +132,8 @@ func (g *grpcPlugin) Configure(ctx context.Context, req *pluginv1.ConfigureReque
 		g.mu.Unlock()
 	}
 	if g.plugin.Configure != nil {
-		ctx = context.WithValue(ctx, deploymentKey{}, Deployment{Environment: req.Environment, SigningKey: req.SigningKey})
+		ctx = context.WithValue(ctx, deploymentKey{}, Deployment{Environment: req.Environment, SigningKey: req.SigningKey,
+			DataDir: req.DataDir, DatabaseURL: req.DatabaseUrl})
 		raw := json.RawMessage(req.ConfigJson)
 		if len(raw) == 0 {
 			raw = json.RawMessage("{}")

@@ -55,13 +55,15 @@ type Log struct {
 type options struct {
 	config     json.RawMessage
 	signingKey []byte
-	caller     sdk.Caller
-	writes     sdk.WritesMode
-	billy      func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
-	callTool   func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
-	elicit     func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
-	sample     func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
-	roots      func(ctx context.Context) ([]sdk.Root, error)
+	// dataDir and databaseURL are the plugin's storage (sdk.Deployment).
+	dataDir, databaseURL string
+	caller               sdk.Caller
+	writes               sdk.WritesMode
+	billy                func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error)
+	callTool             func(ctx context.Context, name string, args json.RawMessage) (*sdk.ToolResult, error)
+	elicit               func(ctx context.Context, message string, schema json.RawMessage) (*sdk.ElicitResult, error)
+	sample               func(ctx context.Context, req sdk.SampleRequest) (*sdk.SampleResult, error)
+	roots                func(ctx context.Context) ([]sdk.Root, error)
 	// roundTrips answers questions as a client of MCP 2026-07-28 does (see
 	// WithRoundTrips).
 	roundTrips bool
@@ -89,6 +91,15 @@ func WithConfig(v any) Option {
 // (sdk.DeploymentFrom); without it the harness draws one. Give two harnesses
 // the same key to test that what one process signed is good in the next.
 func WithSigningKey(key []byte) Option { return func(o *options) { o.signingKey = key } }
+
+// WithDataDir sets the plugin's DataDir (sdk.DeploymentFrom); without it
+// the plugin gets none, as under a host without a data_dir. Give two
+// harnesses the same directory to test what a plugin keeps across restarts.
+func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithDatabaseURL sets the plugin's DatabaseURL (sdk.DeploymentFrom), as a
+// host does for a plugin granted the deployment's PostgreSQL database.
+func WithDatabaseURL(url string) Option { return func(o *options) { o.databaseURL = url } }
 
 // WithCaller sets the caller every call is made as.
 func WithCaller(c sdk.Caller) Option { return func(o *options) { o.caller = c } }
@@ -187,6 +198,7 @@ func Start(t testing.TB, p *sdk.Plugin, opts ...Option) (*Harness, error) {
 	}
 	if _, err := h.client.Configure(context.Background(), &pluginv1.ConfigureRequest{
 		ConfigJson: string(cfg), HostServicesBrokerId: id, Environment: "test", SigningKey: key,
+		DataDir: h.opts.dataDir, DatabaseUrl: h.opts.databaseURL,
 		// As the host does, so tests run the plugin as it runs in production.
 		HostFeatures: []string{pluginv1.HostFeatureTextFromStructured}}); err != nil {
 		return nil, bridge.ErrorFromStatus(err)

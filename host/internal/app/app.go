@@ -107,23 +107,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		return nil, err
 	}
 	tools := newToolMetrics(a.Metrics)
-	var specs []pluginhost.Spec
-	names := make([]string, 0, len(cfg.Plugins))
-	for n := range cfg.Plugins {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		p := cfg.Plugins[n]
-		if !p.IsEnabled() {
-			continue
-		}
-		procs := p.MaxProcs
-		if procs == 0 {
-			procs = cfg.PluginDefaults.MaxProcs
-		}
-		specs = append(specs, pluginhost.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config, MaxProcs: procs})
-	}
+	specs := pluginSpecs(cfg)
 	checksums := cfg.PluginDefaults.ChecksumsFile
 	if checksums != "" && !filepath.IsAbs(checksums) {
 		checksums = filepath.Join(cfg.PluginDefaults.Dir, checksums)
@@ -488,3 +472,33 @@ const mcpInstructions = "Tools for a Danish company's books in Billy.dk: invoice
 	"Drafts, customers, products and contact persons are written at once. Writes that cannot be undone (approve, send, void, credit, payments) " +
 	"may first return status confirmation_required with a preview: show it to the user and, only if they agree, repeat the identical call " +
 	"with its confirmation_token (single use, 5 minutes). Never approve, send, void or pay unless the user asks."
+
+// pluginSpecs are the enabled plugins, in name order, with what each is
+// handed: its own folder under data_dir and, when granted, the database.
+func pluginSpecs(cfg *config.Config) []pluginhost.Spec {
+	names := make([]string, 0, len(cfg.Plugins))
+	for n := range cfg.Plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var specs []pluginhost.Spec
+	for _, n := range names {
+		p := cfg.Plugins[n]
+		if !p.IsEnabled() {
+			continue
+		}
+		procs := p.MaxProcs
+		if procs == 0 {
+			procs = cfg.PluginDefaults.MaxProcs
+		}
+		spec := pluginhost.Spec{Name: n, Path: p.Path, SHA256: p.SHA256, Config: p.Config, MaxProcs: procs}
+		if cfg.DataDir != "" {
+			spec.DataDir = filepath.Join(cfg.DataDir, "plugins", n)
+		}
+		if p.Database {
+			spec.DatabaseURL = cfg.Database.URL
+		}
+		specs = append(specs, spec)
+	}
+	return specs
+}

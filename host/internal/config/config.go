@@ -393,6 +393,14 @@ type PluginConfig struct {
 	// 0 means plugin_defaults.max_procs. Raise it for a plugin that
 	// computes a lot itself.
 	MaxProcs int `json:"max_procs,omitempty"`
+	// Hand the plugin the deployment's PostgreSQL database (database.url),
+	// for state every instance shares, such as a job queue: the plugin
+	// keeps its tables in a schema of its own. The URL is a secret, so
+	// grant it only to plugins you trust with it. Without it, or without
+	// database.url, the plugin keeps its state in its own folder under
+	// data_dir (data_dir/plugins/NAME). On by default for the built-in
+	// plugins that keep state.
+	Database bool `json:"database,omitempty"`
 }
 
 // IsEnabled reports whether the plugin should be started.

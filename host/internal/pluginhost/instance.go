@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime/debug"
 	"sync"
@@ -200,6 +201,13 @@ func (in *instance) start(ctx context.Context) error {
 	if err != nil || spec.Config == nil {
 		cfgJSON = []byte("{}")
 	}
+	if spec.DataDir != "" {
+		// Made before every start, so a folder removed while the host ran
+		// comes back; an existing folder keeps its mode and its files.
+		if err := os.MkdirAll(spec.DataDir, 0o700); err != nil {
+			return fmt.Errorf("plugin %s: making its data folder: %w", spec.Name, err)
+		}
+	}
 
 	cmd := exec.Command(spec.Path)
 	// No host environment: plugins get only what go-plugin itself sets
@@ -274,7 +282,7 @@ func (in *instance) start(ctx context.Context) error {
 		key = in.m.opts.SigningKey(spec.Name)
 	}
 	if _, err := rpc.Configure(sctx, &pluginv1.ConfigureRequest{ConfigJson: string(cfgJSON), HostServicesBrokerId: brokerID,
-		Environment: in.m.opts.Environment, SigningKey: key,
+		Environment: in.m.opts.Environment, SigningKey: key, DataDir: spec.DataDir, DatabaseUrl: spec.DatabaseURL,
 		HostFeatures: []string{pluginv1.HostFeatureTextFromStructured}}); err != nil {
 		if te, ok := errmodel.FromStatus(err); ok {
 			return permanent("plugin %s rejected its config (plugins.%s.config): %s", spec.Name, spec.Name, te.Error())

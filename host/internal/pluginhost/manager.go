@@ -29,6 +29,12 @@ type Spec struct {
 	Config map[string]any
 	// MaxProcs is the plugin's GOMAXPROCS; 0 leaves Go's default.
 	MaxProcs int
+	// DataDir is the plugin's own folder (sdk.Deployment.DataDir), made
+	// with mode 0700 before each start; empty gives the plugin none.
+	DataDir string
+	// DatabaseURL is the PostgreSQL URL the plugin is granted
+	// (sdk.Deployment.DatabaseURL); empty grants none.
+	DatabaseURL string
 }
 
 // Options configure a Manager.

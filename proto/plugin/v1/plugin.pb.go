@@ -874,7 +874,17 @@ type ConfigureRequest struct {
 	// What this host does beyond the released contract, for the plugin to
 	// rely on (see the HOST_FEATURE_ constants in names.go); a plugin that
 	// does not know a feature ignores it.
-	HostFeatures  []string `protobuf:"bytes,5,rep,name=host_features,json=hostFeatures,proto3" json:"host_features,omitempty"`
+	HostFeatures []string `protobuf:"bytes,5,rep,name=host_features,json=hostFeatures,proto3" json:"host_features,omitempty"`
+	// A directory that belongs to this plugin alone (mode 0700, made by the
+	// host under its data_dir), kept across restarts: where a plugin keeps
+	// its own files, such as a SQLite database. Empty when the host has no
+	// data_dir: keep state in memory then.
+	DataDir string `protobuf:"bytes,6,opt,name=data_dir,json=dataDir,proto3" json:"data_dir,omitempty"`
+	// The deployment's PostgreSQL URL, sent only to plugins the operator
+	// granted the database (plugins.<name>.database) on a deployment that
+	// has one; empty otherwise. It is a secret: never log or return it. A
+	// plugin keeps its tables in a schema of its own name.
+	DatabaseUrl   string `protobuf:"bytes,7,opt,name=database_url,json=databaseUrl,proto3" json:"database_url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -942,6 +952,20 @@ func (x *ConfigureRequest) GetHostFeatures() []string {
 		return x.HostFeatures
 	}
 	return nil
+}
+
+func (x *ConfigureRequest) GetDataDir() string {
+	if x != nil {
+		return x.DataDir
+	}
+	return ""
+}
+
+func (x *ConfigureRequest) GetDatabaseUrl() string {
+	if x != nil {
+		return x.DatabaseUrl
+	}
+	return ""
 }
 
 type ConfigureResponse struct {
@@ -4082,7 +4106,7 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0ePromptArgument\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x1a\n" +
-	"\brequired\x18\x03 \x01(\bR\brequired\"\xd2\x01\n" +
+	"\brequired\x18\x03 \x01(\bR\brequired\"\x90\x02\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\tR\n" +
 	"configJson\x125\n" +
@@ -4090,7 +4114,9 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\venvironment\x18\x03 \x01(\tR\venvironment\x12\x1f\n" +
 	"\vsigning_key\x18\x04 \x01(\fR\n" +
 	"signingKey\x12#\n" +
-	"\rhost_features\x18\x05 \x03(\tR\fhostFeatures\"\x13\n" +
+	"\rhost_features\x18\x05 \x03(\tR\fhostFeatures\x12\x19\n" +
+	"\bdata_dir\x18\x06 \x01(\tR\adataDir\x12!\n" +
+	"\fdatabase_url\x18\a \x01(\tR\vdatabaseUrl\"\x13\n" +
 	"\x11ConfigureResponse\"\xd5\x02\n" +
 	"\vCallContext\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12%\n" +
