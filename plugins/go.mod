@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/billy-mcp/billy-mcp/sandbox v0.0.0
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/go-cmp v0.7.0
@@ -25,9 +26,12 @@ require (
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/text v0.42.0 // indirect
+	gonum.org/v1/gonum v0.17.0
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
 replace github.com/billy-mcp/billy-mcp/sdk => ../sdk
+
+replace github.com/billy-mcp/billy-mcp/sandbox => ../sandbox
