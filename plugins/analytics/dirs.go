@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+)
+
+// deploymentDataDir is the plugin's private data directory from the host
+// ("" when the host runs without one: the working set then lives in a
+// temporary directory and is rebuilt after a restart).
+//
+// The deployment's DatabaseURL is not used yet: the working set is a
+// cache of Billy that any instance can rebuild, so each instance keeping
+// its own SQLite copy is correct, only slower to warm up.
+func deploymentDataDir(ctx context.Context) string { return sdk.DeploymentFrom(ctx).DataDir }
