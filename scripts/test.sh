@@ -84,6 +84,8 @@ fuzz plugins FuzzVATNumber ./moms
 fuzz plugins FuzzParsePeriod ./moms
 fuzz plugins FuzzNumber ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
+fuzz plugins FuzzParseStatement ./integrations
+fuzz plugins FuzzParseAmount ./integrations
 fuzz sdk FuzzLeanOutputSchema .
 fuzz examples/hello FuzzToolResults . 2000x
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/fik"
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
@@ -66,24 +67,11 @@ func fikCodeTool() sdk.Tool {
 	})
 }
 
-// luhnDigit is the Luhn check digit of a digit string: weights 2,1,2,1...
-// from the right of the payload, the digit sum of each product, check =
-// (10 - sum mod 10) mod 10 (reference § 5.4; the CPAN module's 10 for a
-// sum divisible by 10 is its bug).
-func luhnDigit(payload string) byte {
-	sum := 0
-	for i := 0; i < len(payload); i++ {
-		d := int(payload[len(payload)-1-i] - '0')
-		if i%2 == 0 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return byte('0' + (10-sum%10)%10)
-}
+// luhnDigit is the Luhn check digit of a digit string (reference § 5.4;
+// the CPAN module's 10 for a sum divisible by 10 is its bug). The rules
+// live in plugins/internal/fik, shared with the integrations plugin, which
+// finds these IDs in bank lines.
+func luhnDigit(payload string) byte { return fik.CheckDigit(payload) }
 
 func compactDigits(s string) string {
 	return strings.Map(func(r rune) rune {

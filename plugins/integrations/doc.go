@@ -1,0 +1,19 @@
+// Command integrations is the billy-mcp plugin that brings other systems'
+// data into Billy.dk (issue 14; the facts it relies on are in
+// reference/integrations.md).
+//
+// Bank statements: match_bank_statement reads a Danish bank's CSV export
+// (Danske Bank, Nordea, Jyske Bank, Nykredit, Sydbank, Lunar, BEC and
+// Portalbank banks, recognised by their header signature or, without a
+// header, their row shape), a CSV under a generic column mapping, or an
+// ISO 20022 camt.053 statement, and matches money in to open invoices by
+// FIK +71 code, invoice number and customer, never by the amount alone. It
+// writes nothing. record_bank_payments records the matched lines as bank
+// payments after a preview and a single-use confirmation token bound to the
+// exact payments (as the invoices plugin's destructive writes do).
+//
+// A file is read whole or refused whole: one unreadable row (a bad date or
+// amount, a quote that never closes, bytes of another encoding) refuses
+// the file with the line and the reason, so a statement is never
+// half-imported. Amounts are decimals from the text, never floats.
+package main

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+)
+
+// config is the plugin's section of the host's config file:
+//
+//	plugins:
+//	  integrations:
+//	    config:
+//	      inbox_dir: /home/me/billy-inbox  # files given by path (stdio only); empty: path is off
+//	      max_file_bytes: 10485760         # the largest file read, from any source
+type config struct {
+	InboxDir     string `json:"inbox_dir,omitempty"`
+	MaxFileBytes int    `json:"max_file_bytes,omitempty"`
+}
+
+const (
+	defaultMaxFileBytes = 10 << 20
+	// hardMaxFileBytes: Billy's own upload limit is not documented; 25 MiB
+	// is far past any statement or receipt.
+	hardMaxFileBytes = 25 << 20
+)
+
+// plugin holds what the tools share.
+type plugin struct {
+	now    func() time.Time
+	tokens *tokens
+	cfg    config
+	ledger *ledger
+}
+
+// New declares the plugin.
+func New() *sdk.Plugin { return newPlugin(time.Now, rand.Reader).declare() }
+
+func newPlugin(now func() time.Time, random io.Reader) *plugin {
+	return &plugin{now: now, tokens: newTokens(now, random), cfg: config{MaxFileBytes: defaultMaxFileBytes}, ledger: newLedger("")}
+}
+
+func (p *plugin) declare() *sdk.Plugin {
+	return &sdk.Plugin{
+		Name:      "integrations",
+		Version:   "0.1.0",
+		Configure: p.configure,
+		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
+			"and recorded as payments after confirmation.",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool()},
+	}
+}
+
+func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
+	d := sdk.DeploymentFrom(ctx)
+	p.tokens.useKey(d.SigningKey)
+	p.ledger = newLedger(d.DataDir)
+	c := config{MaxFileBytes: defaultMaxFileBytes}
+	if len(bytes.TrimSpace(raw)) > 0 && string(bytes.TrimSpace(raw)) != "null" {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return sdk.Invalid("config", "the integrations config takes inbox_dir and max_file_bytes: %v", err)
+		}
+	}
+	if c.MaxFileBytes == 0 {
+		c.MaxFileBytes = defaultMaxFileBytes
+	}
+	if c.MaxFileBytes < 1024 || c.MaxFileBytes > hardMaxFileBytes {
+		return sdk.Invalid("max_file_bytes", "must be between 1024 and %d, got %d", hardMaxFileBytes, c.MaxFileBytes)
+	}
+	if c.InboxDir != "" {
+		if !filepath.IsAbs(c.InboxDir) {
+			return sdk.Invalid("inbox_dir", "must be an absolute path, got %q", c.InboxDir)
+		}
+		c.InboxDir = filepath.Clean(c.InboxDir)
+	}
+	p.cfg = c
+	return nil
+}
