@@ -84,6 +84,7 @@ fuzz plugins FuzzVATNumber ./moms
 fuzz plugins FuzzParsePeriod ./moms
 fuzz plugins FuzzNumber ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
+fuzz plugins FuzzCompile ./analytics/metrics
 fuzz plugins FuzzParseStatement ./integrations
 fuzz plugins FuzzParseAmount ./integrations
 fuzz sdk FuzzLeanOutputSchema .

@@ -33,6 +33,8 @@ var allowed = map[string][]string{
 	"logging":     {},
 	"mcpcontent":  {},
 	"mcpserver":   {"dispatch", "logging", "mcpcontent", "registry", "tasks"},
+	"mfa":         {"credentials", "keyring", "store"},
+	"oauthserver": {"auth", "mfa", "scopes"},
 	"pluginhost":  {"registry", "schema"},
 	"reconcile":   {},
 	"registry":    {"schema", "scopes"},
