@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -64,15 +63,4 @@ func daDateTime(t time.Time) string {
 		return "(aldrig)"
 	}
 	return t.UTC().Format("02.01.2006") + " kl. " + t.UTC().Format("15.04") + " UTC"
-}
-
-var daMonths = []string{"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"}
-
-// daMonth is "marts 2026" for 2026-03.
-func daMonth(ym string) string {
-	t, err := time.Parse("2006-01", ym)
-	if err != nil {
-		return ym
-	}
-	return daMonths[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }

@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS postings (
 	PRIMARY KEY (org_id, id)
 );
 CREATE TABLE IF NOT EXISTS sync_seen (org_id TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (org_id, id));
+CREATE TABLE IF NOT EXISTS exports (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, mime TEXT NOT NULL, name TEXT NOT NULL, created TEXT NOT NULL, data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS postings_entry ON postings (org_id, entry_date);
 `
 

@@ -25,6 +25,9 @@ type Progress func(done, total int, message string)
 // PageSize is what a sync asks Billy for per page: its maximum (§4.1).
 const PageSize = 1000
 
+// pageSize is PageSize, smaller in tests that need many pages.
+var pageSize = PageSize
+
 // Stats is what one sync read and wrote.
 type Stats struct {
 	Full        bool   `json:"full" jsonschema:"whether this was a full sync (first time, or asked for)"`
@@ -122,7 +125,7 @@ func (y *syncer) page(ctx context.Context, path string, q url.Values, page int) 
 		qq[k] = v
 	}
 	qq.Set("page", strconv.Itoa(page))
-	qq.Set("pageSize", strconv.Itoa(PageSize))
+	qq.Set("pageSize", strconv.Itoa(pageSize))
 	body, err := y.billy(ctx, path, qq)
 	if err != nil {
 		return nil, 0, err

@@ -1,0 +1,50 @@
+package export
+
+import (
+	"fmt"
+
+	"github.com/go-analyze/charts"
+	"github.com/shopspring/decimal"
+)
+
+// ChartPNG draws a chart as a PNG, width x height pixels. A band is drawn
+// as two dashed-free thin lines (its bounds) around the first series.
+func ChartPNG(c Chart, width, height int) ([]byte, error) {
+	if len(c.Labels) == 0 || len(c.Series) == 0 {
+		return nil, fmt.Errorf("chart %q has no data", c.Title)
+	}
+	values := make([][]float64, 0, len(c.Series)+2)
+	names := make([]string, 0, len(c.Series)+2)
+	for _, s := range c.Series {
+		values = append(values, s.Values)
+		names = append(names, s.Name)
+	}
+	if c.Band != nil {
+		values = append(values, c.Band.Lo, c.Band.Hi)
+		names = append(names, c.Band.Name+" (nedre)", c.Band.Name+" (øvre)")
+	}
+	opts := []charts.OptionFunc{
+		charts.PNGOutputOptionFunc(),
+		charts.DimensionsOptionFunc(width, height),
+		charts.ThemeNameOptionFunc("light"),
+		charts.XAxisLabelsOptionFunc(c.Labels),
+		charts.PaddingOptionFunc(charts.NewBox(10, 20, 30, 10)),
+		charts.YAxisOptionFunc(charts.YAxisOption{ValueFormatter: func(f float64) string {
+			return DaNumber(decimal.NewFromFloat(f), 0)
+		}}),
+	}
+	if len(names) > 1 {
+		opts = append(opts, charts.LegendLabelsOptionFunc(names))
+	}
+	var p *charts.Painter
+	var err error
+	if c.Kind == "line" {
+		p, err = charts.LineRender(values, opts...)
+	} else {
+		p, err = charts.BarRender(values, opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
+	}
+	return p.Bytes()
+}
