@@ -23,12 +23,13 @@ replace github.com/billy-mcp/billy-mcp/proto => ../proto
 
 require (
 	github.com/billy-mcp/billy-mcp/sdk v0.0.0
+	github.com/expr-lang/expr v1.17.8
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/shopspring/decimal v1.6.0
 )
 
 require (
 	github.com/billy-mcp/billy-mcp/sandbox v0.0.0
-	github.com/expr-lang/expr v1.17.8
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/google/go-cmp v0.7.0

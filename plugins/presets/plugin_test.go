@@ -1,0 +1,255 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/plugins/presets/workflow"
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestTemplates: every built-in template parses and validates (loadTemplates
+// would panic in New otherwise), and the required Danish ones are there.
+func TestTemplates(t *testing.T) {
+	ts, err := loadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, w := range ts {
+		ids = append(ids, w.ID)
+		b, _ := os.ReadFile(filepath.Join("templates", w.ID+".json"))
+		if _, err := workflow.Parse(b); err != nil {
+			t.Errorf("%s: %v", w.ID, err)
+		}
+	}
+	want := []string{"bulk_create_invoices", "dunning_reminders", "monthly_retainer_invoicing", "onboard_public_customer", "quarterly_vat_close", "year_end_checklist"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("templates (-want +got):\n%s", diff)
+	}
+}
+
+// fakeBooks plays the other plugins' tools for the plugin under test.
+type fakeBooks struct {
+	mu      sync.Mutex
+	calls   []string
+	drafts  map[string]bool
+	n       int
+	failFor string // create_invoice fails for this contactId
+}
+
+func (f *fakeBooks) call(_ context.Context, name string, raw json.RawMessage) (*sdk.ToolResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var args map[string]any
+	_ = json.Unmarshal(raw, &args)
+	f.calls = append(f.calls, name)
+	var out any
+	switch name {
+	case "create_invoice":
+		if args["contactId"] == f.failFor {
+			return nil, sdk.Invalid("contactId", "contact %v is archived", args["contactId"])
+		}
+		if args["dry_run"] == true {
+			out = map[string]any{"status": "dry_run"}
+			break
+		}
+		f.n++
+		id := fmt.Sprintf("inv%d", f.n)
+		f.drafts[id] = true
+		out = map[string]any{"status": "done", "record": map[string]any{"id": id}}
+	case "delete_draft_invoice":
+		delete(f.drafts, args["invoiceId"].(string))
+		out = map[string]any{"status": "deleted"}
+	default:
+		return nil, sdk.NotFound("tool_not_found", "no tool %s", name)
+	}
+	b, _ := json.Marshal(out)
+	return &sdk.ToolResult{Structured: b}, nil
+}
+
+func TestBulkAllOrNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		failFor string
+		status  string
+		drafts  int
+	}{
+		{"all created", "", workflow.RunSucceeded, 3},
+		{"one fails validation: nothing written", "c2", workflow.RunFailed, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			books := &fakeBooks{drafts: map[string]bool{}, failFor: tt.failFor}
+			h, err := sdktest.Start(t, New(), sdktest.WithToolCaller(books.call), sdktest.WithDataDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var items []any
+			for _, c := range []string{"c1", "c2", "c3"} {
+				items = append(items, map[string]any{"contactId": c, "lines": []any{map[string]any{"productId": "p1"}}})
+			}
+			var got RunView
+			err = h.CallToolInto(context.Background(), "execute_preset", map[string]any{"preset_id": "bulk_create_invoices", "parameters": map[string]any{"invoices": items}}, &got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.status || len(books.drafts) != tt.drafts {
+				t.Errorf("status %s with %d drafts left, want %s with %d (%+v)", got.Status, len(books.drafts), tt.status, tt.drafts, got.Error)
+			}
+			// Per item: the validate step says which item failed.
+			if tt.failFor != "" {
+				its := got.Steps[0].Iterations
+				if its[1].Status != workflow.StepFailed || its[0].Status != workflow.StepDone || its[2].Status != workflow.StepDone || its[1].Error == nil || !strings.Contains(its[1].Error.Message, "archived") {
+					t.Errorf("validate step's items: %+v %+v", its[0], its[1])
+				}
+			}
+		})
+	}
+}
+
+// TestCompensationOnLateFailure: validation passes, the third creation
+// fails; the two drafts created are deleted, newest first.
+func TestCompensationOnLateFailure(t *testing.T) {
+	books := &fakeBooks{drafts: map[string]bool{}}
+	fail := 0
+	h, err := sdktest.Start(t, New(), sdktest.WithToolCaller(func(ctx context.Context, name string, raw json.RawMessage) (*sdk.ToolResult, error) {
+		if name == "create_invoice" && !strings.Contains(string(raw), "dry_run") {
+			fail++
+			if fail == 3 {
+				return nil, sdk.NewError(sdk.CategoryConflict, "contact_archived", "archived meanwhile")
+			}
+		}
+		return books.call(ctx, name, raw)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := []any{}
+	for _, c := range []string{"c1", "c2", "c3"} {
+		items = append(items, map[string]any{"contactId": c, "lines": []any{map[string]any{"productId": "p1"}}})
+	}
+	var got RunView
+	if err := h.CallToolInto(context.Background(), "execute_preset", map[string]any{"preset_id": "bulk_create_invoices", "parameters": map[string]any{"invoices": items}}, &got); err != nil {
+		t.Fatal(err)
+	}
+	// Three validations, two creations (the third fails before the fake
+	// records it), two deletions.
+	want := []string{"create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "delete_draft_invoice", "delete_draft_invoice"}
+	if diff := cmp.Diff(want, books.calls); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+	if got.Status != workflow.RunFailed || len(books.drafts) != 0 {
+		t.Errorf("status %s, drafts left %v", got.Status, books.drafts)
+	}
+}
+
+func TestRunsArePerOrganization(t *testing.T) {
+	books := &fakeBooks{drafts: map[string]bool{}}
+	dir := t.TempDir()
+	a, err := sdktest.Start(t, New(), sdktest.WithToolCaller(books.call), sdktest.WithDataDir(dir),
+		sdktest.WithCaller(sdk.Caller{Subject: "a", OrganizationID: "org-a", Scopes: []string{"admin"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run RunView
+	if err := a.CallToolInto(context.Background(), "execute_preset", map[string]any{"preset_id": "bulk_create_invoices", "dry_run": true,
+		"parameters": map[string]any{"invoices": []any{map[string]any{"contactId": "c1", "lines": []any{}}}}}, &run); err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != workflow.RunDryRun {
+		t.Fatalf("dry run: %s", run.Status)
+	}
+	// A new process on the same data directory finds it (durable) for
+	// org-a and not for org-b.
+	b, err := sdktest.Start(t, New(), sdktest.WithToolCaller(books.call), sdktest.WithDataDir(dir),
+		sdktest.WithCaller(sdk.Caller{Subject: "b", OrganizationID: "org-b", Scopes: []string{"admin"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.CallToolInto(context.Background(), "get_preset_run", map[string]any{"run_id": run.RunID}, &RunView{})
+	if se := sdk.AsError(err); se.Code != "preset_run_not_found" {
+		t.Errorf("another organization's run: %v", err)
+	}
+	a2, _ := sdktest.Start(t, New(), sdktest.WithToolCaller(books.call), sdktest.WithDataDir(dir),
+		sdktest.WithCaller(sdk.Caller{Subject: "a", OrganizationID: "org-a", Scopes: []string{"admin"}}))
+	var again RunView
+	if err := a2.CallToolInto(context.Background(), "get_preset_run", map[string]any{"run_id": run.RunID}, &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Status != workflow.RunDryRun || len(again.Log) == 0 {
+		t.Errorf("after restart: %s with %d log lines", again.Status, len(again.Log))
+	}
+}
+
+func TestCreateCustomPresetV1(t *testing.T) {
+	h, err := sdktest.Start(t, New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out CreateOutput
+	err = h.CallToolInto(context.Background(), "create_custom_preset", map[string]any{"name": "Månedlig rapport", "description": "d", "businessType": "service",
+		"actions": []any{map[string]any{"tool": "get_revenue", "action": "x", "parameters": map[string]any{"startDate": "2026-01-01"}}}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"step_1: get_revenue"}, out.Preset.Steps); diff != "" || out.Preset.ID != "custom_m_nedlig_rapport" {
+		t.Errorf("preset %s %v", out.Preset.ID, diff)
+	}
+	err = h.CallToolInto(context.Background(), "create_custom_preset", map[string]any{"workflow": map[string]any{"version": 1, "id": "x",
+		"steps": []any{map[string]any{"id": "a", "tool": "t", "if": "steps.nope.status"}}}}, &out)
+	se := sdk.AsError(err)
+	if se.Category != sdk.CategoryValidation || len(se.Fields) != 1 || se.Fields[0].Field != "workflow.steps[0].if" {
+		t.Errorf("invalid workflow: %+v", se)
+	}
+}
+
+// TestMine runs mining on a synthetic usage log with known routines: one
+// bookkeeper creates a customer, an invoice, approves and sends it, five
+// mornings out of six (one morning stops after creating); noise in between
+// days; another caller's different routine is a pattern of its own.
+func TestMine(t *testing.T) {
+	base := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var ev []UsageEvent
+	add := func(sub string, day int, min int, tool string, ok bool) {
+		ev = append(ev, UsageEvent{Subject: sub, Tool: tool, At: base.AddDate(0, 0, day).Add(time.Duration(min) * time.Minute), OK: ok})
+	}
+	for d := 0; d < 6; d++ {
+		add("ann", d, 0, "create_customer", true)
+		add("ann", d, 1, "create_invoice", true)
+		if d == 5 {
+			continue
+		}
+		add("ann", d, 2, "create_invoice", false) // a failed retry: left out
+		add("ann", d, 3, "approve_invoice", true)
+		add("ann", d, 4, "send_invoice", true)
+		add("ann", d, 300, "list_invoices", true) // hours later: another session
+	}
+	for d := 0; d < 3; d++ {
+		add("bo", d, 10, "moms_return", true)
+		add("bo", d, 11, "bookkeeping_check", true)
+		add("bo", d, 12, "execute_preset", true) // the presets' own: left out
+	}
+	got := mine(ev, 3)
+	want := []Pattern{
+		{Tools: []string{"create_customer", "create_invoice", "approve_invoice", "send_invoice"}, Support: 5, Confidence: 0.83},
+		{Tools: []string{"create_customer", "create_invoice"}, Support: 6, Confidence: 1},
+		{Tools: []string{"moms_return", "bookkeeping_check"}, Support: 3, Confidence: 1},
+	}
+	for i := range got {
+		got[i].Evidence = nil
+	}
+	// Sorted by support: the pair (6) before the routine (5).
+	want[0], want[1] = want[1], want[0]
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("patterns (-want +got):\n%s", diff)
+	}
+}
