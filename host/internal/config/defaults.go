@@ -81,6 +81,9 @@ func Default() *Config {
 		Plugins: map[string]PluginConfig{
 			"invoices": {Path: "billy-mcp-plugin-invoices"},
 			"moms":     {Path: "billy-mcp-plugin-moms"},
+			// integrations keeps a small ledger of recorded bank lines in
+			// its data_dir folder; it needs no database.
+			"integrations": {Path: "billy-mcp-plugin-integrations"},
 		},
 		PluginSet: PluginSetAdd,
 		PluginDefaults: PluginDefaults{

@@ -42,8 +42,9 @@ func loaded() *Config {
 	c.Writes.Mode = WritesDirect
 	c.PluginDefaults.Dir = exeDir
 	c.Plugins = map[string]PluginConfig{
-		"invoices": {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
-		"moms":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
+		"invoices":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
+		"moms":         {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
+		"integrations": {Path: filepath.Join(exeDir, "billy-mcp-plugin-integrations")},
 	}
 	return c
 }
@@ -137,8 +138,9 @@ writes: {mode: "off"}
 				c.PluginDefaults.Dir = "/srv/plugins"
 				c.PluginDefaults.RestartBackoffMax = time.Minute
 				c.Plugins = map[string]PluginConfig{
-					"invoices": {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
-					"moms":     {Path: "/srv/plugins/billy-mcp-plugin-moms"},
+					"invoices":     {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
+					"moms":         {Path: "/srv/plugins/billy-mcp-plugin-moms"},
+					"integrations": {Path: "/srv/plugins/billy-mcp-plugin-integrations"},
 				}
 				c.Writes.Mode = WritesConfirm
 			},
