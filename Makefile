@@ -25,7 +25,7 @@ run: build ## Build and start the host with the built-in default config (sandbox
 	$(BIN)/billy-mcp serve
 
 deps: ## Install the Debian packages the tests may need (tools/debian.txt)
-	scripts/install-deps.sh node redis postgres chromium podman prometheus
+	scripts/install-deps.sh node redis postgres chromium podman prometheus pdf
 
 image: ## Build the container image from local binaries (podman or docker; nothing pulled) and print its size
 	scripts/image.sh build

@@ -56,6 +56,9 @@ set +a
 step "podman for the container image's test (host/e2e TestImage), promtool for the alert rules' (host/internal/app TestPromtool), chromium for the docs page's (host/e2e TestDocsPageInBrowser)"
 scripts/install-deps.sh podman prometheus chromium
 
+step "poppler-utils for the analytics PDF export's tests (plugins/analytics/export: pdftoppm renders the PDF to PNG)"
+scripts/install-deps.sh pdf
+
 step "unit, integration and end-to-end tests (-race)"
 for m in $(scripts/modules.sh); do
   (cd "$m" && go test -race -count=1 -timeout 25m ./...)

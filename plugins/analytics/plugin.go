@@ -65,6 +65,7 @@ func (p *Plugin) storeFor() (*books.Store, error) {
 	if err != nil {
 		return nil, sdk.NewError(sdk.CategoryInternal, "analytics_store_unavailable", "the analytics working set could not be opened: %v", err)
 	}
+	st.Now = p.now
 	p.store = st
 	return st, nil
 }

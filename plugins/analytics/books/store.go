@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
 )
@@ -84,6 +85,8 @@ CREATE INDEX IF NOT EXISTS postings_entry ON postings (org_id, entry_date);
 
 // Store is the working sets of every organization, in one SQLite file.
 type Store struct {
+	// Now is the clock for the last sync's time (time.Now by default).
+	Now  func() time.Time
 	db   *sql.DB
 	path string
 	// mu serializes syncs per organization; reads run beside them (WAL).
@@ -116,7 +119,7 @@ func Open(dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("analytics working set %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, syncs: map[string]*sync.Mutex{}}, nil
+	return &Store{Now: time.Now, db: db, path: path, syncs: map[string]*sync.Mutex{}}, nil
 }
 
 // Close closes the database.

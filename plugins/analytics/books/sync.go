@@ -107,7 +107,7 @@ func (st *Store) Sync(ctx context.Context, org string, billy Billy, progress Pro
 			return y.stats, fmt.Errorf("syncing %s: %w", step.name, err)
 		}
 	}
-	now := time.Now().UTC()
+	now := st.Now().UTC()
 	m := set.marks
 	if _, err := set.db.ExecContext(ctx, `UPDATE sync_state SET last_sync=?, inv_mark=?, bill_mark=?, pay_mark=?, tx_mark=? WHERE org_id=?`,
 		now.Format(time.RFC3339Nano), m.inv, m.bill, m.pay, m.tx, org); err != nil {

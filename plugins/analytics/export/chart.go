@@ -8,7 +8,7 @@ import (
 )
 
 // ChartPNG draws a chart as a PNG, width x height pixels. A band is drawn
-// as two dashed-free thin lines (its bounds) around the first series.
+// as two thin lines (its bounds) around the first series.
 func ChartPNG(c Chart, width, height int) ([]byte, error) {
 	if len(c.Labels) == 0 || len(c.Series) == 0 {
 		return nil, fmt.Errorf("chart %q has no data", c.Title)
@@ -29,10 +29,13 @@ func ChartPNG(c Chart, width, height int) ([]byte, error) {
 		charts.ThemeNameOptionFunc("light"),
 		charts.XAxisLabelsOptionFunc(c.Labels),
 		charts.PaddingOptionFunc(charts.NewBox(10, 20, 30, 10)),
-		charts.YAxisOptionFunc(charts.YAxisOption{ValueFormatter: func(f float64) string {
-			return DaNumber(decimal.NewFromFloat(f), 0)
-		}}),
 	}
+	y := charts.YAxisOption{ValueFormatter: func(f float64) string { return DaNumber(decimal.NewFromFloat(f), 0) }}
+	if c.Kind != "line" && minOf(values) >= 0 {
+		// Bars start at zero, or their heights mislead.
+		y.Min = charts.Ptr(0.0)
+	}
+	opts = append(opts, charts.YAxisOptionFunc(y))
 	if len(names) > 1 {
 		opts = append(opts, charts.LegendLabelsOptionFunc(names))
 	}
@@ -47,4 +50,14 @@ func ChartPNG(c Chart, width, height int) ([]byte, error) {
 		return nil, fmt.Errorf("chart %q: %w", c.Title, err)
 	}
 	return p.Bytes()
+}
+
+func minOf(values [][]float64) float64 {
+	m := 0.0
+	for _, s := range values {
+		for _, v := range s {
+			m = min(m, v)
+		}
+	}
+	return m
 }

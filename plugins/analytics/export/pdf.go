@@ -12,6 +12,21 @@ import (
 // "Side x af y" on every page, the charts, the tables in Danish formats,
 // and what the report is based on.
 func PDF(d Document) ([]byte, error) {
+	b, _, err := PDFLayout(d)
+	return b, err
+}
+
+// Rect is where something was drawn: a page (from 1) and millimetres from
+// the top left corner.
+type Rect struct {
+	Page       int
+	X, Y, W, H float64
+}
+
+// PDFLayout is PDF, and where each chart was drawn (for tests that look
+// at the rendered pages).
+func PDFLayout(d Document) ([]byte, []Rect, error) {
+	var rects []Rect
 	orientation := "P"
 	for _, t := range d.Tables {
 		if len(t.Columns) > 7 {
@@ -75,7 +90,7 @@ func PDF(d Document) ([]byte, error) {
 	for i, c := range d.Charts {
 		img, err := ChartPNG(c, 1000, 420)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		name := fmt.Sprintf("chart%d", i)
 		opt := fpdf.ImageOptions{ImageType: "PNG", ReadDpi: false}
@@ -86,6 +101,7 @@ func PDF(d Document) ([]byte, error) {
 		}
 		pdf.SetFont("Helvetica", "B", 10)
 		pdf.CellFormat(width, 6, tr(c.Title), "", 1, "L", false, 0, "")
+		rects = append(rects, Rect{Page: pdf.PageNo(), X: 15, Y: pdf.GetY(), W: width, H: h})
 		pdf.ImageOptions(name, 15, pdf.GetY(), width, h, true, opt, 0, "")
 		pdf.Ln(4)
 	}
@@ -93,13 +109,13 @@ func PDF(d Document) ([]byte, error) {
 		table(pdf, tr, t, width, d.Currency)
 	}
 	if err := pdf.Error(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var b bytes.Buffer
 	if err := pdf.Output(&b); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), rects, nil
 }
 
 func pageHeight(pdf *fpdf.Fpdf) float64 {
