@@ -60,6 +60,7 @@ type Finding struct {
 	Summary  string   // one line for people (English; the tool adds Danish text)
 	Reason   string   // the evidence, with the figures
 	Records  []string // invoice IDs (or months for revenue_dip)
+	Labels   []string // the records for people: invoice numbers (or months)
 	Customer string   `json:",omitempty"`
 	// Amount is the amount concerned in the base currency (the invoice's
 	// net, or the shortfall of a dip), when there is one.
@@ -149,15 +150,20 @@ func Amounts(invs []Invoice, opt Options) []Finding {
 			}
 			x := f64(inv.BaseNet)
 			z, med, _ := robustZ(x, others)
+			lo, hi := minMax(others)
+			// Only a new extreme can be an outlier: an amount within the
+			// range the customer has already been invoiced is its normal
+			// spread (support hours on top of a subscription, say), even
+			// when most invoices are identical and the MAD is 0.
+			newExtreme := x > hi*1.2 && x-hi > 1 || x < lo/1.2 && lo-x > 1
 			var reason string
 			switch {
+			case !newExtreme:
 			case math.IsNaN(z):
-				if med != 0 && math.Abs(x-med)/math.Abs(med) > 0.25 {
-					reason = fmt.Sprintf("net %s against %s on each of the customer's other %d invoices", money(inv.BaseNet), money(decimal.NewFromFloat(med)), len(others))
-				}
+				reason = fmt.Sprintf("net %s; the customer's other %d invoices are all %s", money(inv.BaseNet), len(others), money(decimal.NewFromFloat(med)))
 			case math.Abs(z) > 3.5:
-				reason = fmt.Sprintf("net %s; the customer's other %d invoices have median %s; modified z-score %.1f (|z| > 3.5 is an outlier)",
-					money(inv.BaseNet), len(others), money(decimal.NewFromFloat(med)), z)
+				reason = fmt.Sprintf("net %s; the customer's other %d invoices range %s to %s with median %s; modified z-score %.1f (|z| > 3.5 is an outlier)",
+					money(inv.BaseNet), len(others), money(decimal.NewFromFloat(lo)), money(decimal.NewFromFloat(hi)), money(decimal.NewFromFloat(med)), z)
 			}
 			if reason == "" {
 				continue
@@ -173,10 +179,18 @@ func Amounts(invs []Invoice, opt Options) []Finding {
 			}
 			out = append(out, Finding{Kind: "amount", Severity: sev, Customer: inv.Customer, Amount: &amt,
 				Summary: fmt.Sprintf("Invoice %s to %s is much %s than usual", label(inv), inv.Customer, dir),
-				Reason:  reason, Records: []string{inv.ID}})
+				Reason:  reason, Records: []string{inv.ID}, Labels: []string{label(inv)}})
 		}
 	}
 	return out
+}
+
+func minMax(x []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range x {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return lo, hi
 }
 
 func label(inv Invoice) string {
@@ -266,7 +280,7 @@ func VATRates(invs []Invoice, customers map[string]Customer, opt Options) []Find
 		amt := inv.BaseNet
 		out = append(out, Finding{Kind: "vat_rate", Severity: "high", Customer: inv.Customer, Amount: &amt,
 			Summary: fmt.Sprintf("VAT on invoice %s to %s (%s) does not fit the customer", label(inv), inv.Customer, inv.Country),
-			Reason:  rule + "; " + strings.Join(bad, ", "), Records: []string{inv.ID}})
+			Reason:  rule + "; " + strings.Join(bad, ", "), Records: []string{inv.ID}, Labels: []string{label(inv)}})
 	}
 	return out
 }
@@ -313,7 +327,7 @@ func Discounts(invs []Invoice, opt Options) []Finding {
 		amt := inv.BaseNet
 		out = append(out, Finding{Kind: "discount", Severity: "medium", Customer: inv.Customer, Amount: &amt,
 			Summary: fmt.Sprintf("Unusual discount on invoice %s to %s", label(inv), inv.Customer),
-			Reason:  reason, Records: []string{inv.ID}})
+			Reason:  reason, Records: []string{inv.ID}, Labels: []string{label(inv)}})
 	}
 	return out
 }
@@ -362,7 +376,7 @@ func Duplicates(invs []Invoice, opt Options) []Finding {
 					Summary: fmt.Sprintf("Invoices %s and %s to %s look like the same invoice twice", label(a), label(b), a.Customer),
 					Reason: fmt.Sprintf("same customer, same amount (%s %s gross), %d days apart, same lines; neither is credited",
 						a.Gross.StringFixed(2), a.Currency, days),
-					Records: []string{a.ID, b.ID}})
+					Records: []string{a.ID, b.ID}, Labels: []string{label(a), label(b)}})
 			}
 		}
 	}

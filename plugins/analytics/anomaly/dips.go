@@ -36,7 +36,7 @@ func RevenueDips(months []string, values []float64, check int) ([]Finding, []str
 			Summary: fmt.Sprintf("Revenue in %s fell below what the history predicts", months[t]),
 			Reason: fmt.Sprintf("net revenue %.2f against a forecast of %.2f (95 %% interval %.2f to %.2f, model %s from the %d months before, backtest MASE %.2f)",
 				values[t], pt.Mean, pt.Lo95, pt.Hi95, r.Model, t, r.Backtest.MASE),
-			Records: []string{months[t]}})
+			Records: []string{months[t]}, Labels: []string{months[t]}})
 	}
 	return out, notes
 }

@@ -42,6 +42,7 @@ type Recommendation struct {
 	Action   string
 	Evidence []string
 	Records  []string
+	Labels   []string         // the records for people (invoice numbers, names, months)
 	Amount   *decimal.Decimal `json:",omitempty"` // base currency
 }
 
@@ -91,7 +92,7 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 			total = total.Add(o.BaseBalance)
 			oldest = max(oldest, o.DaysOverdue)
 		}
-		var ev, ids []string
+		var ev, ids, labels []string
 		for i, o := range over {
 			if i == 5 {
 				ev = append(ev, fmt.Sprintf("and %d more", len(over)-5))
@@ -103,6 +104,7 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 			}
 			ev = append(ev, s)
 			ids = append(ids, o.ID)
+			labels = append(labels, nz(o.No, o.ID))
 		}
 		pr := "medium"
 		if oldest > 30 {
@@ -111,7 +113,7 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 		t := total
 		out = append(out, Recommendation{Kind: "chase_overdue", Priority: pr, Amount: &t,
 			Action:   fmt.Sprintf("Chase %d overdue invoices (%s in total; the oldest %d days overdue)", len(over), money(total), oldest),
-			Evidence: ev, Records: ids})
+			Evidence: ev, Records: ids, Labels: labels})
 	}
 	// 3. customers whose terms deserve a review
 	late := map[string]bool{}
@@ -139,7 +141,7 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 		}
 		out = append(out, Recommendation{Kind: "review_terms", Priority: "medium",
 			Action:   fmt.Sprintf("Review %s's payment terms (shorter terms, reminders, or payment up front)", b.Customer),
-			Evidence: ev, Records: []string{b.CustomerID}})
+			Evidence: ev, Records: []string{b.CustomerID}, Labels: []string{b.Customer}})
 	}
 	// 4. findings that are actions in themselves
 	for _, f := range findings {
@@ -147,10 +149,10 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 		switch f.Kind {
 		case "duplicate":
 			r = Recommendation{Kind: "check_duplicate", Priority: "high",
-				Action: "Check whether these are one invoice entered twice; if so, credit one: " + strings.Join(f.Records, ", ")}
+				Action: "Check whether these are one invoice entered twice; if so, credit one: " + strings.Join(f.Labels, ", ")}
 		case "vat_rate":
 			r = Recommendation{Kind: "correct_vat", Priority: "high",
-				Action: "Check the VAT on this invoice; a wrong rate is corrected with a credit note and a new invoice: " + strings.Join(f.Records, ", ")}
+				Action: "Check the VAT on this invoice; a wrong rate is corrected with a credit note and a new invoice: " + strings.Join(f.Labels, ", ")}
 		case "revenue_dip":
 			r = Recommendation{Kind: "investigate_dip", Priority: "medium", Action: "Look into the revenue dip in " + strings.Join(f.Records, ", ")}
 		case "amount", "discount":
@@ -158,7 +160,7 @@ func Recommend(findings []Finding, open []OpenInvoice, beh []Behaviour, vat *VAT
 		default:
 			continue
 		}
-		r.Evidence, r.Records, r.Amount = []string{f.Reason}, f.Records, f.Amount
+		r.Evidence, r.Records, r.Labels, r.Amount = []string{f.Reason}, f.Records, f.Labels, f.Amount
 		out = append(out, r)
 	}
 	rank := map[string]int{"high": 0, "medium": 1, "low": 2}

@@ -70,6 +70,10 @@ type Result struct {
 	Candidates     []Score // every model tried, in the order tried
 	Notes          []string
 	History        int // observations used
+	// HeldOut are the indices of y the backtest forecast (each once): with
+	// a short history they may miss some seasons, whose error the backtest
+	// then cannot tell (the caller names them).
+	HeldOut []int
 }
 
 // candidate names and constructors
@@ -176,6 +180,12 @@ func Forecast(y []float64, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("forecast: %s could not be fitted to the full series", c.name)
 	}
 	res.Model, res.Description, res.Backtest = c.name, c.desc, res.Candidates[bestIdx]
+	for t := first; t < n; t++ {
+		res.HeldOut = append(res.HeldOut, t)
+	}
+	if seasons := min(n-first, p); seasons < p {
+		res.Notes = append(res.Notes, fmt.Sprintf("the backtest held out only %d of the %d seasons, so its error says nothing about the others", seasons, p))
+	}
 	res.Points = points(m, opt.Horizon)
 	res.IntervalMethod = "analytic"
 	if !m.analytic() {
