@@ -8,6 +8,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
+	"google.golang.org/grpc/metadata"
 )
 
 // hostClient implements Host over the HostServices connection, bound to one
@@ -16,6 +17,23 @@ type hostClient struct {
 	client pluginv1.HostServicesClient
 	callID string
 	call   *Call
+}
+
+// traceHeaders are the W3C trace context the host sends with a call.
+var traceHeaders = [...]string{"traceparent", "tracestate"}
+
+// withTrace sends the trace context the host sent with the call being
+// served back with a host-service call made in it, so that the host's
+// tracing shows the plugin's Billy requests and nested tool calls inside
+// the call into the plugin. It needs no tracing library: the plugin only
+// passes the headers on. ctx is the handler's, derived from the call's.
+func withTrace(ctx context.Context) context.Context {
+	for _, k := range traceHeaders {
+		if v := metadata.ValueFromIncomingContext(ctx, k); len(v) == 1 {
+			ctx = metadata.AppendToOutgoingContext(ctx, k, v[0])
+		}
+	}
+	return ctx
 }
 
 var errNoHost = &Error{Code: "host_unavailable", Category: CategoryInternal,
@@ -38,7 +56,7 @@ func (h *hostClient) Billy(ctx context.Context, req BillyRequest) (*BillyRespons
 		}
 		wire.BodyJson = string(b)
 	}
-	resp, err := h.client.CallBilly(ctx, wire)
+	resp, err := h.client.CallBilly(withTrace(ctx), wire)
 	if err != nil {
 		return nil, errorFromStatus(err)
 	}
@@ -57,7 +75,7 @@ func (h *hostClient) CallTool(ctx context.Context, name string, arguments any) (
 	if err != nil {
 		return nil, fmt.Errorf("encoding arguments for %s: %w", name, err)
 	}
-	resp, err := h.client.CallTool(ctx, &pluginv1.HostCallToolRequest{CallId: h.callID, Name: name, ArgumentsJson: string(b)})
+	resp, err := h.client.CallTool(withTrace(ctx), &pluginv1.HostCallToolRequest{CallId: h.callID, Name: name, ArgumentsJson: string(b)})
 	if err != nil {
 		return nil, errorFromStatus(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/shared"
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/billy-mcp/billy-mcp/sandbox"
@@ -69,6 +70,8 @@ type App struct {
 	// The HTTP edge's authentication and limits (security.go).
 	security      *httpserver.Security
 	authenticator *auth.Authenticator
+	// tracing exports spans; nil when tracing is off (tracing.go).
+	tracing *tracing.Tracing
 }
 
 // NewLogger makes the host's logger: structured, on stderr (stdout belongs
@@ -86,6 +89,10 @@ func NewLogger(cfg *config.Config, out io.Writer) hclog.Logger {
 func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	a := &App{Config: cfg, Logger: logger, Registry: registry.New(), Metrics: prometheus.NewRegistry()}
 	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var err error
+	if a.tracing, err = a.newTracing(); err != nil {
+		return nil, err
+	}
 	auditLog, err := a.openAudit()
 	if err != nil {
 		return nil, err
@@ -134,6 +141,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Registry:       a.Registry,
 		HostServices:   func(p string) pluginv1.HostServicesServer { return hs(p) },
 		Logger:         logger.Named("plugins"),
+		Tracer:         a.tracing.Tracer(),
 	})
 	a.Metrics.MustRegister(newPluginCollector(a.Plugins.Statuses))
 	a.store = newDurable(cfg, logger.Named("store"))
@@ -150,6 +158,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Idempotency:    a.store,
 		IdempotencyTTL: cfg.Writes.IdempotencyTTL,
 		WriteSettle:    cfg.Writes.SettleAfter,
+		Tracer:         a.tracing.Tracer(),
 	})
 	a.Metrics.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "billy_mcp_draining",
 		Help: "1 once the host has begun to drain (SIGTERM): readiness answers 503 and new calls are refused."},
@@ -227,6 +236,7 @@ func (a *App) setUpBilly() error {
 		StaleAfter: cfg.Cache.StaleAfter,
 
 		SharedLimiter: gatewayLimiter(a.limiter),
+		Tracer:        a.tracing.Tracer(),
 	})
 	if err != nil {
 		return fmt.Errorf("billy gateway: %w", err)
@@ -339,6 +349,7 @@ func (a *App) Handler() http.Handler {
 		Version:        Version,
 		Mode:           cfg.Mode,
 		Logger:         a.Logger,
+		Tracing:        a.tracing != nil,
 	})
 }
 

@@ -16,8 +16,11 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/sony/gobreaker/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/time/rate"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 )
 
@@ -118,6 +121,32 @@ func (g *Gateway) BreakerState(organizationID string) string {
 // caller whose ctx ends gets ctx.Err() (for a write only while it had not
 // been sent yet; after that the outcome is unknown and said so).
 func (g *Gateway) Do(ctx context.Context, req Request) (*Response, error) {
+	if g.opts.Tracer != nil {
+		return g.traced(ctx, req)
+	}
+	return g.do(ctx, req)
+}
+
+// traced is Do inside a span: "billy GET invoices", with what the cache,
+// the retries and Billy did. The query is left out: a search can carry a
+// customer's name.
+func (g *Gateway) traced(ctx context.Context, req Request) (*Response, error) {
+	ctx, span := g.opts.Tracer.Start(ctx, "billy "+req.Method+" "+resourceOf(req.Path), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("http.request.method", req.Method), attribute.String("url.path", req.Path),
+			attribute.String("billy_mcp.organization", req.OrganizationID)))
+	res, err := g.do(ctx, req)
+	if res != nil {
+		span.SetAttributes(attribute.Int("http.response.status_code", res.Status), attribute.Int("billy_mcp.attempts", res.Attempts),
+			attribute.Bool("billy_mcp.shared", res.Shared))
+		if c := res.Cache; c != nil {
+			span.SetAttributes(attribute.String("billy_mcp.cache.tier", c.Tier), attribute.Bool("billy_mcp.cache.stale", c.Stale))
+		}
+	}
+	tracing.End(span, err)
+	return res, err
+}
+
+func (g *Gateway) do(ctx context.Context, req Request) (*Response, error) {
 	req, verr := normalize(req)
 	if verr != nil {
 		return nil, verr.WithCorrelation(req.CorrelationID)

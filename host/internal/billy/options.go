@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/cache"
 )
@@ -73,6 +74,9 @@ type Options struct {
 	// every instance shares them (Redis); the gateway's own buckets are the
 	// fallback when it fails.
 	SharedLimiter Limiter
+	// Tracer records a span for each request (package tracing); nil
+	// records none.
+	Tracer trace.Tracer
 
 	// Now, Sleep and Rand make retries and rate limiting deterministic in
 	// tests. Now (default time.Now) measures MaxElapsed and Retry-After

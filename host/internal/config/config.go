@@ -95,6 +95,26 @@ type Config struct {
 	Credentials CredentialsConfig `json:"credentials,omitzero"`
 	// How MCP clients are shown the tools.
 	MCP MCPConfig `json:"mcp,omitzero"`
+	// OpenTelemetry traces: a span for each request, the call into its
+	// plugin and each Billy request the plugin makes, in one trace (with
+	// the client's, when it sends a traceparent). Off unless endpoint is
+	// set.
+	Tracing TracingConfig `json:"tracing,omitzero"`
+}
+
+// TracingConfig is where traces go.
+type TracingConfig struct {
+	// The OpenTelemetry collector's OTLP/HTTP base URL, e.g.
+	// http://otel-collector:4318; spans are sent to its /v1/traces in
+	// batches. Empty sends none. A vendor's API key goes in the standard
+	// OTEL_EXPORTER_OTLP_HEADERS variable (api-key=...), never here.
+	Endpoint string `json:"endpoint,omitempty"`
+	// The share of requests traced, in percent (0 to 100). Every span of
+	// a trace follows one decision, taken from the trace ID; a client's
+	// traceparent does not override it.
+	SamplePercent int `json:"sample_percent,omitempty"`
+	// The service name traces are filed under.
+	ServiceName string `json:"service_name,omitempty"`
 }
 
 // DatabaseConfig is where the host's durable state lives.

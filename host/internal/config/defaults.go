@@ -76,6 +76,8 @@ func Default() *Config {
 		},
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20, MaxStringBytes: 64 << 10},
 		MCP:   MCPConfig{ToolsList: ToolsListFull},
+		// Traces are off (no endpoint); once on, every request is traced.
+		Tracing: TracingConfig{SamplePercent: 100, ServiceName: "billy-mcp"},
 		// Writes.Mode is derived from the mode (load.go).
 		Writes: WritesConfig{SettleAfter: 2 * time.Minute, IdempotencyTTL: 24 * time.Hour},
 		Plugins: map[string]PluginConfig{

@@ -124,6 +124,9 @@ var rules = map[string]rule{
 	"calls.max_batch":                   {min: i64(1), max: i64(1000)},
 	"calls.max_string_bytes":            {min: i64(256), max: i64(16 << 20)},
 	"mcp.tools_list":                    {enum: []string{ToolsListFull, ToolsListCompact}},
+	"tracing.endpoint":                  {pattern: `^(?:https?://[^/?#\s]+/?)?$`, allowed: "the collector's base URL, http(s)://host:port with no path (e.g. http://otel-collector:4318)"},
+	"tracing.sample_percent":            {min: i64(0), max: i64(100)},
+	"tracing.service_name":              {pattern: `^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`, allowed: "1 to 100 of letters, digits and ._-"},
 	"plugins": {
 		names:   `^[a-z][a-z0-9_-]{0,39}$`,
 		allowed: "1 to 40 of a-z, 0-9, _ and -, starting with a letter",

@@ -10,9 +10,12 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Invoker reaches plugins; the plugin manager implements it. Errors are
@@ -57,6 +60,9 @@ type Options struct {
 	// WriteSettle is how long Billy may still finish a write whose outcome
 	// was unknown (DefaultWriteSettle).
 	WriteSettle time.Duration
+	// Tracer records a span for each op (package tracing); nil records
+	// none.
+	Tracer trace.Tracer
 }
 
 // Dispatcher runs ops through the pipeline.
@@ -109,10 +115,48 @@ func New(opts Options) *Dispatcher {
 // Do runs op through the pipeline. The error, if any, is an *errmodel.Error
 // carrying op's correlation ID.
 func (d *Dispatcher) Do(ctx context.Context, op *Op) (*Outcome, error) {
+	if d.opts.Tracer != nil {
+		return d.traced(ctx, op)
+	}
 	out, err := d.handler(ctx, op)
 	if err != nil {
 		return nil, errmodel.From(err).WithCorrelation(op.CorrelationID)
 	}
+	return out, nil
+}
+
+// traced is Do inside a span named after the op: "tools/call get_invoice".
+// A resource's URI carries record IDs, so it is an attribute, not part of
+// the name. Nothing from the arguments goes on the span.
+func (d *Dispatcher) traced(ctx context.Context, op *Op) (*Outcome, error) {
+	name, kind := string(op.Kind), trace.SpanKindServer
+	if op.Kind != ReadResource {
+		name += " " + op.Name
+	}
+	if op.Depth > 0 {
+		kind = trace.SpanKindInternal
+	}
+	ctx, span := d.opts.Tracer.Start(ctx, name, trace.WithSpanKind(kind))
+	out, err := d.handler(ctx, op)
+	// After the pipeline: the stages fill in the correlation ID, the
+	// plugin and the organization.
+	span.SetAttributes(attribute.String("mcp.method.name", string(op.Kind)),
+		attribute.String("billy_mcp.plugin", op.Plugin), attribute.String("billy_mcp.correlation_id", op.CorrelationID),
+		attribute.String("billy_mcp.transport", op.Caller.Transport), attribute.String("billy_mcp.organization", op.Caller.OrganizationID))
+	switch op.Kind {
+	case CallTool:
+		span.SetAttributes(attribute.String("gen_ai.tool.name", op.Name))
+	case ReadResource:
+		span.SetAttributes(attribute.String("mcp.resource.uri", op.Name))
+	case GetPrompt:
+		span.SetAttributes(attribute.String("gen_ai.prompt.name", op.Name))
+	}
+	if err != nil {
+		e := errmodel.From(err).WithCorrelation(op.CorrelationID)
+		tracing.End(span, e)
+		return nil, e
+	}
+	tracing.End(span, nil)
 	return out, nil
 }
 

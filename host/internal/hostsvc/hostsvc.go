@@ -8,6 +8,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/reconcile"
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
@@ -82,6 +83,7 @@ func (s *server) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*pl
 	if err := authorizeBilly(c, req); err != nil {
 		return nil, toStatus(err)
 	}
+	ctx = tracing.FromPlugin(ctx, c.Ctx)
 	if c.Op.Fresh {
 		ctx = dispatch.WithFresh(ctx)
 	}
@@ -106,7 +108,7 @@ func (s *server) CallTool(ctx context.Context, req *pluginv1.HostCallToolRequest
 		return nil, err
 	}
 	parent := c.Op
-	out, err := s.deps.Dispatcher.Do(ctx, &dispatch.Op{
+	out, err := s.deps.Dispatcher.Do(tracing.FromPlugin(ctx, c.Ctx), &dispatch.Op{
 		Kind: dispatch.CallTool, Name: req.Name, Arguments: json.RawMessage(req.ArgumentsJson),
 		Caller: parent.Caller, CorrelationID: parent.CorrelationID, Client: parent.Client,
 		WritesMode: parent.WritesMode, Depth: parent.Depth + 1,

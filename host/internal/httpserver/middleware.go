@@ -12,6 +12,7 @@ import (
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpjson"
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	"github.com/hashicorp/go-hclog"
 )
@@ -101,6 +102,14 @@ func correlate(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Correlation-ID", id)
 		next.ServeHTTP(w, r.WithContext(dispatch.WithCorrelationID(r.Context(), id)))
+	})
+}
+
+// continueTrace puts the client's trace context in the request's, so the
+// spans of its calls join its trace (package tracing).
+func continueTrace(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(tracing.FromHTTP(r.Context(), r.Header)))
 	})
 }
 

@@ -35,6 +35,9 @@ type Options struct {
 	Version    string
 	Mode       string
 	Logger     hclog.Logger
+	// Tracing continues a client's trace (its W3C traceparent header) in
+	// the spans of its requests; off, the header is ignored.
+	Tracing bool
 }
 
 // Handler returns the host's whole HTTP surface. Only /health/live, the
@@ -98,6 +101,9 @@ func Handler(o Options) http.Handler {
 	handler = refuseControl(handler)
 	handler = ipLimit(sec.Limits, handler)
 	handler = rebindingGuard(IsLoopbackAddr(o.Addr), o.AllowedHosts, o.AllowedOrigins, handler)
+	if o.Tracing {
+		handler = continueTrace(handler)
+	}
 	handler = correlate(handler)
 	handler = accessLog(o.Logger.Named("http"), handler)
 	return handler

@@ -15,19 +15,19 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks"},
+	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks", "tracing"},
 	"audit":       {"store"},
 	"auth":        {"dispatch", "scopes"},
-	"billy":       {"cache"},
+	"billy":       {"cache", "tracing"},
 	"cache":       {},
 	"config":      {},
 	"credentials": {"keyring", "store"},
-	"dispatch":    {"audit", "registry", "scopes", "store"},
+	"dispatch":    {"audit", "registry", "scopes", "store", "tracing"},
 	"docspage":    {"dispatch", "registry"},
-	"hostsvc":     {"dispatch", "reconcile", "scopes"},
+	"hostsvc":     {"dispatch", "reconcile", "scopes", "tracing"},
 	"httpjson":    {},
 	"keyring":     {},
-	"httpserver":  {"auth", "dispatch", "docspage", "httpjson", "mcpserver", "pluginhost", "registry", "rest", "scopes"},
+	"httpserver":  {"auth", "dispatch", "docspage", "httpjson", "mcpserver", "pluginhost", "registry", "rest", "scopes", "tracing"},
 	"layout":      {},
 	"load":        {},
 	"logging":     {},
@@ -35,7 +35,7 @@ var allowed = map[string][]string{
 	"mcpserver":   {"dispatch", "logging", "mcpcontent", "registry", "tasks"},
 	"mfa":         {"credentials", "keyring", "store"},
 	"oauthserver": {"auth", "mfa", "scopes"},
-	"pluginhost":  {"registry", "schema"},
+	"pluginhost":  {"registry", "schema", "tracing"},
 	"reconcile":   {},
 	"registry":    {"schema", "scopes"},
 	"rest":        {"dispatch", "httpjson", "mcpcontent", "registry"},
@@ -46,6 +46,7 @@ var allowed = map[string][]string{
 	"store":       {},
 	"tasks":       {},
 	"testkit":     {},
+	"tracing":     {},
 }
 
 const prefix = "github.com/billy-mcp/billy-mcp/host/internal/"

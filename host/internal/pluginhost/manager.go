@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
+	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/hashicorp/go-hclog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -55,6 +58,9 @@ type Options struct {
 	// HostServices returns the host services a plugin may call back into.
 	HostServices func(plugin string) pluginv1.HostServicesServer
 	Logger       hclog.Logger
+	// Tracer records a span for each call into a plugin and sends its
+	// context along (package tracing); nil records none.
+	Tracer trace.Tracer
 }
 
 // Manager supervises the enabled plugins and is the dispatcher's Invoker.
@@ -256,13 +262,23 @@ type answer interface{ GetError() *pluginv1.ToolError }
 // call sends one call to a plugin and reads its answer: a failure the
 // plugin answered is the plugin's error; a failed RPC is the plugin failing
 // (callError).
-func call[A answer](ctx context.Context, m *Manager, plugin string, send func(pluginv1.PluginClient) (A, error)) (A, error) {
+func call[A answer](ctx context.Context, m *Manager, plugin, method string, send func(context.Context, pluginv1.PluginClient) (A, error)) (resp A, err error) {
+	if t := m.opts.Tracer; t != nil {
+		// The plugin's side of the call: its span goes to the plugin with
+		// the call, and comes back with its Billy requests (see tracing).
+		var span trace.Span
+		ctx, span = t.Start(ctx, "billy.plugin.v1.Plugin/"+method, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("rpc.system", "grpc"), attribute.String("rpc.service", "billy.plugin.v1.Plugin"),
+				attribute.String("rpc.method", method), attribute.String("billy_mcp.plugin", plugin)))
+		ctx = tracing.ToPlugin(ctx)
+		defer func() { tracing.End(span, err) }()
+	}
 	var none A
 	in, rpc, err := m.client(plugin)
 	if err != nil {
 		return none, err
 	}
-	resp, err := send(rpc)
+	resp, err = send(ctx, rpc)
 	if err != nil {
 		return none, m.callError(ctx, in, err)
 	}
@@ -274,15 +290,21 @@ func call[A answer](ctx context.Context, m *Manager, plugin string, send func(pl
 
 // CallTool implements dispatch.Invoker.
 func (m *Manager) CallTool(ctx context.Context, plugin string, req *pluginv1.CallToolRequest) (*pluginv1.CallToolResponse, error) {
-	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.CallToolResponse, error) { return c.CallTool(ctx, req) })
+	return call(ctx, m, plugin, "CallTool", func(ctx context.Context, c pluginv1.PluginClient) (*pluginv1.CallToolResponse, error) {
+		return c.CallTool(ctx, req)
+	})
 }
 
 // ReadResource implements dispatch.Invoker.
 func (m *Manager) ReadResource(ctx context.Context, plugin string, req *pluginv1.ReadResourceRequest) (*pluginv1.ReadResourceResponse, error) {
-	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.ReadResourceResponse, error) { return c.ReadResource(ctx, req) })
+	return call(ctx, m, plugin, "ReadResource", func(ctx context.Context, c pluginv1.PluginClient) (*pluginv1.ReadResourceResponse, error) {
+		return c.ReadResource(ctx, req)
+	})
 }
 
 // GetPrompt implements dispatch.Invoker.
 func (m *Manager) GetPrompt(ctx context.Context, plugin string, req *pluginv1.GetPromptRequest) (*pluginv1.GetPromptResponse, error) {
-	return call(ctx, m, plugin, func(c pluginv1.PluginClient) (*pluginv1.GetPromptResponse, error) { return c.GetPrompt(ctx, req) })
+	return call(ctx, m, plugin, "GetPrompt", func(ctx context.Context, c pluginv1.PluginClient) (*pluginv1.GetPromptResponse, error) {
+		return c.GetPrompt(ctx, req)
+	})
 }
