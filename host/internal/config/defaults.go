@@ -83,6 +83,9 @@ func Default() *Config {
 		Plugins: map[string]PluginConfig{
 			"invoices": {Path: "billy-mcp-plugin-invoices"},
 			"moms":     {Path: "billy-mcp-plugin-moms"},
+			// presets keeps its runs and custom presets in its data_dir
+			// folder (without one, in memory); it needs no database.
+			"presets": {Path: "billy-mcp-plugin-presets"},
 			// integrations keeps a small ledger of recorded bank lines in
 			// its data_dir folder; it needs no database.
 			"integrations": {Path: "billy-mcp-plugin-integrations"},

@@ -44,6 +44,7 @@ func loaded() *Config {
 	c.Plugins = map[string]PluginConfig{
 		"invoices":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
 		"moms":         {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
+		"presets":      {Path: filepath.Join(exeDir, "billy-mcp-plugin-presets")},
 		"integrations": {Path: filepath.Join(exeDir, "billy-mcp-plugin-integrations")},
 	}
 	return c
@@ -140,6 +141,7 @@ writes: {mode: "off"}
 				c.Plugins = map[string]PluginConfig{
 					"invoices":     {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
 					"moms":         {Path: "/srv/plugins/billy-mcp-plugin-moms"},
+					"presets":      {Path: "/srv/plugins/billy-mcp-plugin-presets"},
 					"integrations": {Path: "/srv/plugins/billy-mcp-plugin-integrations"},
 				}
 				c.Writes.Mode = WritesConfirm
