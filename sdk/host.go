@@ -211,6 +211,21 @@ type BillyRequest struct {
 	Query url.Values
 	// Body is marshalled to JSON for writes.
 	Body any
+	// Upload, instead of Body, sends a file to Billy's files endpoint
+	// (POST /files) as the raw request body, with its type and name in
+	// headers, as Billy takes files (billy-api.md § 7.8). The host refuses
+	// an upload to any other path, or of a type other than PDF, JPEG, PNG
+	// or HEIC.
+	Upload *BillyUpload
+}
+
+// BillyUpload is a file for Billy's files endpoint.
+type BillyUpload struct {
+	// ContentType is the file's MIME type, e.g. application/pdf.
+	ContentType string
+	// FileName is sent as X-Filename: what Billy shows the file as.
+	FileName string
+	Data     []byte
 }
 
 // BillyResponse is Billy's answer, envelope and all.

@@ -393,6 +393,9 @@ func (f *fakeHost) CallBilly(ctx context.Context, req *pluginv1.BillyRequest) (*
 	if req.BodyJson != "" {
 		br.Body = json.RawMessage(req.BodyJson)
 	}
+	if u := req.GetUpload(); u != nil {
+		br.Upload = &sdk.BillyUpload{ContentType: u.ContentType, FileName: u.Filename, Data: u.Data}
+	}
 	resp, err := f.h.opts.billy(ctx, br)
 	if err != nil {
 		return nil, toStatus(err)

@@ -22,8 +22,14 @@ type Request struct {
 	// "." or "..": no scheme, host, query, fragment or escapes (see checkPath).
 	Path  string
 	Query url.Values
-	// Body is the JSON sent with writes; GET must not have one.
+	// Body is the JSON sent with writes; GET must not have one. With
+	// UploadType set it is a file's raw bytes instead.
 	Body []byte
+	// UploadType and UploadName make the request a file upload (POST
+	// /files only): Body is sent as it is, with Content-Type UploadType and
+	// X-Filename UploadName, as Billy takes files (billy-api.md § 7.8).
+	UploadType string
+	UploadName string
 	// CorrelationID is sent upstream as X-Correlation-ID and logged.
 	CorrelationID string
 	// Fresh skips the cache for this read (the caller asked for fresh
@@ -96,10 +102,39 @@ func normalize(req Request) (Request, *errmodel.Error) {
 	if req.Method == http.MethodGet && len(req.Body) > 0 {
 		return req, invalidRequest("a GET request to Billy must not have a body; put filters in the query")
 	}
+	if req.UploadType != "" || req.UploadName != "" {
+		return req, checkUpload(req)
+	}
 	if len(req.Body) > 0 && !json.Valid(req.Body) {
 		return req, invalidRequest("the request body for Billy is not valid JSON")
 	}
 	return req, nil
+}
+
+// uploadTypes are the files a plugin may send Billy: vouchers (bilag) are
+// PDFs and photos; nothing executable or archived.
+var uploadTypes = map[string]bool{"application/pdf": true, "image/jpeg": true, "image/png": true, "image/heic": true}
+
+// MaxUploadBytes bounds one file upload: a voucher, not an archive, and
+// under the 16 MiB a plugin's message to the host may carry.
+const MaxUploadBytes = 15 << 20
+
+// checkUpload holds a file upload to what Billy's files endpoint takes: a
+// POST to /files of a voucher type, with a name and some bytes.
+func checkUpload(req Request) *errmodel.Error {
+	switch {
+	case req.Method != http.MethodPost || req.Path != "/files":
+		return invalidRequest("a file upload goes only to POST /files, not %s %s", req.Method, req.Path)
+	case !uploadTypes[req.UploadType]:
+		return invalidRequest("a file upload's type must be application/pdf, image/jpeg, image/png or image/heic, not %q", req.UploadType)
+	case strings.TrimSpace(req.UploadName) == "" || len(req.UploadName) > 255 || strings.ContainsAny(req.UploadName, "\r\n\x00"):
+		return invalidRequest("a file upload needs a file name of 1 to 255 characters on one line")
+	case len(req.Body) == 0:
+		return invalidRequest("a file upload has no bytes")
+	case len(req.Body) > MaxUploadBytes:
+		return invalidRequest("a file upload is limited to %d MiB", MaxUploadBytes>>20)
+	}
+	return nil
 }
 
 func checkPath(p string) *errmodel.Error {

@@ -2427,7 +2427,9 @@ type BillyRequest struct {
 	// Query parameters; repeated keys allowed.
 	Query []*QueryParam `protobuf:"bytes,4,rep,name=query,proto3" json:"query,omitempty"`
 	// JSON body for writes.
-	BodyJson      string `protobuf:"bytes,5,opt,name=body_json,json=bodyJson,proto3" json:"body_json,omitempty"`
+	BodyJson string `protobuf:"bytes,5,opt,name=body_json,json=bodyJson,proto3" json:"body_json,omitempty"`
+	// A file upload (POST /files), sent as raw bytes instead of body_json.
+	Upload        *BillyUpload `protobuf:"bytes,6,opt,name=upload,proto3" json:"upload,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2497,6 +2499,76 @@ func (x *BillyRequest) GetBodyJson() string {
 	return ""
 }
 
+func (x *BillyRequest) GetUpload() *BillyUpload {
+	if x != nil {
+		return x.Upload
+	}
+	return nil
+}
+
+// BillyUpload is a file sent to Billy's files endpoint: the bytes are the
+// request body, and Billy reads the type and name from headers
+// (Content-Type, X-Filename; billy-api.md § 7.8).
+type BillyUpload struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	ContentType   string                 `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	Filename      string                 `protobuf:"bytes,3,opt,name=filename,proto3" json:"filename,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BillyUpload) Reset() {
+	*x = BillyUpload{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BillyUpload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BillyUpload) ProtoMessage() {}
+
+func (x *BillyUpload) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BillyUpload.ProtoReflect.Descriptor instead.
+func (*BillyUpload) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *BillyUpload) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *BillyUpload) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *BillyUpload) GetFilename() string {
+	if x != nil {
+		return x.Filename
+	}
+	return ""
+}
+
 type QueryParam struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -2507,7 +2579,7 @@ type QueryParam struct {
 
 func (x *QueryParam) Reset() {
 	*x = QueryParam{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2519,7 +2591,7 @@ func (x *QueryParam) String() string {
 func (*QueryParam) ProtoMessage() {}
 
 func (x *QueryParam) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2532,7 +2604,7 @@ func (x *QueryParam) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryParam.ProtoReflect.Descriptor instead.
 func (*QueryParam) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *QueryParam) GetKey() string {
@@ -2561,7 +2633,7 @@ type BillyResponse struct {
 
 func (x *BillyResponse) Reset() {
 	*x = BillyResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2573,7 +2645,7 @@ func (x *BillyResponse) String() string {
 func (*BillyResponse) ProtoMessage() {}
 
 func (x *BillyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2586,7 +2658,7 @@ func (x *BillyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BillyResponse.ProtoReflect.Descriptor instead.
 func (*BillyResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BillyResponse) GetStatus() int32 {
@@ -2630,7 +2702,7 @@ type BillyCache struct {
 
 func (x *BillyCache) Reset() {
 	*x = BillyCache{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2642,7 +2714,7 @@ func (x *BillyCache) String() string {
 func (*BillyCache) ProtoMessage() {}
 
 func (x *BillyCache) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2655,7 +2727,7 @@ func (x *BillyCache) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BillyCache.ProtoReflect.Descriptor instead.
 func (*BillyCache) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *BillyCache) GetTier() string {
@@ -2697,7 +2769,7 @@ type HostCallToolRequest struct {
 
 func (x *HostCallToolRequest) Reset() {
 	*x = HostCallToolRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2709,7 +2781,7 @@ func (x *HostCallToolRequest) String() string {
 func (*HostCallToolRequest) ProtoMessage() {}
 
 func (x *HostCallToolRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2722,7 +2794,7 @@ func (x *HostCallToolRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostCallToolRequest.ProtoReflect.Descriptor instead.
 func (*HostCallToolRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *HostCallToolRequest) GetCallId() string {
@@ -2758,7 +2830,7 @@ type ProgressRequest struct {
 
 func (x *ProgressRequest) Reset() {
 	*x = ProgressRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2770,7 +2842,7 @@ func (x *ProgressRequest) String() string {
 func (*ProgressRequest) ProtoMessage() {}
 
 func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2783,7 +2855,7 @@ func (x *ProgressRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressRequest.ProtoReflect.Descriptor instead.
 func (*ProgressRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ProgressRequest) GetCallId() string {
@@ -2822,7 +2894,7 @@ type ProgressResponse struct {
 
 func (x *ProgressResponse) Reset() {
 	*x = ProgressResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2834,7 +2906,7 @@ func (x *ProgressResponse) String() string {
 func (*ProgressResponse) ProtoMessage() {}
 
 func (x *ProgressResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2847,7 +2919,7 @@ func (x *ProgressResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProgressResponse.ProtoReflect.Descriptor instead.
 func (*ProgressResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 type LogRequest struct {
@@ -2865,7 +2937,7 @@ type LogRequest struct {
 
 func (x *LogRequest) Reset() {
 	*x = LogRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2877,7 +2949,7 @@ func (x *LogRequest) String() string {
 func (*LogRequest) ProtoMessage() {}
 
 func (x *LogRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[39]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2890,7 +2962,7 @@ func (x *LogRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogRequest.ProtoReflect.Descriptor instead.
 func (*LogRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *LogRequest) GetCallId() string {
@@ -2936,7 +3008,7 @@ type LogResponse struct {
 
 func (x *LogResponse) Reset() {
 	*x = LogResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2948,7 +3020,7 @@ func (x *LogResponse) String() string {
 func (*LogResponse) ProtoMessage() {}
 
 func (x *LogResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[40]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2961,7 +3033,7 @@ func (x *LogResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogResponse.ProtoReflect.Descriptor instead.
 func (*LogResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 type ElicitRequest struct {
@@ -2976,7 +3048,7 @@ type ElicitRequest struct {
 
 func (x *ElicitRequest) Reset() {
 	*x = ElicitRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2988,7 +3060,7 @@ func (x *ElicitRequest) String() string {
 func (*ElicitRequest) ProtoMessage() {}
 
 func (x *ElicitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[41]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3001,7 +3073,7 @@ func (x *ElicitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitRequest.ProtoReflect.Descriptor instead.
 func (*ElicitRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ElicitRequest) GetCallId() string {
@@ -3036,7 +3108,7 @@ type ElicitResponse struct {
 
 func (x *ElicitResponse) Reset() {
 	*x = ElicitResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3048,7 +3120,7 @@ func (x *ElicitResponse) String() string {
 func (*ElicitResponse) ProtoMessage() {}
 
 func (x *ElicitResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[42]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3061,7 +3133,7 @@ func (x *ElicitResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitResponse.ProtoReflect.Descriptor instead.
 func (*ElicitResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ElicitResponse) GetAction() string {
@@ -3091,7 +3163,7 @@ type SampleRequest struct {
 
 func (x *SampleRequest) Reset() {
 	*x = SampleRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3103,7 +3175,7 @@ func (x *SampleRequest) String() string {
 func (*SampleRequest) ProtoMessage() {}
 
 func (x *SampleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[43]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3116,7 +3188,7 @@ func (x *SampleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleRequest.ProtoReflect.Descriptor instead.
 func (*SampleRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *SampleRequest) GetCallId() string {
@@ -3164,7 +3236,7 @@ type SamplingMessage struct {
 
 func (x *SamplingMessage) Reset() {
 	*x = SamplingMessage{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3176,7 +3248,7 @@ func (x *SamplingMessage) String() string {
 func (*SamplingMessage) ProtoMessage() {}
 
 func (x *SamplingMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[44]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3189,7 +3261,7 @@ func (x *SamplingMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SamplingMessage.ProtoReflect.Descriptor instead.
 func (*SamplingMessage) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *SamplingMessage) GetRole() string {
@@ -3218,7 +3290,7 @@ type SampleResponse struct {
 
 func (x *SampleResponse) Reset() {
 	*x = SampleResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3230,7 +3302,7 @@ func (x *SampleResponse) String() string {
 func (*SampleResponse) ProtoMessage() {}
 
 func (x *SampleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[45]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3243,7 +3315,7 @@ func (x *SampleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleResponse.ProtoReflect.Descriptor instead.
 func (*SampleResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{45}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *SampleResponse) GetRole() string {
@@ -3289,7 +3361,7 @@ type ConsumeOnceRequest struct {
 
 func (x *ConsumeOnceRequest) Reset() {
 	*x = ConsumeOnceRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3301,7 +3373,7 @@ func (x *ConsumeOnceRequest) String() string {
 func (*ConsumeOnceRequest) ProtoMessage() {}
 
 func (x *ConsumeOnceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[46]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3314,7 +3386,7 @@ func (x *ConsumeOnceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsumeOnceRequest.ProtoReflect.Descriptor instead.
 func (*ConsumeOnceRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{46}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ConsumeOnceRequest) GetCallId() string {
@@ -3348,7 +3420,7 @@ type ConsumeOnceResponse struct {
 
 func (x *ConsumeOnceResponse) Reset() {
 	*x = ConsumeOnceResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3360,7 +3432,7 @@ func (x *ConsumeOnceResponse) String() string {
 func (*ConsumeOnceResponse) ProtoMessage() {}
 
 func (x *ConsumeOnceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[47]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3373,7 +3445,7 @@ func (x *ConsumeOnceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConsumeOnceResponse.ProtoReflect.Descriptor instead.
 func (*ConsumeOnceResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{47}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ConsumeOnceResponse) GetFirst() bool {
@@ -3393,7 +3465,7 @@ type AskRequest struct {
 
 func (x *AskRequest) Reset() {
 	*x = AskRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3405,7 +3477,7 @@ func (x *AskRequest) String() string {
 func (*AskRequest) ProtoMessage() {}
 
 func (x *AskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[48]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3418,7 +3490,7 @@ func (x *AskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskRequest.ProtoReflect.Descriptor instead.
 func (*AskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{48}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *AskRequest) GetCallId() string {
@@ -3455,7 +3527,7 @@ type Question struct {
 
 func (x *Question) Reset() {
 	*x = Question{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3467,7 +3539,7 @@ func (x *Question) String() string {
 func (*Question) ProtoMessage() {}
 
 func (x *Question) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3480,7 +3552,7 @@ func (x *Question) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Question.ProtoReflect.Descriptor instead.
 func (*Question) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *Question) GetKey() string {
@@ -3558,7 +3630,7 @@ type ElicitQuestion struct {
 
 func (x *ElicitQuestion) Reset() {
 	*x = ElicitQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3570,7 +3642,7 @@ func (x *ElicitQuestion) String() string {
 func (*ElicitQuestion) ProtoMessage() {}
 
 func (x *ElicitQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3583,7 +3655,7 @@ func (x *ElicitQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitQuestion.ProtoReflect.Descriptor instead.
 func (*ElicitQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ElicitQuestion) GetMessage() string {
@@ -3613,7 +3685,7 @@ type SampleQuestion struct {
 
 func (x *SampleQuestion) Reset() {
 	*x = SampleQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3625,7 +3697,7 @@ func (x *SampleQuestion) String() string {
 func (*SampleQuestion) ProtoMessage() {}
 
 func (x *SampleQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3638,7 +3710,7 @@ func (x *SampleQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleQuestion.ProtoReflect.Descriptor instead.
 func (*SampleQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SampleQuestion) GetMessages() []*SamplingMessage {
@@ -3679,7 +3751,7 @@ type RootsQuestion struct {
 
 func (x *RootsQuestion) Reset() {
 	*x = RootsQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3691,7 +3763,7 @@ func (x *RootsQuestion) String() string {
 func (*RootsQuestion) ProtoMessage() {}
 
 func (x *RootsQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3704,7 +3776,7 @@ func (x *RootsQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RootsQuestion.ProtoReflect.Descriptor instead.
 func (*RootsQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 type AskResponse struct {
@@ -3717,7 +3789,7 @@ type AskResponse struct {
 
 func (x *AskResponse) Reset() {
 	*x = AskResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3729,7 +3801,7 @@ func (x *AskResponse) String() string {
 func (*AskResponse) ProtoMessage() {}
 
 func (x *AskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3742,7 +3814,7 @@ func (x *AskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskResponse.ProtoReflect.Descriptor instead.
 func (*AskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *AskResponse) GetAnswers() []*Answer {
@@ -3769,7 +3841,7 @@ type Answer struct {
 
 func (x *Answer) Reset() {
 	*x = Answer{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3781,7 +3853,7 @@ func (x *Answer) String() string {
 func (*Answer) ProtoMessage() {}
 
 func (x *Answer) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3794,7 +3866,7 @@ func (x *Answer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Answer.ProtoReflect.Descriptor instead.
 func (*Answer) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *Answer) GetKey() string {
@@ -3869,7 +3941,7 @@ type RootsAnswer struct {
 
 func (x *RootsAnswer) Reset() {
 	*x = RootsAnswer{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3881,7 +3953,7 @@ func (x *RootsAnswer) String() string {
 func (*RootsAnswer) ProtoMessage() {}
 
 func (x *RootsAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3894,7 +3966,7 @@ func (x *RootsAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RootsAnswer.ProtoReflect.Descriptor instead.
 func (*RootsAnswer) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *RootsAnswer) GetRoots() []*Root {
@@ -3914,7 +3986,7 @@ type Root struct {
 
 func (x *Root) Reset() {
 	*x = Root{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3926,7 +3998,7 @@ func (x *Root) String() string {
 func (*Root) ProtoMessage() {}
 
 func (x *Root) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3939,7 +4011,7 @@ func (x *Root) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Root.ProtoReflect.Descriptor instead.
 func (*Root) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Root) GetUri() string {
@@ -3965,7 +4037,7 @@ type StartTaskRequest struct {
 
 func (x *StartTaskRequest) Reset() {
 	*x = StartTaskRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3977,7 +4049,7 @@ func (x *StartTaskRequest) String() string {
 func (*StartTaskRequest) ProtoMessage() {}
 
 func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3990,7 +4062,7 @@ func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTaskRequest.ProtoReflect.Descriptor instead.
 func (*StartTaskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *StartTaskRequest) GetCallId() string {
@@ -4008,7 +4080,7 @@ type StartTaskResponse struct {
 
 func (x *StartTaskResponse) Reset() {
 	*x = StartTaskResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4020,7 +4092,7 @@ func (x *StartTaskResponse) String() string {
 func (*StartTaskResponse) ProtoMessage() {}
 
 func (x *StartTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4033,7 +4105,7 @@ func (x *StartTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTaskResponse.ProtoReflect.Descriptor instead.
 func (*StartTaskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
 }
 
 var File_plugin_v1_plugin_proto protoreflect.FileDescriptor
@@ -4211,13 +4283,18 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rHealthRequest\"D\n" +
 	"\x0eHealthResponse\x12\x18\n" +
 	"\ahealthy\x18\x01 \x01(\bR\ahealthy\x12\x18\n" +
-	"\amessage\x18\x02 \x01(\tR\amessage\"\xa6\x01\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xdf\x01\n" +
 	"\fBillyRequest\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x16\n" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\tR\x04path\x124\n" +
 	"\x05query\x18\x04 \x03(\v2\x1e.billymcp.plugin.v1.QueryParamR\x05query\x12\x1b\n" +
-	"\tbody_json\x18\x05 \x01(\tR\bbodyJson\"4\n" +
+	"\tbody_json\x18\x05 \x01(\tR\bbodyJson\x127\n" +
+	"\x06upload\x18\x06 \x01(\v2\x1f.billymcp.plugin.v1.BillyUploadR\x06upload\"`\n" +
+	"\vBillyUpload\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x1a\n" +
+	"\bfilename\x18\x03 \x01(\tR\bfilename\"4\n" +
 	"\n" +
 	"QueryParam\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
@@ -4360,7 +4437,7 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
 var file_plugin_v1_plugin_proto_goTypes = []any{
 	(TaskSupport)(0),                   // 0: billymcp.plugin.v1.TaskSupport
 	(ErrorCategory)(0),                 // 1: billymcp.plugin.v1.ErrorCategory
@@ -4397,33 +4474,34 @@ var file_plugin_v1_plugin_proto_goTypes = []any{
 	(*HealthRequest)(nil),              // 32: billymcp.plugin.v1.HealthRequest
 	(*HealthResponse)(nil),             // 33: billymcp.plugin.v1.HealthResponse
 	(*BillyRequest)(nil),               // 34: billymcp.plugin.v1.BillyRequest
-	(*QueryParam)(nil),                 // 35: billymcp.plugin.v1.QueryParam
-	(*BillyResponse)(nil),              // 36: billymcp.plugin.v1.BillyResponse
-	(*BillyCache)(nil),                 // 37: billymcp.plugin.v1.BillyCache
-	(*HostCallToolRequest)(nil),        // 38: billymcp.plugin.v1.HostCallToolRequest
-	(*ProgressRequest)(nil),            // 39: billymcp.plugin.v1.ProgressRequest
-	(*ProgressResponse)(nil),           // 40: billymcp.plugin.v1.ProgressResponse
-	(*LogRequest)(nil),                 // 41: billymcp.plugin.v1.LogRequest
-	(*LogResponse)(nil),                // 42: billymcp.plugin.v1.LogResponse
-	(*ElicitRequest)(nil),              // 43: billymcp.plugin.v1.ElicitRequest
-	(*ElicitResponse)(nil),             // 44: billymcp.plugin.v1.ElicitResponse
-	(*SampleRequest)(nil),              // 45: billymcp.plugin.v1.SampleRequest
-	(*SamplingMessage)(nil),            // 46: billymcp.plugin.v1.SamplingMessage
-	(*SampleResponse)(nil),             // 47: billymcp.plugin.v1.SampleResponse
-	(*ConsumeOnceRequest)(nil),         // 48: billymcp.plugin.v1.ConsumeOnceRequest
-	(*ConsumeOnceResponse)(nil),        // 49: billymcp.plugin.v1.ConsumeOnceResponse
-	(*AskRequest)(nil),                 // 50: billymcp.plugin.v1.AskRequest
-	(*Question)(nil),                   // 51: billymcp.plugin.v1.Question
-	(*ElicitQuestion)(nil),             // 52: billymcp.plugin.v1.ElicitQuestion
-	(*SampleQuestion)(nil),             // 53: billymcp.plugin.v1.SampleQuestion
-	(*RootsQuestion)(nil),              // 54: billymcp.plugin.v1.RootsQuestion
-	(*AskResponse)(nil),                // 55: billymcp.plugin.v1.AskResponse
-	(*Answer)(nil),                     // 56: billymcp.plugin.v1.Answer
-	(*RootsAnswer)(nil),                // 57: billymcp.plugin.v1.RootsAnswer
-	(*Root)(nil),                       // 58: billymcp.plugin.v1.Root
-	(*StartTaskRequest)(nil),           // 59: billymcp.plugin.v1.StartTaskRequest
-	(*StartTaskResponse)(nil),          // 60: billymcp.plugin.v1.StartTaskResponse
-	nil,                                // 61: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(*BillyUpload)(nil),                // 35: billymcp.plugin.v1.BillyUpload
+	(*QueryParam)(nil),                 // 36: billymcp.plugin.v1.QueryParam
+	(*BillyResponse)(nil),              // 37: billymcp.plugin.v1.BillyResponse
+	(*BillyCache)(nil),                 // 38: billymcp.plugin.v1.BillyCache
+	(*HostCallToolRequest)(nil),        // 39: billymcp.plugin.v1.HostCallToolRequest
+	(*ProgressRequest)(nil),            // 40: billymcp.plugin.v1.ProgressRequest
+	(*ProgressResponse)(nil),           // 41: billymcp.plugin.v1.ProgressResponse
+	(*LogRequest)(nil),                 // 42: billymcp.plugin.v1.LogRequest
+	(*LogResponse)(nil),                // 43: billymcp.plugin.v1.LogResponse
+	(*ElicitRequest)(nil),              // 44: billymcp.plugin.v1.ElicitRequest
+	(*ElicitResponse)(nil),             // 45: billymcp.plugin.v1.ElicitResponse
+	(*SampleRequest)(nil),              // 46: billymcp.plugin.v1.SampleRequest
+	(*SamplingMessage)(nil),            // 47: billymcp.plugin.v1.SamplingMessage
+	(*SampleResponse)(nil),             // 48: billymcp.plugin.v1.SampleResponse
+	(*ConsumeOnceRequest)(nil),         // 49: billymcp.plugin.v1.ConsumeOnceRequest
+	(*ConsumeOnceResponse)(nil),        // 50: billymcp.plugin.v1.ConsumeOnceResponse
+	(*AskRequest)(nil),                 // 51: billymcp.plugin.v1.AskRequest
+	(*Question)(nil),                   // 52: billymcp.plugin.v1.Question
+	(*ElicitQuestion)(nil),             // 53: billymcp.plugin.v1.ElicitQuestion
+	(*SampleQuestion)(nil),             // 54: billymcp.plugin.v1.SampleQuestion
+	(*RootsQuestion)(nil),              // 55: billymcp.plugin.v1.RootsQuestion
+	(*AskResponse)(nil),                // 56: billymcp.plugin.v1.AskResponse
+	(*Answer)(nil),                     // 57: billymcp.plugin.v1.Answer
+	(*RootsAnswer)(nil),                // 58: billymcp.plugin.v1.RootsAnswer
+	(*Root)(nil),                       // 59: billymcp.plugin.v1.Root
+	(*StartTaskRequest)(nil),           // 60: billymcp.plugin.v1.StartTaskRequest
+	(*StartTaskResponse)(nil),          // 61: billymcp.plugin.v1.StartTaskResponse
+	nil,                                // 62: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	4,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
@@ -4450,59 +4528,60 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 21: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	24, // 22: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
 	25, // 23: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	61, // 24: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	62, // 24: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 	13, // 25: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	31, // 26: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
 	25, // 27: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
 	18, // 28: billymcp.plugin.v1.PromptMessage.content:type_name -> billymcp.plugin.v1.Content
-	35, // 29: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
-	37, // 30: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
-	46, // 31: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	51, // 32: billymcp.plugin.v1.AskRequest.questions:type_name -> billymcp.plugin.v1.Question
-	52, // 33: billymcp.plugin.v1.Question.elicit:type_name -> billymcp.plugin.v1.ElicitQuestion
-	53, // 34: billymcp.plugin.v1.Question.sample:type_name -> billymcp.plugin.v1.SampleQuestion
-	54, // 35: billymcp.plugin.v1.Question.roots:type_name -> billymcp.plugin.v1.RootsQuestion
-	46, // 36: billymcp.plugin.v1.SampleQuestion.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	56, // 37: billymcp.plugin.v1.AskResponse.answers:type_name -> billymcp.plugin.v1.Answer
-	44, // 38: billymcp.plugin.v1.Answer.elicit:type_name -> billymcp.plugin.v1.ElicitResponse
-	47, // 39: billymcp.plugin.v1.Answer.sample:type_name -> billymcp.plugin.v1.SampleResponse
-	57, // 40: billymcp.plugin.v1.Answer.roots:type_name -> billymcp.plugin.v1.RootsAnswer
-	58, // 41: billymcp.plugin.v1.RootsAnswer.roots:type_name -> billymcp.plugin.v1.Root
-	2,  // 42: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
-	11, // 43: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
-	16, // 44: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
-	27, // 45: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
-	29, // 46: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
-	32, // 47: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
-	34, // 48: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
-	38, // 49: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
-	39, // 50: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
-	41, // 51: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
-	43, // 52: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
-	45, // 53: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
-	48, // 54: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
-	50, // 55: billymcp.plugin.v1.HostServices.Ask:input_type -> billymcp.plugin.v1.AskRequest
-	59, // 56: billymcp.plugin.v1.HostServices.StartTask:input_type -> billymcp.plugin.v1.StartTaskRequest
-	3,  // 57: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	12, // 58: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	17, // 59: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	28, // 60: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	30, // 61: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	33, // 62: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	36, // 63: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	17, // 64: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	40, // 65: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	42, // 66: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	44, // 67: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	47, // 68: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	49, // 69: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
-	55, // 70: billymcp.plugin.v1.HostServices.Ask:output_type -> billymcp.plugin.v1.AskResponse
-	60, // 71: billymcp.plugin.v1.HostServices.StartTask:output_type -> billymcp.plugin.v1.StartTaskResponse
-	57, // [57:72] is the sub-list for method output_type
-	42, // [42:57] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	36, // 29: billymcp.plugin.v1.BillyRequest.query:type_name -> billymcp.plugin.v1.QueryParam
+	35, // 30: billymcp.plugin.v1.BillyRequest.upload:type_name -> billymcp.plugin.v1.BillyUpload
+	38, // 31: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
+	47, // 32: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	52, // 33: billymcp.plugin.v1.AskRequest.questions:type_name -> billymcp.plugin.v1.Question
+	53, // 34: billymcp.plugin.v1.Question.elicit:type_name -> billymcp.plugin.v1.ElicitQuestion
+	54, // 35: billymcp.plugin.v1.Question.sample:type_name -> billymcp.plugin.v1.SampleQuestion
+	55, // 36: billymcp.plugin.v1.Question.roots:type_name -> billymcp.plugin.v1.RootsQuestion
+	47, // 37: billymcp.plugin.v1.SampleQuestion.messages:type_name -> billymcp.plugin.v1.SamplingMessage
+	57, // 38: billymcp.plugin.v1.AskResponse.answers:type_name -> billymcp.plugin.v1.Answer
+	45, // 39: billymcp.plugin.v1.Answer.elicit:type_name -> billymcp.plugin.v1.ElicitResponse
+	48, // 40: billymcp.plugin.v1.Answer.sample:type_name -> billymcp.plugin.v1.SampleResponse
+	58, // 41: billymcp.plugin.v1.Answer.roots:type_name -> billymcp.plugin.v1.RootsAnswer
+	59, // 42: billymcp.plugin.v1.RootsAnswer.roots:type_name -> billymcp.plugin.v1.Root
+	2,  // 43: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
+	11, // 44: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
+	16, // 45: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
+	27, // 46: billymcp.plugin.v1.Plugin.ReadResource:input_type -> billymcp.plugin.v1.ReadResourceRequest
+	29, // 47: billymcp.plugin.v1.Plugin.GetPrompt:input_type -> billymcp.plugin.v1.GetPromptRequest
+	32, // 48: billymcp.plugin.v1.Plugin.Health:input_type -> billymcp.plugin.v1.HealthRequest
+	34, // 49: billymcp.plugin.v1.HostServices.CallBilly:input_type -> billymcp.plugin.v1.BillyRequest
+	39, // 50: billymcp.plugin.v1.HostServices.CallTool:input_type -> billymcp.plugin.v1.HostCallToolRequest
+	40, // 51: billymcp.plugin.v1.HostServices.ReportProgress:input_type -> billymcp.plugin.v1.ProgressRequest
+	42, // 52: billymcp.plugin.v1.HostServices.Log:input_type -> billymcp.plugin.v1.LogRequest
+	44, // 53: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
+	46, // 54: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
+	49, // 55: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
+	51, // 56: billymcp.plugin.v1.HostServices.Ask:input_type -> billymcp.plugin.v1.AskRequest
+	60, // 57: billymcp.plugin.v1.HostServices.StartTask:input_type -> billymcp.plugin.v1.StartTaskRequest
+	3,  // 58: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	12, // 59: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	17, // 60: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	28, // 61: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	30, // 62: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	33, // 63: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	37, // 64: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	17, // 65: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	41, // 66: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	43, // 67: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	45, // 68: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	48, // 69: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	50, // 70: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
+	56, // 71: billymcp.plugin.v1.HostServices.Ask:output_type -> billymcp.plugin.v1.AskResponse
+	61, // 72: billymcp.plugin.v1.HostServices.StartTask:output_type -> billymcp.plugin.v1.StartTaskResponse
+	58, // [58:73] is the sub-list for method output_type
+	43, // [43:58] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_plugin_v1_plugin_proto_init() }
@@ -4522,12 +4601,12 @@ func file_plugin_v1_plugin_proto_init() {
 		(*ResourceContents_Text)(nil),
 		(*ResourceContents_Blob)(nil),
 	}
-	file_plugin_v1_plugin_proto_msgTypes[49].OneofWrappers = []any{
+	file_plugin_v1_plugin_proto_msgTypes[50].OneofWrappers = []any{
 		(*Question_Elicit)(nil),
 		(*Question_Sample)(nil),
 		(*Question_Roots)(nil),
 	}
-	file_plugin_v1_plugin_proto_msgTypes[54].OneofWrappers = []any{
+	file_plugin_v1_plugin_proto_msgTypes[55].OneofWrappers = []any{
 		(*Answer_Elicit)(nil),
 		(*Answer_Sample)(nil),
 		(*Answer_Roots)(nil),
@@ -4538,7 +4617,7 @@ func file_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   60,
+			NumMessages:   61,
 			NumExtensions: 0,
 			NumServices:   2,
 		},
