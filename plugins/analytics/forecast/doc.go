@@ -4,7 +4,8 @@
 // Candidates are exponential smoothing (ETS) models — simple, Holt's
 // linear trend, damped trend, and Holt-Winters with additive or
 // multiplicative seasonality — plus the benchmarks mean, naive, drift and
-// seasonal naive. ETS smoothing parameters are fitted by least squares
+// seasonal naive, and the combination of the last year's mean with the
+// seasonal naive forecast for histories of one or two seasons. ETS smoothing parameters are fitted by least squares
 // (the maximum-likelihood estimate for additive errors) with gonum's
 // Nelder-Mead; initial states come from the classical heuristic of
 // Hyndman et al., "Forecasting with Exponential Smoothing" (2008), §2.6.1.

@@ -87,6 +87,7 @@ var allCandidates = []candidate{
 	{"naive", "the last month repeated (random walk)", func() model { return &naiveModel{} }},
 	{"drift", "the line through the first and last month", func() model { return &naiveModel{drift: true} }},
 	{"seasonal_naive", "the same month one year earlier", func() model { return &snaiveModel{} }},
+	{"seasonal_combo", "the average of the last year's mean and the same month one year earlier", func() model { return &comboModel{} }},
 	{"ets_ann", "simple exponential smoothing, ETS(A,N,N)", func() model { return &etsModel{} }},
 	{"ets_aan", "Holt's linear trend, ETS(A,A,N)", func() model { return &etsModel{trend: additive} }},
 	{"ets_aadn", "damped trend, ETS(A,Ad,N)", func() model { return &etsModel{trend: damped} }},

@@ -138,6 +138,49 @@ func (m *snaiveModel) forecast(h int) ([]float64, []float64) {
 	return mu, sd
 }
 
+// comboModel is the equal-weight combination of the mean of the last
+// season and the seasonal naive forecast (forecast combination: fpp3
+// §13.4). With one or two seasons of history it keeps part of the seasonal
+// shape without trusting one noisy year fully. Its intervals are normal
+// with the standard deviation of its own in-sample one-step errors,
+// constant over the horizon (neither part drifts).
+type comboModel struct {
+	level float64
+	tail  []float64
+	sigma float64
+}
+
+func (m *comboModel) minLen(p int) int { return p + 2 }
+func (m *comboModel) analytic() bool   { return true }
+func (m *comboModel) quantiles(int, []float64) [][]float64 {
+	return nil
+}
+func (m *comboModel) fit(y []float64, p int) bool {
+	n := len(y)
+	if n < p+2 {
+		return false
+	}
+	m.level = mean(y[n-p:])
+	m.tail = append([]float64(nil), y[n-p:]...)
+	ss, k := 0.0, 0
+	for t := p; t < n; t++ {
+		e := y[t] - (0.5*mean(y[t-p:t]) + 0.5*y[t-p])
+		ss += e * e
+		k++
+	}
+	m.sigma = math.Sqrt(ss / float64(k))
+	return true
+}
+func (m *comboModel) forecast(h int) ([]float64, []float64) {
+	p := len(m.tail)
+	mu, sd := make([]float64, h), make([]float64, h)
+	for i := range mu {
+		mu[i] = 0.5*m.level + 0.5*m.tail[i%p]
+		sd[i] = m.sigma
+	}
+	return mu, sd
+}
+
 // Exponential smoothing ------------------------------------------------------
 
 // Trend and season kinds of an ETS model with additive errors.
