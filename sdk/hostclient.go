@@ -56,6 +56,12 @@ func (h *hostClient) Billy(ctx context.Context, req BillyRequest) (*BillyRespons
 		}
 		wire.BodyJson = string(b)
 	}
+	if u := req.Upload; u != nil {
+		if req.Body != nil {
+			return nil, fmt.Errorf("a Billy request has either Body or Upload, not both")
+		}
+		wire.Upload = &pluginv1.BillyUpload{Data: u.Data, ContentType: u.ContentType, Filename: u.FileName}
+	}
 	resp, err := h.client.CallBilly(withTrace(ctx), wire)
 	if err != nil {
 		return nil, errorFromStatus(err)

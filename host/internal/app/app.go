@@ -442,8 +442,15 @@ func (b billyAdapter) CallBilly(ctx context.Context, org, corr string, req *plug
 	if req.BodyJson != "" {
 		body = []byte(req.BodyJson)
 	}
+	var upType, upName string
+	if u := req.GetUpload(); u != nil {
+		if body != nil {
+			return nil, errmodel.New(errmodel.Validation, "invalid_billy_request", "a Billy request has either a JSON body or a file upload, not both")
+		}
+		body, upType, upName = u.Data, u.ContentType, u.Filename
+	}
 	resp, err := b.g.Do(ctx, billy.Request{OrganizationID: org, Method: req.Method, Path: req.Path, Query: q, Body: body,
-		CorrelationID: corr, Fresh: dispatch.FreshFrom(ctx)})
+		UploadType: upType, UploadName: upName, CorrelationID: corr, Fresh: dispatch.FreshFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}

@@ -485,7 +485,11 @@ func (g *Gateway) attempt(ctx context.Context, req Request, tok, resource string
 	hreq.Header.Set("X-Access-Token", tok)
 	hreq.Header.Set("Accept", "application/json")
 	hreq.Header.Set("User-Agent", g.opts.UserAgent)
-	if isWrite(req.Method) {
+	switch {
+	case req.UploadType != "":
+		hreq.Header.Set("Content-Type", req.UploadType)
+		hreq.Header.Set("X-Filename", req.UploadName)
+	case isWrite(req.Method):
 		hreq.Header.Set("Content-Type", "application/json")
 	}
 	if req.CorrelationID != "" {
