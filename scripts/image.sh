@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 # The plugins the image ships; conformance and hello are for tests and authors.
-SHIPPED_PLUGINS=(invoices moms presets integrations)
+SHIPPED_PLUGINS=(invoices moms analytics presets integrations)
 
 rootfs() {
   local out=$1

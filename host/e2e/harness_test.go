@@ -50,7 +50,7 @@ func repoRoot() string {
 }
 
 // testedPlugins are the plugins/ binaries these tests start.
-var testedPlugins = []string{"moms", "conformance", "invoices", "scenarios", "presets", "integrations"}
+var testedPlugins = []string{"moms", "conformance", "invoices", "scenarios", "analytics", "presets", "integrations"}
 
 // buildAll builds the host and every plugin the tests use, and writes
 // SHA256SUMS as `make build` does.

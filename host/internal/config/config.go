@@ -37,7 +37,7 @@ type Config struct {
 	// Limits on tool calls.
 	Calls CallsConfig `json:"calls,omitzero"`
 	// The plugins to start, by name. Entries are added to the built-in set
-	// (invoices, moms, presets and integrations); an entry with a built-in name changes that
+	// (invoices, moms, analytics, presets and integrations); an entry with a built-in name changes that
 	// plugin, key by key (enabled: false switches it off). Set plugin_set
 	// to replace to start only the plugins listed here. Plugins are
 	// configured only in the file, never by environment variables.

@@ -83,6 +83,10 @@ func Default() *Config {
 		Plugins: map[string]PluginConfig{
 			"invoices": {Path: "billy-mcp-plugin-invoices"},
 			"moms":     {Path: "billy-mcp-plugin-moms"},
+			// analytics keeps its working set (a SQLite copy of the books,
+			// rebuilt from Billy when lost) in its data_dir folder, or in
+			// a temporary one; it needs no database.
+			"analytics": {Path: "billy-mcp-plugin-analytics"},
 			// presets keeps its runs and custom presets in its data_dir
 			// folder (without one, in memory); it needs no database.
 			"presets": {Path: "billy-mcp-plugin-presets"},

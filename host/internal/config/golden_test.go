@@ -98,7 +98,7 @@ func TestExampleConfigs(t *testing.T) {
 			if _, ok := c.Plugins["conformance"]; ok {
 				t.Error("the production example enables the conformance plugin")
 			}
-			for _, builtin := range []string{"invoices", "moms", "presets", "integrations"} {
+			for _, builtin := range []string{"invoices", "moms", "analytics", "presets", "integrations"} {
 				if p, ok := c.Plugins[builtin]; !ok || !p.IsEnabled() {
 					t.Errorf("the production example does not start the built-in plugin %s", builtin)
 				}

@@ -44,6 +44,7 @@ func loaded() *Config {
 	c.Plugins = map[string]PluginConfig{
 		"invoices":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
 		"moms":         {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
+		"analytics":    {Path: filepath.Join(exeDir, "billy-mcp-plugin-analytics")},
 		"presets":      {Path: filepath.Join(exeDir, "billy-mcp-plugin-presets")},
 		"integrations": {Path: filepath.Join(exeDir, "billy-mcp-plugin-integrations")},
 	}
@@ -141,6 +142,7 @@ writes: {mode: "off"}
 				c.Plugins = map[string]PluginConfig{
 					"invoices":     {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
 					"moms":         {Path: "/srv/plugins/billy-mcp-plugin-moms"},
+					"analytics":    {Path: "/srv/plugins/billy-mcp-plugin-analytics"},
 					"presets":      {Path: "/srv/plugins/billy-mcp-plugin-presets"},
 					"integrations": {Path: "/srv/plugins/billy-mcp-plugin-integrations"},
 				}
