@@ -334,6 +334,8 @@ var anomalyDanish = map[string]string{"amount": "usædvanligt beløb", "vat_rate
 
 // evidence is what the anomaly detectors and the recommendations read.
 type evidence struct {
+	linesFrom string
+	prior     map[string]anomaly.DiscountHistory
 	invs      []anomaly.Invoice
 	pays      []anomaly.Payment
 	customers map[string]anomaly.Customer
@@ -341,21 +343,77 @@ type evidence struct {
 }
 
 // gather reads the working set (and the customers' kind from Billy) into
-// the detectors' types.
-func (p *Plugin) gather(ctx context.Context, call *sdk.Call, set *books.Set) (*evidence, error) {
-	ev := &evidence{}
-	err := set.Invoices(ctx, books.InvoiceFilter{WithLines: true}, func(inv books.Invoice) error {
+// the detectors' types: every invoice (the baseline), but the lines only of
+// those from linesFrom on, read in one query, so that a long history stays
+// cheap; the discount history before linesFrom is counted in SQL.
+func (p *Plugin) gather(ctx context.Context, call *sdk.Call, set *books.Set, linesFrom string) (*evidence, error) {
+	ev := &evidence{linesFrom: linesFrom}
+	index := map[string]int{}
+	err := set.Invoices(ctx, books.InvoiceFilter{}, func(inv books.Invoice) error {
 		a := anomaly.Invoice{ID: inv.ID, No: inv.No, Type: inv.Type, CustomerID: inv.ContactID, Customer: inv.ContactName, Country: inv.CountryID,
 			EntryDate: inv.EntryDate, DueDate: inv.DueDate, Currency: inv.Currency, Gross: inv.Gross, BaseNet: baseOf(inv.Net, inv),
 			Balance: inv.Balance, IsPaid: inv.IsPaid, CreditedID: inv.CreditedInvoiceID}
-		for _, l := range inv.Lines {
-			a.Lines = append(a.Lines, anomaly.Line{ProductID: l.ProductID, Description: nonEmpty(l.Description, l.ProductName), Quantity: l.Quantity,
-				Net: l.Net, TaxRate: l.TaxRate, DiscountPercent: l.DiscountPercent})
-		}
+		index[inv.ID] = len(ev.invs)
 		ev.invs = append(ev.invs, a)
 		return nil
 	})
 	if err != nil {
+		return nil, storeErr(err)
+	}
+	org := set.Info().OrganizationID
+	rows, err := set.DB().QueryContext(ctx, `SELECT l.invoice_id, l.product_id, COALESCE(NULLIF(l.description,''), COALESCE(p.name,'')), l.quantity,
+		l.net, l.vat, COALESCE(t.rate,''), l.discount
+		FROM invoice_lines l JOIN invoices i ON i.org_id=l.org_id AND i.id=l.invoice_id
+		LEFT JOIN products p ON p.org_id=l.org_id AND p.id=l.product_id
+		LEFT JOIN tax_rates t ON t.org_id=l.org_id AND t.id=l.tax_rate_id
+		WHERE l.org_id=? AND i.state='approved' AND i.entry_date >= ? ORDER BY l.invoice_id, l.id`, org, linesFrom)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, prod, desc, qty, rate, disc string
+		var net, vat int64
+		if err := rows.Scan(&id, &prod, &desc, &qty, &net, &vat, &rate, &disc); err != nil {
+			return nil, storeErr(err)
+		}
+		i, ok := index[id]
+		if !ok {
+			continue
+		}
+		l := anomaly.Line{ProductID: prod, Description: desc, Net: books.Dec(net)}
+		l.Quantity, _ = decimal.NewFromString(qty)
+		if r, err := decimal.NewFromString(rate); err == nil {
+			l.TaxRate = r
+		} else if net != 0 {
+			l.TaxRate = books.Dec(vat).DivRound(books.Dec(net), 4)
+		}
+		if d, err := decimal.NewFromString(disc); err == nil {
+			l.DiscountPercent = d
+		}
+		ev.invs[i].Lines = append(ev.invs[i].Lines, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeErr(err)
+	}
+	// discount history before linesFrom, per customer
+	ev.prior = map[string]anomaly.DiscountHistory{}
+	hrows, err := set.DB().QueryContext(ctx, `SELECT i.contact_id, COUNT(*),
+		SUM(CASE WHEN EXISTS (SELECT 1 FROM invoice_lines l WHERE l.org_id=i.org_id AND l.invoice_id=i.id AND l.discount NOT IN ('','0')) THEN 1 ELSE 0 END)
+		FROM invoices i WHERE i.org_id=? AND i.state='approved' AND i.type='invoice' AND i.entry_date < ? GROUP BY i.contact_id`, org, linesFrom)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var c string
+		var h anomaly.DiscountHistory
+		if err := hrows.Scan(&c, &h.Invoices, &h.Discounted); err != nil {
+			return nil, storeErr(err)
+		}
+		ev.prior[c] = h
+	}
+	if err := hrows.Err(); err != nil {
 		return nil, storeErr(err)
 	}
 	err = set.Payments(ctx, "", "", func(pm books.Payment) error {
@@ -372,13 +430,6 @@ func (p *Plugin) gather(ctx context.Context, call *sdk.Call, set *books.Set) (*e
 		ev.notes = append(ev.notes, "the customers' kind (company or private) could not be read from Billy, so only Danish customers' VAT was checked: "+err.Error())
 	}
 	return ev, nil
-}
-
-func nonEmpty(a, b string) string {
-	if strings.TrimSpace(a) != "" {
-		return a
-	}
-	return b
 }
 
 // baseOf converts an invoice-currency amount at the invoice's own rate.
@@ -423,7 +474,7 @@ func customerKinds(ctx context.Context, call *sdk.Call) (map[string]anomaly.Cust
 
 // detect runs the chosen detectors.
 func (p *Plugin) detect(ctx context.Context, set *books.Set, ev *evidence, since string, kinds map[string]bool) ([]anomaly.Finding, []string, error) {
-	opt := anomaly.Options{Today: p.today(), Since: since}
+	opt := anomaly.Options{Today: p.today(), Since: since, LinesFrom: ev.linesFrom, PriorDiscounts: ev.prior}
 	var fs []anomaly.Finding
 	notes := append([]string(nil), ev.notes...)
 	if kinds["amount"] {
@@ -490,7 +541,7 @@ func (p *Plugin) findAnomalies(ctx context.Context, call *sdk.Call, in Anomalies
 	if err != nil {
 		return out, err
 	}
-	ev, err := p.gather(ctx, call, set)
+	ev, err := p.gather(ctx, call, set, addDays(since, -7))
 	if err != nil {
 		return out, err
 	}
@@ -678,11 +729,11 @@ func (p *Plugin) recommendations(ctx context.Context, call *sdk.Call, in Recomme
 	if err != nil {
 		return out, err
 	}
-	ev, err := p.gather(ctx, call, set)
+	since := p.now().UTC().AddDate(0, -3, 0).Format(time.DateOnly)
+	ev, err := p.gather(ctx, call, set, addDays(since, -7))
 	if err != nil {
 		return out, err
 	}
-	since := p.now().UTC().AddDate(0, -3, 0).Format(time.DateOnly)
 	all := map[string]bool{}
 	for _, k := range anomalyKinds {
 		all[k] = true

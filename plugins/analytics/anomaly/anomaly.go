@@ -73,7 +73,18 @@ type Options struct {
 	// Since limits findings to invoices/payments on or after this date
 	// (history before it is still used as the baseline). "" = all.
 	Since string
+	// LinesFrom: invoices dated before it were read without their lines
+	// (to keep a large history cheap); the detectors that need lines leave
+	// them out, and Discounts starts from PriorDiscounts instead.
+	LinesFrom      string
+	PriorDiscounts map[string]DiscountHistory
 }
+
+// DiscountHistory is how many invoices a customer had before
+// Options.LinesFrom, and how many of them carried a discount.
+type DiscountHistory struct{ Invoices, Discounted int }
+
+func (o Options) hasLines(inv Invoice) bool { return o.LinesFrom == "" || inv.EntryDate >= o.LinesFrom }
 
 // EU member states other than Denmark (2026), for the VAT rule.
 var euOther = map[string]bool{"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "EE": true, "FI": true,
@@ -122,6 +133,10 @@ func pct(d decimal.Decimal) string { return d.Mul(hundred).Round(1).String() + "
 // can be called unusual for it.
 const minHistory = 5
 
+// leaveOneOutMax is the most invoices a customer may have for the exact
+// leave-one-out statistics.
+const leaveOneOutMax = 200
+
 // Amounts flags invoices whose net amount is an outlier among the same
 // customer's other invoices (modified z-score > 3.5); for a customer whose
 // invoices are all the same amount (MAD 0, such as a subscription), an
@@ -138,19 +153,45 @@ func Amounts(invs []Invoice, opt Options) []Finding {
 		if len(list) < minHistory+1 {
 			continue
 		}
+		all := make([]float64, len(list))
+		for j, o := range list {
+			all[j] = f64(o.BaseNet)
+		}
+		sorted := append([]float64(nil), all...)
+		sort.Float64s(sorted)
+		// A large customer's median and MAD hardly move when one invoice
+		// is left out: compute them once (leave-one-out would cost n² log n).
+		var bigZ func(x float64) (float64, float64)
+		if len(list) > leaveOneOutMax {
+			_, med, mad := robustZ(0, all)
+			bigZ = func(x float64) (float64, float64) {
+				if mad == 0 {
+					return math.NaN(), med
+				}
+				return 0.6745 * (x - med) / mad, med
+			}
+		}
 		for i, inv := range list {
 			if opt.Since != "" && inv.EntryDate < opt.Since {
 				continue
 			}
-			others := make([]float64, 0, len(list)-1)
-			for j, o := range list {
-				if j != i {
-					others = append(others, f64(o.BaseNet))
-				}
+			x := all[i]
+			var z, med float64
+			if bigZ != nil {
+				z, med = bigZ(x)
+			} else {
+				others := make([]float64, 0, len(list)-1)
+				others = append(append(others, all[:i]...), all[i+1:]...)
+				z, med, _ = robustZ(x, others)
 			}
-			x := f64(inv.BaseNet)
-			z, med, _ := robustZ(x, others)
-			lo, hi := minMax(others)
+			// the others' range: the sorted values without one copy of x
+			lo, hi := sorted[0], sorted[len(sorted)-1]
+			if x == lo {
+				lo = sorted[1]
+			}
+			if x == hi {
+				hi = sorted[len(sorted)-2]
+			}
 			// Only a new extreme can be an outlier: an amount within the
 			// range the customer has already been invoiced is its normal
 			// spread (support hours on top of a subscription, say), even
@@ -160,10 +201,10 @@ func Amounts(invs []Invoice, opt Options) []Finding {
 			switch {
 			case !newExtreme:
 			case math.IsNaN(z):
-				reason = fmt.Sprintf("net %s; the customer's other %d invoices are all %s", money(inv.BaseNet), len(others), money(decimal.NewFromFloat(med)))
+				reason = fmt.Sprintf("net %s; the customer's other %d invoices are all %s", money(inv.BaseNet), len(list)-1, money(decimal.NewFromFloat(med)))
 			case math.Abs(z) > 3.5:
 				reason = fmt.Sprintf("net %s; the customer's other %d invoices range %s to %s with median %s; modified z-score %.1f (|z| > 3.5 is an outlier)",
-					money(inv.BaseNet), len(others), money(decimal.NewFromFloat(lo)), money(decimal.NewFromFloat(hi)), money(decimal.NewFromFloat(med)), z)
+					money(inv.BaseNet), len(list)-1, money(decimal.NewFromFloat(lo)), money(decimal.NewFromFloat(hi)), money(decimal.NewFromFloat(med)), z)
 			}
 			if reason == "" {
 				continue
@@ -183,14 +224,6 @@ func Amounts(invs []Invoice, opt Options) []Finding {
 		}
 	}
 	return out
-}
-
-func minMax(x []float64) (lo, hi float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, v := range x {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	return lo, hi
 }
 
 func label(inv Invoice) string {
@@ -291,11 +324,14 @@ func VATRates(invs []Invoice, customers map[string]Customer, opt Options) []Find
 func Discounts(invs []Invoice, opt Options) []Finding {
 	seen := map[string]int{}       // invoices per customer so far
 	discounted := map[string]int{} // of them with a discount
+	for c, h := range opt.PriorDiscounts {
+		seen[c], discounted[c] = h.Invoices, h.Discounted
+	}
 	half := decimal.NewFromInt(50)
 	fifteen := decimal.NewFromInt(15)
 	var out []Finding
 	for _, inv := range invs { // entry-date order
-		if inv.Type != "invoice" {
+		if inv.Type != "invoice" || !opt.hasLines(inv) {
 			continue
 		}
 		var maxD decimal.Decimal
@@ -350,7 +386,7 @@ func Duplicates(invs []Invoice, opt Options) []Finding {
 	type key struct{ cust, cur, gross string }
 	groups := map[key][]Invoice{}
 	for _, inv := range invs {
-		if inv.Type != "invoice" || credited[inv.ID] || inv.Gross.IsZero() {
+		if inv.Type != "invoice" || credited[inv.ID] || inv.Gross.IsZero() || !opt.hasLines(inv) {
 			continue
 		}
 		k := key{inv.CustomerID, inv.Currency, inv.Gross.StringFixed(2)}
@@ -470,8 +506,8 @@ func LatePayers(invs []Invoice, pays []Payment, opt Options) []Finding {
 		_, med, mad := robustZ(0, base)
 		rec := median(recent)
 		limit := math.Max(7, 3*mad)
-		if rec-med <= limit {
-			continue
+		if rec-med <= limit || rec <= 0 {
+			continue // not worse than usual, or still paying on time
 		}
 		sev := "medium"
 		if len(open[cust]) > 0 {

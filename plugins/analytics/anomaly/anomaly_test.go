@@ -57,6 +57,20 @@ func TestAmounts(t *testing.T) {
 	}
 }
 
+// TestAmountsLargeCustomer: past leaveOneOutMax invoices the statistics
+// are computed once, and the outlier is still found.
+func TestAmountsLargeCustomer(t *testing.T) {
+	var invs []Invoice
+	for i := range leaveOneOutMax + 50 {
+		invs = append(invs, inv(fmt.Sprintf("b%d", i), "B", "2026-01-01", fmt.Sprint(900+(i*37)%200)))
+	}
+	invs = append(invs, inv("big", "B", "2026-02-01", "5000"))
+	got := Amounts(invs, Options{})
+	if diff := cmp.Diff([]string{"amount:big"}, kinds(got)); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
 func TestVATRates(t *testing.T) {
 	l := func(rate string) Line {
 		return Line{ProductID: "p", Description: "Rådgivning", Quantity: dec("1"), Net: dec("100"), TaxRate: dec(rate)}
