@@ -118,5 +118,7 @@ echo "== the plugin hop alone and the pipeline with and without it (no MCP, no H
 go test ./bench -run "^$" -bench "BenchmarkPluginHop|BenchmarkDispatch" -benchtime "${CALLS}x" | grep Benchmark
 echo "== invoice tools through the whole host, 50 ms added to every sandbox answer"
 go test ./bench -run '^$' -bench 'BenchmarkInvoiceTools' -benchtime "${INVOICE_CALLS:-300}x" | grep Benchmark
+echo "== analytics: 100,000 invoices (200,000 lines, 90,000 payments, 300,000 postings) synced into the working set and aggregated"
+(cd ../plugins && BILLY_ANALYTICS_SCALE=1 go test ./analytics/books -run TestScale100k -count=1 -v -timeout 20m | grep -E "scale_test|^ok|FAIL")
 echo
 side_by_side

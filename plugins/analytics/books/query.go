@@ -269,19 +269,17 @@ func (s *Set) Revenue(ctx context.Context, q RevenueQuery) ([]RevenueRow, error)
 		// paid, rounded per allocation (get_revenue's splitGross), so
 		// the sum is done here, row by row, in decimals; memory holds
 		// only the groups.
-		rows, err := s.db.QueryContext(ctx, `SELECT `+g+`, i.currency, i.rate, i.type, i.id, p.id, p.amount, i.net, i.gross
+		rows, err := s.db.QueryContext(ctx, `SELECT `+g+`, i.currency, i.rate, i.type, p.amount, i.net, i.gross
 			FROM payments p JOIN invoices i ON i.org_id=p.org_id AND i.id=p.invoice_id
 			WHERE p.org_id=? AND p.is_voided=0 AND p.entry_date BETWEEN ? AND ?`, s.org, q.From, q.To)
 		if err != nil {
 			return nil, err
 		}
 		defer rows.Close()
-		type seenKey struct{ k, cur, id string }
-		seen := map[seenKey]bool{}
 		for rows.Next() {
-			var k, cur, rate, typ, invID, payID string
+			var k, cur, rate, typ string
 			var amount, net, gross int64
-			if err := rows.Scan(&k, &cur, &rate, &typ, &invID, &payID, &amount, &net, &gross); err != nil {
+			if err := rows.Scan(&k, &cur, &rate, &typ, &amount, &net, &gross); err != nil {
 				return nil, err
 			}
 			paid := Dec(amount)
@@ -300,17 +298,30 @@ func (s *Set) Revenue(ctx context.Context, q RevenueQuery) ([]RevenueRow, error)
 			r := get(k, cur)
 			r.Net, r.VAT = r.Net.Add(pnet), r.VAT.Add(pvat)
 			r.BaseNet, r.BaseVAT = r.BaseNet.Add(pnet.Mul(rt).Round(2)), r.BaseVAT.Add(pvat.Mul(rt).Round(2))
-			sk := seenKey{k, cur, invID}
-			if !seen[sk] {
-				seen[sk] = true
-				if typ == "creditNote" {
-					r.CreditNotes++
-				} else {
-					r.Invoices++
-				}
-			}
 		}
 		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		// Distinct invoices and credit notes per group, counted in SQL so
+		// that memory holds only the groups.
+		counts, err := s.db.QueryContext(ctx, `SELECT `+g+`, i.currency, COUNT(DISTINCT CASE WHEN i.type<>'creditNote' THEN i.id END),
+			COUNT(DISTINCT CASE WHEN i.type='creditNote' THEN i.id END)
+			FROM payments p JOIN invoices i ON i.org_id=p.org_id AND i.id=p.invoice_id
+			WHERE p.org_id=? AND p.is_voided=0 AND p.entry_date BETWEEN ? AND ? GROUP BY 1, 2`, s.org, q.From, q.To)
+		if err != nil {
+			return nil, err
+		}
+		defer counts.Close()
+		for counts.Next() {
+			var k, cur string
+			var ni, nc int
+			if err := counts.Scan(&k, &cur, &ni, &nc); err != nil {
+				return nil, err
+			}
+			r := get(k, cur)
+			r.Invoices, r.CreditNotes = ni, nc
+		}
+		if err := counts.Err(); err != nil {
 			return nil, err
 		}
 	default:

@@ -113,8 +113,10 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	// One writer at a time is SQLite's rule anyway; a few readers beside it.
-	db.SetMaxOpenConns(4)
+	// One writer at a time is SQLite's rule anyway (busy_timeout queues
+	// the rest); readers beside it in WAL mode. A report that streams rows
+	// and queries per row (Invoices with lines) holds two connections.
+	db.SetMaxOpenConns(16)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("analytics working set %s: %w", path, err)
