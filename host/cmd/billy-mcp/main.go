@@ -46,6 +46,9 @@ commands:
                                  re-encrypt everything under it with progress (keys --help)
   organizations add ID|list|remove ID  the organizations served from the store; add reads the
                                  Billy token from stdin and stores it encrypted
+  users hash-password|totp enroll|confirm|status|remove NAME  the embedded authorization
+                                 server's users (auth.server): a password's bcrypt hash, TOTP
+                                 enrolment (users --help)
   audit verify [--config FILE]   check the audit log: names the first entry edited, removed or
                                  reordered (audit keygen NAME: a checkpoint signing key)
   version                        print the version
@@ -86,6 +89,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return keysCmd(rest, stdout, stderr)
 	case "organizations":
 		return organizationsCmd(rest, stdin, stdout, stderr)
+	case "users":
+		return usersCmd(rest, stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "billy-mcp", app.Version)
 		return 0

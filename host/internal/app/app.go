@@ -24,6 +24,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/oauthserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/shared"
@@ -70,6 +71,9 @@ type App struct {
 	// The HTTP edge's authentication and limits (security.go).
 	security      *httpserver.Security
 	authenticator *auth.Authenticator
+	// authServer is the embedded authorization server (auth.server), nil
+	// when off.
+	authServer *oauthserver.Server
 	// tracing exports spans; nil when tracing is off (tracing.go).
 	tracing *tracing.Tracing
 }
@@ -349,8 +353,16 @@ func (a *App) Handler() http.Handler {
 		Version:        Version,
 		Mode:           cfg.Mode,
 		Logger:         a.Logger,
+		AuthServer:     a.authServerHandler(),
 		Tracing:        a.tracing != nil,
 	})
+}
+
+func (a *App) authServerHandler() http.Handler {
+	if a.authServer == nil {
+		return nil
+	}
+	return a.authServer.Handler()
 }
 
 // ServeHTTP listens on the configured address and serves until ctx ends,

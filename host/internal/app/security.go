@@ -9,6 +9,8 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/mfa"
+	"github.com/billy-mcp/billy-mcp/host/internal/oauthserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -40,8 +42,35 @@ func (a *App) newSecurity() (*httpserver.Security, error) {
 		keys = append(keys, auth.Key{Principal: k.Principal, Hash: k.SHA256, Organizations: k.Organizations, Scopes: granted, Expires: exp})
 	}
 	sec := &httpserver.Security{BaselineScopes: cfg.OAuth.BaselineScopes, HealthListener: a.Config.HTTP.HealthAddr != ""}
+	sec.Limits = &httpserver.Limits{
+		PrincipalRate: float64(cfg.PrincipalRatePerSecond), PrincipalBurst: cfg.PrincipalBurst,
+		OrganizationRate: float64(cfg.OrganizationRatePerSecond), OrganizationBurst: cfg.OrganizationBurst,
+		IPRate: float64(cfg.IPRatePerSecond), IPBurst: cfg.IPBurst,
+		FailedLoginsPerMinute: cfg.FailedLoginsPerMinute,
+	}
+	if a.limiter != nil {
+		sec.Limits.Shared = a.limiter
+	}
 	var oauth *auth.OAuth
-	if o := cfg.OAuth; o.Issuer != "" {
+	if cfg.Server.Enabled {
+		// The host is its own issuer: its resource server trusts the
+		// authorization server's key directly, no JWKS fetch.
+		if a.authServer, err = a.newAuthServer(roles, sec); err != nil {
+			return nil, err
+		}
+		keys, err := auth.NewStaticJWKS(a.authServer.JWKS())
+		if err != nil {
+			return nil, fmt.Errorf("auth.server: %w", err)
+		}
+		o := cfg.OAuth
+		oauth = &auth.OAuth{Issuer: a.authServer.Issuer(), Resource: o.Audience, Keys: keys, Algorithms: []string{"EdDSA"},
+			OrganizationsClaim: oauthserver.OrganizationsClaim}
+		if o.Discovery == nil || *o.Discovery {
+			sec.Metadata = &auth.Metadata{Resource: o.Audience, AuthorizationServers: []string{a.authServer.Issuer()},
+				ScopesSupported: o.BaselineScopes, BearerMethodsSupported: []string{"header"}, ResourceName: "Billy MCP"}
+			sec.MetadataURL = metadataURL(o.Audience)
+		}
+	} else if o := cfg.OAuth; o.Issuer != "" {
 		ctx, cancel := context.WithCancel(context.Background())
 		a.closers = append(a.closers, cancel)
 		log := a.Logger.Named("auth")
@@ -64,15 +93,6 @@ func (a *App) newSecurity() (*httpserver.Security, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	sec.Auth = a.authenticator
-	sec.Limits = &httpserver.Limits{
-		PrincipalRate: float64(cfg.PrincipalRatePerSecond), PrincipalBurst: cfg.PrincipalBurst,
-		OrganizationRate: float64(cfg.OrganizationRatePerSecond), OrganizationBurst: cfg.OrganizationBurst,
-		IPRate: float64(cfg.IPRatePerSecond), IPBurst: cfg.IPBurst,
-		FailedLoginsPerMinute: cfg.FailedLoginsPerMinute,
-	}
-	if a.limiter != nil {
-		sec.Limits.Shared = a.limiter
-	}
 	failures := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "billy_mcp_auth_failures_total",
 		Help: "Requests refused for their credentials, by reason (missing requests are not counted)."}, []string{"reason"})
 	a.Metrics.MustRegister(failures)
@@ -118,4 +138,62 @@ func (a *App) serveHealth(addr string) (stop func(), err error) {
 	go func() { _ = srv.Serve(edge.Listen(ln)) }()
 	a.Logger.Info("serving health checks", "addr", ln.Addr().String())
 	return func() { _ = srv.Close() }, nil
+}
+
+// newAuthServer builds the embedded authorization server (auth.server):
+// its users with their roles expanded, its signing key derived from the
+// deployment's (so every instance signs alike), its state and TOTP secrets
+// in the store, its limits the edge's.
+func (a *App) newAuthServer(roles scopes.RoleSet, sec *httpserver.Security) (*oauthserver.Server, error) {
+	cfg := a.Config.Auth
+	var users []oauthserver.User
+	for i, u := range cfg.Server.Users {
+		granted, err := roles.Expand(u.Roles, u.Scopes)
+		if err != nil {
+			return nil, fmt.Errorf("auth.server.users[%d] (%s): %w", i, u.Name, err)
+		}
+		users = append(users, oauthserver.User{Name: u.Name, PasswordHash: u.PasswordBcrypt, Organizations: u.Organizations,
+			Scopes: granted, RequireTOTP: u.RequireTOTP})
+	}
+	master, persistent, err := loadSigningKey(a.Config)
+	if err != nil || !persistent {
+		a.Logger.Warn("auth.server: no lasting signing key, so tokens this process issues die with it and other instances refuse them",
+			"fix", "set signing_key (BILLY_MCP_SIGNING_KEY) or a writable data_dir")
+	}
+	srv, err := oauthserver.New(oauthserver.Options{
+		Issuer: cfg.Server.IssuerOr(cfg.OAuth.Audience), Resource: cfg.OAuth.Audience, Seed: deriveKey(master, "oauth server"),
+		Users: users, State: a.oauthState, TOTP: a.totp(), Limiter: sec.Limits, ClientIP: sec.ClientIP,
+		AccessTokenTTL: cfg.Server.AccessTokenTTL, RefreshTokenTTL: cfg.Server.RefreshTokenTTL,
+		Registration: cfg.Server.RegistrationOn(), BaselineScopes: cfg.OAuth.BaselineScopes, Logger: a.Logger.Named("oauth"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth.server: %w", err)
+	}
+	a.Logger.Info("authorization server on", "issuer", srv.Issuer(), "users", len(users), "registration", cfg.Server.RegistrationOn())
+	return srv, nil
+}
+
+// oauthState is the store for the authorization server, nil (an untyped
+// nil) while it is not open.
+func (a *App) oauthState() oauthserver.State {
+	if a.store == nil {
+		return nil
+	}
+	if s := a.store.get(); s != nil {
+		return s
+	}
+	return nil
+}
+
+// totp is the TOTP checker over the store and the key ring.
+func (a *App) totp() *mfa.TOTP {
+	return &mfa.TOTP{Ring: a.keys, Issuer: "Billy MCP", Store: func() mfa.Store {
+		if a.store == nil {
+			return nil
+		}
+		if s := a.store.get(); s != nil {
+			return s
+		}
+		return nil
+	}}
 }

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // The types below are the configuration's single source of truth. The
 // json tag of each field is its key in YAML files, in the JSON Schema
@@ -280,6 +283,13 @@ type AuthConfig struct {
 	// OAuth 2.1 access tokens from an authorization server, validated
 	// here as a resource server. Leave issuer unset for API keys only.
 	OAuth OAuthConfig `json:"oauth,omitzero"`
+	// The host's own OAuth 2.1 authorization server, for deployments
+	// without an identity provider (Claude.ai and ChatGPT connect only
+	// through OAuth): users log in with a password (and a TOTP code once
+	// enrolled) and consent per client to scopes and organizations. Off
+	// unless enabled; when on, the resource server (auth.oauth) trusts it
+	// without a jwks_url, and auth.oauth.audience is still required.
+	Server AuthServerConfig `json:"server,omitzero"`
 	// Requests per second one principal may make (MCP and REST), with
 	// burst; beyond it the answer is 429 with Retry-After. Shared by every
 	// instance through Redis when it is configured. 0 turns it off. The
@@ -358,16 +368,64 @@ type OAuthConfig struct {
 	Discovery *bool `json:"discovery,omitempty"`
 }
 
+// AuthServerConfig is the embedded authorization server.
+type AuthServerConfig struct {
+	// Run the authorization server at /oauth/ (metadata at
+	// /.well-known/oauth-authorization-server).
+	Enabled bool `json:"enabled,omitempty"`
+	// The server's issuer: the origin clients reach the host at
+	// (https://mcp.example.dk), without a path. Leave it unset to take the
+	// origin of auth.oauth.audience. Keep it stable: clients key what
+	// they registered by it.
+	Issuer string `json:"issuer,omitempty"`
+	// Who may log in. Users are configured only in the file.
+	Users []AuthUserConfig `json:"users,omitempty"`
+	// How long an access token works. Tokens cannot be called back before
+	// they expire: keep it short; clients refresh.
+	AccessTokenTTL time.Duration `json:"access_token_ttl,omitempty"`
+	// How long a refresh token works unused; each use replaces it.
+	RefreshTokenTTL time.Duration `json:"refresh_token_ttl,omitempty"`
+	// Accept dynamic client registration (RFC 7591), which Claude.ai,
+	// ChatGPT, Cursor, VS Code and mcp-remote use to connect. Each
+	// client still needs a user's login and consent.
+	Registration *bool `json:"registration,omitempty"`
+}
+
+// RegistrationOn reports whether dynamic client registration is accepted.
+func (s AuthServerConfig) RegistrationOn() bool { return s.Registration == nil || *s.Registration }
+
+// AuthUserConfig is one user of the embedded authorization server.
+type AuthUserConfig struct {
+	// The user name, which is also the principal in the audit log and in
+	// rate limits (e.g. anna@firm.dk).
+	Name string `json:"name,omitempty"`
+	// A bcrypt hash of the password, never the password: `billy-mcp users
+	// hash-password` reads one and prints its hash.
+	PasswordBcrypt string `json:"password_bcrypt,omitempty"`
+	// The Billy organizations the user may grant a client; empty: the
+	// deployment's own (billy.organization_id).
+	Organizations []string `json:"organizations,omitempty"`
+	// Roles whose scopes the user holds (read-only, bookkeeper,
+	// accountant, admin, or one of auth.roles).
+	Roles []string `json:"roles,omitempty"`
+	// Scopes the user holds besides its roles'.
+	Scopes []string `json:"scopes,omitempty"`
+	// Refuse a login without a TOTP code, even before the user has
+	// enrolled (`billy-mcp users totp enroll NAME`). Once enrolled, a user
+	// always needs a code.
+	RequireTOTP bool `json:"require_totp,omitempty"`
+}
+
 // DiscoveryOn reports whether OAuth discovery is announced: an issuer is
 // configured and discovery is not switched off.
 func (o OAuthConfig) DiscoveryOn() bool {
 	return o.Issuer != "" && (o.Discovery == nil || *o.Discovery)
 }
 
-// Required reports whether callers must authenticate: some key or an
-// OAuth issuer is configured.
+// Required reports whether callers must authenticate: some key, an
+// OAuth issuer or the embedded authorization server is configured.
 func (a AuthConfig) Required() bool {
-	return len(a.APIKeys) > 0 || len(a.Keys) > 0 || a.OAuth.Issuer != ""
+	return len(a.APIKeys) > 0 || len(a.Keys) > 0 || a.OAuth.Issuer != "" || a.Server.Enabled
 }
 
 // CallsConfig bounds tool calls.
@@ -628,4 +686,18 @@ type CacheWarmConfig struct {
 	// The most Billy requests one warming round may make per
 	// organization; 0 turns warming off.
 	Budget int `json:"budget,omitempty"`
+}
+
+// IssuerOr is the server's issuer: issuer, or else the origin of
+// audience (the MCP endpoint's URL).
+func (s AuthServerConfig) IssuerOr(audience string) string {
+	if s.Issuer != "" {
+		return strings.TrimSuffix(s.Issuer, "/")
+	}
+	scheme, rest, ok := strings.Cut(audience, "://")
+	if !ok {
+		return ""
+	}
+	host, _, _ := strings.Cut(rest, "/")
+	return scheme + "://" + host
 }

@@ -53,6 +53,10 @@ func Default() *Config {
 				OrganizationsClaim: "billy_orgs",
 				BaselineScopes:     []string{"billy:read"},
 			},
+			Server: AuthServerConfig{
+				AccessTokenTTL:  time.Hour,
+				RefreshTokenTTL: 30 * 24 * time.Hour,
+			},
 			// Per principal 20/s (burst 100) is far above what an AI
 			// client's conversation makes; per address 100/s before
 			// authentication; 10 refused credentials a minute per address

@@ -103,7 +103,7 @@ func envName(key string) string { return strings.ToUpper(strings.ReplaceAll(key,
 // published schema; list says the key is a list (comma-separated in a
 // variable).
 func envNames(key string, list bool) string {
-	if strings.HasPrefix(key, "plugins.") || strings.Contains(key, "[]") || key == "auth.keys" || strings.HasPrefix(key, "auth.roles") {
+	if strings.HasPrefix(key, "plugins.") || strings.Contains(key, "[]") || key == "auth.keys" || key == "auth.server.users" || strings.HasPrefix(key, "auth.roles") {
 		return ""
 	}
 	names := []string{EnvPrefix + envName(key)}

@@ -611,7 +611,33 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "non-loopback without authentication",
 			yaml: "http: {addr: 0.0.0.0:8080}\n",
-			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.keys, auth.api_keys (env MCP_API_KEY) or auth.oauth.issuer, or bind to 127.0.0.1"},
+			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.keys, auth.api_keys (env MCP_API_KEY), auth.oauth.issuer or auth.server, or bind to 127.0.0.1"},
+		},
+		{
+			name: "the authorization server without an audience or users",
+			yaml: "auth: {server: {enabled: true}}\n",
+			want: []string{"auth.oauth.audience: required with auth.server.enabled", "auth.server.users: lists nobody"},
+		},
+		{
+			name: "the authorization server beside another issuer",
+			yaml: "auth:\n  oauth: {issuer: https://login.example.dk, audience: https://mcp.example.dk/mcp}\n  server:\n    enabled: true\n    users: [{name: anna, password_bcrypt: $2b$10$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234, roles: [admin]}]\n",
+			want: []string{"auth.oauth.issuer: is https://login.example.dk, but auth.server.enabled makes the host its own issuer (https://mcp.example.dk)"},
+			not:  []string{"jwks_url"},
+		},
+		{
+			name: "an authorization server user with a plaintext password",
+			yaml: "auth:\n  server:\n    users: [{name: anna, password_bcrypt: hunter2}]\n",
+			want: []string{"auth.server.users[0].password_bcrypt: \"hunter2\" is not allowed; use a bcrypt hash"},
+		},
+		{
+			name: "authorization server users twice, without a password or grants",
+			yaml: "auth:\n  server:\n    users: [{name: anna, roles: [admin]}, {name: anna}]\n",
+			want: []string{"auth.server.users[1].name: anna is auth.server.users[0] too", "auth.server.users[0].password_bcrypt: required", "auth.server.users[1]: grants nothing"},
+		},
+		{
+			name: "an authorization server issuer with a path",
+			yaml: "auth: {server: {issuer: https://mcp.example.dk/auth}}\n",
+			want: []string{"auth.server.issuer: "},
 		},
 		{
 			name: "production without a Billy token",

@@ -68,6 +68,22 @@ func (c *Config) Redacted() *Config {
 			r.Auth.Keys[i] = k
 		}
 	}
+	// A bcrypt hash is not the password, but one in a log can be attacked
+	// offline: hidden too.
+	if c.Auth.Server.Users != nil {
+		r.Auth.Server.Users = make([]AuthUserConfig, len(c.Auth.Server.Users))
+		for i, u := range c.Auth.Server.Users {
+			u.Organizations, u.Scopes, u.Roles = slices.Clone(u.Organizations), slices.Clone(u.Scopes), slices.Clone(u.Roles)
+			if u.PasswordBcrypt != "" {
+				u.PasswordBcrypt = Redaction
+			}
+			r.Auth.Server.Users[i] = u
+		}
+	}
+	if c.Auth.Server.Registration != nil {
+		v := *c.Auth.Server.Registration
+		r.Auth.Server.Registration = &v
+	}
 	if c.Auth.Roles != nil {
 		r.Auth.Roles = make(map[string][]string, len(c.Auth.Roles))
 		for name, s := range c.Auth.Roles {

@@ -10,6 +10,7 @@ func TestRedacted(t *testing.T) {
 	c := loaded()
 	c.Billy.APIKey = "billy-secret"
 	c.Auth.APIKeys = []string{validKey, validKey + "2"}
+	c.Auth.Server.Users = []AuthUserConfig{{Name: "anna", PasswordBcrypt: "$2b$10$hash", Roles: []string{"admin"}}}
 	c.Plugins["invoices"] = PluginConfig{
 		Path:    "x",
 		Enabled: ptr(true),
@@ -26,6 +27,7 @@ func TestRedacted(t *testing.T) {
 	want := loaded()
 	want.Billy.APIKey = Redaction
 	want.Auth.APIKeys = []string{Redaction, Redaction}
+	want.Auth.Server.Users = []AuthUserConfig{{Name: "anna", PasswordBcrypt: Redaction, Roles: []string{"admin"}}}
 	want.Plugins["invoices"] = PluginConfig{
 		Path:    "x",
 		Enabled: ptr(true),
@@ -41,7 +43,7 @@ func TestRedacted(t *testing.T) {
 	}
 
 	// The original is untouched: Redacted is for logging, not a mutation.
-	if c.Billy.APIKey != "billy-secret" || c.Auth.APIKeys[0] != validKey || c.Plugins["invoices"].Config["token"] != "plugin-secret" {
+	if c.Billy.APIKey != "billy-secret" || c.Auth.APIKeys[0] != validKey || c.Auth.Server.Users[0].PasswordBcrypt != "$2b$10$hash" || c.Plugins["invoices"].Config["token"] != "plugin-secret" {
 		t.Errorf("Redacted changed the original: %+v", c)
 	}
 	*r.Plugins["invoices"].Enabled = false

@@ -144,6 +144,13 @@ var rules = map[string]rule{
 	"cache.local_max_bytes": {min: i64(1 << 20)},
 	"cache.warm.budget":     {min: i64(0), max: i64(10000)},
 	"database.url":          {pattern: `^(?:postgres(?:ql)?://\S+)?$`, allowed: "a PostgreSQL URL, postgres://user:password@host:5432/database?sslmode=require, or leave it unset for SQLite in data_dir"},
+
+	// The embedded authorization server (auth.server).
+	"auth.server.issuer":                  {pattern: `^(?:https?://[^/\s?#]+/?)?$`, allowed: "the origin clients reach the host at, https://host[:port], without a path"},
+	"auth.server.users[].name":            {pattern: `^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$`, allowed: "1 to 128 of letters, digits and ._@:+-, starting with a letter or digit (e.g. anna@firm.dk)"},
+	"auth.server.users[].password_bcrypt": {pattern: `^\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}$`, allowed: "a bcrypt hash ($2b$12$…, 60 characters): `billy-mcp users hash-password` prints one"},
+	"auth.server.users[].organizations[]": {pattern: `^[A-Za-z0-9_-]{1,64}$`, allowed: "a Billy organization ID"},
+	"auth.server.users[].scopes[]":        {pattern: `^(?:admin|metrics|[a-z][a-z0-9-]{0,39}:(?:read|write|approve|file))$`, allowed: "a scope: resource:read, resource:write, resource:approve, moms:file, audit:read, metrics or admin"},
 }
 
 // docs are descriptions by Go field ("HTTPConfig.Addr"). The running host

@@ -75,7 +75,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if addrOK && !c.Auth.Required() && !isLoopback(host) {
-		errs = append(errs, fmt.Errorf("refusing to serve without authentication on non-loopback address %s: set auth.keys, auth.api_keys (env MCP_API_KEY) or auth.oauth.issuer, or bind to 127.0.0.1", c.HTTP.Addr))
+		errs = append(errs, fmt.Errorf("refusing to serve without authentication on non-loopback address %s: set auth.keys, auth.api_keys (env MCP_API_KEY), auth.oauth.issuer or auth.server, or bind to 127.0.0.1", c.HTTP.Addr))
 	}
 	if a := c.HTTP.HealthAddr; a != "" {
 		if _, port, err := net.SplitHostPort(a); err != nil {
@@ -89,7 +89,35 @@ func (c *Config) Validate() error {
 	if h := c.HTTP; h.SessionIdleTTL > 0 && h.SessionMaxAge > 0 && h.SessionMaxAge < h.SessionIdleTTL {
 		bad("http.session_max_age", "%s is less than http.session_idle_ttl (%s)", formatDuration(h.SessionMaxAge), formatDuration(h.SessionIdleTTL))
 	}
-	if o := c.Auth.OAuth; o.Issuer != "" {
+	if sv := c.Auth.Server; sv.Enabled {
+		if c.Auth.OAuth.Audience == "" {
+			bad("auth.oauth.audience", "required with auth.server.enabled: the MCP endpoint's canonical URL as clients type it (e.g. https://mcp.example.dk/mcp), every token's audience")
+		}
+		if iss := c.Auth.OAuth.Issuer; iss != "" && strings.TrimSuffix(iss, "/") != strings.TrimSuffix(sv.IssuerOr(c.Auth.OAuth.Audience), "/") {
+			bad("auth.oauth.issuer", "is %s, but auth.server.enabled makes the host its own issuer (%s): leave auth.oauth.issuer unset", iss, sv.IssuerOr(c.Auth.OAuth.Audience))
+		}
+		if len(sv.Users) == 0 {
+			bad("auth.server.users", "lists nobody: with auth.server.enabled somebody must be able to log in (name, password_bcrypt, roles)")
+		}
+	}
+	names := map[string]int{}
+	for i, u := range c.Auth.Server.Users {
+		key := fmt.Sprintf("auth.server.users[%d]", i)
+		if u.Name == "" {
+			bad(key+".name", "required: who logs in (e.g. anna@firm.dk)")
+		} else if j, dup := names[u.Name]; dup {
+			bad(key+".name", "%s is auth.server.users[%d] too", u.Name, j)
+		} else {
+			names[u.Name] = i
+		}
+		if u.PasswordBcrypt == "" {
+			bad(key+".password_bcrypt", "required: a bcrypt hash of %s's password (`billy-mcp users hash-password`)", u.Name)
+		}
+		if len(u.Scopes) == 0 && len(u.Roles) == 0 {
+			bad(key, "grants nothing: give %s roles or scopes (e.g. roles: [bookkeeper])", u.Name)
+		}
+	}
+	if o := c.Auth.OAuth; o.Issuer != "" && !c.Auth.Server.Enabled {
 		if o.JWKSURL == "" {
 			bad("auth.oauth.jwks_url", "required with auth.oauth.issuer: where the issuer publishes its signing keys (often %s/.well-known/jwks.json; its /.well-known/openid-configuration names it as jwks_uri)", strings.TrimSuffix(o.Issuer, "/"))
 		}

@@ -63,6 +63,10 @@ func clientIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
+// ClientIP is the request's client address as the edge sees it (for the
+// authorization server's limits and logs).
+func (s *Security) ClientIP(r *http.Request) string { return clientIP(r) }
+
 // queryCredentials are the query parameters a credential travels in
 // elsewhere (v1's apiKey, RFC 6750's access_token). A request carrying one
 // is refused even when it also has a good header: the secret is in a URL,

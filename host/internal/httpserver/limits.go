@@ -158,3 +158,22 @@ func (l *Limits) allowCaller(ctx context.Context, c dispatch.Caller) (wait time.
 	}
 	return 0, ""
 }
+
+// Take takes a token of key's bucket (rate a second, burst), or returns
+// how long until one is there: for the authorization server's login and
+// registration limits, which share the edge's buckets (and Redis).
+func (l *Limits) Take(ctx context.Context, key string, rate float64, burst int) time.Duration {
+	if l == nil {
+		return 0
+	}
+	return l.take(ctx, key, rate, burst)
+}
+
+// FailedLogin counts a refused password or code from ip in the same
+// budget as refused keys and tokens, and says how long ip is now blocked.
+func (l *Limits) FailedLogin(ctx context.Context, ip string) time.Duration {
+	return l.failedLogin(ctx, ip)
+}
+
+// LoginBlocked says how long ip is still refused for its failed logins.
+func (l *Limits) LoginBlocked(ip string) time.Duration { return l.loginBlocked(ip) }

@@ -35,6 +35,10 @@ type Options struct {
 	Version    string
 	Mode       string
 	Logger     hclog.Logger
+	// AuthServer is the embedded OAuth authorization server (its
+	// metadata and everything under /oauth/), open to all: it does its
+	// own authentication of users and clients. nil: none.
+	AuthServer http.Handler
 	// Tracing continues a client's trace (its W3C traceparent header) in
 	// the spans of its requests; off, the header is ignored.
 	Tracing bool
@@ -73,6 +77,12 @@ func Handler(o Options) http.Handler {
 		md := auth.MetadataHandler(*sec.Metadata)
 		mux.Handle(auth.MetadataPath, md)
 		mux.Handle(auth.MetadataRootPath, md)
+	}
+
+	if o.AuthServer != nil {
+		mux.Handle("/oauth/", o.AuthServer)
+		mux.Handle("/.well-known/oauth-authorization-server", o.AuthServer)
+		mux.Handle("/.well-known/openid-configuration", o.AuthServer)
 	}
 
 	mcpHandler := o.MCP.HTTPHandler()

@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks", "tracing"},
+	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "mfa", "oauthserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks", "tracing"},
 	"audit":       {"store"},
 	"auth":        {"dispatch", "scopes"},
 	"billy":       {"cache", "tracing"},
