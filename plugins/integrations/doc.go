@@ -12,7 +12,14 @@
 // payments after a preview and a single-use confirmation token bound to the
 // exact payments (as the invoices plugin's destructive writes do).
 //
-// A file is read whole or refused whole: one unreadable row (a bad date or
+// Receipts and vouchers: attach_voucher uploads a PDF or photo to Billy
+// and attaches it to a bill, invoice or daybook transaction;
+// receipt_to_bill creates a draft bill with the receipt attached. Both are
+// confirmed first (Billy keeps uploaded files for good), with the file's
+// SHA-256 bound into the confirmation and registered, so the same file
+// twice is recognised.
+//
+// A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses
 // the file with the line and the reason, so a statement is never
 // half-imported. Amounts are decimals from the text, never floats.

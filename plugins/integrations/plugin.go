@@ -33,17 +33,19 @@ const (
 
 // plugin holds what the tools share.
 type plugin struct {
-	now    func() time.Time
-	tokens *tokens
-	cfg    config
-	ledger *ledger
+	now      func() time.Time
+	tokens   *tokens
+	cfg      config
+	ledger   *ledger
+	vouchers *store[uploadedFile]
 }
 
 // New declares the plugin.
 func New() *sdk.Plugin { return newPlugin(time.Now, rand.Reader).declare() }
 
 func newPlugin(now func() time.Time, random io.Reader) *plugin {
-	return &plugin{now: now, tokens: newTokens(now, random), cfg: config{MaxFileBytes: defaultMaxFileBytes}, ledger: newLedger("")}
+	return &plugin{now: now, tokens: newTokens(now, random), cfg: config{MaxFileBytes: defaultMaxFileBytes}, ledger: newLedger(""),
+		vouchers: newStore[uploadedFile]("", "vouchers.json")}
 }
 
 func (p *plugin) declare() *sdk.Plugin {
@@ -52,8 +54,8 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation.",
-		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool()},
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills.",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool()},
 	}
 }
 
@@ -61,6 +63,7 @@ func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 	d := sdk.DeploymentFrom(ctx)
 	p.tokens.useKey(d.SigningKey)
 	p.ledger = newLedger(d.DataDir)
+	p.vouchers = newStore[uploadedFile](d.DataDir, "vouchers.json")
 	c := config{MaxFileBytes: defaultMaxFileBytes}
 	if len(bytes.TrimSpace(raw)) > 0 && string(bytes.TrimSpace(raw)) != "null" {
 		dec := json.NewDecoder(bytes.NewReader(raw))
