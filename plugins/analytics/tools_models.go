@@ -573,11 +573,11 @@ func (p *Plugin) findAnomalies(ctx context.Context, call *sdk.Call, in Anomalies
 		out.Summary = fmt.Sprintf("Ingen afvigelser fundet siden %s i %s.", daDate(since), info.OrganizationName)
 	} else {
 		out.Summary = fmt.Sprintf("%s afvigelser siden %s i %s (%s).", daInt(len(fs)), daDate(since), info.OrganizationName, strings.Join(parts, ", "))
-		for i, f := range out.Findings {
+		for i, f := range fs {
 			if i == 5 {
 				break
 			}
-			out.Summary += " " + f.Summary + "."
+			out.Summary += " " + danishFinding(f, info.BaseCurrency)
 		}
 	}
 	return out, nil
@@ -792,6 +792,39 @@ func (p *Plugin) recommendations(ctx context.Context, call *sdk.Call, in Recomme
 		out.Summary = "Anbefalede handlinger: " + strings.Join(lines, " ")
 	}
 	return out, nil
+}
+
+// danishFinding is a finding's headline in Danish, with Danish number
+// formats (the structured reason keeps machine formats).
+func danishFinding(f anomaly.Finding, cur string) string {
+	amt := ""
+	if f.Amount != nil {
+		amt = " (" + daAmount(*f.Amount, cur) + ")"
+	}
+	who := ""
+	if f.Customer != "" {
+		who = " til " + f.Customer
+	}
+	labels := strings.Join(f.Labels, " og ")
+	switch f.Kind {
+	case "amount":
+		return "Faktura " + labels + who + ": usædvanligt beløb" + amt + "."
+	case "vat_rate":
+		return "Faktura " + labels + who + ": momssatsen passer ikke til kunden."
+	case "discount":
+		return "Faktura " + labels + who + ": usædvanlig rabat."
+	case "duplicate":
+		return "Fakturaerne " + labels + who + ": muligvis den samme faktura to gange" + amt + "."
+	case "late_payer":
+		return f.Customer + " betaler senere end normalt."
+	case "revenue_dip":
+		var ms []string
+		for _, m := range f.Labels {
+			ms = append(ms, daMonthName(m))
+		}
+		return "Omsætningen i " + strings.Join(ms, ", ") + " lå under prognosens 95 %-interval" + strings.Replace(amt, "(", "(manko ", 1) + "."
+	}
+	return f.Summary + "."
 }
 
 // danishAction is a recommendation's headline in Danish, with Danish
