@@ -88,6 +88,7 @@ fuzz plugins FuzzParsePeriod ./moms
 fuzz plugins FuzzNumber ./moms
 fuzz plugins FuzzDecodeCursor ./invoices
 fuzz plugins FuzzCompile ./analytics/metrics
+fuzz plugins FuzzNum ./analytics/books
 fuzz plugins FuzzParseStatement ./integrations
 fuzz plugins FuzzParseAmount ./integrations
 fuzz sdk FuzzLeanOutputSchema .

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -168,7 +169,7 @@ func (p *Plugin) dashboard(ctx context.Context, set *books.Set, in PeriodInput) 
 		return out, export.Document{}, err
 	}
 	ptr := func(d decimal.Decimal) *decimal.Decimal { return &d }
-	out = DashboardOutput{BasedOn: basedOn(set, from, to, to, "KPIs in the base currency: foreign-currency invoices at their own exchange rates.",
+	out = DashboardOutput{BasedOn: basedOn(set, from, to, to, dashCurrency,
 		"Invoiced: approved invoices by invoice date, net. Received: payments by payment date, gross. Receivables and cash-in as of the last sync."),
 		PreviousFrom: pfrom, PreviousTo: pto}
 	out.KPIs = []KPI{
@@ -239,7 +240,9 @@ func (p *Plugin) dashboard(ctx context.Context, set *books.Set, in PeriodInput) 
 		t.Rows = append(t.Rows, []any{k.Key, k.Title, k.Unit, k.Value.Dec(), prev, pct})
 	}
 	doc.Tables = []export.Table{t}
-	doc.Charts = []export.Chart{trendChart(invS, out.Series), seriesChart(ageS, "bar")}
+	ageChart := seriesChart(ageS, "bar")
+	ageChart.Labels = bucketTitles
+	doc.Charts = []export.Chart{trendChart(invS, out.Series), ageChart}
 	return out, doc, nil
 }
 
@@ -262,8 +265,12 @@ func trendChart(hist ChartSeries, all []ChartSeries) export.Chart {
 		}
 		n := len(c.Labels)
 		band := &export.Band{Name: "80 % prognoseinterval", Lo: make([]float64, n), Hi: make([]float64, n)}
+		// No band over the history; it opens from the last actual month.
 		for i := range n {
-			band.Lo[i], band.Hi[i] = c.Series[0].Values[i], c.Series[0].Values[i]
+			band.Lo[i], band.Hi[i] = math.NaN(), math.NaN()
+		}
+		if n > 0 {
+			band.Lo[n-1], band.Hi[n-1] = c.Series[0].Values[n-1], c.Series[0].Values[n-1]
 		}
 		for _, pt := range s.Points {
 			c.Labels = append(c.Labels, pt.Label)

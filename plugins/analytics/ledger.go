@@ -62,7 +62,7 @@ func (p *Plugin) customersReport(ctx context.Context, set *books.Set, in Custome
 	if err != nil {
 		return out, export.Document{}, storeErr(err)
 	}
-	out = CustomersOutput{BasedOn: basedOn(set, from, to, "", "Net revenue in the base currency: each invoice at its own exchange rate; credit notes subtracted.", "Approved invoices by invoice date."),
+	out = CustomersOutput{BasedOn: basedOn(set, from, to, "", custCurrency, "Approved invoices by invoice date."),
 		PreviousFrom: pfrom, PreviousTo: pto, Top: []CustomerLine{}, New: []CustomerLine{}, Lapsed: []CustomerLine{}}
 	line := func(a books.CustomerActivity) CustomerLine {
 		return CustomerLine{ContactID: a.ContactID, Name: a.Name, Net: amountOf(a.Net), PreviousNet: amountOf(a.PreviousNet), Invoices: a.Invoices, FirstInvoice: a.FirstInvoice, LastInvoice: a.LastInvoice}

@@ -35,6 +35,14 @@ func basedOn(set *books.Set, from, to, asOf, currency, basis string) BasedOn {
 			info.Invoices, info.CreditNotes, info.Payments, info.Bills, info.Postings)}
 }
 
+// danish are the Danish words for the English explanations in BasedOn.
+var danish = map[string]string{
+	perCurrency:  "Beløb i hver posts egen valuta, aldrig lagt sammen på tværs af valutaer; beløb i basisvalutaen (DKK) er omregnet til hver fakturas egen kurs, som Billy bogførte den.",
+	ledgerBase:   "Posteringer i basisvalutaen, som Billy bogførte dem.",
+	dashCurrency: "Nøgletal i basisvalutaen; fakturaer i fremmed valuta til deres egen kurs.",
+	custCurrency: "Nettoomsætning i basisvalutaen, hver faktura til sin egen kurs; kreditnotaer trukket fra.",
+}
+
 // basedOnText is BasedOn for people, in Danish.
 func basedOnText(b BasedOn) string {
 	var parts []string
@@ -46,12 +54,18 @@ func basedOnText(b BasedOn) string {
 	}
 	t, _ := time.Parse(time.RFC3339, b.LastSync)
 	parts = append(parts, "data synkroniseret fra Billy "+daDateTime(t))
-	return strings.Join(parts, "; ") + ". " + b.CurrencyHandling
+	cur := b.CurrencyHandling
+	if da, ok := danish[cur]; ok {
+		cur = da
+	}
+	return strings.Join(parts, "; ") + ". " + cur
 }
 
 const (
-	perCurrency = "Amounts are in each record's own currency and never added across currencies; base-currency (DKK) equivalents use each invoice's own exchange rate, as Billy booked it."
-	ledgerBase  = "Postings are in the base currency, as Billy booked them."
+	perCurrency  = "Amounts are in each record's own currency and never added across currencies; base-currency (DKK) equivalents use each invoice's own exchange rate, as Billy booked it."
+	ledgerBase   = "Postings are in the base currency, as Billy booked them."
+	dashCurrency = "KPIs in the base currency: foreign-currency invoices at their own exchange rates."
+	custCurrency = "Net revenue in the base currency: each invoice at its own exchange rate; credit notes subtracted."
 )
 
 // reportDef is a report: its tool, and how export_report runs it.
@@ -320,6 +334,23 @@ func (p *Plugin) revenueReport(ctx context.Context, set *books.Set, in RevenueRe
 	doc.Tables = []export.Table{t}
 	if by == "month" || by == "quarter" || by == "year" {
 		doc.Charts = []export.Chart{revenueChart(rows, "Omsætning netto i DKK ("+basisDa+")")}
+	}
+	if by == "month" && basis == "invoice" {
+		// The trend with the forecast's 80 % band, when there is a
+		// forecast (it is of invoiced revenue, so only on this basis).
+		if band, err := forecastBand(ctx, set, set.Info().BaseCurrency, 6); err == nil && len(band) > 0 {
+			c := revenueChart(rows, "")
+			hist := ChartSeries{Key: "revenue", Title: "Faktureret netto", Unit: set.Info().BaseCurrency}
+			for i, l := range c.Labels {
+				hist.Points = append(hist.Points, SeriesPoint{Label: l, Value: Amount(c.Series[0].Values[i])})
+			}
+			fc := ChartSeries{Key: "revenue_forecast"}
+			for _, b := range band {
+				lo, hi := amountOf(b.Lo80), amountOf(b.Hi80)
+				fc.Points = append(fc.Points, SeriesPoint{Label: b.Month, Value: amountOf(b.Mean), Lo80: &lo, Hi80: &hi})
+			}
+			doc.Charts = append(doc.Charts, trendChart(hist, []ChartSeries{hist, fc}))
+		}
 	}
 	return out, doc, nil
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/go-analyze/charts"
 	"github.com/shopspring/decimal"
@@ -20,7 +21,7 @@ func ChartPNG(c Chart, width, height int) ([]byte, error) {
 		names = append(names, s.Name)
 	}
 	if c.Band != nil {
-		values = append(values, c.Band.Lo, c.Band.Hi)
+		values = append(values, nulls(c.Band.Lo), nulls(c.Band.Hi))
 		names = append(names, c.Band.Name+" (nedre)", c.Band.Name+" (øvre)")
 	}
 	opts := []charts.OptionFunc{
@@ -60,4 +61,17 @@ func minOf(values [][]float64) float64 {
 		}
 	}
 	return m
+}
+
+// nulls maps NaN (no value) to the charts package's null, which draws
+// nothing there.
+func nulls(v []float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		if math.IsNaN(x) {
+			x = charts.GetNullValue()
+		}
+		out[i] = x
+	}
+	return out
 }

@@ -55,7 +55,8 @@ type Series struct {
 	Values []float64
 }
 
-// Band is a lower and upper bound per label.
+// Band is a lower and upper bound per label; NaN where there is none
+// (the history before a forecast).
 type Band struct {
 	Name   string
 	Lo, Hi []float64
