@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -162,10 +163,25 @@ func Forecast(y []float64, opt Options) (*Result, error) {
 	for _, c := range cands {
 		first = max(first, c.make().minLen(p))
 	}
+	// When the backtest cannot hold out every season, its error cannot see
+	// a seasonal peak; if the series is measurably seasonal, only models
+	// that carry seasonality may then be chosen (their backtest is still
+	// reported, worse or not).
+	seasonalOnly := false
+	if n-first < p {
+		if r, ok := seasonalSignal(y, p); ok {
+			seasonalOnly = true
+			res.Notes = append(res.Notes, fmt.Sprintf("the series is seasonal (detrended correlation with the same month a year earlier %.2f, above 2/√k = %.2f) "+
+				"and the backtest cannot hold out every season, so only seasonal models were eligible", r, 2/math.Sqrt(float64(n-p))))
+		}
+	}
 	bestIdx, best := -1, math.Inf(1)
 	for i, c := range cands {
 		sc := backtest(y, c, first, opt)
 		res.Candidates = append(res.Candidates, sc)
+		if seasonalOnly && !seasonalCandidate[c.name] {
+			continue
+		}
 		if !math.IsNaN(sc.MASE) && sc.MASE < best {
 			best, bestIdx = sc.MASE, i
 		}
@@ -294,6 +310,37 @@ func backtest(y []float64, c candidate, first int, opt Options) Score {
 	}
 	sc.Coverage80, sc.Coverage95 = float64(in80)/f, float64(in95)/f
 	return sc
+}
+
+// seasonalCandidate are the candidates that model seasonality.
+var seasonalCandidate = map[string]bool{"seasonal_naive": true, "seasonal_combo": true, "ets_ana": true, "ets_aada": true, "ets_anm": true, "ets_aadm": true}
+
+// seasonalSignal is the correlation between each month and the same month
+// one season earlier, after removing a least-squares trend line (a trend
+// would otherwise correlate every pair), and whether it exceeds 2/√k for
+// the k pairs, the approximate 95 % bound for no correlation. With one or
+// two seasons it has little power: it finds a strong, repeated pattern,
+// not a faint one.
+func seasonalSignal(y []float64, p int) (float64, bool) {
+	n := len(y)
+	k := n - p
+	if k < 3 {
+		return 0, false
+	}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = float64(i)
+	}
+	alpha, beta := stat.LinearRegression(x, y, nil, false)
+	e := make([]float64, n)
+	for i := range y {
+		e[i] = y[i] - alpha - beta*x[i]
+	}
+	r := stat.Correlation(e[p:], e[:k], nil)
+	if math.IsNaN(r) {
+		return 0, false
+	}
+	return r, r > 2/math.Sqrt(float64(k))
 }
 
 // maeScale is MASE's denominator: the in-sample mean absolute error of the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -142,5 +143,47 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := Forecast(make([]float64, 30), Options{Horizon: 13}); err == nil {
 		t.Error("horizon 13 accepted")
+	}
+}
+
+// TestSeasonalGate: 23 months of a strongly seasonal series leave the
+// backtest 9 of 12 months; the lag-12 autocorrelation of the changes finds
+// the seasonality, so a seasonal model is chosen even where the backtest
+// alone might prefer a flat one.
+func TestSeasonalGate(t *testing.T) {
+	y := make([]float64, 23)
+	for i := range y {
+		y[i] = 1000
+		if i%12 == 0 { // a December-like spike
+			y[i] = 3000
+		}
+		y[i] += float64((i*7)%5) * 20
+	}
+	r, ok := seasonalSignal(y, 12)
+	if !ok {
+		t.Fatalf("r = %.2f: the spike series is not found seasonal", r)
+	}
+	res, err := Forecast(y, Options{Horizon: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logScore(t, "spike 23 months", res)
+	if !seasonalCandidate[res.Model] {
+		t.Errorf("chose %s, want a seasonal model", res.Model)
+	}
+	// step 2 is index 24, a spike month; step 1 is not
+	if res.Points[1].Mean < 1500 || res.Points[0].Mean > 1500 {
+		t.Errorf("forecasts %.0f, %.0f: want an ordinary month, then the spike", res.Points[0].Mean, res.Points[1].Mean)
+	}
+	if !strings.Contains(strings.Join(res.Notes, " "), "only seasonal models were eligible") {
+		t.Errorf("notes %q do not say the choice was limited", res.Notes)
+	}
+	// a trend is not seasonality
+	tr := make([]float64, 23)
+	for i := range tr {
+		tr[i] = 100 + 10*float64(i) + float64((i*7)%5)
+	}
+	if r, ok := seasonalSignal(tr, 12); ok {
+		t.Errorf("a trend found seasonal (r = %.2f)", r)
 	}
 }
