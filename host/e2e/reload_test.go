@@ -84,6 +84,8 @@ type logLine struct {
 	Applied     []string `json:"applied"`
 	NeedRestart []string `json:"need_restart"`
 	Error       string   `json:"error"`
+	// Plugins a reload started, stopped or restarted.
+	Plugins []pluginChange `json:"plugins"`
 }
 
 func hostLines(h *hostProc) []logLine {

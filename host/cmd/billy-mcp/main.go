@@ -158,7 +158,7 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 				continue
 			}
 			r := a.Reload(next)
-			logger.Info("configuration reloaded", "applied", r.Applied, "need_restart", r.NeedRestart)
+			logger.Info("configuration reloaded", "applied", r.Applied, "need_restart", r.NeedRestart, "plugins", r.Plugins)
 		}
 	}()
 

@@ -1,13 +1,19 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"maps"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/billy"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
+	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -18,6 +24,25 @@ import (
 type ReloadReport struct {
 	Applied     []string `json:"applied"`
 	NeedRestart []string `json:"need_restart"`
+	// Plugins started, stopped or restarted by the reload.
+	Plugins []PluginChange `json:"plugins,omitempty"`
+}
+
+// PluginChange is what a reload did to one plugin.
+type PluginChange struct {
+	Name string `json:"name"`
+	// Action is "started" (newly enabled), "stopped" (disabled or
+	// removed) or "restarted" (its entry changed).
+	Action string `json:"action"`
+	// Error says why a plugin did not start; it is retried as at start
+	// unless the failure is permanent (a bad binary or checksum).
+	Error string `json:"error,omitempty"`
+}
+
+// pluginKey reports whether key belongs to the plugin set, which a reload
+// applies by starting, stopping and restarting plugins.
+func pluginKey(key string) bool {
+	return key == "plugins" || strings.HasPrefix(key, "plugins.") || key == "plugin_set" || key == "plugin_defaults.max_procs"
 }
 
 // reloadable are the keys a running host applies (Reload).
@@ -36,10 +61,12 @@ type reloading struct {
 
 // Reload applies next, a freshly loaded and validated configuration (a
 // SIGHUP), as far as a running host can without dropping anything: the log
-// level, the cache's TTLs and Billy's rate limit change at once; sessions,
-// calls in flight, plugins and connections are untouched. Every other
-// changed key is reported as needing a restart, and a TTL raised past what
-// the cache started with too (see cache.SetTTLs).
+// level, the cache's TTLs and Billy's rate limit change at once; plugins
+// are started, stopped or restarted as the plugin set changed
+// (reloadPlugins), each stopped only once the calls in it have ended;
+// sessions and connections are untouched. Every other changed key is
+// reported as needing a restart, and a TTL raised past what the cache
+// started with too (see cache.SetTTLs).
 func (a *App) Reload(next *config.Config) ReloadReport {
 	a.reload.mu.Lock()
 	defer a.reload.mu.Unlock()
@@ -51,6 +78,8 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 	for _, key := range changedKeys(&cur, next) {
 		switch {
 		case reloadable[key]:
+			r.Applied = append(r.Applied, key)
+		case pluginKey(key):
 			r.Applied = append(r.Applied, key)
 		case strings.HasPrefix(key, "cache.ttl."):
 			if a.cache == nil {
@@ -89,6 +118,10 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 		} else {
 			cur.Cache.TTL = next.Cache.TTL
 		}
+	}
+	if slices.ContainsFunc(r.Applied, pluginKey) {
+		r.Plugins = a.reloadPlugins(&cur, next)
+		cur.Plugins, cur.PluginSet, cur.PluginDefaults.MaxProcs = next.Plugins, next.PluginSet, next.PluginDefaults.MaxProcs
 	}
 	a.reload.current = &cur
 	sort.Strings(r.Applied)
@@ -137,4 +170,84 @@ func diffValues(path string, a, b any, out *[]string) {
 	if string(ra) != string(rb) {
 		*out = append(*out, path)
 	}
+}
+
+// reloadPlugins makes the running plugins those next enables: a plugin no
+// longer enabled is stopped, a new one started, one whose entry changed
+// (binary, checksum, its config, cores, the database grant) restarted.
+// A plugin is stopped only after the calls already in it have ended
+// (within calls.timeout; its tools are gone from the registry at once, so
+// no new call reaches it). Everything else about the plugins (data_dir,
+// database.url, plugin_defaults) stays as the host started.
+func (a *App) reloadPlugins(cur, next *config.Config) []PluginChange {
+	mix := *cur
+	mix.Plugins, mix.PluginSet, mix.PluginDefaults.MaxProcs = next.Plugins, next.PluginSet, next.PluginDefaults.MaxProcs
+	want := map[string]pluginhost.Spec{}
+	for _, s := range pluginSpecs(&mix) {
+		want[s.Name] = s
+	}
+	have := map[string]pluginhost.Spec{}
+	for _, s := range a.Plugins.Specs() {
+		have[s.Name] = s
+	}
+	drained := func(name string) func(context.Context) {
+		return func(ctx context.Context) {
+			for a.Dispatcher.Serving(name) > 0 {
+				select {
+				case <-ctx.Done():
+					a.Logger.Warn("reload: stopping a plugin with calls still in it", "plugin", name)
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}
+	}
+	var changes []PluginChange
+	action := map[string]string{}
+	// Stop first: a tool moving from one plugin to another must be free
+	// before its new plugin registers it.
+	for _, name := range slices.Sorted(maps.Keys(have)) {
+		w, keep := want[name]
+		if keep && reflect.DeepEqual(w, have[name]) {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), a.Config.Calls.Timeout)
+		err := a.Plugins.Disable(ctx, name, drained(name))
+		cancel()
+		if err != nil {
+			changes = append(changes, PluginChange{Name: name, Action: "stopped", Error: err.Error()})
+			continue
+		}
+		action[name] = "stopped"
+		if keep {
+			action[name] = "restarted"
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if _, running := have[name]; running && action[name] == "" {
+			continue
+		}
+		ch := PluginChange{Name: name, Action: "started"}
+		if action[name] == "restarted" {
+			ch.Action = "restarted"
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*a.Config.PluginDefaults.StartTimeout)
+		if err := a.Plugins.Enable(ctx, want[name]); err != nil {
+			ch.Error = err.Error()
+		}
+		cancel()
+		changes = append(changes, ch)
+		delete(action, name)
+	}
+	for _, name := range slices.Sorted(maps.Keys(action)) {
+		changes = append(changes, PluginChange{Name: name, Action: action[name]})
+	}
+	for _, c := range changes {
+		if c.Error != "" {
+			a.Logger.Warn("reload: plugin", "plugin", c.Name, "action", c.Action, "error", c.Error)
+		} else {
+			a.Logger.Info("reload: plugin", "plugin", c.Name, "action", c.Action)
+		}
+	}
+	return changes
 }

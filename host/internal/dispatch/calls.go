@@ -51,6 +51,19 @@ func (t *callTable) remove(id string) {
 	t.mu.Unlock()
 }
 
+// serving counts the calls in flight that plugin serves.
+func (t *callTable) serving(plugin string) int {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	n := 0
+	for _, c := range t.calls {
+		if c.Plugin == plugin {
+			n++
+		}
+	}
+	return n
+}
+
 // Lookup returns the call in flight with id, if plugin is the one serving
 // it: a plugin can act only within its own calls.
 func (t *callTable) Lookup(plugin, id string) (*InFlight, bool) {

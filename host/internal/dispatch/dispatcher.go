@@ -160,6 +160,10 @@ func (d *Dispatcher) traced(ctx context.Context, op *Op) (*Outcome, error) {
 	return out, nil
 }
 
+// Serving counts the calls in flight in plugin: a plugin being disabled
+// is stopped once it serves none.
+func (d *Dispatcher) Serving(plugin string) int { return d.calls.serving(plugin) }
+
 // Lookup finds a call in flight for host services; see InFlight.
 func (d *Dispatcher) Lookup(plugin, callID string) (*InFlight, bool) {
 	return d.calls.Lookup(plugin, callID)

@@ -56,6 +56,14 @@ type instance struct {
 	m      *Manager
 	logger hclog.Logger
 	wake   chan struct{}
+	// stop ends the supervisor, which closes done when it has.
+	stop context.CancelFunc
+	done chan struct{}
+
+	// regMu orders registering the catalog against retiring: once retired
+	// the plugin never registers again, even if a start was under way.
+	regMu    sync.Mutex
+	retiring bool
 
 	mu       sync.Mutex
 	client   *goplugin.Client
@@ -127,6 +135,40 @@ func (in *instance) nudge() {
 	}
 }
 
+// errRetired is a start after the plugin was disabled.
+var errRetired = errors.New("the plugin was disabled")
+
+func (in *instance) register(c *registry.Catalog) error {
+	in.regMu.Lock()
+	defer in.regMu.Unlock()
+	if in.retiring {
+		return errRetired
+	}
+	return in.m.opts.Registry.Register(in.spec.Name, c)
+}
+
+// retire takes the plugin's catalog out of the registry for good, so no
+// new call reaches it; the calls already in it go on until the process
+// is stopped.
+func (in *instance) retire() {
+	in.regMu.Lock()
+	in.retiring = true
+	in.regMu.Unlock()
+	in.m.opts.Registry.Unregister(in.spec.Name)
+}
+
+// run supervises the plugin in its own goroutine until stopped.
+func (in *instance) run(parent context.Context, first chan<- error) {
+	ctx, stop := context.WithCancel(parent)
+	in.stop, in.done = stop, make(chan struct{})
+	in.m.wg.Add(1)
+	go func() {
+		defer in.m.wg.Done()
+		defer close(in.done)
+		in.supervise(ctx, first)
+	}()
+}
+
 // supervise starts the plugin and keeps it running until ctx ends. The
 // result of the first start attempt is sent on first.
 func (in *instance) supervise(ctx context.Context, first chan<- error) {
@@ -146,6 +188,11 @@ func (in *instance) supervise(ctx context.Context, first chan<- error) {
 		}
 		if err != nil {
 			in.kill()
+			if errors.Is(err, errRetired) {
+				in.setState(StateStopped, nil)
+				report(err)
+				return
+			}
 			if IsPermanent(err) || isDuplicate(err) {
 				in.logger.Error("plugin cannot start; not retrying until the host restarts", "error", err)
 				in.setState(StateFailed, err)
@@ -289,7 +336,7 @@ func (in *instance) start(ctx context.Context) error {
 		}
 		return fmt.Errorf("plugin %s: Configure: %w", spec.Name, err)
 	}
-	if err := in.m.opts.Registry.Register(spec.Name, catalog); err != nil {
+	if err := in.register(catalog); err != nil {
 		return err
 	}
 	in.mu.Lock()

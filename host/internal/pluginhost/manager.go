@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -65,12 +66,17 @@ type Options struct {
 
 // Manager supervises the enabled plugins and is the dispatcher's Invoker.
 type Manager struct {
-	opts      Options
+	opts Options
+	// mu guards instances and order, which a reload changes (Enable,
+	// Disable) while calls look plugins up.
+	mu        sync.RWMutex
 	instances map[string]*instance
 	order     []string
-	cancel    context.CancelFunc
-	ledger    *ledger
-	wg        sync.WaitGroup
+	// supervised is the context every supervisor runs in; Stop cancels it.
+	supervised context.Context
+	cancel     context.CancelFunc
+	ledger     *ledger
+	wg         sync.WaitGroup
 }
 
 // New makes a manager; nothing starts until Start.
@@ -110,19 +116,16 @@ func (m *Manager) Start(ctx context.Context) error {
 	// up plugin processes (reap.go).
 	m.ledger = openLedger(defaultLedgerDir(), hostProcs, m.opts.Logger)
 	m.ledger.reapStale()
-	var supervised context.Context
-	supervised, m.cancel = context.WithCancel(context.Background())
+	m.mu.Lock()
+	m.supervised, m.cancel = context.WithCancel(context.Background())
 	first := make(chan error, len(m.instances))
 	for _, name := range m.order {
-		in := m.instances[name]
-		m.wg.Add(1)
-		go func() {
-			defer m.wg.Done()
-			in.supervise(supervised, first)
-		}()
+		m.instances[name].run(m.supervised, first)
 	}
+	n := len(m.instances)
+	m.mu.Unlock()
 	var dup error
-	for range m.instances {
+	for range n {
 		select {
 		case err := <-first:
 			var d *registry.DuplicateError
@@ -148,7 +151,7 @@ func (m *Manager) Stop() {
 		m.cancel()
 	}
 	var wg sync.WaitGroup
-	for _, in := range m.instances {
+	for _, in := range m.all() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -174,16 +177,17 @@ type Status struct {
 
 // Statuses returns every plugin's status, sorted by name.
 func (m *Manager) Statuses() []Status {
-	out := make([]Status, 0, len(m.order))
-	for _, name := range m.order {
-		out = append(out, m.instances[name].status())
+	all := m.all()
+	out := make([]Status, 0, len(all))
+	for _, in := range all {
+		out = append(out, in.status())
 	}
 	return out
 }
 
 // Ready reports whether every enabled plugin is described and healthy.
 func (m *Manager) Ready() bool {
-	for _, in := range m.instances {
+	for _, in := range m.all() {
 		if in.status().State != StateReady {
 			return false
 		}
@@ -194,14 +198,99 @@ func (m *Manager) Ready() bool {
 // PID returns the process ID of a running plugin (0 when it is not
 // running), for diagnostics and for tests that kill it.
 func (m *Manager) PID(plugin string) int {
-	if in, ok := m.instances[plugin]; ok {
+	if in, ok := m.get(plugin); ok {
 		return in.status().PID
 	}
 	return 0
 }
 
-func (m *Manager) client(plugin string) (*instance, pluginv1.PluginClient, error) {
+// Specs are the plugins the manager runs, in name order.
+func (m *Manager) Specs() []Spec {
+	var out []Spec
+	for _, in := range m.all() {
+		out = append(out, in.spec)
+	}
+	return out
+}
+
+// Enable starts a plugin the manager does not run (a reload enabled it)
+// and waits for its first start attempt, whose failure it returns; a
+// plugin that failed goes on being retried as at start, unless its
+// failure is permanent or one of its names is taken (it is then removed).
+func (m *Manager) Enable(ctx context.Context, spec Spec) error {
+	m.mu.Lock()
+	if _, ok := m.instances[spec.Name]; ok {
+		m.mu.Unlock()
+		return fmt.Errorf("plugin %s is already running", spec.Name)
+	}
+	if m.supervised == nil {
+		m.mu.Unlock()
+		return fmt.Errorf("plugin %s: the plugin manager has not started", spec.Name)
+	}
+	in := newInstance(spec, m)
+	m.instances[spec.Name] = in
+	m.order = append(m.order, spec.Name)
+	sort.Strings(m.order)
+	first := make(chan error, 1)
+	in.run(m.supervised, first)
+	m.mu.Unlock()
+	select {
+	case err := <-first:
+		if isDuplicate(err) {
+			_ = m.Disable(ctx, spec.Name, nil)
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Disable stops a plugin for good (a reload disabled or changed it). Its
+// tools leave the registry first, so no new call reaches it; drained, if
+// given, then waits for the calls already in it (bounded by its ctx);
+// then the plugin's process is stopped and forgotten.
+func (m *Manager) Disable(ctx context.Context, name string, drained func(context.Context)) error {
+	in, ok := m.get(name)
+	if !ok {
+		return fmt.Errorf("no plugin named %q is running", name)
+	}
+	in.retire()
+	if drained != nil {
+		drained(ctx)
+	}
+	if in.stop != nil { // nil before Start
+		in.stop()
+		<-in.done
+	}
+	in.kill()
+	m.mu.Lock()
+	delete(m.instances, name)
+	m.order = slices.DeleteFunc(m.order, func(n string) bool { return n == name })
+	m.mu.Unlock()
+	in.logger.Info("plugin disabled")
+	return nil
+}
+
+func (m *Manager) get(plugin string) (*instance, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
 	in, ok := m.instances[plugin]
+	return in, ok
+}
+
+// all are the instances in name order.
+func (m *Manager) all() []*instance {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := make([]*instance, 0, len(m.order))
+	for _, n := range m.order {
+		out = append(out, m.instances[n])
+	}
+	return out
+}
+
+func (m *Manager) client(plugin string) (*instance, pluginv1.PluginClient, error) {
+	in, ok := m.get(plugin)
 	if !ok {
 		return nil, nil, errmodel.New(errmodel.NotFound, "plugin_not_found", "no plugin named %q is enabled", plugin)
 	}

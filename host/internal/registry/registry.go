@@ -216,6 +216,20 @@ func promptNames(c *Catalog) (out []string) {
 	return out
 }
 
+// Unregister forgets plugin's catalog: its tools, resources and prompts
+// leave every listing, and a call to one of them is answered as for a name
+// that does not exist (a reload disabled the plugin).
+func (r *Registry) Unregister(plugin string) {
+	r.mu.Lock()
+	_, known := r.catalogs[plugin]
+	delete(r.catalogs, plugin)
+	delete(r.available, plugin)
+	r.mu.Unlock()
+	if known {
+		r.notify()
+	}
+}
+
 // SetAvailable records whether plugin can serve. Its catalog stays known, so
 // calls to its tools get a retryable "unavailable" error rather than "no such
 // tool", while listings leave them out.
