@@ -292,3 +292,72 @@ func TestOAuthServerWithMCPRemote(t *testing.T) {
 		t.Errorf("the host's log has no login and consent")
 	}
 }
+
+// TestOAuthServerConformance runs the MCP conformance suite's
+// authorization server scenarios (metadata, and the authorization code
+// grant with PKCE and the resource indicator) against the host's own
+// server, with the user signing in on the host's pages.
+func TestOAuthServerConformance(t *testing.T) {
+	tools, err := nodeTools()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := authServerHost(t)
+	_, port, _ := strings.Cut(freeAddr(t), ":")
+	reg, _ := json.Marshal(map[string]any{"redirect_uris": []string{"http://127.0.0.1:" + port + "/callback"},
+		"token_endpoint_auth_method": "none", "client_name": "conformance"})
+	resp, err := http.Post(h.url("/oauth/register"), "application/json", strings.NewReader(string(reg)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var client struct {
+		ID string `json:"client_id"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&client)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || client.ID == "" {
+		t.Fatalf("registration: %d %+v", resp.StatusCode, client)
+	}
+	cmd := exec.Command(nodeBin(tools), filepath.Join(nodeModules(tools), "conformance-next", "dist", "index.js"), "authorization",
+		"--url", h.url(""), "--client-id", client.ID, "--resource", h.url("/mcp"), "-p", port, "-o", t.TempDir())
+	cmd.Env = nodeEnv(tools)
+	var out testkit.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("conformance output:\n%s", out.String())
+		}
+	})
+	visit := regexp.MustCompile(`(?m)^(http://\S+/oauth/authorize\?\S+)$`)
+	var authorize string
+	for deadline := time.Now().Add(60 * time.Second); authorize == "" && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if m := visit.FindStringSubmatch(out.String()); m != nil {
+			authorize = m[1]
+		}
+	}
+	if authorize == "" {
+		t.Fatal("the conformance run printed no authorization URL")
+	}
+	// Its callback server starts after it prints the URL.
+	time.Sleep(500 * time.Millisecond)
+	back := signIn(t, h, authorize, "anna", "anna-password")
+	if resp, err := http.Get(back.String()); err == nil {
+		resp.Body.Close()
+	} else {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(out.String(), "Total: 2 passed, 0 failed") {
+			t.Fatalf("conformance authorization: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the conformance run did not finish")
+	}
+}

@@ -308,15 +308,22 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 // checkResource refuses an authorization request whose resource
 // indicator (RFC 8707) names anything but our MCP endpoint: the token
 // would be for us whatever it says, and a client that meant another
-// resource must not get it.
+// resource must not get it. A request without scope (optional in OAuth
+// 2.1, and the library refuses it) asks for the baseline scopes.
 func (s *Server) checkResource(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "invalid_request: the request does not parse", http.StatusBadRequest)
+			return
+		}
 		for _, res := range r.Form["resource"] {
 			if !auth.MatchesResource(res, s.opts.Resource) {
 				http.Error(w, fmt.Sprintf("invalid_target: this server issues tokens for %s only", s.opts.Resource), http.StatusBadRequest)
 				return
 			}
+		}
+		if strings.TrimSpace(r.Form.Get("scope")) == "" && len(s.opts.BaselineScopes) > 0 {
+			r.Form.Set("scope", strings.Join(s.opts.BaselineScopes, " "))
 		}
 		next.ServeHTTP(w, r)
 	})

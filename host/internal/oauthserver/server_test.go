@@ -393,6 +393,13 @@ func TestResourceIndicator(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("another resource: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	// Without scope (optional in OAuth 2.1) the request asks for the
+	// baseline, and consent offers it.
+	c := f.browser()
+	resp, _ = get(t, c, f.authorizeURL(func(q url.Values) { q.Del("scope") }))
+	if !strings.Contains(resp.Header.Get("Location"), "/oauth/login") {
+		t.Fatalf("no scope: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
 
 // The login: a wrong password or a missing or wrong code is refused and
