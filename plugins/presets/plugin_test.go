@@ -67,6 +67,11 @@ func (f *fakeBooks) call(_ context.Context, name string, raw json.RawMessage) (*
 		id := fmt.Sprintf("inv%d", f.n)
 		f.drafts[id] = true
 		out = map[string]any{"status": "done", "record": map[string]any{"id": id}}
+	case "get_customer":
+		if args["contactId"] == f.failFor {
+			return nil, sdk.NotFound("customer_not_found", "no customer %v", args["contactId"])
+		}
+		out = map[string]any{"id": args["contactId"]}
 	case "delete_draft_invoice":
 		delete(f.drafts, args["invoiceId"].(string))
 		out = map[string]any{"status": "deleted"}
@@ -105,11 +110,11 @@ func TestBulkAllOrNothing(t *testing.T) {
 			if got.Status != tt.status || len(books.drafts) != tt.drafts {
 				t.Errorf("status %s with %d drafts left, want %s with %d (%+v)", got.Status, len(books.drafts), tt.status, tt.drafts, got.Error)
 			}
-			// Per item: the validate step says which item failed.
+			// Per item: the customers step says which item failed.
 			if tt.failFor != "" {
 				its := got.Steps[0].Iterations
-				if its[1].Status != workflow.StepFailed || its[0].Status != workflow.StepDone || its[2].Status != workflow.StepDone || its[1].Error == nil || !strings.Contains(its[1].Error.Message, "archived") {
-					t.Errorf("validate step's items: %+v %+v", its[0], its[1])
+				if its[1].Status != workflow.StepFailed || its[0].Status != workflow.StepDone || its[2].Status != workflow.StepDone || its[1].Error == nil || its[1].Error.Code != "customer_not_found" {
+					t.Errorf("customers step's items: %+v %+v", its[0], its[1])
 				}
 			}
 		})
@@ -141,9 +146,9 @@ func TestCompensationOnLateFailure(t *testing.T) {
 	if err := h.CallToolInto(context.Background(), "execute_preset", map[string]any{"preset_id": "bulk_create_invoices", "parameters": map[string]any{"invoices": items}}, &got); err != nil {
 		t.Fatal(err)
 	}
-	// Three validations, two creations (the third fails before the fake
-	// records it), two deletions.
-	want := []string{"create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "delete_draft_invoice", "delete_draft_invoice"}
+	// Three customer checks, three validations, two creations (the third
+	// fails before the fake records it), two deletions.
+	want := []string{"get_customer", "get_customer", "get_customer", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "delete_draft_invoice", "delete_draft_invoice"}
 	if diff := cmp.Diff(want, books.calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
