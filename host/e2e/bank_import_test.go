@@ -145,6 +145,17 @@ func TestBankStatementRoundTrip(t *testing.T) {
 		t.Errorf("second import: %+v", rep)
 	}
 
+	// The e-invoice preflight reads the untouched invoice through the same
+	// plugin: a report, whatever the sandbox's customer lacks.
+	var pf struct {
+		InvoiceNo string `json:"invoice_no"`
+		Findings  []struct{ Rule, Severity string }
+	}
+	decode(t, structured(t, callTool(t, c, "einvoice_preflight", map[string]any{"invoice_id": amountInv.ID})), &pf)
+	if pf.InvoiceNo != amountInv.InvoiceNo || len(pf.Findings) == 0 {
+		t.Errorf("preflight: %+v", pf)
+	}
+
 	// A damaged file is refused whole, naming the line.
 	bad := statement + row("31.09.2026", "x", "1")
 	e := toolError(t, callTool(t, c, "match_bank_statement", map[string]any{"text": bad}))

@@ -19,6 +19,9 @@
 // SHA-256 bound into the confirmation and registered, so the same file
 // twice is recognised.
 //
+// einvoice_preflight checks an invoice for the known rejection causes of
+// e-invoices to Danish public buyers before Billy sends it.
+//
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses
 // the file with the line and the reason, so a statement is never

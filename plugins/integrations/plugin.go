@@ -54,8 +54,8 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills.",
-		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool()},
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers.",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool()},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/gln"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -374,23 +375,10 @@ func notationHint(doc checkDoc) string {
 // date15 is the 15th of the month after d.
 func date15(d time.Time) time.Time { return date(d.Year(), d.Month()+1, 15) }
 
-// glnValid checks a GLN/EAN location number: 13 digits, the last the GS1
-// check digit (weights 1,3,1,3... from the left over the first 12;
-// reference TV14).
-func glnValid(s string) bool {
-	if len(s) != 13 || !allDigits(s) {
-		return false
-	}
-	sum := 0
-	for i := 0; i < 12; i++ {
-		w := 1
-		if i%2 == 1 {
-			w = 3
-		}
-		sum += int(s[i]-'0') * w
-	}
-	return int(s[12]-'0') == (10-sum%10)%10
-}
+// glnValid checks a GLN/EAN location number (reference TV14); the rule
+// lives in plugins/internal/gln, shared with the integrations plugin's
+// e-invoice preflight.
+func glnValid(s string) bool { return gln.Valid(s) }
 
 // invoiceNo splits an invoice number into its series (the text around the
 // last run of digits) and that number: "2026-0042" is series "2026-" and
