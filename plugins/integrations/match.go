@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/billy-mcp/billy-mcp/plugins/internal/fik"
 	"github.com/shopspring/decimal"
@@ -96,12 +97,15 @@ func invoiceNumbers(s string) []string {
 // namesCustomer says whether the customer's name appears in s as whole
 // words (case and spacing ignored). Names shorter than three letters are
 // too common to count.
-func namesCustomer(s, name string) bool {
-	n := normText(name)
-	if len([]rune(n)) < 3 {
+func namesCustomer(s, name string) bool { return containsName(normText(s), normText(name)) }
+
+// containsName is namesCustomer on text and name already normalised
+// (normText), so that a statement of many lines against many customers
+// normalises each once.
+func containsName(h, n string) bool {
+	if !strings.Contains(h, n) || utf8.RuneCountInString(n) < 3 {
 		return false
 	}
-	h := normText(s)
 	for i := 0; ; {
 		j := strings.Index(h[i:], n)
 		if j < 0 {
@@ -125,14 +129,20 @@ func boundary(s string, i int) bool {
 
 // matchLines matches every line against the open invoices.
 func matchLines(lines []BankLine, invs []openInvoice) []Match {
-	byNo := map[string][]openInvoice{}
+	ix := index{byNo: map[string][]openInvoice{}, byName: map[string][]openInvoice{}, byBalance: map[string][]openInvoice{}}
 	for _, inv := range invs {
+		ix.byBalance[inv.Balance.StringFixed(6)] = append(ix.byBalance[inv.Balance.StringFixed(6)], inv)
 		n := strings.TrimLeft(inv.No, "0")
-		byNo[n] = append(byNo[n], inv)
+		ix.byNo[n] = append(ix.byNo[n], inv)
+		name := normText(inv.Customer)
+		if _, seen := ix.byName[name]; !seen {
+			ix.names = append(ix.names, name)
+		}
+		ix.byName[name] = append(ix.byName[name], inv)
 	}
 	out := make([]Match, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, matchLine(l, invs, byNo))
+		out = append(out, matchLine(l, ix))
 	}
 	// An invoice claimed by two lines: neither is taken on trust.
 	claims := map[string][]int{}
@@ -161,7 +171,16 @@ func matchLines(lines []BankLine, invs []openInvoice) []Match {
 	return out
 }
 
-func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Match {
+// index is the open invoices by number and by normalised customer name.
+type index struct {
+	byNo   map[string][]openInvoice
+	byName map[string][]openInvoice
+	names  []string // byName's keys, in invoice order
+	// byBalance: the amount-only hint (never a match) without a scan.
+	byBalance map[string][]openInvoice
+}
+
+func matchLine(l BankLine, ix index) Match {
 	m := Match{Key: l.Key, Line: l.Line, Date: l.Date, Amount: l.Amount, Currency: l.Currency, Text: l.Text}
 	if !l.amount.IsPositive() {
 		m.Status, m.Reason = unmatched, "money out (or zero): only money in pays an invoice"
@@ -171,13 +190,13 @@ func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Ma
 		return slices.DeleteFunc(slices.Clone(list), func(inv openInvoice) bool { return inv.Currency != l.Currency })
 	}
 	hay := l.Text + " " + l.Reference
-	who := l.Text + " " + l.Payer
+	who := normText(l.Text + " " + l.Payer)
 
 	// 1. FIK +71.
 	if nums := fikNumbers(hay); len(nums) > 0 {
 		var found []openInvoice
 		for _, n := range nums {
-			found = append(found, inCur(byNo[n])...)
+			found = append(found, inCur(ix.byNo[n])...)
 		}
 		switch len(found) {
 		case 1:
@@ -194,7 +213,7 @@ func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Ma
 	if nums := invoiceNumbers(hay); len(nums) > 0 {
 		var found []openInvoice
 		for _, n := range nums {
-			found = append(found, inCur(byNo[n])...)
+			found = append(found, inCur(ix.byNo[n])...)
 		}
 		switch {
 		case len(found) == 1:
@@ -202,7 +221,7 @@ func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Ma
 			switch {
 			case l.amount.Equal(inv.Balance):
 				return settle(m, inv, "invoice_number_amount", fmt.Sprintf("invoice number %s in the text, and the amount equals its balance", inv.No), l.amount)
-			case namesCustomer(who, inv.Customer):
+			case containsName(who, normText(inv.Customer)):
 				return settle(m, inv, "invoice_number_customer", fmt.Sprintf("invoice number %s in the text, and its customer %s is named", inv.No, inv.Customer), l.amount)
 			}
 			return ambiguousOf(m, found, fmt.Sprintf("invoice number %s is in the text, but neither the amount (balance %s) nor the customer's name confirms it", inv.No, inv.Balance.StringFixed(2)))
@@ -214,9 +233,9 @@ func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Ma
 
 	// 3. The customer's name and the exact amount.
 	var named []openInvoice
-	for _, inv := range inCur(invs) {
-		if namesCustomer(who, inv.Customer) {
-			named = append(named, inv)
+	for _, name := range ix.names {
+		if containsName(who, name) {
+			named = append(named, inCur(ix.byName[name])...)
 		}
 	}
 	var exact []openInvoice
@@ -237,12 +256,7 @@ func matchLine(l BankLine, invs []openInvoice, byNo map[string][]openInvoice) Ma
 	}
 
 	// Amount alone: a hint, never a match.
-	var same []openInvoice
-	for _, inv := range inCur(invs) {
-		if l.amount.Equal(inv.Balance) {
-			same = append(same, inv)
-		}
-	}
+	same := inCur(ix.byBalance[l.amount.StringFixed(6)])
 	m.Status = unmatched
 	if len(same) > 0 {
 		m.Candidates = candidates(same)
