@@ -20,7 +20,7 @@ type Statement struct {
 	Decimal   string     `json:"decimal_mark,omitempty" jsonschema:"comma (1.234,56) or dot (1234.56)"`
 	Account   string     `json:"account,omitempty" jsonschema:"the account (camt IBAN)"`
 	Currency  string     `json:"currency"`
-	Lines     []BankLine `json:"lines"`
+	Lines     []BankLine `json:"lines,omitempty" jsonschema:"every booked line (left out of match_bank_statement's report, whose lists hold them)"`
 	Held      []HeldLine `json:"held" jsonschema:"pending or duplicate lines, left out of matching"`
 	Warnings  []string   `json:"warnings"`
 }
