@@ -25,6 +25,11 @@ type Plugin struct {
 
 	mu      sync.Mutex
 	dataDir string // from the host; "" = a temporary directory
+	// databaseURL is the deployment's PostgreSQL URL when the operator
+	// granted it (a secret: never logged), for state every instance must
+	// share (saved custom metrics); "" otherwise. The working set does
+	// not use it: it is a per-instance cache of Billy.
+	databaseURL string
 	store   *books.Store
 }
 
@@ -44,6 +49,7 @@ func (p *Plugin) declare() *sdk.Plugin {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			p.dataDir = deploymentDataDir(ctx)
+			p.databaseURL = sdk.DeploymentFrom(ctx).DatabaseURL
 			return nil
 		},
 		Tools:             tools,

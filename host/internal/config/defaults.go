@@ -89,8 +89,9 @@ func Default() *Config {
 			"moms":     {Path: "billy-mcp-plugin-moms"},
 			// analytics keeps its working set (a SQLite copy of the books,
 			// rebuilt from Billy when lost) in its data_dir folder, or in
-			// a temporary one; it needs no database.
-			"analytics": {Path: "billy-mcp-plugin-analytics"},
+			// a temporary one, per instance; its saved custom metrics must
+			// be the same on every instance, so it gets the database.
+			"analytics": {Path: "billy-mcp-plugin-analytics", Database: true},
 			// presets keeps its runs and custom presets in its data_dir
 			// folder (without one, in memory); it needs no database.
 			"presets": {Path: "billy-mcp-plugin-presets"},

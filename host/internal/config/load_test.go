@@ -44,7 +44,7 @@ func loaded() *Config {
 	c.Plugins = map[string]PluginConfig{
 		"invoices":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
 		"moms":         {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
-		"analytics":    {Path: filepath.Join(exeDir, "billy-mcp-plugin-analytics")},
+		"analytics":    {Path: filepath.Join(exeDir, "billy-mcp-plugin-analytics"), Database: true},
 		"presets":      {Path: filepath.Join(exeDir, "billy-mcp-plugin-presets")},
 		"integrations": {Path: filepath.Join(exeDir, "billy-mcp-plugin-integrations")},
 	}
@@ -142,7 +142,7 @@ writes: {mode: "off"}
 				c.Plugins = map[string]PluginConfig{
 					"invoices":     {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
 					"moms":         {Path: "/srv/plugins/billy-mcp-plugin-moms"},
-					"analytics":    {Path: "/srv/plugins/billy-mcp-plugin-analytics"},
+					"analytics":    {Path: "/srv/plugins/billy-mcp-plugin-analytics", Database: true},
 					"presets":      {Path: "/srv/plugins/billy-mcp-plugin-presets"},
 					"integrations": {Path: "/srv/plugins/billy-mcp-plugin-integrations"},
 				}

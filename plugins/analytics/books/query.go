@@ -403,8 +403,12 @@ type Line struct {
 	// TaxRate is 0.25 for 25 %: the tax rate's, else the line's VAT over
 	// its net.
 	TaxRate decimal.Decimal
-	// DiscountPercent is the line's discount in percent (0 for none).
+	// DiscountPercent is the line's discount in percent (Billy's
+	// percentage_discount; 0 for none).
 	DiscountPercent decimal.Decimal
+	// DiscountAmount is an amount off the line (Billy's cash_discount; 0
+	// for none), in the invoice's currency.
+	DiscountAmount decimal.Decimal
 }
 
 // Invoices streams invoices and credit notes in entry-date order.
@@ -462,7 +466,7 @@ func (s *Set) Invoices(ctx context.Context, f InvoiceFilter, fn func(Invoice) er
 
 func (s *Set) lines(ctx context.Context, id string) ([]Line, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT l.product_id, COALESCE(p.name,''), l.description, l.tax_rate_id, l.quantity, l.unit_price,
-		l.net, l.vat, COALESCE(t.rate,''), l.discount
+		l.net, l.vat, COALESCE(t.rate,''), l.discount, l.discount_amount
 		FROM invoice_lines l LEFT JOIN products p ON p.org_id=l.org_id AND p.id=l.product_id
 		LEFT JOIN tax_rates t ON t.org_id=l.org_id AND t.id=l.tax_rate_id
 		WHERE l.org_id=? AND l.invoice_id=? ORDER BY l.id`, s.org, id)
@@ -473,9 +477,9 @@ func (s *Set) lines(ctx context.Context, id string) ([]Line, error) {
 	var out []Line
 	for rows.Next() {
 		var l Line
-		var q, up, rate, disc string
+		var q, up, rate, disc, discAmt string
 		var net, vat int64
-		if err := rows.Scan(&l.ProductID, &l.ProductName, &l.Description, &l.TaxRateID, &q, &up, &net, &vat, &rate, &disc); err != nil {
+		if err := rows.Scan(&l.ProductID, &l.ProductName, &l.Description, &l.TaxRateID, &q, &up, &net, &vat, &rate, &disc, &discAmt); err != nil {
 			return nil, err
 		}
 		l.Quantity, _ = decimal.NewFromString(q)
@@ -485,6 +489,9 @@ func (s *Set) lines(ctx context.Context, id string) ([]Line, error) {
 			l.TaxRate = r
 		} else if net != 0 {
 			l.TaxRate = Dec(vat).DivRound(Dec(net), 4)
+		}
+		if d, err := decimal.NewFromString(discAmt); err == nil {
+			l.DiscountAmount = d
 		}
 		if d, err := decimal.NewFromString(disc); err == nil {
 			l.DiscountPercent = d

@@ -60,3 +60,60 @@ func TestSyncSandbox(t *testing.T) {
 	set, _ := st.Set(ctx, "org")
 	t.Logf("stats %+v info %+v", stats, set.Info())
 }
+
+// The retail sandbox's Black Friday lines carry a 20 % discount
+// (percentage_discount); the working set keeps it.
+func TestLineDiscounts(t *testing.T) {
+	srv := newSandbox(t, "retail")
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := st.Sync(ctx, "r", sandboxBilly(t, srv, nil), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := st.Set(ctx, "r")
+	discounted := 0
+	if err := set.Invoices(ctx, InvoiceFilter{WithLines: true}, func(inv Invoice) error {
+		for _, l := range inv.Lines {
+			if !l.DiscountPercent.IsZero() {
+				discounted++
+				if l.DiscountPercent.String() != "20" {
+					t.Errorf("invoice %s: discount %s %%", inv.No, l.DiscountPercent)
+				}
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if discounted == 0 {
+		t.Error("no discounted lines in the retail sandbox's working set")
+	}
+}
+
+// A working set of another layout is dropped and synced again in full.
+func TestOtherLayoutIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.Exec(`INSERT INTO sync_state (org_id, last_sync) VALUES ('o', '2026-01-01T00:00:00Z'); PRAGMA user_version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if st, err = Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	set, err := st.Set(context.Background(), "o")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.Info().LastSync.IsZero() {
+		t.Error("the old layout's sync state survived: the next sync would not be a full one")
+	}
+}

@@ -12,6 +12,13 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver
 )
 
+// schemaVersion is the working set's layout. The working set is a copy
+// of Billy, so a database of another version is dropped and synced again
+// in full rather than migrated.
+const schemaVersion = 2
+
+var tables = []string{"sync_state", "contacts", "products", "tax_rates", "accounts", "invoices", "invoice_lines", "payments", "bills", "postings", "sync_seen", "exports"}
+
 // schema is the working set. Every table is keyed by organization, so one
 // database serves every organization the deployment acts for.
 const schema = `
@@ -56,7 +63,7 @@ CREATE INDEX IF NOT EXISTS invoices_open ON invoices (org_id, is_paid);
 CREATE TABLE IF NOT EXISTS invoice_lines (
 	org_id TEXT NOT NULL, invoice_id TEXT NOT NULL, id TEXT NOT NULL, product_id TEXT NOT NULL,
 	description TEXT NOT NULL, quantity TEXT NOT NULL, unit_price TEXT NOT NULL,
-	net INTEGER NOT NULL, vat INTEGER NOT NULL, tax_rate_id TEXT NOT NULL, discount TEXT NOT NULL,
+	net INTEGER NOT NULL, vat INTEGER NOT NULL, tax_rate_id TEXT NOT NULL, discount TEXT NOT NULL, discount_amount TEXT NOT NULL,
 	PRIMARY KEY (org_id, invoice_id, id)
 );
 CREATE TABLE IF NOT EXISTS payments (
@@ -117,7 +124,20 @@ func Open(dir string) (*Store, error) {
 	// the rest); readers beside it in WAL mode. A report that streams rows
 	// and queries per row (Invoices with lines) holds two connections.
 	db.SetMaxOpenConns(16)
-	if _, err := db.Exec(schema); err != nil {
+	var version int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("analytics working set %s: %w", path, err)
+	}
+	if version != schemaVersion {
+		for _, t := range tables {
+			if _, err := db.Exec(`DROP TABLE IF EXISTS ` + t); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("analytics working set %s: dropping %s of layout %d: %w", path, t, version, err)
+			}
+		}
+	}
+	if _, err := db.Exec(schema + fmt.Sprintf("PRAGMA user_version = %d;", schemaVersion)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("analytics working set %s: %w", path, err)
 	}

@@ -382,13 +382,18 @@ func (y *syncer) writeInvoices(ctx context.Context, raw json.RawMessage, withLin
 				return err
 			}
 			for _, l := range inv.Lines {
-				disc := ""
-				if l.DiscountMode == "percent" || (l.DiscountMode == "" && !l.DiscountValue.d.IsZero()) {
-					disc = l.DiscountValue.d.String()
+				// Billy's discountMode (billy-api.md §7.3): percentage_discount
+				// is a percent of the line, cash_discount an amount off it.
+				pct, amt := "", ""
+				switch l.DiscountMode {
+				case "percentage_discount":
+					pct = l.DiscountValue.d.String()
+				case "cash_discount":
+					amt = l.DiscountValue.d.String()
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO invoice_lines VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO invoice_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
 					y.s.org, inv.ID, l.ID, string(l.ProductID), l.Description, l.Quantity.d.String(), l.UnitPrice.d.String(),
-					cents(l.Amount.d), cents(l.Tax.d), string(l.TaxRateID), disc); err != nil {
+					cents(l.Amount.d), cents(l.Tax.d), string(l.TaxRateID), pct, amt); err != nil {
 					return err
 				}
 			}
