@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -53,8 +54,11 @@ func loadTemplates() ([]*workflow.Workflow, error) {
 // organization) or, without one, in memory.
 type customStore struct {
 	dir string
-	mu  sync.Mutex
-	mem map[string]map[string][]byte
+	db  *sql.DB // the deployment's PostgreSQL, when granted
+	// table is the custom presets' table in db (schema.custom_presets).
+	table string
+	mu    sync.Mutex
+	mem   map[string]map[string][]byte
 }
 
 func orgKey(org string) string {
@@ -62,9 +66,14 @@ func orgKey(org string) string {
 	return hex.EncodeToString(h[:12])
 }
 
-func (c *customStore) put(_ context.Context, org string, w *workflow.Workflow) error {
+func (c *customStore) put(ctx context.Context, org string, w *workflow.Workflow) error {
 	b, err := json.Marshal(w)
 	if err != nil {
+		return err
+	}
+	if c.db != nil {
+		_, err := c.db.ExecContext(ctx, `INSERT INTO `+c.table+` (organization_id, id, doc) VALUES ($1, $2, $3)
+			ON CONFLICT (organization_id, id) DO UPDATE SET doc = EXCLUDED.doc`, org, w.ID, b)
 		return err
 	}
 	c.mu.Lock()
@@ -98,10 +107,28 @@ func (c *customStore) put(_ context.Context, org string, w *workflow.Workflow) e
 	return os.Rename(tmp.Name(), filepath.Join(d, w.ID+".json"))
 }
 
-func (c *customStore) list(_ context.Context, org string) ([]*workflow.Workflow, error) {
+func (c *customStore) list(ctx context.Context, org string) ([]*workflow.Workflow, error) {
+	var raw [][]byte
+	if c.db != nil {
+		rows, err := c.db.QueryContext(ctx, `SELECT doc FROM `+c.table+` WHERE organization_id = $1`, org)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return nil, err
+			}
+			raw = append(raw, b)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		return parseAll(raw), nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var raw [][]byte
 	if c.dir == "" {
 		for _, b := range c.mem[org] {
 			raw = append(raw, b)
@@ -116,6 +143,10 @@ func (c *customStore) list(_ context.Context, org string) ([]*workflow.Workflow,
 			raw = append(raw, b)
 		}
 	}
+	return parseAll(raw), nil
+}
+
+func parseAll(raw [][]byte) []*workflow.Workflow {
 	var out []*workflow.Workflow
 	for _, b := range raw {
 		w, err := workflow.Parse(b)
@@ -125,7 +156,7 @@ func (c *customStore) list(_ context.Context, org string) ([]*workflow.Workflow,
 		out = append(out, w)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, nil
+	return out
 }
 
 // find returns the preset with id: the organization's own first (custom

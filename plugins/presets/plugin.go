@@ -24,16 +24,22 @@ type plugin struct {
 	custom    *customStore
 	// durable says runs survive a restart (the host gave a data directory).
 	durable bool
+	// schema is the plugin's PostgreSQL schema: "presets" (tests use their
+	// own).
+	schema string
 }
 
 // New declares the plugin.
-func New() *sdk.Plugin {
+func New() *sdk.Plugin { return newPlugin("presets") }
+
+func newPlugin(schema string) *sdk.Plugin {
 	ts, err := loadTemplates()
 	if err != nil {
 		panic(err) // the templates are compiled in; TestTemplates holds them valid
 	}
-	p := &plugin{templates: ts, custom: &customStore{}}
+	p := &plugin{templates: ts, custom: &customStore{}, schema: schema}
 	p.engine = workflow.NewEngine(workflow.NewMemoryStore(), newRunID)
+	p.engine.Owner = newRunID() // names this process in run leases
 	return p.declare()
 }
 
@@ -45,6 +51,18 @@ func newRunID() string {
 
 func (p *plugin) configure(ctx context.Context, _ json.RawMessage) error {
 	d := sdk.DeploymentFrom(ctx)
+	if d.DatabaseURL != "" {
+		// Every instance of the deployment shares the runs (and their
+		// leases) and the organizations' presets.
+		pg, err := workflow.OpenPG(ctx, d.DatabaseURL, p.schema)
+		if err != nil {
+			return sdk.NewError(sdk.CategoryUpstreamUnavailable, "presets_storage", "the presets plugin cannot use the deployment's database: %v", err)
+		}
+		p.engine.Store = pg
+		p.custom = &customStore{db: pg.DB, table: p.schema + ".custom_presets"}
+		p.durable = true
+		return nil
+	}
 	if d.DataDir == "" {
 		return nil // memory: runs do not survive a restart (list_presets says so)
 	}
@@ -298,9 +316,10 @@ func (p *plugin) run(ctx context.Context, call *sdk.Call, id string) (*workflow.
 	if err != nil {
 		return nil, sdk.NewError(sdk.CategoryUpstreamUnavailable, "preset_store_unavailable", "the presets plugin could not read its runs: %v", err)
 	}
-	if r.Status == workflow.RunRunning && !p.engine.Active(r.ID) {
-		// Stored as running, but no call of this process runs it: the
-		// process that did stopped. execute_preset with run_id resumes it.
+	if r.Status == workflow.RunRunning && !p.engine.Running(ctx, r.ID) {
+		// Stored as running, but no process runs it (none holds its
+		// lease): the one that did stopped. execute_preset with run_id
+		// resumes it.
 		r.Status = workflow.RunInterrupted
 	}
 	return r, nil

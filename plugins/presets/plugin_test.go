@@ -258,3 +258,69 @@ func TestMine(t *testing.T) {
 		t.Errorf("patterns (-want +got):\n%s", diff)
 	}
 }
+
+// TestTwoInstancesShareRuns: two plugin processes on one PostgreSQL (as
+// two host instances are): a run paused on one is seen and resumed on the
+// other, and a custom preset saved on one is listed by the other.
+func TestTwoInstancesShareRuns(t *testing.T) {
+	url := os.Getenv("BILLY_TEST_POSTGRES_URL")
+	if url == "" {
+		t.Skip("BILLY_TEST_POSTGRES_URL is not set")
+	}
+	schema := fmt.Sprintf("presets_test_%d", time.Now().UnixNano())
+	books := &fakeBooks{drafts: map[string]bool{}}
+	start := func() *sdktest.Harness {
+		h, err := sdktest.Start(t, newPlugin(schema), sdktest.WithToolCaller(books.call), sdktest.WithDatabaseURL(url))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	a, b := start(), start()
+	t.Cleanup(func() {
+		db, err := workflow.OpenPG(context.Background(), url, schema)
+		if err == nil {
+			_, _ = db.DB.Exec("DROP SCHEMA " + schema + " CASCADE")
+			db.Close()
+		}
+	})
+	wf := map[string]any{"version": 1, "id": "two", "steps": []any{
+		map[string]any{"id": "a", "tool": "create_invoice", "write": true, "args": map[string]any{"contactId": "c1"}},
+		map[string]any{"id": "b", "tool": "create_invoice", "write": true, "confirm": true, "args": map[string]any{"contactId": "c2"}},
+	}}
+	var run RunView
+	if err := a.CallToolInto(context.Background(), "execute_preset", map[string]any{"workflow": wf}, &run); err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != workflow.RunWaiting {
+		t.Fatalf("on a: %s", run.Status)
+	}
+	var seen RunView
+	if err := b.CallToolInto(context.Background(), "get_preset_run", map[string]any{"run_id": run.RunID}, &seen); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Status != workflow.RunWaiting {
+		t.Errorf("b sees %s", seen.Status)
+	}
+	var done RunView
+	if err := b.CallToolInto(context.Background(), "execute_preset", map[string]any{"run_id": run.RunID, "confirm": true}, &done); err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != workflow.RunSucceeded || len(books.drafts) != 2 {
+		t.Errorf("resumed on b: %s, %d drafts", done.Status, len(books.drafts))
+	}
+	if err := a.CallToolInto(context.Background(), "create_custom_preset", map[string]any{"workflow": wf}, &CreateOutput{}); err != nil {
+		t.Fatal(err)
+	}
+	var list ListOutput
+	if err := b.CallToolInto(context.Background(), "list_presets", map[string]any{}, &list); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, p := range list.Presets {
+		found = found || p.ID == "custom_two"
+	}
+	if !found || !list.Durable {
+		t.Errorf("b's list (durable %v) lacks a's custom_two", list.Durable)
+	}
+}

@@ -92,9 +92,11 @@ func Default() *Config {
 			// a temporary one, per instance; its saved custom metrics must
 			// be the same on every instance, so it gets the database.
 			"analytics": {Path: "billy-mcp-plugin-analytics", Database: true},
-			// presets keeps its runs and custom presets in its data_dir
-			// folder (without one, in memory); it needs no database.
-			"presets": {Path: "billy-mcp-plugin-presets"},
+			// presets keeps its runs and custom presets in the database
+			// when it has one (every instance then shares them, and a
+			// run's lease keeps two from executing it at once), else in
+			// its data_dir folder, else in memory.
+			"presets": {Path: "billy-mcp-plugin-presets", Database: true},
 			// integrations keeps a small ledger of recorded bank lines in
 			// its data_dir folder; it needs no database.
 			"integrations": {Path: "billy-mcp-plugin-integrations"},

@@ -45,7 +45,7 @@ func loaded() *Config {
 		"invoices":     {Path: filepath.Join(exeDir, "billy-mcp-plugin-invoices")},
 		"moms":         {Path: filepath.Join(exeDir, "billy-mcp-plugin-moms")},
 		"analytics":    {Path: filepath.Join(exeDir, "billy-mcp-plugin-analytics"), Database: true},
-		"presets":      {Path: filepath.Join(exeDir, "billy-mcp-plugin-presets")},
+		"presets":      {Path: filepath.Join(exeDir, "billy-mcp-plugin-presets"), Database: true},
 		"integrations": {Path: filepath.Join(exeDir, "billy-mcp-plugin-integrations")},
 	}
 	return c
@@ -143,7 +143,7 @@ writes: {mode: "off"}
 					"invoices":     {Path: "/srv/plugins/billy-mcp-plugin-invoices"},
 					"moms":         {Path: "/srv/plugins/billy-mcp-plugin-moms"},
 					"analytics":    {Path: "/srv/plugins/billy-mcp-plugin-analytics", Database: true},
-					"presets":      {Path: "/srv/plugins/billy-mcp-plugin-presets"},
+					"presets":      {Path: "/srv/plugins/billy-mcp-plugin-presets", Database: true},
 					"integrations": {Path: "/srv/plugins/billy-mcp-plugin-integrations"},
 				}
 				c.Writes.Mode = WritesConfirm

@@ -13,9 +13,11 @@
 // under writes.mode confirm), and undone by its compensation when a later
 // step fails: compensations run in reverse order of what was done.
 //
-// Runs are durable through a Store: the engine saves the run after every
-// change of a step's state, before and after each call, so a run picked up
-// again (after the plugin or host restarted) continues where it stopped.
+// Runs are durable through a Store (memory, a directory, or PostgreSQL
+// shared by a deployment's instances, with leases: Leaser): the engine
+// saves the run after every change of a step's state, before and after
+// each call, so a run picked up again (after the plugin or host restarted,
+// or on another instance) continues where it stopped.
 // A write step's call carries an idempotency key derived from the run, the
 // step and the iteration, so the host replays the first answer instead of
 // writing twice when a step that was under way is called again.

@@ -32,9 +32,16 @@ type Engine struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	NewID func() string
 
+	// Owner names this process in leases (Leaser stores).
+	Owner string
+
 	mu     sync.Mutex
-	active map[string]bool // runs being executed by this process
+	active map[string]func() // runs being executed by this process, and how to stop renewing their leases
 }
+
+// LeaseTTL is how long a lease lasts unless renewed; it is renewed every
+// third of it while the run executes.
+var LeaseTTL = 30 * time.Second
 
 // NewEngine returns an engine on store.
 func NewEngine(store Store, newID func() string) *Engine {
@@ -56,30 +63,82 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (e *Engine) Active(id string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.active[id]
+	return e.active[id] != nil
 }
 
-func (e *Engine) claim(id string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.active == nil {
-		e.active = map[string]bool{}
+// Running says whether any process executes the run now: this one, or,
+// with a Leaser store, another that holds its lease.
+func (e *Engine) Running(ctx context.Context, id string) bool {
+	if e.Active(id) {
+		return true
 	}
-	if e.active[id] {
+	if l, ok := e.Store.(Leaser); ok {
+		held, err := l.Leased(ctx, id)
+		return err != nil || held // unknown: do not call it interrupted
+	}
+	return false
+}
+
+// claim makes this process the run's executor: in this process, and with
+// a Leaser store across processes (renewing the lease until release).
+func (e *Engine) claim(ctx context.Context, id string) bool {
+	e.mu.Lock()
+	if e.active == nil {
+		e.active = map[string]func(){}
+	}
+	if e.active[id] != nil {
+		e.mu.Unlock()
 		return false
 	}
-	e.active[id] = true
+	e.active[id] = func() {}
+	e.mu.Unlock()
+	l, ok := e.Store.(Leaser)
+	if !ok {
+		return true
+	}
+	if got, err := l.Lease(ctx, id, e.Owner, LeaseTTL); err != nil || !got {
+		e.mu.Lock()
+		delete(e.active, id)
+		e.mu.Unlock()
+		return false
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(LeaseTTL / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				_, _ = l.Lease(context.WithoutCancel(ctx), id, e.Owner, LeaseTTL)
+			}
+		}
+	}()
+	e.mu.Lock()
+	e.active[id] = func() {
+		close(stop)
+		<-done
+		_ = l.Unlease(context.WithoutCancel(ctx), id, e.Owner)
+	}
+	e.mu.Unlock()
 	return true
 }
 
 func (e *Engine) release(id string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	stop := e.active[id]
 	delete(e.active, id)
+	e.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
 }
 
 // ErrBusy is a run another call of this process is executing now.
-var ErrBusy = sdk.NewError(sdk.CategoryConflict, "preset_run_busy", "the run is being executed by another call right now; follow it with get_preset_run")
+var ErrBusy = sdk.NewError(sdk.CategoryConflict, "preset_run_busy", "the run is being executed by another call (on this or another instance) right now; follow it with get_preset_run")
 
 // Start checks inputs against the workflow, stores a new run and executes
 // it until it ends or pauses.
@@ -101,7 +160,7 @@ func (e *Engine) Start(ctx context.Context, c Caller, w *Workflow, presetID, org
 	if err := e.Store.Create(ctx, r); err != nil {
 		return nil, storeErr(err)
 	}
-	if !e.claim(r.ID) {
+	if !e.claim(ctx, r.ID) {
 		return r, ErrBusy
 	}
 	defer e.release(r.ID)
@@ -112,10 +171,25 @@ func (e *Engine) Start(ctx context.Context, c Caller, w *Workflow, presetID, org
 // waiting for a confirmation (confirm true goes ahead, false declines and
 // undoes what was done). A run that has ended is returned as it is.
 func (e *Engine) Resume(ctx context.Context, c Caller, r *Run, confirm *bool) (*Run, error) {
-	if !e.claim(r.ID) {
+	if !e.claim(ctx, r.ID) {
 		return r, ErrBusy
 	}
 	defer e.release(r.ID)
+	// Read it again now that it is ours: another process may have moved it
+	// on since the caller read it.
+	fresh, err := e.Store.Get(ctx, r.ID)
+	if err != nil {
+		return r, storeErr(err)
+	}
+	r = fresh
+	if stop, err := e.cancelled(ctx, r); err != nil || stop {
+		switch r.Status {
+		case RunRunning, RunInterrupted, RunWaiting:
+			r.Waiting = nil
+			return r, e.stop(ctx, c, r, err)
+		}
+		return r, err
+	}
 	switch r.Status {
 	case RunWaiting:
 		if confirm == nil {
@@ -443,15 +517,14 @@ func (e *Engine) fail(ctx context.Context, c Caller, r *Run, step string, re *Ru
 // cancelled reads the stored run for a cancel request; if there is one it
 // compensates and ends the run.
 func (e *Engine) cancelled(ctx context.Context, r *Run) (bool, error) {
-	stored, err := e.Store.Get(ctx, r.ID)
+	c, err := e.Store.CancelRequested(ctx, r.ID)
 	if err != nil {
 		return false, storeErr(err)
 	}
-	if !stored.CancelRequested {
-		return false, nil
+	if c {
+		r.CancelRequested = true
 	}
-	r.CancelRequested = true
-	return true, nil
+	return c, nil
 }
 
 // stop ends a run whose cancel was requested, undoing what it did.
@@ -473,13 +546,25 @@ func (e *Engine) Cancel(ctx context.Context, c Caller, r *Run, compensate bool) 
 	case RunSucceeded, RunDryRun, RunFailed, RunCompFailed, RunCancelled:
 		return r, nil
 	}
-	r.CancelRequested = true
-	e.log(r, "", nil, "cancel_requested", "")
-	if !e.claim(r.ID) {
-		// The executing call sees the flag at its next step.
-		return r, e.save(ctx, r)
+	if err := e.Store.RequestCancel(ctx, r.ID); err != nil {
+		return r, storeErr(err)
+	}
+	if !e.claim(ctx, r.ID) {
+		// The executing call sees the mark at its next step boundary
+		// (its document is its own to write meanwhile).
+		r.CancelRequested = true
+		return r, nil
 	}
 	defer e.release(r.ID)
+	if fresh, err := e.Store.Get(ctx, r.ID); err == nil {
+		r = fresh // what the last executor left, now that no one runs it
+	}
+	switch r.Status {
+	case RunSucceeded, RunDryRun, RunFailed, RunCompFailed, RunCancelled:
+		return r, nil
+	}
+	r.CancelRequested = true
+	e.log(r, "", nil, "cancel_requested", "")
 	r.Waiting = nil
 	r.Error = &RunError{Code: "preset_run_cancelled", Category: string(sdk.CategoryConflict), Message: "the run was cancelled"}
 	if compensate {

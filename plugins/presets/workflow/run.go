@@ -135,6 +135,23 @@ type Store interface {
 	Get(ctx context.Context, id string) (*Run, error)
 	// List returns an organization's runs, newest first, at most limit.
 	List(ctx context.Context, org string, limit int) ([]*Run, error)
+	// RequestCancel marks the run for cancelling, apart from its document
+	// (which the process executing it keeps writing), and
+	// CancelRequested reads the mark.
+	RequestCancel(ctx context.Context, id string) error
+	CancelRequested(ctx context.Context, id string) (bool, error)
+}
+
+// Leaser is a Store shared by several processes (PGStore): a run is
+// executed only by the process holding its lease, renewed while it runs,
+// so that a process that dies loses it within the lease's time.
+type Leaser interface {
+	// Lease takes or renews the run's lease for owner; false when another
+	// owner holds it.
+	Lease(ctx context.Context, id, owner string, ttl time.Duration) (bool, error)
+	Unlease(ctx context.Context, id, owner string) error
+	// Leased says whether some process holds the run's lease now.
+	Leased(ctx context.Context, id string) (bool, error)
 }
 
 // ErrNotFound is a run the store does not have.

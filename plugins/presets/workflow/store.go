@@ -8,18 +8,37 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 )
 
 // MemoryStore keeps runs in memory: for tests, and for a deployment
 // without a data directory (runs then do not survive a restart).
 type MemoryStore struct {
-	mu   sync.Mutex
-	runs map[string][]byte
+	mu        sync.Mutex
+	runs      map[string][]byte
+	cancelled map[string]bool
 }
 
 // NewMemoryStore returns an empty store.
-func NewMemoryStore() *MemoryStore { return &MemoryStore{runs: map[string][]byte{}} }
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{runs: map[string][]byte{}, cancelled: map[string]bool{}}
+}
+
+// RequestCancel implements Store.
+func (m *MemoryStore) RequestCancel(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cancelled[id] = true
+	return nil
+}
+
+// CancelRequested implements Store.
+func (m *MemoryStore) CancelRequested(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cancelled[id], nil
+}
 
 // Create implements Store.
 func (m *MemoryStore) Create(_ context.Context, r *Run) error {
@@ -165,6 +184,28 @@ func (f *FileStore) Save(_ context.Context, r *Run) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), p)
+}
+
+// RequestCancel implements Store: a marker file beside the run's.
+func (f *FileStore) RequestCancel(_ context.Context, id string) error {
+	p, err := f.path(id)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(strings.TrimSuffix(p, ".json")+".cancel", nil, 0o600)
+}
+
+// CancelRequested implements Store.
+func (f *FileStore) CancelRequested(_ context.Context, id string) (bool, error) {
+	p, err := f.path(id)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(strings.TrimSuffix(p, ".json") + ".cancel")
+	if os.IsNotExist(err) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Get implements Store.
