@@ -79,6 +79,7 @@ fuzz host FuzzForBilly ./internal/scopes
 fuzz host FuzzTakeOrganization ./internal/dispatch
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
+fuzz host FuzzForwardedFor ./internal/httpserver
 fuzz host FuzzSessionID ./internal/mcpserver
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"sort"
@@ -355,7 +356,19 @@ func (a *App) Handler() http.Handler {
 		Logger:         a.Logger,
 		AuthServer:     a.authServerHandler(),
 		Tracing:        a.tracing != nil,
+		TrustedProxies: trustedProxies(cfg.HTTP.TrustedProxies),
 	})
+}
+
+// trustedProxies parses http.trusted_proxies (Validate checked them).
+func trustedProxies(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := config.ParseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (a *App) authServerHandler() http.Handler {

@@ -195,6 +195,14 @@ type HTTPConfig struct {
 	SessionIdleTTL time.Duration `json:"session_idle_ttl,omitempty"`
 	// The longest an MCP session lives, however busy.
 	SessionMaxAge time.Duration `json:"session_max_age,omitempty"`
+	// The addresses of your reverse proxies or load balancers, as IPs or
+	// CIDR ranges (10.0.0.0/8, 2001:db8::/32). Only a connection from one
+	// of them has its X-Forwarded-For read: the client's address is then
+	// the last one in it that is not a proxy of this list. It is the
+	// address the per-address rate limits count, failed logins are
+	// charged to and the audit log records. Empty: X-Forwarded-For is
+	// ignored and the connection's own address is the client's.
+	TrustedProxies []string `json:"trusted_proxies,omitempty"`
 }
 
 // LogConfig controls the host's structured logs (always on stderr).

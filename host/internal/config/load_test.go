@@ -614,6 +614,12 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"refusing to serve without authentication on non-loopback address 0.0.0.0:8080: set auth.keys, auth.api_keys (env MCP_API_KEY), auth.oauth.issuer or auth.server, or bind to 127.0.0.1"},
 		},
 		{
+			name: "a trusted proxy that is no range",
+			yaml: "http: {trusted_proxies: [10.1.1.1, 10.0.0.0/33]}\n",
+			want: []string{"http.trusted_proxies[1]: \"10.0.0.0/33\" is neither an IP address nor a CIDR range"},
+			not:  []string{"http.trusted_proxies[0]"},
+		},
+		{
 			name: "the authorization server without an audience or users",
 			yaml: "auth: {server: {enabled: true}}\n",
 			want: []string{"auth.oauth.audience: required with auth.server.enabled", "auth.server.users: lists nobody"},

@@ -89,6 +89,11 @@ func (c *Config) Validate() error {
 	if h := c.HTTP; h.SessionIdleTTL > 0 && h.SessionMaxAge > 0 && h.SessionMaxAge < h.SessionIdleTTL {
 		bad("http.session_max_age", "%s is less than http.session_idle_ttl (%s)", formatDuration(h.SessionMaxAge), formatDuration(h.SessionIdleTTL))
 	}
+	for i, p := range c.HTTP.TrustedProxies {
+		if _, err := ParseProxy(p); err != nil {
+			bad(fmt.Sprintf("http.trusted_proxies[%d]", i), "%q is neither an IP address nor a CIDR range (10.0.0.0/8)", p)
+		}
+	}
 	if sv := c.Auth.Server; sv.Enabled {
 		if c.Auth.OAuth.Audience == "" {
 			bad("auth.oauth.audience", "required with auth.server.enabled: the MCP endpoint's canonical URL as clients type it (e.g. https://mcp.example.dk/mcp), every token's audience")
@@ -153,4 +158,18 @@ func isLoopback(host string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// ParseProxy reads an entry of http.trusted_proxies: a CIDR range, or an
+// IP address (a range of one).
+func ParseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -54,13 +53,13 @@ type Security struct {
 	HealthListener bool
 }
 
-// clientIP is the address the connection comes from. A proxy's address
-// when one is in front: see docs/operators.md.
+// clientIP is the client's address: the connection's, or, behind a
+// proxy of http.trusted_proxies, the one it forwarded (proxies.go).
 func clientIP(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
+	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
+		return a
 	}
-	return r.RemoteAddr
+	return peerAddr(r)
 }
 
 // ClientIP is the request's client address as the edge sees it (for the

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
@@ -35,6 +36,9 @@ type Options struct {
 	Version    string
 	Mode       string
 	Logger     hclog.Logger
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (http.trusted_proxies); empty: none.
+	TrustedProxies []netip.Prefix
 	// AuthServer is the embedded OAuth authorization server (its
 	// metadata and everything under /oauth/), open to all: it does its
 	// own authentication of users and clients. nil: none.
@@ -110,12 +114,14 @@ func Handler(o Options) http.Handler {
 	handler = limitBody(o.MaxBodyBytes, handler)
 	handler = refuseControl(handler)
 	handler = ipLimit(sec.Limits, handler)
+	handler = cors(handler)
 	handler = rebindingGuard(IsLoopbackAddr(o.Addr), o.AllowedHosts, o.AllowedOrigins, handler)
 	if o.Tracing {
 		handler = continueTrace(handler)
 	}
 	handler = correlate(handler)
 	handler = accessLog(o.Logger.Named("http"), handler)
+	handler = withClientAddr(o.TrustedProxies, handler)
 	return handler
 }
 
