@@ -30,7 +30,7 @@ type Plugin struct {
 	// share (saved custom metrics); "" otherwise. The working set does
 	// not use it: it is a per-instance cache of Billy.
 	databaseURL string
-	store   *books.Store
+	store       *books.Store
 }
 
 // New declares the plugin.
