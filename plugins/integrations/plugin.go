@@ -19,9 +19,13 @@ import (
 //	    config:
 //	      inbox_dir: /home/me/billy-inbox  # files given by path (stdio only); empty: path is off
 //	      max_file_bytes: 10485760         # the largest file read, from any source
+//	      shipping_product_id: <id>        # the Billy product webshop orders' shipping goes on
+//	      discount_product_id: <id>        # the Billy product webshop orders' discounts go on
 type config struct {
-	InboxDir     string `json:"inbox_dir,omitempty"`
-	MaxFileBytes int    `json:"max_file_bytes,omitempty"`
+	InboxDir          string `json:"inbox_dir,omitempty"`
+	MaxFileBytes      int    `json:"max_file_bytes,omitempty"`
+	ShippingProductID string `json:"shipping_product_id,omitempty"`
+	DiscountProductID string `json:"discount_product_id,omitempty"`
 }
 
 const (
@@ -54,8 +58,8 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers.",
-		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool()},
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order.",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool()},
 	}
 }
 
@@ -69,7 +73,7 @@ func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return sdk.Invalid("config", "the integrations config takes inbox_dir and max_file_bytes: %v", err)
+			return sdk.Invalid("config", "the integrations config takes inbox_dir, max_file_bytes, shipping_product_id and discount_product_id: %v", err)
 		}
 	}
 	if c.MaxFileBytes == 0 {

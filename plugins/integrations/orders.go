@@ -1,0 +1,589 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
+)
+
+// import_webshop_order turns one webshop order into a draft invoice in
+// Billy, the shape every Danish webshop → Billy integration follows
+// (integrations.md § 3.2): the contact by CVR or e-mail (created when
+// missing, inside the same confirmation), lines by SKU to the product with
+// that productNo, shipping and discount on dedicated products, the shop's
+// tax mode kept (taxMode incl when the shop's prices include moms, so Billy
+// derives the net amounts from the product's own VAT rate rather than this
+// plugin guessing it), and the order number as the idempotency key: Billy
+// has no idempotency keys, so the invoice carries externalId
+// "<format>:<order number>" and the import looks it up before planning.
+
+// maxOrderSKUs bounds the product look-ups one order causes.
+const maxOrderSKUs = 200
+
+// OrderInput is the input of import_webshop_order.
+type OrderInput struct {
+	Order             json.RawMessage `json:"order" jsonschema:"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}}; amounts as JSON numbers or strings, read as exact decimals"`
+	Format            string          `json:"format,omitempty" jsonschema:"shopify, woocommerce or generic; default: detected from the order's keys"`
+	ContactID         string          `json:"contact_id,omitempty" jsonschema:"the Billy contact to invoice; default: found by the order's CVR, then e-mail, and created when none has them"`
+	ShippingProductID string          `json:"shipping_product_id,omitempty" jsonschema:"the Billy product for shipping lines; default the plugin config's shipping_product_id"`
+	DiscountProductID string          `json:"discount_product_id,omitempty" jsonschema:"the Billy product for discount lines; default the plugin config's discount_product_id"`
+	DryRun            bool            `json:"dry_run,omitempty"`
+	ConfirmationToken string          `json:"confirmation_token,omitempty" jsonschema:"from a confirmation_required result"`
+}
+
+// orderInputSchema is written out: inferred, the order (a json.RawMessage,
+// kept raw so its amounts never pass through float64) would be an array
+// of bytes.
+var orderInputSchema = json.RawMessage(`{"type":"object","required":["order"],"additionalProperties":false,"properties":{
+"order":{"type":"object","description":"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}, total}; amounts as JSON numbers or strings, read as exact decimals"},
+"format":{"type":"string","enum":["shopify","woocommerce","generic"],"description":"default: detected from the order's keys"},
+"contact_id":{"type":"string","description":"the Billy contact to invoice; default: found by the order's CVR, then e-mail, and created (after confirmation) when none has them"},
+"shipping_product_id":{"type":"string","description":"the Billy product for shipping lines; default the plugin config's shipping_product_id"},
+"discount_product_id":{"type":"string","description":"the Billy product for discount lines; default the plugin config's discount_product_id"},
+"dry_run":{"type":"boolean","description":"only preview; nothing is written"},
+"confirmation_token":{"type":"string","description":"from a confirmation_required result"}}}`)
+
+// OrderLinePreview is one invoice line planned from the order.
+type OrderLinePreview struct {
+	Kind        string `json:"kind" jsonschema:"item, shipping or discount"`
+	SKU         string `json:"sku,omitempty"`
+	ProductID   string `json:"product_id"`
+	ProductName string `json:"product_name"`
+	Description string `json:"description"`
+	Quantity    string `json:"quantity"`
+	UnitPrice   string `json:"unit_price"`
+	Amount      string `json:"amount"`
+}
+
+// OrderContact is the contact the invoice goes to.
+type OrderContact struct {
+	ID      string `json:"id,omitempty"`
+	Name    string `json:"name"`
+	New     bool   `json:"new,omitempty" jsonschema:"true: created with the invoice"`
+	FoundBy string `json:"found_by,omitempty" jsonschema:"cvr, email or contact_id"`
+}
+
+// OrderResult is the output of import_webshop_order.
+type OrderResult struct {
+	Status            string             `json:"status" jsonschema:"done, exists (the order was imported before: nothing written), confirmation_required (nothing written: show the preview; if the user agrees repeat the call with confirmation_token), dry_run, declined or cancelled"`
+	Message           string             `json:"message"`
+	Format            string             `json:"format"`
+	OrderNumber       string             `json:"order_number"`
+	ExternalID        string             `json:"external_id" jsonschema:"the key stored on the invoice that makes a second import of the order find the first"`
+	Date              string             `json:"date"`
+	Currency          string             `json:"currency"`
+	TaxMode           string             `json:"tax_mode" jsonschema:"incl: the prices include VAT (Billy derives the net amounts); excl: they do not"`
+	Contact           OrderContact       `json:"contact"`
+	Lines             []OrderLinePreview `json:"lines"`
+	Total             string             `json:"total" jsonschema:"the sum of the lines, in the order's tax mode"`
+	InvoiceID         string             `json:"invoice_id,omitempty"`
+	InvoiceNo         string             `json:"invoice_no,omitempty"`
+	InvoiceState      string             `json:"invoice_state,omitempty"`
+	Requests          []BillyCall        `json:"requests,omitempty"`
+	ConfirmationToken string             `json:"confirmation_token,omitempty"`
+	ExpiresAt         string             `json:"expires_at,omitempty"`
+}
+
+func (p *plugin) importWebshopOrderTool() sdk.Tool {
+	return sdk.NewTool(sdk.ToolSpec{
+		Name:  "import_webshop_order",
+		Title: "Import a webshop order as a draft invoice",
+		Description: "Makes a draft invoice in Billy from one Shopify, WooCommerce or generic webshop order: the customer by CVR or e-mail (a missing one is created with the invoice), " +
+			"each line by SKU to the product with that product number (an unknown SKU refuses the whole order), shipping and discount on the configured products, the shop's prices incl. or excl. moms kept. " +
+			"The order number is the key: an order imported before is reported, never invoiced twice. Previews and asks for confirmation first; dry_run only previews.",
+		Effect: sdk.Destructive, Category: "integrations",
+		Scopes:      []string{"invoices:write", "customers:write"},
+		InputSchema: orderInputSchema,
+	}, func(ctx context.Context, call *sdk.Call, in OrderInput) (OrderResult, error) {
+		return p.importWebshopOrder(ctx, call, in)
+	})
+}
+
+// orderPlan is what an import would write.
+type orderPlan struct {
+	ord        *order
+	out        OrderResult
+	existing   *billyInvoice
+	newContact map[string]any // the contact to create first; nil when found
+	invoice    map[string]any // the invoice body (contactId empty when newContact)
+}
+
+func externalID(o *order) string { return o.Format + ":" + o.Number }
+
+func (p *plugin) planOrder(ctx context.Context, call *sdk.Call, in OrderInput) (*orderPlan, error) {
+	if len(in.Order) == 0 || string(in.Order) == "null" {
+		return nil, sdk.Invalid("order", "is required: one order as a JSON object")
+	}
+	ord, err := parseOrder(in.Order, in.Format)
+	if err != nil {
+		return nil, err
+	}
+	pl := &orderPlan{ord: ord}
+	taxMode := "excl"
+	if ord.TaxesIncluded {
+		taxMode = "incl"
+	}
+	pl.out = OrderResult{Format: ord.Format, OrderNumber: ord.Number, ExternalID: externalID(ord), Date: ord.Date, Currency: ord.Currency, TaxMode: taxMode, Lines: []OrderLinePreview{}}
+
+	// The key first: an order imported before is answered without
+	// reading anything else.
+	roots, err := billy(ctx, call, "GET", "/invoices", url.Values{"externalId": {pl.out.ExternalID}}, nil)
+	if err != nil {
+		return nil, withContext(err, "looking for an invoice of order %s", ord.Number)
+	}
+	var found []billyInvoice
+	if err := decodeRoot(roots, "invoices", &found); err != nil {
+		return nil, err
+	}
+	if len(found) > 0 {
+		pl.existing = &found[0]
+		return pl, nil
+	}
+
+	lines, err := p.orderLines(ctx, call, in, ord)
+	if err != nil {
+		return nil, err
+	}
+	pl.out.Lines = lines
+	total := decimal.Zero
+	var body []map[string]any
+	for _, l := range lines {
+		a := decimal.RequireFromString(l.Amount)
+		total = total.Add(a)
+		body = append(body, map[string]any{"productId": l.ProductID, "description": l.Description,
+			"quantity": json.Number(l.Quantity), "unitPrice": json.Number(l.UnitPrice)})
+	}
+	pl.out.Total = total.StringFixed(2)
+
+	contact, create, err := p.orderContact(ctx, call, in.ContactID, ord)
+	if err != nil {
+		return nil, err
+	}
+	pl.out.Contact, pl.newContact = contact, create
+	pl.invoice = map[string]any{"type": "invoice", "state": "draft", "contactId": contact.ID, "entryDate": ord.Date,
+		"currencyId": ord.Currency, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.Name, "lines": body}
+	if create != nil {
+		pl.out.Requests = append(pl.out.Requests, BillyCall{Method: "POST", Path: "/contacts", Body: map[string]any{"contact": create}})
+	}
+	pl.out.Requests = append(pl.out.Requests, BillyCall{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": pl.invoice}})
+	return pl, nil
+}
+
+type billyProduct struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	ProductNo  string `json:"productNo"`
+	IsArchived bool   `json:"isArchived"`
+}
+
+// orderLines maps every line to a product. Unknown SKUs refuse the whole
+// order, naming all of them at once, so the merchant fixes them in one go;
+// so do shipping or a discount without their product.
+func (p *plugin) orderLines(ctx context.Context, call *sdk.Call, in OrderInput, ord *order) ([]OrderLinePreview, error) {
+	var noSKU []string
+	skus := map[string]bool{}
+	for i, l := range ord.Lines {
+		if l.SKU == "" {
+			noSKU = append(noSKU, fmt.Sprintf("line %d (%s)", i+1, l.Title))
+			continue
+		}
+		skus[l.SKU] = true
+	}
+	if len(noSKU) > 0 {
+		return nil, sdk.NewError(sdk.CategoryValidation, "order_line_without_sku",
+			"order %s was not imported: %s %s no SKU, and a line is matched to a Billy product by SKU; give the products SKUs in the shop",
+			ord.Number, strings.Join(noSKU, ", "), plural(len(noSKU), "has", "have"))
+	}
+	if len(skus) > maxOrderSKUs {
+		return nil, sdk.Invalid("order", "order %s has %d different SKUs; at most %d are imported in one order", ord.Number, len(skus), maxOrderSKUs)
+	}
+	sorted := make([]string, 0, len(skus))
+	for s := range skus {
+		sorted = append(sorted, s)
+	}
+	sort.Strings(sorted)
+	bySKU := map[string]billyProduct{}
+	var unknown []string
+	for _, s := range sorted {
+		roots, err := billy(ctx, call, "GET", "/products", url.Values{"productNo": {s}, "isArchived": {"false"}}, nil)
+		if err != nil {
+			return nil, withContext(err, "looking up the product of SKU %s", s)
+		}
+		var ps []billyProduct
+		if err := decodeRoot(roots, "products", &ps); err != nil {
+			return nil, err
+		}
+		var hit []billyProduct
+		for _, pr := range ps {
+			if pr.ProductNo == s && !pr.IsArchived {
+				hit = append(hit, pr)
+			}
+		}
+		switch len(hit) {
+		case 0:
+			unknown = append(unknown, s)
+		case 1:
+			bySKU[s] = hit[0]
+		default:
+			return nil, sdk.NewError(sdk.CategoryConflict, "order_sku_ambiguous",
+				"order %s was not imported: %d Billy products have product number %s (%s and %s); make product numbers unique", ord.Number, len(hit), s, hit[0].ID, hit[1].ID)
+		}
+	}
+	if len(unknown) > 0 {
+		e := sdk.NewError(sdk.CategoryValidation, "order_unknown_sku",
+			"order %s was not imported, nothing was written: no active Billy product has the product number %s; create %s (create_product) or correct the SKU in the shop, then import the order again",
+			ord.Number, strings.Join(unknown, ", "), plural(len(unknown), "it", "them"))
+		for _, u := range unknown {
+			e.Fields = append(e.Fields, sdk.FieldError{Field: "order.lines", Message: "unknown SKU " + u})
+		}
+		return nil, e
+	}
+	var out []OrderLinePreview
+	for _, l := range ord.Lines {
+		pr := bySKU[l.SKU]
+		out = append(out, linePreview("item", l.SKU, pr, l.Title, l.Quantity, l.UnitPrice))
+	}
+	extra := func(kind, argID, cfgID, key string, amount decimal.Decimal, text string, qty int64) error {
+		if amount.IsZero() {
+			return nil
+		}
+		id := argID
+		if id == "" {
+			id = cfgID
+		}
+		if id == "" {
+			return sdk.NewError(sdk.CategoryValidation, "order_"+kind+"_product_missing",
+				"order %s was not imported: it has %s of %s %s but no %s product is set; give %s, or set plugins.integrations.config.%s to the Billy product for %s",
+				ord.Number, kind, amount.StringFixed(2), ord.Currency, kind, key, key, kind)
+		}
+		pr, err := p.productByID(ctx, call, id, key)
+		if err != nil {
+			return err
+		}
+		desc := pr.Name
+		if text != "" {
+			desc = pr.Name + ": " + text
+		}
+		// A discount is its product at quantity -1: Billy refuses a
+		// negative unit price on an invoice line.
+		out = append(out, linePreview(kind, "", pr, desc, decimal.NewFromInt(qty), amount))
+		return nil
+	}
+	if err := extra("shipping", in.ShippingProductID, p.cfg.ShippingProductID, "shipping_product_id", ord.Shipping, ord.ShippingText, 1); err != nil {
+		return nil, err
+	}
+	if err := extra("discount", in.DiscountProductID, p.cfg.DiscountProductID, "discount_product_id", ord.Discount, ord.DiscountText, -1); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func linePreview(kind, sku string, pr billyProduct, desc string, qty, unit decimal.Decimal) OrderLinePreview {
+	if desc == "" {
+		desc = pr.Name
+	}
+	return OrderLinePreview{Kind: kind, SKU: sku, ProductID: pr.ID, ProductName: pr.Name, Description: desc,
+		Quantity: qty.String(), UnitPrice: unit.String(), Amount: qty.Mul(unit).StringFixed(2)}
+}
+
+func (p *plugin) productByID(ctx context.Context, call *sdk.Call, id, field string) (billyProduct, error) {
+	var pr billyProduct
+	roots, err := billy(ctx, call, "GET", "/products/"+url.PathEscape(id), nil, nil)
+	if err != nil {
+		var e *sdk.Error
+		if errors.As(err, &e) && e.Category == sdk.CategoryNotFound {
+			return pr, sdk.Invalid(field, "there is no product %q in this Billy organization", id)
+		}
+		return pr, withContext(err, "reading product %s", id)
+	}
+	if err := decodeRoot(roots, "product", &pr); err != nil {
+		return pr, err
+	}
+	if pr.IsArchived {
+		return pr, sdk.Invalid(field, "product %s (%s) is archived", id, pr.Name)
+	}
+	return pr, nil
+}
+
+type billyPerson struct {
+	ContactID string `json:"contactId"`
+	Email     string `json:"email"`
+}
+
+// orderContact finds the invoice's contact: contact_id when given, else
+// the one customer with the order's CVR, else the one whose contact person
+// has the order's e-mail (Billy keeps e-mails on contact persons, and
+// lists those only per contact, so the customers are read with their
+// persons sideloaded). None: the contact to create.
+func (p *plugin) orderContact(ctx context.Context, call *sdk.Call, id string, ord *order) (OrderContact, map[string]any, error) {
+	if id != "" {
+		roots, err := billy(ctx, call, "GET", "/contacts/"+url.PathEscape(id), nil, nil)
+		if err != nil {
+			var e *sdk.Error
+			if errors.As(err, &e) && e.Category == sdk.CategoryNotFound {
+				return OrderContact{}, nil, sdk.Invalid("contact_id", "there is no contact %q in this Billy organization", id)
+			}
+			return OrderContact{}, nil, withContext(err, "reading contact %s", id)
+		}
+		var c billyContact
+		if err := decodeRoot(roots, "contact", &c); err != nil {
+			return OrderContact{}, nil, err
+		}
+		return OrderContact{ID: c.ID, Name: c.Name, FoundBy: "contact_id"}, nil, nil
+	}
+	cu := ord.Customer
+	pick := func(cs []billyContact, by, what string) (OrderContact, bool, error) {
+		switch len(cs) {
+		case 0:
+			return OrderContact{}, false, nil
+		case 1:
+			return OrderContact{ID: cs[0].ID, Name: cs[0].Name, FoundBy: by}, true, nil
+		}
+		names := make([]string, 0, len(cs))
+		for _, c := range cs {
+			names = append(names, fmt.Sprintf("%s (%s)", c.Name, c.ID))
+		}
+		return OrderContact{}, false, sdk.NewError(sdk.CategoryConflict, "order_contact_ambiguous",
+			"order %s was not imported: %d customers have %s %s: %s; give contact_id", ord.Number, len(cs), by, what, strings.Join(names, ", "))
+	}
+	if cu.CVR != "" {
+		cs, err := listAll[billyContact](ctx, call, "/contacts", "contacts", url.Values{"registrationNo": {cu.CVR}, "isArchived": {"false"}}, 1)
+		if err != nil {
+			return OrderContact{}, nil, withContext(err, "looking up the customer with CVR %s", cu.CVR)
+		}
+		if c, ok, err := pick(cs, "cvr", cu.CVR); ok || err != nil {
+			return c, nil, err
+		}
+	}
+	if cu.Email != "" {
+		cs, err := customersByEmail(ctx, call, cu.Email)
+		if err != nil {
+			return OrderContact{}, nil, err
+		}
+		if c, ok, err := pick(cs, "email", cu.Email); ok || err != nil {
+			return c, nil, err
+		}
+	}
+	name := cu.Company
+	if name == "" {
+		name = cu.Name
+	}
+	if name == "" {
+		name = cu.Email
+	}
+	kind := "person"
+	if cu.Company != "" || cu.CVR != "" {
+		kind = "company"
+	}
+	country := strings.ToUpper(cu.Country)
+	if country == "" {
+		country = "DK"
+	}
+	create := map[string]any{"type": kind, "name": name, "countryId": country, "isCustomer": true}
+	for k, v := range map[string]string{"street": cu.Street, "zipcodeText": cu.Zipcode, "cityText": cu.City, "phone": cu.Phone, "registrationNo": cu.CVR} {
+		if v != "" {
+			create[k] = v
+		}
+	}
+	if cu.Email != "" {
+		person := cu.Name
+		if person == "" {
+			person = name
+		}
+		create["contactPersons"] = []map[string]any{{"name": person, "email": cu.Email, "isPrimary": true}}
+	}
+	return OrderContact{Name: name, New: true}, create, nil
+}
+
+func customersByEmail(ctx context.Context, call *sdk.Call, email string) ([]billyContact, error) {
+	var out []billyContact
+	for page := 1; page <= 10; page++ {
+		q := url.Values{"isCustomer": {"true"}, "isArchived": {"false"}, "include": {"contact.contactPersons:sideload"},
+			"page": {fmt.Sprint(page)}, "pageSize": {"1000"}}
+		roots, err := billy(ctx, call, "GET", "/contacts", q, nil)
+		if err != nil {
+			return nil, withContext(err, "looking up the customer with e-mail %s", email)
+		}
+		var cs []billyContact
+		if err := decodeRoot(roots, "contacts", &cs); err != nil {
+			return nil, err
+		}
+		var ps []billyPerson
+		if raw, ok := roots["contactPersons"]; ok {
+			_ = json.Unmarshal(raw, &ps)
+		}
+		with := map[string]bool{}
+		for _, pp := range ps {
+			if strings.EqualFold(strings.TrimSpace(pp.Email), email) {
+				with[pp.ContactID] = true
+			}
+		}
+		for _, c := range cs {
+			if with[c.ID] {
+				out = append(out, c)
+			}
+		}
+		var meta struct {
+			Paging *struct {
+				PageCount int `json:"pageCount"`
+			} `json:"paging"`
+		}
+		if raw, ok := roots["meta"]; ok {
+			_ = json.Unmarshal(raw, &meta)
+		}
+		if meta.Paging == nil || page >= meta.Paging.PageCount {
+			return out, nil
+		}
+	}
+	return nil, sdk.NewError(sdk.CategoryValidation, "too_many_records", "more than 10,000 customers: give contact_id or the customer's CVR")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in OrderInput) (OrderResult, error) {
+	pl, err := p.planOrder(ctx, call, in)
+	if err != nil {
+		return OrderResult{}, err
+	}
+	out := pl.out
+	if pl.existing != nil {
+		out.Status, out.InvoiceID, out.InvoiceNo, out.InvoiceState = "exists", pl.existing.ID, string(pl.existing.InvoiceNo), pl.existing.State
+		out.Message = fmt.Sprintf("order %s was imported before as invoice %s (%s, id %s); nothing was written", pl.ord.Number, orDash(string(pl.existing.InvoiceNo)), pl.existing.State, pl.existing.ID)
+		return out, nil
+	}
+	action := fmt.Sprintf("Create a draft invoice for order %s to %s, %d line(s), %s %s (prices %s moms)", pl.ord.Name, out.Contact.Name, len(out.Lines), danishAmount(decimal.RequireFromString(out.Total)), out.Currency, map[bool]string{true: "incl.", false: "excl."}[pl.ord.TaxesIncluded])
+	if pl.newContact != nil {
+		action += fmt.Sprintf(", creating the customer %s", out.Contact.Name)
+	}
+	if in.DryRun {
+		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as these requests"
+		return out, nil
+	}
+	mode := call.WritesMode
+	if mode == "" {
+		mode = sdk.WritesConfirm
+	}
+	switch mode {
+	case sdk.WritesOff:
+		return OrderResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
+			"writes are disabled on this deployment (writes.mode: off), so import_webshop_order wrote nothing; dry_run: true still shows what would be sent")
+	case sdk.WritesDirect:
+		return p.executeOrder(ctx, call, pl, out, action)
+	case sdk.WritesConfirm:
+	default:
+		return OrderResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
+	}
+	b, err := orderBinding(call, in, pl)
+	if err != nil {
+		return OrderResult{}, err
+	}
+	if in.ConfirmationToken != "" {
+		if err := p.tokens.use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
+			return OrderResult{}, err
+		}
+		return p.executeOrder(ctx, call, pl, out, action)
+	}
+	if call.ClientCanElicit {
+		res, err := call.Host.Elicit(ctx, action+".", orderConfirmSchema)
+		switch {
+		case err == nil && res.Action == "accept" && res.Content["confirm"] == true:
+			return p.executeOrder(ctx, call, pl, out, action)
+		case err == nil && res.Action == "cancel":
+			out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
+			return out, nil
+		case err == nil:
+			out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
+			return out, nil
+		case errors.Is(err, sdk.ErrInputRequired):
+			return OrderResult{}, err
+		}
+		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": "import_webshop_order"})
+	}
+	token, exp := p.tokens.issue(b)
+	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
+	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call import_webshop_order again with the same arguments and confirmation_token within %d minutes.",
+		action, int(tokenTTL.Minutes()))
+	return out, nil
+}
+
+var orderConfirmSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": "Tick to create this draft invoice in Billy now."},
+	},
+	"required": []string{"confirm"},
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "(no number yet)"
+	}
+	return s
+}
+
+// orderBinding ties a token to the order as read (not its raw bytes: the
+// same order re-serialised confirms the same import) and to the exact
+// requests planned, which carry the contact and products found.
+func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (binding, error) {
+	args, err := json.Marshal(struct {
+		Order    *order `json:"order"`
+		Contact  string `json:"contact_id"`
+		Shipping string `json:"shipping_product_id"`
+		Discount string `json:"discount_product_id"`
+	}{pl.ord, in.ContactID, in.ShippingProductID, in.DiscountProductID})
+	if err != nil {
+		return binding{}, err
+	}
+	state, err := json.Marshal(pl.out.Requests)
+	if err != nil {
+		return binding{}, err
+	}
+	return binding{tool: "import_webshop_order", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}, nil
+}
+
+func (p *plugin) executeOrder(ctx context.Context, call *sdk.Call, pl *orderPlan, out OrderResult, action string) (OrderResult, error) {
+	inv := map[string]any{}
+	for k, v := range pl.invoice {
+		inv[k] = v
+	}
+	if pl.newContact != nil {
+		roots, err := billy(ctx, call, "POST", "/contacts", nil, map[string]any{"contact": pl.newContact})
+		if err != nil {
+			return OrderResult{}, withContext(err, "import_webshop_order: creating the customer %s failed; nothing was written", out.Contact.Name)
+		}
+		var cs []billyContact
+		if err := decodeRoot(roots, "contacts", &cs); err != nil || len(cs) == 0 {
+			return OrderResult{}, unexpected("POST /contacts returned no contact")
+		}
+		out.Contact.ID = cs[0].ID
+		inv["contactId"] = cs[0].ID
+	}
+	roots, err := billy(ctx, call, "POST", "/invoices", nil, map[string]any{"invoice": inv})
+	if err != nil {
+		prefix := "import_webshop_order: creating the invoice failed; nothing was written"
+		if pl.newContact != nil {
+			prefix = fmt.Sprintf("import_webshop_order: creating the invoice failed after the customer %s was created (contact %s, which a new import finds by its CVR or e-mail)", out.Contact.Name, out.Contact.ID)
+		}
+		return OrderResult{}, withContext(err, "%s", prefix)
+	}
+	var created []billyInvoice
+	if err := decodeRoot(roots, "invoices", &created); err != nil || len(created) == 0 {
+		return OrderResult{}, unexpected("POST /invoices returned no invoice")
+	}
+	out.InvoiceID, out.InvoiceNo, out.InvoiceState = created[0].ID, string(created[0].InvoiceNo), created[0].State
+	out.Status, out.Message, out.Requests = "done", "done: "+action+"; the invoice is a draft: review and approve it in Billy (or with approve_invoice)", nil
+	return out, nil
+}

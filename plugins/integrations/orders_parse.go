@@ -1,0 +1,510 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
+)
+
+// A webshop order as the import sees it (integrations.md § 3.3), whatever
+// shop sent it. Amounts are decimals read from the JSON's own digits
+// (json.Number or a string), never through float64.
+
+// Order formats.
+const (
+	formatShopify = "shopify"
+	formatWoo     = "woocommerce"
+	formatGeneric = "generic"
+)
+
+type order struct {
+	Format        string
+	Number        string // the shop's order number: the idempotency key with Format
+	Name          string // as the shop shows it ("#1001"), for the invoice's orderNo
+	Date          string // YYYY-MM-DD
+	Currency      string
+	TaxesIncluded bool
+	Customer      orderCustomer
+	Lines         []orderLine
+	Shipping      decimal.Decimal // in the order's tax mode; zero when none
+	ShippingText  string
+	Discount      decimal.Decimal // positive amount off, in the order's tax mode
+	DiscountText  string
+	// Total is the shop's own total, compared with the lines' sum when
+	// the prices include tax (then both are the same gross amount).
+	Total dec
+}
+
+type orderCustomer struct {
+	Email, CVR, Name, Company, Street, Zipcode, City, Country, Phone string
+}
+
+type orderLine struct {
+	SKU, Title string
+	Quantity   decimal.Decimal
+	UnitPrice  decimal.Decimal // in the order's tax mode
+}
+
+// dec is a money or quantity field: a JSON number or a numeric string.
+type dec struct {
+	v   decimal.Decimal
+	set bool
+}
+
+func (d *dec) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	s := string(b)
+	if len(b) > 0 && b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return nil
+		}
+	}
+	if len(s) > 40 {
+		return fmt.Errorf("%.20q… is too long for an amount", s)
+	}
+	v, err := decimal.NewFromString(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a decimal number (write amounts like 199.95)", s)
+	}
+	d.v, d.set = v, true
+	return nil
+}
+
+// str is a field a shop sends as a string or a number (ids, order numbers).
+type str string
+
+func (s *str) UnmarshalJSON(b []byte) error {
+	var x string
+	if json.Unmarshal(b, &x) == nil {
+		*s = str(strings.TrimSpace(x))
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		if string(bytes.TrimSpace(b)) == "null" {
+			*s = ""
+			return nil
+		}
+		return fmt.Errorf("must be a string or a number")
+	}
+	*s = str(n.String())
+	return nil
+}
+
+// detectFormat names the order's format from its keys: Shopify's Admin
+// order has order_number/taxes_included/total_price, WooCommerce's REST
+// order prices_include_tax/billing, the generic schema "lines".
+func detectFormat(raw json.RawMessage) (string, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil || keys == nil {
+		return "", sdk.Invalid("order", "must be one order as a JSON object (Shopify, WooCommerce or the generic schema)")
+	}
+	if w, ok := keys["order"]; ok && len(keys) == 1 {
+		// Shopify's webhook and GET /orders/{id}.json wrap the order.
+		return detectFormat(w)
+	}
+	has := func(k string) bool { _, ok := keys[k]; return ok }
+	switch {
+	case has("lines"):
+		return formatGeneric, nil
+	case has("line_items") && (has("taxes_included") || has("order_number") || has("total_price")):
+		return formatShopify, nil
+	case has("line_items") && (has("prices_include_tax") || has("billing") || has("number")):
+		return formatWoo, nil
+	}
+	return "", sdk.Invalid("order", "is not an order this tool reads: a Shopify order has line_items and taxes_included, a WooCommerce order line_items and prices_include_tax, the generic schema lines; give format to say which")
+}
+
+// parseOrder reads raw in format (empty: detected).
+func parseOrder(raw json.RawMessage, format string) (*order, error) {
+	if format == "" {
+		f, err := detectFormat(raw)
+		if err != nil {
+			return nil, err
+		}
+		format = f
+	}
+	var o *order
+	var err error
+	switch format {
+	case formatShopify:
+		var w struct {
+			Order json.RawMessage `json:"order"`
+		}
+		if json.Unmarshal(raw, &w) == nil && len(w.Order) > 0 {
+			raw = w.Order
+		}
+		o, err = parseShopify(raw)
+	case formatWoo:
+		o, err = parseWoo(raw)
+	case formatGeneric:
+		o, err = parseGeneric(raw)
+	default:
+		return nil, sdk.Invalid("format", "must be shopify, woocommerce or generic, got %q", format)
+	}
+	if err != nil {
+		if _, ok := err.(*sdk.Error); ok {
+			return nil, err
+		}
+		return nil, sdk.Invalid("order", "is not a %s order: %v", format, err)
+	}
+	o.Format = format
+	return o, o.check()
+}
+
+var (
+	dateRE     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}`)
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// check refuses what no invoice can be made of, naming the field.
+func (o *order) check() error {
+	switch {
+	case o.Number == "":
+		return sdk.Invalid("order", "has no order number (the idempotency key): Shopify order_number, WooCommerce number, generic order_number")
+	case len(o.Number) > 64:
+		return sdk.Invalid("order", "order number %.20q… is longer than 64 characters", o.Number)
+	case !dateRE.MatchString(o.Date):
+		return sdk.Invalid("order", "order %s has no date as YYYY-MM-DD… (got %q)", o.Number, o.Date)
+	case !currencyRE.MatchString(o.Currency):
+		return sdk.Invalid("order", "order %s: currency must be a three-letter code like DKK, got %q", o.Number, o.Currency)
+	case len(o.Lines) == 0:
+		return sdk.Invalid("order", "order %s has no lines", o.Number)
+	case o.Customer.Email == "" && o.Customer.CVR == "":
+		return sdk.Invalid("order", "order %s names no customer e-mail or CVR number, so no contact can be found", o.Number)
+	case o.Shipping.IsNegative() || o.Discount.IsNegative():
+		return sdk.Invalid("order", "order %s: shipping and discount must not be negative", o.Number)
+	}
+	o.Date = o.Date[:10]
+	for i, l := range o.Lines {
+		switch {
+		case !l.Quantity.IsPositive():
+			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "quantity must be positive, got %s (refunds are not imported as orders)", l.Quantity)
+		case l.UnitPrice.IsNegative():
+			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "unit price must not be negative, got %s", l.UnitPrice)
+		case l.UnitPrice.Exponent() < -4:
+			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "unit price %s has more than 4 decimals", l.UnitPrice)
+		}
+	}
+	if o.Name == "" {
+		o.Name = o.Number
+	}
+	if o.TaxesIncluded && o.Total.set {
+		sum := o.Shipping.Sub(o.Discount)
+		for _, l := range o.Lines {
+			sum = sum.Add(l.Quantity.Mul(l.UnitPrice))
+		}
+		if !sum.Round(2).Equal(o.Total.v) {
+			// Gift cards, payment fees or tip lines this import does not
+			// read: an invoice of another amount than the customer paid
+			// is worse than none.
+			return sdk.NewError(sdk.CategoryValidation, "order_total_mismatch",
+				"order %s was not imported: its lines, shipping and discount add up to %s %s but the shop's total is %s; the order has amounts this import does not read (gift cards, fees, tips)",
+				o.Number, sum.StringFixed(2), o.Currency, o.Total.v.StringFixed(2))
+		}
+	}
+	return nil
+}
+
+var cvrRE = regexp.MustCompile(`^(?:DK)?\s*(\d{2}\s?\d{2}\s?\d{2}\s?\d{2})$`)
+
+// cvrFrom reads a Danish CVR number ("DK12345678", "12 34 56 78");
+// anything else is not taken as one.
+func cvrFrom(s string) string {
+	m := cvrRE.FindStringSubmatch(strings.ToUpper(strings.TrimSpace(s)))
+	if m == nil {
+		return ""
+	}
+	return strings.ReplaceAll(m[1], " ", "")
+}
+
+// cvrFromMeta finds a CVR in a shop's free-form attributes (Shopify
+// note_attributes, WooCommerce meta_data), where checkout plug-ins keep it
+// under keys like "cvr", "_billing_cvr" or "vat_number".
+func cvrFromMeta(kv map[string]string) string {
+	for k, v := range kv {
+		lk := strings.ToLower(k)
+		if strings.Contains(lk, "cvr") || strings.Contains(lk, "vat") {
+			if c := cvrFrom(v); c != "" {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+type shopifyAddress struct {
+	Name, Company, Address1, Address2, City, Zip, Phone string
+	CountryCode                                         string `json:"country_code"`
+	FirstName                                           string `json:"first_name"`
+	LastName                                            string `json:"last_name"`
+}
+
+func parseShopify(raw json.RawMessage) (*order, error) {
+	var s struct {
+		OrderNumber    str    `json:"order_number"`
+		Name           string `json:"name"`
+		Email          string `json:"email"`
+		CreatedAt      string `json:"created_at"`
+		ProcessedAt    string `json:"processed_at"`
+		Currency       string `json:"currency"`
+		TaxesIncluded  bool   `json:"taxes_included"`
+		BillingAddress *shopifyAddress
+		Customer       *struct {
+			Email string `json:"email"`
+			Phone string `json:"phone"`
+		} `json:"customer"`
+		LineItems []struct {
+			SKU           string `json:"sku"`
+			Title         string `json:"title"`
+			Name          string `json:"name"`
+			Quantity      dec    `json:"quantity"`
+			Price         dec    `json:"price"`
+			TotalDiscount dec    `json:"total_discount"`
+		} `json:"line_items"`
+		ShippingLines []struct {
+			Title string `json:"title"`
+			Price dec    `json:"price"`
+		} `json:"shipping_lines"`
+		DiscountCodes []struct {
+			Code string `json:"code"`
+		} `json:"discount_codes"`
+		TotalDiscounts dec `json:"total_discounts"`
+		TotalPrice     dec `json:"total_price"`
+		NoteAttributes []struct {
+			Name  string `json:"name"`
+			Value str    `json:"value"`
+		} `json:"note_attributes"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	o := &order{Number: string(s.OrderNumber), Name: s.Name, Date: s.ProcessedAt, Currency: s.Currency, TaxesIncluded: s.TaxesIncluded, Total: s.TotalPrice}
+	if o.Date == "" {
+		o.Date = s.CreatedAt
+	}
+	o.Customer.Email = s.Email
+	if s.Customer != nil && o.Customer.Email == "" {
+		o.Customer.Email = s.Customer.Email
+	}
+	if a := s.BillingAddress; a != nil {
+		name := a.Name
+		if name == "" {
+			name = strings.TrimSpace(a.FirstName + " " + a.LastName)
+		}
+		o.Customer.Name, o.Customer.Company, o.Customer.City, o.Customer.Zipcode = name, a.Company, a.City, a.Zip
+		o.Customer.Street = strings.TrimSpace(strings.TrimSpace(a.Address1 + " " + a.Address2))
+		o.Customer.Country, o.Customer.Phone = a.CountryCode, a.Phone
+	}
+	meta := map[string]string{}
+	for _, na := range s.NoteAttributes {
+		meta[na.Name] = string(na.Value)
+	}
+	o.Customer.CVR = cvrFromMeta(meta)
+	lineDiscounts := decimal.Zero
+	for _, li := range s.LineItems {
+		title := li.Title
+		if li.Name != "" {
+			title = li.Name
+		}
+		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(li.SKU), Title: title, Quantity: li.Quantity.v, UnitPrice: li.Price.v})
+		lineDiscounts = lineDiscounts.Add(li.TotalDiscount.v)
+	}
+	for _, sl := range s.ShippingLines {
+		o.Shipping = o.Shipping.Add(sl.Price.v)
+		if o.ShippingText == "" {
+			o.ShippingText = sl.Title
+		}
+	}
+	// total_discounts is the order's whole discount (codes and automatic
+	// discounts, line-level included), in the order's tax mode.
+	o.Discount = s.TotalDiscounts.v
+	if !s.TotalDiscounts.set {
+		o.Discount = lineDiscounts
+	}
+	codes := make([]string, 0, len(s.DiscountCodes))
+	for _, c := range s.DiscountCodes {
+		codes = append(codes, c.Code)
+	}
+	o.DiscountText = strings.Join(codes, ", ")
+	return o, nil
+}
+
+type wooAddress struct {
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Company   string `json:"company"`
+	Address1  string `json:"address_1"`
+	Address2  string `json:"address_2"`
+	City      string `json:"city"`
+	Postcode  string `json:"postcode"`
+	Country   string `json:"country"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+}
+
+func parseWoo(raw json.RawMessage) (*order, error) {
+	var w struct {
+		ID               str        `json:"id"`
+		Number           str        `json:"number"`
+		Currency         string     `json:"currency"`
+		PricesIncludeTax bool       `json:"prices_include_tax"`
+		DateCreated      string     `json:"date_created"`
+		DatePaid         string     `json:"date_paid"`
+		Billing          wooAddress `json:"billing"`
+		LineItems        []struct {
+			SKU         string `json:"sku"`
+			Name        string `json:"name"`
+			Quantity    dec    `json:"quantity"`
+			Subtotal    dec    `json:"subtotal"`
+			SubtotalTax dec    `json:"subtotal_tax"`
+		} `json:"line_items"`
+		ShippingLines []struct {
+			MethodTitle string `json:"method_title"`
+			Total       dec    `json:"total"`
+			TotalTax    dec    `json:"total_tax"`
+		} `json:"shipping_lines"`
+		CouponLines []struct {
+			Code string `json:"code"`
+		} `json:"coupon_lines"`
+		DiscountTotal dec `json:"discount_total"`
+		DiscountTax   dec `json:"discount_tax"`
+		Total         dec `json:"total"`
+		MetaData      []struct {
+			Key   string `json:"key"`
+			Value any    `json:"value"`
+		} `json:"meta_data"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, err
+	}
+	num := string(w.Number)
+	if num == "" {
+		num = string(w.ID)
+	}
+	o := &order{Number: num, Name: num, Date: w.DatePaid, Currency: w.Currency, TaxesIncluded: w.PricesIncludeTax, Total: w.Total}
+	if o.Date == "" {
+		o.Date = w.DateCreated
+	}
+	b := w.Billing
+	o.Customer = orderCustomer{Email: b.Email, Name: strings.TrimSpace(b.FirstName + " " + b.LastName), Company: b.Company,
+		Street: strings.TrimSpace(b.Address1 + " " + b.Address2), Zipcode: b.Postcode, City: b.City, Country: b.Country, Phone: b.Phone}
+	meta := map[string]string{}
+	for _, m := range w.MetaData {
+		if s, ok := m.Value.(string); ok {
+			meta[m.Key] = s
+		}
+	}
+	o.Customer.CVR = cvrFromMeta(meta)
+	// WooCommerce keeps line amounts without tax (subtotal, before
+	// coupons) and the tax beside them; a shop whose prices include tax
+	// gets its gross prices back as subtotal + subtotal_tax.
+	gross := func(net, tax dec) decimal.Decimal {
+		if w.PricesIncludeTax {
+			return net.v.Add(tax.v)
+		}
+		return net.v
+	}
+	for i, li := range w.LineItems {
+		if !li.Quantity.v.IsPositive() {
+			return nil, sdk.Invalid(fmt.Sprintf("order.line_items[%d]", i), "quantity must be positive, got %s", li.Quantity.v)
+		}
+		total := gross(li.Subtotal, li.SubtotalTax)
+		unit := total.DivRound(li.Quantity.v, 4)
+		if !unit.Mul(li.Quantity.v).Equal(total) {
+			return nil, sdk.Invalid(fmt.Sprintf("order.line_items[%d]", i), "%s: the line total %s is not a whole unit price × quantity %s, so it cannot be an invoice line without rounding", li.Name, total, li.Quantity.v)
+		}
+		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(li.SKU), Title: li.Name, Quantity: li.Quantity.v, UnitPrice: unit})
+	}
+	for _, sl := range w.ShippingLines {
+		o.Shipping = o.Shipping.Add(gross(sl.Total, sl.TotalTax))
+		if o.ShippingText == "" {
+			o.ShippingText = sl.MethodTitle
+		}
+	}
+	o.Discount = gross(w.DiscountTotal, w.DiscountTax)
+	codes := make([]string, 0, len(w.CouponLines))
+	for _, c := range w.CouponLines {
+		codes = append(codes, c.Code)
+	}
+	o.DiscountText = strings.Join(codes, ", ")
+	return o, nil
+}
+
+// genericOrder is the schema for shops that are neither Shopify nor
+// WooCommerce; the tool's input schema documents it.
+type genericOrder struct {
+	OrderNumber      str    `json:"order_number"`
+	Date             string `json:"date"`
+	Currency         string `json:"currency"`
+	PricesIncludeTax bool   `json:"prices_include_tax"`
+	Customer         struct {
+		Email   string `json:"email"`
+		CVR     string `json:"cvr"`
+		Name    string `json:"name"`
+		Company string `json:"company"`
+		Street  string `json:"street"`
+		Zipcode string `json:"zipcode"`
+		City    string `json:"city"`
+		Country string `json:"country"`
+		Phone   string `json:"phone"`
+	} `json:"customer"`
+	Lines []struct {
+		SKU       string `json:"sku"`
+		Title     string `json:"title"`
+		Quantity  dec    `json:"quantity"`
+		UnitPrice dec    `json:"unit_price"`
+	} `json:"lines"`
+	Shipping *struct {
+		Title  string `json:"title"`
+		Amount dec    `json:"amount"`
+	} `json:"shipping"`
+	Discount *struct {
+		Title  string `json:"title"`
+		Amount dec    `json:"amount"`
+	} `json:"discount"`
+	Total dec `json:"total"`
+}
+
+func parseGeneric(raw json.RawMessage) (*order, error) {
+	dc := json.NewDecoder(bytes.NewReader(raw))
+	dc.DisallowUnknownFields()
+	var g genericOrder
+	if err := dc.Decode(&g); err != nil {
+		return nil, err
+	}
+	c := g.Customer
+	o := &order{Number: string(g.OrderNumber), Date: g.Date, Currency: g.Currency, TaxesIncluded: g.PricesIncludeTax,
+		Total: g.Total, Customer: orderCustomer{Email: c.Email, Name: c.Name, Company: c.Company, Street: c.Street, Zipcode: c.Zipcode, City: c.City, Country: c.Country, Phone: c.Phone}}
+	if c.CVR != "" {
+		o.Customer.CVR = cvrFrom(c.CVR)
+		if o.Customer.CVR == "" {
+			return nil, sdk.Invalid("order.customer.cvr", "must be a Danish CVR number of 8 digits (optionally DK in front), got %q", c.CVR)
+		}
+	}
+	for i, l := range g.Lines {
+		if !l.Quantity.set || !l.UnitPrice.set {
+			return nil, sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "needs quantity and unit_price")
+		}
+		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(l.SKU), Title: l.Title, Quantity: l.Quantity.v, UnitPrice: l.UnitPrice.v})
+	}
+	if g.Shipping != nil {
+		o.Shipping, o.ShippingText = g.Shipping.Amount.v, g.Shipping.Title
+	}
+	if g.Discount != nil {
+		o.Discount, o.DiscountText = g.Discount.Amount.v, g.Discount.Title
+	}
+	return o, nil
+}

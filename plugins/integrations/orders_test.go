@@ -1,0 +1,305 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
+)
+
+// orderBilly is the part of Billy the order import uses: products by
+// productNo and id, customers with their contact persons, invoices by
+// externalId, and creating contacts and invoices.
+type orderBilly struct {
+	mu       sync.Mutex
+	products []map[string]any
+	contacts []map[string]any
+	persons  []map[string]any
+	invoices []map[string]any
+	posts    []string
+}
+
+func newOrderBilly() *orderBilly {
+	return &orderBilly{
+		products: []map[string]any{
+			{"id": "p-mug", "name": "Kaffekrus", "productNo": "MUG-01", "isArchived": false},
+			{"id": "p-tea", "name": "Te 50 g", "productNo": "TEA-50", "isArchived": false},
+			{"id": "p-old", "name": "Gammel", "productNo": "OLD-1", "isArchived": true},
+			{"id": "p-ship", "name": "Fragt", "productNo": "FRAGT", "isArchived": false},
+			{"id": "p-disc", "name": "Rabat", "productNo": "RABAT", "isArchived": false},
+		},
+		contacts: []map[string]any{
+			{"id": "c-mette", "name": "Mette Hansen", "registrationNo": ""},
+			{"id": "c-berg", "name": "Berg Tømrer ApS", "registrationNo": "12345678"},
+		},
+		persons: []map[string]any{{"id": "cp1", "contactId": "c-mette", "email": "Kunde@Example.dk"}},
+	}
+}
+
+func (f *orderBilly) serve(_ context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ok := func(v map[string]any) (*sdk.BillyResponse, error) {
+		v["meta"] = map[string]any{"paging": map[string]any{"page": 1, "pageCount": 1}}
+		b, err := json.Marshal(v)
+		return &sdk.BillyResponse{Status: 200, Body: b}, err
+	}
+	notFound := &sdk.BillyResponse{Status: 404, Body: json.RawMessage(`{"errorCode":"RECORD_NOT_FOUND"}`)}
+	filter := func(list []map[string]any, key, want string) []map[string]any {
+		out := []map[string]any{}
+		for _, r := range list {
+			if want == "" || fmt.Sprint(r[key]) == want {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	q := req.Query
+	switch {
+	case req.Method == "GET" && req.Path == "/invoices":
+		return ok(map[string]any{"invoices": filter(f.invoices, "externalId", q.Get("externalId"))})
+	case req.Method == "GET" && req.Path == "/products":
+		return ok(map[string]any{"products": filter(f.products, "productNo", q.Get("productNo"))})
+	case req.Method == "GET" && strings.HasPrefix(req.Path, "/products/"):
+		if p := filter(f.products, "id", strings.TrimPrefix(req.Path, "/products/")); len(p) == 1 {
+			return ok(map[string]any{"product": p[0]})
+		}
+		return notFound, nil
+	case req.Method == "GET" && req.Path == "/contacts":
+		out := map[string]any{"contacts": filter(f.contacts, "registrationNo", q.Get("registrationNo"))}
+		if q.Get("include") == "contact.contactPersons:sideload" {
+			out["contactPersons"] = f.persons
+		}
+		return ok(out)
+	case req.Method == "POST" && req.Path == "/contacts":
+		b, _ := json.Marshal(req.Body)
+		f.posts = append(f.posts, "POST /contacts "+string(b))
+		c := map[string]any{"id": fmt.Sprintf("c-new%d", len(f.contacts)), "name": "new"}
+		f.contacts = append(f.contacts, c)
+		return ok(map[string]any{"contacts": []any{c}})
+	case req.Method == "POST" && req.Path == "/invoices":
+		b, _ := json.Marshal(req.Body)
+		f.posts = append(f.posts, "POST /invoices "+string(b))
+		var body struct {
+			Invoice struct {
+				ExternalID string `json:"externalId"`
+			} `json:"invoice"`
+		}
+		_ = json.Unmarshal(b, &body)
+		inv := map[string]any{"id": fmt.Sprintf("inv%d", len(f.invoices)+1), "state": "draft", "invoiceNo": nil, "externalId": body.Invoice.ExternalID}
+		f.invoices = append(f.invoices, inv)
+		return ok(map[string]any{"invoices": []any{inv}})
+	}
+	return &sdk.BillyResponse{Status: 404, Body: json.RawMessage(`{"errorCode":"UNKNOWN_RESOURCE"}`)}, nil
+}
+
+func readOrder(t *testing.T, name string) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "orders", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var orderConfig = map[string]any{"shipping_product_id": "p-ship", "discount_product_id": "p-disc"}
+
+// TestOrderPreviews compares the dry-run preview of each sample order with
+// its golden file: the lines, products, contact and exact requests.
+func TestOrderPreviews(t *testing.T) {
+	for _, name := range []string{"shopify", "woocommerce", "generic"} {
+		t.Run(name, func(t *testing.T) {
+			h := sdktest.New(t, New(), sdktest.WithBilly(newOrderBilly().serve), sdktest.WithConfig(orderConfig))
+			var got OrderResult
+			if err := h.CallToolInto(context.Background(), "import_webshop_order", map[string]any{"order": readOrder(t, name+".json"), "dry_run": true}, &got); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(got, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "orders", name+".golden.json")
+			if *update {
+				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(strings.TrimSpace(string(want)), string(b)); diff != "" {
+				t.Errorf("preview (-golden +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOrderFormats checks what each parser reads, independent of Billy:
+// Woo's net subtotals turned back into the gross prices the shop showed.
+func TestOrderFormats(t *testing.T) {
+	for _, tc := range []struct {
+		file, format                 string
+		number, date, cur, ship, dis string
+		units                        []string
+		incl                         bool
+		email, cvr                   string
+	}{
+		{"shopify.json", formatShopify, "1001", "2026-11-20", "DKK", "49", "40", []string{"129.95", "59"}, true, "kunde@example.dk", ""},
+		{"woocommerce.json", formatWoo, "727", "2026-11-21", "DKK", "49", "20", []string{"129.95", "59"}, true, "lars@berg.example", "12345678"},
+		{"generic.json", formatGeneric, "G-2001", "2026-11-22", "EUR", "9.9", "0", []string{"4.72", "12.99"}, false, "buyer@example.de", ""},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			o, err := parseOrder(readOrder(t, tc.file), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var units []string
+			for _, l := range o.Lines {
+				units = append(units, l.UnitPrice.String())
+			}
+			got := []any{o.Format, o.Number, o.Date, o.Currency, o.Shipping.String(), o.Discount.String(), units, o.TaxesIncluded, o.Customer.Email, o.Customer.CVR}
+			want := []any{tc.format, tc.number, tc.date, tc.cur, tc.ship, tc.dis, tc.units, tc.incl, tc.email, tc.cvr}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOrderRefusals: an order with unknown SKUs (or without the products
+// its shipping needs) is refused whole, naming every unknown SKU, and
+// nothing is written.
+func TestOrderRefusals(t *testing.T) {
+	generic := func(mut func(m map[string]any)) json.RawMessage {
+		var m map[string]any
+		if err := json.Unmarshal(readOrder(t, "generic.json"), &m); err != nil {
+			t.Fatal(err)
+		}
+		mut(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	for _, tc := range []struct {
+		name     string
+		order    json.RawMessage
+		args     map[string]any
+		config   map[string]any
+		code     string
+		contains []string
+	}{
+		{"unknown SKUs", readOrder(t, "unknown_sku.json"), nil, orderConfig, "order_unknown_sku", []string{"NOPE-1, NOPE-2", "nothing was written"}},
+		{"archived product", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["sku"] = "OLD-1" }), nil, orderConfig, "order_unknown_sku", []string{"OLD-1"}},
+		{"line without SKU", generic(func(m map[string]any) { m["lines"].([]any)[1].(map[string]any)["sku"] = "" }), nil, orderConfig, "order_line_without_sku", []string{"line 2 (Mug)"}},
+		{"shipping without product", readOrder(t, "generic.json"), nil, nil, "order_shipping_product_missing", []string{"shipping_product_id", "9.90 EUR"}},
+		{"shipping product unknown", readOrder(t, "generic.json"), map[string]any{"shipping_product_id": "p-nope"}, nil, "invalid_arguments", []string{"p-nope"}},
+		{"float-ish amount", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["unit_price"] = "4,72" }), nil, orderConfig, "invalid_arguments", []string{`"4,72" is not a decimal`}},
+		{"no customer", generic(func(m map[string]any) { m["customer"] = map[string]any{"name": "x"} }), nil, orderConfig, "invalid_arguments", []string{"e-mail or CVR"}},
+		{"bad CVR", generic(func(m map[string]any) { m["customer"].(map[string]any)["cvr"] = "1234" }), nil, orderConfig, "invalid_arguments", []string{"order.customer.cvr"}},
+		{"unknown field", generic(func(m map[string]any) { m["linez"] = 1 }), map[string]any{"format": "generic"}, orderConfig, "invalid_arguments", []string{"linez"}},
+		{"not an order", json.RawMessage(`{"hello":1}`), nil, orderConfig, "invalid_arguments", []string{"give format"}},
+		{"total mismatch", generic(func(m map[string]any) { m["prices_include_tax"] = true; m["total"] = "70.00" }), nil, orderConfig, "order_total_mismatch", []string{"70.09 EUR", "70.00"}},
+		{"negative quantity", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["quantity"] = -1 }), nil, orderConfig, "invalid_arguments", []string{"quantity must be positive"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			billy := newOrderBilly()
+			opts := []sdktest.Option{sdktest.WithBilly(billy.serve), sdktest.WithWritesMode(sdk.WritesDirect)}
+			if tc.config != nil {
+				opts = append(opts, sdktest.WithConfig(tc.config))
+			}
+			h := sdktest.New(t, New(), opts...)
+			args := map[string]any{"order": tc.order}
+			for k, v := range tc.args {
+				args[k] = v
+			}
+			err := h.CallToolInto(context.Background(), "import_webshop_order", args, &OrderResult{})
+			var e *sdk.Error
+			if !errors.As(err, &e) || e.Code != tc.code {
+				t.Fatalf("want %s, got %v", tc.code, err)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(e.Message, c) {
+					t.Errorf("message %q lacks %q", e.Message, c)
+				}
+			}
+			if len(billy.posts) != 0 {
+				t.Errorf("written: %v", billy.posts)
+			}
+		})
+	}
+}
+
+// TestOrderConfirmOnce: the import asks for confirmation, the token
+// creates the contact and the draft invoice, and the same order again
+// (with or without a token) finds that invoice and writes nothing.
+func TestOrderConfirmOnce(t *testing.T) {
+	ctx := context.Background()
+	billy := newOrderBilly()
+	h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithConfig(orderConfig), sdktest.WithWritesMode(sdk.WritesConfirm),
+		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Scopes: []string{"admin"}}))
+	args := map[string]any{"order": readOrder(t, "generic.json")}
+	var pre OrderResult
+	if err := h.CallToolInto(ctx, "import_webshop_order", args, &pre); err != nil {
+		t.Fatal(err)
+	}
+	if pre.Status != "confirmation_required" || pre.ConfirmationToken == "" || !pre.Contact.New || len(billy.posts) != 0 {
+		t.Fatalf("preview: %+v; posts %v", pre, billy.posts)
+	}
+	// Another order under the same token is refused.
+	other := map[string]any{"order": readOrder(t, "shopify.json"), "confirmation_token": pre.ConfirmationToken}
+	var e *sdk.Error
+	if err := h.CallToolInto(ctx, "import_webshop_order", other, &OrderResult{}); !errors.As(err, &e) || e.Code != "confirmation_token_arguments_mismatch" {
+		t.Fatalf("token for another order: %v", err)
+	}
+	args["confirmation_token"] = pre.ConfirmationToken
+	var done OrderResult
+	if err := h.CallToolInto(ctx, "import_webshop_order", args, &done); err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "done" || done.InvoiceID != "inv1" || done.Contact.ID == "" || len(billy.posts) != 2 {
+		t.Fatalf("done: %+v; posts %v", done, billy.posts)
+	}
+	if !strings.Contains(billy.posts[1], `"contactId":"`+done.Contact.ID+`"`) || !strings.Contains(billy.posts[1], `"externalId":"generic:G-2001"`) {
+		t.Errorf("invoice body: %s", billy.posts[1])
+	}
+	for _, a := range []map[string]any{args, {"order": readOrder(t, "generic.json")}} {
+		var again OrderResult
+		if err := h.CallToolInto(ctx, "import_webshop_order", a, &again); err != nil {
+			t.Fatal(err)
+		}
+		if again.Status != "exists" || again.InvoiceID != "inv1" || len(billy.posts) != 2 {
+			t.Errorf("again: %+v; posts %v", again, billy.posts)
+		}
+	}
+}
+
+// TestOrderAmountsExact: the preview's amounts are exact decimals of the
+// order's digits, however many lines (no float64 sums drifting).
+func TestOrderAmountsExact(t *testing.T) {
+	var lines []string
+	for i := 0; i < 100; i++ {
+		lines = append(lines, `{"sku":"MUG-01","title":"x","quantity":3,"unit_price":0.1}`)
+	}
+	raw := `{"order_number":"X1","date":"2026-11-22","currency":"DKK","prices_include_tax":true,"customer":{"email":"kunde@example.dk"},"lines":[` + strings.Join(lines, ",") + `]}`
+	h := sdktest.New(t, New(), sdktest.WithBilly(newOrderBilly().serve))
+	var got OrderResult
+	if err := h.CallToolInto(context.Background(), "import_webshop_order", map[string]any{"order": json.RawMessage(raw), "dry_run": true}, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Total != "30.00" || got.Contact.ID != "c-mette" || got.Contact.FoundBy != "email" {
+		t.Errorf("total %s, contact %+v", got.Total, got.Contact)
+	}
+	if !decimal.RequireFromString(got.Lines[0].Amount).Equal(decimal.RequireFromString("0.3")) {
+		t.Errorf("line amount %s", got.Lines[0].Amount)
+	}
+}
