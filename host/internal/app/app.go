@@ -25,6 +25,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/mcpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/mfa"
 	"github.com/billy-mcp/billy-mcp/host/internal/oauthserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/pluginhost"
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
@@ -75,6 +76,9 @@ type App struct {
 	// authServer is the embedded authorization server (auth.server), nil
 	// when off.
 	authServer *oauthserver.Server
+	// approvals are MFA approvals of sensitive calls (mfa.go), nil when
+	// auth.mfa asks for none.
+	approvals *mfa.Approvals
 	// tracing exports spans; nil when tracing is off (tracing.go).
 	tracing *tracing.Tracing
 }
@@ -150,6 +154,10 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 	})
 	a.Metrics.MustRegister(newPluginCollector(a.Plugins.Statuses))
 	a.store = newDurable(cfg, logger.Named("store"))
+	stages := []dispatch.Middleware{tools.middleware}
+	if a.approvals = a.newApprovals(master); a.approvals != nil {
+		stages = append(stages, a.mfaStage(deriveKey(master, "audit arguments")))
+	}
 	a.Dispatcher = dispatch.New(dispatch.Options{
 		Registry:       a.Registry,
 		Invoker:        hostTools{Invoker: a.Plugins, cache: a.cache, audit: a.durableStore, reg: a.Registry, ops: a.opsCheck},
@@ -157,7 +165,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Timeout:        cfg.Calls.Timeout,
 		MaxString:      cfg.Calls.MaxStringBytes,
 		WritesMode:     cfg.Writes.Mode,
-		Stages:         []dispatch.Middleware{tools.middleware},
+		Stages:         stages,
 		Audit:          auditLog,
 		AuditKey:       deriveKey(master, "audit arguments"),
 		Idempotency:    a.store,
@@ -357,7 +365,15 @@ func (a *App) Handler() http.Handler {
 		AuthServer:     a.authServerHandler(),
 		Tracing:        a.tracing != nil,
 		TrustedProxies: trustedProxies(cfg.HTTP.TrustedProxies),
+		Approvals:      a.approvalsHandler(),
 	})
+}
+
+func (a *App) approvalsHandler() http.Handler {
+	if a.approvals == nil {
+		return nil
+	}
+	return a.approvals.Handler()
 }
 
 // trustedProxies parses http.trusted_proxies (Validate checked them).

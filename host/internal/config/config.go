@@ -298,6 +298,12 @@ type AuthConfig struct {
 	// unless enabled; when on, the resource server (auth.oauth) trusts it
 	// without a jwks_url, and auth.oauth.audience is still required.
 	Server AuthServerConfig `json:"server,omitzero"`
+	// MFA for the sensitive: calls that need a fresh TOTP code from the
+	// caller's principal, given out of band on an approval page whose link
+	// the call's error names; the call then runs once when retried with
+	// the same arguments. Principals enrol with `billy-mcp users totp
+	// enroll`; one not enrolled cannot make such calls.
+	MFA MFAConfig `json:"mfa,omitzero"`
 	// Requests per second one principal may make (MCP and REST), with
 	// burst; beyond it the answer is 429 with Retry-After. Shared by every
 	// instance through Redis when it is configured. 0 turns it off. The
@@ -401,6 +407,17 @@ type AuthServerConfig struct {
 
 // RegistrationOn reports whether dynamic client registration is accepted.
 func (s AuthServerConfig) RegistrationOn() bool { return s.Registration == nil || *s.Registration }
+
+// MFAConfig says which calls need a TOTP approval.
+type MFAConfig struct {
+	// Admin operations (tools that need the admin scope) need an approval.
+	Admin bool `json:"admin,omitempty"`
+	// Organizations whose destructive tool calls (cancelling, deleting,
+	// voiding: tools marked destructive) need an approval; * for all.
+	DestructiveOrganizations []string `json:"destructive_organizations,omitempty"`
+	// How long an approval waits to be approved and then used.
+	ApprovalTTL time.Duration `json:"approval_ttl,omitempty"`
+}
 
 // AuthUserConfig is one user of the embedded authorization server.
 type AuthUserConfig struct {

@@ -53,6 +53,7 @@ func Default() *Config {
 				OrganizationsClaim: "billy_orgs",
 				BaselineScopes:     []string{"billy:read"},
 			},
+			MFA: MFAConfig{ApprovalTTL: 5 * time.Minute},
 			Server: AuthServerConfig{
 				AccessTokenTTL:  time.Hour,
 				RefreshTokenTTL: 30 * 24 * time.Hour,

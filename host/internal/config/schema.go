@@ -147,6 +147,8 @@ var rules = map[string]rule{
 
 	"http.trusted_proxies[]": {pattern: `^[0-9A-Fa-f.:]+(?:/[0-9]{1,3})?$`, allowed: "an IP address or a CIDR range (10.0.0.0/8, 2001:db8::/32)"},
 
+	"auth.mfa.destructive_organizations[]": {pattern: `^(?:\*|[A-Za-z0-9_-]{1,64})$`, allowed: "a Billy organization ID, or * for all"},
+
 	// The embedded authorization server (auth.server).
 	"auth.server.issuer":                  {pattern: `^(?:https?://[^/\s?#]+/?)?$`, allowed: "the origin clients reach the host at, https://host[:port], without a path"},
 	"auth.server.users[].name":            {pattern: `^[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}$`, allowed: "1 to 128 of letters, digits and ._@:+-, starting with a letter or digit (e.g. anna@firm.dk)"},

@@ -39,6 +39,9 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
 	// client (http.trusted_proxies); empty: none.
 	TrustedProxies []netip.Prefix
+	// Approvals serves the MFA approval pages at /mfa/approve/ (open: the
+	// page checks the principal's one-time code). nil: none.
+	Approvals http.Handler
 	// AuthServer is the embedded OAuth authorization server (its
 	// metadata and everything under /oauth/), open to all: it does its
 	// own authentication of users and clients. nil: none.
@@ -83,6 +86,9 @@ func Handler(o Options) http.Handler {
 		mux.Handle(auth.MetadataRootPath, md)
 	}
 
+	if o.Approvals != nil {
+		mux.Handle("/mfa/approve/", o.Approvals)
+	}
 	if o.AuthServer != nil {
 		mux.Handle("/oauth/", o.AuthServer)
 		mux.Handle("/.well-known/oauth-authorization-server", o.AuthServer)

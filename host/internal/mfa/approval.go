@@ -221,7 +221,7 @@ func (a *Approvals) Handler() http.Handler {
 
 type pageData struct {
 	ID, CSRF, Principal, Organization, Tool, Expires, Error string
-	Approved                                              bool
+	Approved                                                bool
 }
 
 func (a *Approvals) page(w http.ResponseWriter, status int, d pageData) {
