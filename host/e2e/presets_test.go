@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
@@ -21,7 +23,7 @@ import (
 // writing twice. Every check of "nothing left half-done" reads the
 // sandbox's records, not the run's own account.
 
-const presetsConfig = "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n  presets: {path: billy-mcp-plugin-presets}\nwrites:\n  settle_after: 1s\n"
+const presetsConfig = "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n  presets: {path: billy-mcp-plugin-presets}\nwrites:\n  settle_after: 1s\ncalls:\n  timeout: 15s\n"
 
 // sandboxFaults sets the standalone sandbox's faults (see sandbox.Faults).
 func sandboxFaults(t *testing.T, env []string, faults string) {
@@ -269,6 +271,121 @@ func TestPresetsResumeAfterPluginKill(t *testing.T) {
 		t.Errorf("step b: %d attempts with key %v, want 2 with preset-%s-b-0", int(b["attempts"].(float64)), b["idempotency_key"], id)
 	}
 	if a, b := drafts(s, fx.contacts[0]), drafts(s, fx.contacts[1]); a != before0+1 || b != before1+1 {
+		t.Errorf("drafts after the resumed run: %d and %d, want %d and %d (each step once)", a, b, before0+1, before1+1)
+	}
+}
+
+// restartHostOn starts `billy-mcp serve` on an existing config (and so the
+// same data_dir): a host restarted after a crash.
+func restartHostOn(t *testing.T, cfg string, env ...string) *hostProc {
+	t.Helper()
+	h := &hostProc{t: t, addr: freeAddr(t), cfg: cfg, stderr: &testkit.SyncBuffer{}, done: make(chan error, 1)}
+	h.cmd = exec.Command(filepath.Join(binDir, "billy-mcp"), "serve", "--config", cfg)
+	h.cmd.Env = append(append(baseEnv(), "BILLY_MCP_HTTP_ADDR="+h.addr), env...)
+	h.cmd.Stderr = h.stderr
+	if err := h.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { h.done <- h.cmd.Wait() }()
+	t.Cleanup(func() {
+		h.stop()
+		if t.Failed() {
+			t.Logf("restarted host's stderr:\n%s", h.stderr.String())
+		}
+	})
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(h.url("/health/live")); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted host did not come up:\n%s", h.stderr.String())
+		}
+	}
+	h.waitReady(30 * time.Second)
+	return h
+}
+
+// TestPresetsResumeAfterHostKill: as TestPresetsResumeAfterPluginKill,
+// but the host itself is SIGKILLed (its plugins go with it) while a write
+// step's request is held by the sandbox, and a new host on the same
+// data_dir resumes the run.
+func TestPresetsResumeAfterHostKill(t *testing.T) {
+	billy := standaloneSandbox(t)
+	h := startHost(t, presetsConfig, billy...)
+	h.waitReady(20 * time.Second)
+	s := &scenario{t: t, c: h.mcpHTTP()}
+	fx := fixture(s)
+	line := []any{map[string]any{"productId": fx.product, "quantity": 3, "unitPrice": 500}}
+	before0, before1 := drafts(s, fx.contacts[0]), drafts(s, fx.contacts[1])
+
+	wf := map[string]any{"version": 1, "id": "two_drafts", "steps": []any{
+		map[string]any{"id": "a", "tool": "create_invoice", "write": true, "args": map[string]any{"contactId": fx.contacts[0], "lines": line}},
+		map[string]any{"id": "b", "tool": "create_invoice", "write": true, "confirm": true, "args": map[string]any{"contactId": fx.contacts[1], "lines": line}},
+	}}
+	run := s.ok("execute_preset", map[string]any{"workflow": wf})
+	if run["status"] != "waiting_confirmation" {
+		t.Fatalf("the run did not pause before b: %v", run)
+	}
+	id := run["run_id"].(string)
+	runFile := filepath.Join(filepath.Dir(h.cfg), "state", "plugins", "presets", "runs", id+".json")
+
+	sandboxFaults(t, billy, `{"slowRate":1,"slowBy":"3s"}`)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var req mcp.CallToolRequest
+		req.Params.Name = "execute_preset"
+		req.Params.Arguments = map[string]any{"run_id": id, "confirm": true}
+		_, _ = s.c.CallTool(ctx, req)
+	}()
+	started := false
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline) && !started; time.Sleep(20 * time.Millisecond) {
+		var r struct {
+			Steps map[string]struct {
+				Iterations []struct {
+					Status string `json:"status"`
+				} `json:"iterations"`
+			} `json:"steps"`
+		}
+		if b, err := os.ReadFile(runFile); err == nil && json.Unmarshal(b, &r) == nil {
+			its := r.Steps["b"].Iterations
+			started = len(its) == 1 && its[0].Status == "started"
+		}
+	}
+	if !started {
+		t.Fatal("step b never started")
+	}
+	if err := h.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	err := <-h.done
+	h.done <- err
+	sandboxFaults(t, billy, `{}`)
+	time.Sleep(4 * time.Second) // past the sandbox's hold and the host's settle_after
+
+	h2 := restartHostOn(t, h.cfg, billy...)
+	s2 := &scenario{t: t, c: h2.mcpHTTP()}
+	if got := s2.ok("get_preset_run", map[string]any{"run_id": id}); got["status"] != "interrupted" {
+		t.Errorf("the run after the host's crash: %v", got["status"])
+	}
+	// The dead host's claim on b's idempotency key lasts as long as its
+	// call could have (calls.timeout); the resumed run waits for it inside
+	// the call, and a call that runs out of time leaves the run
+	// interrupted, to be resumed again.
+	var resumed map[string]any
+	for range 5 {
+		resumed = s2.ok("execute_preset", map[string]any{"run_id": id})
+		if resumed["status"] != "interrupted" {
+			break
+		}
+	}
+	if resumed["status"] != "succeeded" {
+		t.Fatalf("resumed run: %v %v", resumed["status"], resumed["error"])
+	}
+	if a, b := drafts(s2, fx.contacts[0]), drafts(s2, fx.contacts[1]); a != before0+1 || b != before1+1 {
 		t.Errorf("drafts after the resumed run: %d and %d, want %d and %d (each step once)", a, b, before0+1, before1+1)
 	}
 }

@@ -155,6 +155,14 @@ func TestCompensationOnLateFailure(t *testing.T) {
 	if got.Status != workflow.RunFailed || len(books.drafts) != 0 {
 		t.Errorf("status %s, drafts left %v", got.Status, books.drafts)
 	}
+	// Progress went to the client after each step that ended.
+	var msgs []string
+	for _, p := range h.Progress() {
+		msgs = append(msgs, p.Message)
+	}
+	if diff := cmp.Diff([]string{"customers: done", "validate: done"}, msgs); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
 }
 
 func TestRunsArePerOrganization(t *testing.T) {

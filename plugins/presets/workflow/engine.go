@@ -416,6 +416,7 @@ func (e *Engine) iterate(ctx context.Context, c Caller, r *Run, s *Step, i int, 
 			maxBackoff = time.Duration(s.Retry.MaxBackoff)
 		}
 	}
+	var waited time.Duration
 	for attempt := 1; ; attempt++ {
 		args := copyArgs(it.Args)
 		if it.Key != "" {
@@ -481,6 +482,28 @@ func (e *Engine) iterate(ctx context.Context, c Caller, r *Run, s *Step, i int, 
 				se.Retryable = false
 			}
 		}
+		if keyBusy[se.Code] && it.Key != "" {
+			// The host still holds an earlier call with this key (the
+			// process that made it died, or it is settling): its answer
+			// is the step's. Waiting is safe, and retrying with the same
+			// key gets that answer; it costs no attempt. Past keyWait the
+			// outcome is unknown: say so rather than fail as if nothing
+			// was written.
+			wait := time.Duration(max(se.RetryAfterSeconds, 1)) * time.Second
+			if waited+wait > keyWait {
+				u := sdk.NewError(sdk.CategoryUpstreamUnavailable, "write_outcome_unknown",
+					"step %s: the host still holds an earlier call of %s with idempotency key %s (%s), so whether it wrote is unknown; run execute_preset with run_id again later, or check in Billy", s.ID, s.Tool, it.Key, se.Code)
+				u.Retryable = false
+				return u
+			}
+			waited += wait
+			attempt--
+			e.log(r, s.ID, intp(i), "wait", fmt.Sprintf("%s: waiting %s for the earlier call with the same key", se.Code, wait))
+			if err := e.Sleep(ctx, wait); err != nil {
+				return err
+			}
+			continue
+		}
 		if !retryable(se, s.Write) || attempt >= attempts {
 			return se
 		}
@@ -491,6 +514,14 @@ func (e *Engine) iterate(ctx context.Context, c Caller, r *Run, s *Step, i int, 
 		backoff = min(backoff*2, maxBackoff)
 	}
 }
+
+// keyBusy are the host's answers for an idempotency key whose earlier
+// call has not ended (or is settling an unknown write).
+var keyBusy = map[string]bool{"idempotency_key_in_use": true, "idempotency_key_settling": true}
+
+// keyWait bounds how long a step waits for the host to finish an earlier
+// call with its key.
+var keyWait = 3 * time.Minute
 
 // retryable says whether an error may be retried: only what the error
 // model marks retryable, and never a write whose outcome is unknown.

@@ -202,6 +202,65 @@ func TestEngine(t *testing.T) {
 			output: map[string]any{},
 		},
 		{
+			name: "fail_if stops the run before the call and undoes",
+			workflow: `{"version":1,"id":"w","inputs":{"ean":{"type":"string"}},"steps":[
+				{"id":"a","tool":"create","write":true,"compensate":{"tool":"delete","args":{"id":"${{ output.id }}"}}},
+				{"id":"b","tool":"echo","fail_if":"!(inputs.ean matches '^57[0-9]{11}$')","fail_message":"bad EAN"}]}`,
+			inputs: map[string]any{"ean": "123"},
+			tools: map[string]func(map[string]any) (any, error){"echo": echo, "delete": echo,
+				"create": func(map[string]any) (any, error) { return map[string]any{"id": "d1"}, nil }},
+			status:    RunFailed,
+			calls:     []string{`create {"idempotency_key":"preset-r1-a-0"}`, `delete {"id":"d1"}`},
+			errorCode: "precondition_failed",
+		},
+		{
+			name: "a compensation that fails leaves the run compensation_failed",
+			workflow: `{"version":1,"id":"w","steps":[
+				{"id":"a","tool":"create","write":true,"compensate":{"tool":"bad","args":{"id":"${{ output.id }}"}}},
+				{"id":"b","tool":"bad"}]}`,
+			tools: map[string]func(map[string]any) (any, error){
+				"create": func(map[string]any) (any, error) { return map[string]any{"id": "d1"}, nil },
+				"bad":    func(map[string]any) (any, error) { return nil, sdk.NewError(sdk.CategoryConflict, "nope", "no") }},
+			status:    RunCompFailed,
+			calls:     []string{`create {"idempotency_key":"preset-r1-a-0"}`, `bad {}`, `bad {"id":"d1"}`},
+			errorCode: "nope",
+		},
+		{
+			name:     "a nil expression leaves the argument out",
+			workflow: `{"version":1,"id":"w","inputs":{"d":{"type":"string"}},"steps":[{"id":"a","tool":"echo","args":{"date":"${{ inputs.d }}","x":1}}]}`,
+			tools:    map[string]func(map[string]any) (any, error){"echo": echo},
+			status:   RunSucceeded,
+			calls:    []string{`echo {"x":1}`},
+			output:   map[string]any{},
+		},
+		{
+			name:     "a key the host still holds is waited for, without using an attempt",
+			workflow: `{"version":1,"id":"w","steps":[{"id":"a","tool":"w","write":true}]}`,
+			tools: map[string]func(map[string]any) (any, error){"w": func() func(map[string]any) (any, error) {
+				n := 0
+				return func(map[string]any) (any, error) {
+					n++
+					if n < 3 {
+						return nil, &sdk.Error{Code: "idempotency_key_in_use", Category: sdk.CategoryConflict, Retryable: true, RetryAfterSeconds: 1}
+					}
+					return map[string]any{"id": "x"}, nil
+				}
+			}()},
+			status: RunSucceeded,
+			calls:  []string{`w {"idempotency_key":"preset-r1-a-0"}`, `w {"idempotency_key":"preset-r1-a-0"}`, `w {"idempotency_key":"preset-r1-a-0"}`},
+			output: map[string]any{},
+		},
+		{
+			name:     "a key held too long makes the outcome unknown",
+			workflow: `{"version":1,"id":"w","steps":[{"id":"a","tool":"w","write":true}]}`,
+			tools: map[string]func(map[string]any) (any, error){"w": func(map[string]any) (any, error) {
+				return nil, &sdk.Error{Code: "idempotency_key_settling", Category: sdk.CategoryUpstreamUnavailable, Retryable: true, RetryAfterSeconds: 100}
+			}},
+			status:    RunCompFailed,
+			calls:     []string{`w {"idempotency_key":"preset-r1-a-0"}`, `w {"idempotency_key":"preset-r1-a-0"}`},
+			errorCode: "write_outcome_unknown",
+		},
+		{
 			name:     "a step marked confirm pauses before calling",
 			workflow: `{"version":1,"id":"w","steps":[{"id":"a","tool":"echo","confirm":true,"args":{"x":1}}]}`,
 			tools:    map[string]func(map[string]any) (any, error){"echo": echo},
