@@ -92,6 +92,7 @@ fuzz plugins FuzzCompile ./analytics/metrics
 fuzz plugins FuzzNum ./analytics/books
 fuzz plugins FuzzParseStatement ./integrations
 fuzz plugins FuzzParseAmount ./integrations
+fuzz plugins FuzzParseOrder ./integrations
 fuzz plugins FuzzParse ./presets/workflow
 fuzz sdk FuzzLeanOutputSchema .
 fuzz examples/hello FuzzToolResults . 2000x

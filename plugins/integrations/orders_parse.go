@@ -78,6 +78,11 @@ func (d *dec) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("%q is not a decimal number (write amounts like 199.95)", s)
 	}
+	// An exponent like 1e999999 would build a huge number; no order has
+	// more than 12 integer digits or 6 decimals.
+	if v.Exponent() < -6 || v.Exponent() > 12 || v.Abs().GreaterThanOrEqual(decimal.New(1, 12)) {
+		return fmt.Errorf("%q is out of range for an order amount or quantity (below 10^12, at most 6 decimals)", s)
+	}
 	d.v, d.set = v, true
 	return nil
 }

@@ -208,6 +208,7 @@ func TestOrderRefusals(t *testing.T) {
 		{"bad CVR", generic(func(m map[string]any) { m["customer"].(map[string]any)["cvr"] = "1234" }), nil, orderConfig, "invalid_arguments", []string{"order.customer.cvr"}},
 		{"unknown field", generic(func(m map[string]any) { m["linez"] = 1 }), map[string]any{"format": "generic"}, orderConfig, "invalid_arguments", []string{"linez"}},
 		{"not an order", json.RawMessage(`{"hello":1}`), nil, orderConfig, "invalid_arguments", []string{"give format"}},
+		{"huge exponent", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["quantity"] = "1e20" }), nil, orderConfig, "invalid_arguments", []string{"out of range"}},
 		{"total mismatch", generic(func(m map[string]any) { m["prices_include_tax"] = true; m["total"] = "70.00" }), nil, orderConfig, "order_total_mismatch", []string{"70.09 EUR", "70.00"}},
 		{"negative quantity", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["quantity"] = -1 }), nil, orderConfig, "invalid_arguments", []string{"quantity must be positive"}},
 	} {
