@@ -84,6 +84,7 @@ type OrderResult struct {
 	Contact           OrderContact       `json:"contact"`
 	Lines             []OrderLinePreview `json:"lines"`
 	Total             string             `json:"total" jsonschema:"the sum of the lines, in the order's tax mode"`
+	Warnings          []string           `json:"warnings,omitempty" jsonschema:"what the import did not carry over and the user should know"`
 	InvoiceID         string             `json:"invoice_id,omitempty"`
 	InvoiceNo         string             `json:"invoice_no,omitempty"`
 	InvoiceState      string             `json:"invoice_state,omitempty"`
@@ -132,6 +133,13 @@ func (p *plugin) planOrder(ctx context.Context, call *sdk.Call, in OrderInput) (
 		taxMode = "incl"
 	}
 	pl.out = OrderResult{Format: ord.Format, OrderNumber: ord.Number, ExternalID: externalID(ord), Date: ord.Date, Currency: ord.Currency, TaxMode: taxMode, Lines: []OrderLinePreview{}}
+	switch ord.Status {
+	case "pending", "authorized", "on-hold", "partially_paid":
+		pl.out.Warnings = append(pl.out.Warnings, fmt.Sprintf("the order is %s in the shop, not paid yet", ord.Status))
+	}
+	if ord.Refunds > 0 || ord.Status == "refunded" || ord.Status == "partially_refunded" {
+		pl.out.Warnings = append(pl.out.Warnings, fmt.Sprintf("the order has refunds in the shop (status %q, %d refund(s)); the invoice is of the order as placed, and refunds are not imported: make a credit note of them in Billy", ord.Status, ord.Refunds))
+	}
 
 	// The key first: an order imported before is answered without
 	// reading anything else.

@@ -35,6 +35,11 @@ type order struct {
 	ShippingText  string
 	Discount      decimal.Decimal // positive amount off, in the order's tax mode
 	DiscountText  string
+	// Status is the shop's payment or order status (Shopify
+	// financial_status, WooCommerce status); Refunds counts the refunds
+	// the order carries. Neither is imported; both are reported.
+	Status  string
+	Refunds int
 	// Total is the shop's own total, compared with the lines' sum when
 	// the prices include tax (then both are the same gross amount).
 	Total dec
@@ -192,6 +197,11 @@ func (o *order) check() error {
 	case o.Shipping.IsNegative() || o.Discount.IsNegative():
 		return sdk.Invalid("order", "order %s: shipping and discount must not be negative", o.Number)
 	}
+	switch o.Status {
+	case "voided", "cancelled", "failed":
+		return sdk.NewError(sdk.CategoryValidation, "order_not_invoiceable",
+			"order %s was not imported: its status is %s, so nothing was sold", o.Number, o.Status)
+	}
 	o.Date = o.Date[:10]
 	for i, l := range o.Lines {
 		switch {
@@ -286,8 +296,10 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 		DiscountCodes []struct {
 			Code string `json:"code"`
 		} `json:"discount_codes"`
-		TotalDiscounts dec `json:"total_discounts"`
-		TotalPrice     dec `json:"total_price"`
+		TotalDiscounts dec               `json:"total_discounts"`
+		TotalPrice     dec               `json:"total_price"`
+		FinancialStat  string            `json:"financial_status"`
+		Refunds        []json.RawMessage `json:"refunds"`
 		NoteAttributes []struct {
 			Name  string `json:"name"`
 			Value str    `json:"value"`
@@ -296,7 +308,8 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return nil, err
 	}
-	o := &order{Number: string(s.OrderNumber), Name: s.Name, Date: s.ProcessedAt, Currency: s.Currency, TaxesIncluded: s.TaxesIncluded, Total: s.TotalPrice}
+	o := &order{Number: string(s.OrderNumber), Name: s.Name, Date: s.ProcessedAt, Currency: s.Currency, TaxesIncluded: s.TaxesIncluded, Total: s.TotalPrice,
+		Status: s.FinancialStat, Refunds: len(s.Refunds)}
 	if o.Date == "" {
 		o.Date = s.CreatedAt
 	}
@@ -384,9 +397,11 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 		CouponLines []struct {
 			Code string `json:"code"`
 		} `json:"coupon_lines"`
-		DiscountTotal dec `json:"discount_total"`
-		DiscountTax   dec `json:"discount_tax"`
-		Total         dec `json:"total"`
+		DiscountTotal dec               `json:"discount_total"`
+		DiscountTax   dec               `json:"discount_tax"`
+		Total         dec               `json:"total"`
+		Status        string            `json:"status"`
+		Refunds       []json.RawMessage `json:"refunds"`
 		MetaData      []struct {
 			Key   string `json:"key"`
 			Value any    `json:"value"`
@@ -399,7 +414,8 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 	if num == "" {
 		num = string(w.ID)
 	}
-	o := &order{Number: num, Name: num, Date: w.DatePaid, Currency: w.Currency, TaxesIncluded: w.PricesIncludeTax, Total: w.Total}
+	o := &order{Number: num, Name: num, Date: w.DatePaid, Currency: w.Currency, TaxesIncluded: w.PricesIncludeTax, Total: w.Total,
+		Status: w.Status, Refunds: len(w.Refunds)}
 	if o.Date == "" {
 		o.Date = w.DateCreated
 	}

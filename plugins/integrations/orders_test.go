@@ -190,6 +190,17 @@ func TestOrderRefusals(t *testing.T) {
 		b, _ := json.Marshal(m)
 		return b
 	}
+	shopify := func(mut func(m map[string]any)) json.RawMessage {
+		var w struct {
+			Order map[string]any `json:"order"`
+		}
+		if err := json.Unmarshal(readOrder(t, "shopify.json"), &w); err != nil {
+			t.Fatal(err)
+		}
+		mut(w.Order)
+		b, _ := json.Marshal(w.Order)
+		return b
+	}
 	for _, tc := range []struct {
 		name     string
 		order    json.RawMessage
@@ -209,6 +220,7 @@ func TestOrderRefusals(t *testing.T) {
 		{"unknown field", generic(func(m map[string]any) { m["linez"] = 1 }), map[string]any{"format": "generic"}, orderConfig, "invalid_arguments", []string{"linez"}},
 		{"not an order", json.RawMessage(`{"hello":1}`), nil, orderConfig, "invalid_arguments", []string{"give format"}},
 		{"huge exponent", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["quantity"] = "1e20" }), nil, orderConfig, "invalid_arguments", []string{"out of range"}},
+		{"voided", shopify(func(m map[string]any) { m["financial_status"] = "voided" }), nil, orderConfig, "order_not_invoiceable", []string{"voided"}},
 		{"total mismatch", generic(func(m map[string]any) { m["prices_include_tax"] = true; m["total"] = "70.00" }), nil, orderConfig, "order_total_mismatch", []string{"70.09 EUR", "70.00"}},
 		{"negative quantity", generic(func(m map[string]any) { m["lines"].([]any)[0].(map[string]any)["quantity"] = -1 }), nil, orderConfig, "invalid_arguments", []string{"quantity must be positive"}},
 	} {
@@ -281,6 +293,28 @@ func TestOrderConfirmOnce(t *testing.T) {
 		if again.Status != "exists" || again.InvoiceID != "inv1" || len(billy.posts) != 2 {
 			t.Errorf("again: %+v; posts %v", again, billy.posts)
 		}
+	}
+}
+
+// TestOrderWarnings: refunds and unpaid orders are imported as placed,
+// and the result says so.
+func TestOrderWarnings(t *testing.T) {
+	var w struct {
+		Order map[string]any `json:"order"`
+	}
+	if err := json.Unmarshal(readOrder(t, "shopify.json"), &w); err != nil {
+		t.Fatal(err)
+	}
+	w.Order["financial_status"] = "partially_refunded"
+	w.Order["refunds"] = []any{map[string]any{"id": 1}}
+	b, _ := json.Marshal(w)
+	h := sdktest.New(t, New(), sdktest.WithBilly(newOrderBilly().serve), sdktest.WithConfig(orderConfig))
+	var got OrderResult
+	if err := h.CallToolInto(context.Background(), "import_webshop_order", map[string]any{"order": json.RawMessage(b), "dry_run": true}, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "refunds are not imported") {
+		t.Errorf("warnings: %q", got.Warnings)
 	}
 }
 
