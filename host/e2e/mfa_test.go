@@ -86,6 +86,9 @@ auth:
 	if status, env := call(); status != http.StatusForbidden {
 		t.Errorf("the approval worked twice: %d %v", status, env)
 	}
+	if strings.Contains(h.stderr.String(), secret) || strings.Contains(h.stderr.String(), `"`+code+`"`) {
+		t.Error("the TOTP secret or code reached the host's log")
+	}
 	approved := false
 	for _, line := range strings.Split(h.stderr.String(), "\n") {
 		if strings.Contains(line, `"name":"run_ops_check"`) && strings.Contains(line, `"approval":"`) && strings.Contains(line, `"outcome":"ok"`) {

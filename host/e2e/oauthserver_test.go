@@ -285,8 +285,13 @@ func TestOAuthServerWithMCPRemote(t *testing.T) {
 	if res["isError"] == true || !strings.Contains(fmt.Sprint(res["content"]), "Mette") {
 		t.Fatalf("hello_organization through mcp-remote: %v", res)
 	}
-	if strings.Contains(stderr.String(), "anna-password") {
-		t.Error("the password reached mcp-remote's output")
+	if strings.Contains(stderr.String(), "anna-password") || strings.Contains(h.stderr.String(), "anna-password") {
+		t.Error("the password reached a log")
+	}
+	for _, line := range strings.Split(strings.TrimSpace(h.stderr.String()), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			t.Errorf("a host log line that is not JSON (a library logging around the host's logger?): %s", line)
+		}
 	}
 	if !strings.Contains(h.stderr.String(), `"user logged in"`) || !strings.Contains(h.stderr.String(), `"consent given"`) {
 		t.Errorf("the host's log has no login and consent")

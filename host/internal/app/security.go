@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
+	"github.com/billy-mcp/billy-mcp/host/internal/logging"
 	"github.com/billy-mcp/billy-mcp/host/internal/mfa"
 	"github.com/billy-mcp/billy-mcp/host/internal/oauthserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/scopes"
@@ -169,6 +171,10 @@ func (a *App) newAuthServer(roles scopes.RoleSet, sec *httpserver.Security) (*oa
 	if err != nil {
 		return nil, fmt.Errorf("auth.server: %w", err)
 	}
+	// zitadel/oidc logs through the process's default slog logger (it
+	// offers no other): routed into the host's log, so that its lines are
+	// JSON and bounded like every other.
+	slog.SetDefault(logging.Slog(a.Logger.Named("oauth")))
 	a.Logger.Info("authorization server on", "issuer", srv.Issuer(), "users", len(users), "registration", cfg.Server.RegistrationOn())
 	return srv, nil
 }
