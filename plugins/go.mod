@@ -25,6 +25,7 @@ require (
 	github.com/billy-mcp/billy-mcp/sdk v0.0.0
 	github.com/expr-lang/expr v1.17.8
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
+	gopkg.in/yaml.v3 v3.0.1
 	github.com/shopspring/decimal v1.6.0
 )
 

@@ -236,6 +236,7 @@ type ExecuteInput struct {
 	PresetID       string         `json:"preset_id,omitempty" jsonschema:"a preset of list_presets"`
 	PresetIDV1     string         `json:"presetId,omitempty" jsonschema:"alias of preset_id (v1)"`
 	Workflow       map[string]any `json:"workflow,omitempty" jsonschema:"an inline workflow instead of preset_id (see the workflow-schema resource)"`
+	WorkflowText   string         `json:"workflow_text,omitempty" jsonschema:"an inline workflow written as YAML or JSON text"`
 	Parameters     map[string]any `json:"parameters,omitempty" jsonschema:"the preset's inputs"`
 	OverrideParams map[string]any `json:"overrideParams,omitempty" jsonschema:"alias of parameters (v1)"`
 	DryRun         bool           `json:"dry_run,omitempty" jsonschema:"validate, run the reads, call nothing that writes"`
@@ -269,8 +270,14 @@ func (p *plugin) execute(ctx context.Context, call *sdk.Call, in ExecuteInput) (
 	}
 	var w *workflow.Workflow
 	switch {
-	case id != "" && in.Workflow != nil:
-		return RunView{}, sdk.Invalid("workflow", "give preset_id or workflow, not both")
+	case (id != "" && (in.Workflow != nil || in.WorkflowText != "")) || (in.Workflow != nil && in.WorkflowText != ""):
+		return RunView{}, sdk.Invalid("workflow", "give one of preset_id, workflow and workflow_text")
+	case in.WorkflowText != "":
+		parsed, err := workflow.ParseText([]byte(in.WorkflowText))
+		if err != nil {
+			return RunView{}, invalidWorkflow("workflow_text", err)
+		}
+		w, id = parsed, "inline:"+parsed.ID
 	case in.Workflow != nil:
 		b, _ := json.Marshal(in.Workflow)
 		parsed, err := workflow.Parse(b)
@@ -412,6 +419,7 @@ func view(r *workflow.Run, withLog bool) RunView {
 // CreateInput is create_custom_preset's input: a workflow, or v1's fields.
 type CreateInput struct {
 	Workflow     map[string]any `json:"workflow,omitempty" jsonschema:"a workflow (version 1); its id is prefixed custom_"`
+	WorkflowText string         `json:"workflow_text,omitempty" jsonschema:"a workflow written as YAML or JSON text; its id is prefixed custom_"`
 	Name         string         `json:"name,omitempty" jsonschema:"v1: the preset's name"`
 	Description  string         `json:"description,omitempty"`
 	BusinessType string         `json:"businessType,omitempty" jsonschema:"freelancer, retail, service or general"`
@@ -444,6 +452,19 @@ func slug(s string) string {
 
 func (p *plugin) create(ctx context.Context, call *sdk.Call, in CreateInput) (CreateOutput, error) {
 	var raw []byte
+	if in.WorkflowText != "" {
+		if in.Workflow != nil || len(in.Actions) > 0 {
+			return CreateOutput{}, sdk.Invalid("workflow_text", "give one of workflow, workflow_text and v1's actions")
+		}
+		parsed, err := workflow.ParseText([]byte(in.WorkflowText))
+		if err != nil {
+			return CreateOutput{}, invalidWorkflow("workflow_text", err)
+		}
+		b, _ := json.Marshal(parsed)
+		if err := json.Unmarshal(b, &in.Workflow); err != nil {
+			return CreateOutput{}, err
+		}
+	}
 	switch {
 	case in.Workflow != nil && len(in.Actions) > 0:
 		return CreateOutput{}, sdk.Invalid("workflow", "give workflow or v1's actions, not both")

@@ -217,6 +217,13 @@ func TestCreateCustomPresetV1(t *testing.T) {
 	if diff := cmp.Diff([]string{"step_1: get_revenue"}, out.Preset.Steps); diff != "" || out.Preset.ID != "custom_m_nedlig_rapport" {
 		t.Errorf("preset %s %v", out.Preset.ID, diff)
 	}
+	var fromYAML CreateOutput
+	if err := h.CallToolInto(context.Background(), "create_custom_preset", map[string]any{"workflow_text": "version: 1\nid: monthly\nsteps:\n  - {id: a, tool: get_revenue}\n"}, &fromYAML); err != nil {
+		t.Fatal(err)
+	}
+	if fromYAML.Preset.ID != "custom_monthly" {
+		t.Errorf("preset from YAML: %+v", fromYAML.Preset)
+	}
 	err = h.CallToolInto(context.Background(), "create_custom_preset", map[string]any{"workflow": map[string]any{"version": 1, "id": "x",
 		"steps": []any{map[string]any{"id": "a", "tool": "t", "if": "steps.nope.status"}}}}, &out)
 	se := sdk.AsError(err)
