@@ -562,7 +562,27 @@ func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (binding, error)
 	return binding{tool: "import_webshop_order", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}, nil
 }
 
+// orderLease is how long an import holds its order: two imports of one
+// order at the same moment would both find no invoice and both create one
+// (Billy has no idempotency keys), so the first takes the order for this
+// long through the host's single-use keys, on every instance of the
+// deployment, and the second is told to call again, when its look-up
+// finds the first one's invoice.
+const orderLease = 2 * time.Minute
+
 func (p *plugin) executeOrder(ctx context.Context, call *sdk.Call, pl *orderPlan, out OrderResult, action string) (OrderResult, error) {
+	key := "webshop-order:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
+	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
+	switch {
+	case errors.Is(err, sdk.ErrHostFeatureMissing):
+		// A host without single-use keys: the look-up alone guards.
+	case err != nil:
+		return OrderResult{}, withContext(err, "nothing was written: whether another import of order %s is running cannot be checked right now; try again in a moment", pl.ord.Number)
+	case !first:
+		return OrderResult{}, sdk.NewError(sdk.CategoryConflict, "order_import_in_progress",
+			"nothing was written: order %s was being imported by another call less than %d minutes ago; call import_webshop_order again in a moment without confirmation_token, and it reports the invoice that import made (or plans a fresh one if it failed)",
+			pl.ord.Number, int(orderLease.Minutes()))
+	}
 	inv := map[string]any{}
 	for k, v := range pl.invoice {
 		inv[k] = v

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
@@ -285,6 +286,9 @@ func TestOrderConfirmOnce(t *testing.T) {
 	if !strings.Contains(billy.posts[1], `"contactId":"`+done.Contact.ID+`"`) || !strings.Contains(billy.posts[1], `"externalId":"generic:G-2001"`) {
 		t.Errorf("invoice body: %s", billy.posts[1])
 	}
+	// The same order, previewed before the first import finished and
+	// confirmed after it, is held off by the order's lease; the look-up
+	// finds the invoice from then on anyway.
 	for _, a := range []map[string]any{args, {"order": readOrder(t, "generic.json")}} {
 		var again OrderResult
 		if err := h.CallToolInto(ctx, "import_webshop_order", a, &again); err != nil {
@@ -293,6 +297,40 @@ func TestOrderConfirmOnce(t *testing.T) {
 		if again.Status != "exists" || again.InvoiceID != "inv1" || len(billy.posts) != 2 {
 			t.Errorf("again: %+v; posts %v", again, billy.posts)
 		}
+	}
+}
+
+// TestOrderLease: a second import of an order whose first import is
+// still running (its lease taken, its invoice not yet in Billy) writes
+// nothing.
+func TestOrderLease(t *testing.T) {
+	ctx := context.Background()
+	billy := newOrderBilly()
+	used := map[string]bool{}
+	var mu sync.Mutex
+	once := func(_ context.Context, key string, _ time.Time) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		first := !used[key]
+		used[key] = true
+		return first, nil
+	}
+	h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithConfig(orderConfig), sdktest.WithWritesMode(sdk.WritesDirect), sdktest.WithConsumeOnce(once),
+		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Scopes: []string{"admin"}}))
+	// The lease of order G-2001 as a running import would have taken it.
+	key := "webshop-order:" + digest([]byte("org1\x00generic:G-2001"))
+	used[key] = true
+	var e *sdk.Error
+	if err := h.CallToolInto(ctx, "import_webshop_order", map[string]any{"order": readOrder(t, "generic.json")}, &OrderResult{}); !errors.As(err, &e) || e.Code != "order_import_in_progress" {
+		t.Fatalf("want order_import_in_progress, got %v", err)
+	}
+	if len(billy.posts) != 0 {
+		t.Errorf("written: %v", billy.posts)
+	}
+	// Another order is not held.
+	var done OrderResult
+	if err := h.CallToolInto(ctx, "import_webshop_order", map[string]any{"order": readOrder(t, "shopify.json")}, &done); err != nil || done.Status != "done" {
+		t.Fatalf("another order: %+v, %v", done, err)
 	}
 }
 
