@@ -22,6 +22,13 @@
 // einvoice_preflight checks an invoice for the known rejection causes of
 // e-invoices to Danish public buyers before Billy sends it.
 //
+// Webshop orders: import_webshop_order makes a draft invoice from one
+// Shopify, WooCommerce or generic order (orders.go, orders_parse.go):
+// the customer by CVR or e-mail, lines by SKU to product number, shipping
+// and discount on configured products, the shop's incl./excl. moms kept as
+// the invoice's taxMode. The order number is stored as the invoice's
+// externalId and looked up first, so an order is invoiced once.
+//
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses
 // the file with the line and the reason, so a statement is never
