@@ -80,6 +80,7 @@ fuzz host FuzzTakeOrganization ./internal/dispatch
 fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz host FuzzForwardedFor ./internal/httpserver
+fuzz host FuzzCheckRedirect ./internal/oauthserver
 fuzz host FuzzSessionID ./internal/mcpserver
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms
