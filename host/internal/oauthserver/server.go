@@ -284,6 +284,9 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	d := op.CreateDiscoveryConfig(ctx, s.provider, s.storage)
 	// The library lists endpoints this server does not route.
 	d.DeviceAuthorizationEndpoint, d.EndSessionEndpoint, d.CheckSessionIframe = "", "", ""
+	// Nor does it take private_key_jwt anywhere, whose algorithms the
+	// library lists for introspection and revocation.
+	d.IntrospectionEndpointAuthSigningAlgValuesSupported, d.RevocationEndpointAuthSigningAlgValuesSupported = nil, nil
 	d.CodeChallengeMethodsSupported = []oidc.CodeChallengeMethod{oidc.CodeChallengeMethodS256}
 	d.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	d.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}

@@ -270,6 +270,12 @@ func TestFlow(t *testing.T) {
 			t.Errorf("metadata %s (-want +got):\n%s", k, diff)
 		}
 	}
+	for _, k := range []string{"introspection_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_signing_alg_values_supported",
+		"device_authorization_endpoint", "end_session_endpoint"} {
+		if v, ok := md[k]; ok {
+			t.Errorf("metadata %s = %v: nothing here serves it", k, v)
+		}
+	}
 	if m, ok := md["token_endpoint_auth_methods_supported"].([]any); !ok || !slices.Contains(m, any("none")) {
 		t.Errorf("token_endpoint_auth_methods_supported %v lacks none", md["token_endpoint_auth_methods_supported"])
 	}
