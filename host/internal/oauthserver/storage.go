@@ -42,7 +42,8 @@ const (
 	// codeTTL bounds a code's redemption (RFC 6749 §4.1.2: at most 10 min).
 	codeTTL = time.Minute
 	// clientTTL: a registered client unused this long is forgotten (Claude
-	// registers one per connection); each token refresh renews it.
+	// registers one per connection); each token issued with a refresh
+	// token renews it.
 	clientTTL = 90 * 24 * time.Hour
 )
 
@@ -294,6 +295,16 @@ func (st storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		return "", "", time.Time{}, fmt.Errorf("a refresh token for a %T", req)
 	}
 	now := st.s.now()
+	// A client in use is kept: its registration lives clientTTL from its
+	// last token with a refresh token.
+	var c client
+	if ok, err := st.get(ctx, kindClient, g.ClientID, &c, false); err != nil {
+		return "", "", time.Time{}, err
+	} else if ok {
+		if err := st.put(ctx, kindClient, c.ID, &c, now.Add(clientTTL)); err != nil {
+			return "", "", time.Time{}, err
+		}
+	}
 	g.Expires = now.Add(st.s.opts.RefreshTokenTTL)
 	token := randomID()
 	if err := st.put(ctx, kindRefresh, hashID(token), g, g.Expires); err != nil {
