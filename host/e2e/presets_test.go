@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -104,6 +105,22 @@ func TestPresetsOnSandbox(t *testing.T) {
 	ye := s.ok("execute_preset", map[string]any{"preset_id": "year_end_checklist", "parameters": map[string]any{"year": 2026}})
 	if ye["status"] != "succeeded" {
 		t.Fatalf("year_end_checklist: %v", ye)
+	}
+
+	// Recommendations: the audit log (the local caller may read it) and
+	// the runs so far; both templates began bookkeeping_check →
+	// list_invoices.
+	an := s.ok("analyze_user_patterns", map[string]any{"min_support": 2})
+	if srcs := fmt.Sprint(an["sources"]); !strings.Contains(srcs, "list_audit_logs") {
+		t.Errorf("analyze_user_patterns read %s, not the audit log", srcs)
+	}
+	found := false
+	for _, p := range an["patterns"].([]any) {
+		tools := fmt.Sprint(p.(map[string]any)["tools"])
+		found = found || strings.HasPrefix(tools, "[bookkeeping_check list_invoices")
+	}
+	if !found {
+		t.Errorf("no bookkeeping_check → list_invoices pattern in %v", an["patterns"])
 	}
 
 	// Batch, one bad item (no such customer): every item is validated
