@@ -94,14 +94,11 @@ func invoiceNumbers(s string) []string {
 	return out
 }
 
-// namesCustomer says whether the customer's name appears in s as whole
-// words (case and spacing ignored). Names shorter than three letters are
-// too common to count.
-func namesCustomer(s, name string) bool { return containsName(normText(s), normText(name)) }
-
-// containsName is namesCustomer on text and name already normalised
-// (normText), so that a statement of many lines against many customers
-// normalises each once.
+// containsName says whether the customer's name n appears in the text h
+// as whole words, both already normalised (normText: case and spacing
+// ignored), so that a statement of many lines against many customers
+// normalises each once. Names shorter than three letters are too common
+// to count.
 func containsName(h, n string) bool {
 	if !strings.Contains(h, n) || utf8.RuneCountInString(n) < 3 {
 		return false
