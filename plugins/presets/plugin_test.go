@@ -72,6 +72,11 @@ func (f *fakeBooks) call(_ context.Context, name string, raw json.RawMessage) (*
 			return nil, sdk.NotFound("customer_not_found", "no customer %v", args["contactId"])
 		}
 		out = map[string]any{"id": args["contactId"]}
+	case "validate_cvr":
+		out = map[string]any{"valid": true, "normalized": args["cvr"]}
+	case "create_customer":
+		f.n++
+		out = map[string]any{"status": "done", "record": map[string]any{"id": fmt.Sprintf("cust%d", f.n)}}
 	case "delete_draft_invoice":
 		delete(f.drafts, args["invoiceId"].(string))
 		out = map[string]any{"status": "deleted"}
@@ -337,5 +342,38 @@ func TestTwoInstancesShareRuns(t *testing.T) {
 	}
 	if !found || !list.Durable {
 		t.Errorf("b's list (durable %v) lacks a's custom_two", list.Durable)
+	}
+}
+
+// TestOnboardPublicCustomer: the EAN's GS1 check digit is checked before
+// the customer is created.
+func TestOnboardPublicCustomer(t *testing.T) {
+	for _, tt := range []struct {
+		ean    string
+		status string
+		calls  []string
+	}{
+		{"5798000416604", workflow.RunSucceeded, []string{"validate_cvr", "create_customer"}},
+		{"5798000416605", workflow.RunFailed, []string{"validate_cvr"}}, // check digit off by one
+		{"4798000416604", workflow.RunFailed, []string{"validate_cvr"}}, // not Danish
+	} {
+		t.Run(tt.ean, func(t *testing.T) {
+			books := &fakeBooks{drafts: map[string]bool{}}
+			h, err := sdktest.Start(t, New(), sdktest.WithToolCaller(books.call))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got RunView
+			if err := h.CallToolInto(context.Background(), "execute_preset", map[string]any{"preset_id": "onboard_public_customer",
+				"parameters": map[string]any{"name": "Region Hovedstaden", "cvr": "29190623", "ean": tt.ean}}, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != tt.status {
+				t.Errorf("status %s, want %s (%+v)", got.Status, tt.status, got.Error)
+			}
+			if diff := cmp.Diff(tt.calls, books.calls); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
