@@ -29,7 +29,7 @@ func TestConfigReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edit := strings.NewReplacer("log: {level: info}", "log: {level: debug}\nbilly: {rate_limit_per_second: 3, rate_limit_burst: 5}\nhttp: {max_body_bytes: 100000}",
+	edit := strings.NewReplacer("log: {level: info}", "log: {level: debug}\nbilly: {rate_limit_per_second: 3, rate_limit_burst: 5}\nhttp: {max_body_bytes: 100000}\nauth: {principal_burst: 50}",
 		"invoices: 30s", "invoices: 10s").Replace(string(original))
 	if err := os.WriteFile(h.cfg, []byte(edit), 0o644); err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestConfigReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := waitLine(t, h, "configuration reloaded")
-	for _, key := range []string{"log.level", "billy.rate_limit_per_second", "billy.rate_limit_burst", "cache.ttl.invoices"} {
+	for _, key := range []string{"log.level", "billy.rate_limit_per_second", "billy.rate_limit_burst", "cache.ttl.invoices", "auth.principal_burst"} {
 		if !slices.Contains(r.Applied, key) {
 			t.Errorf("reload applied %v; want %s among them", r.Applied, key)
 		}

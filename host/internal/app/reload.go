@@ -52,6 +52,18 @@ var reloadable = map[string]bool{
 	"billy.rate_limit_burst":      true,
 }
 
+// edgeRateKeys are the edge's rate limits (auth.*), applied at once by
+// a reload (httpserver.Limits.SetRates).
+var edgeRateKeys = map[string]bool{
+	"auth.ip_rate_per_second":           true,
+	"auth.ip_burst":                     true,
+	"auth.principal_rate_per_second":    true,
+	"auth.principal_burst":              true,
+	"auth.organization_rate_per_second": true,
+	"auth.organization_burst":           true,
+	"auth.failed_logins_per_minute":     true,
+}
+
 // reloading keeps the configuration in force across reloads: the one the
 // host started with, with what reloads applied.
 type reloading struct {
@@ -61,7 +73,9 @@ type reloading struct {
 
 // Reload applies next, a freshly loaded and validated configuration (a
 // SIGHUP), as far as a running host can without dropping anything: the log
-// level, the cache's TTLs and Billy's rate limit change at once; plugins
+// level, the cache's TTLs, Billy's rate limit and the edge's rate limits
+// (auth.*_rate_per_second, *_burst, failed_logins_per_minute) change at
+// once; plugins
 // are started, stopped or restarted as the plugin set changed
 // (reloadPlugins), each stopped only once the calls in it have ended;
 // sessions and connections are untouched. Every other changed key is
@@ -80,6 +94,8 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 		case reloadable[key]:
 			r.Applied = append(r.Applied, key)
 		case pluginKey(key):
+			r.Applied = append(r.Applied, key)
+		case edgeRateKeys[key] && a.security != nil && a.security.Limits != nil:
 			r.Applied = append(r.Applied, key)
 		case strings.HasPrefix(key, "cache.ttl."):
 			if a.cache == nil {
@@ -118,6 +134,13 @@ func (a *App) Reload(next *config.Config) ReloadReport {
 		} else {
 			cur.Cache.TTL = next.Cache.TTL
 		}
+	}
+	if slices.ContainsFunc(r.Applied, func(k string) bool { return edgeRateKeys[k] }) {
+		a.security.Limits.SetRates(edgeRates(next.Auth))
+		cur.Auth.IPRatePerSecond, cur.Auth.IPBurst = next.Auth.IPRatePerSecond, next.Auth.IPBurst
+		cur.Auth.PrincipalRatePerSecond, cur.Auth.PrincipalBurst = next.Auth.PrincipalRatePerSecond, next.Auth.PrincipalBurst
+		cur.Auth.OrganizationRatePerSecond, cur.Auth.OrganizationBurst = next.Auth.OrganizationRatePerSecond, next.Auth.OrganizationBurst
+		cur.Auth.FailedLoginsPerMinute = next.Auth.FailedLoginsPerMinute
 	}
 	if slices.ContainsFunc(r.Applied, pluginKey) {
 		r.Plugins = a.reloadPlugins(&cur, next)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
+	"github.com/billy-mcp/billy-mcp/host/internal/config"
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
 	"github.com/billy-mcp/billy-mcp/host/internal/httpserver"
 	"github.com/billy-mcp/billy-mcp/host/internal/logging"
@@ -44,12 +45,7 @@ func (a *App) newSecurity() (*httpserver.Security, error) {
 		keys = append(keys, auth.Key{Principal: k.Principal, Hash: k.SHA256, Organizations: k.Organizations, Scopes: granted, Expires: exp})
 	}
 	sec := &httpserver.Security{BaselineScopes: cfg.OAuth.BaselineScopes, HealthListener: a.Config.HTTP.HealthAddr != ""}
-	sec.Limits = &httpserver.Limits{
-		PrincipalRate: float64(cfg.PrincipalRatePerSecond), PrincipalBurst: cfg.PrincipalBurst,
-		OrganizationRate: float64(cfg.OrganizationRatePerSecond), OrganizationBurst: cfg.OrganizationBurst,
-		IPRate: float64(cfg.IPRatePerSecond), IPBurst: cfg.IPBurst,
-		FailedLoginsPerMinute: cfg.FailedLoginsPerMinute,
-	}
+	sec.Limits = &httpserver.Limits{Rates: edgeRates(cfg)}
 	if a.limiter != nil {
 		sec.Limits.Shared = a.limiter
 	}
@@ -202,4 +198,14 @@ func (a *App) totp() *mfa.TOTP {
 		}
 		return nil
 	}}
+}
+
+// edgeRates are the edge's rate limits as auth.* configures them.
+func edgeRates(cfg config.AuthConfig) httpserver.Rates {
+	return httpserver.Rates{
+		PrincipalRate: float64(cfg.PrincipalRatePerSecond), PrincipalBurst: cfg.PrincipalBurst,
+		OrganizationRate: float64(cfg.OrganizationRatePerSecond), OrganizationBurst: cfg.OrganizationBurst,
+		IPRate: float64(cfg.IPRatePerSecond), IPBurst: cfg.IPBurst,
+		FailedLoginsPerMinute: cfg.FailedLoginsPerMinute,
+	}
 }

@@ -270,7 +270,7 @@ func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // tools, or a proxy on it, behind which every client has that one address
 // (the principal limits still apply; failed logins still count).
 func ipLimit(l *Limits, next http.Handler) http.Handler {
-	if l == nil || l.IPRate <= 0 {
+	if l == nil || l.current().IPRate <= 0 {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

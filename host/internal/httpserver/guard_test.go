@@ -213,7 +213,7 @@ func TestRateLimits(t *testing.T) {
 	b := &fakeBucket{}
 	h := testHandler(t, func(o *Options) {
 		o.Security = newSecurity(t, nil, k1, k2)
-		o.Security.Limits = &Limits{Shared: b, PrincipalRate: 1, PrincipalBurst: 1, OrganizationRate: 1, OrganizationBurst: 1}
+		o.Security.Limits = &Limits{Shared: b, Rates: Rates{PrincipalRate: 1, PrincipalBurst: 1, OrganizationRate: 1, OrganizationBurst: 1}}
 	})
 	for _, path := range []string{"/mcp", "/api/v1/tools/x"} {
 		rec := testkit.Serve(h, "POST", path, "{}", "Authorization", "Bearer "+limited)
@@ -237,7 +237,7 @@ func TestRateLimits(t *testing.T) {
 // requests pass, the next waits.
 func TestLocalLimits(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	l := &Limits{PrincipalRate: 1, PrincipalBurst: 2, now: func() time.Time { return now }}
+	l := &Limits{Rates: Rates{PrincipalRate: 1, PrincipalBurst: 2}, now: func() time.Time { return now }}
 	var got []time.Duration
 	for range 3 {
 		w, _ := l.allowCaller(context.Background(), newCaller("p"))
@@ -252,6 +252,34 @@ func TestLocalLimits(t *testing.T) {
 	}
 }
 
+// TestSetRates: a reload's new limits hold from the next request: a
+// larger burst lets more through at once, a zero rate turns the limit off,
+// and a smaller one holds again.
+func TestSetRates(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	l := &Limits{Rates: Rates{PrincipalRate: 1, PrincipalBurst: 1}, now: func() time.Time { return now }}
+	passed := func(n int) int {
+		ok := 0
+		for range n {
+			if w, _ := l.allowCaller(context.Background(), newCaller("p")); w == 0 {
+				ok++
+			}
+		}
+		return ok
+	}
+	var got []int
+	got = append(got, passed(5))
+	l.SetRates(Rates{PrincipalRate: 1, PrincipalBurst: 3})
+	got = append(got, passed(5))
+	l.SetRates(Rates{})
+	got = append(got, passed(5))
+	l.SetRates(Rates{PrincipalRate: 1, PrincipalBurst: 2})
+	got = append(got, passed(5))
+	if diff := cmp.Diff([]int{1, 3, 5, 2}, got); diff != "" {
+		t.Errorf("requests let through per round (-want +got):\n%s", diff)
+	}
+}
+
 // TestFailedLogins: an address that sends too many refused credentials
 // gets 429 and is then not even heard, right key or not; each refusal is
 // reported for the audit log; other addresses are not held up.
@@ -261,7 +289,7 @@ func TestFailedLogins(t *testing.T) {
 	var failed []FailedLogin
 	h := testHandler(t, func(o *Options) {
 		o.Security = newSecurity(t, nil, k)
-		o.Security.Limits = &Limits{FailedLoginsPerMinute: 2}
+		o.Security.Limits = &Limits{Rates: Rates{FailedLoginsPerMinute: 2}}
 		o.Security.FailedLogin = func(_ context.Context, f FailedLogin) {
 			mu.Lock()
 			failed = append(failed, f)
@@ -319,7 +347,7 @@ func newCaller(subject string) dispatch.Caller {
 func TestAddressLimit(t *testing.T) {
 	h := testHandler(t, func(o *Options) {
 		o.AllowedHosts = []string{"mcp.example.dk"}
-		o.Security = &Security{Limits: &Limits{IPRate: 1, IPBurst: 2}}
+		o.Security = &Security{Limits: &Limits{Rates: Rates{IPRate: 1, IPBurst: 2}}}
 	})
 	send := func(addr string) int {
 		req := httptest.NewRequest("GET", "http://localhost/api/v1/tools", nil)

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
@@ -25,17 +26,46 @@ type Limits struct {
 	// instance counts alone.
 	Shared Bucket
 
-	IPRate, PrincipalRate, OrganizationRate    float64
-	IPBurst, PrincipalBurst, OrganizationBurst int
-	// FailedLoginsPerMinute is the refused credentials an address may
-	// send per minute (and at once).
-	FailedLoginsPerMinute int
+	// The rates a second and bursts the limits start with; SetRates
+	// changes them later (a reload).
+	Rates
 
+	// rates is what is in force: Rates until SetRates.
+	rates   atomic.Pointer[Rates]
 	once    sync.Once
 	mu      sync.Mutex
 	local   map[string]*rate.Limiter
 	blocked map[string]time.Time
 	now     func() time.Time
+}
+
+// Rates are the edge's limits. A zero rate turns one off.
+type Rates struct {
+	IPRate, PrincipalRate, OrganizationRate    float64
+	IPBurst, PrincipalBurst, OrganizationBurst int
+	// FailedLoginsPerMinute is the refused credentials an address may
+	// send per minute (and at once).
+	FailedLoginsPerMinute int
+}
+
+// current is the rates in force.
+func (l *Limits) current() *Rates {
+	if r := l.rates.Load(); r != nil {
+		return r
+	}
+	return &l.Rates
+}
+
+// SetRates puts new limits in force at once (a configuration reload).
+// The buckets this instance keeps start again full at the new sizes;
+// those in Redis take the new rate and burst with their next request.
+// Addresses blocked for failed logins stay blocked until their time.
+func (l *Limits) SetRates(r Rates) {
+	l.init()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rates.Store(&r)
+	clear(l.local)
 }
 
 // maxLocalBuckets bounds the buckets kept in memory: beyond it, full
@@ -94,17 +124,22 @@ func (l *Limits) allowIP(ctx context.Context, ip string) time.Duration {
 	if l == nil {
 		return 0
 	}
-	return l.take(ctx, "ip/"+ip, l.IPRate, l.IPBurst)
+	r := l.current()
+	return l.take(ctx, "ip/"+ip, r.IPRate, r.IPBurst)
 }
 
 // failedLogin counts a refused credential from ip; once the address's
 // budget is spent it is blocked until the budget refills, and the wait is
 // returned.
 func (l *Limits) failedLogin(ctx context.Context, ip string) time.Duration {
-	if l == nil || l.FailedLoginsPerMinute <= 0 {
+	if l == nil {
 		return 0
 	}
-	wait := l.take(ctx, "login/"+ip, float64(l.FailedLoginsPerMinute)/60, l.FailedLoginsPerMinute)
+	perMinute := l.current().FailedLoginsPerMinute
+	if perMinute <= 0 {
+		return 0
+	}
+	wait := l.take(ctx, "login/"+ip, float64(perMinute)/60, perMinute)
 	if wait > 0 {
 		l.init()
 		l.mu.Lock()
@@ -148,11 +183,12 @@ func (l *Limits) allowCaller(ctx context.Context, c dispatch.Caller) (wait time.
 	if l == nil {
 		return 0, ""
 	}
-	if w := l.take(ctx, "principal/"+c.Auth+"/"+c.Subject, l.PrincipalRate, l.PrincipalBurst); w > 0 {
+	r := l.current()
+	if w := l.take(ctx, "principal/"+c.Auth+"/"+c.Subject, r.PrincipalRate, r.PrincipalBurst); w > 0 {
 		return w, "principal"
 	}
 	if c.OrganizationID != "" {
-		if w := l.take(ctx, "org/"+c.OrganizationID, l.OrganizationRate, l.OrganizationBurst); w > 0 {
+		if w := l.take(ctx, "org/"+c.OrganizationID, r.OrganizationRate, r.OrganizationBurst); w > 0 {
 			return w, "organization"
 		}
 	}
