@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,24 +20,9 @@ import (
 // answers (approved invoices, credit notes subtracted); its PDF export is
 // a resource link, never inline, and reads back as a PDF.
 func TestAnalyticsOnTheSandbox(t *testing.T) {
-	sb, err := sandbox.New(sandbox.Options{Token: "e2e-analytics", Business: sandbox.BusinessService})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = sb.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	org := sb.Organizations()[0]
-	base := "http://" + ln.Addr().String() + "/v2"
+	org, base := serveSandbox(t, "e2e-analytics", sandbox.BusinessService)
 	h := startHost(t, "plugins:\n  analytics: {path: billy-mcp-plugin-analytics}\n",
-		"BILLY_MCP_MODE=production", "BILLY_MCP_BILLY_API_KEY="+org.AccessToken, "BILLY_MCP_BILLY_API_BASE="+base,
-		"BILLY_MCP_BILLY_ORGANIZATION_ID="+org.ID,
-		"BILLY_MCP_BILLY_RATE_LIMIT_PER_SECOND=2000", "BILLY_MCP_BILLY_RATE_LIMIT_BURST=2000")
+		sandboxEnv(org, base)...)
 	h.waitReady(20 * time.Second)
 
 	cctx, ccancel := context.WithTimeout(context.Background(), 90*time.Second)

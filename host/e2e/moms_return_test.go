@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -29,24 +28,9 @@ import (
 func TestMomsReturnOnTheSandbox(t *testing.T) {
 	for _, kind := range []string{sandbox.BusinessFreelancer, sandbox.BusinessRetail, sandbox.BusinessService} {
 		t.Run(kind, func(t *testing.T) {
-			sb, err := sandbox.New(sandbox.Options{Token: "e2e-moms", Business: kind})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); _ = sb.Serve(ctx, ln) }()
-			t.Cleanup(func() { cancel(); <-done })
-			org := sb.Organizations()[0]
-			base := "http://" + ln.Addr().String() + "/v2"
+			org, base := serveSandbox(t, "e2e-moms", kind)
 			h := startHost(t, "plugins:\n  moms: {path: billy-mcp-plugin-moms}\n",
-				"BILLY_MCP_MODE=production", "BILLY_MCP_BILLY_API_KEY="+org.AccessToken, "BILLY_MCP_BILLY_API_BASE="+base,
-				"BILLY_MCP_BILLY_ORGANIZATION_ID="+org.ID,
-				"BILLY_MCP_BILLY_RATE_LIMIT_PER_SECOND=2000", "BILLY_MCP_BILLY_RATE_LIMIT_BURST=2000")
+				sandboxEnv(org, base)...)
 			h.waitReady(20 * time.Second)
 
 			cctx, ccancel := context.WithTimeout(context.Background(), 60*time.Second)

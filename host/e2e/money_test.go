@@ -2,13 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -43,24 +41,9 @@ type moneyEnv struct {
 
 func startMoney(t *testing.T, business string) *moneyEnv {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{Token: "e2e-money", Business: business})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = sb.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	org := sb.Organizations()[0]
-	base := "http://" + ln.Addr().String() + "/v2"
+	org, base := serveSandbox(t, "e2e-money", business)
 	h := startHost(t, "plugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n",
-		"BILLY_MCP_MODE=production", "BILLY_MCP_BILLY_API_KEY="+org.AccessToken, "BILLY_MCP_BILLY_API_BASE="+base,
-		"BILLY_MCP_BILLY_ORGANIZATION_ID="+org.ID, "BILLY_MCP_WRITES=direct",
-		"BILLY_MCP_BILLY_RATE_LIMIT_PER_SECOND=2000", "BILLY_MCP_BILLY_RATE_LIMIT_BURST=2000")
+		append(sandboxEnv(org, base), "BILLY_MCP_WRITES=direct")...)
 	h.waitReady(20 * time.Second)
 	return &moneyEnv{t: t, s: &scenario{t: t, c: h.mcpHTTP()}, base: base, token: org.AccessToken,
 		today: time.Now().In(copenhagen()).Format(time.DateOnly)}

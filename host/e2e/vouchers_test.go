@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -21,25 +19,11 @@ import (
 // file again is recognised; receipt_to_bill creates a draft bill with the
 // receipt attached; a file that is not a PDF or photo is refused.
 func TestVouchersOnTheSandbox(t *testing.T) {
-	sb, err := sandbox.New(sandbox.Options{Token: "e2e-vouchers", Business: sandbox.BusinessService})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = sb.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
-	org := sb.Organizations()[0]
-	base := "http://" + ln.Addr().String() + "/v2"
+	org, base := serveSandbox(t, "e2e-vouchers", sandbox.BusinessService)
 	b := &billyReader{t: t, base: base, token: org.AccessToken}
 
 	h := startHost(t, "writes: {mode: confirm}\nplugins:\n  integrations: {path: billy-mcp-plugin-integrations}\n",
-		"BILLY_MCP_MODE=production", "BILLY_MCP_BILLY_API_KEY="+org.AccessToken, "BILLY_MCP_BILLY_API_BASE="+base,
-		"BILLY_MCP_BILLY_ORGANIZATION_ID="+org.ID)
+		sandboxEnv(org, base)...)
 	h.waitReady(20 * time.Second)
 	c := h.mcpHTTP()
 	initialize(t, c)
