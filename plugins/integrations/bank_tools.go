@@ -423,35 +423,24 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 		}
 		return p.executeRecord(ctx, call, run, pl, out, action)
 	}
-	if call.ClientCanElicit {
-		res, err := call.Host.Elicit(ctx, action+".\nA payment cannot be deleted, only voided in Billy.", confirmSchema)
-		switch {
-		case err == nil && res.Action == "accept" && res.Content["confirm"] == true:
-			return p.executeRecord(ctx, call, run, pl, out, action)
-		case err == nil && res.Action == "cancel":
-			out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-			return out, nil
-		case err == nil:
-			out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-			return out, nil
-		case errors.Is(err, sdk.ErrInputRequired):
-			return RecordResult{}, err
-		}
-		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": "record_bank_payments"})
+	switch ans, err := askUser(ctx, call, "record_bank_payments", action+".\nA payment cannot be deleted, only voided in Billy.",
+		"Tick to record these payments in Billy now."); {
+	case err != nil:
+		return RecordResult{}, err
+	case ans == confirmed:
+		return p.executeRecord(ctx, call, run, pl, out, action)
+	case ans == cancelled:
+		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
+		return out, nil
+	case ans == declined:
+		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
+		return out, nil
 	}
 	token, exp := p.tokens.issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the payments to the user; if they agree, call record_bank_payments again with the same arguments and confirmation_token within %d minutes.",
 		action, int(tokenTTL.Minutes()))
 	return out, nil
-}
-
-var confirmSchema = map[string]any{
-	"type": "object",
-	"properties": map[string]any{
-		"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": "Tick to record these payments in Billy now."},
-	},
-	"required": []string{"confirm"},
 }
 
 // binding ties a token to the exact payments: the arguments (the file by

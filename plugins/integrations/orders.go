@@ -504,35 +504,23 @@ func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in Orde
 		}
 		return p.executeOrder(ctx, call, pl, out, action)
 	}
-	if call.ClientCanElicit {
-		res, err := call.Host.Elicit(ctx, action+".", orderConfirmSchema)
-		switch {
-		case err == nil && res.Action == "accept" && res.Content["confirm"] == true:
-			return p.executeOrder(ctx, call, pl, out, action)
-		case err == nil && res.Action == "cancel":
-			out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-			return out, nil
-		case err == nil:
-			out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-			return out, nil
-		case errors.Is(err, sdk.ErrInputRequired):
-			return OrderResult{}, err
-		}
-		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": "import_webshop_order"})
+	switch ans, err := askUser(ctx, call, "import_webshop_order", action+".", "Tick to create this draft invoice in Billy now."); {
+	case err != nil:
+		return OrderResult{}, err
+	case ans == confirmed:
+		return p.executeOrder(ctx, call, pl, out, action)
+	case ans == cancelled:
+		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
+		return out, nil
+	case ans == declined:
+		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
+		return out, nil
 	}
 	token, exp := p.tokens.issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call import_webshop_order again with the same arguments and confirmation_token within %d minutes.",
 		action, int(tokenTTL.Minutes()))
 	return out, nil
-}
-
-var orderConfirmSchema = map[string]any{
-	"type": "object",
-	"properties": map[string]any{
-		"confirm": map[string]any{"type": "boolean", "title": "Confirm", "description": "Tick to create this draft invoice in Billy now."},
-	},
-	"required": []string{"confirm"},
 }
 
 func orDash(s string) string {

@@ -390,21 +390,17 @@ func (p *plugin) runVoucher(ctx context.Context, call *sdk.Call, tool string, dr
 		}
 		return p.sendVoucher(ctx, call, action, out, steps)
 	}
-	if call.ClientCanElicit {
-		res, err := call.Host.Elicit(ctx, action+".\nBilly keeps an uploaded file for good.", confirmSchema)
-		switch {
-		case err == nil && res.Action == "accept" && res.Content["confirm"] == true:
-			return p.sendVoucher(ctx, call, action, out, steps)
-		case err == nil && res.Action == "cancel":
-			out.Status, out.Message = "cancelled", "the user cancelled; nothing was uploaded"
-			return out, nil
-		case err == nil:
-			out.Status, out.Message = "declined", "the user did not confirm; nothing was uploaded"
-			return out, nil
-		case errors.Is(err, sdk.ErrInputRequired):
-			return VoucherResult{}, err
-		}
-		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": tool})
+	switch ans, err := askUser(ctx, call, tool, action+".\nBilly keeps an uploaded file for good.", "Tick to upload this file to Billy now."); {
+	case err != nil:
+		return VoucherResult{}, err
+	case ans == confirmed:
+		return p.sendVoucher(ctx, call, action, out, steps)
+	case ans == cancelled:
+		out.Status, out.Message = "cancelled", "the user cancelled; nothing was uploaded"
+		return out, nil
+	case ans == declined:
+		out.Status, out.Message = "declined", "the user did not confirm; nothing was uploaded"
+		return out, nil
 	}
 	tok, exp := p.tokens.issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", tok, exp.UTC().Format(time.RFC3339)
