@@ -872,9 +872,12 @@ type metricsStore struct {
 	durable bool
 }
 
-// metricStore opens the metric definitions: in the plugin's data directory
-// (SQLite) when the host gives one, else in a temporary directory that
-// does not outlive the process (and the tools say so).
+// metricStore opens the metric definitions: in the deployment's PostgreSQL
+// (schema analytics) when the operator granted the plugin the database, so
+// that every instance sees a metric defined on any of them; else in the
+// plugin's data directory (SQLite) when the host gives one; else in a
+// temporary directory that does not outlive the process (and the tools
+// say so).
 func (p *Plugin) metricStore() (*metricsStore, error) {
 	metricStores.Lock()
 	defer metricStores.Unlock()
@@ -882,8 +885,22 @@ func (p *Plugin) metricStore() (*metricsStore, error) {
 		return s, nil
 	}
 	p.mu.Lock()
-	dir := p.dataDir
+	dir, url := p.dataDir, p.databaseURL
 	p.mu.Unlock()
+	if url != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		st, err := metrics.OpenPostgres(ctx, url, "analytics")
+		if err != nil {
+			// The cause names the database's host and user: not for the
+			// client.
+			return nil, sdk.NewError(sdk.CategoryUpstreamUnavailable, "metrics_store_unavailable",
+				"the metric definitions are kept in the deployment's database, which could not be reached; try again shortly")
+		}
+		s := &metricsStore{st: st, durable: true}
+		metricStores.m[p] = s
+		return s, nil
+	}
 	durable := dir != ""
 	if !durable {
 		tmp, err := os.MkdirTemp("", "billy-mcp-analytics-metrics-")
