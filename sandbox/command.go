@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -27,8 +28,17 @@ func Command(name string, args []string, stderr io.Writer) int {
 	seed := fs.Int64("seed", 1, "seed of the demo data (same seed, same data)")
 	business := fs.String("business", "", "freelancer, retail, service, or empty for all three organizations")
 	stateFile := fs.String("state-file", "", "keep the data across restarts of the process: loaded at start when it exists, saved (atomically) on SIGINT/SIGTERM")
+	todayFlag := fs.String("today", "", "the day the demo history ends, as YYYY-MM-DD (default today): pins the data from one day to the next")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var today time.Time
+	if *todayFlag != "" {
+		var err error
+		if today, err = time.Parse(time.DateOnly, *todayFlag); err != nil {
+			fmt.Fprintf(stderr, "%s: --today %q is not a date; use YYYY-MM-DD\n", name, *todayFlag)
+			return 2
+		}
 	}
 	addr := os.Getenv("BILLY_SANDBOX_ADDR")
 	if addr == "" {
@@ -38,7 +48,7 @@ func Command(name string, args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := ListenAndServe(ctx, addr, Options{
-		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Logger: logger, LogTokens: true,
+		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Today: today, Logger: logger, LogTokens: true,
 		StateFile: *stateFile})
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)

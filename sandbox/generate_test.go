@@ -3,8 +3,10 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,6 +75,30 @@ func TestDeterminism(t *testing.T) {
 	}
 	if !bytes.Equal(get(), get()) {
 		t.Errorf("two sandboxes with the same seed answer differently")
+	}
+}
+
+// Options.Today pins the history: a sandbox started a week later with Today
+// set to the first one's day serves the same invoices, dates and IDs, while
+// one without it moves on with the clock.
+func TestTodayPinsTheHistory(t *testing.T) {
+	t.Parallel()
+	invoices := func(opts Options) string {
+		sb := newSandbox(t, opts)
+		r := sb.do("GET", "/v2/invoices?pageSize=1000&sortProperty=entryDate&sortDirection=DESC", nil).ok(t)
+		var out []string
+		for _, inv := range r.list("invoices") {
+			out = append(out, fmt.Sprint(inv["id"], " ", inv["invoiceNo"], " ", inv["entryDate"], " ", inv["grossAmount"]))
+		}
+		return strings.Join(out, "\n")
+	}
+	later := func() time.Time { return testNow.AddDate(0, 0, 7) }
+	want := invoices(Options{Seed: 3})
+	if diff := cmp.Diff(want, invoices(Options{Seed: 3, Now: later, Today: testNow})); diff != "" {
+		t.Errorf("Today did not pin the history to its day (-want +got):\n%s", diff)
+	}
+	if invoices(Options{Seed: 3, Now: later}) == want {
+		t.Errorf("a week later without Today the history did not move on, so this test proves nothing")
 	}
 }
 

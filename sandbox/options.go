@@ -33,6 +33,11 @@ type Options struct {
 	// Now is the clock; the generated history ends on Now's day at New.
 	// Nil means time.Now.
 	Now func() time.Time
+	// Today, when set, is the day the generated history ends instead of
+	// Now's: with a Seed it pins every record, date and ID from one day to
+	// the next (recorded sessions, demos). Only its date counts; the clock
+	// (write times, what is overdue) stays Now.
+	Today time.Time
 	// Logger gets the request log (debug) and start-up lines; nil discards.
 	Logger hclog.Logger
 	// LogTokens puts each organization's access token in the start-up

@@ -56,8 +56,11 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger, instances: map[*Instance]struct{}{}}
-	now := opts.Now().UTC()
-	s.anchor = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	day := opts.Today
+	if day.IsZero() {
+		day = opts.Now().UTC()
+	}
+	s.anchor = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	sum := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("billy-mcp sandbox download links"), uint64(opts.Seed)))
 	s.secret = sum[:]
 	if opts.StateFile != "" {

@@ -24,8 +24,8 @@ import (
 // testdata/transcripts/<revision>.txtar holds, per exchange, the request as
 // sent ("NN name.request") and the answer as the wire carried it ("NN
 // name.answer": status, content type, body), with what changes from run to
-// run (times, dates, correlation IDs, tokens, request states) replaced by
-// placeholders. The requests are the script: edit them to change the
+// run (times, dates in machine and Danish formats, correlation IDs, tokens,
+// request states) replaced by placeholders. The requests are the script: edit them to change the
 // session, then rewrite the answers with `go test ./e2e -run
 // TestWireTranscripts -update` and read the diff.
 //
@@ -37,7 +37,9 @@ func TestWireTranscripts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no transcripts: %v", err)
 	}
-	h := startHost(t, "writes: {mode: confirm}\nplugins:\n  hello: {path: billy-mcp-plugin-hello}\n  invoices: {path: billy-mcp-plugin-invoices}\n")
+	// The sandbox's history is pinned to one day, so the recorded IDs,
+	// numbers and amounts are the same whatever day the test runs.
+	h := startHost(t, "sandbox: {today: \"2026-11-27\"}\nwrites: {mode: confirm}\nplugins:\n  hello: {path: billy-mcp-plugin-hello}\n  invoices: {path: billy-mcp-plugin-invoices}\n")
 	h.waitReady(20 * time.Second)
 	for _, file := range files {
 		rev := strings.TrimSuffix(filepath.Base(file), ".txtar")
@@ -155,6 +157,9 @@ var (
 	}{
 		{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?`), "<time>"},
 		{regexp.MustCompile(`\b\d{4}-\d\d-\d\d\b`), "<date>"},
+		// Texts for people carry dates in Danish (23. november 2026); the
+		// sandbox's invoices are dated relative to today.
+		{regexp.MustCompile(`\b\d{1,2}\. (januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december) \d{4}\b`), "<dato>"},
 		{regexp.MustCompile(`("correlationId": )"[^"]*"`), `$1"<correlation>"`},
 		{regexp.MustCompile(`("confirmation_token": )"[^"]*"`), `$1"<token>"`},
 		{regexp.MustCompile(`("requestState": )"[^"]*"`), `$1"<state>"`},

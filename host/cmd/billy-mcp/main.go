@@ -3,7 +3,7 @@
 //
 //	billy-mcp serve  [--config FILE]   MCP over Streamable HTTP, REST v1, health, metrics
 //	billy-mcp stdio  [--config FILE]   MCP on stdin/stdout (desktop clients)
-//	billy-mcp sandbox  [--seed N] [--business KIND]   a standalone fake Billy API
+//	billy-mcp sandbox  [--seed N] [--business KIND] [--today YYYY-MM-DD]   a standalone fake Billy API
 //	billy-mcp config check --config FILE
 //	billy-mcp plugin new [--sdk DIR] NAME [DIR]   scaffold a plugin module
 //	billy-mcp load [flags]   drive MCP or REST load and report calls/s, latency, errors, CPU per call
@@ -33,7 +33,7 @@ const usage = `usage: billy-mcp <command> [flags]
 commands:
   serve   [--config FILE]        serve MCP (Streamable HTTP at /mcp), the v1 REST API, /health and /metrics
   stdio   [--config FILE]        serve MCP on stdin/stdout
-  sandbox [--seed N] [--business K]  serve the fake Billy API v2 under /v2 (address from
+  sandbox [--seed N] [--business K] [--today D]  serve the fake Billy API v2 under /v2 (address from
                                  BILLY_SANDBOX_ADDR, default 127.0.0.1:8081; access token from
                                  BILLY_SANDBOX_TOKEN, default: any token is accepted)
   config check --config FILE     validate a config file and exit

@@ -264,8 +264,15 @@ func (a *App) startSandbox() (*sandbox.Server, string, error) {
 	// The token never leaves the process: the gateway is the only client.
 	var secret [16]byte
 	_, _ = rand.Read(secret[:])
+	var today time.Time
+	if cfg.Sandbox.Today != "" {
+		var err error
+		if today, err = time.Parse(time.DateOnly, cfg.Sandbox.Today); err != nil {
+			return nil, "", fmt.Errorf("sandbox.today: %q is not a date; use YYYY-MM-DD", cfg.Sandbox.Today)
+		}
+	}
 	sb, err := sandbox.New(sandbox.Options{Token: hex.EncodeToString(secret[:]), Seed: cfg.Sandbox.Seed,
-		Business: cfg.Sandbox.Business, Logger: a.Logger.Named("sandbox")})
+		Business: cfg.Sandbox.Business, Today: today, Logger: a.Logger.Named("sandbox")})
 	if err != nil {
 		return nil, "", err
 	}

@@ -142,6 +142,10 @@ type SandboxConfig struct {
 	// all three as separate organizations (freelancer is then the default
 	// organization).
 	Business string `json:"business,omitempty"`
+	// The day the demo history ends, as YYYY-MM-DD; empty for today. With
+	// a seed it pins every record, date and ID, for demos and recorded
+	// sessions that must not change from one day to the next.
+	Today string `json:"today,omitempty"`
 }
 
 // HTTPConfig is the HTTP listener (MCP Streamable HTTP, REST, health, metrics).

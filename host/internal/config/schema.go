@@ -137,6 +137,7 @@ var rules = map[string]rule{
 	"plugin_set":            {enum: []string{PluginSetAdd, PluginSetReplace}},
 	"writes.mode":           {enum: []string{"", WritesOff, WritesConfirm, WritesDirect}, unset: "leave it unset to derive it"},
 	"sandbox.business":      {enum: []string{"", "freelancer", "retail", "service"}, unset: "leave it unset for all three"},
+	"sandbox.today":         {pattern: `^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))$`, allowed: "a date as YYYY-MM-DD (e.g. 2026-11-27), or empty for today"},
 	"redis.url":             {pattern: `^(?:rediss?://[^\s/?#]+(?:/[0-9]*)?(?:\?\S*)?)?$`, allowed: "redis://[user:password@]host:port[/db] or rediss://… (TLS); ?addr=host:port adds Cluster nodes"},
 	"redis.addrs[]":         {pattern: `^[^\s/]+:[0-9]{1,5}$`, allowed: "host:port"},
 	"redis.db":              {min: i64(0), max: i64(15)},
