@@ -110,6 +110,13 @@ func (p *plugin) declare() *sdk.Plugin {
 				},
 			}, p.execute),
 			sdk.NewTool(sdk.ToolSpec{
+				Name: "execute_batch", Title: "Run a batch, all or nothing",
+				Description: "Runs several tool calls all or nothing (Billy has no transactions, so: every item is validated first (the write tools with dry_run: true) and nothing is written unless all pass; then the items run in order, and if one fails the ones done before it are undone in reverse order (drafts deleted, approved invoices credited, new customers archived). " +
+					"The answer reports each item: done, compensated, failed, not_run or outcome_unknown (it may have reached Billy: check before trying again). Only writes the presets can undo may be items (" + workflow.UndoTools() + ") besides read-only tools (read_only: true). " +
+					"The batch is a preset run: get_preset_run shows its log. The REST API's POST /api/v1/tools/batch with mode all_or_nothing runs here.",
+				Effect: sdk.Destructive, Category: "presets", Scopes: readScopes, Task: sdk.TaskOptional,
+			}, p.batch),
+			sdk.NewTool(sdk.ToolSpec{
 				Name: "get_preset_run", Title: "Get a preset run",
 				Description: "A run's status, each step's state and outputs, what it waits for, and its log.",
 				Effect:      sdk.ReadOnly, Idempotent: true, Category: "presets", Scopes: readScopes,
@@ -568,4 +575,74 @@ func (p *plugin) deleteDraft(ctx context.Context, call *sdk.Call, in DeleteDraft
 		return DeleteDraftOutput{}, err
 	}
 	return DeleteDraftOutput{InvoiceID: in.InvoiceID, Status: "deleted"}, nil
+}
+
+// BatchInput is execute_batch's input.
+type BatchInput struct {
+	Items  []workflow.BatchItem `json:"items" jsonschema:"the calls, in order: tool, arguments, and read_only for tools that change nothing"`
+	DryRun bool                 `json:"dry_run,omitempty" jsonschema:"validate every item and call nothing that writes"`
+}
+
+// BatchOutput is what became of a batch.
+type BatchOutput struct {
+	RunID  string                     `json:"run_id"`
+	Status string                     `json:"status" jsonschema:"succeeded (every item done), failed (nothing left: what was done was undone), outcome_unknown (an item may have reached Billy: see items), compensation_failed (an undo failed: see items), validated (dry run) or interrupted"`
+	Items  []workflow.BatchItemResult `json:"items"`
+	Error  *workflow.RunError         `json:"error,omitempty"`
+	Next   string                     `json:"next"`
+}
+
+// batch runs an all-or-nothing batch as a run of the engine, so the
+// compensation is the engine's and its table is workflow.Undos: one
+// definition, shared with the templates.
+func (p *plugin) batch(ctx context.Context, call *sdk.Call, in BatchInput) (BatchOutput, error) {
+	w, err := workflow.BatchWorkflow(in.Items)
+	if err != nil {
+		return BatchOutput{}, invalidWorkflow("items", err)
+	}
+	items := make([]any, len(in.Items))
+	for i, it := range in.Items {
+		items[i] = map[string]any{"tool": it.Tool, "arguments": it.Arguments}
+	}
+	c := sdkCaller{call}
+	r, err := p.engine.Start(ctx, c, w, workflow.BatchWorkflowID, call.Caller.OrganizationID, call.Caller.Subject, map[string]any{"items": items}, in.DryRun)
+	if r == nil {
+		return BatchOutput{}, err
+	}
+	if err == nil && r.Status == workflow.RunWaiting {
+		// A write that asks for a person's confirmation: all or nothing
+		// does not wait half-way for one. Stop and undo what was done.
+		r, err = p.engine.Cancel(ctx, c, r, true)
+	}
+	return batchView(r, in.Items), err
+}
+
+func batchView(r *workflow.Run, items []workflow.BatchItem) BatchOutput {
+	out := BatchOutput{RunID: r.ID, Items: workflow.BatchReport(r, items), Error: r.Error}
+	unknown := false
+	for _, it := range out.Items {
+		unknown = unknown || it.Status == workflow.ItemUnknown
+		if out.Error == nil && it.Error != nil && it.Status != workflow.ItemDone {
+			out.Error = it.Error
+		}
+	}
+	switch {
+	case unknown:
+		out.Status = workflow.ItemUnknown
+		out.Next = "an item may or may not have reached Billy (outcome_unknown): check it with the matching get or list tool before running the batch again; the items done before it were undone where they could be"
+	case r.Status == workflow.RunSucceeded:
+		out.Status, out.Next = "succeeded", "done"
+	case r.Status == workflow.RunDryRun:
+		out.Status, out.Next = "validated", "every item passed validation and nothing was written; run it without dry_run to do it"
+	case r.Status == workflow.RunCompFailed:
+		out.Status = "compensation_failed"
+		out.Next = "an item failed and not everything could be undone: the items with status compensation_failed are still in Billy (get_preset_run shows the log)"
+	case r.Status == workflow.RunInterrupted || r.Status == workflow.RunRunning:
+		out.Status = workflow.RunInterrupted
+		out.Next = "execute_preset with run_id resumes it (no item runs twice); get_preset_run follows it"
+	default:
+		out.Status = "failed"
+		out.Next = "nothing was left written: the items done were undone; fix the failed item and run the batch again"
+	}
+	return out
 }

@@ -377,3 +377,90 @@ func TestOnboardPublicCustomer(t *testing.T) {
 		})
 	}
 }
+
+// TestExecuteBatch: an all-or-nothing batch validates every item before it
+// writes, undoes what was done when an item fails, and reports each item;
+// a write whose outcome is unknown is reported as such, not as a failure.
+func TestExecuteBatch(t *testing.T) {
+	line := []any{map[string]any{"productId": "p1"}}
+	items := func(contacts ...string) []any {
+		var out []any
+		for _, c := range contacts {
+			out = append(out, map[string]any{"tool": "create_invoice", "arguments": map[string]any{"contactId": c, "lines": line}})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name     string
+		items    []any
+		failAt   int    // the failAt-th real create_invoice fails (1-based; 0: none)
+		failCode string // with this code
+		status   string
+		items2   []string
+		drafts   int
+		calls    []string
+	}{
+		{name: "all done", items: items("c1", "c2"), status: "succeeded", items2: []string{"done", "done"}, drafts: 2,
+			calls: []string{"create_invoice", "create_invoice", "create_invoice", "create_invoice"}},
+		{name: "one invalid: nothing written", items: items("c1", "bad", "c3"), status: "failed", items2: []string{"not_run", "failed", "not_run"},
+			calls: []string{"create_invoice", "create_invoice", "create_invoice"}},
+		{name: "the third fails: the two done are undone", items: items("c1", "c2", "c3", "c4"), failAt: 3, failCode: "contact_archived", status: "failed",
+			items2: []string{"compensated", "compensated", "failed", "not_run"},
+			calls: []string{"create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice",
+				"delete_draft_invoice", "delete_draft_invoice"}},
+		{name: "the second's outcome is unknown", items: items("c1", "c2", "c3"), failAt: 2, failCode: "write_outcome_unknown", status: "outcome_unknown",
+			items2: []string{"compensated", "outcome_unknown", "not_run"},
+			calls:  []string{"create_invoice", "create_invoice", "create_invoice", "create_invoice", "create_invoice", "delete_draft_invoice"}},
+		{name: "a write with no undo is refused before anything runs", items: []any{map[string]any{"tool": "send_invoice", "arguments": map[string]any{"invoiceId": "i1"}}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			books := &fakeBooks{drafts: map[string]bool{}, failFor: "bad"}
+			n := 0
+			h, err := sdktest.Start(t, New(), sdktest.WithToolCaller(func(ctx context.Context, name string, raw json.RawMessage) (*sdk.ToolResult, error) {
+				if name == "create_invoice" && !strings.Contains(string(raw), "dry_run") {
+					if n++; n == tt.failAt {
+						e := sdk.NewError(sdk.CategoryConflict, tt.failCode, "refused")
+						if tt.failCode == "write_outcome_unknown" {
+							e.Category = sdk.CategoryUpstreamUnavailable
+						}
+						books.mu.Lock()
+						books.calls = append(books.calls, name)
+						books.mu.Unlock()
+						return nil, e
+					}
+				}
+				return books.call(ctx, name, raw)
+			}), sdktest.WithDataDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got BatchOutput
+			err = h.CallToolInto(context.Background(), "execute_batch", map[string]any{"items": tt.items}, &got)
+			if tt.status == "" {
+				if se := sdk.AsError(err); err == nil || se.Category != sdk.CategoryValidation || len(books.calls) > 0 {
+					t.Fatalf("refusal: %v, calls %v", err, books.calls)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var statuses []string
+			for _, it := range got.Items {
+				statuses = append(statuses, it.Status)
+			}
+			if diff := cmp.Diff(tt.items2, statuses); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+			if got.Status != tt.status || len(books.drafts) != tt.drafts {
+				t.Errorf("status %s with %d drafts, want %s with %d (%+v)", got.Status, len(books.drafts), tt.status, tt.drafts, got.Error)
+			}
+			if diff := cmp.Diff(tt.calls, books.calls); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if tt.failCode != "" && (got.Error == nil || got.Error.Code != tt.failCode) {
+				t.Errorf("error %+v, want %s", got.Error, tt.failCode)
+			}
+		})
+	}
+}
