@@ -230,13 +230,33 @@ func (x *rest) callV1(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, status, res)
 }
 
+// Batch modes: independent (v1's: each tool on its own) or all or
+// nothing.
+const (
+	ModeIndependent  = "independent"
+	ModeAllOrNothing = "all_or_nothing"
+)
+
+type batchRequest struct {
+	// Mode is ModeIndependent (default) or ModeAllOrNothing.
+	Mode string `json:"mode"`
+	// DryRun, with ModeAllOrNothing, validates every item and writes
+	// nothing.
+	DryRun bool `json:"dry_run"`
+	Tools  []struct {
+		Tool      string          `json:"tool"`
+		Arguments json.RawMessage `json:"arguments"`
+	} `json:"tools"`
+}
+
 type batchResult struct {
 	Tool string `json:"tool"`
 	result
 }
 
 // batch runs v1's POST /api/v1/tools/batch: the tools in order, each on its
-// own (one failing does not stop the rest; nothing is rolled back).
+// own (one failing does not stop the rest; nothing is rolled back), or,
+// with "mode": "all_or_nothing", all or nothing (allornothing.go).
 func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, e := readBody(r)
@@ -244,12 +264,7 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, e)
 		return
 	}
-	var req struct {
-		Tools []struct {
-			Tool      string          `json:"tool"`
-			Arguments json.RawMessage `json:"arguments"`
-		} `json:"tools"`
-	}
+	var req batchRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		httpjson.Error(w, errmodel.Invalid("the body must be {\"tools\": [{\"tool\": \"<name>\", \"arguments\": {...}}]}: "+err.Error(),
 			errmodel.FieldError{Field: "tools", Message: "must be an array of {tool, arguments}"}))
@@ -266,8 +281,21 @@ func (x *rest) batch(w http.ResponseWriter, r *http.Request) {
 			fields = append(fields, errmodel.FieldError{Field: "tools[" + strconv.Itoa(i) + "].tool", Message: "is required"})
 		}
 	}
+	switch req.Mode {
+	case "", ModeIndependent:
+		if req.DryRun {
+			fields = append(fields, errmodel.FieldError{Field: "dry_run", Message: "goes with mode " + ModeAllOrNothing + " (each tool takes its own dry_run argument otherwise)"})
+		}
+	case ModeAllOrNothing:
+	default:
+		fields = append(fields, errmodel.FieldError{Field: "mode", Message: "must be " + ModeIndependent + " (the default) or " + ModeAllOrNothing + ", got " + strconv.Quote(req.Mode)})
+	}
 	if len(fields) > 0 {
-		httpjson.Error(w, errmodel.Invalid("every batch entry needs a tool name", fields...))
+		httpjson.Error(w, errmodel.Invalid("the batch is not right: "+fields[0].Field+" "+fields[0].Message, fields...))
+		return
+	}
+	if req.Mode == ModeAllOrNothing {
+		x.allOrNothing(w, r, start, req)
 		return
 	}
 	results := make([]batchResult, 0, len(req.Tools))
