@@ -81,6 +81,7 @@ fuzz host FuzzCredential ./internal/auth
 fuzz host FuzzChallenge ./internal/auth
 fuzz host FuzzForwardedFor ./internal/httpserver
 fuzz host FuzzCheckRedirect ./internal/oauthserver
+fuzz host FuzzParseDocument ./internal/oauthserver
 fuzz host FuzzSessionID ./internal/mcpserver
 fuzz plugins FuzzCVR ./moms
 fuzz plugins FuzzIBAN ./moms

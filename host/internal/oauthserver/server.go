@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,8 +99,13 @@ type Options struct {
 	AccessTokenTTL, RefreshTokenTTL time.Duration
 	// Registration turns dynamic client registration on.
 	Registration bool
-	// RegistrationsPerMinute per client address (default 10).
+	// RegistrationsPerMinute per client address (default 10); it also
+	// bounds how many client metadata documents one address makes the
+	// server fetch.
 	RegistrationsPerMinute int
+	// Documents configures client ID metadata documents (https client
+	// IDs, fetched in place of a registration).
+	Documents DocumentOptions
 	// BaselineScopes are offered when a client asks for none of ours.
 	BaselineScopes []string
 	Logger         hclog.Logger
@@ -113,6 +119,7 @@ type Server struct {
 	key      *signingKey
 	storage  storage
 	provider *op.Provider
+	docs     *documents // nil: client ID metadata documents are off
 	formKey  []byte
 	log      hclog.Logger
 	handler  http.Handler
@@ -179,6 +186,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.storage = storage{s: s}
+	if o.Documents.Enabled {
+		s.docs = newDocuments(o.Documents, s.now, o.Logger)
+	}
 	cfg := &op.Config{
 		CodeMethodS256:        true,
 		AuthMethodPost:        true,
@@ -293,6 +303,14 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Registration {
 		d.RegistrationEndpoint = s.opts.Issuer + registerPath
 	}
+	if s.docs != nil {
+		// Such clients are public (PKCE, no secret), hence none among the
+		// token endpoint's methods, which clients check before using one.
+		d.ClientIDMetadataDocumentSupported = true
+		if !slices.Contains(d.TokenEndpointAuthMethodsSupported, oidc.AuthMethodNone) {
+			d.TokenEndpointAuthMethodsSupported = append(d.TokenEndpointAuthMethodsSupported, oidc.AuthMethodNone)
+		}
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		http.Error(w, "metadata", http.StatusInternalServerError)
@@ -319,6 +337,9 @@ func (s *Server) checkResource(next http.Handler) http.Handler {
 			http.Error(w, "invalid_request: the request does not parse", http.StatusBadRequest)
 			return
 		}
+		if id := r.Form.Get("client_id"); isDocumentClientID(id) && !s.checkDocumentClient(w, r, id) {
+			return
+		}
 		for _, res := range r.Form["resource"] {
 			if !auth.MatchesResource(res, s.opts.Resource) {
 				http.Error(w, fmt.Sprintf("invalid_target: this server issues tokens for %s only", s.opts.Resource), http.StatusBadRequest)
@@ -330,6 +351,31 @@ func (s *Server) checkResource(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkDocumentClient fetches (or finds cached) the metadata document an
+// https client_id names before the library looks the client up, so that a
+// bad one is answered with what is wrong with it: the library would say
+// only "unable to retrieve client by id". Fetches that miss the cache
+// count against the address's registration budget, as a registration
+// would.
+func (s *Server) checkDocumentClient(w http.ResponseWriter, r *http.Request, id string) bool {
+	if s.docs == nil {
+		http.Error(w, "invalid_client: this server does not accept client ID metadata documents (a URL as client_id); register the client instead", http.StatusBadRequest)
+		return false
+	}
+	if _, fresh := s.docs.cached(id); !fresh {
+		if wait := s.limit(r, "as-register", s.opts.RegistrationsPerMinute); wait > 0 {
+			tooMany(w, wait)
+			return false
+		}
+	}
+	if _, err := s.docs.get(r.Context(), id); err != nil {
+		s.log.Info("client metadata document refused", "client_id", truncate(id, 200), "problem", err.Error())
+		http.Error(w, "invalid_client: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
 }
 
 // withIss adds RFC 9207's iss to the authorization response's redirect,

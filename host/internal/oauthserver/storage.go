@@ -382,8 +382,18 @@ func (st storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorith
 }
 func (st storage) KeySet(context.Context) ([]op.Key, error) { return []op.Key{st.s.key}, nil }
 
-// GetClientByClientID finds a registered client.
+// GetClientByClientID finds a registered client, or the one an https
+// client_id's metadata document describes (cimd.go).
 func (st storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	if st.s.docs != nil && isDocumentClientID(id) {
+		c, err := st.s.docs.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		cc := *c
+		cc.loginURL = st.s.opts.Issuer + loginPath
+		return &cc, nil
+	}
 	var c client
 	ok, err := st.get(ctx, kindClient, id, &c, false)
 	if err != nil {
