@@ -8,14 +8,16 @@ BIN      := $(CURDIR)/bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(VERSION)
 MODULES  := $(shell scripts/modules.sh)
-PLUGINS  := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
+# The plugins' main packages, relative to plugins/: the shipped plugins'
+# (./cmd/billy-mcp-plugin-NAME) and the test plugins' (./NAME).
+PLUGINS  := $(patsubst plugins/%/main.go,./%,$(wildcard plugins/*/main.go plugins/cmd/billy-mcp-plugin-*/main.go))
 
 .PHONY: build run test test-bare bench chaos image proto proto-check lint fmt clean deps tools
 
 build: ## Build the host, the sandbox, every plugin and bin/SHA256SUMS
 	@mkdir -p $(BIN)
 	cd host && go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/billy-mcp ./cmd/billy-mcp
-	@for p in $(PLUGINS); do (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$p ./$$p); done
+	@for src in $(PLUGINS); do n=$${src##*/}; n=$${n#billy-mcp-plugin-}; (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$n $$src); done
 	cd examples/hello && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-hello .
 	cd sandbox && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-sandbox ./cmd/billy-sandbox
 	@cd $(BIN) && sha256sum billy-mcp-plugin-* > SHA256SUMS

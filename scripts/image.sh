@@ -32,7 +32,7 @@ rootfs() {
   (cd host && go build -trimpath -ldflags "-s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$VERSION" \
     -o "$out/rootfs/app/billy-mcp" ./cmd/billy-mcp)
   for p in "${SHIPPED_PLUGINS[@]}"; do
-    (cd plugins && go build -trimpath -ldflags '-s -w' -o "$out/rootfs/app/billy-mcp-plugin-$p" "./$p")
+    (cd plugins && go build -trimpath -ldflags '-s -w' -o "$out/rootfs/app/billy-mcp-plugin-$p" "./cmd/billy-mcp-plugin-$p")
   done
   (cd "$out/rootfs/app" && sha256sum billy-mcp-plugin-* > SHA256SUMS)
   printf 'root:x:0:0:root:/root:/sbin/nologin\nbilly:x:65532:65532:billy-mcp:/data:/sbin/nologin\n' > "$out/rootfs/etc/passwd"

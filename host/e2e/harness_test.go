@@ -61,7 +61,13 @@ func buildAll(dir string) error {
 		{"examples/hello", ".:billy-mcp-plugin-hello"},
 	}
 	for _, p := range testedPlugins {
-		builds = append(builds, [2]string{"plugins", "./" + p + ":billy-mcp-plugin-" + p})
+		// The shipped plugins' mains are in plugins/cmd (their packages are
+		// importable); the test plugins are still package main in place.
+		pkg := "./" + p
+		if _, err := os.Stat(filepath.Join(root, "plugins", "cmd", "billy-mcp-plugin-"+p)); err == nil {
+			pkg = "./cmd/billy-mcp-plugin-" + p
+		}
+		builds = append(builds, [2]string{"plugins", pkg + ":billy-mcp-plugin-" + p})
 	}
 	var sums bytes.Buffer
 	for _, b := range builds {

@@ -1,4 +1,4 @@
-// Command integrations is the billy-mcp plugin that brings other systems'
+// Package integrations is the billy-mcp plugin that brings other systems'
 // data into Billy.dk (issue 14; the facts it relies on are in
 // reference/integrations.md).
 //
@@ -33,4 +33,4 @@
 // amount, a quote that never closes, bytes of another encoding) refuses
 // the file with the line and the reason, so a statement is never
 // half-imported. Amounts are decimals from the text, never floats.
-package main
+package integrations

@@ -1,4 +1,4 @@
-package main
+package moms
 
 // configSchema documents the plugin's config section (plugins.moms.config);
 // the host shows it to operators. It says what config.go parses.

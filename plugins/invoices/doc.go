@@ -1,4 +1,4 @@
-// Command invoices is the billy-mcp plugin for invoicing in Billy.dk:
+// Package invoices is the billy-mcp plugin for invoicing in Billy.dk:
 // invoices and credit notes, customers (contacts) and their contact persons,
 // products, payments, revenue, the reference data those need (tax rates,
 // accounts) and connection diagnostics.
@@ -26,10 +26,4 @@
 // used ones are remembered in memory, so a plugin restart invalidates every
 // outstanding token: the caller simply repeats the call without a token to
 // get a fresh preview.
-package main
-
-import "github.com/billy-mcp/billy-mcp/sdk"
-
-func main() {
-	sdk.Serve(New())
-}
+package invoices

@@ -1,4 +1,4 @@
-// Command presets is the billy-mcp plugin of repeatable workflows
+// Package presets is the billy-mcp plugin of repeatable workflows
 // ("presets"), keeping v1's tool names: list_presets, execute_preset,
 // create_custom_preset, get_recommended_presets, analyze_user_patterns and
 // generate_personalized_presets, plus get_preset_run, cancel_preset_run
@@ -9,10 +9,4 @@
 // the caller, so the caller's scopes and the deployment's write policy
 // apply to every step. Runs are kept step by step in the plugin's data
 // directory and resume where they stopped. It is enabled by default.
-package main
-
-import "github.com/billy-mcp/billy-mcp/sdk"
-
-func main() {
-	sdk.Serve(New())
-}
+package presets

@@ -1,4 +1,4 @@
-// Command analytics is the billy-mcp plugin that reports on an
+// Package analytics is the billy-mcp plugin that reports on an
 // organization's real books: it copies invoices, credit notes, payments,
 // bills and postings from Billy into a local working set (package books),
 // incrementally, and answers reports, a dashboard and exports from it.
@@ -9,10 +9,4 @@
 //
 //	plugins:
 //	  analytics: {path: billy-mcp-plugin-analytics}
-package main
-
-import "github.com/billy-mcp/billy-mcp/sdk"
-
-func main() {
-	sdk.Serve(New())
-}
+package analytics
