@@ -62,7 +62,7 @@ func (a *App) newSecurity() (*httpserver.Security, error) {
 		}
 		o := cfg.OAuth
 		oauth = &auth.OAuth{Issuer: a.authServer.Issuer(), Resource: o.Audience, Keys: keys, Algorithms: []string{"EdDSA"},
-			OrganizationsClaim: oauthserver.OrganizationsClaim}
+			OrganizationsClaim: oauthserver.OrganizationsClaim, Revoked: a.authServer.Revoked}
 		if o.Discovery == nil || *o.Discovery {
 			sec.Metadata = &auth.Metadata{Resource: o.Audience, AuthorizationServers: []string{a.authServer.Issuer()},
 				ScopesSupported: o.BaselineScopes, BearerMethodsSupported: []string{"header"}, ResourceName: "Billy MCP"}
@@ -160,9 +160,12 @@ func (a *App) newAuthServer(roles scopes.RoleSet, sec *httpserver.Security) (*oa
 	}
 	srv, err := oauthserver.New(oauthserver.Options{
 		Issuer: cfg.Server.IssuerOr(cfg.OAuth.Audience), Resource: cfg.OAuth.Audience, Seed: deriveKey(master, "oauth server"),
-		Users: users, State: a.oauthState, TOTP: a.totp(), Limiter: sec.Limits, ClientIP: sec.ClientIP,
+		Users: users, FindUser: a.findStoreUser(roles), Revocations: a.revocations, State: a.oauthState, TOTP: a.totp(), Limiter: sec.Limits, ClientIP: sec.ClientIP,
 		AccessTokenTTL: cfg.Server.AccessTokenTTL, RefreshTokenTTL: cfg.Server.RefreshTokenTTL,
 		Registration: cfg.Server.RegistrationOn(), BaselineScopes: cfg.OAuth.BaselineScopes, Logger: a.Logger.Named("oauth"),
+		Documents: oauthserver.DocumentOptions{Enabled: cfg.Server.ClientMetadata.On(),
+			AllowPrivateAddresses: cfg.Server.ClientMetadata.AllowPrivateAddresses,
+			Timeout:               cfg.Server.ClientMetadata.Timeout, MaxAge: cfg.Server.ClientMetadata.MaxAge},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("auth.server: %w", err)
@@ -171,7 +174,12 @@ func (a *App) newAuthServer(roles scopes.RoleSet, sec *httpserver.Security) (*oa
 	// offers no other): routed into the host's log, so that its lines are
 	// JSON and bounded like every other.
 	slog.SetDefault(logging.Slog(a.Logger.Named("oauth")))
-	a.Logger.Info("authorization server on", "issuer", srv.Issuer(), "users", len(users), "registration", cfg.Server.RegistrationOn())
+	a.Logger.Info("authorization server on", "issuer", srv.Issuer(), "users", len(users), "registration", cfg.Server.RegistrationOn(),
+		"client_metadata_documents", cfg.Server.ClientMetadata.On())
+	if cfg.Server.ClientMetadata.On() && cfg.Server.ClientMetadata.AllowPrivateAddresses {
+		a.Logger.Warn("auth.server.client_metadata.allow_private_addresses is on: a login can make the host fetch from its own network",
+			"fix", "turn it off outside local development")
+	}
 	return srv, nil
 }
 

@@ -16,6 +16,7 @@ const (
 	ReasonClaims       = "claims"        // a genuine token for someone else: iss, aud, typ, sub, organizations
 	ReasonNoOAuth      = "oauth_off"     // a JWT where OAuth is not configured
 	ReasonJWKS         = "jwks"          // the issuer's keys could not be fetched
+	ReasonRevoked      = "revoked"       // a genuine token revoked before its exp (or its user since it was issued)
 )
 
 // Failure is why a request was not authenticated.

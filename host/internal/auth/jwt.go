@@ -51,6 +51,11 @@ type OAuth struct {
 	// OrganizationsClaim names the claim listing the token's organizations
 	// (default DefaultOrganizationsClaim).
 	OrganizationsClaim string
+	// Revoked, if set, says whether a valid token was revoked before its
+	// exp: by its jti, or its subject's revocation at or after its iat
+	// (the embedded authorization server's list). It is asked about every
+	// token, so it must answer from memory.
+	Revoked func(ctx context.Context, jti, subject string, issuedAt time.Time) bool
 }
 
 // KeySource finds the verification key of a token's kid. Lookup returns
@@ -197,6 +202,16 @@ func (o *OAuth) verify(ctx context.Context, raw string, now func() time.Time) (t
 	c.sub, _ = claims["sub"].(string)
 	if !ValidPrincipal(c.sub) {
 		return fail(ReasonClaims, false, "sub is missing, or not 1 to 128 of letters, digits and ._@:+-")
+	}
+	if o.Revoked != nil {
+		jti, _ := claims["jti"].(string)
+		var iat time.Time
+		if t, err := claims.GetIssuedAt(); err == nil && t != nil {
+			iat = t.Time
+		}
+		if o.Revoked(ctx, jti, c.sub, iat) {
+			return fail(ReasonRevoked, false, "the token was revoked")
+		}
 	}
 	c.clientID, _ = claims["client_id"].(string)
 	if c.clientID == "" {

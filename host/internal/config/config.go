@@ -407,10 +407,37 @@ type AuthServerConfig struct {
 	// ChatGPT, Cursor, VS Code and mcp-remote use to connect. Each
 	// client still needs a user's login and consent.
 	Registration *bool `json:"registration,omitempty"`
+	// Client ID metadata documents: a client whose client_id is an https
+	// URL (Claude.ai, ChatGPT, VS Code) is described by the JSON document
+	// at that URL, which the server fetches instead of registering it.
+	ClientMetadata AuthClientMetadataConfig `json:"client_metadata,omitzero"`
 }
 
 // RegistrationOn reports whether dynamic client registration is accepted.
 func (s AuthServerConfig) RegistrationOn() bool { return s.Registration == nil || *s.Registration }
+
+// AuthClientMetadataConfig is how the authorization server fetches client
+// ID metadata documents.
+type AuthClientMetadataConfig struct {
+	// Accept https client IDs and announce
+	// client_id_metadata_document_supported in the metadata. Each client
+	// still needs a user's login and consent.
+	Enabled *bool `json:"enabled,omitempty"`
+	// Fetch documents from loopback, private and link-local addresses
+	// too. For local development and tests only: in production it lets
+	// anyone who can start a login make the host fetch from its own
+	// network.
+	AllowPrivateAddresses bool `json:"allow_private_addresses,omitempty"`
+	// How long one fetch may take, connection to last byte.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// The longest a fetched document is used before it is fetched again,
+	// whatever its Cache-Control says (a shorter max-age, no-cache or
+	// no-store is obeyed).
+	MaxAge time.Duration `json:"max_age,omitempty"`
+}
+
+// On reports whether client ID metadata documents are accepted.
+func (c AuthClientMetadataConfig) On() bool { return c.Enabled == nil || *c.Enabled }
 
 // MFAConfig says which calls need a TOTP approval.
 type MFAConfig struct {

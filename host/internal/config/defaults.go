@@ -57,6 +57,7 @@ func Default() *Config {
 			Server: AuthServerConfig{
 				AccessTokenTTL:  time.Hour,
 				RefreshTokenTTL: 30 * 24 * time.Hour,
+				ClientMetadata:  AuthClientMetadataConfig{Timeout: 5 * time.Second, MaxAge: 24 * time.Hour},
 			},
 			// Per principal 20/s (burst 100) is far above what an AI
 			// client's conversation makes; per address 100/s before

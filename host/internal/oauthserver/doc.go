@@ -6,8 +6,11 @@
 // with what that library leaves to its user written here:
 //
 //   - users from the configuration (auth.server.users: a bcrypt password
-//     hash, never the password; organizations; roles and scopes), with a
-//     TOTP code at login when the user is enrolled (package mfa);
+//     hash, never the password; organizations; roles and scopes) and from
+//     the store (billy-mcp users add; Options.FindUser, read at every
+//     login, consent and refresh; the configuration wins on a name in
+//     both), with a TOTP code at login when the user is enrolled (package
+//     mfa);
 //   - plain server-rendered login and consent pages (no script, no CDN),
 //     CSRF-protected, the consent bound to the browser that logged in,
 //     password guesses counted in the edge's failed-login budget;
@@ -23,6 +26,11 @@
 //     deployment's signing key, the same on every instance) whose aud is
 //     the MCP endpoint's canonical URL, so the resource server (package
 //     auth) accepts them through this server's JWKS and nobody else's;
+//   - revocation (RFC 7009 at /oauth/revoke) of refresh tokens and of
+//     access tokens too: a revoked access token's jti, and a revoked
+//     user's name with the time (tokens issued until then are refused),
+//     go into a list in the store that every instance's resource server
+//     checks from an in-memory copy read again every 2 seconds (users.go);
 //   - RFC 8414 metadata at /.well-known/oauth-authorization-server (and
 //     OpenID discovery), with the RFC 9207 iss parameter on every
 //     authorization response.

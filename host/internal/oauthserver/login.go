@@ -175,7 +175,12 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 			RedirectHost: redirectHost(c, a), User: user, Error: msg})
 	}
 	name := strings.TrimSpace(r.PostFormValue("username"))
-	u, known := s.users[name]
+	u, known, err := s.user(r.Context(), name)
+	if err != nil {
+		s.log.Error("reading a user", "error", err.Error())
+		unavailable(w)
+		return
+	}
 	hash := dummyHash
 	if known {
 		hash = []byte(u.PasswordHash)
@@ -341,7 +346,12 @@ func (s *Server) consent(w http.ResponseWriter, r *http.Request) {
 		s.problem(w, http.StatusForbidden, "Sign in first, in this browser. Start again from your application.")
 		return
 	}
-	u, known := s.users[a.Subject]
+	u, known, err := s.user(r.Context(), a.Subject)
+	if err != nil {
+		s.log.Error("reading a user", "error", err.Error())
+		unavailable(w)
+		return
+	}
 	if !known {
 		s.problem(w, http.StatusForbidden, "This user no longer exists.")
 		return

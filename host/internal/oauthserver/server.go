@@ -55,6 +55,8 @@ type User struct {
 	Scopes []string
 	// RequireTOTP refuses a login without a code even before enrolment.
 	RequireTOTP bool
+	// Disabled refuses the user's logins and refreshes (store users).
+	Disabled bool
 }
 
 func (u User) holds(scope string) bool { return scopes.Has(u.Scopes, scope) }
@@ -87,6 +89,13 @@ type Options struct {
 	// every instance).
 	Seed  []byte
 	Users []User
+	// FindUser finds a user not in Users (the store's), read at every
+	// login, consent and refresh; nil: Users only.
+	FindUser func(ctx context.Context, name string) (User, bool, error)
+	// Revocations is the shared list of revoked tokens and users, nil
+	// while the store is not open; a nil func: nothing is revocable
+	// before expiry.
+	Revocations func() Revocations
 	// State is the store now, nil while it is not open.
 	State func() State
 	// TOTP checks second factors; nil: no user may have one (a user with
@@ -121,6 +130,7 @@ type Server struct {
 	provider *op.Provider
 	docs     *documents // nil: client ID metadata documents are off
 	formKey  []byte
+	deny     *denylist // nil: no Revocations
 	log      hclog.Logger
 	handler  http.Handler
 }
@@ -186,6 +196,9 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s.storage = storage{s: s}
+	if o.Revocations != nil {
+		s.deny = &denylist{src: o.Revocations, now: s.now, warn: s.log.Warn, every: revocationRefresh}
+	}
 	if o.Documents.Enabled {
 		s.docs = newDocuments(o.Documents, s.now, o.Logger)
 	}
@@ -202,6 +215,9 @@ func New(o Options) (*Server, error) {
 			op.NewEndpoint("oauth/revoke"), op.NewEndpoint("oauth/end_session"), op.NewEndpoint("oauth/keys")),
 		op.WithCustomIntrospectionEndpoint(op.NewEndpoint("oauth/introspect")),
 		op.WithCustomDeviceAuthorizationEndpoint(op.NewEndpoint("oauth/device_authorization")),
+		// The library checks an access token presented for revocation
+		// against RS256, ES256 and PS256 unless told: ours are EdDSA.
+		op.WithAccessTokenVerifierOpts(op.WithSupportedAccessTokenSigningAlgorithms(string(jose.EdDSA))),
 	}
 	if u.Scheme == "http" {
 		opts = append(opts, op.WithAllowInsecure())

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -117,7 +118,11 @@ type refreshGrant struct {
 	AuthTime      time.Time `json:"auth_time"`
 	AMR           []string  `json:"amr,omitempty"`
 	Expires       time.Time `json:"expires"`
-	resource      string
+	// Issued is when this refresh token was issued: a user revoked since
+	// loses it. (Zero in grants from before it was kept: AuthTime, no
+	// later, stands in.)
+	Issued   time.Time `json:"issued,omitzero"`
+	resource string
 }
 
 func (g *refreshGrant) GetAMR() []string                 { return g.AMR }
@@ -305,7 +310,7 @@ func (st storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 			return "", "", time.Time{}, err
 		}
 	}
-	g.Expires = now.Add(st.s.opts.RefreshTokenTTL)
+	g.Expires, g.Issued = now.Add(st.s.opts.RefreshTokenTTL), now
 	token := randomID()
 	if err := st.put(ctx, kindRefresh, hashID(token), g, g.Expires); err != nil {
 		return "", "", time.Time{}, err
@@ -315,8 +320,9 @@ func (st storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 
 // TokenRequestByRefreshToken redeems a refresh token (taken: rotation,
 // and a stolen one works once at most), re-checking the grant against the
-// user as configured now: a user removed, or stripped of a scope or an
-// organization, loses it at the next refresh.
+// user as configured (or stored) now: a user removed or disabled, revoked
+// since the token was issued, or stripped of a scope or an organization,
+// loses it at the next refresh.
 func (st storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
 	var g refreshGrant
 	ok, err := st.get(ctx, kindRefresh, hashID(token), &g, true)
@@ -326,8 +332,18 @@ func (st storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if !ok {
 		return nil, op.ErrInvalidRefreshToken
 	}
-	u, ok := st.s.users[g.Subject]
+	u, ok, err := st.s.user(ctx, g.Subject)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
+		return nil, op.ErrInvalidRefreshToken
+	}
+	issued := g.Issued
+	if issued.IsZero() {
+		issued = g.AuthTime
+	}
+	if st.s.userRevokedAfter(ctx, g.Subject, issued) {
 		return nil, op.ErrInvalidRefreshToken
 	}
 	g.Scopes = slices.DeleteFunc(g.Scopes, func(s string) bool { return isBillyScope(s) && !u.holds(s) })
@@ -338,40 +354,72 @@ func (st storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 
 func (st storage) TerminateSession(context.Context, string, string) error { return nil }
 
-// RevokeToken revokes a refresh token (RFC 7009). Access tokens are JWTs
-// that live AccessTokenTTL; they cannot be called back.
-func (st storage) RevokeToken(ctx context.Context, token, _, clientID string) *oidc.Error {
-	var g refreshGrant
-	ok, err := st.get(ctx, kindRefresh, hashID(token), &g, false)
-	if err != nil {
-		return oidc.ErrServerError()
+// refreshPrefix marks the token ID GetRefreshTokenInfo hands the library
+// for RevokeToken: the refresh token's key in the store.
+const refreshPrefix = "refresh:"
+
+// RevokeToken revokes a token (RFC 7009). The library passes a refresh
+// token as the ID GetRefreshTokenInfo gave it, and an access token (a JWT
+// it has verified: our signature, not expired) as its jti with the
+// subject set. A refresh token is deleted; an access token's jti joins
+// the revocation list, which every instance's resource server checks,
+// until the token has surely expired. Anything else is unknown, which
+// RFC 7009 §2.2 says is not an error.
+func (st storage) RevokeToken(ctx context.Context, token, subject, clientID string) *oidc.Error {
+	if key, ok := strings.CutPrefix(token, refreshPrefix); ok {
+		var g refreshGrant
+		ok, err := st.get(ctx, kindRefresh, key, &g, false)
+		if err != nil {
+			return oidc.ErrServerError()
+		}
+		if !ok {
+			return nil
+		}
+		if g.ClientID != clientID {
+			return oidc.ErrInvalidClient().WithDescription("the token was not issued to this client")
+		}
+		s, err := st.state()
+		if err == nil {
+			err = s.DeleteOAuth(ctx, kindRefresh, key)
+		}
+		if err != nil {
+			return oidc.ErrServerError()
+		}
+		st.s.log.Info("refresh token revoked", "user", g.Subject, "client_id", clientID)
+		return nil
 	}
-	if !ok {
-		return nil // RFC 7009 §2.2: an unknown token is not an error
+	if subject == "" || token == "" {
+		return nil
 	}
-	if g.ClientID != clientID {
-		return oidc.ErrInvalidClient().WithDescription("the token was not issued to this client")
+	if st.s.deny == nil {
+		return &oidc.Error{ErrorType: "unsupported_token_type", Description: "this server does not revoke access tokens (no store)"}
 	}
-	s, err := st.state()
-	if err == nil {
-		err = s.DeleteOAuth(ctx, kindRefresh, hashID(token))
+	// Whoever holds an access token may revoke it: it is theirs to use
+	// anyway. Its exp is not passed on; it is at most AccessTokenTTL away.
+	now := st.s.now()
+	if err := st.s.revoke(ctx, Revocation{Kind: RevokedToken, ID: token, At: now,
+		Expires: now.Add(st.s.opts.AccessTokenTTL + revocationSlack)}); err != nil {
+		st.s.log.Error("revoking an access token failed", "error", err.Error())
+		return oidc.ErrServerError().WithDescription("the token could not be revoked; try again")
 	}
-	if err != nil {
-		return oidc.ErrServerError()
-	}
+	st.s.log.Info("access token revoked", "user", subject, "client_id", clientID)
 	return nil
 }
 
+// GetRefreshTokenInfo identifies a refresh token for RevokeToken. A
+// refresh token of another client is identified too, so that RevokeToken
+// answers invalid_client (RFC 7009 §2.1) rather than pretending to have
+// revoked it.
 func (st storage) GetRefreshTokenInfo(ctx context.Context, clientID, token string) (string, string, error) {
 	var g refreshGrant
 	ok, err := st.get(ctx, kindRefresh, hashID(token), &g, false)
 	if err != nil {
 		return "", "", err
 	}
-	if !ok || g.ClientID != clientID {
+	if !ok {
 		return "", "", op.ErrInvalidRefreshToken
 	}
-	return g.Subject, g.ID, nil
+	return g.Subject, refreshPrefix + hashID(token), nil
 }
 
 func (st storage) SigningKey(context.Context) (op.SigningKey, error) {
