@@ -200,6 +200,11 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		Tasks: taskStore{a.store}, Instance: instanceName(),
 		CompactTools: compact,
 	})
+	if a.approvals != nil {
+		// An approval given on the page completes the URL elicitation
+		// of the MCP session that asked for it.
+		a.approvals.OnApproved = a.MCP.ApprovalGiven
+	}
 	return a, nil
 }
 

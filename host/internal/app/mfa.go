@@ -56,7 +56,7 @@ func (a *App) mfaStage(argsKey []byte) dispatch.Middleware {
 			if op.Kind != dispatch.CallTool || op.Caller.Auth == auth.MethodLocal || !sensitive(cfg.Admin, cfg.DestructiveOrganizations, op) {
 				return next(ctx, op)
 			}
-			id, link, err := a.approvals.Check(ctx, mfa.Binding{Principal: op.Caller.Subject, Organization: op.Caller.OrganizationID,
+			id, p, err := a.approvals.Check(ctx, mfa.Binding{Principal: op.Caller.Subject, Organization: op.Caller.OrganizationID,
 				Tool: op.Name, ArgsHash: audit.ArgsHash(argsKey, op.Arguments)})
 			if err != nil {
 				a.Logger.Error("mfa: approvals cannot be checked", "error", err.Error())
@@ -65,9 +65,13 @@ func (a *App) mfaStage(argsKey []byte) dispatch.Middleware {
 				return nil, e
 			}
 			if id == "" {
+				// The MCP front offers the page as a URL elicitation to
+				// clients that take one (package mcpserver); every
+				// other caller reads the link in the message.
+				op.NeedApproval(p.ID, p.URL)
 				return nil, errmodel.New(errmodel.Forbidden, "mfa_required",
 					"%s needs a fresh one-time code from %s's authenticator app: open %s, enter the code, then call %s again with the same arguments (the approval is good for this exact call, once)",
-					op.Name, op.Caller.Subject, link, op.Name)
+					op.Name, op.Caller.Subject, p.URL, op.Name)
 			}
 			op.SetApproval(id)
 			return next(ctx, op)

@@ -12,3 +12,16 @@ func (op *Op) Destructive() bool {
 // SetApproval records the MFA approval the call runs under, for its
 // audit record.
 func (op *Op) SetApproval(id string) { op.approval = id }
+
+// NeedApproval records that the call was refused for want of an MFA
+// approval (error mfa_required): id is the pending approval (the URL
+// elicitation's elicitationId), url the host's own approval page. The MCP
+// front offers it to clients that take URL-mode elicitations; every other
+// caller reads the link in the error's message.
+func (op *Op) NeedApproval(id, url string) { op.pendingApproval = [2]string{id, url} }
+
+// PendingApproval is what NeedApproval recorded; ok is false when the call
+// was not refused for an approval.
+func (op *Op) PendingApproval() (id, url string, ok bool) {
+	return op.pendingApproval[0], op.pendingApproval[1], op.pendingApproval[0] != ""
+}

@@ -121,6 +121,9 @@ type Op struct {
 	auditNote string
 	// approval is the MFA approval the call ran under, if any.
 	approval string
+	// pendingApproval is the approval the call waits for (ID, URL),
+	// when it was refused for want of one.
+	pendingApproval [2]string
 }
 
 // Outcome is the answer to an Op; exactly one of Tool, Resource and

@@ -169,9 +169,16 @@ func (c *client) Log(ctx context.Context, level, logger string, data any) error 
 // requests only through a round trip.
 func (c *client) canAsk() bool { return !c.modern() || c.rt != nil }
 
+// CanElicit reports whether a plugin's form can reach the user: the
+// client declared form-mode elicitation, or elicitation with no mode (the
+// spec reads an empty object as form). A client that declared URL mode
+// only must not be sent a form.
 func (c *client) CanElicit() bool {
 	caps := c.capabilities()
-	return c.canAsk() && caps != nil && caps.Elicitation != nil
+	if !c.canAsk() || caps == nil || caps.Elicitation == nil {
+		return false
+	}
+	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
 }
 
 func (c *client) CanSample() bool {

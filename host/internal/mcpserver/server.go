@@ -75,6 +75,10 @@ type Server struct {
 	availSig string // the available tool names clients were last told about
 	otherSig string // fingerprint of resources, templates and prompts
 	pending  bool   // an availability announcement is scheduled
+
+	// approvalWaits: which sessions wait for which MFA approval
+	// (approval.go).
+	approvalWaits approvalWaits
 }
 
 // announceDelay debounces tools/list_changed for availability changes: a
@@ -299,6 +303,11 @@ func (s *Server) callTool(ctx context.Context, req mcp.CallToolRequest) (*mcp.Ca
 	}
 	out, err := s.opts.Dispatcher.Do(ctx, op)
 	cl.settle()
+	if err != nil {
+		if res, ok, herr := s.approvalAnswer(ctx, op, errmodel.From(err).WithCorrelation(op.CorrelationID)); ok {
+			return res, herr
+		}
+	}
 	return s.toolAnswer(ctx, op, out, err), nil
 }
 

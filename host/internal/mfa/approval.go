@@ -55,7 +55,18 @@ type Approvals struct {
 	// ClientIP is the edge's client address (failed codes count per
 	// address too); nil: the connection's.
 	ClientIP func(*http.Request) string
-	Now      func() time.Time
+	// OnApproved is told each approval given on the page, so that the
+	// MCP session that asked for it can be sent
+	// notifications/elicitation/complete; nil: nobody is told.
+	OnApproved func(id string)
+	Now        func() time.Time
+}
+
+// Pending is an approval waiting for its principal: ID is its
+// unguessable identifier (also the URL elicitation's elicitationId), URL
+// the page that takes the code.
+type Pending struct {
+	ID, URL string
 }
 
 // Binding is what an approval is for.
@@ -85,17 +96,18 @@ func (a *Approvals) store() (ApprovalStore, error) {
 }
 
 // Check uses an approved approval of b if there is one (id says which,
-// for the audit log); otherwise it makes a pending one and returns the
-// link the principal must open (url), and id "" (the call must not run).
-func (a *Approvals) Check(ctx context.Context, b Binding) (id, url string, err error) {
+// for the audit log); otherwise it makes a pending one and returns it
+// with the link the principal must open, and id "" (the call must not
+// run).
+func (a *Approvals) Check(ctx context.Context, b Binding) (id string, p Pending, err error) {
 	s, err := a.store()
 	if err != nil {
-		return "", "", err
+		return "", Pending{}, err
 	}
 	now := a.now()
 	found, err := s.FindApproval(ctx, b.Principal, b.Organization, b.Tool, b.ArgsHash, now)
 	if err != nil {
-		return "", "", err
+		return "", Pending{}, err
 	}
 	for _, ap := range found {
 		if ap.Approved.IsZero() {
@@ -103,17 +115,17 @@ func (a *Approvals) Check(ctx context.Context, b Binding) (id, url string, err e
 		}
 		ok, err := s.UseApproval(ctx, ap.ID, now)
 		if err != nil {
-			return "", "", err
+			return "", Pending{}, err
 		}
 		if ok {
-			return ap.ID, "", nil
+			return ap.ID, Pending{}, nil
 		}
 	}
 	// A pending one of the same binding is reused: a client retrying
 	// before approval does not make the user a new link each time.
 	for _, ap := range found {
 		if ap.Approved.IsZero() {
-			return "", a.link(ap.ID), nil
+			return "", a.pending(ap.ID), nil
 		}
 	}
 	ttl := a.TTL
@@ -125,13 +137,13 @@ func (a *Approvals) Check(ctx context.Context, b Binding) (id, url string, err e
 	ap := &store.Approval{ID: base64.RawURLEncoding.EncodeToString(raw[:]), Principal: b.Principal, Organization: b.Organization,
 		Tool: b.Tool, ArgsHash: b.ArgsHash, Created: now, Expires: now.Add(ttl)}
 	if err := s.CreateApproval(ctx, ap); err != nil {
-		return "", "", err
+		return "", Pending{}, err
 	}
-	return "", a.link(ap.ID), nil
+	return "", a.pending(ap.ID), nil
 }
 
-func (a *Approvals) link(id string) string {
-	return strings.TrimSuffix(a.BaseURL, "/") + ApprovePath + id
+func (a *Approvals) pending(id string) Pending {
+	return Pending{ID: id, URL: strings.TrimSuffix(a.BaseURL, "/") + ApprovePath + id}
 }
 
 func (a *Approvals) mac(id string) string {
@@ -215,6 +227,9 @@ func (a *Approvals) Handler() http.Handler {
 			return
 		}
 		d.Approved = true
+		if a.OnApproved != nil {
+			a.OnApproved(id)
+		}
 		a.page(w, http.StatusOK, d)
 	})
 }
@@ -240,7 +255,7 @@ input{font-size:1.2rem;padding:.4rem;width:8rem}button{margin-left:.5rem;padding
 <body><main><h1>Approve a sensitive call</h1>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 {{if .ID}}<p><b>{{.Principal}}</b> asks to run <b>{{.Tool}}</b>{{if .Organization}} on organization <b>{{.Organization}}</b>{{end}}. This approval lets that exact call run once, until {{.Expires}}.</p>
-{{if .Approved}}<p class="ok">Approved. Go back to your assistant and let it call the tool again with the same arguments.</p>
+{{if .Approved}}<p class="ok">Approved. Go back to your assistant: it retries the call by itself if it can, or ask it to call the tool again with the same arguments.</p>
 {{else}}<form method="post"><input type="hidden" name="csrf" value="{{.CSRF}}">
 <label for="code">One-time code from {{.Principal}}'s authenticator app</label><br>
 <input id="code" name="code" inputmode="numeric" pattern="[0-9]{6}" autocomplete="one-time-code" required autofocus><button type="submit">Approve</button>
