@@ -131,3 +131,111 @@ func TestWebshopOrderOnce(t *testing.T) {
 		t.Errorf("unknown SKUs: %v", e)
 	}
 }
+
+// TestWebshopRefundCredit (issue 14, item 3): a refund of a webshop order
+// becomes a credit note of the order's invoice on the sandbox. A refund
+// of an order whose invoice is still a draft is refused (Billy credits
+// approved invoices only); once approved, the confirmed refund makes one
+// draft credit note (creditedInvoiceId the invoice, the refunded line and
+// shipping), approving it lowers the invoice's balance by the refund, the
+// same refund again finds that credit note and writes nothing, and a
+// second refund beyond what is left to credit is refused.
+func TestWebshopRefundCredit(t *testing.T) {
+	h := startHost(t, "sandbox: {business: service}\nwrites: {mode: confirm}\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  integrations: {path: billy-mcp-plugin-integrations}\n")
+	h.waitReady(20 * time.Second)
+	c := h.mcpHTTP()
+	initialize(t, c)
+
+	var prods struct {
+		Products []struct {
+			ID        string
+			ProductNo string `json:"productNo"`
+		}
+	}
+	decode(t, structured(t, callTool(t, c, "list_products", map[string]any{"limit": 100})), &prods)
+	id := map[string]string{}
+	for _, p := range prods.Products {
+		id[p.ProductNo] = p.ID
+	}
+	// confirmed calls tool, then again with the confirmation token.
+	confirmed := func(tool string, args map[string]any) map[string]any {
+		t.Helper()
+		var pre map[string]any
+		decode(t, structured(t, callTool(t, c, tool, args)), &pre)
+		if pre["status"] != "confirmation_required" {
+			t.Fatalf("%s preview: %v", tool, pre)
+		}
+		args["confirmation_token"] = pre["confirmation_token"]
+		var done map[string]any
+		decode(t, structured(t, callTool(t, c, tool, args)), &done)
+		delete(args, "confirmation_token")
+		return done
+	}
+	refund := func(rid, amount, shipping, total string) map[string]any {
+		return map[string]any{"id": rid, "date": "2026-11-26", "lines": []any{map[string]any{"sku": "HST-VM", "title": "Vare HST-VM", "quantity": 1, "amount": amount}},
+			"shipping": shipping, "total": total}
+	}
+	order := map[string]any{"order_number": "W-2001", "date": "2026-11-24", "currency": "DKK", "prices_include_tax": true,
+		"customer": map[string]any{"email": "refund-e2e@example.dk", "name": "Refusion Kunde", "country": "DK"},
+		"lines":    []any{map[string]any{"sku": "DA-B", "title": "Vare DA-B", "quantity": 1, "unit_price": "3118.75"}, map[string]any{"sku": "HST-VM", "title": "Vare HST-VM", "quantity": 2, "unit_price": "1118.75"}},
+		"shipping": map[string]any{"title": "GLS", "amount": "49.00"}, "total": "5405.25",
+		"refunds": []any{refund("R-1", "1118.75", "49.00", "1167.75")}}
+	shipping := id["DA-X"]
+	imported := confirmed("import_webshop_order", map[string]any{"order": order, "shipping_product_id": shipping})
+	invoiceID, _ := imported["invoice_id"].(string)
+	if imported["status"] != "done" || invoiceID == "" {
+		t.Fatalf("import: %v", imported)
+	}
+
+	args := map[string]any{"order": order, "shipping_product_id": shipping}
+	if e := toolError(t, callTool(t, c, "credit_webshop_refund", args)); e["code"] != "refund_invoice_draft" {
+		t.Errorf("refund of a draft invoice: %v", e)
+	}
+	if done := confirmed("approve_invoice", map[string]any{"invoiceId": invoiceID}); done["status"] != "done" && done["state"] != "approved" {
+		t.Logf("approve: %v", done)
+	}
+
+	credited := confirmed("credit_webshop_refund", args)
+	cnID, _ := credited["credit_note_id"].(string)
+	if credited["status"] != "done" || cnID == "" || credited["invoice_id"] != invoiceID || credited["total"] != "1167.75" || credited["left_to_credit"] != "5405.25" {
+		t.Fatalf("credit: %v", credited)
+	}
+	var cn struct {
+		Type, State       string
+		CreditedInvoiceID string      `json:"creditedInvoiceId"`
+		GrossAmount       json.Number `json:"grossAmount"`
+		Lines             []struct {
+			ProductID string `json:"productId"`
+		}
+	}
+	// get_invoice shows a credit note's amounts negative (the invoices
+	// plugin's sign convention).
+	decode(t, structured(t, callTool(t, c, "get_invoice", map[string]any{"invoiceId": cnID})), &cn)
+	if cn.Type != "creditNote" || cn.State != "draft" || cn.CreditedInvoiceID != invoiceID || !decimalEq(t, cn.GrossAmount, "-1167.75") ||
+		len(cn.Lines) != 2 || cn.Lines[0].ProductID != id["HST-VM"] || cn.Lines[1].ProductID != shipping {
+		t.Errorf("the credit note in Billy: %+v", cn)
+	}
+	confirmed("approve_invoice", map[string]any{"invoiceId": cnID})
+	var inv struct {
+		Balance json.Number `json:"balance"`
+	}
+	decode(t, structured(t, callTool(t, c, "get_invoice", map[string]any{"invoiceId": invoiceID})), &inv)
+	if !decimalEq(t, inv.Balance, "4237.50") {
+		t.Errorf("the invoice's balance after the credit note: %s, want 5405.25 - 1167.75", inv.Balance)
+	}
+
+	// The same refund again: the credit note is found, nothing written.
+	var again map[string]any
+	decode(t, structured(t, callTool(t, c, "credit_webshop_refund", args)), &again)
+	if again["status"] != "exists" || again["credit_note_id"] != cnID {
+		t.Errorf("again: %v", again)
+	}
+	// A second refund of the whole order is more than is left.
+	whole := refund("R-2", "2237.50", "49.00", "5405.25")
+	whole["lines"] = []any{map[string]any{"sku": "DA-B", "quantity": 1, "amount": "3118.75"}, map[string]any{"sku": "HST-VM", "quantity": 2, "amount": "2237.50"}}
+	order["refunds"] = []any{whole}
+	e := toolError(t, callTool(t, c, "credit_webshop_refund", args))
+	if e["code"] != "refund_exceeds_invoice" || !strings.Contains(fmt.Sprint(e["message"]), "4237.50 is left") {
+		t.Errorf("over-crediting: %v", e)
+	}
+}

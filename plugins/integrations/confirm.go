@@ -22,8 +22,9 @@ const (
 // askUser shows the user a yes/no form for a write (question is its text,
 // tick the checkbox's) when the client can show one. sdk.ErrInputRequired
 // comes back as it is: a client of MCP 2026-07-28 answers in a round trip.
-// One definition for the three write tools (record_bank_payments, the
-// voucher tools, import_webshop_order), so they ask alike.
+// One definition for the write tools (record_bank_payments, the voucher
+// tools, import_webshop_order, and credit_webshop_refund through
+// writePolicy), so they ask alike.
 func askUser(ctx context.Context, call *sdk.Call, tool, question, tick string) (answer, error) {
 	if !call.ClientCanElicit {
 		return noForm, nil

@@ -28,6 +28,9 @@
 // and discount on configured products, the shop's incl./excl. moms kept as
 // the invoice's taxMode. The order number is stored as the invoice's
 // externalId and looked up first, so an order is invoiced once.
+// credit_webshop_refund makes a draft credit note of that invoice from
+// one of the order's refunds, keyed by the refund's id the same way, and
+// refuses a refund beyond what is left to credit.
 //
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses

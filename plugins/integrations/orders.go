@@ -30,7 +30,7 @@ const maxOrderSKUs = 200
 
 // OrderInput is the input of import_webshop_order.
 type OrderInput struct {
-	Order             json.RawMessage `json:"order" jsonschema:"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}}; amounts as JSON numbers or strings, read as exact decimals"`
+	Order             json.RawMessage `json:"order" jsonschema:"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}, total, refunds [{id, date, lines [{sku, title, quantity, amount}], shipping, total}]}; amounts as JSON numbers or strings, read as exact decimals"`
 	Format            string          `json:"format,omitempty" jsonschema:"shopify, woocommerce or generic; default: detected from the order's keys"`
 	ContactID         string          `json:"contact_id,omitempty" jsonschema:"the Billy contact to invoice; default: found by the order's CVR, then e-mail, and created when none has them"`
 	ShippingProductID string          `json:"shipping_product_id,omitempty" jsonschema:"the Billy product for shipping lines; default the plugin config's shipping_product_id"`
@@ -43,7 +43,7 @@ type OrderInput struct {
 // kept raw so its amounts never pass through float64) would be an array
 // of bytes.
 var orderInputSchema = json.RawMessage(`{"type":"object","required":["order"],"additionalProperties":false,"properties":{
-"order":{"type":"object","description":"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}, total}; amounts as JSON numbers or strings, read as exact decimals"},
+"order":{"type":"object","description":"one order as JSON: a Shopify Admin order (or its {\"order\":…} wrapper), a WooCommerce REST order, or the generic schema {order_number, date (YYYY-MM-DD), currency, prices_include_tax, customer {email, cvr, name, company, street, zipcode, city, country (ISO code), phone}, lines [{sku, title, quantity, unit_price}], shipping {title, amount}, discount {title, amount}, total, refunds [{id, date, lines [{sku, title, quantity, amount}], shipping, total}] (refunds are credited by credit_webshop_refund, not imported here)}; amounts as JSON numbers or strings, read as exact decimals"},
 "format":{"type":"string","enum":["shopify","woocommerce","generic"],"description":"default: detected from the order's keys"},
 "contact_id":{"type":"string","description":"the Billy contact to invoice; default: found by the order's CVR, then e-mail, and created (after confirmation) when none has them"},
 "shipping_product_id":{"type":"string","description":"the Billy product for shipping lines; default the plugin config's shipping_product_id"},
@@ -138,7 +138,7 @@ func (p *plugin) planOrder(ctx context.Context, call *sdk.Call, in OrderInput) (
 		pl.out.Warnings = append(pl.out.Warnings, fmt.Sprintf("the order is %s in the shop, not paid yet", ord.Status))
 	}
 	if ord.Refunds > 0 || ord.Status == "refunded" || ord.Status == "partially_refunded" {
-		pl.out.Warnings = append(pl.out.Warnings, fmt.Sprintf("the order has refunds in the shop (status %q, %d refund(s)); the invoice is of the order as placed, and refunds are not imported: make a credit note of them in Billy", ord.Status, ord.Refunds))
+		pl.out.Warnings = append(pl.out.Warnings, fmt.Sprintf("the order has refunds in the shop (status %q, %d refund(s)); the invoice is of the order as placed: once it is approved, credit each refund with credit_webshop_refund", ord.Status, ord.Refunds))
 	}
 
 	// The key first: an order imported before is answered without
@@ -210,49 +210,9 @@ func (p *plugin) orderLines(ctx context.Context, call *sdk.Call, in OrderInput, 
 			"order %s was not imported: %s %s no SKU, and a line is matched to a Billy product by SKU; give the products SKUs in the shop",
 			ord.Number, strings.Join(noSKU, ", "), plural(len(noSKU), "has", "have"))
 	}
-	if len(skus) > maxOrderSKUs {
-		return nil, sdk.Invalid("order", "order %s has %d different SKUs; at most %d are imported in one order", ord.Number, len(skus), maxOrderSKUs)
-	}
-	sorted := make([]string, 0, len(skus))
-	for s := range skus {
-		sorted = append(sorted, s)
-	}
-	sort.Strings(sorted)
-	bySKU := map[string]billyProduct{}
-	var unknown []string
-	for _, s := range sorted {
-		roots, err := billy(ctx, call, "GET", "/products", url.Values{"productNo": {s}, "isArchived": {"false"}}, nil)
-		if err != nil {
-			return nil, withContext(err, "looking up the product of SKU %s", s)
-		}
-		var ps []billyProduct
-		if err := decodeRoot(roots, "products", &ps); err != nil {
-			return nil, err
-		}
-		var hit []billyProduct
-		for _, pr := range ps {
-			if pr.ProductNo == s && !pr.IsArchived {
-				hit = append(hit, pr)
-			}
-		}
-		switch len(hit) {
-		case 0:
-			unknown = append(unknown, s)
-		case 1:
-			bySKU[s] = hit[0]
-		default:
-			return nil, sdk.NewError(sdk.CategoryConflict, "order_sku_ambiguous",
-				"order %s was not imported: %d Billy products have product number %s (%s and %s); make product numbers unique", ord.Number, len(hit), s, hit[0].ID, hit[1].ID)
-		}
-	}
-	if len(unknown) > 0 {
-		e := sdk.NewError(sdk.CategoryValidation, "order_unknown_sku",
-			"order %s was not imported, nothing was written: no active Billy product has the product number %s; create %s (create_product) or correct the SKU in the shop, then import the order again",
-			ord.Number, strings.Join(unknown, ", "), plural(len(unknown), "it", "them"))
-		for _, u := range unknown {
-			e.Fields = append(e.Fields, sdk.FieldError{Field: "order.lines", Message: "unknown SKU " + u})
-		}
-		return nil, e
+	bySKU, err := productsBySKU(ctx, call, ord.Number, "order", skus)
+	if err != nil {
+		return nil, err
 	}
 	var out []OrderLinePreview
 	for _, l := range ord.Lines {
@@ -292,6 +252,57 @@ func (p *plugin) orderLines(ctx context.Context, call *sdk.Call, in OrderInput, 
 		return nil, err
 	}
 	return out, nil
+}
+
+// productsBySKU finds the one active product with each SKU as its product
+// number. Unknown SKUs refuse the whole order (or refund: what), naming
+// all of them at once, so the merchant fixes them in one go.
+func productsBySKU(ctx context.Context, call *sdk.Call, number, what string, skus map[string]bool) (map[string]billyProduct, error) {
+	if len(skus) > maxOrderSKUs {
+		return nil, sdk.Invalid("order", "%s %s has %d different SKUs; at most %d are imported in one go", what, number, len(skus), maxOrderSKUs)
+	}
+	sorted := make([]string, 0, len(skus))
+	for s := range skus {
+		sorted = append(sorted, s)
+	}
+	sort.Strings(sorted)
+	bySKU := map[string]billyProduct{}
+	var unknown []string
+	for _, s := range sorted {
+		roots, err := billy(ctx, call, "GET", "/products", url.Values{"productNo": {s}, "isArchived": {"false"}}, nil)
+		if err != nil {
+			return nil, withContext(err, "looking up the product of SKU %s", s)
+		}
+		var ps []billyProduct
+		if err := decodeRoot(roots, "products", &ps); err != nil {
+			return nil, err
+		}
+		var hit []billyProduct
+		for _, pr := range ps {
+			if pr.ProductNo == s && !pr.IsArchived {
+				hit = append(hit, pr)
+			}
+		}
+		switch len(hit) {
+		case 0:
+			unknown = append(unknown, s)
+		case 1:
+			bySKU[s] = hit[0]
+		default:
+			return nil, sdk.NewError(sdk.CategoryConflict, "order_sku_ambiguous",
+				what+" %s was not imported: %d Billy products have product number %s (%s and %s); make product numbers unique", number, len(hit), s, hit[0].ID, hit[1].ID)
+		}
+	}
+	if len(unknown) > 0 {
+		e := sdk.NewError(sdk.CategoryValidation, "order_unknown_sku",
+			what+" %s was not imported, nothing was written: no active Billy product has the product number %s; create %s (create_product) or correct the SKU in the shop, then call again",
+			number, strings.Join(unknown, ", "), plural(len(unknown), "it", "them"))
+		for _, u := range unknown {
+			e.Fields = append(e.Fields, sdk.FieldError{Field: "order.lines", Message: "unknown SKU " + u})
+		}
+		return nil, e
+	}
+	return bySKU, nil
 }
 
 func linePreview(kind, sku string, pr billyProduct, desc string, qty, unit decimal.Decimal) OrderLinePreview {
@@ -601,5 +612,388 @@ func (p *plugin) executeOrder(ctx context.Context, call *sdk.Call, pl *orderPlan
 	}
 	out.InvoiceID, out.InvoiceNo, out.InvoiceState = created[0].ID, string(created[0].InvoiceNo), created[0].State
 	out.Status, out.Message, out.Requests = "done", "done: "+action+"; the invoice is a draft: review and approve it in Billy (or with approve_invoice)", nil
+	return out, nil
+}
+
+// writeStep is where the write policy leaves a destructive call: a dry
+// run, writes off, direct or confirmed (execute), a token to hand out, or
+// the user's no.
+type writeStep int
+
+const (
+	stepDryRun writeStep = iota
+	stepExecute
+	stepIssueToken
+	stepCancelled
+	stepDeclined
+)
+
+// writePolicy decides a write by dry_run, the deployment's writes.mode,
+// the confirmation token (checked against b) and, when the client can show
+// one, the user's form: the same steps import_webshop_order takes.
+func (p *plugin) writePolicy(ctx context.Context, call *sdk.Call, tool string, dryRun bool, token string, b binding, question, tick string) (writeStep, error) {
+	if dryRun {
+		return stepDryRun, nil
+	}
+	mode := call.WritesMode
+	if mode == "" {
+		mode = sdk.WritesConfirm
+	}
+	switch mode {
+	case sdk.WritesOff:
+		return 0, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
+			"writes are disabled on this deployment (writes.mode: off), so %s wrote nothing; dry_run: true still shows what would be sent", tool)
+	case sdk.WritesDirect:
+		return stepExecute, nil
+	case sdk.WritesConfirm:
+	default:
+		return 0, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
+	}
+	if token != "" {
+		if err := p.tokens.use(ctx, call.Host, token, b); err != nil {
+			return 0, err
+		}
+		return stepExecute, nil
+	}
+	switch ans, err := askUser(ctx, call, tool, question, tick); {
+	case err != nil:
+		return 0, err
+	case ans == confirmed:
+		return stepExecute, nil
+	case ans == cancelled:
+		return stepCancelled, nil
+	case ans == declined:
+		return stepDeclined, nil
+	}
+	return stepIssueToken, nil
+}
+
+// credit_webshop_refund turns one refund of a webshop order into a draft
+// credit note of the order's invoice (integrations.md § 3.2 item 10: a
+// credit note with creditedInvoiceId and positive lines, billy-api.md
+// § 7.3.2). The invoice is the one import_webshop_order made, found by the
+// order's externalId; the credit note carries its own externalId,
+// "<format>:<order number>:refund:<refund id>", looked up first, so the
+// same refund twice makes one credit note. What is left to credit is the
+// invoice's total less its credit notes that are not voided: a refund
+// beyond it is refused, never booked as over-crediting.
+
+// RefundInput is the input of credit_webshop_refund.
+type RefundInput struct {
+	Order             json.RawMessage `json:"order"`
+	Format            string          `json:"format,omitempty"`
+	RefundID          string          `json:"refund_id,omitempty"`
+	Refund            json.RawMessage `json:"refund,omitempty"`
+	ShippingProductID string          `json:"shipping_product_id,omitempty"`
+	DryRun            bool            `json:"dry_run,omitempty"`
+	ConfirmationToken string          `json:"confirmation_token,omitempty"`
+}
+
+var refundInputSchema = json.RawMessage(`{"type":"object","required":["order"],"additionalProperties":false,"properties":{
+"order":{"type":"object","description":"the order as import_webshop_order took it, with its refunds: Shopify refunds[] (refund_line_items, transactions, order_adjustments of kind shipping_refund), WooCommerce refunds (or give the refund object as refund), generic refunds [{id, date, lines [{sku, title, quantity, amount}], shipping, total}] (amounts positive, in the order's tax mode; total the money paid back)"},
+"format":{"type":"string","enum":["shopify","woocommerce","generic"],"description":"default: detected from the order's keys"},
+"refund_id":{"type":"string","description":"which of the order's refunds to credit; default the only one"},
+"refund":{"type":"object","description":"the refund object itself, when the order lists refunds without their lines (WooCommerce: GET /orders/<id>/refunds/<refund id>)"},
+"shipping_product_id":{"type":"string","description":"the Billy product for refunded shipping; default the plugin config's shipping_product_id"},
+"dry_run":{"type":"boolean","description":"only preview; nothing is written"},
+"confirmation_token":{"type":"string","description":"from a confirmation_required result"}}}`)
+
+// RefundResult is the output of credit_webshop_refund.
+type RefundResult struct {
+	Status            string             `json:"status" jsonschema:"done, exists (the refund was credited before: nothing written), confirmation_required, dry_run, declined or cancelled"`
+	Message           string             `json:"message"`
+	Format            string             `json:"format"`
+	OrderNumber       string             `json:"order_number"`
+	RefundID          string             `json:"refund_id"`
+	ExternalID        string             `json:"external_id" jsonschema:"the key stored on the credit note that makes a second credit of the refund find the first"`
+	InvoiceID         string             `json:"invoice_id" jsonschema:"the order's invoice, credited"`
+	InvoiceNo         string             `json:"invoice_no,omitempty"`
+	Date              string             `json:"date"`
+	Currency          string             `json:"currency"`
+	TaxMode           string             `json:"tax_mode"`
+	Lines             []OrderLinePreview `json:"lines"`
+	Total             string             `json:"total" jsonschema:"the credit note's lines, in the tax mode"`
+	LeftToCredit      string             `json:"left_to_credit,omitempty" jsonschema:"the invoice's total less its credit notes that are not voided, before this one, in the tax mode"`
+	Warnings          []string           `json:"warnings,omitempty"`
+	CreditNoteID      string             `json:"credit_note_id,omitempty"`
+	CreditNoteNo      string             `json:"credit_note_no,omitempty"`
+	CreditNoteState   string             `json:"credit_note_state,omitempty"`
+	Requests          []BillyCall        `json:"requests,omitempty"`
+	ConfirmationToken string             `json:"confirmation_token,omitempty"`
+	ExpiresAt         string             `json:"expires_at,omitempty"`
+}
+
+func (p *plugin) creditWebshopRefundTool() sdk.Tool {
+	return sdk.NewTool(sdk.ToolSpec{
+		Name:  "credit_webshop_refund",
+		Title: "Credit a webshop refund",
+		Description: "Makes a draft credit note in Billy from one refund of a Shopify, WooCommerce or generic webshop order: against the invoice import_webshop_order made of the order, " +
+			"for the refunded lines (by SKU to product) and shipping. The refund id is the key: a refund credited before is reported, never credited twice; " +
+			"a refund beyond what is left to credit on the invoice, or of an order without an approved invoice, is refused. Previews and asks for confirmation first; dry_run only previews.",
+		Effect: sdk.Destructive, Category: "integrations",
+		Scopes:      []string{"invoices:write"},
+		InputSchema: refundInputSchema,
+	}, func(ctx context.Context, call *sdk.Call, in RefundInput) (RefundResult, error) {
+		return p.creditWebshopRefund(ctx, call, in)
+	})
+}
+
+// billyInvoiceTotals is an invoice with what crediting needs.
+type billyInvoiceTotals struct {
+	billyInvoice
+	ExternalID        string          `json:"externalId"`
+	TaxMode           string          `json:"taxMode"`
+	Amount            decimal.Decimal `json:"amount"`
+	GrossAmount       decimal.Decimal `json:"grossAmount"`
+	CreditedInvoiceID string          `json:"creditedInvoiceId"`
+}
+
+// inMode is the invoice's total in its tax mode: gross when the lines
+// include VAT, net when not, the basis the refund's amounts are in.
+func (b billyInvoiceTotals) inMode() decimal.Decimal {
+	if b.TaxMode == "incl" {
+		return b.GrossAmount
+	}
+	return b.Amount
+}
+
+// invoicesByExternalID lists the invoices with externalId key, checked
+// here too: Billy ignores a filter it does not know (billy-api.md § 4.2).
+func invoicesByExternalID(ctx context.Context, call *sdk.Call, key string) ([]billyInvoiceTotals, error) {
+	roots, err := billy(ctx, call, "GET", "/invoices", url.Values{"externalId": {key}}, nil)
+	if err != nil {
+		return nil, withContext(err, "looking for the invoice with externalId %s", key)
+	}
+	var all, out []billyInvoiceTotals
+	if err := decodeRoot(roots, "invoices", &all); err != nil {
+		return nil, err
+	}
+	for _, inv := range all {
+		if inv.ExternalID == key {
+			out = append(out, inv)
+		}
+	}
+	return out, nil
+}
+
+type refundPlan struct {
+	ord        *order
+	ref        *orderRefund
+	out        RefundResult
+	existing   *billyInvoiceTotals
+	creditNote map[string]any
+}
+
+func (p *plugin) planRefund(ctx context.Context, call *sdk.Call, in RefundInput) (*refundPlan, error) {
+	if len(in.Order) == 0 || string(in.Order) == "null" {
+		return nil, sdk.Invalid("order", "is required: the order as a JSON object, with its refunds")
+	}
+	ord, err := parseOrder(in.Order, in.Format)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := ord.refundByID(strings.TrimSpace(in.RefundID), in.Refund)
+	if err != nil {
+		return nil, err
+	}
+	taxMode := map[bool]string{true: "incl", false: "excl"}[ord.TaxesIncluded]
+	pl := &refundPlan{ord: ord, ref: ref, out: RefundResult{Format: ord.Format, OrderNumber: ord.Number, RefundID: ref.ID,
+		ExternalID: externalID(ord) + ":refund:" + ref.ID, Date: ref.Date, Currency: ord.Currency, TaxMode: taxMode, Lines: []OrderLinePreview{}}}
+
+	// The refund's own key first: credited before, nothing else is read.
+	if found, err := invoicesByExternalID(ctx, call, pl.out.ExternalID); err != nil {
+		return nil, err
+	} else if len(found) > 0 {
+		pl.existing = &found[0]
+		return pl, nil
+	}
+	invs, err := invoicesByExternalID(ctx, call, externalID(ord))
+	if err != nil {
+		return nil, err
+	}
+	var inv *billyInvoiceTotals
+	for i := range invs {
+		if invs[i].Type != "creditNote" {
+			inv = &invs[i]
+			break
+		}
+	}
+	switch {
+	case inv == nil:
+		return nil, sdk.NewError(sdk.CategoryNotFound, "refund_invoice_missing",
+			"refund %s of order %s was not credited: Billy has no invoice of the order (externalId %s); import the order first with import_webshop_order, then approve its invoice", ref.ID, ord.Number, externalID(ord))
+	case inv.State == "draft":
+		return nil, sdk.NewError(sdk.CategoryConflict, "refund_invoice_draft",
+			"refund %s of order %s was not credited: the order's invoice %s is still a draft, and Billy credits only approved invoices; approve it (approve_invoice) and credit the refund, or correct the draft instead", ref.ID, ord.Number, inv.ID)
+	case inv.State != "approved":
+		return nil, sdk.NewError(sdk.CategoryConflict, "refund_invoice_not_creditable",
+			"refund %s of order %s was not credited: the order's invoice %s is %s", ref.ID, ord.Number, inv.ID, inv.State)
+	case inv.TaxMode != taxMode:
+		return nil, sdk.NewError(sdk.CategoryConflict, "refund_tax_mode_mismatch",
+			"refund %s of order %s was not credited: the invoice %s has prices %s moms, the order %s moms; credit it in Billy by hand", ref.ID, ord.Number, inv.ID, inv.TaxMode, taxMode)
+	}
+	pl.out.InvoiceID, pl.out.InvoiceNo = inv.ID, string(inv.InvoiceNo)
+
+	// What is left to credit: the invoice less its credit notes that are
+	// not voided (drafts too: approved later, they credit it as well).
+	roots, err := billy(ctx, call, "GET", "/invoices", url.Values{"creditedInvoiceId": {inv.ID}}, nil)
+	if err != nil {
+		return nil, withContext(err, "reading the credit notes of invoice %s", inv.ID)
+	}
+	var cns []billyInvoiceTotals
+	if err := decodeRoot(roots, "invoices", &cns); err != nil {
+		return nil, err
+	}
+	left := inv.inMode()
+	for _, cn := range cns {
+		if cn.Type == "creditNote" && cn.CreditedInvoiceID == inv.ID && cn.State != "voided" {
+			// Abs: Billy's sign for a credit note's totals is not
+			// documented; the sandbox keeps them positive (§ 7.3.2).
+			left = left.Sub(cn.inMode().Abs())
+		}
+	}
+	pl.out.LeftToCredit = left.StringFixed(2)
+
+	skus := map[string]bool{}
+	for _, l := range ref.Lines {
+		skus[l.SKU] = true
+	}
+	bySKU, err := productsBySKU(ctx, call, ord.Number+" refund "+ref.ID, "order", skus)
+	if err != nil {
+		return nil, err
+	}
+	total := decimal.Zero
+	for _, l := range ref.Lines {
+		qty, unit, desc := l.Quantity, l.Amount.DivRound(l.Quantity, 4), l.Title
+		if !unit.Mul(qty).Equal(l.Amount) {
+			// The shop's refunded amount is no whole unit price × quantity
+			// (a discount shared out): one line of the exact amount.
+			qty, unit, desc = decimal.NewFromInt(1), l.Amount, fmt.Sprintf("%s × %s", l.Quantity, l.Title)
+		}
+		pl.out.Lines = append(pl.out.Lines, linePreview("item", l.SKU, bySKU[l.SKU], desc, qty, unit))
+		total = total.Add(l.Amount)
+	}
+	if ref.Shipping.IsPositive() {
+		id := in.ShippingProductID
+		if id == "" {
+			id = p.cfg.ShippingProductID
+		}
+		if id == "" {
+			return nil, sdk.NewError(sdk.CategoryValidation, "order_shipping_product_missing",
+				"refund %s of order %s was not credited: it refunds shipping of %s %s but no shipping product is set; give shipping_product_id, or set plugins.integrations.config.shipping_product_id",
+				ref.ID, ord.Number, ref.Shipping.StringFixed(2), ord.Currency)
+		}
+		pr, err := p.productByID(ctx, call, id, "shipping_product_id")
+		if err != nil {
+			return nil, err
+		}
+		pl.out.Lines = append(pl.out.Lines, linePreview("shipping", "", pr, pr.Name, decimal.NewFromInt(1), ref.Shipping))
+		total = total.Add(ref.Shipping)
+	}
+	pl.out.Total = total.StringFixed(2)
+	switch {
+	case !total.IsPositive():
+		return nil, sdk.NewError(sdk.CategoryValidation, "refund_without_lines",
+			"refund %s of order %s refunds no money (its lines and shipping add up to 0), so there is nothing to credit", ref.ID, ord.Number)
+	case total.GreaterThan(left):
+		return nil, sdk.NewError(sdk.CategoryConflict, "refund_exceeds_invoice",
+			"refund %s of order %s was not credited, nothing was written: it credits %s %s (%s moms) but only %s is left to credit on invoice %s (its total %s less its credit notes); crediting it would over-credit the invoice",
+			ref.ID, ord.Number, total.StringFixed(2), ord.Currency, taxMode, left.StringFixed(2), orDash(pl.out.InvoiceNo), inv.inMode().StringFixed(2))
+	}
+	var lines []map[string]any
+	for _, l := range pl.out.Lines {
+		lines = append(lines, map[string]any{"productId": l.ProductID, "description": l.Description,
+			"quantity": json.Number(l.Quantity), "unitPrice": json.Number(l.UnitPrice)})
+	}
+	pl.creditNote = map[string]any{"type": "creditNote", "creditedInvoiceId": inv.ID, "state": "draft", "contactId": inv.ContactID,
+		"entryDate": ref.Date, "currencyId": inv.CurrencyID, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.Name, "lines": lines}
+	pl.out.Requests = []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": pl.creditNote}}}
+	return pl, nil
+}
+
+func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in RefundInput) (RefundResult, error) {
+	pl, err := p.planRefund(ctx, call, in)
+	if err != nil {
+		return RefundResult{}, err
+	}
+	out := pl.out
+	if ex := pl.existing; ex != nil {
+		out.Status, out.CreditNoteID, out.CreditNoteNo, out.CreditNoteState = "exists", ex.ID, string(ex.InvoiceNo), ex.State
+		out.InvoiceID = ex.CreditedInvoiceID
+		out.Message = fmt.Sprintf("refund %s of order %s was credited before as credit note %s (%s, id %s); nothing was written", pl.ref.ID, pl.ord.Number, orDash(string(ex.InvoiceNo)), ex.State, ex.ID)
+		return out, nil
+	}
+	action := fmt.Sprintf("Create a draft credit note of invoice %s for refund %s of order %s, %d line(s), %s %s (prices %s. moms)",
+		orDash(out.InvoiceNo), pl.ref.ID, pl.ord.Name, len(out.Lines), danishAmount(decimal.RequireFromString(out.Total)), out.Currency, out.TaxMode)
+	args, err := json.Marshal(struct {
+		Order    string       `json:"order"`
+		Refund   *orderRefund `json:"refund"`
+		Shipping string       `json:"shipping_product_id"`
+	}{externalID(pl.ord), pl.ref, in.ShippingProductID})
+	if err != nil {
+		return RefundResult{}, err
+	}
+	state, err := json.Marshal(struct {
+		Left     string      `json:"left"`
+		Requests []BillyCall `json:"requests"`
+	}{out.LeftToCredit, out.Requests})
+	if err != nil {
+		return RefundResult{}, err
+	}
+	b := binding{tool: "credit_webshop_refund", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}
+	step, err := p.writePolicy(ctx, call, "credit_webshop_refund", in.DryRun, in.ConfirmationToken, b, action+".", "Tick to create this draft credit note in Billy now.")
+	if err != nil {
+		return RefundResult{}, err
+	}
+	switch step {
+	case stepDryRun:
+		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as these requests"
+	case stepCancelled:
+		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
+	case stepDeclined:
+		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
+	case stepIssueToken:
+		token, exp := p.tokens.issue(b)
+		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
+		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call credit_webshop_refund again with the same arguments and confirmation_token within %d minutes.",
+			action, int(tokenTTL.Minutes()))
+	case stepExecute:
+		return p.executeRefund(ctx, call, pl, out, action)
+	}
+	return out, nil
+}
+
+func (p *plugin) executeRefund(ctx context.Context, call *sdk.Call, pl *refundPlan, out RefundResult, action string) (RefundResult, error) {
+	// Held like an order import (orderLease): two credits of one refund
+	// at the same moment would both find no credit note.
+	key := "webshop-refund:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
+	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
+	switch {
+	case errors.Is(err, sdk.ErrHostFeatureMissing):
+	case err != nil:
+		return RefundResult{}, withContext(err, "nothing was written: whether another credit of refund %s is running cannot be checked right now; try again in a moment", pl.ref.ID)
+	case !first:
+		return RefundResult{}, sdk.NewError(sdk.CategoryConflict, "refund_credit_in_progress",
+			"nothing was written: refund %s of order %s was being credited by another call less than %d minutes ago; call credit_webshop_refund again in a moment without confirmation_token, and it reports the credit note that call made",
+			pl.ref.ID, pl.ord.Number, int(orderLease.Minutes()))
+	}
+	roots, err := billy(ctx, call, "POST", "/invoices", nil, map[string]any{"invoice": pl.creditNote})
+	if err != nil {
+		return RefundResult{}, withContext(err, "credit_webshop_refund: creating the credit note failed; nothing was written")
+	}
+	var created []billyInvoiceTotals
+	if err := decodeRoot(roots, "invoices", &created); err != nil {
+		return RefundResult{}, err
+	}
+	for _, c := range created {
+		if c.Type == "creditNote" || c.ExternalID == out.ExternalID {
+			out.CreditNoteID, out.CreditNoteNo, out.CreditNoteState = c.ID, string(c.InvoiceNo), c.State
+			break
+		}
+	}
+	if out.CreditNoteID == "" {
+		return RefundResult{}, unexpected("POST /invoices returned no credit note")
+	}
+	out.Status, out.Message, out.Requests = "done", "done: "+action+"; the credit note is a draft: review and approve it in Billy (or with approve_invoice), which credits the invoice", nil
 	return out, nil
 }

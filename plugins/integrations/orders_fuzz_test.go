@@ -37,3 +37,48 @@ func FuzzParseOrder(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRefund: any refund bytes, against each sample order, are read
+// or refused, never a panic; a refund that reads has an id and a date,
+// positive quantities, no more of a SKU than the order had, and money to
+// credit that is not negative.
+func FuzzParseRefund(f *testing.F) {
+	orders := map[string]*order{}
+	for _, name := range []string{"shopify_refund.json", "woocommerce_refunded.json", "generic_refund.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "orders", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		o, err := parseOrder(b, "")
+		if err != nil {
+			f.Fatal(err)
+		}
+		orders[o.Format] = o
+		for _, r := range o.RefundList {
+			f.Add(o.Format, []byte(r))
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "orders", "woocommerce_refund.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(formatWoo, b)
+	f.Fuzz(func(t *testing.T, format string, b []byte) {
+		o := orders[format]
+		if o == nil || !json.Valid(b) {
+			return
+		}
+		r, err := o.parseRefund(b)
+		if err != nil {
+			return
+		}
+		if r.ID == "" || len(r.Date) != 10 || r.Shipping.IsNegative() || len(r.Lines) == 0 && r.Shipping.IsZero() {
+			t.Fatalf("read an incomplete refund: %+v", r)
+		}
+		for _, l := range r.Lines {
+			if !l.Quantity.IsPositive() || l.Amount.IsNegative() || l.SKU == "" {
+				t.Fatalf("refund line %+v", l)
+			}
+		}
+	})
+}

@@ -40,6 +40,13 @@ type order struct {
 	// the order carries. Neither is imported; both are reported.
 	Status  string
 	Refunds int
+	// RefundList holds the refunds as the shop sent them, raw: a refund
+	// is read (parseRefund) only when credit_webshop_refund credits it,
+	// so an order import never fails on a refund it does not use.
+	RefundList []json.RawMessage `json:"-"`
+	// lineIDs maps a Shopify line item's id to its line, for refund
+	// line items that name only line_item_id.
+	lineIDs map[string]orderLine
 	// Total is the shop's own total, compared with the lines' sum when
 	// the prices include tax (then both are the same gross amount).
 	Total dec
@@ -282,6 +289,7 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 			Phone string `json:"phone"`
 		} `json:"customer"`
 		LineItems []struct {
+			ID            str    `json:"id"`
 			SKU           string `json:"sku"`
 			Title         string `json:"title"`
 			Name          string `json:"name"`
@@ -309,7 +317,7 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 		return nil, err
 	}
 	o := &order{Number: string(s.OrderNumber), Name: s.Name, Date: s.ProcessedAt, Currency: s.Currency, TaxesIncluded: s.TaxesIncluded, Total: s.TotalPrice,
-		Status: s.FinancialStat, Refunds: len(s.Refunds)}
+		Status: s.FinancialStat, Refunds: len(s.Refunds), RefundList: s.Refunds, lineIDs: map[string]orderLine{}}
 	if o.Date == "" {
 		o.Date = s.CreatedAt
 	}
@@ -337,7 +345,11 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 		if li.Name != "" {
 			title = li.Name
 		}
-		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(li.SKU), Title: title, Quantity: li.Quantity.v, UnitPrice: li.Price.v})
+		l := orderLine{SKU: strings.TrimSpace(li.SKU), Title: title, Quantity: li.Quantity.v, UnitPrice: li.Price.v}
+		o.Lines = append(o.Lines, l)
+		if li.ID != "" {
+			o.lineIDs[string(li.ID)] = l
+		}
 		lineDiscounts = lineDiscounts.Add(li.TotalDiscount.v)
 	}
 	for _, sl := range s.ShippingLines {
@@ -415,7 +427,7 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 		num = string(w.ID)
 	}
 	o := &order{Number: num, Name: num, Date: w.DatePaid, Currency: w.Currency, TaxesIncluded: w.PricesIncludeTax, Total: w.Total,
-		Status: w.Status, Refunds: len(w.Refunds)}
+		Status: w.Status, Refunds: len(w.Refunds), RefundList: w.Refunds}
 	if o.Date == "" {
 		o.Date = w.DateCreated
 	}
@@ -496,7 +508,8 @@ type genericOrder struct {
 		Title  string `json:"title"`
 		Amount dec    `json:"amount"`
 	} `json:"discount"`
-	Total dec `json:"total"`
+	Total   dec               `json:"total"`
+	Refunds []json.RawMessage `json:"refunds"`
 }
 
 func parseGeneric(raw json.RawMessage) (*order, error) {
@@ -508,7 +521,7 @@ func parseGeneric(raw json.RawMessage) (*order, error) {
 	}
 	c := g.Customer
 	o := &order{Number: string(g.OrderNumber), Date: g.Date, Currency: g.Currency, TaxesIncluded: g.PricesIncludeTax,
-		Total: g.Total, Customer: orderCustomer{Email: c.Email, Name: c.Name, Company: c.Company, Street: c.Street, Zipcode: c.Zipcode, City: c.City, Country: c.Country, Phone: c.Phone}}
+		Total: g.Total, Refunds: len(g.Refunds), RefundList: g.Refunds, Customer: orderCustomer{Email: c.Email, Name: c.Name, Company: c.Company, Street: c.Street, Zipcode: c.Zipcode, City: c.City, Country: c.Country, Phone: c.Phone}}
 	if c.CVR != "" {
 		o.Customer.CVR = cvrFrom(c.CVR)
 		if o.Customer.CVR == "" {
@@ -528,4 +541,303 @@ func parseGeneric(raw json.RawMessage) (*order, error) {
 		o.Discount, o.DiscountText = g.Discount.Amount.v, g.Discount.Title
 	}
 	return o, nil
+}
+
+// A refund as credit_webshop_refund sees it (integrations.md § 3.2 item
+// 10: a refund becomes a credit note of the order's invoice). Amounts are
+// positive and in the order's tax mode, as the invoice's lines were.
+type orderRefund struct {
+	ID       string
+	Date     string // YYYY-MM-DD
+	Lines    []refundLine
+	Shipping decimal.Decimal // refunded shipping, in the order's tax mode
+	// Paid is the money the shop paid back, tax included (Shopify's
+	// successful refund transactions, WooCommerce's amount, the generic
+	// total), when the shop says; the lines must add up to it.
+	Paid dec
+	// Gross is the refund's lines and shipping with their tax, as the
+	// shop states it, compared with Paid.
+	Gross decimal.Decimal
+}
+
+type refundLine struct {
+	SKU, Title string
+	Quantity   decimal.Decimal
+	Amount     decimal.Decimal // the line's refunded amount, in the order's tax mode
+}
+
+// refundByID picks the order's refund with id (empty: the only one);
+// override, when given, is the refund object itself (WooCommerce lists
+// only ids and totals in an order's refunds; the full refund is
+// GET /orders/<id>/refunds/<refund id>).
+func (o *order) refundByID(id string, override json.RawMessage) (*orderRefund, error) {
+	if len(bytes.TrimSpace(override)) > 0 && string(bytes.TrimSpace(override)) != "null" {
+		r, err := o.parseRefund(override)
+		if err != nil {
+			return nil, err
+		}
+		if id != "" && r.ID != id {
+			return nil, sdk.Invalid("refund", "is refund %s, but refund_id says %s", r.ID, id)
+		}
+		return r, nil
+	}
+	if len(o.RefundList) == 0 {
+		return nil, sdk.NewError(sdk.CategoryValidation, "order_has_no_refund", "order %s carries no refunds (Shopify refunds[], WooCommerce refunds, generic refunds); give the order as the shop has it now, or the refund object as refund", o.Number)
+	}
+	var ids []string
+	for i, raw := range o.RefundList {
+		r, err := o.parseRefund(raw)
+		if err != nil {
+			return nil, withContext(err, "order %s, refund %d", o.Number, i+1)
+		}
+		if id == "" && len(o.RefundList) == 1 || r.ID == id {
+			return r, nil
+		}
+		ids = append(ids, r.ID)
+	}
+	if id == "" {
+		return nil, sdk.Invalid("refund_id", "order %s has %d refunds (%s); say which one to credit", o.Number, len(ids), strings.Join(ids, ", "))
+	}
+	return nil, sdk.Invalid("refund_id", "order %s has no refund %s; its refunds are %s", o.Number, id, strings.Join(ids, ", "))
+}
+
+// parseRefund reads one refund of the order's format and checks it.
+func (o *order) parseRefund(raw json.RawMessage) (*orderRefund, error) {
+	var r *orderRefund
+	var err error
+	switch o.Format {
+	case formatShopify:
+		r, err = o.shopifyRefund(raw)
+	case formatWoo:
+		r, err = o.wooRefund(raw)
+	default:
+		r, err = o.genericRefund(raw)
+	}
+	if err != nil {
+		if _, ok := err.(*sdk.Error); ok {
+			return nil, err
+		}
+		return nil, sdk.Invalid("refund", "is not a %s refund: %v", o.Format, err)
+	}
+	return r, o.checkRefund(r)
+}
+
+func (o *order) shopifyRefund(raw json.RawMessage) (*orderRefund, error) {
+	var s struct {
+		ID              str    `json:"id"`
+		CreatedAt       string `json:"created_at"`
+		ProcessedAt     string `json:"processed_at"`
+		RefundLineItems []struct {
+			LineItemID str `json:"line_item_id"`
+			Quantity   dec `json:"quantity"`
+			Subtotal   dec `json:"subtotal"`
+			TotalTax   dec `json:"total_tax"`
+			LineItem   *struct {
+				SKU   string `json:"sku"`
+				Title string `json:"title"`
+				Name  string `json:"name"`
+			} `json:"line_item"`
+		} `json:"refund_line_items"`
+		Transactions []struct {
+			Amount dec    `json:"amount"`
+			Kind   string `json:"kind"`
+			Status string `json:"status"`
+		} `json:"transactions"`
+		OrderAdjustments []struct {
+			Amount    dec    `json:"amount"`
+			TaxAmount dec    `json:"tax_amount"`
+			Kind      string `json:"kind"`
+		} `json:"order_adjustments"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, err
+	}
+	r := &orderRefund{ID: string(s.ID), Date: s.ProcessedAt}
+	if r.Date == "" {
+		r.Date = s.CreatedAt
+	}
+	for i, li := range s.RefundLineItems {
+		l := refundLine{Quantity: li.Quantity.v}
+		if li.LineItem != nil {
+			l.SKU, l.Title = strings.TrimSpace(li.LineItem.SKU), li.LineItem.Title
+			if li.LineItem.Name != "" {
+				l.Title = li.LineItem.Name
+			}
+		}
+		if ol, ok := o.lineIDs[string(li.LineItemID)]; ok && l.SKU == "" {
+			l.SKU, l.Title = ol.SKU, ol.Title
+		}
+		if !li.Subtotal.set {
+			return nil, sdk.Invalid(fmt.Sprintf("refund.refund_line_items[%d]", i), "has no subtotal")
+		}
+		// Guess (integrations.md § 3.3 lists refunds[] without their
+		// fields): subtotal is in the order's tax mode, as line prices are;
+		// the transactions check below refuses the refund if it is not.
+		l.Amount = li.Subtotal.v
+		r.Gross = r.Gross.Add(li.Subtotal.v)
+		if !o.TaxesIncluded {
+			r.Gross = r.Gross.Add(li.TotalTax.v)
+		}
+		r.Lines = append(r.Lines, l)
+	}
+	for _, a := range s.OrderAdjustments {
+		if a.Kind != "shipping_refund" {
+			// refund_discrepancy and the like: money paid back that is
+			// not a line or shipping; the transactions check refuses it.
+			continue
+		}
+		// Shopify writes a shipping refund as a negative adjustment.
+		net, tax := a.Amount.v.Neg(), a.TaxAmount.v.Neg()
+		sh := net
+		if o.TaxesIncluded {
+			sh = net.Add(tax)
+		}
+		r.Shipping = r.Shipping.Add(sh)
+		r.Gross = r.Gross.Add(net).Add(tax)
+	}
+	paid := decimal.Zero
+	n := 0
+	for _, t := range s.Transactions {
+		if t.Kind == "refund" && (t.Status == "success" || t.Status == "") {
+			paid = paid.Add(t.Amount.v)
+			n++
+		}
+	}
+	if n > 0 {
+		r.Paid = dec{v: paid, set: true}
+	}
+	return r, nil
+}
+
+func (o *order) wooRefund(raw json.RawMessage) (*orderRefund, error) {
+	// A refund object (GET /orders/<id>/refunds/<refund id>): its lines
+	// and shipping carry negative totals and quantities; an order's own
+	// refunds[] has only id, reason and a negative total.
+	var w struct {
+		ID          str    `json:"id"`
+		DateCreated string `json:"date_created"`
+		Amount      dec    `json:"amount"`
+		Total       dec    `json:"total"`
+		LineItems   []struct {
+			SKU      string `json:"sku"`
+			Name     string `json:"name"`
+			Quantity dec    `json:"quantity"`
+			Total    dec    `json:"total"`
+			TotalTax dec    `json:"total_tax"`
+		} `json:"line_items"`
+		ShippingLines []struct {
+			Total    dec `json:"total"`
+			TotalTax dec `json:"total_tax"`
+		} `json:"shipping_lines"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, err
+	}
+	r := &orderRefund{ID: string(w.ID), Date: w.DateCreated, Paid: w.Amount}
+	if !r.Paid.set && w.Total.set {
+		r.Paid = dec{v: w.Total.v.Abs(), set: true}
+	}
+	inMode := func(total, tax dec) decimal.Decimal {
+		if o.TaxesIncluded {
+			return total.v.Add(tax.v).Abs()
+		}
+		return total.v.Abs()
+	}
+	for _, li := range w.LineItems {
+		r.Lines = append(r.Lines, refundLine{SKU: strings.TrimSpace(li.SKU), Title: li.Name, Quantity: li.Quantity.v.Abs(), Amount: inMode(li.Total, li.TotalTax)})
+		r.Gross = r.Gross.Add(li.Total.v.Add(li.TotalTax.v).Abs())
+	}
+	for _, sl := range w.ShippingLines {
+		r.Shipping = r.Shipping.Add(inMode(sl.Total, sl.TotalTax))
+		r.Gross = r.Gross.Add(sl.Total.v.Add(sl.TotalTax.v).Abs())
+	}
+	if len(r.Lines) == 0 && r.Shipping.IsZero() {
+		return nil, sdk.NewError(sdk.CategoryValidation, "refund_without_lines",
+			"refund %s of order %s names no refunded lines or shipping (an order's refunds list only totals): give the refund object from WooCommerce's GET /orders/%s/refunds/%s as refund", r.ID, o.Number, o.Number, r.ID)
+	}
+	return r, nil
+}
+
+// genericRefund is the generic schema's refund: {id, date, lines [{sku,
+// quantity, amount}], shipping, total}, amounts positive and in the
+// order's tax mode; total is the money paid back.
+func (o *order) genericRefund(raw json.RawMessage) (*orderRefund, error) {
+	var g struct {
+		ID    str    `json:"id"`
+		Date  string `json:"date"`
+		Lines []struct {
+			SKU      string `json:"sku"`
+			Title    string `json:"title"`
+			Quantity dec    `json:"quantity"`
+			Amount   dec    `json:"amount"`
+		} `json:"lines"`
+		Shipping dec `json:"shipping"`
+		Total    dec `json:"total"`
+	}
+	dc := json.NewDecoder(bytes.NewReader(raw))
+	dc.DisallowUnknownFields()
+	if err := dc.Decode(&g); err != nil {
+		return nil, err
+	}
+	r := &orderRefund{ID: string(g.ID), Date: g.Date, Shipping: g.Shipping.v}
+	for i, l := range g.Lines {
+		if !l.Quantity.set || !l.Amount.set {
+			return nil, sdk.Invalid(fmt.Sprintf("refund.lines[%d]", i), "needs quantity and amount")
+		}
+		r.Lines = append(r.Lines, refundLine{SKU: strings.TrimSpace(l.SKU), Title: l.Title, Quantity: l.Quantity.v, Amount: l.Amount.v})
+		r.Gross = r.Gross.Add(l.Amount.v)
+	}
+	r.Gross = r.Gross.Add(r.Shipping)
+	if o.TaxesIncluded {
+		r.Paid = g.Total
+	}
+	return r, nil
+}
+
+// checkRefund refuses a refund no credit note can be made of: no id (the
+// idempotency key), no date, nothing refunded, negative amounts, more of a
+// SKU than the order had, or lines that do not add up to the money the
+// shop paid back.
+func (o *order) checkRefund(r *orderRefund) error {
+	switch {
+	case r.ID == "":
+		return sdk.Invalid("refund", "a refund of order %s has no id (the key that makes it one credit note)", o.Number)
+	case len(r.ID) > 40:
+		return sdk.Invalid("refund", "refund id %.20q… is longer than 40 characters", r.ID)
+	case !dateRE.MatchString(r.Date):
+		return sdk.Invalid("refund", "refund %s of order %s has no date as YYYY-MM-DD… (got %q)", r.ID, o.Number, r.Date)
+	case len(r.Lines) == 0 && r.Shipping.IsZero():
+		return sdk.NewError(sdk.CategoryValidation, "refund_without_lines",
+			"refund %s of order %s refunds no lines and no shipping; a credit note is made of product lines: credit an amount-only refund in Billy by hand", r.ID, o.Number)
+	case r.Shipping.IsNegative():
+		return sdk.Invalid("refund", "refund %s: refunded shipping must not be negative", r.ID)
+	}
+	r.Date = r.Date[:10]
+	ordered := map[string]decimal.Decimal{}
+	for _, l := range o.Lines {
+		ordered[l.SKU] = ordered[l.SKU].Add(l.Quantity)
+	}
+	refunded := map[string]decimal.Decimal{}
+	for i, l := range r.Lines {
+		field := fmt.Sprintf("refund.lines[%d]", i)
+		switch {
+		case l.SKU == "":
+			return sdk.NewError(sdk.CategoryValidation, "order_line_without_sku", "refund %s of order %s: line %d (%s) has no SKU, and a credit note line is matched to a Billy product by SKU", r.ID, o.Number, i+1, l.Title)
+		case !l.Quantity.IsPositive():
+			return sdk.Invalid(field, "quantity must be positive, got %s", l.Quantity)
+		case l.Amount.IsNegative():
+			return sdk.Invalid(field, "amount must not be negative, got %s", l.Amount)
+		}
+		refunded[l.SKU] = refunded[l.SKU].Add(l.Quantity)
+		if refunded[l.SKU].GreaterThan(ordered[l.SKU]) {
+			return sdk.NewError(sdk.CategoryValidation, "refund_exceeds_order",
+				"refund %s of order %s refunds %s of SKU %s, but the order has %s", r.ID, o.Number, refunded[l.SKU], l.SKU, ordered[l.SKU])
+		}
+	}
+	if r.Paid.set && !r.Gross.Round(2).Equal(r.Paid.v.Round(2)) {
+		return sdk.NewError(sdk.CategoryValidation, "refund_total_mismatch",
+			"refund %s of order %s was not credited: its lines and shipping add up to %s %s with tax, but the shop paid back %s; the refund has amounts this import does not read (a refund discrepancy, fees, gift cards)",
+			r.ID, o.Number, r.Gross.StringFixed(2), o.Currency, r.Paid.v.StringFixed(2))
+	}
+	return nil
 }

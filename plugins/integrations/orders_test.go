@@ -68,7 +68,7 @@ func (f *orderBilly) serve(_ context.Context, req sdk.BillyRequest) (*sdk.BillyR
 	q := req.Query
 	switch {
 	case req.Method == "GET" && req.Path == "/invoices":
-		return ok(map[string]any{"invoices": filter(f.invoices, "externalId", q.Get("externalId"))})
+		return ok(map[string]any{"invoices": filter(filter(f.invoices, "externalId", q.Get("externalId")), "creditedInvoiceId", q.Get("creditedInvoiceId"))})
 	case req.Method == "GET" && req.Path == "/products":
 		return ok(map[string]any{"products": filter(f.products, "productNo", q.Get("productNo"))})
 	case req.Method == "GET" && strings.HasPrefix(req.Path, "/products/"):
@@ -93,11 +93,22 @@ func (f *orderBilly) serve(_ context.Context, req sdk.BillyRequest) (*sdk.BillyR
 		f.posts = append(f.posts, "POST /invoices "+string(b))
 		var body struct {
 			Invoice struct {
-				ExternalID string `json:"externalId"`
+				ExternalID, Type, TaxMode, CreditedInvoiceID string
+				Lines                                        []struct{ Quantity, UnitPrice decimal.Decimal }
 			} `json:"invoice"`
 		}
 		_ = json.Unmarshal(b, &body)
-		inv := map[string]any{"id": fmt.Sprintf("inv%d", len(f.invoices)+1), "state": "draft", "invoiceNo": nil, "externalId": body.Invoice.ExternalID}
+		// Totals as the sandbox computes them at 25 % (billy-api.md § 7.3.1).
+		sum := decimal.Zero
+		for _, l := range body.Invoice.Lines {
+			sum = sum.Add(l.Quantity.Mul(l.UnitPrice))
+		}
+		net, gross := sum, sum.Mul(decimal.RequireFromString("1.25")).Round(2)
+		if body.Invoice.TaxMode == "incl" {
+			net, gross = sum.Div(decimal.RequireFromString("1.25")).Round(2), sum
+		}
+		inv := map[string]any{"id": fmt.Sprintf("inv%d", len(f.invoices)+1), "state": "draft", "invoiceNo": nil, "externalId": body.Invoice.ExternalID,
+			"type": body.Invoice.Type, "taxMode": body.Invoice.TaxMode, "creditedInvoiceId": body.Invoice.CreditedInvoiceID, "amount": net, "grossAmount": gross}
 		f.invoices = append(f.invoices, inv)
 		return ok(map[string]any{"invoices": []any{inv}})
 	}
@@ -351,7 +362,7 @@ func TestOrderWarnings(t *testing.T) {
 	if err := h.CallToolInto(context.Background(), "import_webshop_order", map[string]any{"order": json.RawMessage(b), "dry_run": true}, &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "refunds are not imported") {
+	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0], "credit_webshop_refund") {
 		t.Errorf("warnings: %q", got.Warnings)
 	}
 }
@@ -374,5 +385,199 @@ func TestOrderAmountsExact(t *testing.T) {
 	}
 	if !decimal.RequireFromString(got.Lines[0].Amount).Equal(decimal.RequireFromString("0.3")) {
 		t.Errorf("line amount %s", got.Lines[0].Amount)
+	}
+}
+
+// withOrderInvoices gives the fake Billy the approved invoices that
+// import_webshop_order made of the three sample orders.
+func withOrderInvoices(f *orderBilly) *orderBilly {
+	inv := func(id, ext, no, mode, contact, cur, net, gross string) map[string]any {
+		return map[string]any{"id": id, "externalId": ext, "invoiceNo": no, "type": "invoice", "state": "approved", "taxMode": mode,
+			"contactId": contact, "currencyId": cur, "amount": json.Number(net), "grossAmount": json.Number(gross)}
+	}
+	f.invoices = append(f.invoices,
+		inv("inv-s", "shopify:1001", "17", "incl", "c-mette", "DKK", "356.72", "445.90"),
+		inv("inv-w", "woocommerce:727", "18", "incl", "c-berg", "DKK", "325.52", "406.90"),
+		inv("inv-g", "generic:G-2001", "19", "excl", "c-new", "EUR", "70.09", "87.61"))
+	return f
+}
+
+// TestRefundPreviews compares the dry-run preview of a refund of each
+// format with its golden file: the credit note's lines, products, the
+// invoice credited, what is left to credit and the exact request.
+func TestRefundPreviews(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args map[string]any
+	}{
+		{"shopify", map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "9001"}},
+		{"woocommerce", map[string]any{"order": readOrder(t, "woocommerce_refunded.json"), "refund": readOrder(t, "woocommerce_refund.json")}},
+		{"generic", map[string]any{"order": readOrder(t, "generic_refund.json")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := sdktest.New(t, New(), sdktest.WithBilly(withOrderInvoices(newOrderBilly()).serve), sdktest.WithConfig(orderConfig))
+			tc.args["dry_run"] = true
+			var got RefundResult
+			if err := h.CallToolInto(context.Background(), "credit_webshop_refund", tc.args, &got); err != nil {
+				t.Fatal(err)
+			}
+			b, err := json.MarshalIndent(got, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "orders", tc.name+"_refund.golden.json")
+			if *update {
+				if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(strings.TrimSpace(string(want)), string(b)); diff != "" {
+				t.Errorf("preview (-golden +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRefundOnce: a refund is confirmed, credited as one draft credit
+// note of the order's invoice, and the same refund again (with the used
+// token or without) finds it and writes nothing. The order's second
+// refund then credits what is left, and a third credit beyond the
+// invoice's total is refused as over-crediting.
+func TestRefundOnce(t *testing.T) {
+	ctx := context.Background()
+	billy := withOrderInvoices(newOrderBilly())
+	h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithConfig(orderConfig), sdktest.WithWritesMode(sdk.WritesConfirm),
+		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Scopes: []string{"admin"}}))
+	args := map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "9001"}
+	var pre RefundResult
+	if err := h.CallToolInto(ctx, "credit_webshop_refund", args, &pre); err != nil {
+		t.Fatal(err)
+	}
+	if pre.Status != "confirmation_required" || pre.Total != "178.95" || pre.LeftToCredit != "445.90" || len(billy.posts) != 0 {
+		t.Fatalf("preview: %+v; posts %v", pre, billy.posts)
+	}
+	// The token of refund 9001 does not credit refund 9002.
+	other := map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "9002", "confirmation_token": pre.ConfirmationToken}
+	var e *sdk.Error
+	if err := h.CallToolInto(ctx, "credit_webshop_refund", other, &RefundResult{}); !errors.As(err, &e) || e.Code != "confirmation_token_arguments_mismatch" {
+		t.Fatalf("token for another refund: %v", err)
+	}
+	args["confirmation_token"] = pre.ConfirmationToken
+	var done RefundResult
+	if err := h.CallToolInto(ctx, "credit_webshop_refund", args, &done); err != nil {
+		t.Fatal(err)
+	}
+	if done.Status != "done" || done.CreditNoteID == "" || len(billy.posts) != 1 {
+		t.Fatalf("done: %+v; posts %v", done, billy.posts)
+	}
+	for _, want := range []string{`"type":"creditNote"`, `"creditedInvoiceId":"inv-s"`, `"externalId":"shopify:1001:refund:9001"`, `"contactId":"c-mette"`, `"state":"draft"`, `"entryDate":"2026-11-23"`} {
+		if !strings.Contains(billy.posts[0], want) {
+			t.Errorf("credit note body lacks %s: %s", want, billy.posts[0])
+		}
+	}
+	for _, a := range []map[string]any{args, {"order": readOrder(t, "shopify_refund.json"), "refund_id": "9001"}} {
+		var again RefundResult
+		if err := h.CallToolInto(ctx, "credit_webshop_refund", a, &again); err != nil {
+			t.Fatal(err)
+		}
+		if again.Status != "exists" || again.CreditNoteID != done.CreditNoteID || again.InvoiceID != "inv-s" || len(billy.posts) != 1 {
+			t.Errorf("again: %+v; posts %v", again, billy.posts)
+		}
+	}
+	// Refund 9002 (the tea, 177.00): 445.90 - 178.95 = 266.95 is left.
+	var second RefundResult
+	if err := h.CallToolInto(ctx, "credit_webshop_refund", map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "9002", "dry_run": true}, &second); err != nil {
+		t.Fatal(err)
+	}
+	if second.LeftToCredit != "266.95" || second.Total != "177.00" {
+		t.Errorf("second refund: %+v", second)
+	}
+	// A refund the shop made up of more than is left: over-crediting.
+	var w struct {
+		Order map[string]any `json:"order"`
+	}
+	if err := json.Unmarshal(readOrder(t, "shopify_refund.json"), &w); err != nil {
+		t.Fatal(err)
+	}
+	w.Order["refunds"] = []any{map[string]any{"id": 9003, "created_at": "2026-11-27", "refund_line_items": []any{
+		map[string]any{"line_item_id": 11, "quantity": 2, "subtotal": "259.90"}, map[string]any{"line_item_id": 12, "quantity": 1, "subtotal": "59.00"}}}}
+	b, _ := json.Marshal(w)
+	err := h.CallToolInto(ctx, "credit_webshop_refund", map[string]any{"order": json.RawMessage(b)}, &RefundResult{})
+	if !errors.As(err, &e) || e.Code != "refund_exceeds_invoice" || !strings.Contains(e.Message, "318.90") || !strings.Contains(e.Message, "266.95") {
+		t.Fatalf("over-crediting: %v", err)
+	}
+	if len(billy.posts) != 1 {
+		t.Errorf("written: %v", billy.posts)
+	}
+}
+
+// TestRefundRefusals: a refund without the order's invoice, of a draft
+// invoice, with more of a SKU than ordered, whose lines do not add up to
+// the money paid back, or that names nothing refunded is refused, and
+// nothing is written.
+func TestRefundRefusals(t *testing.T) {
+	shopify := func(mut func(r map[string]any)) json.RawMessage {
+		var w struct {
+			Order map[string]any `json:"order"`
+		}
+		if err := json.Unmarshal(readOrder(t, "shopify_refund.json"), &w); err != nil {
+			t.Fatal(err)
+		}
+		r := w.Order["refunds"].([]any)[0].(map[string]any)
+		mut(r)
+		w.Order["refunds"] = []any{r}
+		b, _ := json.Marshal(w)
+		return b
+	}
+	noInvoices := func(f *orderBilly) *orderBilly { return f }
+	draft := func(f *orderBilly) *orderBilly {
+		withOrderInvoices(f)
+		f.invoices[0]["state"] = "draft"
+		return f
+	}
+	for _, tc := range []struct {
+		name     string
+		billy    func(*orderBilly) *orderBilly
+		args     map[string]any
+		code     string
+		contains []string
+	}{
+		{"no invoice", noInvoices, map[string]any{"order": readOrder(t, "generic_refund.json")}, "refund_invoice_missing", []string{"import_webshop_order", "generic:G-2001"}},
+		{"draft invoice", draft, map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "9001"}, "refund_invoice_draft", []string{"approve"}},
+		{"which refund", withOrderInvoices, map[string]any{"order": readOrder(t, "shopify_refund.json")}, "invalid_arguments", []string{"9001, 9002"}},
+		{"unknown refund", withOrderInvoices, map[string]any{"order": readOrder(t, "shopify_refund.json"), "refund_id": "1"}, "invalid_arguments", []string{"no refund 1"}},
+		{"more than ordered", withOrderInvoices, map[string]any{"order": shopify(func(r map[string]any) {
+			r["refund_line_items"].([]any)[0].(map[string]any)["quantity"] = 3
+		})}, "refund_exceeds_order", []string{"refunds 3 of SKU MUG-01", "has 2"}},
+		{"paid back differs", withOrderInvoices, map[string]any{"order": shopify(func(r map[string]any) {
+			r["transactions"].([]any)[0].(map[string]any)["amount"] = "170.00"
+		})}, "refund_total_mismatch", []string{"178.95", "170.00"}},
+		{"nothing refunded", withOrderInvoices, map[string]any{"order": shopify(func(r map[string]any) {
+			r["refund_line_items"], r["order_adjustments"], r["transactions"] = []any{}, []any{}, []any{}
+		})}, "refund_without_lines", []string{"by hand"}},
+		{"woo refund without lines", withOrderInvoices, map[string]any{"order": readOrder(t, "woocommerce_refunded.json")}, "refund_without_lines", []string{"GET /orders/727/refunds/801"}},
+		{"no refunds", withOrderInvoices, map[string]any{"order": readOrder(t, "generic.json")}, "order_has_no_refund", []string{"G-2001"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			billy := tc.billy(newOrderBilly())
+			h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithWritesMode(sdk.WritesDirect), sdktest.WithConfig(orderConfig))
+			err := h.CallToolInto(context.Background(), "credit_webshop_refund", tc.args, &RefundResult{})
+			var e *sdk.Error
+			if !errors.As(err, &e) || e.Code != tc.code {
+				t.Fatalf("want %s, got %v", tc.code, err)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(e.Message, c) {
+					t.Errorf("message %q lacks %q", e.Message, c)
+				}
+			}
+			if len(billy.posts) != 0 {
+				t.Errorf("written: %v", billy.posts)
+			}
+		})
 	}
 }
