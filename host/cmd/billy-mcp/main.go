@@ -46,9 +46,10 @@ commands:
                                  re-encrypt everything under it with progress (keys --help)
   organizations add ID|list|remove ID  the organizations served from the store; add reads the
                                  Billy token from stdin and stores it encrypted
-  users hash-password|totp enroll|confirm|status|remove NAME  the embedded authorization
-                                 server's users (auth.server): a password's bcrypt hash, TOTP
-                                 enrolment (users --help)
+  users add|list|set|passwd|disable|enable|remove|revoke|hash-password|totp ...  the embedded
+                                 authorization server's users (auth.server): users kept in the
+                                 store, a password's bcrypt hash, TOTP enrolment, revoking a
+                                 user's tokens (users --help)
   audit verify [--config FILE]   check the audit log: names the first entry edited, removed or
                                  reordered (audit keygen NAME: a checkpoint signing key)
   version                        print the version

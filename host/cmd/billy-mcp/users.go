@@ -29,7 +29,7 @@ const usersUsage = `usage:
                                               read a code from stdin and check it: confirms the
                                               enrolment (from then on NAME always needs a code)
   billy-mcp users totp status|remove NAME [--config FILE]
-`
+` + storeUsersUsage
 
 // bcryptCost is the work factor of the hashes hash-password prints: about
 // a quarter second per login on a current core, which makes offline
@@ -37,7 +37,8 @@ const usersUsage = `usage:
 const bcryptCost = 12
 
 // usersCmd manages the embedded authorization server's users: their
-// password hashes and their TOTP enrolment.
+// password hashes, their TOTP enrolment, and the users kept in the store
+// (storeusers.go).
 func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usersUsage)
@@ -67,6 +68,10 @@ func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, string(h))
 		return 0
+	}
+	switch args[0] {
+	case "add", "list", "set", "passwd", "disable", "enable", "remove", "revoke":
+		return storeUsersCmd(args, stdin, stdout, stderr)
 	}
 	if args[0] != "totp" || len(args) < 3 || strings.HasPrefix(args[2], "-") {
 		fmt.Fprint(stderr, usersUsage)
