@@ -1,8 +1,10 @@
 package mcpserver
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -19,9 +21,22 @@ import (
 
 const approvalURL = "https://mcp.example.dk/mfa/approve/appr-1"
 
-// approvalRig serves a tool "void" behind a stage that refuses it, as the
-// host's MFA stage does, until approved is set; runs counts its runs.
+// approvalRig serves approvalServer over HTTP, to key:alice of org-1.
 func approvalRig(t *testing.T) (r *rig, approved *atomic.Bool, runs *atomic.Int32) {
+	t.Helper()
+	s, approved, runs := approvalServer(t)
+	h := s.HTTPHandler()
+	r = &rig{srv: httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		caller := dispatch.Caller{Subject: "key:alice", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-http"}
+		h.ServeHTTP(w, req.WithContext(dispatch.WithCaller(req.Context(), caller)))
+	}))}
+	t.Cleanup(r.srv.Close)
+	return r, approved, runs
+}
+
+// approvalServer serves a tool "void" behind a stage that refuses it, as
+// the host's MFA stage does, until approved is set; runs counts its runs.
+func approvalServer(t *testing.T) (s *Server, approved *atomic.Bool, runs *atomic.Int32) {
 	t.Helper()
 	approved, runs = &atomic.Bool{}, &atomic.Int32{}
 	reg := registry.New()
@@ -51,14 +66,8 @@ func approvalRig(t *testing.T) (r *rig, approved *atomic.Bool, runs *atomic.Int3
 	}
 	d := dispatch.New(dispatch.Options{Registry: reg, Invoker: inv, Stages: []dispatch.Middleware{mfa}})
 	inv.d = d
-	s := New(Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d, StateKey: []byte("0123456789abcdef0123456789abcdef")})
-	h := s.HTTPHandler()
-	r = &rig{srv: httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		caller := dispatch.Caller{Subject: "key:alice", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-http"}
-		h.ServeHTTP(w, req.WithContext(dispatch.WithCaller(req.Context(), caller)))
-	}))}
-	t.Cleanup(r.srv.Close)
-	return r, approved, runs
+	s = New(Options{Name: "test", Version: "0", Registry: reg, Dispatcher: d, StateKey: []byte("0123456789abcdef0123456789abcdef")})
+	return s, approved, runs
 }
 
 var urlElicitation = map[string]any{"elicitation": map[string]any{"url": map[string]any{}}}
@@ -146,5 +155,62 @@ func TestApprovalWaits(t *testing.T) {
 	w.add("c", "s4", now.Add(approvalWaitTTL+1))
 	if got := w.take("b"); got != nil {
 		t.Errorf("an expired wait was kept: %v", got)
+	}
+}
+
+// Over stdio, a 2025-11-25 client that declared URL elicitation gets
+// -32042 (mcp-go renders it: stdio has no reply slot); ApprovalGiven then
+// sends it notifications/elicitation/complete for the elicitationId, and
+// the retry runs.
+func TestApprovalOverStdio(t *testing.T) {
+	s, approved, runs := approvalServer(t)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- s.ServeStdio(ctx, dispatch.Caller{Subject: "key:alice", OrganizationID: "org-1", Scopes: []string{"*"}, Transport: "mcp-stdio"}, inR, outW)
+	}()
+	t.Cleanup(func() { cancel(); inW.Close(); outR.Close(); <-done })
+	lines := bufio.NewScanner(outR)
+	send := func(msg map[string]any) {
+		t.Helper()
+		b, _ := json.Marshal(msg)
+		if _, err := inW.Write(append(b, '\n')); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() map[string]any {
+		t.Helper()
+		if !lines.Scan() {
+			t.Fatalf("stdio ended: %v", lines.Err())
+		}
+		var m map[string]any
+		if err := json.Unmarshal(lines.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	send(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{"protocolVersion": "2025-11-25",
+		"capabilities": urlElicitation, "clientInfo": map[string]any{"name": "t", "version": "0"}}})
+	read()
+	send(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
+	send(map[string]any{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": toolCall("void")})
+	got := read()
+	code, data := rpcErrorOf(got)
+	want := []any{map[string]any{"mode": "url", "elicitationId": "appr-1", "url": approvalURL,
+		"message": "void needs a fresh one-time code from key:alice's authenticator app. Open this page of the Billy MCP host and enter the code there (never in the chat); the call can then run once."}}
+	if code != -32042 || !cmp.Equal(want, data["elicitations"]) {
+		t.Fatalf("the refused call: %v\n%s", got, cmp.Diff(want, data["elicitations"]))
+	}
+	approved.Store(true)
+	s.ApprovalGiven("appr-1")
+	n := read()
+	if n["method"] != "notifications/elicitation/complete" || n["params"].(map[string]any)["elicitationId"] != "appr-1" {
+		t.Errorf("after approval: %v, want notifications/elicitation/complete of appr-1", n)
+	}
+	send(map[string]any{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": toolCall("void")})
+	if res, _ := read()["result"].(map[string]any); res == nil || res["isError"] == true || runs.Load() != 1 {
+		t.Errorf("the retry: %v (runs %d)", res, runs.Load())
 	}
 }
