@@ -618,13 +618,18 @@ func (p *plugin) batch(ctx context.Context, call *sdk.Call, in BatchInput) (Batc
 }
 
 func batchView(r *workflow.Run, items []workflow.BatchItem) BatchOutput {
-	out := BatchOutput{RunID: r.ID, Items: workflow.BatchReport(r, items), Error: r.Error}
+	out := BatchOutput{RunID: r.ID, Items: workflow.BatchReport(r, items)}
 	unknown := false
 	for _, it := range out.Items {
 		unknown = unknown || it.Status == workflow.ItemUnknown
-		if out.Error == nil && it.Error != nil && it.Status != workflow.ItemDone {
+		// The batch's error is its first failed item's (not the run's
+		// "precondition failed" that stopped it).
+		if out.Error == nil && it.Error != nil && (it.Status == workflow.ItemFailed || it.Status == workflow.ItemUnknown) {
 			out.Error = it.Error
 		}
+	}
+	if out.Error == nil {
+		out.Error = r.Error
 	}
 	switch {
 	case unknown:

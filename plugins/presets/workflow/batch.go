@@ -27,6 +27,16 @@ type Undo struct {
 	// against Billy (the customer exists, the invoice is a draft, ...)
 	// without writing: the batch's validation pass calls it.
 	DryRun bool
+	// Exists are reads the validation pass makes first, for what the dry
+	// run does not look up (create_invoice's dry run does not read its
+	// customer): each calls Tool with Arg set to the item's argument of
+	// the same name, when the item has it.
+	Exists []Exists
+}
+
+// Exists is a read that must succeed for an item to be valid.
+type Exists struct {
+	Tool, Arg string
 }
 
 // Undos is the one table of compensations: the templates' compensate
@@ -38,7 +48,8 @@ type Undo struct {
 var Undos = map[string]Undo{
 	// A draft is deleted (delete_draft_invoice never deletes a booked
 	// invoice).
-	"create_invoice": {Tool: "delete_draft_invoice", Args: map[string]any{"invoiceId": "${{ output.record.id }}"}, DryRun: true},
+	"create_invoice": {Tool: "delete_draft_invoice", Args: map[string]any{"invoiceId": "${{ output.record.id }}"}, DryRun: true,
+		Exists: []Exists{{Tool: "get_customer", Arg: "contactId"}}},
 	// An approved invoice is booked: it is credited, never deleted.
 	"approve_invoice": {Tool: "create_credit_note", Args: map[string]any{"invoiceId": "${{ output.record.id }}",
 		"contactMessage": "Krediteret: en samlet kørsel blev rullet tilbage"}, DryRun: true},
@@ -56,9 +67,9 @@ type BatchItem struct {
 	ReadOnly bool `json:"read_only,omitempty"`
 }
 
-// MaxBatchItems bounds a batch: each item is up to two steps (its check
-// and its call).
-const MaxBatchItems = MaxSteps / 2
+// MaxBatchItems bounds a batch: each item is up to three steps (a lookup,
+// its dry run and its call).
+const MaxBatchItems = MaxSteps / 3
 
 // BatchWorkflowID is the preset ID runs of a batch carry.
 const BatchWorkflowID = "batch"
@@ -131,6 +142,16 @@ func BatchWorkflow(items []BatchItem) (*Workflow, error) {
 		if !ok || !u.DryRun {
 			continue
 		}
+		for j, ex := range u.Exists {
+			if _, ok := it.Arguments[ex.Arg]; !ok {
+				continue // the dry run says it is missing
+			}
+			id := fmt.Sprintf("exists_%d_%d", i, j)
+			w.Steps = append(w.Steps, Step{ID: id, Title: fmt.Sprintf("Item %d's %s exists", i, ex.Arg), Tool: ex.Tool,
+				Args:  map[string]any{ex.Arg: fmt.Sprintf("${{ inputs.items[%d].arguments[%s] }}", i, strconv.Quote(ex.Arg))},
+				Retry: &Retry{Attempts: 3, Backoff: Duration(1e9)}, ContinueOnError: true})
+			checks = append(checks, fmt.Sprintf("steps.%s.status == 'failed'", id))
+		}
 		id := fmt.Sprintf("check_%d", i)
 		args := itemArgs(i, it)
 		args["dry_run"] = true
@@ -195,14 +216,12 @@ func BatchReport(r *Run, items []BatchItem) []BatchItemResult {
 	out := make([]BatchItemResult, len(items))
 	checkFailed := false
 	for i := range items {
-		if st := r.Steps[fmt.Sprintf("check_%d", i)]; st != nil && st.Status == StepFailed {
-			checkFailed = true
-		}
+		checkFailed = checkFailed || checkError(r, i, items[i].Tool) != nil
 	}
 	for i, item := range items {
 		res := BatchItemResult{Index: i, Tool: item.Tool, Status: ItemNotRun}
-		if st := r.Steps[fmt.Sprintf("check_%d", i)]; st != nil && len(st.Iterations) == 1 && st.Iterations[0].Status == StepFailed {
-			res.Status, res.Error = ItemFailed, st.Iterations[0].Error
+		if e := checkError(r, i, item.Tool); e != nil {
+			res.Status, res.Error = ItemFailed, e
 			out[i] = res
 			continue
 		}
@@ -241,4 +260,20 @@ func BatchReport(r *Run, items []BatchItem) []BatchItemResult {
 		out[i] = res
 	}
 	return out
+}
+
+// checkError is why item i failed the validation pass (an exists read or
+// its dry run), or nil.
+func checkError(r *Run, i int, tool string) *RunError {
+	var ids []string
+	for j := range Undos[tool].Exists {
+		ids = append(ids, fmt.Sprintf("exists_%d_%d", i, j))
+	}
+	ids = append(ids, fmt.Sprintf("check_%d", i))
+	for _, id := range ids {
+		if st := r.Steps[id]; st != nil && len(st.Iterations) == 1 && st.Iterations[0].Status == StepFailed {
+			return st.Iterations[0].Error
+		}
+	}
+	return nil
 }

@@ -86,9 +86,10 @@ func TestBatchWorkflow(t *testing.T) {
 		got = append(got, sh)
 	}
 	want := []stepShape{
+		{ID: "exists_0_0", Tool: "get_customer", Continue: true, Args: map[string]any{"contactId": `${{ inputs.items[0].arguments["contactId"] }}`}},
 		{ID: "check_0", Tool: "create_invoice", Continue: true, Args: map[string]any{"contactId": `${{ inputs.items[0].arguments["contactId"] }}`, "dry_run": true}},
 		{ID: "check_2", Tool: "approve_invoice", Continue: true, Args: map[string]any{"invoiceId": `${{ inputs.items[2].arguments["invoiceId"] }}`, "dry_run": true}},
-		{ID: "item_0", Tool: "create_invoice", Write: true, Undo: "delete_draft_invoice", FailIf: "steps.check_0.status == 'failed' || steps.check_2.status == 'failed'",
+		{ID: "item_0", Tool: "create_invoice", Write: true, Undo: "delete_draft_invoice", FailIf: "steps.exists_0_0.status == 'failed' || steps.check_0.status == 'failed' || steps.check_2.status == 'failed'",
 			Args: map[string]any{"contactId": `${{ inputs.items[0].arguments["contactId"] }}`}},
 		{ID: "item_1", Tool: "get_invoice", Args: map[string]any{"invoiceId": `${{ inputs.items[1].arguments["invoiceId"] }}`}},
 		{ID: "item_2", Tool: "approve_invoice", Write: true, Undo: "create_credit_note", Args: map[string]any{"invoiceId": `${{ inputs.items[2].arguments["invoiceId"] }}`}},
@@ -97,7 +98,7 @@ func TestBatchWorkflow(t *testing.T) {
 		t.Errorf("steps (-want +got):\n%s", diff)
 	}
 	// The expression-looking argument is the input's value, not evaluated.
-	args, err := resolveArgs(w.Steps[2].Args, map[string]any{"inputs": map[string]any{"items": []any{
+	args, err := resolveArgs(w.Steps[3].Args, map[string]any{"inputs": map[string]any{"items": []any{
 		map[string]any{"arguments": map[string]any{"contactId": "${{ run.id }}"}}}}})
 	if err != nil || args["contactId"] != "${{ run.id }}" {
 		t.Errorf("contactId resolved to %v (%v)", args["contactId"], err)
