@@ -52,6 +52,13 @@ func repoRoot() string {
 // testedPlugins are the plugins/ binaries these tests start.
 var testedPlugins = []string{"moms", "conformance", "invoices", "scenarios", "analytics", "presets", "integrations"}
 
+// builtinPlugins are the plugins linked into the host binary
+// (host/cmd/billy-mcp/builtin.go): as in the image and `make build`, they
+// are symlinks billy-mcp-plugin-NAME -> billy-mcp, so every test that
+// starts one runs the shipped multi-call binary through a symlink, checksum
+// and all. The others are test plugins with their own binaries.
+var builtinPlugins = map[string]bool{"analytics": true, "integrations": true, "invoices": true, "moms": true, "presets": true}
+
 // buildAll builds the host and every plugin the tests use, and writes
 // SHA256SUMS as `make build` does.
 func buildAll(dir string) error {
@@ -60,16 +67,12 @@ func buildAll(dir string) error {
 		{"host", "./cmd/billy-mcp:billy-mcp"},
 		{"examples/hello", ".:billy-mcp-plugin-hello"},
 	}
+	var plugins []string // the billy-mcp-plugin-NAME files, for SHA256SUMS
 	for _, p := range testedPlugins {
-		// The shipped plugins' mains are in plugins/cmd (their packages are
-		// importable); the test plugins are still package main in place.
-		pkg := "./" + p
-		if _, err := os.Stat(filepath.Join(root, "plugins", "cmd", "billy-mcp-plugin-"+p)); err == nil {
-			pkg = "./cmd/billy-mcp-plugin-" + p
+		if !builtinPlugins[p] {
+			builds = append(builds, [2]string{"plugins", "./" + p + ":billy-mcp-plugin-" + p})
 		}
-		builds = append(builds, [2]string{"plugins", pkg + ":billy-mcp-plugin-" + p})
 	}
-	var sums bytes.Buffer
 	for _, b := range builds {
 		pkg, out, _ := strings.Cut(b[1], ":")
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, out), pkg)
@@ -78,12 +81,25 @@ func buildAll(dir string) error {
 			return fmt.Errorf("go build %s in %s: %v\n%s", pkg, b[0], err, msg)
 		}
 		if strings.HasPrefix(out, "billy-mcp-plugin-") {
-			sum, err := sha256File(filepath.Join(dir, out))
-			if err != nil {
+			plugins = append(plugins, out)
+		}
+	}
+	for _, p := range testedPlugins {
+		if builtinPlugins[p] {
+			if err := os.Symlink("billy-mcp", filepath.Join(dir, "billy-mcp-plugin-"+p)); err != nil {
 				return err
 			}
-			fmt.Fprintf(&sums, "%s  %s\n", sum, out)
+			plugins = append(plugins, "billy-mcp-plugin-"+p)
 		}
+	}
+	var sums bytes.Buffer
+	for _, out := range plugins {
+		// A symlink's checksum is its target's, as the host checks it.
+		sum, err := sha256File(filepath.Join(dir, out))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&sums, "%s  %s\n", sum, out)
 	}
 	return os.WriteFile(filepath.Join(dir, "SHA256SUMS"), sums.Bytes(), 0o644)
 }

@@ -12,6 +12,11 @@
 //	billy-mcp organizations add|list|remove   organizations served from the store, tokens encrypted
 //	billy-mcp audit verify|keygen   check the audit log; make a checkpoint signing key
 //	billy-mcp version
+//
+// It is also the shipped plugins' binary (multi-call, as busybox is):
+// started under the name billy-mcp-plugin-NAME, for a symlink of that name,
+// it serves the built-in plugin NAME (invoices, moms, analytics, presets,
+// integrations) to the host that started it. See builtin.go.
 package main
 
 import (
@@ -22,10 +27,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/app"
 	"github.com/billy-mcp/billy-mcp/host/internal/config"
+	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
 const usage = `usage: billy-mcp <command> [flags]
@@ -54,6 +61,10 @@ commands:
                                  reordered (audit keygen NAME: a checkpoint signing key)
   version                        print the version
 
+Started under the name billy-mcp-plugin-NAME (a symlink to this binary, as the image ships
+the built-in plugins invoices, moms, analytics, presets and integrations), it serves that
+plugin to the host that started it instead.
+
 SIGHUP reloads the config file: the log level, cache TTLs and Billy's rate limit change
 at once; other changes are named in the log as needing a restart.
 
@@ -62,6 +73,17 @@ Settings come from built-in defaults, then the config file, then the environment
 `
 
 func main() {
+	// Started as billy-mcp-plugin-NAME (the image's symlinks): serve that
+	// built-in plugin over go-plugin's handshake, not the host's commands.
+	if name, newPlugin, ok := asPlugin(os.Args[0]); ok {
+		if newPlugin == nil {
+			fmt.Fprintf(os.Stderr, "billy-mcp: started as %s%s, but %q is not a built-in plugin (built in: %s)\n",
+				pluginPrefix, name, name, strings.Join(builtinNames(), ", "))
+			os.Exit(2)
+		}
+		sdk.Serve(newPlugin())
+		return
+	}
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -73,7 +73,10 @@ func expectedChecksum(spec Spec, checksumsFile string) (string, error) {
 
 // verifyBinary checks that the binary exists, is executable, and has the
 // expected checksum. It returns the checksum for go-plugin's SecureConfig,
-// which checks again right before exec.
+// which checks again right before exec. A symlink is followed, by both: the
+// image's built-in plugins are symlinks billy-mcp-plugin-NAME -> billy-mcp
+// (the multi-call host binary), each listed in SHA256SUMS under its own
+// name with the binary's checksum.
 func verifyBinary(spec Spec, checksumsFile string) ([]byte, error) {
 	st, err := os.Stat(spec.Path)
 	if errors.Is(err, fs.ErrNotExist) {

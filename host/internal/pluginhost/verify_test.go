@@ -104,9 +104,20 @@ func TestVerifyBinary(t *testing.T) {
 	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Symlinks, relative as the image ships them (billy-mcp-plugin-NAME ->
+	// billy-mcp, the multi-call binary): the checksum is the file's they
+	// resolve to, listed under the link's own name.
+	link := filepath.Join(dir, "billy-mcp-plugin-link")
+	dangling := filepath.Join(dir, "billy-mcp-plugin-dangling")
+	linkNoExec := filepath.Join(dir, "billy-mcp-plugin-linknoexec")
+	for l, target := range map[string]string{link: "billy-mcp-plugin-ok", dangling: "nope", linkNoExec: "billy-mcp-plugin-noexec"} {
+		if err := os.Symlink(target, l); err != nil {
+			t.Fatal(err)
+		}
+	}
 	good := sumOf([]byte(content))
 	wrong := sumOf([]byte("something else"))
-	sums := writeFile(t, filepath.Join(dir, "SHA256SUMS"), good+"  billy-mcp-plugin-ok\n", 0o644)
+	sums := writeFile(t, filepath.Join(dir, "SHA256SUMS"), good+"  billy-mcp-plugin-ok\n"+good+"  billy-mcp-plugin-link\n", 0o644)
 
 	tests := []struct {
 		name      string
@@ -126,6 +137,11 @@ func TestVerifyBinary(t *testing.T) {
 		{name: "mismatch", spec: Spec{Name: "ok", Path: exe, SHA256: wrong},
 			errSubstr: []string{"checksum mismatch", "expected sha256 " + wrong, "the file has " + good, "refusing to start"}},
 		{name: "no checksum anywhere", spec: Spec{Name: "ok", Path: exe}, errSubstr: []string{"no checksum configured"}},
+		{name: "symlink, checksum of its target", spec: Spec{Name: "link", Path: link, SHA256: good}},
+		{name: "symlink, listed under its own name", spec: Spec{Name: "link", Path: link}, file: sums},
+		{name: "symlink, mismatch", spec: Spec{Name: "link", Path: link, SHA256: wrong}, errSubstr: []string{"checksum mismatch", "the file has " + good}},
+		{name: "dangling symlink", spec: Spec{Name: "dangling", Path: dangling, SHA256: good}, errSubstr: []string{"does not exist"}},
+		{name: "symlink to a file that is not executable", spec: Spec{Name: "linknoexec", Path: linkNoExec, SHA256: good}, errSubstr: []string{"is not an executable file"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
