@@ -30,7 +30,10 @@
 // externalId and looked up first, so an order is invoiced once.
 // credit_webshop_refund makes a draft credit note of that invoice from
 // one of the order's refunds, keyed by the refund's id the same way, and
-// refuses a refund beyond what is left to credit.
+// refuses a refund beyond what is left to credit. summarise_webshop_day
+// books a day's orders as one draft daybook transaction instead
+// (daily.go): the receivable on the payment provider against revenue and
+// shipping per VAT rate, to the øre, once per shop and day.
 //
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses

@@ -5,13 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/shopspring/decimal"
 )
 
 // FuzzParseOrder: any bytes are read as an order or refused, never a
 // panic; an order that reads has a number, a date, a currency and lines of
 // positive quantity.
 func FuzzParseOrder(f *testing.F) {
-	for _, name := range []string{"shopify.json", "woocommerce.json", "generic.json", "unknown_sku.json"} {
+	for _, name := range []string{"shopify.json", "woocommerce.json", "generic.json", "unknown_sku.json", "day/woocommerce.json", "day/generic.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "orders", name))
 		if err != nil {
 			f.Fatal(err)
@@ -34,6 +36,21 @@ func FuzzParseOrder(f *testing.F) {
 			if !l.Quantity.IsPositive() {
 				t.Fatalf("line of quantity %s", l.Quantity)
 			}
+		}
+		// The daily summary's share of the order adds up to its gross.
+		r := decimal.RequireFromString("0.25")
+		d, err := splitOrder(o, &r)
+		if err != nil {
+			return
+		}
+		sum := decimal.Zero
+		for _, m := range []map[string]decimal.Decimal{d.items, d.shipping} {
+			for _, a := range m {
+				sum = sum.Add(a)
+			}
+		}
+		if !sum.Equal(d.gross) || d.gross.IsNegative() {
+			t.Fatalf("order %s: parts %s, gross %s", o.Number, sum, d.gross)
 		}
 	})
 }

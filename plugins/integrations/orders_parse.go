@@ -33,7 +33,8 @@ type order struct {
 	Lines         []orderLine
 	Shipping      decimal.Decimal // in the order's tax mode; zero when none
 	ShippingText  string
-	Discount      decimal.Decimal // positive amount off, in the order's tax mode
+	ShippingVAT   *decimal.Decimal `json:",omitempty"` // shipping's VAT rate, as VATRate; nil when not stated or mixed
+	Discount      decimal.Decimal  // positive amount off, in the order's tax mode
 	DiscountText  string
 	// Status is the shop's payment or order status (Shopify
 	// financial_status, WooCommerce status); Refunds counts the refunds
@@ -60,6 +61,11 @@ type orderLine struct {
 	SKU, Title string
 	Quantity   decimal.Decimal
 	UnitPrice  decimal.Decimal // in the order's tax mode
+	// VATRate is the line's VAT rate as a fraction (0.25) when the shop
+	// states it (Shopify tax_lines, WooCommerce taxes with the order's
+	// tax_lines, generic vat_rate); nil when not. Only the daily summary
+	// reads it: an invoice takes the rate from the product in Billy.
+	VATRate *decimal.Decimal `json:",omitempty"`
 }
 
 // dec is a money or quantity field: a JSON number or a numeric string.
@@ -97,6 +103,15 @@ func (d *dec) UnmarshalJSON(b []byte) error {
 	}
 	d.v, d.set = v, true
 	return nil
+}
+
+// ptr is the value, or nil when the field was absent.
+func (d dec) ptr() *decimal.Decimal {
+	if !d.set {
+		return nil
+	}
+	v := d.v
+	return &v
 }
 
 // str is a field a shop sends as a string or a number (ids, order numbers).
@@ -218,7 +233,12 @@ func (o *order) check() error {
 			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "unit price must not be negative, got %s", l.UnitPrice)
 		case l.UnitPrice.Exponent() < -4:
 			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "unit price %s has more than 4 decimals", l.UnitPrice)
+		case l.VATRate != nil && !validRate(*l.VATRate):
+			return sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "VAT rate %s is not a fraction from 0 to below 1 (write 25 %% as 0.25)", l.VATRate)
 		}
+	}
+	if o.ShippingVAT != nil && !validRate(*o.ShippingVAT) {
+		return sdk.Invalid("order.shipping", "VAT rate %s is not a fraction from 0 to below 1 (write 25 %% as 0.25)", o.ShippingVAT)
 	}
 	if o.Name == "" {
 		o.Name = o.Number
@@ -296,10 +316,16 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 			Quantity      dec    `json:"quantity"`
 			Price         dec    `json:"price"`
 			TotalDiscount dec    `json:"total_discount"`
+			TaxLines      []struct {
+				Rate dec `json:"rate"`
+			} `json:"tax_lines"`
 		} `json:"line_items"`
 		ShippingLines []struct {
-			Title string `json:"title"`
-			Price dec    `json:"price"`
+			Title    string `json:"title"`
+			Price    dec    `json:"price"`
+			TaxLines []struct {
+				Rate dec `json:"rate"`
+			} `json:"tax_lines"`
 		} `json:"shipping_lines"`
 		DiscountCodes []struct {
 			Code string `json:"code"`
@@ -346,18 +372,36 @@ func parseShopify(raw json.RawMessage) (*order, error) {
 			title = li.Name
 		}
 		l := orderLine{SKU: strings.TrimSpace(li.SKU), Title: title, Quantity: li.Quantity.v, UnitPrice: li.Price.v}
+		if len(li.TaxLines) > 0 {
+			r := decimal.Zero
+			for _, tl := range li.TaxLines {
+				r = r.Add(tl.Rate.v)
+			}
+			l.VATRate = &r
+		}
 		o.Lines = append(o.Lines, l)
 		if li.ID != "" {
 			o.lineIDs[string(li.ID)] = l
 		}
 		lineDiscounts = lineDiscounts.Add(li.TotalDiscount.v)
 	}
+	var shipRates []*decimal.Decimal
 	for _, sl := range s.ShippingLines {
 		o.Shipping = o.Shipping.Add(sl.Price.v)
 		if o.ShippingText == "" {
 			o.ShippingText = sl.Title
 		}
+		var r *decimal.Decimal
+		if len(sl.TaxLines) > 0 {
+			sum := decimal.Zero
+			for _, tl := range sl.TaxLines {
+				sum = sum.Add(tl.Rate.v)
+			}
+			r = &sum
+		}
+		shipRates = append(shipRates, r)
 	}
+	o.ShippingVAT = sameRate(shipRates)
 	// total_discounts is the order's whole discount (codes and automatic
 	// discounts, line-level included), in the order's tax mode.
 	o.Discount = s.TotalDiscounts.v
@@ -385,6 +429,23 @@ type wooAddress struct {
 	Phone     string `json:"phone"`
 }
 
+type wooTax struct {
+	ID str `json:"id"`
+}
+
+// sameRate is the one rate all of rates are, or nil when one is not
+// stated or they differ.
+func sameRate(rates []*decimal.Decimal) *decimal.Decimal {
+	var out *decimal.Decimal
+	for _, r := range rates {
+		if r == nil || out != nil && !out.Equal(*r) {
+			return nil
+		}
+		out = r
+	}
+	return out
+}
+
 func parseWoo(raw json.RawMessage) (*order, error) {
 	var w struct {
 		ID               str        `json:"id"`
@@ -395,17 +456,23 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 		DatePaid         string     `json:"date_paid"`
 		Billing          wooAddress `json:"billing"`
 		LineItems        []struct {
-			SKU         string `json:"sku"`
-			Name        string `json:"name"`
-			Quantity    dec    `json:"quantity"`
-			Subtotal    dec    `json:"subtotal"`
-			SubtotalTax dec    `json:"subtotal_tax"`
+			SKU         string   `json:"sku"`
+			Name        string   `json:"name"`
+			Quantity    dec      `json:"quantity"`
+			Subtotal    dec      `json:"subtotal"`
+			SubtotalTax dec      `json:"subtotal_tax"`
+			Taxes       []wooTax `json:"taxes"`
 		} `json:"line_items"`
 		ShippingLines []struct {
-			MethodTitle string `json:"method_title"`
-			Total       dec    `json:"total"`
-			TotalTax    dec    `json:"total_tax"`
+			MethodTitle string   `json:"method_title"`
+			Total       dec      `json:"total"`
+			TotalTax    dec      `json:"total_tax"`
+			Taxes       []wooTax `json:"taxes"`
 		} `json:"shipping_lines"`
+		TaxLines []struct {
+			RateID      str `json:"rate_id"`
+			RatePercent dec `json:"rate_percent"`
+		} `json:"tax_lines"`
 		CouponLines []struct {
 			Code string `json:"code"`
 		} `json:"coupon_lines"`
@@ -421,6 +488,28 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 	}
 	if err := json.Unmarshal(raw, &w); err != nil {
 		return nil, err
+	}
+	// A line's taxes name the order's tax_lines by rate_id; rate_percent
+	// (WooCommerce 5.7 and later) says the rate.
+	percent := map[string]decimal.Decimal{}
+	for _, tl := range w.TaxLines {
+		if tl.RatePercent.set {
+			percent[string(tl.RateID)] = tl.RatePercent.v
+		}
+	}
+	wooRate := func(taxes []wooTax) *decimal.Decimal {
+		r := decimal.Zero
+		for _, t := range taxes {
+			p, ok := percent[string(t.ID)]
+			if !ok {
+				return nil
+			}
+			r = r.Add(p.DivRound(decimal.NewFromInt(100), 6))
+		}
+		if len(taxes) == 0 {
+			return nil
+		}
+		return &r
 	}
 	num := string(w.Number)
 	if num == "" {
@@ -459,14 +548,17 @@ func parseWoo(raw json.RawMessage) (*order, error) {
 		if !unit.Mul(li.Quantity.v).Equal(total) {
 			return nil, sdk.Invalid(fmt.Sprintf("order.line_items[%d]", i), "%s: the line total %s is not a whole unit price × quantity %s, so it cannot be an invoice line without rounding", li.Name, total, li.Quantity.v)
 		}
-		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(li.SKU), Title: li.Name, Quantity: li.Quantity.v, UnitPrice: unit})
+		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(li.SKU), Title: li.Name, Quantity: li.Quantity.v, UnitPrice: unit, VATRate: wooRate(li.Taxes)})
 	}
+	var shipRates []*decimal.Decimal
 	for _, sl := range w.ShippingLines {
 		o.Shipping = o.Shipping.Add(gross(sl.Total, sl.TotalTax))
 		if o.ShippingText == "" {
 			o.ShippingText = sl.MethodTitle
 		}
+		shipRates = append(shipRates, wooRate(sl.Taxes))
 	}
+	o.ShippingVAT = sameRate(shipRates)
 	o.Discount = gross(w.DiscountTotal, w.DiscountTax)
 	codes := make([]string, 0, len(w.CouponLines))
 	for _, c := range w.CouponLines {
@@ -499,10 +591,12 @@ type genericOrder struct {
 		Title     string `json:"title"`
 		Quantity  dec    `json:"quantity"`
 		UnitPrice dec    `json:"unit_price"`
+		VATRate   dec    `json:"vat_rate"`
 	} `json:"lines"`
 	Shipping *struct {
-		Title  string `json:"title"`
-		Amount dec    `json:"amount"`
+		Title   string `json:"title"`
+		Amount  dec    `json:"amount"`
+		VATRate dec    `json:"vat_rate"`
 	} `json:"shipping"`
 	Discount *struct {
 		Title  string `json:"title"`
@@ -532,10 +626,10 @@ func parseGeneric(raw json.RawMessage) (*order, error) {
 		if !l.Quantity.set || !l.UnitPrice.set {
 			return nil, sdk.Invalid(fmt.Sprintf("order.lines[%d]", i), "needs quantity and unit_price")
 		}
-		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(l.SKU), Title: l.Title, Quantity: l.Quantity.v, UnitPrice: l.UnitPrice.v})
+		o.Lines = append(o.Lines, orderLine{SKU: strings.TrimSpace(l.SKU), Title: l.Title, Quantity: l.Quantity.v, UnitPrice: l.UnitPrice.v, VATRate: l.VATRate.ptr()})
 	}
 	if g.Shipping != nil {
-		o.Shipping, o.ShippingText = g.Shipping.Amount.v, g.Shipping.Title
+		o.Shipping, o.ShippingText, o.ShippingVAT = g.Shipping.Amount.v, g.Shipping.Title, g.Shipping.VATRate.ptr()
 	}
 	if g.Discount != nil {
 		o.Discount, o.DiscountText = g.Discount.Amount.v, g.Discount.Title
@@ -840,4 +934,9 @@ func (o *order) checkRefund(r *orderRefund) error {
 			r.ID, o.Number, r.Gross.StringFixed(2), o.Currency, r.Paid.v.StringFixed(2))
 	}
 	return nil
+}
+
+// validRate: a VAT rate as a fraction, 0 to below 1, at most 4 decimals.
+func validRate(r decimal.Decimal) bool {
+	return !r.IsNegative() && r.LessThan(decimal.NewFromInt(1)) && r.Equal(r.Round(4))
 }
