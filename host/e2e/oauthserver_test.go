@@ -359,7 +359,10 @@ func TestOAuthServerConformance(t *testing.T) {
 	}
 	select {
 	case err := <-done:
-		if err != nil || !strings.Contains(out.String(), "Total: 2 passed, 0 failed") {
+		// 3: the metadata's two checks (the second, client ID metadata
+		// documents announced, only warned before the server took them)
+		// and the authorization code grant.
+		if err != nil || !strings.Contains(out.String(), "Total: 3 passed, 0 failed") {
 			t.Fatalf("conformance authorization: %v", err)
 		}
 	case <-time.After(60 * time.Second):

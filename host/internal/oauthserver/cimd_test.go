@@ -445,3 +445,27 @@ func FuzzParseDocument(f *testing.F) {
 		}
 	})
 }
+
+// A client registered with the refresh_token grant gets a refresh token
+// without asking for offline_access (MCP clients rarely do); one
+// registered without that grant does not.
+func TestRefreshWithoutOfflineAccess(t *testing.T) {
+	f := newFixture(t)
+	noRefresh := f.register(map[string]any{"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none"})["client_id"].(string)
+	for _, tc := range []struct {
+		client      string
+		wantRefresh bool
+	}{{f.client, true}, {noRefresh, false}} {
+		f.client = tc.client
+		authorize := f.authorizeURL(func(v url.Values) { v.Set("scope", "billy:read") })
+		q := f.loginAndConsent(f.browser(), authorize, "bo", "bo-password", "", url.Values{"action": {"allow"},
+			"scope": {"billy:read"}, "organization": {"org-a"}})
+		status, tok := f.exchange(q.Get("code"), verifier)
+		if status != 200 {
+			t.Fatalf("token: %d %v", status, tok)
+		}
+		if _, got := tok["refresh_token"]; got != tc.wantRefresh {
+			t.Errorf("client %s: refresh token %v, want %v (%v)", tc.client, got, tc.wantRefresh, tok)
+		}
+	}
+}

@@ -19,6 +19,10 @@
 //     allowed, never more than the user holds;
 //   - dynamic client registration (RFC 7591) of public and confidential
 //     clients, redirect URIs https or http on loopback, matched exactly;
+//   - client ID metadata documents (cimd.go): an https client_id names
+//     the client's metadata, fetched (SSRF-fenced: public addresses only,
+//     no redirects, a timeout and a size cap), validated, cached per its
+//     Cache-Control, and used in place of a registration;
 //   - authorization code with PKCE, S256 only (plain and a missing
 //     challenge are refused), codes redeemed once (a compare-and-delete in
 //     the store), refresh tokens rotated on every use;

@@ -365,8 +365,26 @@ func (s *Server) checkResource(next http.Handler) http.Handler {
 		if strings.TrimSpace(r.Form.Get("scope")) == "" && len(s.opts.BaselineScopes) > 0 {
 			r.Form.Set("scope", strings.Join(s.opts.BaselineScopes, " "))
 		}
+		// The library issues a refresh token only for offline_access,
+		// which MCP clients rarely ask for (the TypeScript SDK asks for
+		// the scopes the resource names, no more): their users would sign
+		// in again every access_token_ttl. A client registered (or
+		// described) with the refresh_token grant gets one as if it had
+		// asked; refresh tokens rotate on every use.
+		if scope := r.Form.Get("scope"); !slices.Contains(strings.Fields(scope), oidc.ScopeOfflineAccess) && s.mayRefresh(r.Context(), r.Form.Get("client_id")) {
+			r.Form.Set("scope", strings.TrimSpace(scope+" "+oidc.ScopeOfflineAccess))
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mayRefresh reports whether a client lists the refresh_token grant.
+func (s *Server) mayRefresh(ctx context.Context, clientID string) bool {
+	if clientID == "" {
+		return false
+	}
+	c, err := s.storage.GetClientByClientID(ctx, clientID)
+	return err == nil && slices.Contains(c.GrantTypes(), oidc.GrantTypeRefreshToken)
 }
 
 // checkDocumentClient fetches (or finds cached) the metadata document an
