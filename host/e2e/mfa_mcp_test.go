@@ -37,7 +37,11 @@ import (
 //   - The official Go SDK's client, which declares no elicitation, gets
 //     the tool error mfa_required with the link in its message and as
 //     approvalUrl.
-//   - The audit record of the approved call names the approval.
+//   - The TypeScript SDK's 2026-07-28 client (@modelcontextprotocol/client)
+//     with URL elicitation gets input_required with a URL elicitation; its
+//     repeat after the page approved runs; a declined one ends in the
+//     tool error.
+//   - The audit records of the approved calls name their approvals.
 func TestMFAOverMCP(t *testing.T) {
 	tools, err := nodeTools()
 	if err != nil {
@@ -83,21 +87,7 @@ auth:
 	spec, _ := json.Marshal(map[string]any{"nodeModules": nodeModules(tools), "url": h.url("/mcp"),
 		"headers": map[string]string{"Authorization": "Bearer " + alice.key},
 		"tool":    "approve_invoice", "arguments": map[string]any{"invoiceId": invoiceID}})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, nodeBin(tools), filepath.Join("clients", "mfa.mjs"), string(spec))
-	cmd.Env = nodeEnv(tools)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := bufio.NewScanner(stdout)
-	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	ts := startScript(t, tools, "mfa.mjs", spec)
 	type elicitation struct {
 		Mode, ElicitationID, URL, Message string
 	}
@@ -111,14 +101,8 @@ auth:
 	}
 	next := func(want string) step {
 		t.Helper()
-		if !lines.Scan() {
-			_ = cmd.Wait()
-			t.Fatalf("mfa.mjs ended before %q: %v\n%s", want, lines.Err(), stderr.String())
-		}
 		var s step
-		if err := json.Unmarshal(lines.Bytes(), &s); err != nil || s.Step != want {
-			t.Fatalf("mfa.mjs said %s, want step %q (%v)\n%s", lines.Bytes(), want, err, stderr.String())
-		}
+		ts.next(want, &s)
 		return s
 	}
 	commits := func() int64 {
@@ -174,9 +158,7 @@ auth:
 	if n := commits(); n != after {
 		t.Errorf("the second retry wrote to Billy (commits %d, then %d)", after, n)
 	}
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("mfa.mjs: %v\n%s", err, stderr.String())
-	}
+	ts.wait()
 	ran := 0
 	for _, line := range strings.Split(h.stderr.String(), "\n") {
 		if strings.Contains(line, `"name":"approve_invoice"`) && strings.Contains(line, `"outcome":"ok"`) {
@@ -214,6 +196,71 @@ auth:
 		!strings.HasPrefix(body.ApprovalURL, h.url("/mfa/approve/")) || !strings.Contains(body.Error.Message, body.ApprovalURL) {
 		t.Errorf("the Go SDK's call: isError %v, %s", out.IsError, text)
 	}
+	// The TypeScript SDK's 2026-07-28 client, with URL elicitation, as bob
+	// (alice's code of this 30-second step is spent): input_required with
+	// a URL elicitation; the client's driver asks its handler (the test
+	// answers accept once the page approved), repeats the call with the
+	// answer and the request state, and the call runs. The next call is
+	// asked again (a new approval); declined, it ends in the tool error.
+	second := drafts[1]["id"].(string)
+	spec, _ = json.Marshal(map[string]any{"nodeModules": nodeModules(tools), "url": h.url("/mcp"),
+		"headers": map[string]string{"Authorization": "Bearer " + bob.key},
+		"tool":    "approve_invoice", "arguments": map[string]any{"invoiceId": second}, "calls": 2})
+	mod := startScript(t, tools, "mfa-modern.mjs", spec)
+	var asked struct {
+		Params map[string]any
+	}
+	mod.next("elicitation", &asked)
+	pageURL, _ := asked.Params["url"].(string)
+	if asked.Params["mode"] != "url" || !strings.HasPrefix(pageURL, h.url("/mfa/approve/")) || asked.Params["elicitationId"] != nil {
+		t.Fatalf("the 2026-07-28 elicitation: %v, want mode url, the approval page, no elicitationId", asked.Params)
+	}
+	before = commits()
+	if status := approvePage(t, pageURL, code(t, secrets["bob"])); status != http.StatusOK {
+		t.Fatalf("bob's code on his page: %d", status)
+	}
+	mod.answer("accept")
+	var result struct {
+		Result *mcp.CallToolResult
+		Error  string
+	}
+	mod.next("result", &result)
+	if result.Result == nil || result.Result.IsError {
+		t.Fatalf("the 2026-07-28 call after approval: %+v", result)
+	}
+	if state := sandboxInvoice(t, []string{"BILLY_API_BASE=" + base, "BILLY_API_KEY=" + org.AccessToken}, second)["state"]; state != "approved" {
+		t.Errorf("invoice %s is %v after the 2026-07-28 call, want approved", second, state)
+	}
+	after = commits()
+	if after <= before {
+		t.Errorf("the 2026-07-28 call wrote nothing to Billy (commits %d, then %d)", before, after)
+	}
+	mod.next("elicitation", &asked)
+	if asked.Params["url"] == pageURL {
+		t.Errorf("the next call was offered the used approval %s", pageURL)
+	}
+	mod.answer("decline")
+	mod.next("result", &result)
+	if result.Result == nil || !result.Result.IsError || len(result.Result.Content) != 1 {
+		t.Fatalf("a declined approval: %+v, want the tool error", result)
+	}
+	if tc, ok := result.Result.Content[0].(*mcp.TextContent); !ok || !strings.Contains(tc.Text, `"mfa_required"`) {
+		t.Errorf("a declined approval: %+v, want mfa_required", result.Result.Content[0])
+	}
+	if n := commits(); n != after {
+		t.Errorf("the declined call wrote to Billy (commits %d, then %d)", after, n)
+	}
+	var proto struct{ Version string }
+	mod.next("protocol", &proto)
+	if proto.Version != "2026-07-28" {
+		t.Errorf("the modern client negotiated %q", proto.Version)
+	}
+	mod.wait()
+	bobs := `"approval":"` + strings.TrimPrefix(pageURL, h.url("/mfa/approve/")) + `"`
+	if !strings.Contains(h.stderr.String(), bobs) {
+		t.Errorf("no audit record names the approval of the 2026-07-28 call (%s)", bobs)
+	}
+
 	for _, secret := range secrets {
 		if strings.Contains(h.stderr.String(), secret) {
 			t.Error("a TOTP secret reached the host's log")
@@ -251,4 +298,68 @@ func approvePage(t *testing.T, link, code string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// script is a Node client script that reports one JSON line per step and
+// may read answers on stdin.
+type script struct {
+	t      *testing.T
+	name   string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  *bufio.Scanner
+	stderr *strings.Builder
+}
+
+func startScript(t *testing.T, tools, name string, spec []byte) *script {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, nodeBin(tools), filepath.Join("clients", name), string(spec))
+	cmd.Env = nodeEnv(tools)
+	s := &script{t: t, name: name, cmd: cmd, stderr: &strings.Builder{}}
+	cmd.Stderr = s.stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	s.lines = bufio.NewScanner(stdout)
+	s.lines.Buffer(make([]byte, 1<<20), 1<<20)
+	return s
+}
+
+// next decodes the script's next line into v, which must be step want.
+func (s *script) next(want string, v any) {
+	s.t.Helper()
+	if !s.lines.Scan() {
+		s.t.Fatalf("%s ended before step %q: %v\n%s", s.name, want, s.lines.Err(), s.stderr.String())
+	}
+	var head struct{ Step string }
+	if err := json.Unmarshal(s.lines.Bytes(), &head); err != nil || head.Step != want || json.Unmarshal(s.lines.Bytes(), v) != nil {
+		s.t.Fatalf("%s said %s, want step %q (%v)\n%s", s.name, s.lines.Bytes(), want, err, s.stderr.String())
+	}
+}
+
+// answer writes one line to the script's stdin.
+func (s *script) answer(line string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.stdin, line+"\n"); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// wait waits for the script to end, which it must do without error.
+func (s *script) wait() {
+	s.t.Helper()
+	_ = s.stdin.Close()
+	if err := s.cmd.Wait(); err != nil {
+		s.t.Errorf("%s: %v\n%s", s.name, err, s.stderr.String())
+	}
 }
