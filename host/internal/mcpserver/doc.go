@@ -7,5 +7,7 @@
 // dispatcher, and bridges what plugins ask of the client (progress, log
 // messages, elicitation, sampling) back onto the right MCP request. Tool
 // list changes (a plugin going down or coming back) are announced to
-// clients that listen for them.
+// clients that listen for them. A call refused for want of an MFA
+// approval is offered as a URL-mode elicitation of the host's approval
+// page to clients that declared one (approval.go).
 package mcpserver
