@@ -396,10 +396,13 @@ type AuthServerConfig struct {
 	// origin of auth.oauth.audience. Keep it stable: clients key what
 	// they registered by it.
 	Issuer string `json:"issuer,omitempty"`
-	// Who may log in. Users are configured only in the file.
+	// Who may log in, besides the users kept in the store (`billy-mcp
+	// users add`). A name here wins over the same name in the store.
 	Users []AuthUserConfig `json:"users,omitempty"`
-	// How long an access token works. Tokens cannot be called back before
-	// they expire: keep it short; clients refresh.
+	// How long an access token works. A token revoked (at /oauth/revoke,
+	// or with its user: users passwd, disable, remove, revoke) is refused
+	// by every instance within seconds; keep it short anyway, clients
+	// refresh.
 	AccessTokenTTL time.Duration `json:"access_token_ttl,omitempty"`
 	// How long a refresh token works unused; each use replaces it.
 	RefreshTokenTTL time.Duration `json:"refresh_token_ttl,omitempty"`

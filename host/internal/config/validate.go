@@ -101,9 +101,8 @@ func (c *Config) Validate() error {
 		if iss := c.Auth.OAuth.Issuer; iss != "" && strings.TrimSuffix(iss, "/") != strings.TrimSuffix(sv.IssuerOr(c.Auth.OAuth.Audience), "/") {
 			bad("auth.oauth.issuer", "is %s, but auth.server.enabled makes the host its own issuer (%s): leave auth.oauth.issuer unset", iss, sv.IssuerOr(c.Auth.OAuth.Audience))
 		}
-		if len(sv.Users) == 0 {
-			bad("auth.server.users", "lists nobody: with auth.server.enabled somebody must be able to log in (name, password_bcrypt, roles)")
-		}
+		// auth.server.users may list nobody: users can be kept in the
+		// store instead (billy-mcp users add), which is not read here.
 	}
 	names := map[string]int{}
 	for i, u := range c.Auth.Server.Users {
