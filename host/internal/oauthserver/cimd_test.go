@@ -469,3 +469,46 @@ func TestRefreshWithoutOfflineAccess(t *testing.T) {
 		}
 	}
 }
+
+// refusingLimiter has no tokens left for registrations (and document
+// fetches).
+type refusingLimiter struct{ countingLimiter }
+
+func (*refusingLimiter) Take(_ context.Context, key string, _ float64, _ int) time.Duration {
+	if strings.HasPrefix(key, "as-register/") {
+		return time.Minute
+	}
+	return 0
+}
+
+// A document not cached is fetched only within the address's
+// registration budget, at the authorization and the token endpoint alike;
+// a cached one costs nothing.
+func TestDocumentFetchBudget(t *testing.T) {
+	ds := newDocServer(t)
+	id := ds.url("/client.json")
+	ds.serveJSON(map[string]any{"client_id": id, "redirect_uris": []string{redirect}}, "Cache-Control", "max-age=600")
+	f := newDocFixture(t, ds, DocumentOptions{AllowPrivateAddresses: true})
+	f.client = id
+	lim := &refusingLimiter{}
+	f.srv.opts.Limiter = lim
+	resp, _ := get(t, f.browser(), f.authorizeURL(nil))
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("authorize: %d, want 429", resp.StatusCode)
+	}
+	status, body := f.token(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"x"}, "client_id": {id}})
+	if status != http.StatusTooManyRequests {
+		t.Errorf("token: %d %v, want 429", status, body)
+	}
+	if n := ds.fetches.Load(); n != 0 {
+		t.Errorf("%d fetches past the budget", n)
+	}
+	// Cached (fetched while the budget allowed): no budget needed.
+	if _, err := f.srv.docs.get(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = get(t, f.browser(), f.authorizeURL(nil))
+	if resp.StatusCode != http.StatusFound {
+		t.Errorf("authorize with the document cached: %d, want 302", resp.StatusCode)
+	}
+}

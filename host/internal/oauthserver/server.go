@@ -272,7 +272,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc(consentPath, s.consent)
 	mux.Handle(authorizePath, s.checkResource(s.provider))
 	mux.Handle(callbackPath, withIss(s.opts.Issuer, s.provider))
-	for _, p := range []string{"/oauth/token", "/oauth/keys", "/oauth/revoke", "/oauth/userinfo", "/oauth/introspect"} {
+	for _, p := range []string{"/oauth/token", "/oauth/revoke", "/oauth/introspect"} {
+		mux.Handle(p, s.fetchBudget(s.provider))
+	}
+	for _, p := range []string{"/oauth/keys", "/oauth/userinfo"} {
 		mux.Handle(p, s.provider)
 	}
 	return noStore(mux)
@@ -373,6 +376,27 @@ func (s *Server) checkResource(next http.Handler) http.Handler {
 		// asked; refresh tokens rotate on every use.
 		if scope := r.Form.Get("scope"); !slices.Contains(strings.Fields(scope), oidc.ScopeOfflineAccess) && s.mayRefresh(r.Context(), r.Form.Get("client_id")) {
 			r.Form.Set("scope", strings.TrimSpace(scope+" "+oidc.ScopeOfflineAccess))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// fetchBudget charges a request whose client_id is an https URL with no
+// document cached to the address's registration budget, as the
+// authorization endpoint does: the library looks the client up (and so
+// fetches its document) before it checks anything else, so without this
+// anyone could make the host fetch made-up URLs as fast as they can post.
+func (s *Server) fetchBudget(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.docs != nil && r.Method == http.MethodPost && r.ParseForm() == nil {
+			if id := r.PostForm.Get("client_id"); isDocumentClientID(id) {
+				if _, fresh := s.docs.cached(id); !fresh {
+					if wait := s.limit(r, "as-register", s.opts.RegistrationsPerMinute); wait > 0 {
+						tooMany(w, wait)
+						return
+					}
+				}
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
