@@ -35,6 +35,9 @@
 //     salesTaxAccounts, read-only (chart_books.go)
 //   - files (raw upload, a download link) and attachments linking them to
 //     bills, invoices and daybook transactions as vouchers (files.go)
+//   - invoiceDeliveries (e-invoices to public buyers, logged at once as
+//     received or failed for the common rejection causes) and invoiceLogs,
+//     read-only (einvoice.go)
 //   - taxRates, salesTaxRulesets, salesTaxRules, accounts, accountGroups,
 //     accountNatures, currencies, countries, countryGroups, locales
 //

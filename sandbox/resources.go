@@ -65,6 +65,7 @@ func init() {
 	register(billResources()...)
 	register(fileResources()...)
 	register(bookResources()...)
+	register(einvoiceResources()...)
 }
 
 // Relation helpers.

@@ -39,6 +39,8 @@ type orgState struct {
 	salesTaxAccounts    *table[*salesTaxAccount]
 	files               *table[*fileRecord]
 	attachments         *table[*attachment]
+	invoiceDeliveries   *table[*invoiceDelivery] // einvoice.go
+	invoiceLogs         *table[*invoiceLog]
 
 	invoiceNos        map[string]string // invoiceNo → invoice ID, for uniqueness
 	nextTransactionNo int
@@ -94,6 +96,8 @@ func newOrgState(business string, ids *idGen) *orgState {
 		salesTaxAccounts:    newTable[*salesTaxAccount](),
 		files:               newTable[*fileRecord](),
 		attachments:         newTable[*attachment](),
+		invoiceDeliveries:   newTable[*invoiceDelivery](),
+		invoiceLogs:         newTable[*invoiceLog](),
 		invoiceNos:          map[string]string{},
 		nextTransactionNo:   1,
 		nextContactNo:       1,

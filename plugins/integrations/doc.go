@@ -20,7 +20,10 @@
 // twice is recognised.
 //
 // einvoice_preflight checks an invoice for the known rejection causes of
-// e-invoices to Danish public buyers before Billy sends it.
+// e-invoices to Danish public buyers before Billy sends it; send_einvoice
+// sends one that passes through Billy's invoice deliveries after a
+// confirmation, and einvoice_status reads its delivery log
+// (einvoice_send.go).
 //
 // Webshop orders: import_webshop_order makes a draft invoice from one
 // Shopify, WooCommerce or generic order (orders.go, orders_parse.go):

@@ -11,6 +11,7 @@ import (
 // by billy itself (billy:write or more, or admin, may change it).
 var billyResource = map[string]string{
 	"invoices": "invoices", "invoiceLines": "invoices", "invoiceReminders": "invoices", "salesCreditNotes": "invoices",
+	"invoiceDeliveries": "invoices", "invoiceLogs": "invoices",
 	"contacts": "customers", "contactPersons": "customers",
 	"products": "products", "productPrices": "products",
 	"bankPayments": "payments", "balanceModifiers": "payments", "bankLines": "payments", "bankLineMatches": "payments",
@@ -29,7 +30,8 @@ var billyResource = map[string]string{
 //
 // The action follows what the request does in Billy, not which tool
 // sends it: approving or voiding an invoice (its state set to approved or
-// voided), sending one (its emails), and any payment are approve; a VAT
+// voided), sending one (its emails, or an e-invoice through
+// invoiceDeliveries), and any payment are approve; a VAT
 // return's filing is moms:file; everything else that changes data is
 // write.
 func ForBilly(method, path string, body []byte) string {
@@ -49,6 +51,10 @@ func ForBilly(method, path string, body []byte) string {
 	case resource == "payments":
 		action = "approve"
 	case resource == "invoices" && len(segs) >= 3 && segs[2] == "emails":
+		action = "approve"
+	case segs[0] == "invoiceDeliveries":
+		// Sends the invoice as an e-invoice (NemHandel), as emails does
+		// by e-mail: it cannot be called back.
 		action = "approve"
 	case resource == "invoices" && setsFinalState(body):
 		action = "approve"

@@ -17,6 +17,7 @@ func TestForBilly(t *testing.T) {
 		{"POST", "/invoices", `{"invoice":{"state":"approved","creditedInvoiceId":"i1"}}`, "invoices:approve"},
 		{"POST", "/invoices", `not json`, "invoices:approve"},
 		{"POST", "/invoices/i1/emails", `{"email":{}}`, "invoices:approve"},
+		{"POST", "/invoiceDeliveries", `{"invoiceDelivery":{"invoiceId":"i1"}}`, "invoices:approve"},
 		{"POST", "/bankPayments", `{"bankPayment":{}}`, "payments:approve"},
 		{"DELETE", "/bankPayments/p1", "", "payments:approve"},
 		{"POST", "/contacts", `{"contact":{"name":"A"}}`, "customers:write"},
