@@ -8,20 +8,24 @@ BIN      := $(CURDIR)/bin
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$(VERSION)
 MODULES  := $(shell scripts/modules.sh)
-# The plugins' main packages, relative to plugins/: the shipped plugins'
-# (./cmd/billy-mcp-plugin-NAME) and the test plugins' (./NAME).
-PLUGINS  := $(patsubst plugins/%/main.go,./%,$(wildcard plugins/*/main.go plugins/cmd/billy-mcp-plugin-*/main.go))
+# The shipped plugins are built into bin/billy-mcp (host/cmd/billy-mcp/builtin.go)
+# and are symlinks to it, as in the image; the test plugins (plugins/NAME/main.go)
+# have their own binaries. plugins/cmd/billy-mcp-plugin-NAME builds a shipped one
+# standalone, for development.
+BUILTIN_PLUGINS := invoices moms analytics presets integrations
+TEST_PLUGINS    := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 
 .PHONY: build run test test-bare bench chaos image proto proto-check lint fmt clean deps tools
 
-build: ## Build the host, the sandbox, every plugin and bin/SHA256SUMS
+build: ## Build the host (with the shipped plugins), the sandbox, the test plugins and bin/SHA256SUMS
 	@mkdir -p $(BIN)
 	cd host && go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/billy-mcp ./cmd/billy-mcp
-	@for src in $(PLUGINS); do n=$${src##*/}; n=$${n#billy-mcp-plugin-}; (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$n $$src); done
+	@for p in $(BUILTIN_PLUGINS); do ln -sfn billy-mcp $(BIN)/billy-mcp-plugin-$$p; done
+	@for p in $(TEST_PLUGINS); do (cd plugins && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-$$p ./$$p); done
 	cd examples/hello && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-mcp-plugin-hello .
 	cd sandbox && go build -trimpath -ldflags '-s -w' -o $(BIN)/billy-sandbox ./cmd/billy-sandbox
 	@cd $(BIN) && sha256sum billy-mcp-plugin-* > SHA256SUMS
-	@echo "built: bin/billy-mcp, bin/billy-sandbox and $(words $(PLUGINS)) plugins + hello example (checksums in bin/SHA256SUMS)"
+	@echo "built: bin/billy-mcp (with $(words $(BUILTIN_PLUGINS)) plugins, linked as bin/billy-mcp-plugin-NAME), bin/billy-sandbox, $(words $(TEST_PLUGINS)) test plugins + hello example (checksums in bin/SHA256SUMS)"
 
 run: build ## Build and start the host with the built-in default config (sandbox mode)
 	$(BIN)/billy-mcp serve

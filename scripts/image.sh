@@ -2,9 +2,10 @@
 # The container image.
 #
 #   scripts/image.sh rootfs DIR
-#       builds the shipped binaries statically (CGO off) and lays out the
-#       runtime file tree: DIR/rootfs (owned by root: /app with the host, the
-#       plugins and SHA256SUMS, /etc/passwd and group with the billy user
+#       builds the host statically (CGO off) and lays out the runtime file
+#       tree: DIR/rootfs (owned by root: /app with the host binary, the
+#       shipped plugins as symlinks billy-mcp-plugin-NAME -> billy-mcp (it
+#       links them in) and SHA256SUMS, /etc/passwd and group with the billy user
 #       65532, CA certificates, Europe/Copenhagen and UTC zone data) and
 #       DIR/writable (/data and /tmp, for the billy user). The Dockerfile's
 #       build stage runs this; so does `build` below.
@@ -20,7 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
-# The plugins the image ships; conformance and hello are for tests and authors.
+# The plugins the image ships, all built into billy-mcp
+# (host/cmd/billy-mcp/builtin.go); conformance and hello are for tests and authors.
 SHIPPED_PLUGINS=(invoices moms analytics presets integrations)
 
 rootfs() {
@@ -29,11 +31,18 @@ rootfs() {
   mkdir -p "$out/rootfs/app" "$out/rootfs/etc/ssl/certs" "$out/rootfs/usr/share/zoneinfo/Europe" \
     "$out/writable/data" "$out/writable/tmp"
   export CGO_ENABLED=0
+  # One multi-call binary: billy-mcp links the shipped plugins and serves
+  # plugin NAME when started as billy-mcp-plugin-NAME, so each plugin is a
+  # symlink to it. Six binaries each carried the Go runtime, gRPC, protobuf,
+  # go-plugin and sqlite: 138.5 MB; one is 55.5 MB (docs/operators.md).
+  # The host still starts every plugin as its own process.
   (cd host && go build -trimpath -ldflags "-s -w -X github.com/billy-mcp/billy-mcp/host/internal/app.Version=$VERSION" \
     -o "$out/rootfs/app/billy-mcp" ./cmd/billy-mcp)
   for p in "${SHIPPED_PLUGINS[@]}"; do
-    (cd plugins && go build -trimpath -ldflags '-s -w' -o "$out/rootfs/app/billy-mcp-plugin-$p" "./cmd/billy-mcp-plugin-$p")
+    ln -s billy-mcp "$out/rootfs/app/billy-mcp-plugin-$p"
   done
+  # sha256sum reads through the links: the binary's checksum under each
+  # plugin's name, as the host's plugin_defaults.checksums_file expects.
   (cd "$out/rootfs/app" && sha256sum billy-mcp-plugin-* > SHA256SUMS)
   printf 'root:x:0:0:root:/root:/sbin/nologin\nbilly:x:65532:65532:billy-mcp:/data:/sbin/nologin\n' > "$out/rootfs/etc/passwd"
   printf 'root:x:0:\nbilly:x:65532:\n' > "$out/rootfs/etc/group"

@@ -94,8 +94,16 @@ func TestImage(t *testing.T) {
 	rootfs := filepath.Join(root, ".image", "rootfs")
 	checkShippedChecksums(t, filepath.Join(rootfs, "app"))
 	compressed := gzippedTarSize(t, rootfs)
-	t.Logf("image %s: %.1f MB uncompressed, %.1f MB as a gzipped layer (the size a registry stores and a platform pulls)",
-		tag, float64(img.Size)/1e6, float64(compressed)/1e6)
+	binary, err := os.Stat(filepath.Join(rootfs, "app", "billy-mcp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("image %s: %.1f MB uncompressed, %.1f MB as a gzipped layer (the size a registry stores and a platform pulls); the one binary /app/billy-mcp (host and built-in plugins) %.1f MB",
+		tag, float64(img.Size)/1e6, float64(compressed)/1e6, float64(binary.Size())/1e6)
+	// The goal issue 16 set; six separate binaries made 138.5 MB.
+	if img.Size >= 60e6 {
+		t.Errorf("the image is %.1f MB uncompressed, over the 60 MB goal (docs/operators.md says why it is one binary)", float64(img.Size)/1e6)
+	}
 
 	// A plugin with a slow tool, mounted as operators add their own: the
 	// call the drain must let finish. Static, as the image has no libc.
@@ -152,6 +160,19 @@ func TestImage(t *testing.T) {
 	// The image's own HEALTHCHECK, run inside the container.
 	if out, err := podman(root, "healthcheck", "run", name).CombinedOutput(); err != nil {
 		t.Errorf("podman healthcheck run: %v\n%s", err, out)
+	}
+
+	// Every built-in plugin runs: the host started each as its own process
+	// through its symlink to the one binary, checksum checked.
+	for _, p := range shippedPlugins {
+		st := imagePluginStatus(t, h, key, p)
+		for st["state"] != "ready" && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			st = imagePluginStatus(t, h, key, p)
+		}
+		if st["state"] != "ready" {
+			t.Errorf("plugin %s in the container: %v, want ready", p, st)
+		}
 	}
 
 	c := h.mcpHTTP(transport.WithHTTPHeaders(map[string]string{"Authorization": "Bearer " + key}))
@@ -225,6 +246,27 @@ func TestImage(t *testing.T) {
 	}
 }
 
+// imagePluginStatus is one plugin's entry from /health, which asks for the
+// API key when the host has one.
+func imagePluginStatus(t *testing.T, h *hostProc, key, name string) map[string]any {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.url("/health"), nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Plugins []map[string]any }
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	for _, p := range body.Plugins {
+		if p["name"] == name {
+			return p
+		}
+	}
+	return nil
+}
+
 // podman runs podman as scripts/image.sh does on this machine.
 func podman(root string, args ...string) *exec.Cmd {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -234,10 +276,21 @@ func podman(root string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// checkShippedChecksums: every plugin the image ships is listed in its
-// SHA256SUMS with the checksum of the file shipped, and nothing else is.
+// shippedPlugins are scripts/image.sh's SHIPPED_PLUGINS: the plugins built
+// into the host binary.
+var shippedPlugins = []string{"invoices", "moms", "analytics", "presets", "integrations"}
+
+// checkShippedChecksums: /app holds one binary, billy-mcp; every plugin the
+// image ships is a symlink to it, listed in SHA256SUMS with the checksum of
+// the file it resolves to, and nothing else is listed.
 func checkShippedChecksums(t *testing.T, app string) {
 	t.Helper()
+	for _, p := range shippedPlugins {
+		name := "billy-mcp-plugin-" + p
+		if target, err := os.Readlink(filepath.Join(app, name)); err != nil || target != "billy-mcp" {
+			t.Errorf("/app/%s: link to %q (%v), want a symlink to billy-mcp", name, target, err)
+		}
+	}
 	f, err := os.Open(filepath.Join(app, "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)
@@ -289,13 +342,24 @@ func gzippedTarSize(t *testing.T, dir string) int64 {
 		if err != nil {
 			return err
 		}
-		hdr, err := tar.FileInfoHeader(info, "")
+		// A symlink is a header with its target and no content, as the
+		// layer stores it: the plugins' links cost nothing.
+		var link string
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if link, err = os.Readlink(path); err != nil {
+				return err
+			}
+		}
+		hdr, err := tar.FileInfoHeader(info, link)
 		if err != nil {
 			return err
 		}
 		hdr.Name, _ = filepath.Rel(dir, path)
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
+		}
+		if link != "" {
+			return nil
 		}
 		f, err := os.Open(path)
 		if err != nil {
