@@ -257,8 +257,21 @@ auth:
 	}
 	mod.wait()
 	bobs := `"approval":"` + strings.TrimPrefix(pageURL, h.url("/mfa/approve/")) + `"`
-	if !strings.Contains(h.stderr.String(), bobs) {
-		t.Errorf("no audit record names the approval of the 2026-07-28 call (%s)", bobs)
+	if auditLines(h, `"name":"approve_invoice"`, `"outcome":"ok"`, bobs) != 1 {
+		t.Errorf("no audit record of the 2026-07-28 call names its approval (%s)", bobs)
+	}
+	// The page's attempts are audited too: bob's refused code on alice's
+	// approval (recorded under alice, whose factor it tried), alice's
+	// approval, and bob's own.
+	alices := `"approval":"` + el.ElicitationID + `"`
+	for _, want := range [][]string{
+		{`"op":"mfa/approve"`, `"subject":"alice"`, alices, `"code":"mfa_code_invalid"`},
+		{`"op":"mfa/approve"`, `"subject":"alice"`, alices, `"outcome":"ok"`},
+		{`"op":"mfa/approve"`, `"subject":"bob"`, bobs, `"outcome":"ok"`},
+	} {
+		if n := auditLines(h, want...); n != 1 {
+			t.Errorf("%d audit records with %v, want 1", n, want)
+		}
 	}
 
 	for _, secret := range secrets {
@@ -362,4 +375,23 @@ func (s *script) wait() {
 	if err := s.cmd.Wait(); err != nil {
 		s.t.Errorf("%s: %v\n%s", s.name, err, s.stderr.String())
 	}
+}
+
+// auditLines counts the host's audit log lines that hold every one of
+// parts.
+func auditLines(h *hostProc, parts ...string) int {
+	n := 0
+	for _, line := range strings.Split(h.stderr.String(), "\n") {
+		if !strings.Contains(line, `"@module":"billy-mcp.audit"`) {
+			continue
+		}
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
 }

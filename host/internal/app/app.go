@@ -204,6 +204,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 		// An approval given on the page completes the URL elicitation
 		// of the MCP session that asked for it.
 		a.approvals.OnApproved = a.MCP.ApprovalGiven
+		a.approvals.Audit = a.auditApprovalAttempt
 	}
 	return a, nil
 }

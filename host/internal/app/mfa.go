@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"slices"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/host/internal/audit"
 	"github.com/billy-mcp/billy-mcp/host/internal/auth"
@@ -85,4 +87,27 @@ func sensitive(admin bool, orgs []string, op *dispatch.Op) bool {
 		return true
 	}
 	return op.Destructive() && (slices.Contains(orgs, "*") || slices.Contains(orgs, op.Caller.OrganizationID))
+}
+
+// auditApprovalAttempt records a code submitted on an approval page in the
+// audit log (op mfa/approve, the approval named): approvals given, and
+// refused codes, which are attempts on a principal's second factor.
+func (a *App) auditApprovalAttempt(r *http.Request, principal, organization, id string, start time.Time, code string) {
+	caller := dispatch.Caller{Subject: principal, OrganizationID: organization, Transport: "web", Auth: "totp"}
+	if a.security != nil {
+		caller.ClientAddr = a.security.ClientIP(r)
+	}
+	var err error
+	switch code {
+	case "":
+	case mfa.AttemptLocked:
+		err = errmodel.New(errmodel.RateLimited, code, "too many wrong codes")
+	case mfa.AttemptUnavailable:
+		err = errmodel.New(errmodel.UpstreamUnavailable, code, "the code could not be checked")
+	case mfa.AttemptExpired:
+		err = errmodel.New(errmodel.Conflict, code, "the approval expired or was used")
+	default:
+		err = errmodel.New(errmodel.Unauthorized, code, "the code was refused")
+	}
+	a.Dispatcher.AuditApproval(r.Context(), caller, id, start, err)
 }

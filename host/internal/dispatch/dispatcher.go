@@ -303,6 +303,20 @@ func (d *Dispatcher) AuditRequest(ctx context.Context, op string, caller Caller,
 	d.opts.Audit.Record(r)
 }
 
+// AuditApproval records an attempt on an MFA approval page (op
+// "mfa/approve"): caller is the approval's principal, approval its ID, err
+// why the code was refused (nil: approved). Failed codes are recorded
+// like failed logins, independent of the log level.
+func (d *Dispatcher) AuditApproval(ctx context.Context, caller Caller, approval string, start time.Time, err error) {
+	r := d.record(caller, start)
+	r.Op, r.CorrelationID, r.Approval = "mfa/approve", CorrelationIDFrom(ctx), approval
+	if err != nil {
+		e := errmodel.From(err)
+		r.Outcome, r.Category, r.Code = e.Code, string(e.Category), e.Code
+	}
+	d.opts.Audit.Record(r)
+}
+
 // FailedLogin is a request refused before it had a caller: credentials
 // missing, unknown, expired or revoked.
 type FailedLogin struct {

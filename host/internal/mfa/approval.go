@@ -59,8 +59,22 @@ type Approvals struct {
 	// MCP session that asked for it can be sent
 	// notifications/elicitation/complete; nil: nobody is told.
 	OnApproved func(id string)
-	Now        func() time.Time
+	// Audit records each code submitted on a page: the approval's
+	// principal, organization and ID, when the attempt began, and code,
+	// why it was refused (one of the Attempt codes; "" when it approved);
+	// nil: not recorded.
+	Audit func(r *http.Request, principal, organization, id string, start time.Time, code string)
+	Now   func() time.Time
 }
+
+// The codes Audit is given for a refused attempt.
+const (
+	AttemptWrongCode   = "mfa_code_invalid"
+	AttemptLocked      = "mfa_locked"
+	AttemptNotEnrolled = "mfa_not_enrolled"
+	AttemptUnavailable = "mfa_unavailable"
+	AttemptExpired     = "mfa_approval_expired"
+)
 
 // Pending is an approval waiting for its principal: ID is its
 // unguessable identifier (also the URL elicitation's elicitationId), URL
@@ -205,27 +219,36 @@ func (a *Approvals) Handler() http.Handler {
 		if a.ClientIP != nil {
 			addr = a.ClientIP(r)
 		}
+		start := time.Now()
+		audit := func(code string) {
+			if a.Audit != nil {
+				a.Audit(r, ap.Principal, ap.Organization, id, start, code)
+			}
+		}
 		if err := a.TOTP.Verify(r.Context(), ap.Principal, strings.TrimSpace(r.PostFormValue("code")), addr); err != nil {
-			status := http.StatusUnauthorized
+			status, code := http.StatusUnauthorized, AttemptWrongCode
 			switch {
 			case errors.Is(err, ErrLocked):
-				status, d.Error = http.StatusTooManyRequests, "Too many wrong codes. Wait 15 minutes and try again."
+				status, code, d.Error = http.StatusTooManyRequests, AttemptLocked, "Too many wrong codes. Wait 15 minutes and try again."
 			case errors.Is(err, ErrNotEnrolled):
-				status, d.Error = http.StatusForbidden, fmt.Sprintf("%s has no authenticator app enrolled: ask the administrator (billy-mcp users totp enroll).", ap.Principal)
+				status, code, d.Error = http.StatusForbidden, AttemptNotEnrolled, fmt.Sprintf("%s has no authenticator app enrolled: ask the administrator (billy-mcp users totp enroll).", ap.Principal)
 			case errors.Is(err, ErrInvalidCode), errors.Is(err, ErrReplayed):
 				d.Error = "The code is wrong or was used already. Enter the next code your app shows."
 			default:
-				status, d.Error = http.StatusServiceUnavailable, "The code cannot be checked right now; try again shortly."
+				status, code, d.Error = http.StatusServiceUnavailable, AttemptUnavailable, "The code cannot be checked right now; try again shortly."
 			}
+			audit(code)
 			a.page(w, status, d)
 			return
 		}
 		ok, err := s.ApproveApproval(r.Context(), id, a.now())
 		if err != nil || !ok {
+			audit(AttemptExpired)
 			d.Error = "This approval has expired or was used. Call the tool again for a new link."
 			a.page(w, http.StatusConflict, d)
 			return
 		}
+		audit("")
 		d.Approved = true
 		if a.OnApproved != nil {
 			a.OnApproved(id)

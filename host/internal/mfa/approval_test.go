@@ -69,8 +69,11 @@ func TestApprovals(t *testing.T) {
 		if _, again, _ := a.Check(ctx, b); again != p {
 			t.Errorf("a retry before approval made a new link: %+v, then %+v", p, again)
 		}
-		var told []string
+		var told, audited []string
 		a.OnApproved = func(id string) { told = append(told, id) }
+		a.Audit = func(_ *http.Request, principal, org, id string, _ time.Time, code string) {
+			audited = append(audited, principal+" "+org+" "+id+" "+code)
+		}
 		if got := approve(t, a, link, "000000"); got != http.StatusUnauthorized {
 			t.Errorf("a wrong code: %d", got)
 		}
@@ -79,6 +82,10 @@ func TestApprovals(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{p.ID}, told); diff != "" {
 			t.Errorf("OnApproved (-want +got):\n%s", diff)
+		}
+		want := []string{"anna org-a " + p.ID + " " + AttemptWrongCode, "anna org-a " + p.ID + " "}
+		if diff := cmp.Diff(want, audited); diff != "" {
+			t.Errorf("Audit (-want +got):\n%s", diff)
 		}
 		for _, other := range []Binding{
 			{Principal: "bo", Organization: "org-a", Tool: "cancel_invoice", ArgsHash: "h1"},
@@ -141,10 +148,17 @@ func TestApprovalOtherPrincipal(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.OnApproved = func(id string) { t.Errorf("bo's code approved %s", id) }
+	var audited []string
+	a.Audit = func(_ *http.Request, principal, _, id string, _ time.Time, code string) {
+		audited = append(audited, principal+" "+id+" "+code)
+	}
 	if got := approve(t, a, p.URL, code(t, bo, clk.Now())); got != http.StatusUnauthorized {
 		t.Errorf("bo's good code on anna's page: %d, want 401", got)
 	}
 	if id, again, _ := a.Check(ctx, b); id != "" || again != p {
 		t.Errorf("after bo's attempt anna's call got %q %+v, want still pending %+v", id, again, p)
+	}
+	if diff := cmp.Diff([]string{"anna " + p.ID + " " + AttemptWrongCode}, audited); diff != "" {
+		t.Errorf("the audit of bo's attempt (-want +got):\n%s", diff)
 	}
 }
