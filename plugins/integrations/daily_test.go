@@ -304,3 +304,33 @@ func TestDaySummaryRefusals(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkDaySplit reads and splits the most orders one summary takes
+// (maxDayOrders, five lines each, two rates, shipping): the part of
+// summarise_webshop_day that is not Billy's round trips.
+func BenchmarkDaySplit(b *testing.B) {
+	var raws [][]byte
+	for i := 0; i < maxDayOrders; i++ {
+		raws = append(raws, []byte(fmt.Sprintf(`{"order_number":"B-%d","date":"2026-11-21","currency":"DKK","prices_include_tax":true,"customer":{"email":"x@example.dk"},
+"lines":[{"sku":"A","quantity":1,"unit_price":"129.95","vat_rate":"0.25"},{"sku":"B","quantity":2,"unit_price":"59.00","vat_rate":"0.25"},{"sku":"C","quantity":1,"unit_price":"10.00","vat_rate":"0.25"},
+{"sku":"D","quantity":3,"unit_price":"1.10","vat_rate":"0.25"},{"sku":"E","quantity":1,"unit_price":"99.99","vat_rate":"0.25"}],"shipping":{"amount":"49.00","vat_rate":"0.25"},"total":"410.24"}`, i)))
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		total := decimal.Zero
+		for _, raw := range raws {
+			o, err := parseOrder(raw, "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			d, err := splitOrder(o, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total = total.Add(d.gross)
+		}
+		if !total.Equal(decimal.RequireFromString("820480")) {
+			b.Fatalf("total %s", total)
+		}
+	}
+}
