@@ -143,17 +143,17 @@ func (p *plugin) planOrder(ctx context.Context, call *sdk.Call, in OrderInput) (
 
 	// The key first: an order imported before is answered without
 	// reading anything else.
-	roots, err := billy(ctx, call, "GET", "/invoices", url.Values{"externalId": {pl.out.ExternalID}}, nil)
+	// Checked here too (invoicesByExternalID): Billy answers a filter it
+	// does not know with the whole list, which must not read as "imported".
+	found, err := invoicesByExternalID(ctx, call, pl.out.ExternalID)
 	if err != nil {
 		return nil, withContext(err, "looking for an invoice of order %s", ord.Number)
 	}
-	var found []billyInvoice
-	if err := decodeRoot(roots, "invoices", &found); err != nil {
-		return nil, err
-	}
-	if len(found) > 0 {
-		pl.existing = &found[0]
-		return pl, nil
+	for i := range found {
+		if found[i].Type != "creditNote" {
+			pl.existing = &found[i].billyInvoice
+			return pl, nil
+		}
 	}
 
 	lines, err := p.orderLines(ctx, call, in, ord)

@@ -581,3 +581,29 @@ func TestRefundRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestOrderLookupChecksKey: Billy answers a filter it does not know with
+// the whole list (billy-api.md § 4.2); an invoice of another order in
+// that list is not taken for this order's.
+func TestOrderLookupChecksKey(t *testing.T) {
+	billy := withOrderInvoices(newOrderBilly())
+	ignoring := func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error) {
+		if req.Query != nil {
+			req.Query.Del("externalId")
+		}
+		return billy.serve(ctx, req)
+	}
+	h := sdktest.New(t, New(), sdktest.WithBilly(ignoring), sdktest.WithConfig(orderConfig))
+	// Order G-2002 has no invoice: the import plans it (and stops at its
+	// unknown SKUs) rather than answer exists with another order's.
+	var got OrderResult
+	var e *sdk.Error
+	if err := h.CallToolInto(context.Background(), "import_webshop_order", map[string]any{"order": readOrder(t, "unknown_sku.json"), "dry_run": true}, &got); !errors.As(err, &e) || e.Code != "order_unknown_sku" {
+		t.Fatalf("another order's invoice taken for this one? %+v, %v", got, err)
+	}
+	var ref RefundResult
+	err := h.CallToolInto(context.Background(), "credit_webshop_refund", map[string]any{"order": readOrder(t, "generic_refund.json"), "dry_run": true}, &ref)
+	if err != nil || ref.Status != "dry_run" || ref.InvoiceID != "inv-g" {
+		t.Errorf("refund against the right invoice: %+v, %v", ref, err)
+	}
+}
