@@ -26,6 +26,7 @@ var pruneSQL = []string{
 	`DELETE FROM counters WHERE expires_unix <= $1`,
 	`DELETE FROM oauth_state WHERE expires_ms <= $1 * CAST(1000 AS BIGINT)`,
 	`DELETE FROM oauth_revocations WHERE expires_ms <= $1 * CAST(1000 AS BIGINT)`,
+	`DELETE FROM uploads WHERE expires_ms <= $1 * CAST(1000 AS BIGINT)`,
 }
 
 // ConsumeOnce records key in scope until until and reports whether this was
