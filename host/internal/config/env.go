@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/knadh/koanf/providers/env/v2"
 
@@ -61,7 +62,8 @@ var v1Names = []struct{ name, key string }{
 // is PLUGIN_DEFAULTS_DIR), so names are matched against this table instead
 // of turning "_" back into ".". Plugins are not here: their names are
 // chosen by the operator, and PLUGINS_MY_PLUGIN_PATH would be ambiguous.
-var envKeys = buildEnvKeys()
+// Built on first use, as compiled is (schema.go says why).
+var envKeys = sync.OnceValue(buildEnvKeys)
 
 func buildEnvKeys() map[string]node {
 	out := map[string]node{}
@@ -177,7 +179,7 @@ func billyMCPEnv(environ []string) (envLayer, []error) {
 			if val == "" || ignoredEnv[name] {
 				return "", nil
 			}
-			n, ok := envKeys[strings.TrimPrefix(name, EnvPrefix)]
+			n, ok := envKeys()[strings.TrimPrefix(name, EnvPrefix)]
 			if !ok {
 				problems = append(problems, unknownEnv(name))
 				return "", nil
@@ -268,8 +270,8 @@ func unknownEnv(name string) error {
 	if strings.HasPrefix(name, EnvPrefix+"PLUGINS_") {
 		return fmt.Errorf("%s: unknown environment variable; plugins can only be configured in the config file", name)
 	}
-	known := make([]string, 0, len(envKeys))
-	for k := range envKeys {
+	known := make([]string, 0, len(envKeys()))
+	for k := range envKeys() {
 		known = append(known, EnvPrefix+k)
 	}
 	slices.Sort(known)

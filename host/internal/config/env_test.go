@@ -128,11 +128,11 @@ func TestEnvKeys(t *testing.T) {
 		"WRITES_MODE":   "writes.mode",
 		"SANDBOX_SEED":  "sandbox.seed",
 	} {
-		if got := envKeys[name].path; got != key {
+		if got := envKeys()[name].path; got != key {
 			t.Errorf("%s%s → %q, want %q", EnvPrefix, name, got, key)
 		}
 	}
-	for name := range envKeys {
+	for name := range envKeys() {
 		if strings.HasPrefix(name, "PLUGINS") {
 			t.Errorf("%s%s: plugins must not be settable from the environment", EnvPrefix, name)
 		}

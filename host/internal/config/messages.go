@@ -38,7 +38,7 @@ type node struct {
 	entry bool               // an entry of a map whose names the operator chooses
 }
 
-func root() node { return node{s: compiled.tree} }
+func root() node { return node{s: compiled().tree} }
 
 // key is the node of key k in the section n.
 func (n node) key(k string) node {
@@ -106,7 +106,7 @@ func (n node) typeText() string {
 // check validates instance, found at n, against the schema and returns
 // every problem, sorted by key.
 func (n node) check(instance any) []problem {
-	err := compiled.validator.Validate(instance)
+	err := compiled().validator.Validate(instance)
 	if err == nil {
 		return nil
 	}

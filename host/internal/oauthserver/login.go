@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -31,8 +32,14 @@ import (
 const loginsPerMinute = 30
 
 // dummyHash is compared against when the user does not exist, so that a
-// wrong name takes as long as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("billy-mcp: no such user"), bcrypt.DefaultCost)
+// wrong name takes as long as a wrong password. It is made by New, not at
+// package initialisation: the host binary is also the built-in plugins'
+// binary, and a bcrypt hash at initialisation cost every plugin process
+// ~160 ms of CPU for a login page it never serves.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("billy-mcp: no such user"), bcrypt.DefaultCost)
+	return h
+})
 
 func (s *Server) cookieName() string {
 	if strings.HasPrefix(s.opts.Issuer, "https://") {
@@ -181,7 +188,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		unavailable(w)
 		return
 	}
-	hash := dummyHash
+	hash := dummyHash()
 	if known {
 		hash = []byte(u.PasswordHash)
 	}

@@ -137,6 +137,7 @@ type Server struct {
 
 // New checks the options and builds the server.
 func New(o Options) (*Server, error) {
+	dummyHash() // made now, so the first login with an unknown name takes no longer than the next
 	u, err := url.Parse(o.Issuer)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 		return nil, fmt.Errorf("the issuer %q must be an origin, https://host[:port], without a path", o.Issuer)
