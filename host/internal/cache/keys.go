@@ -30,19 +30,22 @@ const (
 // payments; a bill's from its lines and payments; a contact embeds its
 // persons and a product its prices, both replaced by a PUT of the parent.
 var aggregates = map[string][]string{
-	"invoiceLines":            {"invoices"},
-	"invoiceLateFees":         {"invoices"},
-	"invoiceReminders":        {"invoices", "invoiceLateFees"},
-	"bankPayments":            {"invoices", "bills", "balanceModifiers", "transactions", "postings", "contactBalancePostings"},
-	"contactBalancePayments":  {"invoices", "bills", "balanceModifiers", "contactBalancePostings"},
-	"invoices":                {"invoiceLines", "transactions", "postings", "balanceModifiers"},
-	"bills":                   {"billLines", "transactions", "postings", "balanceModifiers"},
-	"billLines":               {"bills"},
-	"contactPersons":          {"contacts"},
-	"productPrices":           {"products"},
-	"contacts":                {"contactPersons"}, // a PUT replaces the embedded persons
-	"products":                {"productPrices"},  // and prices
-	"daybookTransactions":     {"daybookTransactionLines", "transactions", "postings"},
+	"invoiceLines":           {"invoices"},
+	"invoiceLateFees":        {"invoices"},
+	"invoiceReminders":       {"invoices", "invoiceLateFees"},
+	"bankPayments":           {"invoices", "bills", "balanceModifiers", "transactions", "postings", "contactBalancePostings"},
+	"contactBalancePayments": {"invoices", "bills", "balanceModifiers", "contactBalancePostings"},
+	"invoices":               {"invoiceLines", "transactions", "postings", "balanceModifiers"},
+	"bills":                  {"billLines", "transactions", "postings", "balanceModifiers"},
+	"billLines":              {"bills"},
+	"contactPersons":         {"contacts"},
+	"productPrices":          {"products"},
+	"contacts":               {"contactPersons"}, // a PUT replaces the embedded persons
+	"products":               {"productPrices"},  // and prices
+	"daybookTransactions":    {"daybookTransactionLines", "transactions", "postings"},
+	// Sending an e-invoice writes the invoice's log, which Billy's answer
+	// to the delivery need not name (billy-api.md § 7.3.2).
+	"invoiceDeliveries":       {"invoiceLogs", "invoices"},
 	"daybookTransactionLines": {"daybookTransactions", "transactions", "postings"},
 	"bankLineMatches":         {"bankLines", "postings"},
 	"salesTaxPayments":        {"salesTaxReturns", "transactions", "postings"},

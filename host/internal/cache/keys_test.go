@@ -78,6 +78,8 @@ func TestWriteTags(t *testing.T) {
 			[]string{"k:balanceModifiers", "k:bills", "k:contactBalancePostings", "k:invoices", "k:postings", "k:transactions",
 				"l:balanceModifiers", "l:bankPayments", "l:bills", "l:contactBalancePostings", "l:invoices", "l:postings", "l:transactions",
 				"r:balanceModifiers:M1", "r:bankPayments:B1", "r:invoices:I9", "w"}},
+		{"an e-invoice's delivery reaches the invoice's log", "/invoiceDeliveries", `{"invoiceDeliveries":[{"id":"D1"}]}`,
+			[]string{"k:invoiceLogs", "k:invoices", "l:invoiceDeliveries", "l:invoiceLogs", "l:invoices", "r:invoiceDeliveries:D1", "w"}},
 		{"deleted records count", "/contacts/C1", `{"meta":{"deletedRecords":{"contacts":["C1"],"contactPersons":["CP1"]}}}`,
 			[]string{"k:contactPersons", "l:contactPersons", "l:contacts", "r:contactPersons:CP1", "r:contacts:C1", "w"}},
 		{"an unknown outcome drops every record of the kind", "/contacts/C1", "",
