@@ -1,0 +1,803 @@
+package integrations
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/sdk"
+	"github.com/shopspring/decimal"
+)
+
+// migrate_from_dinero moves a Dinero data export (dinero_parse.go) into a
+// Billy organization: contacts and products it does not have yet, and the
+// opening balance as one draft daybook transaction, after a report of the
+// chart-of-accounts mapping and the VAT-code map (integrations.md § 2.1,
+// § 2.7).
+//
+// Idempotency is by matching, so a second run creates nothing: a contact
+// is present when Billy has one with its CVR number, else one with its
+// name (case and spacing aside), as rentemester matches re-imports
+// (§ 2.6); a product when Billy has its product number; the opening
+// balance when a daybook transaction that is not voided carries its key
+// "dinero-opening:<cvr>:<date>" as apiType (Billy's free tag, § 7.9).
+//
+// Open items are not moved: the export folder has no invoice register
+// (its receivables are balances in SaldoBalance.csv and travel in the
+// opening balance). Standard cut-over books open items only after the
+// opening balance, one by one, or the receivable counts twice (§ 2.7).
+
+const (
+	dineroAsset     = "Aktiv"
+	dineroLiability = "Passiv"
+	dineroIncome    = "Indtægt"
+	dineroExpense   = "Udgift"
+
+	dineroKeyPrefix = "dinero-opening:"
+	dineroLease     = 10 * time.Minute
+)
+
+// DineroInput is the input of migrate_from_dinero.
+type DineroInput struct {
+	Export             FileSource        `json:"export,omitzero"`
+	Files              map[string]string `json:"files,omitempty"`
+	Year               int               `json:"year,omitempty"`
+	OpeningDate        string            `json:"opening_date,omitempty"`
+	AccountMap         map[string]int    `json:"account_map,omitempty"`
+	ResultAccountNo    int               `json:"result_account_no,omitempty"`
+	SkipOpeningBalance bool              `json:"skip_opening_balance,omitempty"`
+	DaybookID          string            `json:"daybook_id,omitempty"`
+	DryRun             bool              `json:"dry_run,omitempty"`
+	ConfirmationToken  string            `json:"confirmation_token,omitempty"`
+}
+
+var dineroInputSchema = json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{
+"export":{"type":"object","additionalProperties":false,"description":"the export folder zipped: content (base64 or a data: URI) or path (a .zip in the server's inbox directory, stdio deployments)","properties":{
+ "content":{"type":"string"},"path":{"type":"string"},"file_name":{"type":"string"}}},
+"files":{"type":"object","additionalProperties":{"type":"string"},"description":"instead of export: the export's CSV files as text by their path in the folder, {\"Firmaoplysninger.csv\": \"...\", \"2025/Kontoplan.csv\": \"...\"}"},
+"year":{"type":"integer","description":"the Dinero year whose closing balance (SaldoBalance.csv) becomes Billy's opening balance; default the latest year with one"},
+"opening_date":{"type":"string","description":"the opening balance's entry date, YYYY-MM-DD; default the first day after that year"},
+"account_map":{"type":"object","additionalProperties":{"type":"integer"},"description":"Dinero account number → Billy account number, for accounts whose number differs; default the same number"},
+"result_account_no":{"type":"integer","description":"the Billy equity account the year's result (the income and expense balances) is carried to in the opening balance"},
+"skip_opening_balance":{"type":"boolean","description":"move contacts and products only"},
+"daybook_id":{"type":"string","description":"the daybook (kassekladde) of the opening balance; default Billy's first"},
+"dry_run":{"type":"boolean","description":"only the report; nothing is written"},
+"confirmation_token":{"type":"string","description":"from a confirmation_required result"}}}`)
+
+// DineroContact is a contact of the export and what becomes of it.
+type DineroContact struct {
+	Line          int    `json:"line"`
+	Name          string `json:"name"`
+	CVR           string `json:"cvr,omitempty"`
+	Type          string `json:"type" jsonschema:"company or person"`
+	Customer      bool   `json:"customer"`
+	Supplier      bool   `json:"supplier"`
+	Action        string `json:"action" jsonschema:"create, or exists (matched by CVR, else name)"`
+	MatchedBy     string `json:"matched_by,omitempty"`
+	BillyID       string `json:"billy_id,omitempty"`
+	body          map[string]any
+	normalisedCVR string
+}
+
+// DineroProduct is a product of the export and what becomes of it.
+type DineroProduct struct {
+	Line      int    `json:"line"`
+	Number    string `json:"number"`
+	Name      string `json:"name"`
+	Price     string `json:"price,omitempty"`
+	AccountID string `json:"account_id,omitempty"`
+	Action    string `json:"action" jsonschema:"create, or exists (matched by product number)"`
+	BillyID   string `json:"billy_id,omitempty"`
+	body      map[string]any
+}
+
+// DineroAccountMap is one Dinero account's Billy account.
+type DineroAccountMap struct {
+	DineroNo    int    `json:"dinero_no"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Balance     string `json:"balance,omitempty" jsonschema:"closing balance of the year, positive debit"`
+	BillyNo     int    `json:"billy_no,omitempty"`
+	BillyID     string `json:"billy_id,omitempty"`
+	BillyName   string `json:"billy_name,omitempty"`
+	Status      string `json:"status" jsonschema:"mapped, unmapped (no Billy account of that number), or mismatch (the Billy account is of another kind)"`
+	Reason      string `json:"reason,omitempty"`
+	NeededByOB  bool   `json:"needed_by_opening_balance"`
+	billyNature string
+}
+
+// DineroVAT is one Momstype code in use and its Billy tax rate.
+type DineroVAT struct {
+	Code      string `json:"code"`
+	Meaning   string `json:"meaning"`
+	Used      int    `json:"used" jsonschema:"accounts and postings of the year carrying it"`
+	TaxRateID string `json:"tax_rate_id,omitempty"`
+	TaxRate   string `json:"tax_rate,omitempty"`
+	Basis     string `json:"basis,omitempty" jsonschema:"how it was matched: predefined tag or abbreviation"`
+	Status    string `json:"status" jsonschema:"mapped or unmapped"`
+}
+
+// DineroOpening is the opening balance as a draft daybook transaction.
+type DineroOpening struct {
+	Status        string    `json:"status" jsonschema:"create, exists, blocked or skipped"`
+	Key           string    `json:"key"`
+	Date          string    `json:"date"`
+	Lines         []DayLine `json:"lines"`
+	Debit         string    `json:"debit"`
+	Credit        string    `json:"credit"`
+	Difference    string    `json:"difference"`
+	Result        string    `json:"result" jsonschema:"the year's income and expense balances, carried to result_account_no (positive: a loss)"`
+	BlockedBy     []string  `json:"blocked_by,omitempty"`
+	TransactionID string    `json:"transaction_id,omitempty"`
+	body          map[string]any
+}
+
+// DineroResult is the output of migrate_from_dinero.
+type DineroResult struct {
+	Status            string             `json:"status" jsonschema:"done, confirmation_required, dry_run, declined or cancelled"`
+	Message           string             `json:"message"`
+	Company           string             `json:"company"`
+	CVR               string             `json:"cvr,omitempty"`
+	Year              int                `json:"year"`
+	Files             []string           `json:"files"`
+	Contacts          []DineroContact    `json:"contacts"`
+	Products          []DineroProduct    `json:"products"`
+	Accounts          []DineroAccountMap `json:"accounts"`
+	VATCodes          []DineroVAT        `json:"vat_codes"`
+	OpenItems         string             `json:"open_items"`
+	OpeningBalance    DineroOpening      `json:"opening_balance"`
+	Created           map[string]int     `json:"created,omitempty"`
+	Warnings          []string           `json:"warnings,omitempty"`
+	ConfirmationToken string             `json:"confirmation_token,omitempty"`
+	ExpiresAt         string             `json:"expires_at,omitempty"`
+}
+
+func (p *plugin) migrateFromDineroTool() sdk.Tool {
+	return sdk.NewTool(sdk.ToolSpec{
+		Name:  "migrate_from_dinero",
+		Title: "Migrate from a Dinero export",
+		Description: "Moves a Dinero data export (the folder zipped, or its CSV files) into Billy: contacts and products Billy does not have yet " +
+			"(matched by CVR, then name; products by number), and the chosen year's closing balance as the opening balance in one draft daybook transaction. " +
+			"Reports first the chart-of-accounts mapping (Dinero → Billy by number and kind; unmapped accounts named), the VAT-code map to the organization's tax rates, " +
+			"and what would be created; asks for confirmation before writing; a second run creates nothing. Open items are not in the export: book them after the opening balance.",
+		Effect: sdk.Destructive, Category: "integrations",
+		Scopes:      []string{"billy:write"},
+		InputSchema: dineroInputSchema,
+	}, func(ctx context.Context, call *sdk.Call, in DineroInput) (DineroResult, error) {
+		return p.migrateFromDinero(ctx, call, in)
+	})
+}
+
+// loadDinero reads the export from the input.
+func (p *plugin) loadDinero(call *sdk.Call, in DineroInput) (*dineroExport, string, error) {
+	max := p.cfg.MaxFileBytes
+	var files map[string][]byte
+	h := sha256.New()
+	switch {
+	case len(in.Files) > 0 && (in.Export != FileSource{}):
+		return nil, "", sdk.Invalid("files", "give either export (a zip) or files, not both")
+	case len(in.Files) > 0:
+		files = map[string][]byte{}
+		total := 0
+		names := make([]string, 0, len(in.Files))
+		for n := range in.Files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			total += len(in.Files[n])
+			if total > max {
+				return nil, "", tooLarge("files", total, max)
+			}
+			files[n] = []byte(in.Files[n])
+			fmt.Fprintf(h, "%s\x00%d\x00%s", n, len(in.Files[n]), in.Files[n])
+		}
+	case in.Export.Text != "":
+		return nil, "", sdk.Invalid("export", "export takes the folder as a zip (content or path); for CSV text give files, one entry per file")
+	default:
+		f, err := in.Export.load(&p.cfg, call.Caller.Transport, max)
+		if err != nil {
+			return nil, "", withContext(err, "export")
+		}
+		h.Write(f.data)
+		if files, err = readDineroZip(f.data, max); err != nil {
+			return nil, "", dineroRefusal(err)
+		}
+	}
+	x, err := parseDineroExport(files)
+	if err != nil {
+		return nil, "", dineroRefusal(err)
+	}
+	return x, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func dineroRefusal(err error) error {
+	var de *dineroError
+	if errors.As(err, &de) {
+		return sdk.NewError(sdk.CategoryValidation, "dinero_"+de.Reason, "the Dinero export was refused whole, nothing was read into Billy: %s", de.Error())
+	}
+	return err
+}
+
+type billyAccountFull struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	AccountNo  int    `json:"accountNo"`
+	NatureID   string `json:"natureId"`
+	IsArchived bool   `json:"isArchived"`
+}
+
+type billyTaxRateFull struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	Abbreviation       string `json:"abbreviation"`
+	PredefinedTag      string `json:"predefinedTag"`
+	AppliesToSales     bool   `json:"appliesToSales"`
+	AppliesToPurchases bool   `json:"appliesToPurchases"`
+	IsActive           bool   `json:"isActive"`
+}
+
+type billyContactRef struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	RegistrationNo string `json:"registrationNo"`
+}
+
+type billyProductRef struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ProductNo string `json:"productNo"`
+}
+
+// dineroVATTargets: each Momstype code's Billy tax rate, by predefined tag
+// first and abbreviation second (the sandbox's names; Billy's own tags
+// are an open question, billy-api.md § 10 item 8). IVV → import VAT and
+// IVY → reverse-charge services are [GUESS]es from the VAT rules.
+var dineroVATTargets = map[string][2]string{
+	"U25":   {"dk_sales_25", "S25"},
+	"I25":   {"dk_purchase_25", "K25"},
+	"IEUV":  {"dk_purchase_eu_goods", "UV"},
+	"IEUY":  {"dk_purchase_eu_services", "UY"},
+	"IVV":   {"dk_purchase_import", "IMP"},
+	"IVY":   {"dk_purchase_eu_services", "UY"},
+	"OBPK":  {"dk_purchase_domestic_reverse_charge", "OBK"},
+	"UEUV":  {"dk_sales_eu_goods", "EUV"},
+	"UEUV2": {"dk_sales_eu_goods", "EUV"},
+	"UEUY":  {"dk_sales_eu_services", "EUY"},
+	"UVV":   {"dk_sales_world", "EXP"},
+	"UVY":   {"dk_sales_world", "EXP"},
+	"REP":   {"dk_purchase_representation", "REP"},
+}
+
+// natureFits says whether a Billy account nature suits a Dinero type.
+func natureFits(dineroType, nature string) bool {
+	switch dineroType {
+	case dineroAsset:
+		return nature == "asset"
+	case dineroLiability:
+		return nature == "liability" || nature == "equity"
+	case dineroIncome:
+		return nature == "revenue"
+	case dineroExpense:
+		return nature == "expense"
+	}
+	return false
+}
+
+type dineroPlan struct {
+	out    DineroResult
+	digest string
+}
+
+func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput) (*dineroPlan, error) {
+	x, sum, err := p.loadDinero(call, in)
+	if err != nil {
+		return nil, err
+	}
+	out := DineroResult{Company: x.Company.Name, CVR: cvrFrom(x.Company.CVR), Files: x.Files, Contacts: []DineroContact{}, Products: []DineroProduct{},
+		Accounts: []DineroAccountMap{}, VATCodes: []DineroVAT{},
+		OpenItems: "not moved: a Dinero export folder has no invoice register; the receivables and payables travel as balances in the opening balance. Book open invoices and bills one by one after it, or they count twice"}
+	// The year.
+	var year *dineroYear
+	for _, y := range x.Years {
+		if (in.Year == 0 && y.Balance != nil) || y.Year == in.Year {
+			year = y
+		}
+	}
+	if year == nil {
+		if in.Year != 0 {
+			return nil, sdk.Invalid("year", "the export has no year %d", in.Year)
+		}
+		return nil, sdk.NewError(sdk.CategoryValidation, "dinero_no_balance", "the export has no year with a SaldoBalance.csv; without a closing balance there is no opening balance")
+	}
+	out.Year = year.Year
+	date := in.OpeningDate
+	if date == "" {
+		date = fmt.Sprintf("%d-01-01", year.Year+1)
+	} else if !isDate(date) {
+		return nil, sdk.Invalid("opening_date", "must be a date as YYYY-MM-DD, got %q", date)
+	}
+
+	// What Billy has.
+	roots, err := billy(ctx, call, "GET", "/organization", nil, nil)
+	if err != nil {
+		return nil, withContext(err, "reading the organization")
+	}
+	var org struct {
+		BaseCurrencyID string `json:"baseCurrencyId"`
+	}
+	if err := decodeRoot(roots, "organization", &org); err != nil {
+		return nil, err
+	}
+	accounts, err := listAll[billyAccountFull](ctx, call, "/accounts", "accounts", nil, 5)
+	if err != nil {
+		return nil, withContext(err, "reading the chart of accounts")
+	}
+	rates, err := listAll[billyTaxRateFull](ctx, call, "/taxRates", "taxRates", nil, 2)
+	if err != nil {
+		return nil, withContext(err, "reading the tax rates")
+	}
+	contacts, err := listAll[billyContactRef](ctx, call, "/contacts", "contacts", nil, 50)
+	if err != nil {
+		return nil, withContext(err, "reading the contacts")
+	}
+	products, err := listAll[billyProductRef](ctx, call, "/products", "products", nil, 50)
+	if err != nil {
+		return nil, withContext(err, "reading the products")
+	}
+
+	// Chart mapping.
+	byNo := map[int]billyAccountFull{}
+	for _, a := range accounts {
+		if !a.IsArchived {
+			byNo[a.AccountNo] = a
+		}
+	}
+	balances := map[int]decimal.Decimal{}
+	for _, b := range year.Balance {
+		balances[b.Account] = b.Amount
+	}
+	mapped := map[int]*DineroAccountMap{}
+	for _, a := range year.Accounts {
+		m := DineroAccountMap{DineroNo: a.No, Name: a.Name, Type: a.Type}
+		bal, hasBal := balances[a.No]
+		if hasBal && !bal.IsZero() {
+			m.Balance = bal.String()
+			m.NeededByOB = a.Type == dineroAsset || a.Type == dineroLiability
+		}
+		target := a.No
+		if t, ok := in.AccountMap[strconv.Itoa(a.No)]; ok {
+			target = t
+		}
+		ba, ok := byNo[target]
+		switch {
+		case !ok:
+			m.Status, m.Reason = "unmapped", fmt.Sprintf("Billy has no account %d; map it in account_map", target)
+		case !natureFits(a.Type, ba.NatureID):
+			m.Status, m.Reason = "mismatch", fmt.Sprintf("Billy's account %d %s is %s, the Dinero account is %s", ba.AccountNo, ba.Name, ba.NatureID, a.Type)
+			m.BillyNo, m.BillyName = ba.AccountNo, ba.Name
+		default:
+			m.Status, m.BillyNo, m.BillyID, m.BillyName, m.billyNature = "mapped", ba.AccountNo, ba.ID, ba.Name, ba.NatureID
+		}
+		out.Accounts = append(out.Accounts, m)
+	}
+	for i := range out.Accounts {
+		mapped[out.Accounts[i].DineroNo] = &out.Accounts[i]
+	}
+	for k := range in.AccountMap {
+		n, err := strconv.Atoi(k)
+		if err != nil || mapped[n] == nil {
+			return nil, sdk.Invalid("account_map", "key %q is not an account of the %d chart of accounts", k, year.Year)
+		}
+	}
+
+	// VAT codes in use.
+	used := map[string]int{}
+	for _, a := range year.Accounts {
+		if a.VATCode != "" {
+			used[a.VATCode]++
+		} else if a.VATRaw != "" && !strings.EqualFold(a.VATRaw, "Momsfri") && !strings.EqualFold(a.VATRaw, "Ingen moms") {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("account %d has the Momstype %q, which is not a Dinero code this migration knows", a.No, a.VATRaw))
+		}
+	}
+	for _, ps := range year.Postings {
+		if ps.VATCode != "" {
+			used[ps.VATCode]++
+		}
+	}
+	codes := make([]string, 0, len(used))
+	for c := range used {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		v := DineroVAT{Code: c, Meaning: dineroVATCodes[c], Used: used[c], Status: "unmapped"}
+		want := dineroVATTargets[c]
+		for _, basis := range []string{"predefined tag", "abbreviation"} {
+			for _, r := range rates {
+				if !r.IsActive || v.TaxRateID != "" {
+					continue
+				}
+				if (basis == "predefined tag" && r.PredefinedTag != "" && r.PredefinedTag == want[0]) || (basis == "abbreviation" && strings.EqualFold(r.Abbreviation, want[1])) {
+					v.TaxRateID, v.TaxRate, v.Basis, v.Status = r.ID, r.Name, basis, "mapped"
+				}
+			}
+		}
+		out.VATCodes = append(out.VATCodes, v)
+	}
+
+	// Contacts.
+	billyByCVR, billyByName := map[string]string{}, map[string]string{}
+	for _, c := range contacts {
+		if cvr := cvrFrom(c.RegistrationNo); cvr != "" {
+			billyByCVR[cvr] = c.ID
+		}
+		billyByName[nameKey(c.Name)] = c.ID
+	}
+	for _, c := range x.Contacts {
+		dc := DineroContact{Line: c.Line, Name: c.Name, CVR: c.CVR, Type: "company"}
+		kind := strings.ToLower(c.Type)
+		switch {
+		case strings.Contains(kind, "privat") || strings.Contains(kind, "person"):
+			dc.Type, dc.Customer = "person", true
+		case strings.Contains(kind, "leverandør") || strings.Contains(kind, "kreditor"):
+			dc.Supplier = true
+		case strings.Contains(kind, "kunde") || strings.Contains(kind, "debitor"):
+			dc.Customer = true
+		default:
+			dc.Customer, dc.Supplier = true, true
+		}
+		dc.normalisedCVR = cvrFrom(c.CVR)
+		if id, ok := billyByCVR[dc.normalisedCVR]; ok && dc.normalisedCVR != "" {
+			dc.Action, dc.MatchedBy, dc.BillyID = "exists", "cvr", id
+		} else if id, ok := billyByName[nameKey(c.Name)]; ok {
+			dc.Action, dc.MatchedBy, dc.BillyID = "exists", "name", id
+		} else {
+			dc.Action = "create"
+			country, warn := countryID(c.Country)
+			if warn != "" {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("contact %s (line %d): %s", c.Name, c.Line, warn))
+			}
+			body := map[string]any{"name": c.Name, "type": dc.Type, "countryId": country, "isCustomer": dc.Customer, "isSupplier": dc.Supplier}
+			for k, v := range map[string]string{"street": c.Address, "zipcodeText": c.Zip, "cityText": c.City, "phone": c.Ph} {
+				if v != "" {
+					body[k] = v
+				}
+			}
+			if dc.normalisedCVR != "" {
+				body["registrationNo"] = dc.normalisedCVR
+			} else if c.CVR != "" {
+				body["registrationNo"] = strings.ToUpper(strings.ReplaceAll(c.CVR, " ", ""))
+			}
+			dc.body = body
+			// A second contact of the same CVR or name in the export
+			// matches this one, not a second creation.
+			if dc.normalisedCVR != "" {
+				billyByCVR[dc.normalisedCVR] = ""
+			}
+			billyByName[nameKey(c.Name)] = ""
+		}
+		out.Contacts = append(out.Contacts, dc)
+	}
+
+	// Products.
+	billyByNo := map[string]string{}
+	for _, pr := range products {
+		if pr.ProductNo != "" {
+			billyByNo[pr.ProductNo] = pr.ID
+		}
+	}
+	for _, pr := range x.Products {
+		dp := DineroProduct{Line: pr.Line, Number: pr.Number, Name: pr.Name}
+		if pr.HasPrice {
+			dp.Price = pr.Price.StringFixed(2)
+			if !pr.Price.Equal(pr.Price.Round(2)) {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("product %s: the price %s is rounded to %s", pr.Number, pr.Price, dp.Price))
+			}
+		}
+		if id, ok := billyByNo[pr.Number]; ok {
+			dp.Action, dp.BillyID = "exists", id
+			out.Products = append(out.Products, dp)
+			continue
+		}
+		dp.Action = "create"
+		body := map[string]any{"name": pr.Name, "productNo": pr.Number}
+		if pr.AccountNo != 0 {
+			if m := mapped[pr.AccountNo]; m != nil && m.Status == "mapped" && m.billyNature == "revenue" {
+				dp.AccountID, body["accountId"] = m.BillyID, m.BillyID
+			} else {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("product %s: its account %d has no Billy revenue account; it gets the organization's default sales account", pr.Number, pr.AccountNo))
+			}
+		}
+		if pr.HasPrice {
+			body["prices"] = []any{map[string]any{"unitPrice": json.Number(dp.Price), "currencyId": org.BaseCurrencyID}}
+		}
+		if pr.Unit != "" {
+			body["description"] = pr.Unit
+		}
+		dp.body = body
+		out.Products = append(out.Products, dp)
+	}
+
+	// Opening balance.
+	key := dineroKeyPrefix + out.CVR + ":" + date
+	if out.CVR == "" {
+		key = dineroKeyPrefix + digest([]byte(nameKey(x.Company.Name)))[:12] + ":" + date
+	}
+	ob, err := planOpening(ctx, call, in, year, mapped, byNo, key, date)
+	if err != nil {
+		return nil, err
+	}
+	out.OpeningBalance = *ob
+	return &dineroPlan{out: out, digest: sum}, nil
+}
+
+func planOpening(ctx context.Context, call *sdk.Call, in DineroInput, year *dineroYear, mapped map[int]*DineroAccountMap, byNo map[int]billyAccountFull, key, date string) (*DineroOpening, error) {
+	ob := &DineroOpening{Key: key, Date: date, Lines: []DayLine{}}
+	if in.SkipOpeningBalance {
+		ob.Status = "skipped"
+		return ob, nil
+	}
+	txs, err := listAll[billyDaybookTx](ctx, call, "/daybookTransactions", "daybookTransactions",
+		url.Values{"apiType": {key}, "minEntryDate": {date}, "maxEntryDate": {date}}, 5)
+	if err != nil {
+		return nil, withContext(err, "looking for an opening balance migrated before")
+	}
+	for _, t := range txs {
+		if t.APIType == key && t.State != "voided" {
+			ob.Status, ob.TransactionID = "exists", t.ID
+			return ob, nil
+		}
+	}
+	debit, credit, result := decimal.Zero, decimal.Zero, decimal.Zero
+	add := func(text, accountID string, amt decimal.Decimal) {
+		side := "debit"
+		if amt.IsNegative() {
+			side = "credit"
+			credit = credit.Add(amt.Neg())
+		} else {
+			debit = debit.Add(amt)
+		}
+		ob.Lines = append(ob.Lines, DayLine{Text: text, AccountID: accountID, Side: side, Amount: amt.Abs().StringFixed(2)})
+	}
+	bals := append([]dineroBalance(nil), year.Balance...)
+	sort.Slice(bals, func(i, j int) bool { return bals[i].Account < bals[j].Account })
+	for _, b := range bals {
+		if b.Amount.IsZero() {
+			continue
+		}
+		m := mapped[b.Account]
+		if !b.Amount.Equal(b.Amount.Round(2)) {
+			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d's balance %s is not in whole øre", b.Account, b.Amount))
+			continue
+		}
+		switch m.Type {
+		case dineroIncome, dineroExpense:
+			result = result.Add(b.Amount)
+		case dineroAsset, dineroLiability:
+			if m.Status != "mapped" {
+				ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d %s (balance %s): %s", m.DineroNo, m.Name, b.Amount.StringFixed(2), m.Reason))
+				continue
+			}
+			add(fmt.Sprintf("Primo %s: %d %s", date[:4], m.DineroNo, m.Name), m.BillyID, b.Amount)
+		default:
+			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d %s has the balance %s and the type %q, neither balance sheet nor result", m.DineroNo, m.Name, b.Amount.StringFixed(2), m.Type))
+		}
+	}
+	ob.Result = result.StringFixed(2)
+	if !result.IsZero() {
+		ra, ok := byNo[in.ResultAccountNo]
+		switch {
+		case in.ResultAccountNo == 0:
+			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("the year's income and expenses come to %s: give result_account_no, the Billy equity account the result is carried to", result.StringFixed(2)))
+		case !ok:
+			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("result_account_no: Billy has no account %d", in.ResultAccountNo))
+		case ra.NatureID != "equity" && ra.NatureID != "liability":
+			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("result_account_no: account %d %s is %s, not equity", ra.AccountNo, ra.Name, ra.NatureID))
+		default:
+			add(fmt.Sprintf("Primo %s: resultat %d", date[:4], year.Year), ra.ID, result)
+		}
+	}
+	ob.Debit, ob.Credit, ob.Difference = debit.StringFixed(2), credit.StringFixed(2), debit.Sub(credit).StringFixed(2)
+	if len(ob.BlockedBy) == 0 && !debit.Equal(credit) {
+		ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("SaldoBalance.csv of %d does not balance: debit %s, credit %s", year.Year, debit.StringFixed(2), credit.StringFixed(2)))
+	}
+	if len(ob.Lines) == 0 && len(ob.BlockedBy) == 0 {
+		ob.Status = "skipped"
+		return ob, nil
+	}
+	if len(ob.BlockedBy) > 0 {
+		ob.Status = "blocked"
+		return ob, nil
+	}
+	ob.Status = "create"
+	var lines []map[string]any
+	for _, l := range ob.Lines {
+		lines = append(lines, map[string]any{"text": l.Text, "accountId": l.AccountID, "side": l.Side, "amount": json.Number(l.Amount)})
+	}
+	ob.body = map[string]any{"entryDate": date, "apiType": key, "state": "draft", "description": fmt.Sprintf("Åbningsbalance fra Dinero (saldobalance %d)", year.Year), "lines": lines}
+	if in.DaybookID != "" {
+		ob.body["daybookId"] = in.DaybookID
+	}
+	return ob, nil
+}
+
+// nameKey compares names case- and spacing-blind.
+func nameKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// countryID reads Dinero's Land ("Danmark", or a code) as an ISO-2 code.
+func countryID(s string) (string, string) {
+	switch k := strings.ToLower(strings.TrimSpace(s)); k {
+	case "", "danmark", "denmark", "dk":
+		return "DK", ""
+	case "sverige", "sweden":
+		return "SE", ""
+	case "norge", "norway":
+		return "NO", ""
+	case "tyskland", "germany":
+		return "DE", ""
+	default:
+		if len(k) == 2 {
+			return strings.ToUpper(k), ""
+		}
+		return "DK", fmt.Sprintf("the country %q is not known; the contact is created in DK, correct it in Billy", s)
+	}
+}
+
+func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in DineroInput) (DineroResult, error) {
+	pl, err := p.planDinero(ctx, call, in)
+	if err != nil {
+		return DineroResult{}, err
+	}
+	out := pl.out
+	nc, np := 0, 0
+	var requests []BillyCall
+	for _, c := range out.Contacts {
+		if c.Action == "create" {
+			nc++
+			requests = append(requests, BillyCall{Method: "POST", Path: "/contacts", Body: map[string]any{"contact": c.body}})
+		}
+	}
+	for _, pr := range out.Products {
+		if pr.Action == "create" {
+			np++
+			requests = append(requests, BillyCall{Method: "POST", Path: "/products", Body: map[string]any{"product": pr.body}})
+		}
+	}
+	ob := out.OpeningBalance.Status == "create"
+	if ob {
+		requests = append(requests, BillyCall{Method: "POST", Path: "/daybookTransactions", Body: map[string]any{"daybookTransaction": out.OpeningBalance.body}})
+	}
+	action := fmt.Sprintf("Migrate %s from Dinero: create %d contact(s), %d product(s)", out.Company, nc, np)
+	if ob {
+		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s kr. each side)", out.OpeningBalance.Date, len(out.OpeningBalance.Lines), out.OpeningBalance.Debit)
+	}
+	if in.DryRun {
+		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
+		return out, nil
+	}
+	if out.OpeningBalance.Status == "blocked" {
+		return out, sdk.NewError(sdk.CategoryValidation, "dinero_opening_blocked",
+			"nothing was written: the opening balance is blocked (%s); map the accounts (account_map, result_account_no), or give skip_opening_balance to move contacts and products only. Run with dry_run for the whole report",
+			strings.Join(out.OpeningBalance.BlockedBy, "; "))
+	}
+	if len(requests) == 0 {
+		out.Status, out.Message = "done", "nothing to do: every contact and product is in Billy already, and the opening balance is "+out.OpeningBalance.Status
+		return out, nil
+	}
+	args, err := json.Marshal(struct {
+		Digest string         `json:"digest"`
+		Year   int            `json:"year"`
+		Date   string         `json:"date"`
+		Map    map[string]int `json:"map"`
+		Result int            `json:"result"`
+		Skip   bool           `json:"skip"`
+		Book   string         `json:"book"`
+	}{pl.digest, out.Year, out.OpeningBalance.Date, in.AccountMap, in.ResultAccountNo, in.SkipOpeningBalance, in.DaybookID})
+	if err != nil {
+		return DineroResult{}, err
+	}
+	state, err := json.Marshal(requests)
+	if err != nil {
+		return DineroResult{}, err
+	}
+	b := binding{tool: "migrate_from_dinero", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}
+	step, err := p.writePolicy(ctx, call, "migrate_from_dinero", false, in.ConfirmationToken, b, action+".", "Tick to create these records in Billy now.")
+	if err != nil {
+		return DineroResult{}, err
+	}
+	switch step {
+	case stepCancelled:
+		out.Status, out.Message = "cancelled", "the user cancelled; nothing was written"
+		return out, nil
+	case stepDeclined:
+		out.Status, out.Message = "declined", "the user did not confirm; nothing was written"
+		return out, nil
+	case stepIssueToken:
+		token, exp := p.tokens.issue(b)
+		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
+		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call migrate_from_dinero again with the same arguments and confirmation_token within %d minutes.", action, int(tokenTTL.Minutes()))
+		return out, nil
+	case stepDryRun:
+		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
+		return out, nil
+	}
+	lease := "dinero:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.OpeningBalance.Key))
+	first, err := call.Host.ConsumeOnce(ctx, lease, p.now().Add(dineroLease))
+	switch {
+	case errors.Is(err, sdk.ErrHostFeatureMissing):
+	case err != nil:
+		return DineroResult{}, withContext(err, "nothing was written: whether another migration of %s is running cannot be checked right now; try again in a moment", out.Company)
+	case !first:
+		return DineroResult{}, sdk.NewError(sdk.CategoryConflict, "dinero_migration_in_progress",
+			"nothing was written: a migration of %s was started by another call less than %d minutes ago; call again later with dry_run to see what it left to do", out.Company, int(dineroLease.Minutes()))
+	}
+	out.Created = map[string]int{"contacts": 0, "products": 0, "daybook_transactions": 0}
+	total := float64(len(requests))
+	done := 0
+	progress := func(msg string) {
+		done++
+		_ = call.Host.Progress(ctx, float64(done), total, msg)
+	}
+	fail := func(err error, what string) (DineroResult, error) {
+		return out, withContext(err, "migrate_from_dinero stopped at %s after %d of %d records (created %d contacts, %d products); run it again: what exists is matched, not created twice",
+			what, done, len(requests), out.Created["contacts"], out.Created["products"])
+	}
+	for i := range out.Contacts {
+		c := &out.Contacts[i]
+		if c.Action != "create" {
+			continue
+		}
+		roots, err := billy(ctx, call, "POST", "/contacts", nil, map[string]any{"contact": c.body})
+		if err != nil {
+			return fail(err, "contact "+c.Name)
+		}
+		var created []billyContactRef
+		if err := decodeRoot(roots, "contacts", &created); err != nil || len(created) == 0 {
+			return fail(unexpected("POST /contacts returned no contact"), "contact "+c.Name)
+		}
+		c.BillyID, c.Action = created[0].ID, "created"
+		out.Created["contacts"]++
+		progress("contact " + c.Name)
+	}
+	for i := range out.Products {
+		pr := &out.Products[i]
+		if pr.Action != "create" {
+			continue
+		}
+		roots, err := billy(ctx, call, "POST", "/products", nil, map[string]any{"product": pr.body})
+		if err != nil {
+			return fail(err, "product "+pr.Number)
+		}
+		var created []billyProductRef
+		if err := decodeRoot(roots, "products", &created); err != nil || len(created) == 0 {
+			return fail(unexpected("POST /products returned no product"), "product "+pr.Number)
+		}
+		pr.BillyID, pr.Action = created[0].ID, "created"
+		out.Created["products"]++
+		progress("product " + pr.Number)
+	}
+	if ob {
+		roots, err := billy(ctx, call, "POST", "/daybookTransactions", nil, map[string]any{"daybookTransaction": out.OpeningBalance.body})
+		if err != nil {
+			return fail(err, "the opening balance")
+		}
+		var created []billyDaybookTx
+		if err := decodeRoot(roots, "daybookTransactions", &created); err != nil || len(created) == 0 {
+			return fail(unexpected("POST /daybookTransactions returned no transaction"), "the opening balance")
+		}
+		out.OpeningBalance.TransactionID, out.OpeningBalance.Status = created[0].ID, "created"
+		out.Created["daybook_transactions"]++
+		progress("opening balance")
+	}
+	out.Status, out.Message = "done", "done: "+action+"; the opening balance is a draft: review and approve it in Billy's kassekladde, then book open items"
+	return out, nil
+}
