@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // permanentError marks a failure that restarting will not fix (a missing
@@ -32,17 +33,71 @@ func IsPermanent(err error) bool {
 }
 
 // fileSHA256 returns the hex SHA-256 of the file at path.
+//
+// The image ships one 55 MB multi-call binary that every built-in plugin
+// links to, so hashing it anew for each plugin start cost a second of CPU
+// at start-up. A digest is therefore remembered for the file it was taken
+// of (same file by os.SameFile, same size and modification time) and taken
+// again when any of those changes. This check only gives the operator a
+// clear error early: go-plugin's SecureConfig hashes the file again right
+// before exec, so a file rewritten in place with its old time still fails
+// to start.
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if sum, ok := digests.lookup(st); ok {
+		return sum, nil
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	sum := hex.EncodeToString(h.Sum(nil))
+	digests.store(st, sum)
+	return sum, nil
+}
+
+// digests remembers the SHA-256 of the plugin binaries already hashed.
+var digests digestCache
+
+type digestCache struct {
+	mu      sync.Mutex
+	entries []digestEntry // a handful: one per distinct binary
+}
+
+type digestEntry struct {
+	file fs.FileInfo
+	sum  string
+}
+
+func (c *digestCache) lookup(st fs.FileInfo) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		if os.SameFile(e.file, st) && e.file.Size() == st.Size() && e.file.ModTime().Equal(st.ModTime()) {
+			return e.sum, true
+		}
+	}
+	return "", false
+}
+
+func (c *digestCache) store(st fs.FileInfo, sum string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, e := range c.entries {
+		if os.SameFile(e.file, st) {
+			c.entries[i] = digestEntry{st, sum}
+			return
+		}
+	}
+	c.entries = append(c.entries, digestEntry{st, sum})
 }
 
 // expectedChecksum returns the checksum a plugin binary must have: the one

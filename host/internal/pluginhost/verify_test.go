@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -195,4 +196,54 @@ func TestIsPermanent(t *testing.T) {
 	if p.Error() != "plugin x: broken" {
 		t.Errorf("message %q", p.Error())
 	}
+}
+
+// The remembered digests follow the file: a rebuilt binary (new content,
+// new time), a binary replaced by another file, and a link moved to another
+// target are hashed again, so a stale digest never hides a change.
+func TestFileSHA256FollowsChanges(t *testing.T) {
+	dir := t.TempDir()
+	bin := writeFile(t, filepath.Join(dir, "billy-mcp"), "first build", 0o755)
+	link := filepath.Join(dir, "billy-mcp-plugin-x")
+	if err := os.Symlink("billy-mcp", link); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step, path, content string) {
+		t.Helper()
+		got, err := fileSHA256(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != sumOf([]byte(content)) {
+			t.Errorf("%s: the digest of %s is not its content's", step, path)
+		}
+	}
+	check("first", link, "first build")
+	check("again", bin, "first build")
+
+	// Rebuilt in place: same size, a later modification time.
+	writeFile(t, bin, "later build", 0o755)
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(bin, later, later); err != nil {
+		t.Fatal(err)
+	}
+	check("rebuilt in place", link, "later build")
+
+	// Replaced by another file (a new inode), as `go build -o` and image
+	// builds do.
+	other := writeFile(t, filepath.Join(dir, "next"), "third build", 0o755)
+	if err := os.Rename(other, bin); err != nil {
+		t.Fatal(err)
+	}
+	check("replaced", link, "third build")
+
+	// The link pointed somewhere else.
+	writeFile(t, filepath.Join(dir, "elsewhere"), "another binary", 0o755)
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("elsewhere", link); err != nil {
+		t.Fatal(err)
+	}
+	check("relinked", link, "another binary")
 }
