@@ -477,8 +477,31 @@ func (st storage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, _
 	return nil
 }
 
-func (st storage) SetIntrospectionFromToken(_ context.Context, r *oidc.IntrospectionResponse, _, subject, clientID string) error {
-	r.Active = true
+// errInactive makes the library answer an introspection {"active":
+// false}: it sets active itself unless SetIntrospectionFromToken fails.
+var errInactive = errors.New("the token is revoked or its user is gone")
+
+// SetIntrospectionFromToken answers RFC 7662 for a token the library
+// verified (signature, exp): inactive when it was revoked, or its user is
+// gone, disabled, or revoked within the access token lifetime (the library
+// passes the jti and subject, not iat, so a user's revocation makes even
+// tokens issued after it inactive here until access_token_ttl has passed:
+// the cautious answer; the resource server itself checks iat).
+func (st storage) SetIntrospectionFromToken(ctx context.Context, r *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	if st.s.deny != nil {
+		snap := st.s.deny.current(ctx)
+		if _, revoked := snap.tokens[tokenID]; revoked {
+			return errInactive
+		}
+		if at, ok := snap.principals[subject]; ok && at.After(st.s.now().Add(-st.s.opts.AccessTokenTTL-revocationSlack)) {
+			return errInactive
+		}
+	}
+	if _, ok, err := st.s.user(ctx, subject); err != nil {
+		return err
+	} else if !ok {
+		return errInactive
+	}
 	r.Subject = subject
 	r.ClientID = clientID
 	return nil

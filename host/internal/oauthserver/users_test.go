@@ -2,10 +2,13 @@ package oauthserver
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -372,5 +375,44 @@ func BenchmarkRevoked(b *testing.B) {
 		if srv.Revoked(ctx, "jti-1", "eva", now) {
 			b.Fatal("revoked")
 		}
+	}
+}
+
+// RFC 7662: a confidential client introspecting a token hears it is
+// active until it is revoked, and inactive after.
+func TestIntrospectRevoked(t *testing.T) {
+	in := newInstances(t, 1, store.Options{Dir: t.TempDir()})[0]
+	conf := in.register(map[string]any{"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "client_secret_post"})
+	access, _ := in.tokens("eva", "eva-password", url.Values{"action": {"allow"}, "scope": {"billy:read"}, "organization": {"org-a"}})
+	active := func() bool {
+		t.Helper()
+		req, _ := http.NewRequest("POST", in.ts.URL+"/oauth/introspect", strings.NewReader(url.Values{"token": {access}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(url.QueryEscape(conf["client_id"].(string)), url.QueryEscape(conf["client_secret"].(string)))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(b)
+		if resp.StatusCode != 200 {
+			t.Fatalf("introspect: %d %s", resp.StatusCode, body)
+		}
+		var out struct {
+			Active bool   `json:"active"`
+			Sub    string `json:"sub"`
+		}
+		_ = json.Unmarshal([]byte(body), &out)
+		return out.Active
+	}
+	if !active() {
+		t.Fatal("a good token introspected inactive")
+	}
+	if got := in.revoke(access, "access_token"); got != 200 {
+		t.Fatalf("revoke: %d", got)
+	}
+	if active() {
+		t.Error("a revoked token introspected active")
 	}
 }
