@@ -31,6 +31,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/host/internal/registry"
 	"github.com/billy-mcp/billy-mcp/host/internal/shared"
 	"github.com/billy-mcp/billy-mcp/host/internal/tracing"
+	"github.com/billy-mcp/billy-mcp/host/internal/uploads"
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
 	pluginv1 "github.com/billy-mcp/billy-mcp/proto/plugin/v1"
 	"github.com/billy-mcp/billy-mcp/sandbox"
@@ -58,7 +59,8 @@ type App struct {
 	OrganizationID string
 	gateway        *billy.Gateway
 	closers        []func()
-	store          *durable // the durable store (store.go)
+	store          *durable         // the durable store (store.go)
+	uploads        *uploads.Service // POST /uploads (uploads.go)
 	// The audit log's checkpoints and retention (audit.go).
 	audit *auditTrail
 	// The configuration in force (reload.go).
@@ -181,7 +183,10 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 			}
 			return 0
 		}))
-	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store}
+	a.uploads = uploads.New(uploads.Options{Store: a.store, MaxBytes: cfg.Uploads.MaxBytes, TTL: cfg.Uploads.TTL,
+		Logger: logger.Named("uploads")})
+	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store,
+		Uploads: uploadReader{a.uploads}}
 	hs = hostsvc.Factory(deps)
 	// mcp.tools_list: compact lists tools without their arguments; the
 	// instructions tell the model where they are.
@@ -379,6 +384,7 @@ func (a *App) Handler() http.Handler {
 		Tracing:        a.tracing != nil,
 		TrustedProxies: trustedProxies(cfg.HTTP.TrustedProxies),
 		Approvals:      a.approvalsHandler(),
+		Uploads:        a.uploadsHandler(),
 	})
 }
 

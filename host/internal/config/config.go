@@ -103,6 +103,22 @@ type Config struct {
 	// the client's, when it sends a traceparent). Off unless endpoint is
 	// set.
 	Tracing TracingConfig `json:"tracing,omitzero"`
+	// The upload endpoint, POST /uploads on the HTTP listener: a client
+	// sends a file's bytes there (authenticated as for /mcp) and names the
+	// handle it gets in a tool's upload argument instead of pasting the
+	// file. Uploads are kept in the durable store until they expire.
+	Uploads UploadsConfig `json:"uploads,omitzero"`
+}
+
+// UploadsConfig limits the upload endpoint.
+type UploadsConfig struct {
+	// The largest file taken, in bytes; a larger body is refused with 413.
+	// The default, 15 MiB, is the most the integrations plugin attaches to
+	// a voucher.
+	MaxBytes int64 `json:"max_bytes,omitempty"`
+	// How long a handle can be used (by the principal that uploaded it,
+	// as often as it likes) before it expires and is deleted.
+	TTL time.Duration `json:"ttl,omitempty"`
 }
 
 // TracingConfig is where traces go.

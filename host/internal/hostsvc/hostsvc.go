@@ -37,6 +37,9 @@ type Deps struct {
 	// Once keeps single-use keys (ConsumeOnce). nil answers as a host
 	// without the service (UNIMPLEMENTED), so plugins fall back to memory.
 	Once Once
+	// Uploads reads the files clients uploaded (ReadUpload). nil answers
+	// as a host without the service (UNIMPLEMENTED).
+	Uploads Uploads
 }
 
 // Factory returns a constructor of per-plugin HostServices servers, the shape

@@ -154,10 +154,14 @@ func accessLog(logger hclog.Logger, next http.Handler) http.Handler {
 	})
 }
 
+// UploadsPath is where the upload endpoint is served (package uploads).
+const UploadsPath = "/uploads"
+
 // limitBody bounds request bodies.
-func limitBody(max int64, next http.Handler) http.Handler {
+func limitBody(max int64, uploads bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && max > 0 {
+		// The upload endpoint caps its body itself (uploads.max_bytes).
+		if r.Body != nil && max > 0 && !(uploads && r.URL.Path == UploadsPath) {
 			r.Body = http.MaxBytesReader(w, r.Body, max)
 		}
 		next.ServeHTTP(w, r)

@@ -186,7 +186,7 @@ func TestLimitBody(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var n int
 			var tooBig *http.MaxBytesError
-			h := limitBody(tt.max, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := limitBody(tt.max, false, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				b, err := io.ReadAll(r.Body)
 				n = len(b)
 				errors.As(err, &tooBig)

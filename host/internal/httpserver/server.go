@@ -46,6 +46,10 @@ type Options struct {
 	// metadata and everything under /oauth/), open to all: it does its
 	// own authentication of users and clients. nil: none.
 	AuthServer http.Handler
+	// Uploads serves POST /uploads (package uploads), behind the same
+	// authentication and limits as /mcp and with its own body cap
+	// (uploads.max_bytes) instead of http.max_body_bytes. nil: none.
+	Uploads http.Handler
 	// Tracing continues a client's trace (its W3C traceparent header) in
 	// the spans of its requests; off, the header is ignored.
 	Tracing bool
@@ -98,6 +102,10 @@ func Handler(o Options) http.Handler {
 	mcpHandler := o.MCP.HTTPHandler()
 	mux.Handle("/mcp", sec.guard("mcp-http", authLog, nil, mcpHandler))
 
+	if o.Uploads != nil {
+		mux.Handle(UploadsPath, sec.guard("uploads", authLog, nil, o.Uploads))
+	}
+
 	api := rest.Handler(rest.Options{Registry: o.Registry, Dispatcher: o.Dispatcher, MaxBatch: o.MaxBatch})
 	mux.Handle("/api/v1/", sec.guard("rest", authLog, nil, api))
 
@@ -117,7 +125,7 @@ func Handler(o Options) http.Handler {
 	}
 
 	var handler http.Handler = mux
-	handler = limitBody(o.MaxBodyBytes, handler)
+	handler = limitBody(o.MaxBodyBytes, o.Uploads != nil, handler)
 	handler = refuseControl(handler)
 	handler = ipLimit(sec.Limits, handler)
 	handler = cors(handler)

@@ -15,7 +15,7 @@ import (
 // allowed is docs/architecture.md's table: each package of host/internal and
 // the host packages its non-test code may import. Change both together.
 var allowed = map[string][]string{
-	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "mfa", "oauthserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks", "tracing"},
+	"app":         {"audit", "auth", "billy", "cache", "config", "credentials", "dispatch", "hostsvc", "httpserver", "keyring", "logging", "mcpserver", "mfa", "oauthserver", "pluginhost", "registry", "schema", "scopes", "shared", "store", "tasks", "tracing", "uploads"},
 	"audit":       {"store"},
 	"auth":        {"dispatch", "scopes"},
 	"billy":       {"cache", "tracing"},
@@ -47,6 +47,7 @@ var allowed = map[string][]string{
 	"tasks":       {},
 	"testkit":     {},
 	"tracing":     {},
+	"uploads":     {"dispatch", "httpjson", "store"},
 }
 
 const prefix = "github.com/billy-mcp/billy-mcp/host/internal/"

@@ -3455,6 +3455,140 @@ func (x *ConsumeOnceResponse) GetFirst() bool {
 	return false
 }
 
+type ReadUploadRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	CallId string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	// The handle POST /uploads answered ("upl_" and 32 hex digits).
+	Handle        string `protobuf:"bytes,2,opt,name=handle,proto3" json:"handle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadUploadRequest) Reset() {
+	*x = ReadUploadRequest{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadUploadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadUploadRequest) ProtoMessage() {}
+
+func (x *ReadUploadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadUploadRequest.ProtoReflect.Descriptor instead.
+func (*ReadUploadRequest) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *ReadUploadRequest) GetCallId() string {
+	if x != nil {
+		return x.CallId
+	}
+	return ""
+}
+
+func (x *ReadUploadRequest) GetHandle() string {
+	if x != nil {
+		return x.Handle
+	}
+	return ""
+}
+
+type ReadUploadResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file's bytes, exactly as uploaded.
+	Data []byte `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	// The MIME type the host sniffed from the bytes (not the client's word).
+	Mime string `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
+	// The SHA-256 of data, lower-case hex.
+	Sha256 string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// The file name the client gave with the upload, if any.
+	FileName string `protobuf:"bytes,4,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// When the handle expires, Unix seconds.
+	ExpiresUnix   int64 `protobuf:"varint,5,opt,name=expires_unix,json=expiresUnix,proto3" json:"expires_unix,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReadUploadResponse) Reset() {
+	*x = ReadUploadResponse{}
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReadUploadResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReadUploadResponse) ProtoMessage() {}
+
+func (x *ReadUploadResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReadUploadResponse.ProtoReflect.Descriptor instead.
+func (*ReadUploadResponse) Descriptor() ([]byte, []int) {
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *ReadUploadResponse) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+func (x *ReadUploadResponse) GetMime() string {
+	if x != nil {
+		return x.Mime
+	}
+	return ""
+}
+
+func (x *ReadUploadResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ReadUploadResponse) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *ReadUploadResponse) GetExpiresUnix() int64 {
+	if x != nil {
+		return x.ExpiresUnix
+	}
+	return 0
+}
+
 type AskRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CallId        string                 `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
@@ -3465,7 +3599,7 @@ type AskRequest struct {
 
 func (x *AskRequest) Reset() {
 	*x = AskRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3477,7 +3611,7 @@ func (x *AskRequest) String() string {
 func (*AskRequest) ProtoMessage() {}
 
 func (x *AskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[49]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3490,7 +3624,7 @@ func (x *AskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskRequest.ProtoReflect.Descriptor instead.
 func (*AskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{49}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *AskRequest) GetCallId() string {
@@ -3527,7 +3661,7 @@ type Question struct {
 
 func (x *Question) Reset() {
 	*x = Question{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3539,7 +3673,7 @@ func (x *Question) String() string {
 func (*Question) ProtoMessage() {}
 
 func (x *Question) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[50]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3552,7 +3686,7 @@ func (x *Question) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Question.ProtoReflect.Descriptor instead.
 func (*Question) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{50}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *Question) GetKey() string {
@@ -3630,7 +3764,7 @@ type ElicitQuestion struct {
 
 func (x *ElicitQuestion) Reset() {
 	*x = ElicitQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3642,7 +3776,7 @@ func (x *ElicitQuestion) String() string {
 func (*ElicitQuestion) ProtoMessage() {}
 
 func (x *ElicitQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[51]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3655,7 +3789,7 @@ func (x *ElicitQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ElicitQuestion.ProtoReflect.Descriptor instead.
 func (*ElicitQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{51}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ElicitQuestion) GetMessage() string {
@@ -3685,7 +3819,7 @@ type SampleQuestion struct {
 
 func (x *SampleQuestion) Reset() {
 	*x = SampleQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3697,7 +3831,7 @@ func (x *SampleQuestion) String() string {
 func (*SampleQuestion) ProtoMessage() {}
 
 func (x *SampleQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[52]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3710,7 +3844,7 @@ func (x *SampleQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SampleQuestion.ProtoReflect.Descriptor instead.
 func (*SampleQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{52}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *SampleQuestion) GetMessages() []*SamplingMessage {
@@ -3751,7 +3885,7 @@ type RootsQuestion struct {
 
 func (x *RootsQuestion) Reset() {
 	*x = RootsQuestion{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3763,7 +3897,7 @@ func (x *RootsQuestion) String() string {
 func (*RootsQuestion) ProtoMessage() {}
 
 func (x *RootsQuestion) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[53]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3776,7 +3910,7 @@ func (x *RootsQuestion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RootsQuestion.ProtoReflect.Descriptor instead.
 func (*RootsQuestion) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{53}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
 }
 
 type AskResponse struct {
@@ -3789,7 +3923,7 @@ type AskResponse struct {
 
 func (x *AskResponse) Reset() {
 	*x = AskResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3801,7 +3935,7 @@ func (x *AskResponse) String() string {
 func (*AskResponse) ProtoMessage() {}
 
 func (x *AskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[54]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3814,7 +3948,7 @@ func (x *AskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AskResponse.ProtoReflect.Descriptor instead.
 func (*AskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{54}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *AskResponse) GetAnswers() []*Answer {
@@ -3841,7 +3975,7 @@ type Answer struct {
 
 func (x *Answer) Reset() {
 	*x = Answer{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3853,7 +3987,7 @@ func (x *Answer) String() string {
 func (*Answer) ProtoMessage() {}
 
 func (x *Answer) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[55]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3866,7 +4000,7 @@ func (x *Answer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Answer.ProtoReflect.Descriptor instead.
 func (*Answer) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{55}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *Answer) GetKey() string {
@@ -3941,7 +4075,7 @@ type RootsAnswer struct {
 
 func (x *RootsAnswer) Reset() {
 	*x = RootsAnswer{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3953,7 +4087,7 @@ func (x *RootsAnswer) String() string {
 func (*RootsAnswer) ProtoMessage() {}
 
 func (x *RootsAnswer) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[56]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3966,7 +4100,7 @@ func (x *RootsAnswer) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RootsAnswer.ProtoReflect.Descriptor instead.
 func (*RootsAnswer) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{56}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *RootsAnswer) GetRoots() []*Root {
@@ -3986,7 +4120,7 @@ type Root struct {
 
 func (x *Root) Reset() {
 	*x = Root{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3998,7 +4132,7 @@ func (x *Root) String() string {
 func (*Root) ProtoMessage() {}
 
 func (x *Root) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[57]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4011,7 +4145,7 @@ func (x *Root) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Root.ProtoReflect.Descriptor instead.
 func (*Root) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{57}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *Root) GetUri() string {
@@ -4037,7 +4171,7 @@ type StartTaskRequest struct {
 
 func (x *StartTaskRequest) Reset() {
 	*x = StartTaskRequest{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4049,7 +4183,7 @@ func (x *StartTaskRequest) String() string {
 func (*StartTaskRequest) ProtoMessage() {}
 
 func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[58]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4062,7 +4196,7 @@ func (x *StartTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTaskRequest.ProtoReflect.Descriptor instead.
 func (*StartTaskRequest) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{58}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *StartTaskRequest) GetCallId() string {
@@ -4080,7 +4214,7 @@ type StartTaskResponse struct {
 
 func (x *StartTaskResponse) Reset() {
 	*x = StartTaskResponse{}
-	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4092,7 +4226,7 @@ func (x *StartTaskResponse) String() string {
 func (*StartTaskResponse) ProtoMessage() {}
 
 func (x *StartTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_plugin_v1_plugin_proto_msgTypes[59]
+	mi := &file_plugin_v1_plugin_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4105,7 +4239,7 @@ func (x *StartTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartTaskResponse.ProtoReflect.Descriptor instead.
 func (*StartTaskResponse) Descriptor() ([]byte, []int) {
-	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{59}
+	return file_plugin_v1_plugin_proto_rawDescGZIP(), []int{61}
 }
 
 var File_plugin_v1_plugin_proto protoreflect.FileDescriptor
@@ -4355,7 +4489,16 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x03key\x18\x02 \x01(\tR\x03key\x12!\n" +
 	"\fexpires_unix\x18\x03 \x01(\x03R\vexpiresUnix\"+\n" +
 	"\x13ConsumeOnceResponse\x12\x14\n" +
-	"\x05first\x18\x01 \x01(\bR\x05first\"a\n" +
+	"\x05first\x18\x01 \x01(\bR\x05first\"D\n" +
+	"\x11ReadUploadRequest\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x16\n" +
+	"\x06handle\x18\x02 \x01(\tR\x06handle\"\x94\x01\n" +
+	"\x12ReadUploadResponse\x12\x12\n" +
+	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
+	"\x04mime\x18\x02 \x01(\tR\x04mime\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x1b\n" +
+	"\tfile_name\x18\x04 \x01(\tR\bfileName\x12!\n" +
+	"\fexpires_unix\x18\x05 \x01(\x03R\vexpiresUnix\"a\n" +
 	"\n" +
 	"AskRequest\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\tR\x06callId\x12:\n" +
@@ -4412,7 +4555,7 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bCallTool\x12#.billymcp.plugin.v1.CallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12a\n" +
 	"\fReadResource\x12'.billymcp.plugin.v1.ReadResourceRequest\x1a(.billymcp.plugin.v1.ReadResourceResponse\x12X\n" +
 	"\tGetPrompt\x12$.billymcp.plugin.v1.GetPromptRequest\x1a%.billymcp.plugin.v1.GetPromptResponse\x12O\n" +
-	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\x84\x06\n" +
+	"\x06Health\x12!.billymcp.plugin.v1.HealthRequest\x1a\".billymcp.plugin.v1.HealthResponse2\xe1\x06\n" +
 	"\fHostServices\x12P\n" +
 	"\tCallBilly\x12 .billymcp.plugin.v1.BillyRequest\x1a!.billymcp.plugin.v1.BillyResponse\x12Y\n" +
 	"\bCallTool\x12'.billymcp.plugin.v1.HostCallToolRequest\x1a$.billymcp.plugin.v1.CallToolResponse\x12[\n" +
@@ -4422,7 +4565,9 @@ const file_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06Sample\x12!.billymcp.plugin.v1.SampleRequest\x1a\".billymcp.plugin.v1.SampleResponse\x12^\n" +
 	"\vConsumeOnce\x12&.billymcp.plugin.v1.ConsumeOnceRequest\x1a'.billymcp.plugin.v1.ConsumeOnceResponse\x12F\n" +
 	"\x03Ask\x12\x1e.billymcp.plugin.v1.AskRequest\x1a\x1f.billymcp.plugin.v1.AskResponse\x12X\n" +
-	"\tStartTask\x12$.billymcp.plugin.v1.StartTaskRequest\x1a%.billymcp.plugin.v1.StartTaskResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
+	"\tStartTask\x12$.billymcp.plugin.v1.StartTaskRequest\x1a%.billymcp.plugin.v1.StartTaskResponse\x12[\n" +
+	"\n" +
+	"ReadUpload\x12%.billymcp.plugin.v1.ReadUploadRequest\x1a&.billymcp.plugin.v1.ReadUploadResponseB9Z7github.com/billy-mcp/billy-mcp/proto/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -4437,7 +4582,7 @@ func file_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 61)
+var file_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_plugin_v1_plugin_proto_goTypes = []any{
 	(TaskSupport)(0),                   // 0: billymcp.plugin.v1.TaskSupport
 	(ErrorCategory)(0),                 // 1: billymcp.plugin.v1.ErrorCategory
@@ -4490,18 +4635,20 @@ var file_plugin_v1_plugin_proto_goTypes = []any{
 	(*SampleResponse)(nil),             // 48: billymcp.plugin.v1.SampleResponse
 	(*ConsumeOnceRequest)(nil),         // 49: billymcp.plugin.v1.ConsumeOnceRequest
 	(*ConsumeOnceResponse)(nil),        // 50: billymcp.plugin.v1.ConsumeOnceResponse
-	(*AskRequest)(nil),                 // 51: billymcp.plugin.v1.AskRequest
-	(*Question)(nil),                   // 52: billymcp.plugin.v1.Question
-	(*ElicitQuestion)(nil),             // 53: billymcp.plugin.v1.ElicitQuestion
-	(*SampleQuestion)(nil),             // 54: billymcp.plugin.v1.SampleQuestion
-	(*RootsQuestion)(nil),              // 55: billymcp.plugin.v1.RootsQuestion
-	(*AskResponse)(nil),                // 56: billymcp.plugin.v1.AskResponse
-	(*Answer)(nil),                     // 57: billymcp.plugin.v1.Answer
-	(*RootsAnswer)(nil),                // 58: billymcp.plugin.v1.RootsAnswer
-	(*Root)(nil),                       // 59: billymcp.plugin.v1.Root
-	(*StartTaskRequest)(nil),           // 60: billymcp.plugin.v1.StartTaskRequest
-	(*StartTaskResponse)(nil),          // 61: billymcp.plugin.v1.StartTaskResponse
-	nil,                                // 62: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	(*ReadUploadRequest)(nil),          // 51: billymcp.plugin.v1.ReadUploadRequest
+	(*ReadUploadResponse)(nil),         // 52: billymcp.plugin.v1.ReadUploadResponse
+	(*AskRequest)(nil),                 // 53: billymcp.plugin.v1.AskRequest
+	(*Question)(nil),                   // 54: billymcp.plugin.v1.Question
+	(*ElicitQuestion)(nil),             // 55: billymcp.plugin.v1.ElicitQuestion
+	(*SampleQuestion)(nil),             // 56: billymcp.plugin.v1.SampleQuestion
+	(*RootsQuestion)(nil),              // 57: billymcp.plugin.v1.RootsQuestion
+	(*AskResponse)(nil),                // 58: billymcp.plugin.v1.AskResponse
+	(*Answer)(nil),                     // 59: billymcp.plugin.v1.Answer
+	(*RootsAnswer)(nil),                // 60: billymcp.plugin.v1.RootsAnswer
+	(*Root)(nil),                       // 61: billymcp.plugin.v1.Root
+	(*StartTaskRequest)(nil),           // 62: billymcp.plugin.v1.StartTaskRequest
+	(*StartTaskResponse)(nil),          // 63: billymcp.plugin.v1.StartTaskResponse
+	nil,                                // 64: billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 }
 var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	4,  // 0: billymcp.plugin.v1.DescribeResponse.tools:type_name -> billymcp.plugin.v1.ToolDescriptor
@@ -4528,7 +4675,7 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	13, // 21: billymcp.plugin.v1.ReadResourceRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	24, // 22: billymcp.plugin.v1.ReadResourceResponse.contents:type_name -> billymcp.plugin.v1.ResourceContents
 	25, // 23: billymcp.plugin.v1.ReadResourceResponse.error:type_name -> billymcp.plugin.v1.ToolError
-	62, // 24: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
+	64, // 24: billymcp.plugin.v1.GetPromptRequest.arguments:type_name -> billymcp.plugin.v1.GetPromptRequest.ArgumentsEntry
 	13, // 25: billymcp.plugin.v1.GetPromptRequest.context:type_name -> billymcp.plugin.v1.CallContext
 	31, // 26: billymcp.plugin.v1.GetPromptResponse.messages:type_name -> billymcp.plugin.v1.PromptMessage
 	25, // 27: billymcp.plugin.v1.GetPromptResponse.error:type_name -> billymcp.plugin.v1.ToolError
@@ -4537,16 +4684,16 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	35, // 30: billymcp.plugin.v1.BillyRequest.upload:type_name -> billymcp.plugin.v1.BillyUpload
 	38, // 31: billymcp.plugin.v1.BillyResponse.cache:type_name -> billymcp.plugin.v1.BillyCache
 	47, // 32: billymcp.plugin.v1.SampleRequest.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	52, // 33: billymcp.plugin.v1.AskRequest.questions:type_name -> billymcp.plugin.v1.Question
-	53, // 34: billymcp.plugin.v1.Question.elicit:type_name -> billymcp.plugin.v1.ElicitQuestion
-	54, // 35: billymcp.plugin.v1.Question.sample:type_name -> billymcp.plugin.v1.SampleQuestion
-	55, // 36: billymcp.plugin.v1.Question.roots:type_name -> billymcp.plugin.v1.RootsQuestion
+	54, // 33: billymcp.plugin.v1.AskRequest.questions:type_name -> billymcp.plugin.v1.Question
+	55, // 34: billymcp.plugin.v1.Question.elicit:type_name -> billymcp.plugin.v1.ElicitQuestion
+	56, // 35: billymcp.plugin.v1.Question.sample:type_name -> billymcp.plugin.v1.SampleQuestion
+	57, // 36: billymcp.plugin.v1.Question.roots:type_name -> billymcp.plugin.v1.RootsQuestion
 	47, // 37: billymcp.plugin.v1.SampleQuestion.messages:type_name -> billymcp.plugin.v1.SamplingMessage
-	57, // 38: billymcp.plugin.v1.AskResponse.answers:type_name -> billymcp.plugin.v1.Answer
+	59, // 38: billymcp.plugin.v1.AskResponse.answers:type_name -> billymcp.plugin.v1.Answer
 	45, // 39: billymcp.plugin.v1.Answer.elicit:type_name -> billymcp.plugin.v1.ElicitResponse
 	48, // 40: billymcp.plugin.v1.Answer.sample:type_name -> billymcp.plugin.v1.SampleResponse
-	58, // 41: billymcp.plugin.v1.Answer.roots:type_name -> billymcp.plugin.v1.RootsAnswer
-	59, // 42: billymcp.plugin.v1.RootsAnswer.roots:type_name -> billymcp.plugin.v1.Root
+	60, // 41: billymcp.plugin.v1.Answer.roots:type_name -> billymcp.plugin.v1.RootsAnswer
+	61, // 42: billymcp.plugin.v1.RootsAnswer.roots:type_name -> billymcp.plugin.v1.Root
 	2,  // 43: billymcp.plugin.v1.Plugin.Describe:input_type -> billymcp.plugin.v1.DescribeRequest
 	11, // 44: billymcp.plugin.v1.Plugin.Configure:input_type -> billymcp.plugin.v1.ConfigureRequest
 	16, // 45: billymcp.plugin.v1.Plugin.CallTool:input_type -> billymcp.plugin.v1.CallToolRequest
@@ -4560,25 +4707,27 @@ var file_plugin_v1_plugin_proto_depIdxs = []int32{
 	44, // 53: billymcp.plugin.v1.HostServices.Elicit:input_type -> billymcp.plugin.v1.ElicitRequest
 	46, // 54: billymcp.plugin.v1.HostServices.Sample:input_type -> billymcp.plugin.v1.SampleRequest
 	49, // 55: billymcp.plugin.v1.HostServices.ConsumeOnce:input_type -> billymcp.plugin.v1.ConsumeOnceRequest
-	51, // 56: billymcp.plugin.v1.HostServices.Ask:input_type -> billymcp.plugin.v1.AskRequest
-	60, // 57: billymcp.plugin.v1.HostServices.StartTask:input_type -> billymcp.plugin.v1.StartTaskRequest
-	3,  // 58: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
-	12, // 59: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
-	17, // 60: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	28, // 61: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
-	30, // 62: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
-	33, // 63: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
-	37, // 64: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
-	17, // 65: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
-	41, // 66: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
-	43, // 67: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
-	45, // 68: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
-	48, // 69: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
-	50, // 70: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
-	56, // 71: billymcp.plugin.v1.HostServices.Ask:output_type -> billymcp.plugin.v1.AskResponse
-	61, // 72: billymcp.plugin.v1.HostServices.StartTask:output_type -> billymcp.plugin.v1.StartTaskResponse
-	58, // [58:73] is the sub-list for method output_type
-	43, // [43:58] is the sub-list for method input_type
+	53, // 56: billymcp.plugin.v1.HostServices.Ask:input_type -> billymcp.plugin.v1.AskRequest
+	62, // 57: billymcp.plugin.v1.HostServices.StartTask:input_type -> billymcp.plugin.v1.StartTaskRequest
+	51, // 58: billymcp.plugin.v1.HostServices.ReadUpload:input_type -> billymcp.plugin.v1.ReadUploadRequest
+	3,  // 59: billymcp.plugin.v1.Plugin.Describe:output_type -> billymcp.plugin.v1.DescribeResponse
+	12, // 60: billymcp.plugin.v1.Plugin.Configure:output_type -> billymcp.plugin.v1.ConfigureResponse
+	17, // 61: billymcp.plugin.v1.Plugin.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	28, // 62: billymcp.plugin.v1.Plugin.ReadResource:output_type -> billymcp.plugin.v1.ReadResourceResponse
+	30, // 63: billymcp.plugin.v1.Plugin.GetPrompt:output_type -> billymcp.plugin.v1.GetPromptResponse
+	33, // 64: billymcp.plugin.v1.Plugin.Health:output_type -> billymcp.plugin.v1.HealthResponse
+	37, // 65: billymcp.plugin.v1.HostServices.CallBilly:output_type -> billymcp.plugin.v1.BillyResponse
+	17, // 66: billymcp.plugin.v1.HostServices.CallTool:output_type -> billymcp.plugin.v1.CallToolResponse
+	41, // 67: billymcp.plugin.v1.HostServices.ReportProgress:output_type -> billymcp.plugin.v1.ProgressResponse
+	43, // 68: billymcp.plugin.v1.HostServices.Log:output_type -> billymcp.plugin.v1.LogResponse
+	45, // 69: billymcp.plugin.v1.HostServices.Elicit:output_type -> billymcp.plugin.v1.ElicitResponse
+	48, // 70: billymcp.plugin.v1.HostServices.Sample:output_type -> billymcp.plugin.v1.SampleResponse
+	50, // 71: billymcp.plugin.v1.HostServices.ConsumeOnce:output_type -> billymcp.plugin.v1.ConsumeOnceResponse
+	58, // 72: billymcp.plugin.v1.HostServices.Ask:output_type -> billymcp.plugin.v1.AskResponse
+	63, // 73: billymcp.plugin.v1.HostServices.StartTask:output_type -> billymcp.plugin.v1.StartTaskResponse
+	52, // 74: billymcp.plugin.v1.HostServices.ReadUpload:output_type -> billymcp.plugin.v1.ReadUploadResponse
+	59, // [59:75] is the sub-list for method output_type
+	43, // [43:59] is the sub-list for method input_type
 	43, // [43:43] is the sub-list for extension type_name
 	43, // [43:43] is the sub-list for extension extendee
 	0,  // [0:43] is the sub-list for field type_name
@@ -4601,12 +4750,12 @@ func file_plugin_v1_plugin_proto_init() {
 		(*ResourceContents_Text)(nil),
 		(*ResourceContents_Blob)(nil),
 	}
-	file_plugin_v1_plugin_proto_msgTypes[50].OneofWrappers = []any{
+	file_plugin_v1_plugin_proto_msgTypes[52].OneofWrappers = []any{
 		(*Question_Elicit)(nil),
 		(*Question_Sample)(nil),
 		(*Question_Roots)(nil),
 	}
-	file_plugin_v1_plugin_proto_msgTypes[55].OneofWrappers = []any{
+	file_plugin_v1_plugin_proto_msgTypes[57].OneofWrappers = []any{
 		(*Answer_Elicit)(nil),
 		(*Answer_Sample)(nil),
 		(*Answer_Roots)(nil),
@@ -4617,7 +4766,7 @@ func file_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_plugin_v1_plugin_proto_rawDesc), len(file_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   61,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

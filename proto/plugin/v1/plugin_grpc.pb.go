@@ -364,6 +364,7 @@ const (
 	HostServices_ConsumeOnce_FullMethodName    = "/billymcp.plugin.v1.HostServices/ConsumeOnce"
 	HostServices_Ask_FullMethodName            = "/billymcp.plugin.v1.HostServices/Ask"
 	HostServices_StartTask_FullMethodName      = "/billymcp.plugin.v1.HostServices/StartTask"
+	HostServices_ReadUpload_FullMethodName     = "/billymcp.plugin.v1.HostServices/ReadUpload"
 )
 
 // HostServicesClient is the client API for HostServices service.
@@ -421,6 +422,18 @@ type HostServicesClient interface {
 	// every other call it does nothing. A host older than this RPC answers
 	// UNIMPLEMENTED, and the call simply runs as an ordinary one.
 	StartTask(ctx context.Context, in *StartTaskRequest, opts ...grpc.CallOption) (*StartTaskResponse, error)
+	// ReadUpload returns a file the call's caller uploaded to the host (POST
+	// /uploads on the HTTP listener) by the handle it got there. Only the
+	// principal that uploaded the file (and, if the upload named an
+	// organization, only for that organization) can read it, as often as it
+	// likes until the upload expires. An unknown handle, an expired upload
+	// and another principal's upload all answer a ToolError of category
+	// not_found and code upload_not_found, so a handle says nothing about
+	// anyone else's files. The file can be as large as the host's
+	// uploads.max_bytes (15 MiB by default): the caller raises its gRPC
+	// receive limit for this call (the sdk does). A host older than this RPC
+	// answers UNIMPLEMENTED.
+	ReadUpload(ctx context.Context, in *ReadUploadRequest, opts ...grpc.CallOption) (*ReadUploadResponse, error)
 }
 
 type hostServicesClient struct {
@@ -521,6 +534,16 @@ func (c *hostServicesClient) StartTask(ctx context.Context, in *StartTaskRequest
 	return out, nil
 }
 
+func (c *hostServicesClient) ReadUpload(ctx context.Context, in *ReadUploadRequest, opts ...grpc.CallOption) (*ReadUploadResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReadUploadResponse)
+	err := c.cc.Invoke(ctx, HostServices_ReadUpload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // HostServicesServer is the server API for HostServices service.
 // All implementations must embed UnimplementedHostServicesServer
 // for forward compatibility.
@@ -576,6 +599,18 @@ type HostServicesServer interface {
 	// every other call it does nothing. A host older than this RPC answers
 	// UNIMPLEMENTED, and the call simply runs as an ordinary one.
 	StartTask(context.Context, *StartTaskRequest) (*StartTaskResponse, error)
+	// ReadUpload returns a file the call's caller uploaded to the host (POST
+	// /uploads on the HTTP listener) by the handle it got there. Only the
+	// principal that uploaded the file (and, if the upload named an
+	// organization, only for that organization) can read it, as often as it
+	// likes until the upload expires. An unknown handle, an expired upload
+	// and another principal's upload all answer a ToolError of category
+	// not_found and code upload_not_found, so a handle says nothing about
+	// anyone else's files. The file can be as large as the host's
+	// uploads.max_bytes (15 MiB by default): the caller raises its gRPC
+	// receive limit for this call (the sdk does). A host older than this RPC
+	// answers UNIMPLEMENTED.
+	ReadUpload(context.Context, *ReadUploadRequest) (*ReadUploadResponse, error)
 	mustEmbedUnimplementedHostServicesServer()
 }
 
@@ -612,6 +647,9 @@ func (UnimplementedHostServicesServer) Ask(context.Context, *AskRequest) (*AskRe
 }
 func (UnimplementedHostServicesServer) StartTask(context.Context, *StartTaskRequest) (*StartTaskResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartTask not implemented")
+}
+func (UnimplementedHostServicesServer) ReadUpload(context.Context, *ReadUploadRequest) (*ReadUploadResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReadUpload not implemented")
 }
 func (UnimplementedHostServicesServer) mustEmbedUnimplementedHostServicesServer() {}
 func (UnimplementedHostServicesServer) testEmbeddedByValue()                      {}
@@ -796,6 +834,24 @@ func _HostServices_StartTask_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _HostServices_ReadUpload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReadUploadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(HostServicesServer).ReadUpload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: HostServices_ReadUpload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(HostServicesServer).ReadUpload(ctx, req.(*ReadUploadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // HostServices_ServiceDesc is the grpc.ServiceDesc for HostServices service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -838,6 +894,10 @@ var HostServices_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StartTask",
 			Handler:    _HostServices_StartTask_Handler,
+		},
+		{
+			MethodName: "ReadUpload",
+			Handler:    _HostServices_ReadUpload_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

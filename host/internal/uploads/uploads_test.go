@@ -1,0 +1,141 @@
+package uploads
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/billy-mcp/billy-mcp/host/internal/dispatch"
+	"github.com/billy-mcp/billy-mcp/host/internal/store"
+	"github.com/google/go-cmp/cmp"
+)
+
+// memStore is a Store in memory; the real one is tested in package store.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string]*store.Upload
+}
+
+func (m *memStore) PutUpload(_ context.Context, u *store.Upload) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = map[string]*store.Upload{}
+	}
+	m.m[u.Handle] = u
+	return nil
+}
+
+func (m *memStore) GetUpload(_ context.Context, h string, now time.Time) (*store.Upload, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if u := m.m[h]; u != nil && u.Expires.After(now) {
+		return u, nil
+	}
+	return nil, nil
+}
+
+var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+
+func post(t *testing.T, s *Service, caller dispatch.Caller, body []byte, target string) (*httptest.ResponseRecorder, map[string]any) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "image/png") // a lie: the type is sniffed
+	if caller.Subject != "" {
+		r = r.WithContext(dispatch.WithCaller(r.Context(), caller))
+	}
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	var out map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
+		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+	}
+	return w, out
+}
+
+func TestUploadAndRead(t *testing.T) {
+	now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	clock := now
+	s := New(Options{Store: &memStore{}, MaxBytes: 1024, TTL: time.Hour, Now: func() time.Time { return clock }})
+	alice := dispatch.Caller{Subject: "key:alice", OrganizationID: "org-1"}
+	w, out := post(t, s, alice, pdf, "/uploads?name=../../receipt.pdf")
+	if w.Code != http.StatusCreated {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	sum := sha256.Sum256(pdf)
+	handle, _ := out["handle"].(string)
+	if !validHandle(handle) {
+		t.Fatalf("handle %q", handle)
+	}
+	delete(out, "handle")
+	want := map[string]any{"sha256": hex.EncodeToString(sum[:]), "size": float64(len(pdf)), "mime": "application/pdf",
+		"file_name": "receipt.pdf", "expires_at": "2026-11-28T02:00:00Z"}
+	if d := cmp.Diff(want, out); d != "" {
+		t.Errorf("answer (-want +got):\n%s", d)
+	}
+
+	ctx := context.Background()
+	u, err := s.Read(ctx, handle, "key:alice", "org-1")
+	if err != nil || !bytes.Equal(u.Data, pdf) {
+		t.Fatalf("read: %v", err)
+	}
+	// Reusable until it expires.
+	if _, err := s.Read(ctx, handle, "key:alice", "org-1"); err != nil {
+		t.Errorf("second read: %v", err)
+	}
+	refused := []struct{ name, handle, principal, org string }{
+		{"another principal", handle, "key:bob", "org-1"},
+		{"another organization", handle, "key:alice", "org-2"},
+		{"bad handle", "upl_nothex", "key:alice", "org-1"},
+		{"unknown handle", "upl_" + strings.Repeat("0", 32), "key:alice", "org-1"},
+		{"no principal", handle, "", "org-1"},
+	}
+	for _, tt := range refused {
+		if _, err := s.Read(ctx, tt.handle, tt.principal, tt.org); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", tt.name, err)
+		}
+	}
+	clock = now.Add(time.Hour)
+	if _, err := s.Read(ctx, handle, "key:alice", "org-1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("expired: %v, want ErrNotFound", err)
+	}
+}
+
+func TestUploadRefused(t *testing.T) {
+	s := New(Options{Store: &memStore{}, MaxBytes: 1024, TTL: time.Hour})
+	alice := dispatch.Caller{Subject: "key:alice"}
+	tests := []struct {
+		name   string
+		caller dispatch.Caller
+		body   []byte
+		status int
+		code   string
+	}{
+		{"too large", alice, bytes.Repeat([]byte("x"), 1025), http.StatusRequestEntityTooLarge, "upload_too_large"},
+		{"empty", alice, nil, http.StatusBadRequest, "invalid_arguments"},
+		{"no caller", dispatch.Caller{}, pdf, http.StatusUnauthorized, "unauthenticated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, out := post(t, s, tt.caller, tt.body, "/uploads")
+			e, _ := out["error"].(map[string]any)
+			if w.Code != tt.status || e["code"] != tt.code {
+				t.Errorf("%d %v, want %d %s", w.Code, out, tt.status, tt.code)
+			}
+		})
+	}
+	// The 413 names the limit.
+	_, out := post(t, s, alice, bytes.Repeat([]byte("x"), 4096), "/uploads")
+	if msg, _ := out["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "uploads.max_bytes") || !strings.Contains(msg, "1024 bytes") {
+		t.Errorf("message %q does not name the limit", msg)
+	}
+}
