@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -181,14 +182,23 @@ func resolve(v any, env map[string]any) (any, error) {
 			return t, nil
 		}
 		if len(ms) == 1 && ms[0][0] == 0 && ms[0][1] == len(t) {
-			return eval(strings.TrimSpace(t[ms[0][2]:ms[0][3]]), env)
+			src := strings.TrimSpace(t[ms[0][2]:ms[0][3]])
+			x, err := eval(src, env)
+			if err != nil {
+				return nil, err
+			}
+			return x, exactNumbers(src, x)
 		}
 		var b strings.Builder
 		last := 0
 		for _, m := range ms {
 			b.WriteString(t[last:m[0]])
-			x, err := eval(strings.TrimSpace(t[m[2]:m[3]]), env)
+			src := strings.TrimSpace(t[m[2]:m[3]])
+			x, err := eval(src, env)
 			if err != nil {
+				return nil, err
+			}
+			if err := exactNumbers(src, x); err != nil {
 				return nil, err
 			}
 			b.WriteString(text(x))
@@ -222,6 +232,43 @@ func resolve(v any, env map[string]any) (any, error) {
 	default:
 		return v, nil
 	}
+}
+
+// maxDecimals is the most decimal places a number an expression gives may
+// have: Billy takes unit prices to 4 places and exports (Dinero's) carry 6.
+const maxDecimals = 6
+
+// exactNumbers refuses a value that holds a binary floating-point artefact.
+// expr computes in float64, so 0.1 + 0.2 gives 0.30000000000000004; sent
+// to Billy as an amount that is money a few atoms off. Numbers read from
+// tool outputs and literals survive unchanged (their shortest form is the
+// decimal they came from), as do the results of arithmetic rounded in the
+// expression (round(x * 100) / 100); anything with more than maxDecimals
+// places is refused, naming the expression and the fix, before a tool is
+// called.
+func exactNumbers(src string, v any) error {
+	switch t := v.(type) {
+	case float64:
+		s := strconv.FormatFloat(t, 'f', -1, 64)
+		if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > maxDecimals {
+			return fmt.Errorf("expression %q gave %s, a binary floating-point result and not an exact amount; round it in the expression, e.g. round(x * 100) / 100 for kroner and øre", src, s)
+		}
+	case float32:
+		return exactNumbers(src, float64(t))
+	case map[string]any:
+		for _, x := range t {
+			if err := exactNumbers(src, x); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, x := range t {
+			if err := exactNumbers(src, x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // text is a value as it reads inside a string.
