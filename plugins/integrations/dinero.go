@@ -277,13 +277,14 @@ var dineroVATTargets = map[string][2]string{
 	"REP":   {"dk_purchase_representation", "REP"},
 }
 
-// natureFits says whether a Billy account nature suits a Dinero type.
+// natureFits says whether a Billy account nature suits a Dinero type. On
+// the balance sheet any balance-sheet nature does: Billy keeps input VAT
+// (købsmoms) under liability, where Dinero's chart has it as Aktiv, and a
+// debit balance on a liability account is an ordinary thing.
 func natureFits(dineroType, nature string) bool {
 	switch dineroType {
-	case dineroAsset:
-		return nature == "asset"
-	case dineroLiability:
-		return nature == "liability" || nature == "equity"
+	case dineroAsset, dineroLiability:
+		return nature == "asset" || nature == "liability" || nature == "equity"
 	case dineroIncome:
 		return nature == "revenue"
 	case dineroExpense:
