@@ -37,6 +37,10 @@
 // books a day's orders as one draft daybook transaction instead
 // (daily.go): the receivable on the payment provider against revenue and
 // shipping per VAT rate, to the øre, once per shop and day.
+// migrate_from_dinero (dinero.go, dinero_parse.go) moves a Dinero data
+// export into Billy: contacts and products it lacks, matched by CVR, name
+// and product number, and a year's closing balance as a draft daybook
+// transaction, after a report of the account and VAT-code mapping.
 //
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses
