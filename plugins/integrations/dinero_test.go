@@ -205,6 +205,10 @@ func TestDineroOnce(t *testing.T) {
 			t.Errorf("%d: no request has %s: %v", i, want, billy.posts)
 		}
 	}
+	prog := h.Progress()
+	if len(prog) != 5 || prog[4] != (sdktest.Progress{Progress: 5, Total: 5, Message: "opening balance"}) || prog[0].Message != "contact Leverandør ApS" {
+		t.Errorf("progress: %+v", prog)
+	}
 	if done.Contacts[0].Action != "exists" || done.Contacts[0].MatchedBy != "cvr" || done.Contacts[0].BillyID != "c-old" {
 		t.Errorf("the customer: %+v", done.Contacts[0])
 	}
@@ -243,5 +247,25 @@ func TestDineroZipInput(t *testing.T) {
 	err := h.CallToolInto(ctx, "migrate_from_dinero", args, &got)
 	if e := sdk.AsError(err); e == nil || e.Code != "dinero_amount" || !strings.Contains(e.Message, "eksport/2025/SaldoBalance.csv line 3") {
 		t.Errorf("a bad file: %v", err)
+	}
+}
+
+// BenchmarkParseDinero: a year of 50,000 postings (about 4 MB, past the
+// size of a small business's year), parsed and checked.
+func BenchmarkParseDinero(b *testing.B) {
+	files := readDineroDir(b, "testdata/dinero/basic")
+	var sb strings.Builder
+	sb.WriteString("Konto;Kontonavn;Dato;Bilag;Bilagstype;Tekst;Momstype;Beløb;Saldo\n")
+	for i := range 25000 {
+		fmt.Fprintf(&sb, "55100;Debitorer;2025-%02d-%02d;%d;Faktura;Faktura %d;;1250,00;0,00\n", i%12+1, i%28+1, i, i)
+		fmt.Fprintf(&sb, "1000;Salg;2025-%02d-%02d;%d;Faktura;Faktura %d;U25 - Dansk salgsmoms;-1250,00;0,00\n", i%12+1, i%28+1, i, i)
+	}
+	files["2025/Posteringer.csv"] = []byte(sb.String())
+	b.SetBytes(int64(sb.Len()))
+	for b.Loop() {
+		x, err := parseDineroExport(files)
+		if err != nil || len(x.Years[1].Postings) != 50000 {
+			b.Fatal(err)
+		}
 	}
 }
