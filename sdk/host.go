@@ -112,6 +112,15 @@ type Host interface {
 	// code store_unavailable (retryable): do not go ahead as if the key were
 	// unused. A host older than the service fails with ErrHostFeatureMissing.
 	ConsumeOnce(ctx context.Context, key string, until time.Time) (first bool, err error)
+	// ReadUpload returns a file the call's caller uploaded to the host
+	// (POST /uploads on its HTTP listener) by the handle it got there, so
+	// that a client can send a file out of band and name it in a tool's
+	// arguments. The host reads it for the call's principal only: an
+	// unknown handle, an expired one and another principal's all fail with
+	// an *Error of category not_found and code upload_not_found. A handle
+	// can be read as often as the call needs until it expires. A host older
+	// than the service fails with ErrHostFeatureMissing.
+	ReadUpload(ctx context.Context, handle string) (*Upload, error)
 	// Ask puts questions to the client at once (forms for the user,
 	// completions of its model, its roots) and returns one answer per
 	// question, in order. Every question needs the client's capability
@@ -166,6 +175,21 @@ type Answer struct {
 type Root struct {
 	URI  string
 	Name string
+}
+
+// Upload is a file a client uploaded to the host (Host.ReadUpload).
+type Upload struct {
+	// Data is the file, exactly as uploaded.
+	Data []byte
+	// MIME is the type the host sniffed from the bytes, not the client's
+	// word for it.
+	MIME string
+	// SHA256 is Data's SHA-256, lower-case hex.
+	SHA256 string
+	// FileName is the name the client gave with the upload, if any.
+	FileName string
+	// Expires is when the handle stops working.
+	Expires time.Time
 }
 
 // ErrHostFeatureMissing is returned by a Host method the host does not

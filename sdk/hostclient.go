@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"google.golang.org/grpc"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/proto/errmodel"
@@ -157,6 +158,21 @@ func (h *hostClient) Sample(ctx context.Context, req SampleRequest) (*SampleResu
 		return nil, errorFromStatus(err)
 	}
 	return &SampleResult{Role: resp.Role, Text: resp.Text, Model: resp.Model, StopReason: resp.StopReason}, nil
+}
+
+func (h *hostClient) ReadUpload(ctx context.Context, handle string) (*Upload, error) {
+	if h.client == nil {
+		return nil, errNoHost
+	}
+	// An upload may be larger than gRPC's default 4 MiB receive limit; the
+	// host's own limit (uploads.max_bytes) is under this one.
+	resp, err := h.client.ReadUpload(ctx, &pluginv1.ReadUploadRequest{CallId: h.callID, Handle: handle},
+		grpc.MaxCallRecvMsgSize(maxMessageSize))
+	if err != nil {
+		return nil, errorFromStatus(err)
+	}
+	return &Upload{Data: resp.Data, MIME: resp.Mime, SHA256: resp.Sha256, FileName: resp.FileName,
+		Expires: time.Unix(resp.ExpiresUnix, 0)}, nil
 }
 
 func (h *hostClient) ConsumeOnce(ctx context.Context, key string, until time.Time) (bool, error) {

@@ -3,6 +3,8 @@ package sdktest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -71,6 +73,8 @@ type options struct {
 	// than the service does (oldHost), or from the harness's own memory.
 	consumeOnce func(ctx context.Context, key string, until time.Time) (bool, error)
 	oldHost     bool
+	// uploads answer Host.ReadUpload, by handle (WithUpload).
+	uploads map[string]*sdk.Upload
 }
 
 // Option configures a Harness.
@@ -137,9 +141,27 @@ func WithConsumeOnce(f func(ctx context.Context, key string, until time.Time) (f
 	return func(o *options) { o.consumeOnce = f }
 }
 
-// WithoutConsumeOnce makes Host.ConsumeOnce fail as on a host built before
-// the service existed (sdk.ErrHostFeatureMissing), to test the fallback.
+// WithoutConsumeOnce makes Host.ConsumeOnce (and Host.ReadUpload, which
+// came later) fail as on a host built before the service existed
+// (sdk.ErrHostFeatureMissing), to test the fallback.
 func WithoutConsumeOnce() Option { return func(o *options) { o.oldHost = true } }
+
+// WithUpload makes Host.ReadUpload answer u for handle, as if the
+// harness's caller had uploaded it (POST /uploads); SHA256 is filled in
+// from Data when empty. Any other handle fails with upload_not_found, as
+// the host answers an unknown, expired or another principal's handle.
+func WithUpload(handle string, u sdk.Upload) Option {
+	return func(o *options) {
+		if o.uploads == nil {
+			o.uploads = map[string]*sdk.Upload{}
+		}
+		if u.SHA256 == "" {
+			sum := sha256.Sum256(u.Data)
+			u.SHA256 = hex.EncodeToString(sum[:])
+		}
+		o.uploads[handle] = &u
+	}
+}
 
 // New starts p in-process and configures it. It fails the test if the plugin
 // is declared wrongly or rejects its config.
@@ -462,6 +484,18 @@ func (f *fakeHost) Sample(ctx context.Context, req *pluginv1.SampleRequest) (*pl
 		return nil, err
 	}
 	return answers[0].GetSample(), nil
+}
+
+func (f *fakeHost) ReadUpload(_ context.Context, req *pluginv1.ReadUploadRequest) (*pluginv1.ReadUploadResponse, error) {
+	if f.h.opts.oldHost {
+		return nil, status.Error(codes.Unimplemented, "method ReadUpload not implemented")
+	}
+	u := f.h.opts.uploads[req.Handle]
+	if u == nil {
+		return nil, toStatus(sdk.NotFound("upload_not_found", "upload: there is no upload %q for you", req.Handle))
+	}
+	return &pluginv1.ReadUploadResponse{Data: u.Data, Mime: u.MIME, Sha256: u.SHA256, FileName: u.FileName,
+		ExpiresUnix: u.Expires.Unix()}, nil
 }
 
 // maxOnceKey is the host's limit on a ConsumeOnce key, checked here too so
