@@ -393,6 +393,20 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 	for i := range out.Accounts {
 		mapped[out.Accounts[i].DineroNo] = &out.Accounts[i]
 	}
+	// The postings should add up to the closing balance per account; an
+	// export where they do not was cut short or edited, and its balance
+	// is the user's to check before it becomes Billy's opening balance.
+	if year.Postings != nil {
+		sums := map[int]decimal.Decimal{}
+		for _, ps := range year.Postings {
+			sums[ps.Account] = sums[ps.Account].Add(ps.Amount)
+		}
+		for _, a := range year.Accounts {
+			if s, b := sums[a.No], balances[a.No]; !s.Equal(b) {
+				out.Warnings = append(out.Warnings, fmt.Sprintf("account %d %s: the postings of %d add up to %s, SaldoBalance.csv says %s", a.No, a.Name, year.Year, s.StringFixed(2), b.StringFixed(2)))
+			}
+		}
+	}
 	for k := range in.AccountMap {
 		n, err := strconv.Atoi(k)
 		if err != nil || mapped[n] == nil {

@@ -227,6 +227,29 @@ func TestDineroOnce(t *testing.T) {
 	}
 }
 
+// TestDineroPostingsDisagree: postings that do not add up to the closing
+// balance (a voucher cut from Posteringer.csv) are named per account.
+func TestDineroPostingsDisagree(t *testing.T) {
+	h := sdktest.New(t, New(), sdktest.WithBilly((&dineroBilly{}).serve))
+	args := dineroArgs(t)
+	args["dry_run"] = true
+	files := args["files"].(map[string]string)
+	lines := strings.Split(strings.TrimRight(files["2025/Posteringer.csv"], "\r\n"), "\n")
+	files["2025/Posteringer.csv"] = strings.Join(lines[:len(lines)-3], "\n")
+	var got DineroResult
+	if err := h.CallToolInto(context.Background(), "migrate_from_dinero", args, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"account 1300 Varekøb: the postings of 2025 add up to 0.00, SaldoBalance.csv says 800.00",
+		"account 55000 Bankkonto: the postings of 2025 add up to 7250.00, SaldoBalance.csv says 6250.00",
+		"account 63100 Købsmoms: the postings of 2025 add up to 0.00, SaldoBalance.csv says 200.00",
+	}
+	if d := cmp.Diff(want, got.Warnings); d != "" {
+		t.Errorf("warnings (-want +got):\n%s", d)
+	}
+}
+
 // TestDineroZipInput: the folder as a zip in content reads as the files
 // do; a bad file in it refuses the call, naming file and line.
 func TestDineroZipInput(t *testing.T) {
