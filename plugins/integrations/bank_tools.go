@@ -68,7 +68,7 @@ type bankRun struct {
 }
 
 func (p *plugin) runBank(ctx context.Context, call *sdk.Call, in StatementInput) (*bankRun, error) {
-	f, err := in.FileSource.load(&p.cfg, call.Caller.Transport, p.cfg.MaxFileBytes)
+	f, err := in.FileSource.load(ctx, call, &p.cfg, p.cfg.MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}

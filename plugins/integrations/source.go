@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,7 +17,7 @@ import (
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
-// A file reaches the plugin one of three ways (integrations.md § 5.3):
+// A file reaches the plugin one of four ways (integrations.md § 5.3):
 //
 //   - content: base64, or an RFC 2397 data: URI, inline in the arguments.
 //     Small files only: the model has to write every character, and the
@@ -28,15 +29,20 @@ import (
 //     file is opened through an os.Root on the inbox, which refuses ".."
 //     and symlinks leading out of it; only a regular file is read. Over
 //     HTTP the path is refused: the server's disk is not the caller's.
-//
-// An upload handle for HTTP clients (a short-lived upload URL on the host)
-// needs a host feature that does not exist yet.
+//   - upload: the handle POST /uploads on the host answered, for HTTP
+//     clients: the client sends the bytes out of band (no base64 through
+//     the model, no argument cap) and names the handle here. The plugin
+//     reads it with Host.ReadUpload, which the host answers only for the
+//     principal that uploaded it; a handle is reusable until it expires
+//     (uploads.ttl), so a preview and its confirmed execution both read
+//     it, and the SHA-256 bound into the confirmation is the upload's.
 
 // FileSource is the file argument of every tool that reads a file.
 type FileSource struct {
 	Content  string `json:"content,omitempty" jsonschema:"the file as base64 or a data: URI (small files)"`
 	Text     string `json:"text,omitempty" jsonschema:"a CSV or XML export pasted as UTF-8 text"`
 	Path     string `json:"path,omitempty" jsonschema:"a file in the server's inbox directory (stdio deployments only)"`
+	Upload   string `json:"upload,omitempty" jsonschema:"the handle POST /uploads on this server answered (HTTP clients: upload the file there, then name it here)"`
 	FileName string `json:"file_name,omitempty" jsonschema:"the file's name, for the record"`
 }
 
@@ -49,15 +55,15 @@ type loadedFile struct {
 }
 
 // load reads the file from whichever way it came, up to max bytes.
-func (s FileSource) load(cfg *config, transport string, max int) (*loadedFile, error) {
+func (s FileSource) load(ctx context.Context, call *sdk.Call, cfg *config, max int) (*loadedFile, error) {
 	given := 0
-	for _, v := range []string{s.Content, s.Text, s.Path} {
+	for _, v := range []string{s.Content, s.Text, s.Path, s.Upload} {
 		if v != "" {
 			given++
 		}
 	}
 	if given != 1 {
-		return nil, sdk.Invalid("content", "give exactly one of content (base64 or a data: URI), text or path")
+		return nil, sdk.Invalid("content", "give exactly one of content (base64 or a data: URI), text, path or upload (a handle from POST /uploads)")
 	}
 	f := &loadedFile{name: filepath.Base(strings.TrimSpace(s.FileName))}
 	if f.name == "." || f.name == "/" {
@@ -69,6 +75,15 @@ func (s FileSource) load(cfg *config, transport string, max int) (*loadedFile, e
 			return nil, tooLarge("text", len(s.Text), max)
 		}
 		f.data = []byte(s.Text)
+	case s.Upload != "":
+		data, name, err := readUpload(ctx, call, strings.TrimSpace(s.Upload), max)
+		if err != nil {
+			return nil, err
+		}
+		f.data = data
+		if f.name == "" {
+			f.name = name
+		}
 	case s.Content != "":
 		data, mime, err := decodeContent(s.Content, max)
 		if err != nil {
@@ -76,7 +91,7 @@ func (s FileSource) load(cfg *config, transport string, max int) (*loadedFile, e
 		}
 		f.data, f.declared = data, mime
 	default:
-		data, name, err := readInbox(cfg, transport, s.Path, max)
+		data, name, err := readInbox(cfg, call.Caller.Transport, s.Path, max)
 		if err != nil {
 			return nil, err
 		}
@@ -156,6 +171,37 @@ func decodeContent(s string, max int) ([]byte, string, error) {
 		}
 	}
 	return nil, "", sdk.Invalid("content", "is neither base64 nor a data: URI (for a CSV or XML export as plain text, use text instead)")
+}
+
+// readUpload reads an upload of the caller's through the host. The host
+// answers only the principal that uploaded it; the digest is checked here
+// too, so what the confirmation binds is what the client uploaded.
+func readUpload(ctx context.Context, call *sdk.Call, handle string, max int) ([]byte, string, error) {
+	u, err := call.Host.ReadUpload(ctx, handle)
+	if err != nil {
+		if errors.Is(err, sdk.ErrHostFeatureMissing) {
+			return nil, "", sdk.NewError(sdk.CategoryForbidden, "uploads_unsupported",
+				"upload needs a billy-mcp host that serves POST /uploads, and this one is older; send the file as content")
+		}
+		var e *sdk.Error
+		if errors.As(err, &e) && e.Category == sdk.CategoryNotFound {
+			out := *e
+			out.Fields = []sdk.FieldError{{Field: "upload", Message: "no such upload for you: mistyped, expired, or another principal's"}}
+			return nil, "", &out
+		}
+		return nil, "", err
+	}
+	if len(u.Data) > max {
+		return nil, "", tooLarge("upload", len(u.Data), max)
+	}
+	if len(u.Data) == 0 {
+		return nil, "", sdk.Invalid("upload", "the uploaded file is empty")
+	}
+	sum := sha256.Sum256(u.Data)
+	if u.SHA256 != "" && hex.EncodeToString(sum[:]) != u.SHA256 {
+		return nil, "", sdk.NewError(sdk.CategoryInternal, "upload_corrupt", "the upload's bytes do not match its SHA-256; upload the file again")
+	}
+	return u.Data, filepath.Base(u.FileName), nil
 }
 
 // readInbox reads a file named relative to (or absolute inside) the

@@ -62,11 +62,11 @@ type VoucherResult struct {
 }
 
 // loadVoucher reads and checks a voucher file.
-func (p *plugin) loadVoucher(call *sdk.Call, src FileSource) (*loadedFile, VoucherFile, error) {
+func (p *plugin) loadVoucher(ctx context.Context, call *sdk.Call, src FileSource) (*loadedFile, VoucherFile, error) {
 	if src.Text != "" {
-		return nil, VoucherFile{}, sdk.Invalid("text", "a voucher is a PDF or a photo: send it as content (base64 or a data: URI) or path, not text")
+		return nil, VoucherFile{}, sdk.Invalid("text", "a voucher is a PDF or a photo: send it as content (base64 or a data: URI), upload (a handle from POST /uploads) or path, not text")
 	}
-	f, err := src.load(&p.cfg, call.Caller.Transport, min(p.cfg.MaxFileBytes, maxVoucherBytes))
+	f, err := src.load(ctx, call, &p.cfg, min(p.cfg.MaxFileBytes, maxVoucherBytes))
 	if err != nil {
 		return nil, VoucherFile{}, err
 	}
@@ -190,7 +190,7 @@ func (p *plugin) attachVoucherTool() sdk.Tool {
 		if err != nil {
 			return VoucherResult{}, err
 		}
-		f, vf, err := p.loadVoucher(call, in.FileSource)
+		f, vf, err := p.loadVoucher(ctx, call, in.FileSource)
 		if err != nil {
 			return VoucherResult{}, err
 		}
@@ -283,7 +283,7 @@ func (p *plugin) receiptToBillTool() sdk.Tool {
 		if desc == "" || len(desc) > 500 {
 			return VoucherResult{}, sdk.Invalid("description", "is required, at most 500 characters")
 		}
-		f, vf, err := p.loadVoucher(call, in.FileSource)
+		f, vf, err := p.loadVoucher(ctx, call, in.FileSource)
 		if err != nil {
 			return VoucherResult{}, err
 		}
