@@ -318,7 +318,8 @@ func (d *dineroYear) check() error {
 
 // dineroRows is a file split into its header and rows.
 type dineroRows struct {
-	header map[string]int
+	header map[string]int // by lower-case name
+	exact  map[string]int // by name as written: get's fast path, no lower-casing per cell
 	cols   []string
 	rows   []record
 }
@@ -327,7 +328,10 @@ func (r *dineroRows) has(col string) bool { _, ok := r.header[strings.ToLower(co
 
 // get is the cell of column col ("" when the file has no such column).
 func (r *dineroRows) get(rec record, col string) string {
-	i, ok := r.header[strings.ToLower(col)]
+	i, ok := r.exact[col]
+	if !ok {
+		i, ok = r.header[strings.ToLower(col)]
+	}
 	if !ok {
 		return ""
 	}
@@ -348,7 +352,7 @@ func readDineroCSV(name string, b []byte) (*dineroRows, error) {
 	if bytes.IndexByte(b, 0) >= 0 {
 		return nil, &dineroError{File: name, Reason: "binary", Message: "holds NUL bytes: it is not a CSV file"}
 	}
-	out := &dineroRows{header: map[string]int{}}
+	out := &dineroRows{header: map[string]int{}, exact: map[string]int{}}
 	for i, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSuffix(line, "\r")
 		if strings.TrimSpace(line) == "" {
@@ -363,6 +367,7 @@ func readDineroCSV(name string, b []byte) (*dineroRows, error) {
 					return nil, &dineroError{File: name, Line: i + 1, Reason: "header", Message: fmt.Sprintf("the header has the column %q twice", c)}
 				}
 				out.header[k] = j
+				out.exact[c] = j
 			}
 			out.cols = fields
 			continue
@@ -446,7 +451,7 @@ func parseDineroAccounts(name string, r *dineroRows) ([]dineroAccount, error) {
 	if err := r.need(name, "Nummer", "Navn", "Type"); err != nil {
 		return nil, err
 	}
-	out := []dineroAccount{}
+	out := make([]dineroAccount, 0, len(r.rows))
 	seen := map[int]int{}
 	for _, row := range r.rows {
 		n, err := parseAccountNo(name, row.line, "Nummer", r.get(row, "Nummer"))
@@ -471,7 +476,7 @@ func parseDineroPostings(name string, r *dineroRows) ([]dineroPosting, error) {
 	if err := r.need(name, "Konto", "Dato", "Bilag", "Tekst", "Beløb"); err != nil {
 		return nil, err
 	}
-	out := []dineroPosting{}
+	out := make([]dineroPosting, 0, len(r.rows))
 	for _, row := range r.rows {
 		acc, err := parseAccountNo(name, row.line, "Konto", r.get(row, "Konto"))
 		if err != nil {
@@ -495,7 +500,7 @@ func parseDineroBalance(name string, r *dineroRows) ([]dineroBalance, error) {
 	if err := r.need(name, "Konto", "Beløb"); err != nil {
 		return nil, err
 	}
-	out := []dineroBalance{}
+	out := make([]dineroBalance, 0, len(r.rows))
 	seen := map[int]int{}
 	for _, row := range r.rows {
 		acc, err := parseAccountNo(name, row.line, "Konto", r.get(row, "Konto"))
