@@ -49,6 +49,7 @@ const (
 type DineroInput struct {
 	Export             FileSource        `json:"export,omitzero"`
 	Files              map[string]string `json:"files,omitempty"`
+	Folder             string            `json:"folder,omitempty"`
 	Year               int               `json:"year,omitempty"`
 	OpeningDate        string            `json:"opening_date,omitempty"`
 	AccountMap         map[string]int    `json:"account_map,omitempty"`
@@ -63,6 +64,7 @@ var dineroInputSchema = json.RawMessage(`{"type":"object","additionalProperties"
 "export":{"type":"object","additionalProperties":false,"description":"the export folder zipped: content (base64 or a data: URI) or path (a .zip in the server's inbox directory, stdio deployments)","properties":{
  "content":{"type":"string"},"path":{"type":"string"},"file_name":{"type":"string"}}},
 "files":{"type":"object","additionalProperties":{"type":"string"},"description":"instead of export: the export's CSV files as text by their path in the folder, {\"Firmaoplysninger.csv\": \"...\", \"2025/Kontoplan.csv\": \"...\"}"},
+"folder":{"type":"string","description":"instead of export: the export folder unzipped, a directory in the server's inbox directory (stdio deployments only)"},
 "year":{"type":"integer","description":"the Dinero year whose closing balance (SaldoBalance.csv) becomes Billy's opening balance; default the latest year with one"},
 "opening_date":{"type":"string","description":"the opening balance's entry date, YYYY-MM-DD; default the first day after that year"},
 "account_map":{"type":"object","additionalProperties":{"type":"integer"},"description":"Dinero account number → Billy account number, for accounts whose number differs; default the same number"},
@@ -181,9 +183,28 @@ func (p *plugin) loadDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 	max := p.cfg.MaxFileBytes
 	var files map[string][]byte
 	h := sha256.New()
+	given := 0
+	for _, ok := range []bool{len(in.Files) > 0, in.Folder != "", in.Export != FileSource{}} {
+		if ok {
+			given++
+		}
+	}
 	switch {
-	case len(in.Files) > 0 && (in.Export != FileSource{}):
-		return nil, "", sdk.Invalid("files", "give either export (a zip) or files, not both")
+	case given > 1:
+		return nil, "", sdk.Invalid("files", "give one of export (a zip), files or folder")
+	case in.Folder != "":
+		var err error
+		if files, err = readDineroFolder(&p.cfg, call.Caller.Transport, in.Folder, max); err != nil {
+			return nil, "", err
+		}
+		names := make([]string, 0, len(files))
+		for n := range files {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Fprintf(h, "%s\x00%d\x00%s", n, len(files[n]), files[n])
+		}
 	case len(in.Files) > 0:
 		files = map[string][]byte{}
 		total := 0

@@ -292,3 +292,44 @@ func BenchmarkParseDinero(b *testing.B) {
 		}
 	}
 }
+
+// TestDineroFolder: the export folder unzipped in the inbox reads as the
+// files do, over stdio only, and not through a link out of the inbox.
+func TestDineroFolder(t *testing.T) {
+	ctx := context.Background()
+	inbox := t.TempDir()
+	dst := filepath.Join(inbox, "dinero")
+	for name, b := range readDineroDir(t, "testdata/dinero/basic") {
+		p := filepath.Join(dst, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(inbox, "out")); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]any{"folder": "dinero", "dry_run": true, "account_map": map[string]int{"55100": 5600}, "result_account_no": 61000}
+	stdio := sdktest.New(t, New(), sdktest.WithBilly((&dineroBilly{}).serve), sdktest.WithConfig(map[string]any{"inbox_dir": inbox}),
+		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Transport: "mcp-stdio"}))
+	var got DineroResult
+	if err := stdio.CallToolInto(ctx, "migrate_from_dinero", args, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.OpeningBalance.Debit != "10375.00" || len(got.Files) != 8 {
+		t.Errorf("from the folder: %+v, files %v", got.OpeningBalance, got.Files)
+	}
+	args["folder"] = "out"
+	if e := sdk.AsError(stdio.CallToolInto(ctx, "migrate_from_dinero", args, &got)); e == nil || e.Category != sdk.CategoryValidation {
+		t.Errorf("a link out of the inbox: %v", e)
+	}
+	args["folder"] = "dinero"
+	http := sdktest.New(t, New(), sdktest.WithBilly((&dineroBilly{}).serve), sdktest.WithConfig(map[string]any{"inbox_dir": inbox}),
+		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Transport: "mcp-http"}))
+	if e := sdk.AsError(http.CallToolInto(ctx, "migrate_from_dinero", args, &got)); e == nil || e.Code != "path_needs_stdio" {
+		t.Errorf("over HTTP: %v", e)
+	}
+}

@@ -25,9 +25,12 @@ func TestStoreUsersCommands(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "billy-mcp.yaml")
-	cfg := "data_dir: " + dir + "\nauth:\n  server:\n    users:\n      - name: anna\n        password_bcrypt: \"$2a$04$abcdefghijklmnopqrstuu5Cw1tS0Gv1R9aZKQyQ2cK8sD7e5CMzu\"\n        roles: [admin]\n"
+	cfg := "data_dir: " + dir + "\ncredentials: {keys_file: " + filepath.Join(dir, "keys") + "}\nauth:\n  server:\n    users:\n      - name: anna\n        password_bcrypt: \"$2a$04$abcdefghijklmnopqrstuu5Cw1tS0Gv1R9aZKQyQ2cK8sD7e5CMzu\"\n        roles: [admin]\n"
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
+	}
+	if code, _, errOut := runCmd(t, "", "keys", "rotate", "--config", cfgFile); code != 0 {
+		t.Fatalf("keys rotate (a key for TOTP secrets): %s", errOut)
 	}
 	const pw = "correct horse battery"
 	steps := []struct {
@@ -48,6 +51,8 @@ func TestStoreUsersCommands(t *testing.T) {
 		{"another good password\n", []string{"users", "passwd", "eva"}, 0, "tokens are revoked"},
 		{"", []string{"users", "disable", "eva"}, 0, "disabled"},
 		{"", []string{"users", "enable", "eva"}, 0, "enabled"},
+		{"", []string{"users", "totp", "enroll", "eva"}, 0, "otpauth://"},
+		{"", []string{"users", "totp", "remove", "eva"}, 0, "removed"},
 		{"", []string{"users", "revoke", "anna"}, 0, "revoked"},
 		{"", []string{"users", "disable", "anna"}, 1, "configuration file"},
 	}
@@ -100,7 +105,7 @@ func TestStoreUsersCommands(t *testing.T) {
 		return true, nil
 	})
 	want := []string{"admin users.add cli", "admin users.set cli", "admin users.passwd cli", "admin users.disable cli",
-		"admin users.enable cli", "admin users.revoke cli"}
+		"admin users.enable cli", "admin users.totp.enroll cli", "admin users.totp.remove cli", "admin users.revoke cli"}
 	if diff := cmp.Diff(want, logged); diff != "" {
 		t.Errorf("audit log (-want +got):\n%s", diff)
 	}

@@ -109,6 +109,10 @@ func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "billy-mcp users totp enroll: %v\n", err)
 			return 1
 		}
+		if err := auditUserChange(s, "totp.enroll", name, "TOTP secret enrolled"); err != nil {
+			fmt.Fprintf(stderr, "billy-mcp users totp enroll: enrolled, but recording it in the audit log failed: %v\n", err)
+			return 1
+		}
 		fmt.Fprintln(stdout, u)
 		fmt.Fprintf(stderr, "Add this URL to %s's authenticator app (or make a QR code of it), then confirm with a code:\n  billy-mcp users totp confirm %s\nIt is shown once; the store keeps it encrypted.\n", name, name)
 	case "confirm":
@@ -119,6 +123,10 @@ func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if err := t.Verify(ctx, name, strings.TrimSpace(code), ""); err != nil {
 			fmt.Fprintf(stderr, "billy-mcp users totp confirm: %v\n", err)
+			return 1
+		}
+		if err := auditUserChange(s, "totp.confirm", name, "TOTP enrolment confirmed"); err != nil {
+			fmt.Fprintf(stderr, "billy-mcp users totp confirm: confirmed, but recording it in the audit log failed: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "%s's code is right: enrolment confirmed; %s now needs a code at every login\n", name, name)
@@ -144,6 +152,10 @@ func usersCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		if !ok {
 			fmt.Fprintf(stderr, "billy-mcp users totp remove: %s is not enrolled\n", name)
+			return 1
+		}
+		if err := auditUserChange(s, "totp.remove", name, "TOTP secret removed"); err != nil {
+			fmt.Fprintf(stderr, "billy-mcp users totp remove: removed, but recording it in the audit log failed: %v\n", err)
 			return 1
 		}
 		fmt.Fprintf(stdout, "%s's TOTP secret removed\n", name)

@@ -343,7 +343,9 @@ func (st storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 	if issued.IsZero() {
 		issued = g.AuthTime
 	}
-	if st.s.userRevokedAfter(ctx, g.Subject, issued) {
+	if revoked, err := st.s.userRevokedAfter(ctx, g.Subject, issued); err != nil {
+		return nil, err
+	} else if revoked {
 		return nil, op.ErrInvalidRefreshToken
 	}
 	g.Scopes = slices.DeleteFunc(g.Scopes, func(s string) bool { return isBillyScope(s) && !u.holds(s) })

@@ -247,14 +247,42 @@ func (s *Server) Revoked(ctx context.Context, jti, subject string, issuedAt time
 }
 
 // userRevokedAfter says whether a grant issued at issued belongs to a user
-// revoked since (refresh tokens).
-func (s *Server) userRevokedAfter(ctx context.Context, subject string, issued time.Time) bool {
+// revoked since (refresh tokens). A refresh is not the hot path, and the
+// copy may be up to revocationRefresh old: a refresh on another instance
+// just after `users passwd` would otherwise mint tokens newer than the
+// revocation, which it would never catch. So the list is read from the
+// store (and the copy replaced by it); if it cannot be read, the refresh
+// fails rather than risk it.
+func (s *Server) userRevokedAfter(ctx context.Context, subject string, issued time.Time) (bool, error) {
 	if s.deny == nil {
-		return false
+		return false, nil
 	}
-	snap := s.deny.current(ctx)
-	at, ok := snap.principals[subject]
-	return ok && !issued.After(at)
+	src := s.deny.src()
+	if src == nil {
+		return false, errNoStore
+	}
+	rs, err := src.Revocations(ctx)
+	if err != nil {
+		return false, err
+	}
+	revoked := false
+	next := &denySnapshot{read: s.deny.now(), tokens: map[string]struct{}{}, principals: map[string]time.Time{}}
+	for _, r := range rs {
+		switch r.Kind {
+		case RevokedToken:
+			next.tokens[r.ID] = struct{}{}
+		case RevokedPrincipal:
+			next.principals[r.ID] = r.At
+			if r.ID == subject && !issued.After(r.At) {
+				revoked = true
+			}
+		}
+	}
+	if cur := s.deny.snap.Load(); cur != nil {
+		next = merge(next, cur, &denySnapshot{tokens: map[string]struct{}{}, principals: map[string]time.Time{}})
+	}
+	s.deny.snap.Store(next)
+	return revoked, nil
 }
 
 // revoke records r in the shared store and in this instance's copy.

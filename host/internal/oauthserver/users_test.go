@@ -416,3 +416,29 @@ func TestIntrospectRevoked(t *testing.T) {
 		t.Error("a revoked token introspected active")
 	}
 }
+
+// A refresh reads the revocations from the store, not the instance's
+// copy: a user revoked on A cannot refresh on B even while B's copy is
+// stale (which would otherwise mint tokens newer than the revocation).
+func TestRefreshSeesRevocationAtOnce(t *testing.T) {
+	ins := newInstances(t, 2, store.Options{Dir: t.TempDir()})
+	a, b := ins[0], ins[1]
+	b.srv.deny.every = time.Hour
+	access, refresh := a.tokens("eva", "eva-password", url.Values{"action": {"allow"}, "scope": {"billy:read"},
+		"organization": {"org-a"}})
+	if _, f := b.verify(access); f != nil {
+		t.Fatalf("B before the revocation: %+v", f)
+	}
+	if err := a.srv.RevokeUser(context.Background(), "eva"); err != nil {
+		t.Fatal(err)
+	}
+	if _, f := b.verify(access); f != nil {
+		t.Fatalf("B's copy is meant to be stale here (read every hour), yet it refused: %+v", f)
+	}
+	if status, out := b.refresh(refresh); status == 200 {
+		t.Errorf("B refreshed a revoked user's token from its stale copy: %v", out)
+	}
+	if _, f := b.verify(access); f == nil || f.Reason != auth.ReasonRevoked {
+		t.Errorf("B after reading the list for the refresh: %+v", f)
+	}
+}
