@@ -36,6 +36,21 @@ type faultAt struct {
 	posts   int
 	armed   int // 0: off
 	faults  string
+	// hold, when set, holds the next GET whose path starts with it
+	// until release is closed (held is closed when it arrives).
+	hold          string
+	held, release chan struct{}
+}
+
+// holdNext holds the next GET of path (a prefix) until the returned
+// release is called; the returned channel is closed once it is held.
+func (f *faultAt) holdNext(path string) (held <-chan struct{}, release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hold, f.held, f.release = path, make(chan struct{}), make(chan struct{})
+	rel := f.release
+	var once sync.Once
+	return f.held, func() { once.Do(func() { close(rel) }) }
 }
 
 func newFaultAt(t *testing.T, billy []string) (*faultAt, []string) {
@@ -75,6 +90,16 @@ func (f *faultAt) disarm() {
 }
 
 func (f *faultAt) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	if f.hold != "" && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, f.hold) {
+		held, release := f.held, f.release
+		f.hold = ""
+		f.mu.Unlock()
+		close(held)
+		<-release
+	} else {
+		f.mu.Unlock()
+	}
 	if r.Method == http.MethodPost && r.URL.Path == "/v2/invoices" {
 		f.mu.Lock()
 		f.posts++

@@ -231,7 +231,11 @@ func (s *Server) runTask(ctx context.Context, run *tasks.Run, t *tasks.Task) {
 		return
 	}
 	op := &dispatch.Op{Kind: dispatch.CallTool, Name: t.Tool, Arguments: req.Arguments, Caller: req.Caller,
-		CorrelationID: req.CorrelationID, WritesMode: req.WritesMode, Timeout: s.taskTimeout, Cache: &dispatch.CacheNotes{}}
+		CorrelationID: req.CorrelationID, WritesMode: req.WritesMode, Timeout: s.taskTimeout, Cache: &dispatch.CacheNotes{},
+		// A task's progress is its status message (client.Progress), so
+		// the call carries a token: host services pass progress on only
+		// for calls that have one.
+		ProgressToken: json.RawMessage(`"task"`)}
 	caps := req.Capabilities
 	if caps == nil {
 		caps = &mcp.ClientCapabilities{}
