@@ -597,6 +597,10 @@ type BatchOutput struct {
 // definition, shared with the templates.
 func (p *plugin) batch(ctx context.Context, call *sdk.Call, in BatchInput) (BatchOutput, error) {
 	w, err := workflow.BatchWorkflow(in.Items)
+	var se *sdk.Error
+	if errors.As(err, &se) {
+		return BatchOutput{}, se // CheckBatch's: every bad item, each under items[i]
+	}
 	if err != nil {
 		return BatchOutput{}, invalidWorkflow("items", err)
 	}
