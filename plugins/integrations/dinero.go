@@ -61,8 +61,8 @@ type DineroInput struct {
 }
 
 var dineroInputSchema = json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{
-"export":{"type":"object","additionalProperties":false,"description":"the export folder zipped: content (base64 or a data: URI) or path (a .zip in the server's inbox directory, stdio deployments)","properties":{
- "content":{"type":"string"},"path":{"type":"string"},"file_name":{"type":"string"}}},
+"export":{"type":"object","additionalProperties":false,"description":"the export folder zipped: content (base64 or a data: URI), upload (the handle POST /uploads answered, HTTP clients) or path (a .zip in the server's inbox directory, stdio deployments)","properties":{
+ "content":{"type":"string"},"upload":{"type":"string"},"path":{"type":"string"},"file_name":{"type":"string"}}},
 "files":{"type":"object","additionalProperties":{"type":"string"},"description":"instead of export: the export's CSV files as text by their path in the folder, {\"Firmaoplysninger.csv\": \"...\", \"2025/Kontoplan.csv\": \"...\"}"},
 "folder":{"type":"string","description":"instead of export: the export folder unzipped, a directory in the server's inbox directory (stdio deployments only)"},
 "year":{"type":"integer","description":"the Dinero year whose closing balance (SaldoBalance.csv) becomes Billy's opening balance; default the latest year with one"},

@@ -333,3 +333,30 @@ func TestDineroFolder(t *testing.T) {
 		t.Errorf("over HTTP: %v", e)
 	}
 }
+
+// TestDineroUpload: the export zipped and uploaded to the host (HTTP
+// clients) is named by its handle in export.upload, which the input
+// schema lets through (the host validates arguments against it).
+func TestDineroUpload(t *testing.T) {
+	zipped := zipOf(t, "eksport/", readDineroDir(t, "testdata/dinero/basic"))
+	h := sdktest.New(t, New(), sdktest.WithBilly((&dineroBilly{}).serve),
+		sdktest.WithUpload("upl_dinero", sdk.Upload{Data: zipped, MIME: "application/zip", FileName: "dinero.zip"}))
+	args := map[string]any{"export": map[string]any{"upload": "upl_dinero"}, "dry_run": true, "account_map": map[string]int{"55100": 5600}, "result_account_no": 61000}
+	var got DineroResult
+	if err := h.CallToolInto(context.Background(), "migrate_from_dinero", args, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.OpeningBalance.Debit != "10375.00" || len(got.Contacts) != 3 {
+		t.Errorf("from the upload: %+v", got.OpeningBalance)
+	}
+	var schema struct {
+		Properties struct {
+			Export struct {
+				Properties map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(dineroInputSchema, &schema); err != nil || schema.Properties.Export.Properties["upload"] == nil {
+		t.Errorf("the input schema's export takes no upload (%v)", err)
+	}
+}
