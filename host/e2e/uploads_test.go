@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/host/internal/testkit"
 	"github.com/billy-mcp/billy-mcp/sandbox"
 	"github.com/mark3labs/mcp-go/client/transport"
 )
@@ -122,5 +123,44 @@ func TestUploadsEndToEnd(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the uploaded file is not in the sandbox as kvittering-upload.pdf, application/pdf, %d bytes", len(pdf))
+	}
+}
+
+// TestUploadsAcrossInstances: two hosts on one PostgreSQL database (and
+// one signing key), as a deployment's instances are: a file uploaded to
+// one is attached, preview and confirmation, through the other.
+func TestUploadsAcrossInstances(t *testing.T) {
+	org, base := serveSandbox(t, "e2e-uploads-2", sandbox.BusinessService)
+	b := &billyReader{t: t, base: base, token: org.AccessToken}
+	const key = "uploads-e2e-both-0123456789abcdef"
+	env := append(sandboxEnv(org, base), "BILLY_MCP_DATABASE_URL="+testkit.PostgresURL(t),
+		"BILLY_MCP_SIGNING_KEY=uploads-e2e-signing-key-0123456789abcdef")
+	cfg := fmt.Sprintf("writes: {mode: confirm}\nauth: {api_keys: [%s]}\nplugins:\n  integrations: {path: billy-mcp-plugin-integrations}\n", key)
+	one, two := startHost(t, cfg, env...), startHost(t, cfg, env...)
+	one.waitReady(20 * time.Second)
+	two.waitReady(20 * time.Second)
+
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR across \x00\x00\x00\x00IEND\xaeB`\x82")
+	status, up := upload(t, one, key, "bon-across.png", png)
+	if status != http.StatusCreated || up["mime"] != "image/png" {
+		t.Fatalf("upload to the first instance: %d %v", status, up)
+	}
+	billID := b.list("/bills", url.Values{}, "bills")[0]["id"].(string)
+	args := map[string]any{"upload": up["handle"], "bill_id": billID}
+	c := two.mcpHTTP(transport.WithHTTPHeaders(map[string]string{"X-API-Key": key}))
+	var pre struct {
+		Status            string
+		ConfirmationToken string `json:"confirmation_token"`
+		File              struct{ SHA256 string }
+	}
+	decode(t, structured(t, callTool(t, c, "attach_voucher", args)), &pre)
+	if pre.Status != "confirmation_required" || pre.File.SHA256 != up["sha256"] {
+		t.Fatalf("preview on the second instance: %+v", pre)
+	}
+	args["confirmation_token"] = pre.ConfirmationToken
+	var res struct{ Status string }
+	decode(t, structured(t, callTool(t, c, "attach_voucher", args)), &res)
+	if res.Status != "done" {
+		t.Fatalf("attach on the second instance: %+v", res)
 	}
 }
