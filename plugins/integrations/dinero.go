@@ -784,8 +784,8 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 		_ = call.Host.Progress(ctx, float64(done), total, msg)
 	}
 	fail := func(err error, what string) (DineroResult, error) {
-		return out, withContext(err, "migrate_from_dinero stopped at %s after %d of %d records (created %d contacts, %d products); run it again: what exists is matched, not created twice",
-			what, done, len(requests), out.Created["contacts"], out.Created["products"])
+		return out, withContext(err, "migrate_from_dinero stopped at %s after %d of %d records (created %d contacts, %d products); run it again after %d minutes (the lease against two runs at once holds until then): what exists is matched, not created twice",
+			what, done, len(requests), out.Created["contacts"], out.Created["products"], int(dineroLease.Minutes()))
 	}
 	for i := range out.Contacts {
 		c := &out.Contacts[i]

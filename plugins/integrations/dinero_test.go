@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
@@ -358,5 +359,44 @@ func TestDineroUpload(t *testing.T) {
 	}
 	if err := json.Unmarshal(dineroInputSchema, &schema); err != nil || schema.Properties.Export.Properties["upload"] == nil {
 		t.Errorf("the input schema's export takes no upload (%v)", err)
+	}
+}
+
+// TestDineroStopsHalfWay: a Billy error part way stops the run, saying how
+// far it got; the lease keeps a second run off until it runs out, and the
+// run after it creates only what is missing.
+func TestDineroStopsHalfWay(t *testing.T) {
+	ctx := context.Background()
+	billy := &dineroBilly{}
+	failProducts := true
+	serve := func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error) {
+		if req.Method == "POST" && req.Path == "/products" && failProducts {
+			return &sdk.BillyResponse{Status: 500, Body: json.RawMessage(`{"errorCode":"INTERNAL_ERROR"}`)}, nil
+		}
+		return billy.serve(ctx, req)
+	}
+	leases := map[string]bool{}
+	h := sdktest.New(t, New(), sdktest.WithBilly(serve), sdktest.WithWritesMode(sdk.WritesDirect),
+		sdktest.WithConsumeOnce(func(_ context.Context, key string, _ time.Time) (bool, error) {
+			first := !leases[key]
+			leases[key] = true
+			return first, nil
+		}))
+	args := dineroArgs(t)
+	err := h.CallToolInto(ctx, "migrate_from_dinero", args, &DineroResult{})
+	if err == nil || !strings.Contains(err.Error(), "stopped at product P-1 after 2 of 5 records (created 2 contacts, 0 products)") {
+		t.Fatalf("a failing product: %v", err)
+	}
+	failProducts = false
+	if e := sdk.AsError(h.CallToolInto(ctx, "migrate_from_dinero", args, &DineroResult{})); e == nil || e.Code != "dinero_migration_in_progress" {
+		t.Fatalf("within the lease: %v", e)
+	}
+	clear(leases)
+	var done DineroResult
+	if err := h.CallToolInto(ctx, "migrate_from_dinero", args, &done); err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Diff(map[string]int{"contacts": 0, "products": 2, "daybook_transactions": 1}, done.Created) != "" || len(billy.contacts) != 2 {
+		t.Errorf("the run after: %v; %d contacts in Billy", done.Created, len(billy.contacts))
 	}
 }
