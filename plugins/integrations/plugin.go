@@ -58,7 +58,7 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry.",
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry; a migration from a Dinero data export (contacts, products and the opening balance, after a report of the account and VAT-code mapping).",
 		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool(), p.creditWebshopRefundTool(), p.summariseWebshopDayTool(), p.sendEinvoiceTool(), p.einvoiceStatusTool(), p.migrateFromDineroTool()},
 	}
 }
