@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -138,4 +139,37 @@ func TestUploadRefused(t *testing.T) {
 	if msg, _ := out["error"].(map[string]any)["message"].(string); !strings.Contains(msg, "uploads.max_bytes") || !strings.Contains(msg, "1024 bytes") {
 		t.Errorf("message %q does not name the limit", msg)
 	}
+}
+
+// A body of unknown length (chunked) is cut at the cap while it streams,
+// not read whole first.
+func TestUploadStreamedOverCap(t *testing.T) {
+	s := New(Options{Store: &memStore{}, MaxBytes: 1024, TTL: time.Hour})
+	body := &countingReader{left: 1 << 20}
+	r := httptest.NewRequest(http.MethodPost, "/uploads", body)
+	r.ContentLength = -1
+	r = r.WithContext(dispatch.WithCaller(r.Context(), dispatch.Caller{Subject: "key:alice"}))
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "upload_too_large") {
+		t.Errorf("%d %s", w.Code, w.Body)
+	}
+	if read := 1<<20 - body.left; read > 64<<10 {
+		t.Errorf("read %d bytes of a body over a 1024-byte cap", read)
+	}
+}
+
+// countingReader yields left bytes of 'x'.
+type countingReader struct{ left int }
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.left == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), c.left)
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	c.left -= n
+	return n, nil
 }
