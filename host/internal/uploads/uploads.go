@@ -134,7 +134,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Service) tooLarge(w http.ResponseWriter, corr string, n int64) {
 	what := "the body is larger"
 	if n > 0 {
-		what = "the body is " + sizeText(n)
+		what = "the body is " + sizeText(n) + ", more"
 	}
 	e := errmodel.New(errmodel.Validation, "upload_too_large",
 		"%s than uploads.max_bytes allows: at most %s (%d bytes)", what, sizeText(s.o.MaxBytes), s.o.MaxBytes)
