@@ -114,7 +114,9 @@ type Config struct {
 type UploadsConfig struct {
 	// The largest file taken, in bytes; a larger body is refused with 413.
 	// The default, 15 MiB, is the most the integrations plugin attaches to
-	// a voucher.
+	// a voucher, and also the most allowed: the host hands an upload to a
+	// plugin in one message, and the plugin protocol's messages stop at
+	// 16 MiB.
 	MaxBytes int64 `json:"max_bytes,omitempty"`
 	// How long a handle can be used (by the principal that uploaded it,
 	// as often as it likes) before it expires and is deleted.
