@@ -36,6 +36,12 @@ type toolCases struct {
 	Name      string         `yaml:"name"`
 	Arguments map[string]any `yaml:"arguments"`
 	Errors    []errorCase    `yaml:"errors"`
+	// Plain marks a write tool that does not follow the write tools'
+	// protocol (status done; a destructive one's confirmation token): the
+	// presets' run tools answer a run. Its valid call must succeed and,
+	// when Status is set, answer that status.
+	Plain  bool   `yaml:"plain"`
+	Status string `yaml:"status"`
 }
 
 type errorCase struct {

@@ -283,6 +283,16 @@ func (c *cellRun) validCall(ctx context.Context, t *testing.T, tc toolCases) err
 	if err != nil {
 		return err
 	}
+	if tc.Plain {
+		out, err := c.structuredCall(ctx, tc.Name, args)
+		if err != nil {
+			return err
+		}
+		if tc.Status != "" && out["status"] != tc.Status {
+			return fmt.Errorf("status %v, want %s", out["status"], tc.Status)
+		}
+		return nil
+	}
 	if !tool.destructive() {
 		out, err := c.structuredCall(ctx, tc.Name, args)
 		if err != nil {

@@ -82,9 +82,10 @@ func viaNodeDriver(library string) func(context.Context, *testing.T, serverTarge
 var matrixTransports = []string{"http", "stdio"}
 
 // matrixConfig is the host config every cell runs: the shipped plugins
-// only, the sandbox, and destructive writes behind a confirmation.
+// (invoices, moms, presets), the sandbox, and destructive writes behind a
+// confirmation.
 func matrixConfig(m *matrixData) string {
-	cfg := "mode: sandbox\nwrites:\n  mode: confirm\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n"
+	cfg := "mode: sandbox\nwrites:\n  mode: confirm\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n  presets: {path: billy-mcp-plugin-presets}\n"
 	if m.SandboxBusiness != "" {
 		cfg += "sandbox:\n  business: " + m.SandboxBusiness + "\n"
 	}
