@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -381,7 +382,7 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 			if err != nil {
 				return RecordResult{}, err
 			}
-			if err := p.tokens.use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
+			if err := p.tokens.Use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
 				return RecordResult{}, err
 			}
 		}
@@ -418,7 +419,7 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 		return RecordResult{}, err
 	}
 	if in.ConfirmationToken != "" {
-		if err := p.tokens.use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
+		if err := p.tokens.Use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
 			return RecordResult{}, err
 		}
 		return p.executeRecord(ctx, call, run, pl, out, action)
@@ -436,10 +437,10 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
 		return out, nil
 	}
-	token, exp := p.tokens.issue(b)
+	token, exp := p.tokens.Issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the payments to the user; if they agree, call record_bank_payments again with the same arguments and confirmation_token within %d minutes.",
-		action, int(tokenTTL.Minutes()))
+		action, int(confirm.TTL.Minutes()))
 	return out, nil
 }
 
@@ -447,7 +448,7 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 // its SHA-256, not its bytes), and the planned requests with the invoices'
 // balances they were planned from. Another file, another selection, or an
 // invoice paid meanwhile gives another binding, and the token is refused.
-func (p *plugin) binding(call *sdk.Call, in RecordInput, run *bankRun, pl *recordPlan) (binding, error) {
+func (p *plugin) binding(call *sdk.Call, in RecordInput, run *bankRun, pl *recordPlan) (confirm.Binding, error) {
 	args, err := json.Marshal(struct {
 		File     string   `json:"file"`
 		Profile  string   `json:"profile"`
@@ -457,16 +458,16 @@ func (p *plugin) binding(call *sdk.Call, in RecordInput, run *bankRun, pl *recor
 		Account  string   `json:"account"`
 	}{run.file.sha256, in.Profile, in.Mapping, in.Currency, in.Keys, in.CashAccountID})
 	if err != nil {
-		return binding{}, err
+		return confirm.Binding{}, err
 	}
 	state, err := json.Marshal(struct {
 		Payments []PlannedPayment `json:"payments"`
 		Requests []BillyCall      `json:"requests"`
 	}{pl.payments, pl.requests})
 	if err != nil {
-		return binding{}, err
+		return confirm.Binding{}, err
 	}
-	return binding{tool: "record_bank_payments", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}, nil
+	return confirm.Binding{Tool: "record_bank_payments", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}, nil
 }
 
 func (p *plugin) executeRecord(ctx context.Context, call *sdk.Call, run *bankRun, pl *recordPlan, out RecordResult, action string) (RecordResult, error) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -575,7 +576,7 @@ func (p *plugin) summariseWebshopDay(ctx context.Context, call *sdk.Call, in Day
 	if err != nil {
 		return DayResult{}, err
 	}
-	b := binding{tool: "summarise_webshop_day", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}
+	b := confirm.Binding{Tool: "summarise_webshop_day", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
 	step, err := p.writePolicy(ctx, call, "summarise_webshop_day", in.DryRun, in.ConfirmationToken, b, action+".", "Tick to create this draft daybook transaction in Billy now.")
 	if err != nil {
 		return DayResult{}, err
@@ -588,12 +589,12 @@ func (p *plugin) summariseWebshopDay(ctx context.Context, call *sdk.Call, in Day
 	case stepDeclined:
 		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
 	case stepIssueToken:
-		token, exp := p.tokens.issue(b)
+		token, exp := p.tokens.Issue(b)
 		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call summarise_webshop_day again with the same arguments and confirmation_token within %d minutes.",
-			action, int(tokenTTL.Minutes()))
+			action, int(confirm.TTL.Minutes()))
 	case stepExecute:
-		key := "webshop-day:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.Key))
+		key := "webshop-day:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.Key))
 		first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
 		switch {
 		case errors.Is(err, sdk.ErrHostFeatureMissing):

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -566,7 +567,7 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 	// Opening balance.
 	key := dineroKeyPrefix + out.CVR + ":" + date
 	if out.CVR == "" {
-		key = dineroKeyPrefix + digest([]byte(nameKey(x.Company.Name)))[:12] + ":" + date
+		key = dineroKeyPrefix + confirm.Digest([]byte(nameKey(x.Company.Name)))[:12] + ":" + date
 	}
 	ob, err := planOpening(ctx, call, in, year, mapped, byNo, key, date)
 	if err != nil {
@@ -745,7 +746,7 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 	if err != nil {
 		return DineroResult{}, err
 	}
-	b := binding{tool: "migrate_from_dinero", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}
+	b := confirm.Binding{Tool: "migrate_from_dinero", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
 	step, err := p.writePolicy(ctx, call, "migrate_from_dinero", false, in.ConfirmationToken, b, action+".", "Tick to create these records in Billy now.")
 	if err != nil {
 		return DineroResult{}, err
@@ -758,15 +759,15 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 		out.Status, out.Message = "declined", "the user did not confirm; nothing was written"
 		return out, nil
 	case stepIssueToken:
-		token, exp := p.tokens.issue(b)
+		token, exp := p.tokens.Issue(b)
 		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call migrate_from_dinero again with the same arguments and confirmation_token within %d minutes.", action, int(tokenTTL.Minutes()))
+		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call migrate_from_dinero again with the same arguments and confirmation_token within %d minutes.", action, int(confirm.TTL.Minutes()))
 		return out, nil
 	case stepDryRun:
 		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
 		return out, nil
 	}
-	lease := "dinero:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.OpeningBalance.Key))
+	lease := "dinero:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.OpeningBalance.Key))
 	first, err := call.Host.ConsumeOnce(ctx, lease, p.now().Add(dineroLease))
 	switch {
 	case errors.Is(err, sdk.ErrHostFeatureMissing):

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
@@ -191,8 +192,8 @@ func (p *plugin) sendEinvoice(ctx context.Context, call *sdk.Call, in SendEinvoi
 	}
 	out.Requests = []BillyCall{{Method: "POST", Path: "/invoiceDeliveries", Body: map[string]any{"invoiceDelivery": body}}}
 	action := fmt.Sprintf("Send invoice %s to %s as an e-invoice (GLN %s, order reference %s)", orDash(rep.InvoiceNo), rep.Customer, rep.GLN, out.OrderReference)
-	b := binding{tool: "send_einvoice", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: []byte(in.InvoiceID)}
-	if b.state, err = json.Marshal(out.Requests); err != nil {
+	b := confirm.Binding{Tool: "send_einvoice", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: []byte(in.InvoiceID)}
+	if b.State, err = json.Marshal(out.Requests); err != nil {
 		return SendEinvoiceResult{}, err
 	}
 	step, err := p.writePolicy(ctx, call, "send_einvoice", in.DryRun, in.ConfirmationToken, b, action+". It cannot be called back.", "Tick to send this e-invoice now.")
@@ -207,14 +208,14 @@ func (p *plugin) sendEinvoice(ctx context.Context, call *sdk.Call, in SendEinvoi
 	case stepDeclined:
 		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was sent", nil
 	case stepIssueToken:
-		token, exp := p.tokens.issue(b)
+		token, exp := p.tokens.Issue(b)
 		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 		out.Message = fmt.Sprintf("nothing was sent yet: %s. Show this to the user; if they agree, call send_einvoice again with the same invoice_id and confirmation_token within %d minutes.",
-			action, int(tokenTTL.Minutes()))
+			action, int(confirm.TTL.Minutes()))
 	case stepExecute:
 		// Two sends at once would both pass the preflight's look at the
 		// log; the first takes the invoice for a while.
-		key := "einvoice:" + digest([]byte(call.Caller.OrganizationID+"\x00"+in.InvoiceID))
+		key := "einvoice:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+in.InvoiceID))
 		first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
 		switch {
 		case errors.Is(err, sdk.ErrHostFeatureMissing):

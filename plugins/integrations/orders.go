@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -510,7 +511,7 @@ func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in Orde
 		return OrderResult{}, err
 	}
 	if in.ConfirmationToken != "" {
-		if err := p.tokens.use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
+		if err := p.tokens.Use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
 			return OrderResult{}, err
 		}
 		return p.executeOrder(ctx, call, pl, out, action)
@@ -527,10 +528,10 @@ func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in Orde
 		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
 		return out, nil
 	}
-	token, exp := p.tokens.issue(b)
+	token, exp := p.tokens.Issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call import_webshop_order again with the same arguments and confirmation_token within %d minutes.",
-		action, int(tokenTTL.Minutes()))
+		action, int(confirm.TTL.Minutes()))
 	return out, nil
 }
 
@@ -544,7 +545,7 @@ func orDash(s string) string {
 // orderBinding ties a token to the order as read (not its raw bytes: the
 // same order re-serialised confirms the same import) and to the exact
 // requests planned, which carry the contact and products found.
-func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (binding, error) {
+func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (confirm.Binding, error) {
 	args, err := json.Marshal(struct {
 		Order    *order `json:"order"`
 		Contact  string `json:"contact_id"`
@@ -552,13 +553,13 @@ func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (binding, error)
 		Discount string `json:"discount_product_id"`
 	}{pl.ord, in.ContactID, in.ShippingProductID, in.DiscountProductID})
 	if err != nil {
-		return binding{}, err
+		return confirm.Binding{}, err
 	}
 	state, err := json.Marshal(pl.out.Requests)
 	if err != nil {
-		return binding{}, err
+		return confirm.Binding{}, err
 	}
-	return binding{tool: "import_webshop_order", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}, nil
+	return confirm.Binding{Tool: "import_webshop_order", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}, nil
 }
 
 // orderLease is how long an import holds its order: two imports of one
@@ -570,7 +571,7 @@ func orderBinding(call *sdk.Call, in OrderInput, pl *orderPlan) (binding, error)
 const orderLease = 2 * time.Minute
 
 func (p *plugin) executeOrder(ctx context.Context, call *sdk.Call, pl *orderPlan, out OrderResult, action string) (OrderResult, error) {
-	key := "webshop-order:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
+	key := "webshop-order:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
 	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
 	switch {
 	case errors.Is(err, sdk.ErrHostFeatureMissing):
@@ -631,7 +632,7 @@ const (
 // writePolicy decides a write by dry_run, the deployment's writes.mode,
 // the confirmation token (checked against b) and, when the client can show
 // one, the user's form: the same steps import_webshop_order takes.
-func (p *plugin) writePolicy(ctx context.Context, call *sdk.Call, tool string, dryRun bool, token string, b binding, question, tick string) (writeStep, error) {
+func (p *plugin) writePolicy(ctx context.Context, call *sdk.Call, tool string, dryRun bool, token string, b confirm.Binding, question, tick string) (writeStep, error) {
 	if dryRun {
 		return stepDryRun, nil
 	}
@@ -650,7 +651,7 @@ func (p *plugin) writePolicy(ctx context.Context, call *sdk.Call, tool string, d
 		return 0, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
 	}
 	if token != "" {
-		if err := p.tokens.use(ctx, call.Host, token, b); err != nil {
+		if err := p.tokens.Use(ctx, call.Host, token, b); err != nil {
 			return 0, err
 		}
 		return stepExecute, nil
@@ -940,7 +941,7 @@ func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in Ref
 	if err != nil {
 		return RefundResult{}, err
 	}
-	b := binding{tool: "credit_webshop_refund", org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: args, state: state}
+	b := confirm.Binding{Tool: "credit_webshop_refund", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
 	step, err := p.writePolicy(ctx, call, "credit_webshop_refund", in.DryRun, in.ConfirmationToken, b, action+".", "Tick to create this draft credit note in Billy now.")
 	if err != nil {
 		return RefundResult{}, err
@@ -953,10 +954,10 @@ func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in Ref
 	case stepDeclined:
 		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
 	case stepIssueToken:
-		token, exp := p.tokens.issue(b)
+		token, exp := p.tokens.Issue(b)
 		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
 		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call credit_webshop_refund again with the same arguments and confirmation_token within %d minutes.",
-			action, int(tokenTTL.Minutes()))
+			action, int(confirm.TTL.Minutes()))
 	case stepExecute:
 		return p.executeRefund(ctx, call, pl, out, action)
 	}
@@ -966,7 +967,7 @@ func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in Ref
 func (p *plugin) executeRefund(ctx context.Context, call *sdk.Call, pl *refundPlan, out RefundResult, action string) (RefundResult, error) {
 	// Held like an order import (orderLease): two credits of one refund
 	// at the same moment would both find no credit note.
-	key := "webshop-refund:" + digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
+	key := "webshop-refund:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.ExternalID))
 	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
 	switch {
 	case errors.Is(err, sdk.ErrHostFeatureMissing):

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
 	"github.com/google/go-cmp/cmp"
@@ -329,7 +330,7 @@ func TestOrderLease(t *testing.T) {
 	h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithConfig(orderConfig), sdktest.WithWritesMode(sdk.WritesDirect), sdktest.WithConsumeOnce(once),
 		sdktest.WithCaller(sdk.Caller{Subject: "u1", OrganizationID: "org1", Scopes: []string{"admin"}}))
 	// The lease of order G-2001 as a running import would have taken it.
-	key := "webshop-order:" + digest([]byte("org1\x00generic:G-2001"))
+	key := "webshop-order:" + confirm.Digest([]byte("org1\x00generic:G-2001"))
 	used[key] = true
 	var e *sdk.Error
 	if err := h.CallToolInto(ctx, "import_webshop_order", map[string]any{"order": readOrder(t, "generic.json")}, &OrderResult{}); !errors.As(err, &e) || e.Code != "order_import_in_progress" {

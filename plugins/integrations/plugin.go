@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
@@ -38,7 +39,7 @@ const (
 // plugin holds what the tools share.
 type plugin struct {
 	now      func() time.Time
-	tokens   *tokens
+	tokens   *confirm.Tokens
 	cfg      config
 	ledger   *ledger
 	vouchers *store[uploadedFile]
@@ -48,7 +49,7 @@ type plugin struct {
 func New() *sdk.Plugin { return newPlugin(time.Now, rand.Reader).declare() }
 
 func newPlugin(now func() time.Time, random io.Reader) *plugin {
-	return &plugin{now: now, tokens: newTokens(now, random), cfg: config{MaxFileBytes: defaultMaxFileBytes}, ledger: newLedger(""),
+	return &plugin{now: now, tokens: confirm.NewTokens("integrations", now, random), cfg: config{MaxFileBytes: defaultMaxFileBytes}, ledger: newLedger(""),
 		vouchers: newStore[uploadedFile]("", "vouchers.json")}
 }
 
@@ -65,7 +66,7 @@ func (p *plugin) declare() *sdk.Plugin {
 
 func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 	d := sdk.DeploymentFrom(ctx)
-	p.tokens.useKey(d.SigningKey)
+	p.tokens.UseKey(d.SigningKey)
 	p.ledger = newLedger(d.DataDir)
 	p.vouchers = newStore[uploadedFile](d.DataDir, "vouchers.json")
 	c := config{MaxFileBytes: defaultMaxFileBytes}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -383,9 +384,9 @@ func (p *plugin) runVoucher(ctx context.Context, call *sdk.Call, tool string, dr
 	if err != nil {
 		return VoucherResult{}, err
 	}
-	b := binding{tool: tool, org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: a, state: st}
+	b := confirm.Binding{Tool: tool, Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: a, State: st}
 	if token != "" {
-		if err := p.tokens.use(ctx, call.Host, token, b); err != nil {
+		if err := p.tokens.Use(ctx, call.Host, token, b); err != nil {
 			return VoucherResult{}, err
 		}
 		return p.sendVoucher(ctx, call, action, out, steps)
@@ -402,10 +403,10 @@ func (p *plugin) runVoucher(ctx context.Context, call *sdk.Call, tool string, dr
 		out.Status, out.Message = "declined", "the user did not confirm; nothing was uploaded"
 		return out, nil
 	}
-	tok, exp := p.tokens.issue(b)
+	tok, exp := p.tokens.Issue(b)
 	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", tok, exp.UTC().Format(time.RFC3339)
 	out.Message = fmt.Sprintf("nothing was uploaded yet: %s. Show this to the user; if they agree, call %s again with the same arguments and confirmation_token within %d minutes.",
-		action, tool, int(tokenTTL.Minutes()))
+		action, tool, int(confirm.TTL.Minutes()))
 	return out, nil
 }
 

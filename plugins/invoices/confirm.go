@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
@@ -112,7 +113,7 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 			if err != nil {
 				return out, err
 			}
-			if err := p.tokens.use(ctx, call.Host, w.token, b); err != nil {
+			if err := p.tokens.Use(ctx, call.Host, w.token, b); err != nil {
 				return out, err
 			}
 		}
@@ -150,7 +151,7 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 		return out, err
 	}
 	if w.token != "" {
-		if err := p.tokens.use(ctx, call.Host, w.token, b); err != nil {
+		if err := p.tokens.Use(ctx, call.Host, w.token, b); err != nil {
 			return out, err
 		}
 		return execute(ctx, call, w, pl)
@@ -176,11 +177,11 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 		// just as safe.
 		_ = call.Host.Log(ctx, sdk.LogWarning, "confirmation form failed; returning a confirmation token instead", map[string]any{"tool": w.tool, "error": err.Error()})
 	}
-	token, exp := p.tokens.issue(b)
+	token, exp := p.tokens.Issue(b)
 	return WriteResult[T]{
 		Status: statusConfirm,
 		Message: fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call %s again with the same arguments and confirmation_token within %d minutes.",
-			pl.preview.Action, w.tool, int(tokenTTL.Minutes())),
+			pl.preview.Action, w.tool, int(confirm.TTL.Minutes())),
 		Preview: &pl.preview, Requests: pl.requests, ConfirmationToken: token, ExpiresAt: exp.UTC().Format(time.RFC3339),
 	}, nil
 }
@@ -188,19 +189,19 @@ func runWrite[T any](ctx context.Context, p *plugin, call *sdk.Call, w writeSpec
 // bindingFor builds what a token is bound to. The state is the previewed
 // record together with the planned requests, so any change in Billy that
 // would change what is sent also invalidates the token.
-func bindingFor(call *sdk.Call, tool string, args any, pl *plan) (binding, error) {
+func bindingFor(call *sdk.Call, tool string, args any, pl *plan) (confirm.Binding, error) {
 	a, err := json.Marshal(args)
 	if err != nil {
-		return binding{}, fmt.Errorf("encoding arguments: %w", err)
+		return confirm.Binding{}, fmt.Errorf("encoding arguments: %w", err)
 	}
 	s, err := json.Marshal(struct {
 		Current  any         `json:"current"`
 		Requests []BillyCall `json:"requests"`
 	}{pl.preview.Current, pl.requests})
 	if err != nil {
-		return binding{}, fmt.Errorf("encoding state: %w", err)
+		return confirm.Binding{}, fmt.Errorf("encoding state: %w", err)
 	}
-	return binding{tool: tool, org: call.Caller.OrganizationID, principal: call.Caller.Subject, args: a, state: s}, nil
+	return confirm.Binding{Tool: tool, Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: a, State: s}, nil
 }
 
 // execute sends the planned requests in order and reads the result back.

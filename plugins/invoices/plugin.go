@@ -1,10 +1,13 @@
 package invoices
 
 import (
+	"context"
 	"crypto/rand"
+	"encoding/json"
 	"io"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 )
 
@@ -12,7 +15,7 @@ import (
 // token expiry and "today") and the confirmation tokens.
 type plugin struct {
 	now    func() time.Time
-	tokens *tokens
+	tokens *confirm.Tokens
 }
 
 // New declares the plugin. Keeping it separate from main lets the sdktest
@@ -20,7 +23,7 @@ type plugin struct {
 func New() *sdk.Plugin { return newPlugin(time.Now, rand.Reader).declare() }
 
 func newPlugin(now func() time.Time, random io.Reader) *plugin {
-	return &plugin{now: now, tokens: newTokens(now, random)}
+	return &plugin{now: now, tokens: confirm.NewTokens("invoices", now, random)}
 }
 
 func (p *plugin) declare() *sdk.Plugin {
@@ -79,3 +82,10 @@ func destructiveSpec(s sdk.ToolSpec) sdk.ToolSpec {
 // instructions (host/internal/app), not in every tool: tools/list is paid
 // for in every conversation.
 const confirmNote = " May ask the user to confirm first."
+
+// configure takes the deployment's signing key; the plugin has no config
+// section of its own.
+func (p *plugin) configure(ctx context.Context, _ json.RawMessage) error {
+	p.tokens.UseKey(sdk.DeploymentFrom(ctx).SigningKey)
+	return nil
+}

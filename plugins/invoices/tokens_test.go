@@ -14,12 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// redeem is use with no host: the process's own memory. Tests that
-// exercise tokens alone (cursor_test.go) redeem this way.
-func (t *tokens) redeem(token string, b binding) error {
-	return t.use(context.Background(), nil, token, b)
-}
-
 // deploymentStore stands for the host's store, shared by every instance
 // of a deployment: what one instance used up is used up on all. down makes
 // it fail as a store that does not answer.
@@ -86,7 +80,7 @@ func TestTokenSingleUseAcrossInstances(t *testing.T) {
 	// The nonce is kept under this plugin's prefix until the token expires.
 	exp, _ := time.Parse(time.RFC3339, pre.ExpiresAt)
 	if len(store.asked) != 2 || store.asked[0] != store.asked[1] ||
-		!strings.HasPrefix(store.asked[0], onceKeyPrefix) || !strings.HasSuffix(store.asked[0], "@"+exp.UTC().Format(time.RFC3339)) {
+		!strings.HasPrefix(store.asked[0], "confirmation:") || !strings.HasSuffix(store.asked[0], "@"+exp.UTC().Format(time.RFC3339)) {
 		t.Errorf("asked the store: %v (token expires %s)", store.asked, pre.ExpiresAt)
 	}
 }
@@ -138,7 +132,7 @@ func TestTokenOnOldHost(t *testing.T) {
 	if diff := cmp.Diff([]string{statusDone, "confirmation_token_used"}, results); diff != "" {
 		t.Errorf("two uses on an old host (-want +got):\n%s", diff)
 	}
-	if !e.p.tokens.hostLacksOnce.Load() {
+	if !e.p.tokens.HostLacksOnce() {
 		t.Error("the plugin did not note that the host keeps no nonces")
 	}
 }

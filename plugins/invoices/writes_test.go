@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/billy-mcp/billy-mcp/sdk/sdktest"
 	"github.com/google/go-cmp/cmp"
@@ -198,7 +199,7 @@ func TestConfirmationTokenFlow(t *testing.T) {
 		t.Errorf("preview: %+v", pre)
 	}
 	exp, err := time.Parse(time.RFC3339, pre.ExpiresAt)
-	if err != nil || exp.Sub(e.clock.Now()) != tokenTTL {
+	if err != nil || exp.Sub(e.clock.Now()) != confirm.TTL {
 		t.Errorf("expires_at %q", pre.ExpiresAt)
 	}
 
@@ -234,7 +235,7 @@ func TestConfirmationTokenRefusals(t *testing.T) {
 		}},
 		{"expired", sdk.CategoryConflict, "confirmation_token_expired", func(e *env) error {
 			pre := e.preview(e.h, "send_invoice", sendArgs)
-			e.clock.advance(tokenTTL + time.Second)
+			e.clock.advance(confirm.TTL + time.Second)
 			return e.call("send_invoice", with(sendArgs, "confirmation_token", pre.ConfirmationToken), new(json.RawMessage))
 		}},
 		{"other arguments", sdk.CategoryValidation, "confirmation_token_arguments_mismatch", func(e *env) error {

@@ -1,4 +1,4 @@
-package invoices
+package confirm
 
 import (
 	"context"
@@ -31,7 +31,7 @@ import (
 //   - the state of the record(s) as read from Billy for the preview, and the
 //     exact requests planned from it,
 //
-// and expires after tokenTTL. Executing re-reads the record, plans again
+// and expires after TTL. Executing re-reads the record, plans again
 // and checks that everything still hashes the same, so a token cannot be
 // replayed against an invoice that was paid, edited or approved meanwhile,
 // or stretched to other arguments.
@@ -55,20 +55,21 @@ import (
 // (which the first write changed) stops a replay.
 
 const (
-	tokenTTL    = 5 * time.Minute
+	// TTL is how long a token confirms: five minutes from its preview.
+	TTL         = 5 * time.Minute
 	tokenPrefix = "ct1."
 	// onceKeyPrefix names what a ConsumeOnce key of this plugin is, in
 	// case it keeps other kinds of single-use key later.
 	onceKeyPrefix = "confirmation:"
 )
 
-// binding is what a token is bound to.
-type binding struct {
-	tool      string
-	org       string
-	principal string
-	args      []byte // canonical JSON of the arguments
-	state     []byte // canonical JSON of the record state and the planned requests
+// Binding is what a token is bound to.
+type Binding struct {
+	Tool      string
+	Org       string // the caller's organization ID
+	Principal string // the caller's subject
+	Args      []byte // canonical JSON of the arguments
+	State     []byte // canonical JSON of the record state and the planned requests
 }
 
 type tokenPayload struct {
@@ -81,9 +82,10 @@ type tokenPayload struct {
 	Nonce   string `json:"n"`
 }
 
-// tokens issues and redeems confirmation tokens.
-type tokens struct {
-	now func() time.Time
+// Tokens issues and redeems confirmation tokens.
+type Tokens struct {
+	owner string // the plugin's name, for the panics of a broken machine
+	now   func() time.Time
 	// key is read by every issue and redeem and replaced once, by
 	// configure, when the host gives the deployment's key.
 	key atomic.Pointer[[]byte]
@@ -96,20 +98,23 @@ type tokens struct {
 	used map[string]time.Time // nonce → expiry, when the host keeps none
 }
 
-func newTokens(now func() time.Time, random io.Reader) *tokens {
+// NewTokens returns the tokens of the plugin named owner, with a key drawn
+// from random until UseKey gives the deployment's.
+func NewTokens(owner string, now func() time.Time, random io.Reader) *Tokens {
 	key := make([]byte, 32)
 	if _, err := io.ReadFull(random, key); err != nil {
 		// Without randomness tokens would be forgeable; refuse to start
 		// rather than run unsafely.
-		panic(fmt.Sprintf("invoices: cannot draw the confirmation key: %v", err))
+		panic(fmt.Sprintf("%s: cannot draw the confirmation key: %v", owner, err))
 	}
-	t := &tokens{now: now, used: map[string]time.Time{}}
+	t := &Tokens{owner: owner, now: now, used: map[string]time.Time{}}
 	t.key.Store(&key)
 	return t
 }
 
-// useKey replaces the key drawn at start with the deployment's.
-func (t *tokens) useKey(key []byte) {
+// UseKey replaces the key drawn at start with the deployment's (an empty
+// key, from a host too old to give one, keeps it).
+func (t *Tokens) UseKey(key []byte) {
 	if len(key) == 0 {
 		return
 	}
@@ -117,68 +122,63 @@ func (t *tokens) useKey(key []byte) {
 	t.key.Store(&k)
 }
 
-// configure takes the deployment's signing key; the plugin has no config
-// section of its own.
-func (p *plugin) configure(ctx context.Context, _ json.RawMessage) error {
-	p.tokens.useKey(sdk.DeploymentFrom(ctx).SigningKey)
-	return nil
-}
-
-func digest(b []byte) string {
+// Digest is a short hex SHA-256 of b: what a token holds of each binding,
+// and a key for single-use holds that must not carry the IDs in clear.
+func Digest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
 
-// issue returns a token for b and when it expires.
-func (t *tokens) issue(b binding) (string, time.Time) {
+// Issue returns a token for b and when it expires.
+func (t *Tokens) Issue(b Binding) (string, time.Time) {
 	nonce := make([]byte, 16)
 	if _, err := rand.Read(nonce); err != nil {
-		panic(fmt.Sprintf("invoices: crypto/rand failed: %v", err))
+		panic(fmt.Sprintf("%s: crypto/rand failed: %v", t.owner, err))
 	}
-	exp := t.now().Add(tokenTTL).Truncate(time.Second)
-	p := tokenPayload{Tool: b.tool, Org: digest([]byte(b.org)), Who: digest([]byte(b.principal)), Args: digest(b.args), State: digest(b.state),
+	exp := t.now().Add(TTL).Truncate(time.Second)
+	p := tokenPayload{Tool: b.Tool, Org: Digest([]byte(b.Org)), Who: Digest([]byte(b.Principal)), Args: Digest(b.Args), State: Digest(b.State),
 		Expires: exp.Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)}
 	body, _ := json.Marshal(p)
 	enc := base64.RawURLEncoding.EncodeToString(body)
 	return tokenPrefix + enc + "." + base64.RawURLEncoding.EncodeToString(t.mac(enc)), exp
 }
 
-func (t *tokens) mac(s string) []byte {
+func (t *Tokens) mac(s string) []byte {
 	m := hmac.New(sha256.New, *t.key.Load())
 	m.Write([]byte(tokenPrefix + s))
 	return m.Sum(nil)
 }
 
-// use checks token against b and, if it holds, uses it up, through host
+// Use checks token against b and, if it holds, uses it up, through host
 // (nil: in this process's memory). It refuses, naming the reason in the
 // error code, a token that is not ours, is for another tool, organization
 // or arguments, has expired, was used, or whose record has changed; and,
 // with a retryable error, one whose use cannot be checked because the
 // host's store does not answer.
-func (t *tokens) use(ctx context.Context, host sdk.Host, token string, b binding) error {
-	again := fmt.Sprintf("call %s again without confirmation_token to get a fresh preview and token", b.tool)
+func (t *Tokens) Use(ctx context.Context, host sdk.Host, token string, b Binding) error {
+	again := fmt.Sprintf("call %s again without confirmation_token to get a fresh preview and token", b.Tool)
 	p, ok := t.open(token)
 	if !ok {
 		return tokenError("confirmation_token_invalid", sdk.CategoryValidation,
 			"confirmation_token is not a token this deployment issued (or it was altered); %s", again)
 	}
 	switch {
-	case p.Tool != b.tool:
+	case p.Tool != b.Tool:
 		return tokenError("confirmation_token_wrong_tool", sdk.CategoryValidation,
-			"this confirmation token was issued for %s, not %s; %s", p.Tool, b.tool, again)
-	case !hmac.Equal([]byte(p.Org), []byte(digest([]byte(b.org)))):
+			"this confirmation token was issued for %s, not %s; %s", p.Tool, b.Tool, again)
+	case !hmac.Equal([]byte(p.Org), []byte(Digest([]byte(b.Org)))):
 		return tokenError("confirmation_token_wrong_organization", sdk.CategoryValidation,
 			"this confirmation token was issued for another Billy organization; %s", again)
-	case !hmac.Equal([]byte(p.Who), []byte(digest([]byte(b.principal)))):
+	case !hmac.Equal([]byte(p.Who), []byte(Digest([]byte(b.Principal)))):
 		return tokenError("confirmation_token_wrong_principal", sdk.CategoryValidation,
 			"this confirmation token was issued to another principal; %s", again)
-	case !hmac.Equal([]byte(p.Args), []byte(digest(b.args))):
+	case !hmac.Equal([]byte(p.Args), []byte(Digest(b.Args))):
 		return tokenError("confirmation_token_arguments_mismatch", sdk.CategoryValidation,
 			"the arguments differ from those the confirmation token was issued for; repeat exactly the previewed call with the token, or %s", again)
 	}
 	expired := func() error {
 		return tokenError("confirmation_token_expired", sdk.CategoryConflict,
-			"this confirmation token expired (tokens last %d minutes); %s", int(tokenTTL.Minutes()), again)
+			"this confirmation token expired (tokens last %d minutes); %s", int(TTL.Minutes()), again)
 	}
 	if !t.now().Before(time.Unix(p.Expires, 0)) {
 		return expired()
@@ -196,22 +196,26 @@ func (t *tokens) use(ctx context.Context, host sdk.Host, token string, b binding
 		// check and its.
 		return expired()
 	case err != nil:
-		return unverifiable(err, b.tool)
+		return unverifiable(err, b.Tool)
 	case !first:
 		return tokenError("confirmation_token_used", sdk.CategoryConflict,
 			"this confirmation token was already used; a token confirms one write only; %s", again)
 	}
-	if !hmac.Equal([]byte(p.State), []byte(digest(b.state))) {
+	if !hmac.Equal([]byte(p.State), []byte(Digest(b.State))) {
 		return tokenError("confirmation_state_changed", sdk.CategoryConflict,
 			"the record changed in Billy since the preview (or the planned request would now differ), so the confirmation no longer describes what would happen; nothing was written; %s", again)
 	}
 	return nil
 }
 
+// HostLacksOnce reports whether the host said it keeps no nonces (it
+// predates ConsumeOnce), so tokens are single-use in this process only.
+func (t *Tokens) HostLacksOnce() bool { return t.hostLacksOnce.Load() }
+
 // spend uses the token's nonce up and says whether this was its first use:
 // in the deployment's store through host, or, when there is no host or it
 // keeps no nonces, in this process's memory.
-func (t *tokens) spend(ctx context.Context, host sdk.Host, p tokenPayload) (bool, error) {
+func (t *Tokens) spend(ctx context.Context, host sdk.Host, p tokenPayload) (bool, error) {
 	until := time.Unix(p.Expires, 0)
 	if host != nil && !t.hostLacksOnce.Load() {
 		first, err := host.ConsumeOnce(ctx, onceKeyPrefix+p.Nonce, until)
@@ -241,7 +245,7 @@ func unverifiable(err error, tool string) error {
 }
 
 // open verifies the MAC and decodes the payload.
-func (t *tokens) open(token string) (tokenPayload, bool) {
+func (t *Tokens) open(token string) (tokenPayload, bool) {
 	rest, ok := strings.CutPrefix(token, tokenPrefix)
 	if !ok {
 		return tokenPayload{}, false
@@ -267,7 +271,7 @@ func (t *tokens) open(token string) (tokenPayload, bool) {
 
 // prune forgets used nonces whose tokens have expired: they are refused as
 // expired from then on, so remembering them is no longer needed.
-func (t *tokens) prune(now time.Time) {
+func (t *Tokens) prune(now time.Time) {
 	for n, exp := range t.used {
 		if !now.Before(exp) {
 			delete(t.used, n)
