@@ -199,7 +199,9 @@ func TestOAuthProviderTypeScriptSDK(t *testing.T) {
 	// The document server: TLS with a certificate the host trusts through
 	// SSL_CERT_FILE, on loopback (hence allow_private_addresses).
 	var fetches atomic.Int64
-	var doc []byte
+	// The document is set by a subtest and served by the server's own
+	// goroutines: an atomic pointer, so the race detector sees the order.
+	var doc atomic.Pointer[[]byte]
 	ds := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/oauth/client.json" {
 			http.NotFound(w, r)
@@ -208,7 +210,9 @@ func TestOAuthProviderTypeScriptSDK(t *testing.T) {
 		fetches.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
-		_, _ = w.Write(doc)
+		if d := doc.Load(); d != nil {
+			_, _ = w.Write(*d)
+		}
 	}))
 	t.Cleanup(ds.Close)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
@@ -250,9 +254,10 @@ func TestOAuthProviderTypeScriptSDK(t *testing.T) {
 		h := providerHost(t, auditPath, caFile)
 		redirect := "http://" + freeAddr(t) + "/callback"
 		id := ds.URL + "/oauth/client.json"
-		doc, _ = json.Marshal(map[string]any{"client_id": id, "client_name": "e2e oauth-provider", "redirect_uris": []string{redirect},
+		body, _ := json.Marshal(map[string]any{"client_id": id, "client_name": "e2e oauth-provider", "redirect_uris": []string{redirect},
 			"grant_types": []string{"authorization_code", "refresh_token"}, "response_types": []string{"code"},
 			"token_endpoint_auth_method": "none"})
+		doc.Store(&body)
 		run := runProvider(t, h, id, redirect)
 		checkRun(t, h, run)
 		if run.ClientID != id {
