@@ -396,51 +396,23 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 		total = total.Add(decimal.RequireFromString(pp.Amount))
 	}
 	action := fmt.Sprintf("Record %d bank payment(s), %s %s in all, on account %s", len(pl.payments), danishAmount(total), run.st.Currency, out.Account)
-	if in.DryRun {
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as these requests"
-		return out, nil
-	}
-	mode := call.WritesMode
-	if mode == "" {
-		mode = sdk.WritesConfirm
-	}
-	switch mode {
-	case sdk.WritesOff:
-		return RecordResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
-			"writes are disabled on this deployment (writes.mode: off), so record_bank_payments wrote nothing; dry_run: true still shows what would be sent")
-	case sdk.WritesDirect:
-		return p.executeRecord(ctx, call, run, pl, out, action)
-	case sdk.WritesConfirm:
-	default:
-		return RecordResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
-	}
 	b, err := p.binding(call, in, run, pl)
 	if err != nil {
 		return RecordResult{}, err
 	}
-	if in.ConfirmationToken != "" {
-		if err := p.tokens.Use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
-			return RecordResult{}, err
-		}
-		return p.executeRecord(ctx, call, run, pl, out, action)
-	}
-	switch ans, err := askUser(ctx, call, "record_bank_payments", action+".\nA payment cannot be deleted, only voided in Billy.",
-		"Tick to record these payments in Billy now."); {
-	case err != nil:
+	step, err := p.writePolicy(ctx, call, "record_bank_payments", in.DryRun, in.ConfirmationToken, b,
+		action+".\nA payment cannot be deleted, only voided in Billy.", "Tick to record these payments in Billy now.")
+	if err != nil {
 		return RecordResult{}, err
-	case ans == confirmed:
-		return p.executeRecord(ctx, call, run, pl, out, action)
-	case ans == cancelled:
-		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-		return out, nil
-	case ans == declined:
-		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-		return out, nil
 	}
-	token, exp := p.tokens.Issue(b)
-	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the payments to the user; if they agree, call record_bank_payments again with the same arguments and confirmation_token within %d minutes.",
-		action, int(confirm.TTL.Minutes()))
+	if step == stepExecute {
+		return p.executeRecord(ctx, call, run, pl, out, action)
+	}
+	h := p.hold(step, b, wording{Tool: "record_bank_payments", Action: action, Nothing: "written", Show: "the payments", Same: "the same arguments", DryRunTail: " would be sent as these requests"})
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
+	if step == stepCancelled || step == stepDeclined {
+		out.Requests = nil
+	}
 	return out, nil
 }
 

@@ -581,40 +581,34 @@ func (p *plugin) summariseWebshopDay(ctx context.Context, call *sdk.Call, in Day
 	if err != nil {
 		return DayResult{}, err
 	}
-	switch step {
-	case stepDryRun:
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as this request"
-	case stepCancelled:
-		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-	case stepDeclined:
-		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-	case stepIssueToken:
-		token, exp := p.tokens.Issue(b)
-		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call summarise_webshop_day again with the same arguments and confirmation_token within %d minutes.",
-			action, int(confirm.TTL.Minutes()))
-	case stepExecute:
-		key := "webshop-day:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.Key))
-		first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
-		switch {
-		case errors.Is(err, sdk.ErrHostFeatureMissing):
-		case err != nil:
-			return DayResult{}, withContext(err, "nothing was written: whether another summary of %s is running cannot be checked right now; try again in a moment", in.Date)
-		case !first:
-			return DayResult{}, sdk.NewError(sdk.CategoryConflict, "day_summary_in_progress",
-				"nothing was written: the day %s of %s was being summarised by another call less than %d minutes ago; call again in a moment without confirmation_token, and it reports that summary",
-				in.Date, in.Shop, int(orderLease.Minutes()))
+	if step != stepExecute {
+		h := p.hold(step, b, wording{Tool: "summarise_webshop_day", Action: action, Nothing: "written", Show: "the report", Same: "the same arguments", DryRunTail: " would be sent as this request"})
+		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
+		if step == stepCancelled || step == stepDeclined {
+			out.Requests = nil
 		}
-		roots, err := billy(ctx, call, "POST", "/daybookTransactions", nil, map[string]any{"daybookTransaction": pl.body})
-		if err != nil {
-			return DayResult{}, withContext(err, "summarise_webshop_day: creating the daybook transaction failed; nothing was written")
-		}
-		var created []billyDaybookTx
-		if err := decodeRoot(roots, "daybookTransactions", &created); err != nil || len(created) == 0 {
-			return DayResult{}, unexpected("POST /daybookTransactions returned no transaction")
-		}
-		out.TransactionID, out.TransactionState = created[0].ID, created[0].State
-		out.Status, out.Message, out.Requests = "done", "done: "+action+"; the transaction is a draft: review and approve it in Billy's kassekladde", nil
+		return out, nil
 	}
+	key := "webshop-day:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.Key))
+	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
+	switch {
+	case errors.Is(err, sdk.ErrHostFeatureMissing):
+	case err != nil:
+		return DayResult{}, withContext(err, "nothing was written: whether another summary of %s is running cannot be checked right now; try again in a moment", in.Date)
+	case !first:
+		return DayResult{}, sdk.NewError(sdk.CategoryConflict, "day_summary_in_progress",
+			"nothing was written: the day %s of %s was being summarised by another call less than %d minutes ago; call again in a moment without confirmation_token, and it reports that summary",
+			in.Date, in.Shop, int(orderLease.Minutes()))
+	}
+	roots, err := billy(ctx, call, "POST", "/daybookTransactions", nil, map[string]any{"daybookTransaction": pl.body})
+	if err != nil {
+		return DayResult{}, withContext(err, "summarise_webshop_day: creating the daybook transaction failed; nothing was written")
+	}
+	var created []billyDaybookTx
+	if err := decodeRoot(roots, "daybookTransactions", &created); err != nil || len(created) == 0 {
+		return DayResult{}, unexpected("POST /daybookTransactions returned no transaction")
+	}
+	out.TransactionID, out.TransactionState = created[0].ID, created[0].State
+	out.Status, out.Message, out.Requests = "done", "done: "+action+"; the transaction is a draft: review and approve it in Billy's kassekladde", nil
 	return out, nil
 }

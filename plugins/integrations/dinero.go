@@ -751,20 +751,9 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 	if err != nil {
 		return DineroResult{}, err
 	}
-	switch step {
-	case stepCancelled:
-		out.Status, out.Message = "cancelled", "the user cancelled; nothing was written"
-		return out, nil
-	case stepDeclined:
-		out.Status, out.Message = "declined", "the user did not confirm; nothing was written"
-		return out, nil
-	case stepIssueToken:
-		token, exp := p.tokens.Issue(b)
-		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the report to the user; if they agree, call migrate_from_dinero again with the same arguments and confirmation_token within %d minutes.", action, int(confirm.TTL.Minutes()))
-		return out, nil
-	case stepDryRun:
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
+	if step != stepExecute {
+		h := p.hold(step, b, wording{Tool: "migrate_from_dinero", Action: action, Nothing: "written", Show: "the report", Same: "the same arguments"})
+		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
 		return out, nil
 	}
 	lease := "dinero:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.OpeningBalance.Key))

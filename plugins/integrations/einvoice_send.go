@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -200,48 +199,42 @@ func (p *plugin) sendEinvoice(ctx context.Context, call *sdk.Call, in SendEinvoi
 	if err != nil {
 		return SendEinvoiceResult{}, err
 	}
-	switch step {
-	case stepDryRun:
-		out.Status, out.Message = "dry_run", "dry run: nothing was sent; "+action+" would be this request"
-	case stepCancelled:
-		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was sent", nil
-	case stepDeclined:
-		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was sent", nil
-	case stepIssueToken:
-		token, exp := p.tokens.Issue(b)
-		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-		out.Message = fmt.Sprintf("nothing was sent yet: %s. Show this to the user; if they agree, call send_einvoice again with the same invoice_id and confirmation_token within %d minutes.",
-			action, int(confirm.TTL.Minutes()))
-	case stepExecute:
-		// Two sends at once would both pass the preflight's look at the
-		// log; the first takes the invoice for a while.
-		key := "einvoice:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+in.InvoiceID))
-		first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
-		switch {
-		case errors.Is(err, sdk.ErrHostFeatureMissing):
-		case err != nil:
-			return SendEinvoiceResult{}, withContext(err, "nothing was sent: whether another send of invoice %s is running cannot be checked right now; try again in a moment", orDash(rep.InvoiceNo))
-		case !first:
-			return SendEinvoiceResult{}, sdk.NewError(sdk.CategoryConflict, "einvoice_send_in_progress",
-				"nothing was sent: invoice %s was being sent by another call less than %d minutes ago; see einvoice_status", orDash(rep.InvoiceNo), int(orderLease.Minutes()))
+	if step != stepExecute {
+		h := p.hold(step, b, wording{Tool: "send_einvoice", Action: action, Nothing: "sent", Show: "this", Same: "the same invoice_id", DryRunTail: " would be this request"})
+		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
+		if step == stepCancelled || step == stepDeclined {
+			out.Requests = nil
 		}
-		roots, err := billy(ctx, call, "POST", "/invoiceDeliveries", nil, map[string]any{"invoiceDelivery": body})
-		if err != nil {
-			return SendEinvoiceResult{}, withContext(err, "send_einvoice: Billy refused the delivery of invoice %s; nothing was sent", orDash(rep.InvoiceNo))
-		}
-		var ds []struct {
-			ID string `json:"id"`
-		}
-		if err := decodeRoot(roots, "invoiceDeliveries", &ds); err == nil && len(ds) > 0 {
-			out.DeliveryID = ds[0].ID
-		}
-		out.Status, out.Requests = "done", nil
-		out.Message = "done: " + action + "; the delivery is asynchronous: einvoice_status tells whether the buyer received or rejected it"
-		if st, err := einvoiceState(ctx, call, in.InvoiceID); err == nil {
-			out.Delivery = &st
-			if st.State == "failed" {
-				out.Message = "sent, but rejected: " + st.Message
-			}
+		return out, nil
+	}
+	// Two sends at once would both pass the preflight's look at the
+	// log; the first takes the invoice for a while.
+	key := "einvoice:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+in.InvoiceID))
+	first, err := call.Host.ConsumeOnce(ctx, key, p.now().Add(orderLease))
+	switch {
+	case errors.Is(err, sdk.ErrHostFeatureMissing):
+	case err != nil:
+		return SendEinvoiceResult{}, withContext(err, "nothing was sent: whether another send of invoice %s is running cannot be checked right now; try again in a moment", orDash(rep.InvoiceNo))
+	case !first:
+		return SendEinvoiceResult{}, sdk.NewError(sdk.CategoryConflict, "einvoice_send_in_progress",
+			"nothing was sent: invoice %s was being sent by another call less than %d minutes ago; see einvoice_status", orDash(rep.InvoiceNo), int(orderLease.Minutes()))
+	}
+	roots, err := billy(ctx, call, "POST", "/invoiceDeliveries", nil, map[string]any{"invoiceDelivery": body})
+	if err != nil {
+		return SendEinvoiceResult{}, withContext(err, "send_einvoice: Billy refused the delivery of invoice %s; nothing was sent", orDash(rep.InvoiceNo))
+	}
+	var ds []struct {
+		ID string `json:"id"`
+	}
+	if err := decodeRoot(roots, "invoiceDeliveries", &ds); err == nil && len(ds) > 0 {
+		out.DeliveryID = ds[0].ID
+	}
+	out.Status, out.Requests = "done", nil
+	out.Message = "done: " + action + "; the delivery is asynchronous: einvoice_status tells whether the buyer received or rejected it"
+	if st, err := einvoiceState(ctx, call, in.InvoiceID); err == nil {
+		out.Delivery = &st
+		if st.State == "failed" {
+			out.Message = "sent, but rejected: " + st.Message
 		}
 	}
 	return out, nil

@@ -488,50 +488,22 @@ func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in Orde
 	if pl.newContact != nil {
 		action += fmt.Sprintf(", creating the customer %s", out.Contact.Name)
 	}
-	if in.DryRun {
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as these requests"
-		return out, nil
-	}
-	mode := call.WritesMode
-	if mode == "" {
-		mode = sdk.WritesConfirm
-	}
-	switch mode {
-	case sdk.WritesOff:
-		return OrderResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
-			"writes are disabled on this deployment (writes.mode: off), so import_webshop_order wrote nothing; dry_run: true still shows what would be sent")
-	case sdk.WritesDirect:
-		return p.executeOrder(ctx, call, pl, out, action)
-	case sdk.WritesConfirm:
-	default:
-		return OrderResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
-	}
 	b, err := orderBinding(call, in, pl)
 	if err != nil {
 		return OrderResult{}, err
 	}
-	if in.ConfirmationToken != "" {
-		if err := p.tokens.Use(ctx, call.Host, in.ConfirmationToken, b); err != nil {
-			return OrderResult{}, err
-		}
-		return p.executeOrder(ctx, call, pl, out, action)
-	}
-	switch ans, err := askUser(ctx, call, "import_webshop_order", action+".", "Tick to create this draft invoice in Billy now."); {
-	case err != nil:
+	step, err := p.writePolicy(ctx, call, "import_webshop_order", in.DryRun, in.ConfirmationToken, b, action+".", "Tick to create this draft invoice in Billy now.")
+	if err != nil {
 		return OrderResult{}, err
-	case ans == confirmed:
-		return p.executeOrder(ctx, call, pl, out, action)
-	case ans == cancelled:
-		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-		return out, nil
-	case ans == declined:
-		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-		return out, nil
 	}
-	token, exp := p.tokens.Issue(b)
-	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-	out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call import_webshop_order again with the same arguments and confirmation_token within %d minutes.",
-		action, int(confirm.TTL.Minutes()))
+	if step == stepExecute {
+		return p.executeOrder(ctx, call, pl, out, action)
+	}
+	h := p.hold(step, b, wording{Tool: "import_webshop_order", Action: action, Nothing: "written", Show: "the preview", Same: "the same arguments", DryRunTail: " would be sent as these requests"})
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
+	if step == stepCancelled || step == stepDeclined {
+		out.Requests = nil
+	}
 	return out, nil
 }
 
@@ -614,59 +586,6 @@ func (p *plugin) executeOrder(ctx context.Context, call *sdk.Call, pl *orderPlan
 	out.InvoiceID, out.InvoiceNo, out.InvoiceState = created[0].ID, string(created[0].InvoiceNo), created[0].State
 	out.Status, out.Message, out.Requests = "done", "done: "+action+"; the invoice is a draft: review and approve it in Billy (or with approve_invoice)", nil
 	return out, nil
-}
-
-// writeStep is where the write policy leaves a destructive call: a dry
-// run, writes off, direct or confirmed (execute), a token to hand out, or
-// the user's no.
-type writeStep int
-
-const (
-	stepDryRun writeStep = iota
-	stepExecute
-	stepIssueToken
-	stepCancelled
-	stepDeclined
-)
-
-// writePolicy decides a write by dry_run, the deployment's writes.mode,
-// the confirmation token (checked against b) and, when the client can show
-// one, the user's form: the same steps import_webshop_order takes.
-func (p *plugin) writePolicy(ctx context.Context, call *sdk.Call, tool string, dryRun bool, token string, b confirm.Binding, question, tick string) (writeStep, error) {
-	if dryRun {
-		return stepDryRun, nil
-	}
-	mode := call.WritesMode
-	if mode == "" {
-		mode = sdk.WritesConfirm
-	}
-	switch mode {
-	case sdk.WritesOff:
-		return 0, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
-			"writes are disabled on this deployment (writes.mode: off), so %s wrote nothing; dry_run: true still shows what would be sent", tool)
-	case sdk.WritesDirect:
-		return stepExecute, nil
-	case sdk.WritesConfirm:
-	default:
-		return 0, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
-	}
-	if token != "" {
-		if err := p.tokens.Use(ctx, call.Host, token, b); err != nil {
-			return 0, err
-		}
-		return stepExecute, nil
-	}
-	switch ans, err := askUser(ctx, call, tool, question, tick); {
-	case err != nil:
-		return 0, err
-	case ans == confirmed:
-		return stepExecute, nil
-	case ans == cancelled:
-		return stepCancelled, nil
-	case ans == declined:
-		return stepDeclined, nil
-	}
-	return stepIssueToken, nil
 }
 
 // credit_webshop_refund turns one refund of a webshop order into a draft
@@ -946,20 +865,13 @@ func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in Ref
 	if err != nil {
 		return RefundResult{}, err
 	}
-	switch step {
-	case stepDryRun:
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action+" would be sent as these requests"
-	case stepCancelled:
-		out.Status, out.Message, out.Requests = "cancelled", "the user cancelled; nothing was written", nil
-	case stepDeclined:
-		out.Status, out.Message, out.Requests = "declined", "the user did not confirm; nothing was written", nil
-	case stepIssueToken:
-		token, exp := p.tokens.Issue(b)
-		out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", token, exp.UTC().Format(time.RFC3339)
-		out.Message = fmt.Sprintf("nothing was written yet: %s. Show the preview to the user; if they agree, call credit_webshop_refund again with the same arguments and confirmation_token within %d minutes.",
-			action, int(confirm.TTL.Minutes()))
-	case stepExecute:
+	if step == stepExecute {
 		return p.executeRefund(ctx, call, pl, out, action)
+	}
+	h := p.hold(step, b, wording{Tool: "credit_webshop_refund", Action: action, Nothing: "written", Show: "the preview", Same: "the same arguments", DryRunTail: " would be sent as these requests"})
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
+	if step == stepCancelled || step == stepDeclined {
+		out.Requests = nil
 	}
 	return out, nil
 }

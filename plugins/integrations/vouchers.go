@@ -358,24 +358,6 @@ func (p *plugin) runVoucher(ctx context.Context, call *sdk.Call, tool string, dr
 	for _, s := range steps {
 		out.Requests = append(out.Requests, s.req)
 	}
-	if dryRun {
-		out.Status, out.Message = "dry_run", "dry run: nothing was uploaded or written; "+action+" would be sent as these requests"
-		return out, nil
-	}
-	mode := call.WritesMode
-	if mode == "" {
-		mode = sdk.WritesConfirm
-	}
-	switch mode {
-	case sdk.WritesOff:
-		return VoucherResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_disabled",
-			"writes are disabled on this deployment (writes.mode: off), so %s uploaded nothing; dry_run: true still shows what would be sent", tool)
-	case sdk.WritesDirect:
-		return p.sendVoucher(ctx, call, action, out, steps)
-	case sdk.WritesConfirm:
-	default:
-		return VoucherResult{}, sdk.NewError(sdk.CategoryForbidden, "writes_mode_unknown", "the host sent an unknown write policy %q, so nothing was written", mode)
-	}
 	a, err := json.Marshal(args)
 	if err != nil {
 		return VoucherResult{}, err
@@ -385,28 +367,15 @@ func (p *plugin) runVoucher(ctx context.Context, call *sdk.Call, tool string, dr
 		return VoucherResult{}, err
 	}
 	b := confirm.Binding{Tool: tool, Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: a, State: st}
-	if token != "" {
-		if err := p.tokens.Use(ctx, call.Host, token, b); err != nil {
-			return VoucherResult{}, err
-		}
-		return p.sendVoucher(ctx, call, action, out, steps)
-	}
-	switch ans, err := askUser(ctx, call, tool, action+".\nBilly keeps an uploaded file for good.", "Tick to upload this file to Billy now."); {
-	case err != nil:
+	step, err := p.writePolicy(ctx, call, tool, dryRun, token, b, action+".\nBilly keeps an uploaded file for good.", "Tick to upload this file to Billy now.")
+	if err != nil {
 		return VoucherResult{}, err
-	case ans == confirmed:
-		return p.sendVoucher(ctx, call, action, out, steps)
-	case ans == cancelled:
-		out.Status, out.Message = "cancelled", "the user cancelled; nothing was uploaded"
-		return out, nil
-	case ans == declined:
-		out.Status, out.Message = "declined", "the user did not confirm; nothing was uploaded"
-		return out, nil
 	}
-	tok, exp := p.tokens.Issue(b)
-	out.Status, out.ConfirmationToken, out.ExpiresAt = "confirmation_required", tok, exp.UTC().Format(time.RFC3339)
-	out.Message = fmt.Sprintf("nothing was uploaded yet: %s. Show this to the user; if they agree, call %s again with the same arguments and confirmation_token within %d minutes.",
-		action, tool, int(confirm.TTL.Minutes()))
+	if step == stepExecute {
+		return p.sendVoucher(ctx, call, action, out, steps)
+	}
+	h := p.hold(step, b, wording{Tool: tool, Action: action, Nothing: "uploaded", Show: "this", Same: "the same arguments", DryRunTail: " would be sent as these requests"})
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
 	return out, nil
 }
 
