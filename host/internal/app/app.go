@@ -184,6 +184,7 @@ func New(cfg *config.Config, logger hclog.Logger) (*App, error) {
 			return 0
 		}))
 	a.uploads = uploads.New(uploads.Options{Store: a.store, MaxBytes: cfg.Uploads.MaxBytes, TTL: cfg.Uploads.TTL,
+		MaxConcurrent: cfg.Uploads.MaxConcurrent, MaxBytesPerPrincipal: cfg.Uploads.MaxBytesPerPrincipal,
 		Logger: logger.Named("uploads")})
 	deps := hostsvc.Deps{Dispatcher: a.Dispatcher, Logger: logger, Billy: billyAdapter{a.gateway}, Once: a.store,
 		Uploads: uploadReader{a.uploads}}

@@ -30,6 +30,14 @@ func (d *durable) GetUpload(ctx context.Context, handle string, now time.Time) (
 	return s.GetUpload(ctx, handle, now)
 }
 
+func (d *durable) UploadBytes(ctx context.Context, principal string, now time.Time) (int64, error) {
+	s := d.get()
+	if s == nil {
+		return 0, errStoreNotOpen
+	}
+	return s.UploadBytes(ctx, principal, now)
+}
+
 // uploadReader serves hostsvc.Uploads from the upload service.
 type uploadReader struct{ s *uploads.Service }
 

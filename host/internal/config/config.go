@@ -121,6 +121,14 @@ type UploadsConfig struct {
 	// How long a handle can be used (by the principal that uploaded it,
 	// as often as it likes) before it expires and is deleted.
 	TTL time.Duration `json:"ttl,omitempty"`
+	// How many uploads one instance reads at once. A body is held in
+	// memory whole until it is stored, so this times max_bytes bounds the
+	// memory uploads take; one more is refused with 429 and Retry-After.
+	MaxConcurrent int `json:"max_concurrent,omitempty"`
+	// The most bytes one principal may keep in uploads that have not
+	// expired, across instances (the store is shared); an upload past it
+	// is refused with 429 until older ones expire. 0: no limit.
+	MaxBytesPerPrincipal int64 `json:"max_bytes_per_principal,omitempty"`
 }
 
 // TracingConfig is where traces go.

@@ -83,7 +83,7 @@ func Default() *Config {
 		Calls: CallsConfig{Timeout: 60 * time.Second, MaxBatch: 20, MaxStringBytes: 64 << 10},
 		MCP:   MCPConfig{ToolsList: ToolsListFull},
 		// 15 MiB: the most the integrations plugin attaches to a voucher.
-		Uploads: UploadsConfig{MaxBytes: 15 << 20, TTL: time.Hour},
+		Uploads: UploadsConfig{MaxBytes: 15 << 20, TTL: time.Hour, MaxConcurrent: 4, MaxBytesPerPrincipal: 100 << 20},
 		// Traces are off (no endpoint); once on, every request is traced.
 		Tracing: TracingConfig{SamplePercent: 100, ServiceName: "billy-mcp"},
 		// Writes.Mode is derived from the mode (load.go).

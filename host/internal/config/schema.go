@@ -125,6 +125,8 @@ var rules = map[string]rule{
 	"calls.max_batch":                   {min: i64(1), max: i64(1000)},
 	"calls.max_string_bytes":            {min: i64(256), max: i64(16 << 20)},
 	"uploads.max_bytes":                 {min: i64(1024), max: i64(15 << 20)},
+	"uploads.max_concurrent":            {min: i64(1), max: i64(1000)},
+	"uploads.max_bytes_per_principal":   {min: i64(0), max: i64(1 << 40)},
 	"mcp.tools_list":                    {enum: []string{ToolsListFull, ToolsListCompact}},
 	"tracing.endpoint":                  {pattern: `^(?:https?://[^/?#\s]+/?)?$`, allowed: "the collector's base URL, http(s)://host:port with no path (e.g. http://otel-collector:4318)"},
 	"tracing.sample_percent":            {min: i64(0), max: i64(100)},

@@ -43,6 +43,20 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`),
 	return nil
 }
 
+// UploadBytes is how many bytes principal keeps in uploads that have not
+// expired at now: what uploads.max_bytes_per_principal bounds.
+func (s *Store) UploadBytes(ctx context.Context, principal string, now time.Time) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	defer cancel()
+	var n int64
+	err := s.db.QueryRowContext(ctx, s.query(`SELECT COALESCE(SUM(size), 0) FROM uploads WHERE principal = $1 AND expires_ms > $2`),
+		principal, now.UnixMilli()).Scan(&n)
+	if err != nil {
+		return 0, s.fail("summing a principal's uploads", err)
+	}
+	return n, nil
+}
+
 // GetUpload returns the upload under handle, nil when there is none or it
 // has expired at now. The caller checks the principal: the store returns
 // whichever principal's upload it is, so that the caller can tell "not

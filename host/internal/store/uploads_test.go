@@ -42,6 +42,31 @@ func TestUploads(t *testing.T) {
 		if late, _ := a.GetUpload(ctx, "up_1", now.Add(time.Hour)); late != nil {
 			t.Error("read after it expired")
 		}
+		// What a principal keeps: only its own, only unexpired.
+		u2 := *u
+		u2.Handle, u2.Size, u2.Expires = "up_2", 1000, now.Add(30*time.Minute)
+		u3 := *u
+		u3.Handle, u3.Principal, u3.Size = "up_3", "bob", 5000
+		for _, x := range []*Upload{&u2, &u3} {
+			if err := a.PutUpload(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tt := range []struct {
+			who  string
+			at   time.Time
+			want int64
+		}{
+			{"alice", now, int64(len(data)) + 1000},
+			{"alice", now.Add(45 * time.Minute), int64(len(data))},
+			{"alice", now.Add(time.Hour), 0},
+			{"bob", now, 5000},
+			{"carol", now, 0},
+		} {
+			if got, err := b.UploadBytes(ctx, tt.who, tt.at); err != nil || got != tt.want {
+				t.Errorf("UploadBytes(%s, +%s) = %d, %v; want %d", tt.who, tt.at.Sub(now), got, err, tt.want)
+			}
+		}
 		db.clock.advance(2 * time.Hour)
 		if _, err := a.prune(ctx); err != nil {
 			t.Fatal(err)

@@ -29,6 +29,7 @@ const Path = "/uploads"
 type Store interface {
 	PutUpload(ctx context.Context, u *store.Upload) error
 	GetUpload(ctx context.Context, handle string, now time.Time) (*store.Upload, error)
+	UploadBytes(ctx context.Context, principal string, now time.Time) (int64, error)
 }
 
 // Options configure the endpoint and the reads.
@@ -37,13 +38,25 @@ type Options struct {
 	// MaxBytes is the largest body taken (uploads.max_bytes).
 	MaxBytes int64
 	// TTL is how long a handle lives (uploads.ttl).
-	TTL    time.Duration
-	Now    func() time.Time
-	Logger hclog.Logger
+	TTL time.Duration
+	// MaxConcurrent is how many bodies are read at once
+	// (uploads.max_concurrent; 0: one).
+	MaxConcurrent int
+	// MaxBytesPerPrincipal bounds what a principal keeps in unexpired
+	// uploads (uploads.max_bytes_per_principal; 0: no bound).
+	MaxBytesPerPrincipal int64
+	Now                  func() time.Time
+	Logger               hclog.Logger
 }
 
 // Service serves POST /uploads and reads uploads for hostsvc.
-type Service struct{ o Options }
+type Service struct {
+	o Options
+	// slots holds one token per body being read: a body is in memory
+	// whole until it is stored, so the slots bound the memory uploads
+	// take to MaxConcurrent × MaxBytes.
+	slots chan struct{}
+}
 
 // New returns the service.
 func New(o Options) *Service {
@@ -53,7 +66,10 @@ func New(o Options) *Service {
 	if o.Logger == nil {
 		o.Logger = hclog.NewNullLogger()
 	}
-	return &Service{o: o}
+	if o.MaxConcurrent < 1 {
+		o.MaxConcurrent = 1
+	}
+	return &Service{o: o, slots: make(chan struct{}, o.MaxConcurrent)}
 }
 
 // Answer is the endpoint's 201 body.
@@ -93,6 +109,25 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.tooLarge(w, corr, r.ContentLength)
 		return
 	}
+	// Refused at once rather than queued: a queued body would hold its
+	// connection open for as long as the others take, and a client told
+	// 429 with Retry-After comes back.
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		e := errmodel.New(errmodel.RateLimited, "uploads_busy",
+			"this instance is receiving %d uploads already (uploads.max_concurrent); send the file again in a moment", s.o.MaxConcurrent)
+		e.Retryable, e.RetryAfterSeconds = true, 1
+		fail(e)
+		return
+	}
+	// What the principal keeps already is checked before the body is read
+	// when its length is declared, so an over-quota client does not send
+	// megabytes to be refused; and again with the real size below.
+	if r.ContentLength > 0 && !s.withinQuota(w, r, corr, caller.Subject, r.ContentLength) {
+		return
+	}
 	// MaxBytesReader rather than a LimitReader alone: past the cap the
 	// server closes the connection instead of reading the rest.
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.o.MaxBytes))
@@ -113,6 +148,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(errmodel.New(errmodel.Validation, errmodel.CodeInvalidArguments, "body: the file is empty; send its bytes as the request body"))
 		return
 	}
+	if !s.withinQuota(w, r, corr, caller.Subject, int64(len(data))) {
+		return
+	}
 	sum := sha256.Sum256(data)
 	now := s.o.Now()
 	u := &store.Upload{Handle: newHandle(), Principal: caller.Subject, Organization: caller.OrganizationID,
@@ -129,6 +167,32 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"size", u.Size, "mime", u.MIME, "sha256", u.SHA256, "correlation_id", corr)
 	httpjson.Write(w, http.StatusCreated, Answer{Handle: u.Handle, SHA256: u.SHA256, Size: u.Size, MIME: u.MIME,
 		FileName: u.FileName, ExpiresAt: u.Expires.UTC().Format(time.RFC3339)})
+}
+
+// withinQuota reports whether principal may store n more bytes; if not, it
+// has answered 429. The sum is read from the shared store, so the bound
+// holds across instances, give or take uploads stored at the same moment.
+func (s *Service) withinQuota(w http.ResponseWriter, r *http.Request, corr, principal string, n int64) bool {
+	if s.o.MaxBytesPerPrincipal <= 0 {
+		return true
+	}
+	used, err := s.o.Store.UploadBytes(r.Context(), principal, s.o.Now())
+	if err != nil {
+		s.o.Logger.Warn("summing a principal's uploads failed", "error", err.Error(), "correlation_id", corr)
+		e := errmodel.New(errmodel.UpstreamUnavailable, "store_unavailable", "the upload could not be checked against uploads.max_bytes_per_principal; try again")
+		e.Retryable = true
+		httpjson.Error(w, e.WithCorrelation(corr))
+		return false
+	}
+	if used+n <= s.o.MaxBytesPerPrincipal {
+		return true
+	}
+	e := errmodel.New(errmodel.RateLimited, "upload_quota_exceeded",
+		"you keep %s in uploads that have not expired, and this file (%s) would pass uploads.max_bytes_per_principal, %s; uploads expire %d minutes after they were made; use the handles you have, or send it again then",
+		sizeText(used), sizeText(n), sizeText(s.o.MaxBytesPerPrincipal), int(s.o.TTL.Minutes()))
+	e.Retryable, e.RetryAfterSeconds = true, 60
+	httpjson.Error(w, e.WithCorrelation(corr))
+	return false
 }
 
 func (s *Service) tooLarge(w http.ResponseWriter, corr string, n int64) {

@@ -45,6 +45,18 @@ func (m *memStore) GetUpload(_ context.Context, h string, now time.Time) (*store
 	return nil, nil
 }
 
+func (m *memStore) UploadBytes(_ context.Context, principal string, now time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var n int64
+	for _, u := range m.m {
+		if u.Principal == principal && u.Expires.After(now) {
+			n += u.Size
+		}
+	}
+	return n, nil
+}
+
 var pdf = []byte("%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
 
 func post(t *testing.T, s *Service, caller dispatch.Caller, body []byte, target string) (*httptest.ResponseRecorder, map[string]any) {
@@ -172,4 +184,100 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	c.left -= n
 	return n, nil
+}
+
+// A principal keeps at most max_bytes_per_principal in unexpired uploads:
+// past it the upload is refused with 429 naming the limit, before the
+// body is read when its length is declared; another principal is not
+// affected, and once the old uploads expire the principal may upload
+// again.
+func TestUploadQuota(t *testing.T) {
+	now := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	clock := now
+	s := New(Options{Store: &memStore{}, MaxBytes: 1024, TTL: time.Hour, MaxBytesPerPrincipal: 2 * int64(len(pdf)),
+		Now: func() time.Time { return clock }})
+	alice, bob := dispatch.Caller{Subject: "key:alice"}, dispatch.Caller{Subject: "key:bob"}
+	for i := range 2 {
+		if w, _ := post(t, s, alice, pdf, "/uploads"); w.Code != http.StatusCreated {
+			t.Fatalf("upload %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	w, out := post(t, s, alice, pdf, "/uploads")
+	e, _ := out["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	if w.Code != http.StatusTooManyRequests || e["code"] != "upload_quota_exceeded" || w.Header().Get("Retry-After") == "" ||
+		!strings.Contains(msg, "uploads.max_bytes_per_principal") {
+		t.Errorf("third upload: %d %v (Retry-After %q)", w.Code, out, w.Header().Get("Retry-After"))
+	}
+	// Refused before the body is read when its length is declared.
+	body := &countingReader{left: 512}
+	r := httptest.NewRequest(http.MethodPost, "/uploads", body)
+	r.ContentLength = 512
+	r = r.WithContext(dispatch.WithCaller(r.Context(), alice))
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, r)
+	if rec.Code != http.StatusTooManyRequests || body.left != 512 {
+		t.Errorf("declared length: %d, read %d bytes of the body", rec.Code, 512-body.left)
+	}
+	if w, _ := post(t, s, bob, pdf, "/uploads"); w.Code != http.StatusCreated {
+		t.Errorf("another principal: %d %s", w.Code, w.Body)
+	}
+	clock = now.Add(time.Hour)
+	if w, _ := post(t, s, alice, pdf, "/uploads"); w.Code != http.StatusCreated {
+		t.Errorf("after the old ones expired: %d %s", w.Code, w.Body)
+	}
+}
+
+// blockingStore holds PutUpload until release is closed, so uploads stay
+// in flight.
+type blockingStore struct {
+	memStore
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingStore) PutUpload(ctx context.Context, u *store.Upload) error {
+	b.entered <- struct{}{}
+	<-b.release
+	return b.memStore.PutUpload(ctx, u)
+}
+
+// At most max_concurrent bodies are held at once: one more is refused at
+// once with 429 and Retry-After, without reading its body, and is taken
+// again when a slot frees.
+func TestUploadConcurrency(t *testing.T) {
+	st := &blockingStore{entered: make(chan struct{}), release: make(chan struct{})}
+	s := New(Options{Store: st, MaxBytes: 1024, TTL: time.Hour, MaxConcurrent: 2})
+	alice := dispatch.Caller{Subject: "key:alice"}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := httptest.NewRequest(http.MethodPost, "/uploads", bytes.NewReader(pdf))
+			r = r.WithContext(dispatch.WithCaller(r.Context(), alice))
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			codes[i] = w.Code
+		}()
+		<-st.entered
+	}
+	body := &countingReader{left: 100}
+	r := httptest.NewRequest(http.MethodPost, "/uploads", body)
+	r = r.WithContext(dispatch.WithCaller(r.Context(), alice))
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, r)
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") != "1" || !strings.Contains(w.Body.String(), "uploads_busy") || body.left != 100 {
+		t.Errorf("third at once: %d %s (Retry-After %q, read %d bytes)", w.Code, w.Body, w.Header().Get("Retry-After"), 100-body.left)
+	}
+	close(st.release)
+	wg.Wait()
+	if d := cmp.Diff([]int{http.StatusCreated, http.StatusCreated}, codes); d != "" {
+		t.Errorf("the two in flight (-want +got):\n%s", d)
+	}
+	go func() { <-st.entered }()
+	if w, _ := post(t, s, alice, pdf, "/uploads"); w.Code != http.StatusCreated {
+		t.Errorf("after they finished: %d %s", w.Code, w.Body)
+	}
 }
