@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,40 +349,14 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 	}
 
 	// What Billy has.
-	roots, err := billy(ctx, call, "GET", "/organization", nil, nil)
+	target, err := readBillyTarget(ctx, call)
 	if err != nil {
-		return nil, withContext(err, "reading the organization")
-	}
-	var org struct {
-		BaseCurrencyID string `json:"baseCurrencyId"`
-	}
-	if err := decodeRoot(roots, "organization", &org); err != nil {
 		return nil, err
 	}
-	accounts, err := listAll[billyAccountFull](ctx, call, "/accounts", "accounts", nil, 5)
-	if err != nil {
-		return nil, withContext(err, "reading the chart of accounts")
-	}
-	rates, err := listAll[billyTaxRateFull](ctx, call, "/taxRates", "taxRates", nil, 2)
-	if err != nil {
-		return nil, withContext(err, "reading the tax rates")
-	}
-	contacts, err := listAll[billyContactRef](ctx, call, "/contacts", "contacts", nil, 50)
-	if err != nil {
-		return nil, withContext(err, "reading the contacts")
-	}
-	products, err := listAll[billyProductRef](ctx, call, "/products", "products", nil, 50)
-	if err != nil {
-		return nil, withContext(err, "reading the products")
-	}
+	byNo, rates := target.ByNo, target.Rates
+	org := struct{ BaseCurrencyID string }{target.BaseCurrencyID}
 
 	// Chart mapping.
-	byNo := map[int]billyAccountFull{}
-	for _, a := range accounts {
-		if !a.IsArchived {
-			byNo[a.AccountNo] = a
-		}
-	}
 	balances := map[int]decimal.Decimal{}
 	for _, b := range year.Balance {
 		balances[b.Account] = b.Amount
@@ -457,28 +430,14 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 	sort.Strings(codes)
 	for _, c := range codes {
 		v := DineroVAT{Code: c, Meaning: dineroVATCodes[c], Used: used[c], Status: "unmapped"}
-		want := dineroVATTargets[c]
-		for _, basis := range []string{"predefined tag", "abbreviation"} {
-			for _, r := range rates {
-				if !r.IsActive || v.TaxRateID != "" {
-					continue
-				}
-				if (basis == "predefined tag" && r.PredefinedTag != "" && r.PredefinedTag == want[0]) || (basis == "abbreviation" && strings.EqualFold(r.Abbreviation, want[1])) {
-					v.TaxRateID, v.TaxRate, v.Basis, v.Status = r.ID, r.Name, basis, "mapped"
-				}
-			}
+		if id, name, basis := matchTaxRate(dineroVATTargets[c], rates); id != "" {
+			v.TaxRateID, v.TaxRate, v.Basis, v.Status = id, name, basis, "mapped"
 		}
 		out.VATCodes = append(out.VATCodes, v)
 	}
 
 	// Contacts.
-	billyByCVR, billyByName := map[string]string{}, map[string]string{}
-	for _, c := range contacts {
-		if cvr := cvrFrom(c.RegistrationNo); cvr != "" {
-			billyByCVR[cvr] = c.ID
-		}
-		billyByName[nameKey(c.Name)] = c.ID
-	}
+	index := newContactIndex(target.Contacts)
 	for _, c := range x.Contacts {
 		dc := DineroContact{Line: c.Line, Name: c.Name, CVR: c.CVR, Type: "company"}
 		kind := strings.ToLower(c.Type)
@@ -493,10 +452,8 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 			dc.Customer, dc.Supplier = true, true
 		}
 		dc.normalisedCVR = cvrFrom(c.CVR)
-		if id, ok := billyByCVR[dc.normalisedCVR]; ok && dc.normalisedCVR != "" {
-			dc.Action, dc.MatchedBy, dc.BillyID = "exists", "cvr", id
-		} else if id, ok := billyByName[nameKey(c.Name)]; ok {
-			dc.Action, dc.MatchedBy, dc.BillyID = "exists", "name", id
+		if id, by, ok := index.match(dc.normalisedCVR, c.Name); ok {
+			dc.Action, dc.MatchedBy, dc.BillyID = "exists", by, id
 		} else {
 			dc.Action = "create"
 			country, warn := countryID(c.Country)
@@ -517,17 +474,14 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 			dc.body = body
 			// A second contact of the same CVR or name in the export
 			// matches this one, not a second creation.
-			if dc.normalisedCVR != "" {
-				billyByCVR[dc.normalisedCVR] = ""
-			}
-			billyByName[nameKey(c.Name)] = ""
+			index.reserve(dc.normalisedCVR, c.Name)
 		}
 		out.Contacts = append(out.Contacts, dc)
 	}
 
 	// Products.
 	billyByNo := map[string]string{}
-	for _, pr := range products {
+	for _, pr := range target.Products {
 		if pr.ProductNo != "" {
 			billyByNo[pr.ProductNo] = pr.ID
 		}
@@ -578,93 +532,21 @@ func (p *plugin) planDinero(ctx context.Context, call *sdk.Call, in DineroInput)
 }
 
 func planOpening(ctx context.Context, call *sdk.Call, in DineroInput, year *dineroYear, mapped map[int]*DineroAccountMap, byNo map[int]billyAccountFull, key, date string) (*DineroOpening, error) {
-	ob := &DineroOpening{Key: key, Date: date, Lines: []DayLine{}}
-	if in.SkipOpeningBalance {
-		ob.Status = "skipped"
-		return ob, nil
-	}
-	txs, err := listAll[billyDaybookTx](ctx, call, "/daybookTransactions", "daybookTransactions",
-		url.Values{"apiType": {key}, "minEntryDate": {date}, "maxEntryDate": {date}}, 5)
-	if err != nil {
-		return nil, withContext(err, "looking for an opening balance migrated before")
-	}
-	for _, t := range txs {
-		if t.APIType == key && t.State != "voided" {
-			ob.Status, ob.TransactionID = "exists", t.ID
-			return ob, nil
-		}
-	}
-	debit, credit, result := decimal.Zero, decimal.Zero, decimal.Zero
-	add := func(text, accountID string, amt decimal.Decimal) {
-		side := "debit"
-		if amt.IsNegative() {
-			side = "credit"
-			credit = credit.Add(amt.Neg())
-		} else {
-			debit = debit.Add(amt)
-		}
-		ob.Lines = append(ob.Lines, DayLine{Text: text, AccountID: accountID, Side: side, Amount: amt.Abs().StringFixed(2)})
-	}
-	bals := append([]dineroBalance(nil), year.Balance...)
-	sort.Slice(bals, func(i, j int) bool { return bals[i].Account < bals[j].Account })
-	for _, b := range bals {
-		if b.Amount.IsZero() {
-			continue
-		}
+	spec := openingSpec{Skip: in.SkipOpeningBalance, ResultAccountNo: in.ResultAccountNo, ResultText: fmt.Sprintf("resultat %d", year.Year), ByNo: byNo,
+		Key: key, Date: date, Description: fmt.Sprintf("Åbningsbalance fra Dinero (saldobalance %d)", year.Year), DaybookID: in.DaybookID,
+		Unbalanced: fmt.Sprintf("SaldoBalance.csv of %d does not balance", year.Year)}
+	for _, b := range year.Balance {
 		m := mapped[b.Account]
-		if !b.Amount.Equal(b.Amount.Round(2)) {
-			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d's balance %s is not in whole øre", b.Account, b.Amount))
-			continue
-		}
+		l := openingBalanceLine{No: m.DineroNo, Name: m.Name, Type: m.Type, Amount: b.Amount, Mapped: m.Status == "mapped", BillyID: m.BillyID, Reason: m.Reason, Kind: openingOther}
 		switch m.Type {
 		case dineroIncome, dineroExpense:
-			result = result.Add(b.Amount)
+			l.Kind = openingResult
 		case dineroAsset, dineroLiability:
-			if m.Status != "mapped" {
-				ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d %s (balance %s): %s", m.DineroNo, m.Name, b.Amount.StringFixed(2), m.Reason))
-				continue
-			}
-			add(fmt.Sprintf("Primo %s: %d %s", date[:4], m.DineroNo, m.Name), m.BillyID, b.Amount)
-		default:
-			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("account %d %s has the balance %s and the type %q, neither balance sheet nor result", m.DineroNo, m.Name, b.Amount.StringFixed(2), m.Type))
+			l.Kind = openingSheet
 		}
+		spec.Lines = append(spec.Lines, l)
 	}
-	ob.Result = result.StringFixed(2)
-	if !result.IsZero() {
-		ra, ok := byNo[in.ResultAccountNo]
-		switch {
-		case in.ResultAccountNo == 0:
-			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("the year's income and expenses come to %s: give result_account_no, the Billy equity account the result is carried to", result.StringFixed(2)))
-		case !ok:
-			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("result_account_no: Billy has no account %d", in.ResultAccountNo))
-		case ra.NatureID != "equity" && ra.NatureID != "liability":
-			ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("result_account_no: account %d %s is %s, not equity", ra.AccountNo, ra.Name, ra.NatureID))
-		default:
-			add(fmt.Sprintf("Primo %s: resultat %d", date[:4], year.Year), ra.ID, result)
-		}
-	}
-	ob.Debit, ob.Credit, ob.Difference = debit.StringFixed(2), credit.StringFixed(2), debit.Sub(credit).StringFixed(2)
-	if len(ob.BlockedBy) == 0 && !debit.Equal(credit) {
-		ob.BlockedBy = append(ob.BlockedBy, fmt.Sprintf("SaldoBalance.csv of %d does not balance: debit %s, credit %s", year.Year, debit.StringFixed(2), credit.StringFixed(2)))
-	}
-	if len(ob.Lines) == 0 && len(ob.BlockedBy) == 0 {
-		ob.Status = "skipped"
-		return ob, nil
-	}
-	if len(ob.BlockedBy) > 0 {
-		ob.Status = "blocked"
-		return ob, nil
-	}
-	ob.Status = "create"
-	var lines []map[string]any
-	for _, l := range ob.Lines {
-		lines = append(lines, map[string]any{"text": l.Text, "accountId": l.AccountID, "side": l.Side, "amount": json.Number(l.Amount)})
-	}
-	ob.body = map[string]any{"entryDate": date, "apiType": key, "state": "draft", "description": fmt.Sprintf("Åbningsbalance fra Dinero (saldobalance %d)", year.Year), "lines": lines}
-	if in.DaybookID != "" {
-		ob.body["daybookId"] = in.DaybookID
-	}
-	return ob, nil
+	return planOpeningBalance(ctx, call, spec)
 }
 
 // nameKey compares names case- and spacing-blind.
@@ -756,73 +638,28 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
 		return out, nil
 	}
-	lease := "dinero:" + confirm.Digest([]byte(call.Caller.OrganizationID+"\x00"+out.OpeningBalance.Key))
-	first, err := call.Host.ConsumeOnce(ctx, lease, p.now().Add(dineroLease))
-	switch {
-	case errors.Is(err, sdk.ErrHostFeatureMissing):
-	case err != nil:
-		return DineroResult{}, withContext(err, "nothing was written: whether another migration of %s is running cannot be checked right now; try again in a moment", out.Company)
-	case !first:
-		return DineroResult{}, sdk.NewError(sdk.CategoryConflict, "dinero_migration_in_progress",
-			"nothing was written: a migration of %s was started by another call less than %d minutes ago; call again later with dry_run to see what it left to do", out.Company, int(dineroLease.Minutes()))
-	}
-	out.Created = map[string]int{"contacts": 0, "products": 0, "daybook_transactions": 0}
-	total := float64(len(requests))
-	done := 0
-	progress := func(msg string) {
-		done++
-		_ = call.Host.Progress(ctx, float64(done), total, msg)
-	}
-	fail := func(err error, what string) (DineroResult, error) {
-		return out, withContext(err, "migrate_from_dinero stopped at %s after %d of %d records (created %d contacts, %d products); run it again after %d minutes (the lease against two runs at once holds until then): what exists is matched, not created twice",
-			what, done, len(requests), out.Created["contacts"], out.Created["products"], int(dineroLease.Minutes()))
-	}
+	var writes []migrationWrite
 	for i := range out.Contacts {
-		c := &out.Contacts[i]
-		if c.Action != "create" {
-			continue
+		if c := &out.Contacts[i]; c.Action == "create" {
+			writes = append(writes, migrationWrite{Kind: "contacts", Label: "contact " + c.Name, Body: c.body, Created: func(id string) { c.BillyID, c.Action = id, "created" }})
 		}
-		roots, err := billy(ctx, call, "POST", "/contacts", nil, map[string]any{"contact": c.body})
-		if err != nil {
-			return fail(err, "contact "+c.Name)
-		}
-		var created []billyContactRef
-		if err := decodeRoot(roots, "contacts", &created); err != nil || len(created) == 0 {
-			return fail(unexpected("POST /contacts returned no contact"), "contact "+c.Name)
-		}
-		c.BillyID, c.Action = created[0].ID, "created"
-		out.Created["contacts"]++
-		progress("contact " + c.Name)
 	}
 	for i := range out.Products {
-		pr := &out.Products[i]
-		if pr.Action != "create" {
-			continue
+		if pr := &out.Products[i]; pr.Action == "create" {
+			writes = append(writes, migrationWrite{Kind: "products", Label: "product " + pr.Number, Body: pr.body, Created: func(id string) { pr.BillyID, pr.Action = id, "created" }})
 		}
-		roots, err := billy(ctx, call, "POST", "/products", nil, map[string]any{"product": pr.body})
-		if err != nil {
-			return fail(err, "product "+pr.Number)
-		}
-		var created []billyProductRef
-		if err := decodeRoot(roots, "products", &created); err != nil || len(created) == 0 {
-			return fail(unexpected("POST /products returned no product"), "product "+pr.Number)
-		}
-		pr.BillyID, pr.Action = created[0].ID, "created"
-		out.Created["products"]++
-		progress("product " + pr.Number)
 	}
 	if ob {
-		roots, err := billy(ctx, call, "POST", "/daybookTransactions", nil, map[string]any{"daybookTransaction": out.OpeningBalance.body})
-		if err != nil {
-			return fail(err, "the opening balance")
-		}
-		var created []billyDaybookTx
-		if err := decodeRoot(roots, "daybookTransactions", &created); err != nil || len(created) == 0 {
-			return fail(unexpected("POST /daybookTransactions returned no transaction"), "the opening balance")
-		}
-		out.OpeningBalance.TransactionID, out.OpeningBalance.Status = created[0].ID, "created"
-		out.Created["daybook_transactions"]++
-		progress("opening balance")
+		o := &out.OpeningBalance
+		writes = append(writes, migrationWrite{Kind: "daybook_transactions", Label: "opening balance", Body: o.body, Created: func(id string) { o.TransactionID, o.Status = id, "created" }})
+	}
+	created, err := applyMigration(ctx, call, p.now(), "migrate_from_dinero", "dinero", out.Company, leaseKeyFor("dinero", call.Caller.OrganizationID, out.OpeningBalance.Key), dineroLease, writes)
+	if created == nil {
+		return DineroResult{}, err
+	}
+	out.Created = created
+	if err != nil {
+		return out, err
 	}
 	out.Status, out.Message = "done", "done: "+action+"; the opening balance is a draft: review and approve it in Billy's kassekladde, then book open items"
 	return out, nil
