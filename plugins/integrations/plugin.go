@@ -22,11 +22,16 @@ import (
 //	      max_file_bytes: 10485760         # the largest file read, from any source
 //	      shipping_product_id: <id>        # the Billy product webshop orders' shipping goes on
 //	      discount_product_id: <id>        # the Billy product webshop orders' discounts go on
+//	      einvoice:
+//	        schema_dir: /srv/ubl-xsd       # the official UBL 2.1 / OIOUBL XSDs, for einvoice_xml (with xmllint)
 type config struct {
 	InboxDir          string `json:"inbox_dir,omitempty"`
 	MaxFileBytes      int    `json:"max_file_bytes,omitempty"`
 	ShippingProductID string `json:"shipping_product_id,omitempty"`
 	DiscountProductID string `json:"discount_product_id,omitempty"`
+	Einvoice          struct {
+		SchemaDir string `json:"schema_dir,omitempty"`
+	} `json:"einvoice,omitempty"`
 }
 
 const (
@@ -59,8 +64,8 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry; a migration from a Dinero data export (contacts, products and the opening balance, after a report of the account and VAT-code mapping).",
-		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool(), p.creditWebshopRefundTool(), p.summariseWebshopDayTool(), p.sendEinvoiceTool(), p.einvoiceStatusTool(), p.migrateFromDineroTool()},
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status, and a preview of their e-invoice XML (Peppol BIS 3 or OIOUBL 2.1) with our own check of the rules; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry; a migration from a Dinero data export (contacts, products and the opening balance, after a report of the account and VAT-code mapping).",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool(), p.creditWebshopRefundTool(), p.summariseWebshopDayTool(), p.sendEinvoiceTool(), p.einvoiceStatusTool(), p.migrateFromDineroTool(), p.einvoiceXMLTool()},
 	}
 }
 
@@ -74,7 +79,7 @@ func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return sdk.Invalid("config", "the integrations config takes inbox_dir, max_file_bytes, shipping_product_id and discount_product_id: %v", err)
+			return sdk.Invalid("config", "the integrations config takes inbox_dir, max_file_bytes, shipping_product_id, discount_product_id and einvoice.schema_dir: %v", err)
 		}
 	}
 	if c.MaxFileBytes == 0 {
@@ -88,6 +93,12 @@ func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 			return sdk.Invalid("inbox_dir", "must be an absolute path, got %q", c.InboxDir)
 		}
 		c.InboxDir = filepath.Clean(c.InboxDir)
+	}
+	if d := c.Einvoice.SchemaDir; d != "" {
+		if !filepath.IsAbs(d) {
+			return sdk.Invalid("einvoice.schema_dir", "must be an absolute path to the official UBL 2.1 / OIOUBL XSDs, got %q", d)
+		}
+		c.Einvoice.SchemaDir = filepath.Clean(d)
 	}
 	p.cfg = c
 	return nil
