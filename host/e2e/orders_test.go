@@ -230,12 +230,32 @@ func TestWebshopRefundCredit(t *testing.T) {
 	if again["status"] != "exists" || again["credit_note_id"] != cnID {
 		t.Errorf("again: %v", again)
 	}
+	// A refund of money only (a goodwill refund of 100 kr.): credited as
+	// a price reduction on the product that carried most of the moms,
+	// and Billy's credit note is the money paid back to the øre.
+	order["refunds"] = []any{map[string]any{"id": "R-3", "date": "2026-11-27", "lines": []any{}, "total": "100.00"}}
+	goodwill := confirmed("credit_webshop_refund", args)
+	gwID, _ := goodwill["credit_note_id"].(string)
+	if goodwill["status"] != "done" || gwID == "" || goodwill["total"] != "100.00" {
+		t.Fatalf("goodwill refund: %v", goodwill)
+	}
+	cn.Lines = nil
+	decode(t, structured(t, callTool(t, c, "get_invoice", map[string]any{"invoiceId": gwID})), &cn)
+	if cn.Type != "creditNote" || !decimalEq(t, cn.GrossAmount, "-100.00") || len(cn.Lines) != 1 || cn.Lines[0].ProductID != id["DA-B"] {
+		t.Errorf("the goodwill credit note in Billy: %+v", cn)
+	}
+	confirmed("approve_invoice", map[string]any{"invoiceId": gwID})
+	decode(t, structured(t, callTool(t, c, "get_invoice", map[string]any{"invoiceId": invoiceID})), &inv)
+	if !decimalEq(t, inv.Balance, "4137.50") {
+		t.Errorf("the invoice's balance after the goodwill credit note: %s, want 4237.50 - 100.00", inv.Balance)
+	}
+
 	// A second refund of the whole order is more than is left.
 	whole := refund("R-2", "2237.50", "49.00", "5405.25")
 	whole["lines"] = []any{map[string]any{"sku": "DA-B", "quantity": 1, "amount": "3118.75"}, map[string]any{"sku": "HST-VM", "quantity": 2, "amount": "2237.50"}}
 	order["refunds"] = []any{whole}
 	e := toolError(t, callTool(t, c, "credit_webshop_refund", args))
-	if e["code"] != "refund_exceeds_invoice" || !strings.Contains(fmt.Sprint(e["message"]), "4237.50 is left") {
+	if e["code"] != "refund_exceeds_invoice" || !strings.Contains(fmt.Sprint(e["message"]), "4137.50 is left") {
 		t.Errorf("over-crediting: %v", e)
 	}
 }

@@ -54,7 +54,7 @@ var orderInputSchema = json.RawMessage(`{"type":"object","required":["order"],"a
 
 // OrderLinePreview is one invoice line planned from the order.
 type OrderLinePreview struct {
-	Kind        string `json:"kind" jsonschema:"item, shipping or discount"`
+	Kind        string `json:"kind" jsonschema:"item, shipping, discount, or adjustment (a refund of money beyond lines and shipping: a price reduction)"`
 	SKU         string `json:"sku,omitempty"`
 	ProductID   string `json:"product_id"`
 	ProductName string `json:"product_name"`
@@ -810,6 +810,22 @@ func (p *plugin) planRefund(ctx context.Context, call *sdk.Call, in RefundInput)
 		pl.out.Lines = append(pl.out.Lines, linePreview("shipping", "", pr, pr.Name, decimal.NewFromInt(1), ref.Shipping))
 		total = total.Add(ref.Shipping)
 	}
+	if ref.Adjustment.IsPositive() {
+		if !ord.TaxesIncluded {
+			// The adjustment is money with tax; a line of a credit note
+			// in "excl" mode would need its net, and dividing by 1 + rate
+			// can miss the money paid back by an øre.
+			return nil, sdk.NewError(sdk.CategoryValidation, "refund_adjustment_tax_exclusive",
+				"refund %s of order %s was not credited: it pays back %s %s beyond its lines and shipping, and the order's prices exclude moms, so that money's net amount is not exact; credit it in Billy by hand",
+				ref.ID, ord.Number, ref.Adjustment.StringFixed(2), ord.Currency)
+		}
+		adj, err := p.adjustmentLines(ctx, call, inv.ID, ref, ord)
+		if err != nil {
+			return nil, err
+		}
+		pl.out.Lines = append(pl.out.Lines, adj...)
+		total = total.Add(ref.Adjustment)
+	}
 	pl.out.Total = total.StringFixed(2)
 	switch {
 	case !total.IsPositive():
@@ -829,6 +845,89 @@ func (p *plugin) planRefund(ctx context.Context, call *sdk.Call, in RefundInput)
 		"entryDate": ref.Date, "currencyId": inv.CurrencyID, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.Name, "lines": lines}
 	pl.out.Requests = []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": pl.creditNote}}}
 	return pl, nil
+}
+
+// adjustmentLines credit a refund's adjustment (money paid back beyond
+// its lines and shipping, tax included) as a price reduction of the
+// invoice: shared over its VAT rates in proportion to what the invoice
+// charged at each (a reduction after the sale lowers each rate's taxable
+// amount by its share: momssystemdirektivet art. 90, momsloven § 27,
+// stk. 4; the order does not say which goods it is for), each share a line of
+// the product that carried most of that rate on the invoice, so it books
+// to the same revenue account with the same VAT. The shares are cut to
+// øre by the largest remainder, so they add up to the money paid back
+// exactly.
+func (p *plugin) adjustmentLines(ctx context.Context, call *sdk.Call, invoiceID string, ref *orderRefund, ord *order) ([]OrderLinePreview, error) {
+	type line struct {
+		ProductID string          `json:"productId"`
+		Amount    decimal.Decimal `json:"amount"`
+		Tax       decimal.Decimal `json:"tax"`
+		TaxRateID string          `json:"taxRateId"`
+	}
+	lines, err := listAll[line](ctx, call, "/invoiceLines", "invoiceLines", url.Values{"invoiceId": {invoiceID}}, 1)
+	if err != nil {
+		return nil, withContext(err, "reading the lines of invoice %s", invoiceID)
+	}
+	type group struct {
+		gross, top decimal.Decimal
+		product    string
+		share      decimal.Decimal
+		rest       decimal.Decimal
+	}
+	var order []string
+	groups := map[string]*group{}
+	whole := decimal.Zero
+	for _, l := range lines {
+		gross := l.Amount.Add(l.Tax)
+		if !gross.IsPositive() || l.ProductID == "" {
+			continue
+		}
+		g := groups[l.TaxRateID]
+		if g == nil {
+			g = &group{}
+			groups[l.TaxRateID] = g
+			order = append(order, l.TaxRateID)
+		}
+		g.gross = g.gross.Add(gross)
+		if gross.GreaterThan(g.top) {
+			g.top, g.product = gross, l.ProductID
+		}
+		whole = whole.Add(gross)
+	}
+	if !whole.IsPositive() {
+		return nil, sdk.NewError(sdk.CategoryConflict, "refund_adjustment_without_lines",
+			"refund %s of order %s was not credited: it pays back %s %s beyond its lines and shipping, and invoice %s has no line with an amount to share it over; credit it in Billy by hand",
+			ref.ID, ord.Number, ref.Adjustment.StringFixed(2), ord.Currency, invoiceID)
+	}
+	cent := decimal.New(1, -2)
+	left := ref.Adjustment
+	for _, id := range order {
+		g := groups[id]
+		exact := ref.Adjustment.Mul(g.gross).Div(whole)
+		g.share = exact.Truncate(2)
+		g.rest = exact.Sub(g.share)
+		left = left.Sub(g.share)
+	}
+	byRest := append([]string(nil), order...)
+	sort.SliceStable(byRest, func(i, j int) bool { return groups[byRest[i]].rest.GreaterThan(groups[byRest[j]].rest) })
+	for i := 0; left.IsPositive(); i = (i + 1) % len(byRest) {
+		groups[byRest[i]].share = groups[byRest[i]].share.Add(cent)
+		left = left.Sub(cent)
+	}
+	desc := fmt.Sprintf("Prisnedslag, refusion %s af ordre %s", ref.ID, ord.Name)
+	var out []OrderLinePreview
+	for _, id := range order {
+		g := groups[id]
+		if !g.share.IsPositive() {
+			continue
+		}
+		pr, err := p.productByID(ctx, call, g.product, "refund")
+		if err != nil {
+			return nil, withContext(err, "the product of invoice %s that the adjustment of refund %s is credited on", invoiceID, ref.ID)
+		}
+		out = append(out, linePreview("adjustment", "", pr, desc, decimal.NewFromInt(1), g.share))
+	}
+	return out, nil
 }
 
 func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in RefundInput) (RefundResult, error) {

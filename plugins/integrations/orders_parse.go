@@ -652,6 +652,14 @@ type orderRefund struct {
 	// Gross is the refund's lines and shipping with their tax, as the
 	// shop states it, compared with Paid.
 	Gross decimal.Decimal
+	// Adjustment is money paid back beyond the lines and shipping, tax
+	// included (Paid less Gross): a price reduction after the sale (a
+	// goodwill refund, Shopify's refund_discrepancy, a WooCommerce refund
+	// of an amount only). A price reduced after the sale lowers the
+	// taxable amount (momssystemdirektivet art. 90, momsloven § 27,
+	// stk. 4), so it is credited as such, shared over the invoice's VAT
+	// rates (adjustmentLines).
+	Adjustment decimal.Decimal
 }
 
 type refundLine struct {
@@ -845,7 +853,9 @@ func (o *order) wooRefund(raw json.RawMessage) (*orderRefund, error) {
 		r.Shipping = r.Shipping.Add(inMode(sl.Total, sl.TotalTax))
 		r.Gross = r.Gross.Add(sl.Total.v.Add(sl.TotalTax.v).Abs())
 	}
-	if len(r.Lines) == 0 && r.Shipping.IsZero() {
+	if len(r.Lines) == 0 && r.Shipping.IsZero() && !w.Amount.set {
+		// A refund object without lines, with its amount, is a refund of
+		// an amount only (checkRefund credits it as a price reduction).
 		return nil, sdk.NewError(sdk.CategoryValidation, "refund_without_lines",
 			"refund %s of order %s names no refunded lines or shipping (an order's refunds list only totals): give the refund object from WooCommerce's GET /orders/%s/refunds/%s as refund", r.ID, o.Number, o.Number, r.ID)
 	}
@@ -900,9 +910,9 @@ func (o *order) checkRefund(r *orderRefund) error {
 		return sdk.Invalid("refund", "refund id %.20q… is longer than 40 characters", r.ID)
 	case !dateRE.MatchString(r.Date):
 		return sdk.Invalid("refund", "refund %s of order %s has no date as YYYY-MM-DD… (got %q)", r.ID, o.Number, r.Date)
-	case len(r.Lines) == 0 && r.Shipping.IsZero():
+	case len(r.Lines) == 0 && r.Shipping.IsZero() && !(r.Paid.set && r.Paid.v.IsPositive()):
 		return sdk.NewError(sdk.CategoryValidation, "refund_without_lines",
-			"refund %s of order %s refunds no lines and no shipping; a credit note is made of product lines: credit an amount-only refund in Billy by hand", r.ID, o.Number)
+			"refund %s of order %s refunds no lines, no shipping and no money (no refund transaction, amount or total), so there is nothing to credit", r.ID, o.Number)
 	case r.Shipping.IsNegative():
 		return sdk.Invalid("refund", "refund %s: refunded shipping must not be negative", r.ID)
 	}
@@ -928,10 +938,17 @@ func (o *order) checkRefund(r *orderRefund) error {
 				"refund %s of order %s refunds %s of SKU %s, but the order has %s", r.ID, o.Number, refunded[l.SKU], l.SKU, ordered[l.SKU])
 		}
 	}
-	if r.Paid.set && !r.Gross.Round(2).Equal(r.Paid.v.Round(2)) {
-		return sdk.NewError(sdk.CategoryValidation, "refund_total_mismatch",
-			"refund %s of order %s was not credited: its lines and shipping add up to %s %s with tax, but the shop paid back %s; the refund has amounts this import does not read (a refund discrepancy, fees, gift cards)",
-			r.ID, o.Number, r.Gross.StringFixed(2), o.Currency, r.Paid.v.StringFixed(2))
+	if r.Paid.set {
+		switch diff := r.Paid.v.Round(2).Sub(r.Gross.Round(2)); {
+		case diff.IsNegative():
+			// Less paid back than the goods are worth: a fee kept, store
+			// credit or a gift card, none of which is a price reduction.
+			return sdk.NewError(sdk.CategoryValidation, "refund_total_mismatch",
+				"refund %s of order %s was not credited: its lines and shipping add up to %s %s with tax, but the shop paid back only %s; the difference (a fee kept, store credit, a gift card) is not a credit note's: credit it in Billy by hand",
+				r.ID, o.Number, r.Gross.StringFixed(2), o.Currency, r.Paid.v.StringFixed(2))
+		case diff.IsPositive():
+			r.Adjustment = diff
+		}
 	}
 	return nil
 }

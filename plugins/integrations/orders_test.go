@@ -28,7 +28,9 @@ type orderBilly struct {
 	contacts []map[string]any
 	persons  []map[string]any
 	invoices []map[string]any
-	posts    []string
+	// lines are invoice lines by invoice id.
+	lines map[string][]map[string]any
+	posts []string
 }
 
 func newOrderBilly() *orderBilly {
@@ -70,6 +72,8 @@ func (f *orderBilly) serve(_ context.Context, req sdk.BillyRequest) (*sdk.BillyR
 	switch {
 	case req.Method == "GET" && req.Path == "/invoices":
 		return ok(map[string]any{"invoices": filter(filter(f.invoices, "externalId", q.Get("externalId")), "creditedInvoiceId", q.Get("creditedInvoiceId"))})
+	case req.Method == "GET" && req.Path == "/invoiceLines":
+		return ok(map[string]any{"invoiceLines": append([]map[string]any{}, f.lines[q.Get("invoiceId")]...)})
 	case req.Method == "GET" && req.Path == "/products":
 		return ok(map[string]any{"products": filter(f.products, "productNo", q.Get("productNo"))})
 	case req.Method == "GET" && strings.HasPrefix(req.Path, "/products/"):
@@ -556,10 +560,10 @@ func TestRefundRefusals(t *testing.T) {
 		})}, "refund_exceeds_order", []string{"refunds 3 of SKU MUG-01", "has 2"}},
 		{"paid back differs", withOrderInvoices, map[string]any{"order": shopify(func(r map[string]any) {
 			r["transactions"].([]any)[0].(map[string]any)["amount"] = "170.00"
-		})}, "refund_total_mismatch", []string{"178.95", "170.00"}},
+		})}, "refund_total_mismatch", []string{"178.95", "170.00", "by hand"}},
 		{"nothing refunded", withOrderInvoices, map[string]any{"order": shopify(func(r map[string]any) {
 			r["refund_line_items"], r["order_adjustments"], r["transactions"] = []any{}, []any{}, []any{}
-		})}, "refund_without_lines", []string{"by hand"}},
+		})}, "refund_without_lines", []string{"nothing to credit"}},
 		{"woo refund without lines", withOrderInvoices, map[string]any{"order": readOrder(t, "woocommerce_refunded.json")}, "refund_without_lines", []string{"GET /orders/727/refunds/801"}},
 		{"no refunds", withOrderInvoices, map[string]any{"order": readOrder(t, "generic.json")}, "order_has_no_refund", []string{"G-2001"}},
 	} {
@@ -606,5 +610,121 @@ func TestOrderLookupChecksKey(t *testing.T) {
 	err := h.CallToolInto(context.Background(), "credit_webshop_refund", map[string]any{"order": readOrder(t, "generic_refund.json"), "dry_run": true}, &ref)
 	if err != nil || ref.Status != "dry_run" || ref.InvoiceID != "inv-g" {
 		t.Errorf("refund against the right invoice: %+v, %v", ref, err)
+	}
+}
+
+// TestRefundAdjustment: money a refund pays back beyond its lines and
+// shipping (Shopify's refund_discrepancy, a WooCommerce refund of an
+// amount only) is credited as a price reduction, shared over the
+// invoice's VAT rates in proportion to what each charged, on the product
+// that carried most of each rate, cut to øre so the credit note is the
+// money paid back exactly; with prices without moms it is refused.
+func TestRefundAdjustment(t *testing.T) {
+	shopify := func(mut func(o, r map[string]any)) json.RawMessage {
+		var w struct {
+			Order map[string]any `json:"order"`
+		}
+		if err := json.Unmarshal(readOrder(t, "shopify_refund.json"), &w); err != nil {
+			t.Fatal(err)
+		}
+		r := w.Order["refunds"].([]any)[0].(map[string]any)
+		mut(w.Order, r)
+		w.Order["refunds"] = []any{r}
+		b, _ := json.Marshal(w)
+		return b
+	}
+	line := func(product, net, tax, rate string) map[string]any {
+		return map[string]any{"productId": product, "amount": json.Number(net), "tax": json.Number(tax), "taxRateId": rate}
+	}
+	oneRate := map[string][]map[string]any{
+		"inv-s": {line("p-tea", "141.60", "35.40", "r25"), line("p-mug", "207.92", "51.98", "r25"), line("p-ship", "39.20", "9.80", "r25")},
+		"inv-w": {line("p-tea", "313.60", "78.40", "r25"), line("p-ship", "12.00", "3.00", "r25")},
+	}
+	twoRates := map[string][]map[string]any{
+		"inv-s": {line("p-mug", "207.92", "51.98", "r25"), line("p-tea", "177.00", "0.00", "r0")},
+	}
+	type adj struct{ Kind, ProductID, Description, Amount string }
+	for _, tc := range []struct {
+		name      string
+		lines     map[string][]map[string]any
+		args      map[string]any
+		wantTotal string
+		want      []adj
+		code      string
+	}{
+		{"shopify, 20.00 more than the lines", oneRate, map[string]any{"order": shopify(func(_, r map[string]any) {
+			r["transactions"].([]any)[0].(map[string]any)["amount"] = "198.95"
+		})}, "198.95", []adj{
+			{"item", "p-mug", "Kaffekrus", "129.95"}, {"shipping", "p-ship", "Fragt", "49.00"},
+			{"adjustment", "p-mug", "Prisnedslag, refusion 9001 af ordre #1001", "20.00"}}, ""},
+		{"shopify, money only, two rates", twoRates, map[string]any{"order": shopify(func(_, r map[string]any) {
+			r["refund_line_items"], r["order_adjustments"] = []any{}, []any{map[string]any{"kind": "refund_discrepancy", "amount": "-100.01", "tax_amount": "0.00"}}
+			r["transactions"].([]any)[0].(map[string]any)["amount"] = "100.01"
+		})}, "100.01", []adj{
+			// 100.01 × 259.90 / 436.90 = 59.493…, × 177.00 / 436.90 =
+			// 40.516…: 59.49 + 40.51 leaves one øre, which goes to the
+			// larger remainder.
+			{"adjustment", "p-mug", "Prisnedslag, refusion 9001 af ordre #1001", "59.49"},
+			{"adjustment", "p-tea", "Prisnedslag, refusion 9001 af ordre #1001", "40.52"}}, ""},
+		{"woocommerce, an amount only", oneRate, map[string]any{"order": readOrder(t, "woocommerce_refunded.json"),
+			"refund": json.RawMessage(`{"id": 802, "date_created": "2026-11-24T10:00:00", "amount": "50.00", "reason": "Kulanz", "line_items": [], "shipping_lines": []}`)},
+			"50.00", []adj{{"adjustment", "p-tea", "Prisnedslag, refusion 802 af ordre 727", "50.00"}}, ""},
+		{"prices without moms", oneRate, map[string]any{"order": shopify(func(o, r map[string]any) {
+			o["taxes_included"] = false
+			r["transactions"].([]any)[0].(map[string]any)["amount"] = "250.00"
+		})}, "", nil, "refund_adjustment_tax_exclusive"},
+		{"an invoice without lines to share it over", map[string][]map[string]any{}, map[string]any{"order": shopify(func(_, r map[string]any) {
+			r["transactions"].([]any)[0].(map[string]any)["amount"] = "198.95"
+		})}, "", nil, "refund_adjustment_without_lines"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			billy := withOrderInvoices(newOrderBilly())
+			billy.lines = tc.lines
+			if tc.code == "refund_adjustment_tax_exclusive" {
+				billy.invoices[0]["taxMode"] = "excl"
+			}
+			h := sdktest.New(t, New(), sdktest.WithBilly(billy.serve), sdktest.WithWritesMode(sdk.WritesDirect), sdktest.WithConfig(orderConfig))
+			var got RefundResult
+			err := h.CallToolInto(context.Background(), "credit_webshop_refund", tc.args, &got)
+			if tc.code != "" {
+				var e *sdk.Error
+				if !errors.As(err, &e) || e.Code != tc.code || !strings.Contains(e.Message, "by hand") {
+					t.Fatalf("want %s, got %v", tc.code, err)
+				}
+				if len(billy.posts) != 0 {
+					t.Errorf("written: %v", billy.posts)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lines []adj
+			for _, l := range got.Lines {
+				lines = append(lines, adj{l.Kind, l.ProductID, l.Description, l.Amount})
+			}
+			if diff := cmp.Diff(tc.want, lines); diff != "" {
+				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+			if got.Status != "done" || got.Total != tc.wantTotal || len(billy.posts) != 1 {
+				t.Fatalf("status %s, total %s, posts %v", got.Status, got.Total, billy.posts)
+			}
+			// What Billy is sent adds up to the money paid back.
+			var body struct {
+				Invoice struct {
+					Lines []struct{ Quantity, UnitPrice decimal.Decimal }
+				}
+			}
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(billy.posts[0], "POST /invoices ")), &body); err != nil {
+				t.Fatal(err)
+			}
+			sum := decimal.Zero
+			for _, l := range body.Invoice.Lines {
+				sum = sum.Add(l.Quantity.Mul(l.UnitPrice))
+			}
+			if sum.StringFixed(2) != tc.wantTotal {
+				t.Errorf("the credit note's lines add up to %s, want %s", sum.StringFixed(2), tc.wantTotal)
+			}
+		})
 	}
 }
