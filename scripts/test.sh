@@ -97,6 +97,7 @@ fuzz plugins FuzzParseAmount ./integrations
 fuzz plugins FuzzParseOrder ./integrations
 fuzz plugins FuzzParseRefund ./integrations
 fuzz plugins FuzzParseDinero ./integrations
+fuzz plugins FuzzCheckEinvoiceXML ./integrations
 fuzz plugins FuzzParse ./presets/workflow
 fuzz sdk FuzzLeanOutputSchema .
 fuzz examples/hello FuzzToolResults . 2000x

@@ -548,7 +548,7 @@ func (c *checker) peppol() {
 			c.decimals2("BR-DEC-20", stTaxX, "the VAT category tax amount")
 			taxable, okT := c.num(taxableX)
 			stTax, okS := c.num(stTaxX)
-			if pre != "" && okT {
+			if pre != "" && okT && sumOK {
 				// Document-level allowances and charges are not generated
 				// here; the lines' sum is the whole basis.
 				c.equal(pre+"-08", taxableX, "the taxable amount of VAT category "+code+" at "+pct+" %", taxable, lineSums[k], "0")
@@ -567,7 +567,7 @@ func (c *checker) peppol() {
 	}
 	slices.SortFunc(keys, func(a, b catKey) int { return strings.Compare(a.code+" "+a.pct, b.code+" "+b.pct) })
 	for _, k := range keys {
-		if !seen[k] && catRule[k.code] != "" {
+		if !seen[k] && catRule[k.code] != "" && sumOK {
 			c.add(catRule[k.code]+"-08", "fatal", taxTotal, "cac:TaxSubtotal", "lines have VAT category %s at %s %%, but the VAT breakdown has no such subtotal", k.code, k.pct)
 		}
 	}
