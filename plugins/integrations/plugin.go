@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -24,6 +25,10 @@ import (
 //	      discount_product_id: <id>        # the Billy product webshop orders' discounts go on
 //	      einvoice:
 //	        schema_dir: /srv/ubl-xsd       # the official UBL 2.1 / OIOUBL XSDs, for einvoice_xml (with xmllint)
+//	      economic:                        # migrate_from_economic (economic_client.go)
+//	        base_url: https://restapi.e-conomic.com
+//	        app_secret_token: <the app's X-AppSecretToken>   # or app_secret_token_file
+//	        agreement_grant_tokens: {<billy organization id>: <X-AgreementGrantToken>}  # or agreement_grant_tokens_file
 type config struct {
 	InboxDir          string `json:"inbox_dir,omitempty"`
 	MaxFileBytes      int    `json:"max_file_bytes,omitempty"`
@@ -32,6 +37,7 @@ type config struct {
 	Einvoice          struct {
 		SchemaDir string `json:"schema_dir,omitempty"`
 	} `json:"einvoice,omitempty"`
+	Economic *economicConfig `json:"economic,omitempty"`
 }
 
 const (
@@ -48,6 +54,10 @@ type plugin struct {
 	cfg      config
 	ledger   *ledger
 	vouchers *store[uploadedFile]
+	// economicHTTP and economicSleep replace the e-conomic client's HTTP
+	// client and its waits between retries in tests; nil: the defaults.
+	economicHTTP  *http.Client
+	economicSleep func(ctx context.Context, d time.Duration) error
 }
 
 // New declares the plugin.
@@ -64,8 +74,8 @@ func (p *plugin) declare() *sdk.Plugin {
 		Version:   "0.1.0",
 		Configure: p.configure,
 		Description: "Bringing other systems' data into Billy.dk: bank statements (Danish bank CSV exports and camt.053) matched to open invoices " +
-			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status, and a preview of their e-invoice XML (Peppol BIS 3 or OIOUBL 2.1) with our own check of the rules; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry; a migration from a Dinero data export (contacts, products and the opening balance, after a report of the account and VAT-code mapping).",
-		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool(), p.creditWebshopRefundTool(), p.summariseWebshopDayTool(), p.sendEinvoiceTool(), p.einvoiceStatusTool(), p.migrateFromDineroTool(), p.einvoiceXMLTool()},
+			"and recorded as payments after confirmation; receipts and vouchers attached to bills, invoices and daybook transactions, or turned into draft bills; a preflight of invoices before they are sent as e-invoices to public buyers, their sending through Billy and their delivery status, and a preview of their e-invoice XML (Peppol BIS 3 or OIOUBL 2.1) with our own check of the rules; webshop orders (Shopify, WooCommerce, generic) as draft invoices, once per order, and their refunds as draft credit notes, once per refund, or a day of orders as one journal entry; a migration from a Dinero data export (contacts, products and the opening balance, after a report of the account and VAT-code mapping), and the same from e-conomic over its REST API, with the open invoices reconciled.",
+		Tools: []sdk.Tool{p.matchBankStatementTool(), p.recordBankPaymentsTool(), p.attachVoucherTool(), p.receiptToBillTool(), p.einvoicePreflightTool(), p.importWebshopOrderTool(), p.creditWebshopRefundTool(), p.summariseWebshopDayTool(), p.sendEinvoiceTool(), p.einvoiceStatusTool(), p.migrateFromDineroTool(), p.einvoiceXMLTool(), p.migrateFromEconomicTool()},
 	}
 }
 
@@ -79,7 +89,12 @@ func (p *plugin) configure(ctx context.Context, raw json.RawMessage) error {
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&c); err != nil {
-			return sdk.Invalid("config", "the integrations config takes inbox_dir, max_file_bytes, shipping_product_id, discount_product_id and einvoice.schema_dir: %v", err)
+			return sdk.Invalid("config", "the integrations config takes inbox_dir, max_file_bytes, shipping_product_id, discount_product_id, einvoice.schema_dir and economic: %v", err)
+		}
+	}
+	if c.Economic != nil {
+		if err := c.Economic.load(); err != nil {
+			return err
 		}
 	}
 	if c.MaxFileBytes == 0 {

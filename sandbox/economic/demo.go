@@ -5,7 +5,8 @@ import "encoding/json"
 // Demo returns the seeded agreement of "Kaffe & Kode ApS", a small Danish
 // company selling consulting hours and coffee: four customers (one a
 // person without CVR, one German), two suppliers, three products in two
-// groups, a chart of accounts in e-conomic's style, its VAT codes, the
+// groups, a chart of accounts in e-conomic's style, its VAT codes (one of
+// them the company's own, KM10, which no Billy tax rate matches), the
 // accounting years 2024 and 2025 (closed) and 2026 (open), and two open
 // invoices whose remainders add up to the receivables account's balance
 // at the end of 2025 (31,250.00).
@@ -74,7 +75,9 @@ func Demo() *Agreement {
 		VATAccounts: []VATAccount{
 			{VATCode: "I25", Name: "Købsmoms 25%", RatePercentage: n("25"), Account: 7220, VATType: "purchaseVat"},
 			{VATCode: "IEUV", Name: "Køb af varer i EU", RatePercentage: n("25"), Account: 7220, ContraAccount: 7210, VATType: "purchaseVat"},
+			{VATCode: "KM10", Name: "Købsmoms, egen kode", RatePercentage: n("10"), Account: 7220, VATType: "purchaseVat"},
 			{VATCode: "OBPK", Name: "Omvendt betalingspligt, køb", RatePercentage: n("25"), Account: 7220, ContraAccount: 7210, VATType: "purchaseVat"},
+			{VATCode: "REP", Name: "Repræsentation, 25 % fradrag", RatePercentage: n("25"), Account: 7220, VATType: "purchaseVat"},
 			{VATCode: "U25", Name: "Salgsmoms 25%", RatePercentage: n("25"), Account: 7210, VATType: "salesVat"},
 			{VATCode: "UEUY", Name: "Salg af ydelser til EU", RatePercentage: n("0"), VATType: "salesVat"},
 		},
