@@ -66,6 +66,7 @@ type RuleCheck struct {
 // XSDCheck is the result of the optional schema validation.
 type XSDCheck struct {
 	Ran      bool     `json:"ran"`
+	why      string   // why it did not run, in Danish, for the summary
 	Valid    bool     `json:"valid" jsonschema:"only meaningful when ran"`
 	Schema   string   `json:"schema,omitempty"`
 	Findings []string `json:"findings,omitempty" jsonschema:"xmllint's messages"`
@@ -178,7 +179,7 @@ func danishSummary(r EinvoiceXMLResult) string {
 		f = "OIOUBL 2.1"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s som %s: %d linje(r), i alt %s %s inkl. moms %s.", kind, orDash(r.InvoiceNo), f, r.Lines, r.Totals.Payable, r.Currency, r.Totals.Tax)
+	fmt.Fprintf(&b, "%s %s som %s: %d linje(r), i alt %s %s, heraf moms %s.", kind, orDash(r.InvoiceNo), f, r.Lines, danishAmountText(r.Totals.Payable), r.Currency, danishAmountText(r.Totals.Tax))
 	switch {
 	case r.RuleCheck.Fatal > 0:
 		fmt.Fprintf(&b, " Vores regeltjek fandt %d fejl og %d advarsel(er); modtageren vil afvise dokumentet, til fejlene er rettet i Billy:", r.RuleCheck.Fatal, r.RuleCheck.Warnings)
@@ -200,9 +201,32 @@ func danishSummary(r EinvoiceXMLResult) string {
 			fmt.Fprintf(&b, " XSD-validering: ugyldig (%d fund).", len(r.XSD.Findings))
 		}
 	} else {
-		b.WriteString(" XSD-validering er ikke kørt (" + r.XSD.Note + ").")
+		b.WriteString(" XSD-validering er ikke kørt: " + r.XSD.why + ".")
 	}
 	return b.String()
+}
+
+// danishAmountText writes "19201.46" as Danes read it, "19.201,46" (bank_tools.go has
+// one for decimals, in a file being reworked now; this one takes the text the XML holds).
+func danishAmountText(s string) string {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	if frac != "" {
+		out += "," + frac
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
 }
 
 // --- What is read from Billy ---

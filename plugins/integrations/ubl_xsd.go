@@ -52,7 +52,7 @@ var lookPath = exec.LookPath
 // and xmllint is installed.
 func runXSD(ctx context.Context, dir, format, root string, doc []byte) XSDCheck {
 	if dir == "" {
-		return XSDCheck{Note: "not run: no official schemas are configured (plugins.integrations.config.einvoice.schema_dir); the rule check above is not a schema validation"}
+		return XSDCheck{why: "ingen officielle skemaer er sat op (einvoice.schema_dir)", Note: "not run: no official schemas are configured (plugins.integrations.config.einvoice.schema_dir); the rule check above is not a schema validation"}
 	}
 	schema := ""
 	for _, c := range xsdCandidates(dir, format, root) {
@@ -62,11 +62,11 @@ func runXSD(ctx context.Context, dir, format, root string, doc []byte) XSDCheck 
 		}
 	}
 	if schema == "" {
-		return XSDCheck{Note: fmt.Sprintf("not run: einvoice.schema_dir (%s) holds no UBL-%s-2.1.xsd (looked in %s/ubl|oioubl/maindoc, maindoc and the directory itself)", dir, root, dir)}
+		return XSDCheck{why: "einvoice.schema_dir indeholder ikke UBL-" + root + "-2.1.xsd", Note: fmt.Sprintf("not run: einvoice.schema_dir (%s) holds no UBL-%s-2.1.xsd (looked in %s/ubl|oioubl/maindoc, maindoc and the directory itself)", dir, root, dir)}
 	}
 	bin, err := lookPath("xmllint")
 	if err != nil {
-		return XSDCheck{Schema: schema, Note: "not run: xmllint is not installed (Debian/Ubuntu: apt-get install libxml2-utils)"}
+		return XSDCheck{why: "xmllint er ikke installeret", Schema: schema, Note: "not run: xmllint is not installed (Debian/Ubuntu: apt-get install libxml2-utils)"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, xsdTimeout)
 	defer cancel()
@@ -84,7 +84,7 @@ func runXSD(ctx context.Context, dir, format, root string, doc []byte) XSDCheck 
 		out.Note = "invalid against " + schema + " (xmllint)"
 	default:
 		// xmllint could not load the schema or stopped: no verdict.
-		out.Ran, out.Note = false, fmt.Sprintf("not run: xmllint failed (%v)", err)
+		out.Ran, out.Note, out.why = false, fmt.Sprintf("not run: xmllint failed (%v)", err), "xmllint fejlede"
 	}
 	for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
 		line = strings.TrimSpace(line)
