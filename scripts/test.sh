@@ -98,6 +98,7 @@ fuzz plugins FuzzParseOrder ./integrations
 fuzz plugins FuzzParseRefund ./integrations
 fuzz plugins FuzzParseDinero ./integrations
 fuzz plugins FuzzCheckEinvoiceXML ./integrations
+fuzz plugins FuzzEconomicAnswer ./integrations
 fuzz plugins FuzzParse ./presets/workflow
 fuzz sdk FuzzLeanOutputSchema .
 fuzz examples/hello FuzzToolResults . 2000x

@@ -1,7 +1,9 @@
 package integrations
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -164,4 +166,58 @@ func TestEconomicConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// answerTransport answers every request with one status and body, in
+// memory.
+type answerTransport struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	h := a.header
+	if h == nil {
+		h = http.Header{}
+	}
+	return &http.Response{StatusCode: a.status, Header: h, Body: io.NopCloser(bytes.NewReader(a.body)), Request: r}, nil
+}
+
+// FuzzEconomicAnswer: whatever e-conomic answers (any status, any body,
+// any Retry-After), the client reads a collection or refuses it with one
+// of its error codes, never panics, never waits past economicMaxWait, and
+// never puts a token in the error.
+func FuzzEconomicAnswer(f *testing.F) {
+	f.Add(200, "", []byte(`{"collection":[{"customerNumber":1,"name":"A"}],"pagination":{"results":1}}`))
+	f.Add(200, "", []byte(`{"collection":[],"pagination":{"nextPage":"x"}}`))
+	f.Add(401, "", []byte(`{"message":"Unauthorized","errorCode":"E00500","logId":"1","httpStatusCode":401}`))
+	f.Add(429, "5", []byte(`{"message":"Too many requests"}`))
+	f.Add(503, "-1", []byte(`<html>`))
+	f.Add(200, "", []byte(`{"collection":{"a":1}}`))
+	codes := map[string]bool{"economic_unauthorized": true, "economic_not_found": true, "economic_rate_limited": true, "economic_unavailable": true,
+		"economic_request_rejected": true, "economic_unexpected_response": true, "economic_response_too_large": true, "too_many_records": true}
+	f.Fuzz(func(t *testing.T, status int, retryAfter string, body []byte) {
+		if status < 100 || status > 599 {
+			return
+		}
+		var waited time.Duration
+		c := &economicClient{base: "http://127.0.0.1:1", app: "app-tok3n", grant: "grant-tok3n", maxBody: 4096, maxPages: 3, pageSize: 1000,
+			hc:    &http.Client{Transport: answerTransport{status: status, header: http.Header{"Retry-After": {retryAfter}}, body: body}},
+			sleep: func(_ context.Context, d time.Duration) error { waited = max(waited, d); return nil }}
+		got, err := economicAll[economicCustomer](context.Background(), c, "/customers")
+		if waited > economicMaxWait {
+			t.Fatalf("waited %s", waited)
+		}
+		if err == nil {
+			if got == nil {
+				t.Fatal("no error and no collection")
+			}
+			return
+		}
+		e := sdk.AsError(err)
+		if !codes[e.Code] || strings.Contains(e.Message, "tok3n") {
+			t.Fatalf("error %+v", e)
+		}
+	})
 }

@@ -384,3 +384,42 @@ func TestEconomicBlockedAndDiffering(t *testing.T) {
 		t.Errorf("skip_opening_balance: %v %s %v", err, got.Status, got.Created)
 	}
 }
+
+// TestEconomicStopsHalfWay: Billy failing on the products stops the run
+// with what was created; the lease keeps a second run off until it runs
+// out, and the run after creates only what is missing.
+func TestEconomicStopsHalfWay(t *testing.T) {
+	ctx := context.Background()
+	w := newEconomicWorld(t, nil)
+	failProducts := true
+	serve := func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error) {
+		if req.Method == "POST" && req.Path == "/products" && failProducts {
+			return &sdk.BillyResponse{Status: 500, Body: json.RawMessage(`{"errorCode":"INTERNAL_ERROR","errorMessage":"boom"}`)}, nil
+		}
+		return w.serve(ctx, req)
+	}
+	leases := map[string]bool{}
+	h := w.harness(t, sdktest.WithBilly(serve), sdktest.WithWritesMode(sdk.WritesDirect),
+		sdktest.WithConsumeOnce(func(_ context.Context, key string, _ time.Time) (bool, error) {
+			first := !leases[key]
+			leases[key] = true
+			return first, nil
+		}))
+	args := economicArgs()
+	err := h.CallToolInto(ctx, "migrate_from_economic", args, &EconomicResult{})
+	if err == nil || !strings.Contains(err.Error(), "stopped at product K-100 after 6 of 10 records (created 6 contacts, 0 products)") {
+		t.Fatalf("a failing product: %v", err)
+	}
+	failProducts = false
+	if e := sdk.AsError(h.CallToolInto(ctx, "migrate_from_economic", args, &EconomicResult{})); e == nil || e.Code != "economic_migration_in_progress" {
+		t.Fatalf("within the lease: %v", e)
+	}
+	clear(leases)
+	var done EconomicResult
+	if err := h.CallToolInto(ctx, "migrate_from_economic", args, &done); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]int{"contacts": 0, "products": 3, "daybook_transactions": 1}, done.Created); d != "" {
+		t.Errorf("the run after (-want +got):\n%s", d)
+	}
+}
