@@ -304,6 +304,7 @@ type ublBillyOrg struct {
 	RegistrationNo              string `json:"registrationNo"`
 	HasVat                      *bool  `json:"hasVat"`
 	DefaultInvoiceBankAccountID string `json:"defaultInvoiceBankAccountId"`
+	BaseCurrencyID              string `json:"baseCurrencyId"`
 }
 
 type ublBillyTaxRate struct {
@@ -432,6 +433,12 @@ type einvDoc struct {
 	LineTotal   decimal.Decimal
 	TaxTotal    decimal.Decimal
 	SellerHasVA bool
+	// TaxCurrency is the organization's currency when the invoice is in
+	// another, and TaxInTaxCurrency the VAT total in it (EN 16931 BT-6,
+	// BT-111): Billy's exchange rate is units of the base currency per
+	// unit of the invoice's.
+	TaxCurrency      string
+	TaxInTaxCurrency decimal.Decimal
 }
 
 func (d einvDoc) rootName() string {
@@ -695,6 +702,11 @@ func buildEinvoice(src ublSource) einvDoc {
 	}
 
 	// A credit note pays nothing to the seller: no payment means or terms.
+	base := strings.ToUpper(strings.TrimSpace(src.Org.BaseCurrencyID))
+	if r := inv.ExchangeRate; base != "" && base != d.Currency && r != nil && r.IsPositive() {
+		d.TaxCurrency, d.TaxInTaxCurrency = base, round2(d.TaxTotal.Mul(*r))
+	}
+
 	if b := src.Bank; b != nil && !d.CreditNote {
 		deref := func(p *string) string {
 			if p == nil {

@@ -377,6 +377,20 @@ func (c *checker) peppol() {
 	}
 
 	cur := r.text("cbc:DocumentCurrencyCode")
+	// A VAT accounting currency needs the VAT total in it (BR-53), and
+	// differs from the document's (PEPPOL-EN16931-R005).
+	if tc := r.text("cbc:TaxCurrencyCode"); tc != "" {
+		found := false
+		for _, tt := range r.all("cac:TaxTotal") {
+			found = found || (len(tt.all("cac:TaxSubtotal")) == 0 && tt.at("cbc:TaxAmount").attr("currencyID") == tc)
+		}
+		if !found {
+			c.add("BR-53", "fatal", r, "cac:TaxTotal", "the VAT accounting currency is %s, but no VAT total in %s (BT-111) is given", tc, tc)
+		}
+		if tc == cur {
+			c.add("PEPPOL-EN16931-R005", "fatal", r.at("cbc:TaxCurrencyCode"), "", "the VAT accounting currency %s must differ from the document's", tc)
+		}
+	}
 	// Every amount in the document currency (PEPPOL-EN16931-R051), but the
 	// VAT total in the tax currency (a second TaxTotal without subtotals).
 	r.walk(func(x *xnode) {

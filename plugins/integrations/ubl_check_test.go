@@ -115,6 +115,7 @@ func TestEinvoiceRules(t *testing.T) {
 		{"COMMON-R042 CVR format", inv, []edit{{`schemeID="0184">DK12345678</cbc:EndpointID>`, `schemeID="0184">DK1234567</cbc:EndpointID>`, 1}}, []string{"PEPPOL-COMMON-R042"}},
 		{"BR-CO-09 VAT id without country", inv, []edit{{"<cbc:CompanyID>DK29189838</cbc:CompanyID>", "<cbc:CompanyID>29189838</cbc:CompanyID>", 1}}, []string{"BR-CO-09"}},
 		{"R051 an amount in another currency", inv, []edit{{`<cbc:PriceAmount currencyID="DKK">950</cbc:PriceAmount>`, `<cbc:PriceAmount currencyID="EUR">950</cbc:PriceAmount>`, 1}}, []string{"PEPPOL-EN16931-R051"}},
+		{"R005 VAT currency as the document's, without its total", inv, []edit{{"<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>", "<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>", 1}}, []string{"BR-53", "PEPPOL-EN16931-R005"}},
 		{"LOCAL-XML not well-formed", inv, []edit{{"</Invoice>", "", 1}}, []string{"LOCAL-XML"}},
 		{"LOCAL-ROOT wrong namespace", inv, []edit{{`xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"`, `xmlns="urn:example:invoice"`, 1}}, []string{"LOCAL-ROOT"}},
 		{"LOCAL-NUMBER a price that is no number", inv, []edit{{">1200</cbc:PriceAmount>", ">1.200,00</cbc:PriceAmount>", 1}}, []string{"LOCAL-NUMBER"}},

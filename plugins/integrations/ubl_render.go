@@ -68,6 +68,7 @@ type xDoc struct {
 	CreditNoteTypeCode      *xCode         `xml:"cbc:CreditNoteTypeCode,omitempty"`
 	Note                    []string       `xml:"cbc:Note,omitempty"`
 	DocumentCurrencyCode    xCode          `xml:"cbc:DocumentCurrencyCode"`
+	TaxCurrencyCode         string         `xml:"cbc:TaxCurrencyCode,omitempty"`
 	BuyerReference          string         `xml:"cbc:BuyerReference,omitempty"`
 	OrderReference          *xOrderRef     `xml:"cac:OrderReference,omitempty"`
 	BillingReference        *xBillingRef   `xml:"cac:BillingReference,omitempty"`
@@ -380,6 +381,13 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 		tt.TaxSubtotal = append(tt.TaxSubtotal, xTaxSubtotal{TaxableAmount: amt(s.Taxable), TaxAmount: amt(s.Tax), TaxCategory: *category(s.Category, false)})
 	}
 	x.TaxTotal = []xTaxTotal{tt}
+	if d.TaxCurrency != "" && !oio {
+		// The VAT total in the organization's currency (BT-111), a
+		// TaxTotal of its own without subtotals. OIOUBL's way (an
+		// exchange rate) is not written.
+		x.TaxCurrencyCode = d.TaxCurrency
+		x.TaxTotal = append(x.TaxTotal, xTaxTotal{TaxAmount: xAmount{Currency: d.TaxCurrency, Value: d.TaxInTaxCurrency.StringFixed(2)}})
+	}
 
 	total := d.LineTotal.Add(d.TaxTotal)
 	x.LegalMonetaryTotal = xMonetaryTotal{LineExtensionAmount: amt(d.LineTotal), TaxExclusiveAmount: amt(d.LineTotal),

@@ -3,6 +3,7 @@ package integrations
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,4 +117,33 @@ func fmtFindings(fs []RuleFinding) string {
 		b.WriteString(f.Rule + " " + f.Severity + " " + f.Location + ": " + f.Message + "\n")
 	}
 	return b.String()
+}
+
+// TestEinvoiceForeignCurrency: an invoice in EUR from a DKK organization
+// carries the VAT total in DKK too (TaxCurrencyCode, BT-111) at Billy's
+// exchange rate, and passes the check; without that total it breaks BR-53.
+func TestEinvoiceForeignCurrency(t *testing.T) {
+	src := ublFixture()
+	src.Invoice.CurrencyID, src.Invoice.ExchangeRate, src.Org.BaseCurrencyID = "EUR", decp("7.4605"), "DKK"
+	doc, err := renderEinvoice(buildEinvoice(src), formatPeppol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3360.29 EUR × 7.4605 = 25069.44...
+	for _, want := range []string{"<cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>", `<cbc:TaxAmount currencyID="DKK">25069.44</cbc:TaxAmount>`, `<cbc:PayableAmount currencyID="EUR">19201.46</cbc:PayableAmount>`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("no %s in\n%s", want, doc)
+		}
+	}
+	if f := checkEinvoiceXML([]byte(doc)); len(f) != 0 {
+		t.Errorf("the rule check finds:\n%s", fmtFindings(f))
+	}
+	broken := strings.Replace(doc, `<cbc:TaxAmount currencyID="DKK">25069.44</cbc:TaxAmount>`, `<cbc:TaxAmount currencyID="EUR">25069.44</cbc:TaxAmount>`, 1)
+	if got := ruleIDs(checkEinvoiceXML([]byte(broken))); !slices.Contains(got, "BR-53") {
+		t.Errorf("without the DKK total: %v", got)
+	}
+	// OIOUBL writes no tax currency (its exchange-rate form is not built).
+	if oio, _ := renderEinvoice(buildEinvoice(src), formatOIOUBL); strings.Contains(oio, "TaxCurrencyCode") {
+		t.Errorf("OIOUBL with a TaxCurrencyCode")
+	}
 }
