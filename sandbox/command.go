@@ -5,11 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/sandbox/economic"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -21,7 +24,9 @@ import (
 // whole of the billy-sandbox command and of `billy-mcp sandbox`; it returns
 // the exit status. With --state-file the data outlives the process (see
 // Options.StateFile); POST /_sandbox/restart restarts it in place, keeping
-// the data without a file.
+// the data without a file. With --economic-addr it also serves the fake of
+// e-conomic's REST API (package economic, its demo agreement) for demos of
+// migrate_from_economic.
 func Command(name string, args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -29,6 +34,7 @@ func Command(name string, args []string, stderr io.Writer) int {
 	business := fs.String("business", "", "freelancer, retail, service, or empty for all three organizations")
 	stateFile := fs.String("state-file", "", "keep the data across restarts of the process: loaded at start when it exists, saved (atomically) on SIGINT/SIGTERM")
 	todayFlag := fs.String("today", "", "the day the demo history ends, as YYYY-MM-DD (default today): pins the data from one day to the next")
+	economicAddr := fs.String("economic-addr", "", "also serve a fake of e-conomic's REST API with its demo agreement on this address (app token app-secret, grant token demo-grant), for migrate_from_economic demos; empty: off")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -47,6 +53,18 @@ func Command(name string, args []string, stderr io.Writer) int {
 	logger := hclog.New(&hclog.LoggerOptions{Name: "billy-sandbox", Output: stderr, JSONFormat: true, Level: hclog.Info})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *economicAddr != "" {
+		ln, err := net.Listen("tcp", *economicAddr)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: --economic-addr: %v\n", name, err)
+			return 1
+		}
+		srv := &http.Server{Handler: economic.New(economic.Options{}), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		// The fake's tokens are fixed demo values, not secrets.
+		logger.Info("e-conomic REST API fake listening", "url", "http://"+ln.Addr().String(), "app_secret_token", "app-secret", "agreement_grant_token", "demo-grant")
+	}
 	err := ListenAndServe(ctx, addr, Options{
 		Token: os.Getenv("BILLY_SANDBOX_TOKEN"), Seed: *seed, Business: *business, Today: today, Logger: logger, LogTokens: true,
 		StateFile: *stateFile})
