@@ -41,6 +41,11 @@
 // export into Billy: contacts and products it lacks, matched by CVR, name
 // and product number, and a year's closing balance as a draft daybook
 // transaction, after a report of the account and VAT-code mapping.
+// migrate_from_economic (economic.go, economic_client.go) does the same
+// from an e-conomic agreement read over e-conomic's REST API, its
+// credentials in the plugin's config, and reports its open invoices
+// reconciled against the receivables instead of booking them; the parts
+// both migrations share are in migrate_common.go.
 //
 // A bank file is read whole or refused whole: one unreadable row (a bad date or
 // amount, a quote that never closes, bytes of another encoding) refuses
