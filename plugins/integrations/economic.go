@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,7 +184,7 @@ func (p *plugin) economicFor(call *sdk.Call) (*economicClient, error) {
 	}
 	hc := p.economicHTTP
 	if hc == nil {
-		hc = &http.Client{Timeout: economicTimeout}
+		hc = newEconomicHTTP()
 	}
 	sleep := p.economicSleep
 	if sleep == nil {

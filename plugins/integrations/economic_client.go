@@ -120,6 +120,15 @@ type economicClient struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 }
 
+// newEconomicHTTP is the client's HTTP client: a timeout per request, and
+// no redirects followed. Go forwards custom headers such as
+// X-AgreementGrantToken to wherever a redirect points, another host
+// included; e-conomic's API does not redirect, so a redirect is refused
+// (economic_request_rejected) rather than followed with the tokens.
+func newEconomicHTTP() *http.Client {
+	return &http.Client{Timeout: economicTimeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()

@@ -221,3 +221,23 @@ func FuzzEconomicAnswer(f *testing.F) {
 		}
 	})
 }
+
+// TestEconomicNoRedirect: a redirect to another host is not followed, so
+// the tokens never reach it.
+func TestEconomicNoRedirect(t *testing.T) {
+	var leaked []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked = append(leaked, r.Header.Get("X-AgreementGrantToken"))
+		_, _ = w.Write([]byte(`{"collection":[],"pagination":{}}`))
+	}))
+	defer other.Close()
+	redirecting := httptest.NewServer(http.RedirectHandler(other.URL+"/customers", http.StatusFound))
+	defer redirecting.Close()
+	var waits []time.Duration
+	c := testEconomicClient(redirecting, "grant", &waits)
+	c.hc = newEconomicHTTP()
+	_, err := economicAll[economicCustomer](context.Background(), c, "/customers")
+	if e := sdk.AsError(err); e == nil || e.Code != "economic_request_rejected" || len(leaked) != 0 {
+		t.Errorf("a redirect: %+v; the other host saw %v", e, leaked)
+	}
+}
