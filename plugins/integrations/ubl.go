@@ -415,24 +415,23 @@ func readUBLSource(ctx context.Context, call *sdk.Call, id string) (ublSource, e
 
 // einvDoc is the e-invoice before it is written in one format.
 type einvDoc struct {
-	CreditNote  bool
-	UUID        string
-	Number      string
-	IssueDate   string
-	DueDate     string
-	Currency    string
-	Note        string
-	OrderRef    string
-	Credited    *ublCredited
-	Seller      einvParty
-	Buyer       einvParty
-	Payment     *einvPayment
-	TermsNote   string
-	Lines       []einvLine
-	Subtotals   []einvSubtotal
-	LineTotal   decimal.Decimal
-	TaxTotal    decimal.Decimal
-	SellerHasVA bool
+	CreditNote bool
+	UUID       string
+	Number     string
+	IssueDate  string
+	DueDate    string
+	Currency   string
+	Note       string
+	OrderRef   string
+	Credited   *ublCredited
+	Seller     einvParty
+	Buyer      einvParty
+	Payment    *einvPayment
+	TermsNote  string
+	Lines      []einvLine
+	Subtotals  []einvSubtotal
+	LineTotal  decimal.Decimal
+	TaxTotal   decimal.Decimal
 	// TaxCurrency is the organization's currency when the invoice is in
 	// another, and TaxInTaxCurrency the VAT total in it (EN 16931 BT-6,
 	// BT-111): Billy's exchange rate is units of the base currency per
@@ -457,13 +456,12 @@ type einvParty struct {
 }
 
 type einvPayment struct {
-	Code         string // UNCL 4461: 42 (account), 58 (SEPA, IBAN)
-	Account      string // Danish account number, or the IBAN
-	Branch       string // Danish reg. no. (4 digits), or the BIC
-	IBAN         bool
-	PaymentID    string
-	PaymentDue   string
-	BankAccountN string
+	Code       string // UNCL 4461: 42 (account), 58 (SEPA, IBAN)
+	Account    string // Danish account number, or the IBAN
+	Branch     string // Danish reg. no. (4 digits), or the BIC
+	IBAN       bool
+	PaymentID  string
+	PaymentDue string
 }
 
 // einvCategory is a line's VAT category in both formats' terms.
@@ -591,7 +589,6 @@ func buildEinvoice(src ublSource) einvDoc {
 		d.OrderRef = strings.TrimSpace(*inv.OrderNo)
 	}
 	hasVat := src.Org.HasVat == nil || *src.Org.HasVat
-	d.SellerHasVA = hasVat
 	org := src.Org
 	d.Seller = einvParty{Name: org.Name, Street: org.Street, City: org.City, Zip: org.Zipcode, Country: strings.ToUpper(org.CountryID),
 		CVR: cvrOf(org.RegistrationNo), Email: org.Email, Phone: org.Phone}

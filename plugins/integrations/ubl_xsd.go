@@ -45,8 +45,22 @@ func xsdCandidates(dir, format, root string) []string {
 	}
 }
 
-// lookPath finds xmllint; a variable so that tests can hide it.
-var lookPath = exec.LookPath
+// lookPath finds xmllint; a variable so that tests can hide it. The host
+// starts plugins with no environment at all (pluginhost: secrets stay in
+// the host), so PATH is empty under it: after PATH, the directories Debian
+// and a local install put xmllint in are tried.
+var lookPath = func(name string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/bin", "/usr/local/bin", "/bin"} {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
+}
 
 // runXSD validates doc against the official schema when it is configured
 // and xmllint is installed.

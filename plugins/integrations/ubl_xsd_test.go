@@ -47,7 +47,8 @@ func writeStandIn(t *testing.T) string {
 func TestRunXSDNotRun(t *testing.T) {
 	doc := []byte(golden(t, "peppol-invoice"))
 	standIn := writeStandIn(t)
-	defer func(f func(string) (string, error)) { lookPath = f }(lookPath)
+	saved := lookPath
+	defer func() { lookPath = saved }()
 	for _, tc := range []struct {
 		name, dir, root string
 		noXmllint       bool
@@ -58,7 +59,7 @@ func TestRunXSDNotRun(t *testing.T) {
 		{"no xmllint", standIn, "Invoice", true, "xmllint is not installed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lookPath = exec.LookPath
+			lookPath = saved
 			if tc.noXmllint {
 				lookPath = func(string) (string, error) { return "", exec.ErrNotFound }
 			}
@@ -74,7 +75,7 @@ func TestRunXSDNotRun(t *testing.T) {
 // its verdict: a valid document, and one whose root the schema does not
 // declare, with xmllint's message. Skipped without xmllint.
 func TestRunXSDXmllint(t *testing.T) {
-	if _, err := exec.LookPath("xmllint"); err != nil {
+	if _, err := lookPath("xmllint"); err != nil {
 		t.Skip("xmllint is not installed (Debian: libxml2-utils); the hook's xmllint path is not tested")
 	}
 	dir := writeStandIn(t)
@@ -101,7 +102,7 @@ func TestEinvoiceSchemaDirConfig(t *testing.T) {
 		t.Errorf("absolute schema_dir: %v, %q", err, p.cfg.Einvoice.SchemaDir)
 	}
 	// Through the harness: the tool reports the configured schemas' run.
-	if _, err := exec.LookPath("xmllint"); err != nil {
+	if _, err := lookPath("xmllint"); err != nil {
 		return
 	}
 	dir := writeStandIn(t)
@@ -136,7 +137,7 @@ func TestXMLAgainstOfficialXSD(t *testing.T) {
 	if dir == "" {
 		t.Skip("BILLY_MCP_UBL_XSD_DIR is not set: the official UBL 2.1 / OIOUBL XSDs are not in the repository, so the XSD validation is not run (see plugins/integrations/README.md)")
 	}
-	if _, err := exec.LookPath("xmllint"); err != nil {
+	if _, err := lookPath("xmllint"); err != nil {
 		t.Fatalf("BILLY_MCP_UBL_XSD_DIR is set but xmllint is not installed (Debian: libxml2-utils)")
 	}
 	for _, tc := range []struct{ name, format, root string }{
