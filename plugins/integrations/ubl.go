@@ -510,13 +510,15 @@ func vatCategory(r ublBillyTaxRate, known bool) einvCategory {
 	}
 	switch tag := r.PredefinedTag; {
 	case !known:
-		return einvCategory{Code: "S", OIOUBL: "StandardRated", Percent: decimal.NewFromInt(25)}
+		// A rate Billy's list does not have: no category is guessed; the
+		// check reports the line (BR-CO-04).
+		return einvCategory{}
 	case tag == "dk_sales_eu_goods":
-		return einvCategory{Code: "K", OIOUBL: "ZeroRated", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-IC", Exemption: "Intra-community supply"}
+		return einvCategory{Code: "K", OIOUBL: "ZeroRated", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-IC", Exemption: "Momsfri levering af varer til et andet EU-land"}
 	case tag == "dk_sales_eu_services", tag == "dk_sales_domestic_reverse_charge", strings.Contains(tag, "reverse"):
-		return einvCategory{Code: "AE", OIOUBL: "ReverseCharge", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-AE", Exemption: "Reverse charge"}
+		return einvCategory{Code: "AE", OIOUBL: "ReverseCharge", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-AE", Exemption: "Omvendt betalingspligt"}
 	case tag == "dk_sales_world":
-		return einvCategory{Code: "G", OIOUBL: "ZeroRated", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-G", Exemption: "Export outside the EU"}
+		return einvCategory{Code: "G", OIOUBL: "ZeroRated", Percent: decimal.Zero, ExemptionCode: "VATEX-EU-G", Exemption: "Eksport uden for EU"}
 	case tag == "dk_sales_exempt":
 		return einvCategory{Code: "E", OIOUBL: "ZeroRated", Percent: decimal.Zero, Exemption: "Momsfritaget efter momslovens § 13"}
 	case pct.IsPositive():
@@ -621,10 +623,9 @@ func buildEinvoice(src ublSource) einvDoc {
 	var order []string
 	for i, l := range src.Lines {
 		rate, known := src.TaxRates[l.TaxRateID]
+		// No VAT rate, or one Billy does not list: written without a
+		// category, and the check says so.
 		cat := vatCategory(rate, known && l.TaxRateID != "")
-		if l.TaxRateID == "" {
-			cat = einvCategory{} // no VAT rate: written without a category, and the check says so
-		}
 		name := src.Products[l.ProductID]
 		desc := strings.TrimSpace(l.Description)
 		if name == "" {

@@ -147,3 +147,77 @@ func TestEinvoiceForeignCurrency(t *testing.T) {
 		t.Errorf("OIOUBL with a TaxCurrencyCode")
 	}
 }
+
+// TestEinvoiceVATCategories: each of Billy's sales tax rates becomes its
+// VAT category in both formats, and an invoice with one line of it to an
+// EU business (with its VAT number) passes the check; a rate Billy does
+// not list gets no category, and the check says so.
+func TestEinvoiceVATCategories(t *testing.T) {
+	for _, tc := range []struct {
+		tag, rate       string
+		code, oio, pct  string
+		exemption, vatx string
+	}{
+		{"dk_sales_25", "0.25", "S", "StandardRated", "25", "", ""},
+		{"dk_sales_eu_goods", "0", "K", "ZeroRated", "0", "Momsfri levering af varer til et andet EU-land", "VATEX-EU-IC"},
+		{"dk_sales_eu_services", "0", "AE", "ReverseCharge", "0", "Omvendt betalingspligt", "VATEX-EU-AE"},
+		{"dk_sales_domestic_reverse_charge", "0", "AE", "ReverseCharge", "0", "Omvendt betalingspligt", "VATEX-EU-AE"},
+		{"dk_sales_world", "0", "G", "ZeroRated", "0", "Eksport uden for EU", "VATEX-EU-G"},
+		{"dk_sales_exempt", "0", "E", "ZeroRated", "0", "Momsfritaget efter momslovens § 13", ""},
+		{"", "0.12", "S", "StandardRated", "12", "", ""},
+		{"", "0", "Z", "ZeroRated", "0", "", ""},
+	} {
+		t.Run(tc.tag+" "+tc.rate, func(t *testing.T) {
+			c := vatCategory(ublBillyTaxRate{Rate: ud(tc.rate), PredefinedTag: tc.tag}, true)
+			got := []string{c.Code, c.OIOUBL, c.Percent.String(), c.Exemption, c.ExemptionCode}
+			if d := cmp.Diff([]string{tc.code, tc.oio, tc.pct, tc.exemption, tc.vatx}, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+			src := ublFixture()
+			src.Contact.CountryID, src.Contact.RegistrationNo, src.Contact.EAN = "DE", "123456789", ""
+			src.Contact.ZipcodeText, src.Contact.CityText = "10115", "Berlin"
+			src.TaxRates = map[string]ublBillyTaxRate{"t": {ID: "t", Rate: ud(tc.rate), PredefinedTag: tc.tag}}
+			tax := ud("10000").Mul(c.Percent).Div(hundred).Round(2)
+			src.Lines = []ublBillyLine{{Description: "Rådgivning", Quantity: ud("10"), UnitPrice: ud("1000"), Unit: "timer", Amount: decp("10000"), Tax: &tax, TaxRateID: "t"}}
+			for _, format := range []string{formatPeppol, formatOIOUBL} {
+				doc, err := renderEinvoice(buildEinvoice(src), format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				f := checkEinvoiceXML([]byte(doc))
+				// A foreign buyer has no Peppol endpoint we know of (R010),
+				// nor an OIOUBL GLN or contact: that is all.
+				want := map[string][]string{formatPeppol: {"PEPPOL-EN16931-R010"}, formatOIOUBL: {"LOCAL-OIOUBL-MANDATORY"}}[format]
+				if d := cmp.Diff(want, ruleIDs(f)); d != "" {
+					t.Errorf("%s (-want +got):\n%s\n%s", format, d, fmtFindings(f))
+				}
+			}
+		})
+	}
+	src := ublFixture()
+	src.Lines[0].TaxRateID = "gone"
+	doc, err := renderEinvoice(buildEinvoice(src), formatPeppol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ruleIDs(checkEinvoiceXML([]byte(doc))); !slices.Contains(got, "BR-CO-04") {
+		t.Errorf("a rate Billy does not list: %v", got)
+	}
+}
+
+// TestUnitCodeAndCVR: Billy's free-text units to UN/ECE Rec. 20, and the
+// CVR read from a registration number.
+func TestUnitCodeAndCVR(t *testing.T) {
+	units := map[string]string{"timer": "HUR", "Time": "HUR", "stk.": "H87", "stk": "H87", "km": "KMT", "md.": "MON", "dage": "DAY", "kg": "KGM", "": "C62", "pakke": "C62"}
+	for in, want := range units {
+		if got := unitCode(in); got != want {
+			t.Errorf("unitCode(%q) = %s, want %s", in, got, want)
+		}
+	}
+	cvrs := map[string]string{"12345678": "12345678", "DK12345678": "12345678", "dk 12 34 56 78": "12345678", "1234567": "", "DK1234567X": "", "": ""}
+	for in, want := range cvrs {
+		if got := cvrOf(in); got != want {
+			t.Errorf("cvrOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
