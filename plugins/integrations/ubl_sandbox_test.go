@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -180,5 +181,110 @@ func TestEinvoiceXMLSandbox(t *testing.T) {
 	}
 	if err := h.CallToolInto(context.Background(), "einvoice_xml", map[string]any{"invoice_id": invID, "format": "xrechnung"}, &EinvoiceXMLResult{}); !errors.As(err, &e) || !strings.Contains(fmt.Sprint(e.Message, e.Fields), "format") {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// TestEinvoiceXMLSandboxRandom: invoices of random lines (quantities and
+// prices with decimals, percentage and cash discounts, prices to four
+// decimals, prices with and without VAT, 25 % and exempt lines), made by the sandbox
+// (which computes the amounts and VAT as Billy does) and rendered in both
+// formats, all pass our rule check: the rendering never breaks the
+// arithmetic rules on Billy's own numbers.
+func TestEinvoiceXMLSandboxRandom(t *testing.T) {
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	srv, err := sandbox.New(sandbox.Options{Seed: 1, Business: sandbox.BusinessService, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(path string, body any) string {
+		t.Helper()
+		code, b := sandboxCall(srv, "POST", path, nil, body)
+		var out map[string]json.RawMessage
+		if err := json.Unmarshal(b, &out); err != nil || code != 200 {
+			t.Fatalf("POST %s: %d %s", path, code, b)
+		}
+		for _, root := range []string{"contacts", "invoices"} {
+			var l []struct {
+				ID string `json:"id"`
+			}
+			if json.Unmarshal(out[root], &l) == nil && len(l) > 0 {
+				return l[0].ID
+			}
+		}
+		t.Fatalf("POST %s: nothing made: %s", path, b)
+		return ""
+	}
+	code, b := sandboxCall(srv, "GET", "/taxRates", nil, nil)
+	var rates struct {
+		TaxRates []struct {
+			ID            string `json:"id"`
+			PredefinedTag string `json:"predefinedTag"`
+		} `json:"taxRates"`
+	}
+	if err := json.Unmarshal(b, &rates); err != nil || code != 200 {
+		t.Fatalf("GET /taxRates: %d %s", code, b)
+	}
+	rateOf := map[string]string{}
+	for _, r := range rates.TaxRates {
+		rateOf[r.PredefinedTag] = r.ID
+	}
+	if rateOf["dk_sales_25"] == "" || rateOf["dk_sales_exempt"] == "" {
+		t.Fatalf("the sandbox has no 25 %% or exempt sales rate: %v", rateOf)
+	}
+	contact := post("/contacts", map[string]any{"contact": map[string]any{"type": "company", "name": "Region Test", "countryId": "DK",
+		"street": "Skottenborg 26", "zipcodeText": "8800", "cityText": "Viborg", "ean": "5798000000001", "isCustomer": true}})
+	code, b = sandboxCall(srv, "GET", "/products", nil, nil)
+	var products struct {
+		Products []struct {
+			ID string `json:"id"`
+		} `json:"products"`
+	}
+	if err := json.Unmarshal(b, &products); err != nil || code != 200 || len(products.Products) == 0 {
+		t.Fatalf("GET /products: %d %s", code, b)
+	}
+	h, err := sdktest.Start(t, New(),
+		sdktest.WithDataDir(t.TempDir()),
+		sdktest.WithBilly(func(ctx context.Context, req sdk.BillyRequest) (*sdk.BillyResponse, error) {
+			code, body := sandboxCall(srv, req.Method, req.Path, req.Query, req.Body)
+			return &sdk.BillyResponse{Status: code, Body: body}, nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(14, 4))
+	amount := func(max int, decimals int32) string {
+		return decimal.New(rng.Int64N(int64(max)), -decimals).Add(decimal.New(1, -decimals)).String()
+	}
+	for i := range 40 {
+		var lines []any
+		for range 1 + rng.IntN(4) {
+			l := map[string]any{"productId": products.Products[rng.IntN(len(products.Products))].ID, "description": fmt.Sprintf("Linje %d", len(lines)+1), "quantity": json.Number(amount(2000, 2)),
+				"unitPrice": json.Number(amount(500000, int32(rng.IntN(4)))), "taxRateId": rateOf["dk_sales_25"]}
+			switch rng.IntN(6) {
+			case 0:
+				l["discountMode"], l["discountValue"] = "percentage_discount", json.Number(amount(50, 1))
+			case 1:
+				l["discountMode"], l["discountValue"] = "cash_discount", json.Number(amount(100, 2))
+			case 2:
+				// Billy refuses negative prices ("use a credit note"); a
+				// small price to many decimals instead.
+				l["unitPrice"] = json.Number(amount(1000, 4))
+			case 3:
+				l["taxRateId"] = rateOf["dk_sales_exempt"]
+			}
+			lines = append(lines, l)
+		}
+		taxMode := []string{"excl", "incl"}[rng.IntN(2)]
+		id := post("/invoices", map[string]any{"invoice": map[string]any{"contactId": contact, "entryDate": "2026-11-20", "state": "approved",
+			"orderNo": fmt.Sprintf("PO-%d", i), "taxMode": taxMode, "lines": lines}})
+		for _, format := range []string{formatPeppol, formatOIOUBL} {
+			var got EinvoiceXMLResult
+			if err := h.CallToolInto(context.Background(), "einvoice_xml", map[string]any{"invoice_id": id, "format": format}, &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.RuleCheck.Findings) != 0 {
+				t.Errorf("invoice %d (%s, %v) as %s:\n%s", i, taxMode, lines, format, fmtFindings(got.RuleCheck.Findings))
+			}
+		}
 	}
 }
