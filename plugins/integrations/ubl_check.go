@@ -46,6 +46,7 @@ type xnode struct {
 	Kids         []*xnode
 	parent       *xnode
 	nth          int // 1-based among siblings of the same name
+	of           int // how many siblings have its name
 }
 
 var prefixOf = map[string]string{nsCAC: "cac:", nsCBC: "cbc:"}
@@ -57,7 +58,7 @@ func (n *xnode) path() string {
 	var parts []string
 	for x := n; x != nil; x = x.parent {
 		p := x.name()
-		if x.nth > 1 || (x.parent != nil && len(x.parent.all(x.name())) > 1) {
+		if x.of > 1 {
 			p += fmt.Sprintf("[%d]", x.nth)
 		}
 		parts = append(parts, p)
@@ -156,15 +157,21 @@ func parseXMLTree(b []byte) (*xnode, error) {
 				}
 				root = n
 			} else {
-				n.nth = len(cur.all(n.name())) + 1
 				cur.Kids = append(cur.Kids, n)
-			}
-			if n.nth == 0 {
-				n.nth = 1
 			}
 			cur = n
 		case xml.EndElement:
 			depth--
+			// Counted once per element, so that a location costs nothing
+			// however many siblings there are.
+			names := map[string]int{}
+			for _, k := range cur.Kids {
+				names[k.name()]++
+				k.nth = names[k.name()]
+			}
+			for _, k := range cur.Kids {
+				k.of = names[k.name()]
+			}
 			cur = cur.parent
 		case xml.CharData:
 			if cur != nil {

@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"slices"
@@ -227,5 +228,23 @@ func TestEinvoiceRuleLocations(t *testing.T) {
 		Message: "the line's net amount is 7125, but should be 7132.5"}}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// TestEinvoiceCheckManySiblings: locations are counted once per element,
+// so a document of many siblings is checked in linear time; each finding
+// names its element's position.
+func TestEinvoiceCheckManySiblings(t *testing.T) {
+	const n = 50000
+	doc := `<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">` +
+		`<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>` + strings.Repeat(`<cbc:TaxAmount currencyID="EUR">1</cbc:TaxAmount>`, n) + `</Invoice>`
+	var locs []string
+	for _, f := range checkEinvoiceXML([]byte(doc)) {
+		if f.Rule == "PEPPOL-EN16931-R051" {
+			locs = append(locs, f.Location)
+		}
+	}
+	if len(locs) != n || locs[0] != "/Invoice/cbc:TaxAmount[1]" || locs[n-1] != fmt.Sprintf("/Invoice/cbc:TaxAmount[%d]", n) {
+		t.Errorf("%d findings, first %q", len(locs), locs[:min(len(locs), 1)])
 	}
 }
