@@ -182,11 +182,18 @@ func danishSummary(r EinvoiceXMLResult) string {
 	fmt.Fprintf(&b, "%s %s som %s: %d linje(r), i alt %s %s, heraf moms %s.", kind, orDash(r.InvoiceNo), f, r.Lines, danishAmountText(r.Totals.Payable), r.Currency, danishAmountText(r.Totals.Tax))
 	switch {
 	case r.RuleCheck.Fatal > 0:
-		fmt.Fprintf(&b, " Vores regeltjek fandt %d fejl og %d advarsel(er); modtageren vil afvise dokumentet, til fejlene er rettet i Billy:", r.RuleCheck.Fatal, r.RuleCheck.Warnings)
+		fmt.Fprintf(&b, " Vores regeltjek fandt %d fejl og %d advarsel(er), som modtagerens validering sandsynligvis afviser; ret dem i Billy:", r.RuleCheck.Fatal, r.RuleCheck.Warnings)
+		shown := 0
 		for _, x := range r.RuleCheck.Findings {
-			if x.Severity == "fatal" {
-				fmt.Fprintf(&b, " %s (%s);", x.Rule, x.Location)
+			if x.Severity != "fatal" {
+				continue
 			}
+			if shown == 5 {
+				fmt.Fprintf(&b, " og %d flere;", r.RuleCheck.Fatal-shown)
+				break
+			}
+			fmt.Fprintf(&b, " %s (%s);", x.Rule, x.Location)
+			shown++
 		}
 	case r.RuleCheck.Warnings > 0:
 		fmt.Fprintf(&b, " Vores regeltjek fandt ingen fejl, men %d advarsel(er).", r.RuleCheck.Warnings)

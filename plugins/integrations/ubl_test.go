@@ -1,6 +1,7 @@
 package integrations
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -219,5 +220,50 @@ func TestUnitCodeAndCVR(t *testing.T) {
 		if got := cvrOf(in); got != want {
 			t.Errorf("cvrOf(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDanishSummary: what the summary says for each outcome of the checks.
+func TestDanishSummary(t *testing.T) {
+	base := EinvoiceXMLResult{InvoiceNo: "1042", Format: "peppol-bis-3.0", DocumentType: "Invoice", Lines: 2, Currency: "DKK",
+		Totals: EinvoiceTotals{Payable: "19201.46", Tax: "3360.29"}, XSD: XSDCheck{why: "xmllint er ikke installeret"}}
+	fatal := func(n int) []RuleFinding {
+		var out []RuleFinding
+		for i := range n {
+			out = append(out, RuleFinding{Rule: "BR-CO-10", Severity: "fatal", Location: fmt.Sprintf("/Invoice/x[%d]", i+1)})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(*EinvoiceXMLResult)
+		want []string
+	}{
+		{"clean", func(*EinvoiceXMLResult) {}, []string{"Faktura 1042 som Peppol BIS Billing 3.0: 2 linje(r), i alt 19.201,46 DKK, heraf moms 3.360,29.",
+			"Vores regeltjek fandt ingen fejl.", "ikke den officielle schematron", "XSD-validering er ikke kørt: xmllint er ikke installeret."}},
+		{"warnings", func(r *EinvoiceXMLResult) {
+			r.RuleCheck = summarizeFindings([]RuleFinding{{Rule: "DK-R-003", Severity: "warning"}})
+		},
+			[]string{"ingen fejl, men 1 advarsel(er)"}},
+		{"seven errors, five named", func(r *EinvoiceXMLResult) { r.RuleCheck = summarizeFindings(fatal(7)) },
+			[]string{"fandt 7 fejl og 0 advarsel(er)", "BR-CO-10 (/Invoice/x[5]);", "og 2 flere;"}},
+		{"credit note in OIOUBL, XSD valid", func(r *EinvoiceXMLResult) {
+			r.DocumentType, r.Format, r.XSD = "CreditNote", "oioubl-2.1", XSDCheck{Ran: true, Valid: true}
+		}, []string{"Kreditnota 1042 som OIOUBL 2.1", "XSD-validering: gyldig."}},
+		{"XSD invalid", func(r *EinvoiceXMLResult) { r.XSD = XSDCheck{Ran: true, Findings: []string{"a", "b"}} }, []string{"XSD-validering: ugyldig (2 fund)."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			tc.edit(&r)
+			got := danishSummary(r)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("no %q in %q", w, got)
+				}
+			}
+			if strings.Contains(got, "x[6]") {
+				t.Errorf("more than five errors named: %q", got)
+			}
+		})
 	}
 }
