@@ -60,7 +60,6 @@ type xDoc struct {
 	CustomizationID         string         `xml:"cbc:CustomizationID"`
 	ProfileID               xID            `xml:"cbc:ProfileID"`
 	ID                      string         `xml:"cbc:ID"`
-	CopyIndicator           string         `xml:"cbc:CopyIndicator,omitempty"`
 	UUID                    string         `xml:"cbc:UUID,omitempty"`
 	IssueDate               string         `xml:"cbc:IssueDate"`
 	DueDate                 string         `xml:"cbc:DueDate,omitempty"` // Invoice only: UBL 2.1's CreditNote has none
@@ -100,13 +99,12 @@ type xPartyWrap struct {
 }
 
 type xParty struct {
-	EndpointID          *xID              `xml:"cbc:EndpointID,omitempty"`
-	PartyIdentification []xPartyIdent     `xml:"cac:PartyIdentification,omitempty"`
-	PartyName           *xPartyName       `xml:"cac:PartyName,omitempty"`
-	PostalAddress       *xAddress         `xml:"cac:PostalAddress,omitempty"`
-	PartyTaxScheme      *xPartyTaxScheme  `xml:"cac:PartyTaxScheme,omitempty"`
-	PartyLegalEntity    *xPartyLegalEntty `xml:"cac:PartyLegalEntity,omitempty"`
-	Contact             *xContact         `xml:"cac:Contact,omitempty"`
+	EndpointID       *xID              `xml:"cbc:EndpointID,omitempty"`
+	PartyName        *xPartyName       `xml:"cac:PartyName,omitempty"`
+	PostalAddress    *xAddress         `xml:"cac:PostalAddress,omitempty"`
+	PartyTaxScheme   *xPartyTaxScheme  `xml:"cac:PartyTaxScheme,omitempty"`
+	PartyLegalEntity *xPartyLegalEntty `xml:"cac:PartyLegalEntity,omitempty"`
+	Contact          *xContact         `xml:"cac:Contact,omitempty"`
 }
 
 type xPartyIdent struct {
@@ -152,7 +150,6 @@ type xContact struct {
 }
 
 type xPaymentMeans struct {
-	ID                    string       `xml:"cbc:ID,omitempty"`
 	PaymentMeansCode      xCode        `xml:"cbc:PaymentMeansCode"`
 	PaymentDueDate        string       `xml:"cbc:PaymentDueDate,omitempty"`
 	PaymentChannelCode    *xCode       `xml:"cbc:PaymentChannelCode,omitempty"`
@@ -236,9 +233,8 @@ type xItem struct {
 }
 
 type xPrice struct {
-	PriceAmount             xAmount `xml:"cbc:PriceAmount"`
-	BaseQuantity            *xQty   `xml:"cbc:BaseQuantity,omitempty"`
-	OrderableUnitFactorRate string  `xml:"cbc:OrderableUnitFactorRate,omitempty"`
+	PriceAmount  xAmount `xml:"cbc:PriceAmount"`
+	BaseQuantity *xQty   `xml:"cbc:BaseQuantity,omitempty"`
 }
 
 // renderEinvoice writes the document in one format.
@@ -273,8 +269,11 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 		taxScheme = xTaxScheme{ID: xID{SchemeID: "urn:oioubl:id:taxschemeid-1.5", SchemeAgencyID: "320", Value: "63"}, Name: "Moms"}
 		x.UBLVersionID, x.CustomizationID = "2.1", oioublCustomization
 		x.ProfileID = xID{SchemeID: "urn:oioubl:id:profileid-1.2", SchemeAgencyID: "320", Value: oioublProfile}
-		x.CopyIndicator, x.UUID = "false", d.UUID
-		if !d.CreditNote {
+		x.UUID = d.UUID
+		// Both type codes come from OIOUBL's invoice type code list.
+		if d.CreditNote {
+			x.CreditNoteTypeCode = &xCode{ListID: "urn:oioubl:codelist:invoicetypecode-1.1", ListAgencyID: "320", Value: "381"}
+		} else {
 			x.InvoiceTypeCode = &xCode{ListID: "urn:oioubl:codelist:invoicetypecode-1.1", ListAgencyID: "320", Value: "380"}
 		}
 	} else {
@@ -286,7 +285,8 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 			x.InvoiceTypeCode = &xCode{Value: "380"}
 		}
 	}
-	if !d.CreditNote {
+	if !d.CreditNote && !oio {
+		// OIOUBL gives the due date in the payment means only.
 		x.DueDate = d.DueDate
 	}
 	if d.OrderRef != "" {
@@ -309,11 +309,9 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 			PartyLegalEntity: &xPartyLegalEntty{RegistrationName: p.Name}}
 		switch {
 		case oio && p.GLN != "" && !seller:
-			xp.EndpointID = &xID{SchemeID: "GLN", SchemeAgencyID: "9", Value: p.GLN}
-			xp.PartyIdentification = []xPartyIdent{{ID: xID{SchemeID: "GLN", SchemeAgencyID: "9", Value: p.GLN}}}
+			xp.EndpointID = &xID{SchemeID: "GLN", Value: p.GLN}
 		case oio && p.CVR != "":
-			xp.EndpointID = &xID{SchemeID: "DK:CVR", SchemeAgencyID: "320", Value: "DK" + p.CVR}
-			xp.PartyIdentification = []xPartyIdent{{ID: xID{SchemeID: "DK:CVR", SchemeAgencyID: "320", Value: "DK" + p.CVR}}}
+			xp.EndpointID = &xID{SchemeID: "DK:CVR", Value: "DK" + p.CVR}
 		case !oio && p.GLN != "" && !seller:
 			xp.EndpointID = &xID{SchemeID: "0088", Value: p.GLN}
 		case !oio && p.CVR != "":
@@ -324,14 +322,14 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 		if p.VATID != "" {
 			ts := xPartyTaxScheme{CompanyID: xID{Value: p.VATID}, TaxScheme: taxScheme}
 			if oio {
-				ts.CompanyID.SchemeID, ts.CompanyID.SchemeAgencyID = "DK:SE", "320"
+				ts.CompanyID.SchemeID = "DK:SE"
 			}
 			xp.PartyTaxScheme = &ts
 		}
 		if p.CVR != "" {
 			xp.PartyLegalEntity.CompanyID = &xID{SchemeID: "0184", Value: "DK" + p.CVR}
 			if oio {
-				xp.PartyLegalEntity.CompanyID = &xID{SchemeID: "DK:CVR", SchemeAgencyID: "320", Value: "DK" + p.CVR}
+				xp.PartyLegalEntity.CompanyID = &xID{SchemeID: "DK:CVR", Value: "DK" + p.CVR}
 			}
 		}
 		switch {
@@ -358,21 +356,23 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 		}
 		switch {
 		case oio && pm.IBAN:
-			m.ID, m.PaymentMeansCode.Value = "1", "42"
-			m.PaymentChannelCode = &xCode{ListID: "urn:oioubl:codelist:paymentchannelcode-1.1", ListAgencyID: "320", Value: "IBAN"}
+			// OIOUBL's PaymentID is a FIK/giro card type, not a
+			// remittance text: none here.
+			m.PaymentMeansCode.Value, m.PaymentID = "42", ""
+			m.PaymentChannelCode = &xCode{ListID: "urn:oioubl:codelist:paymentchannelcode-1.1", Value: "IBAN"}
 			if pm.Branch != "" {
 				m.PayeeFinancialAccount.FinancialInstitutionBranch = &xBranch{FinancialInstitution: &xFinInstitu{ID: pm.Branch}}
 			}
 		case oio:
-			m.ID = "1"
-			m.PaymentChannelCode = &xCode{ListID: "urn:oioubl:codelist:paymentchannelcode-1.1", ListAgencyID: "320", Value: "DK:BANK"}
+			m.PaymentID = ""
+			m.PaymentChannelCode = &xCode{ListID: "urn:oioubl:codelist:paymentchannelcode-1.1", Value: "DK:BANK"}
 			m.PayeeFinancialAccount.FinancialInstitutionBranch = &xBranch{ID: pm.Branch}
 		case pm.Branch != "":
 			m.PayeeFinancialAccount.FinancialInstitutionBranch = &xBranch{ID: pm.Branch}
 		}
 		x.PaymentMeans = m
 	}
-	if d.TermsNote != "" {
+	if d.TermsNote != "" && !oio {
 		x.PaymentTerms = &xPaymentTerms{Note: d.TermsNote}
 	}
 
@@ -425,8 +425,6 @@ func renderEinvoice(d einvDoc, format string) (string, error) {
 			if c := category(l.Category, true); c != nil {
 				xl.TaxTotal = &xTaxTotal{TaxAmount: amt(l.Tax), TaxSubtotal: []xTaxSubtotal{{TaxableAmount: amt(l.Net), TaxAmount: amt(l.Tax), TaxCategory: *c}}}
 			}
-			xl.Price.BaseQuantity = &xQty{UnitCode: l.UnitCode, Value: "1"}
-			xl.Price.OrderableUnitFactorRate = "1"
 		}
 		if !l.BaseQty.IsZero() {
 			xl.Price.BaseQuantity = &xQty{UnitCode: l.UnitCode, Value: l.BaseQty.String()}
