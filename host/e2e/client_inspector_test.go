@@ -43,7 +43,7 @@ func connectInspector(target serverTarget, home string) (*clientSession, error) 
 		return nil, err
 	}
 	c := &inspectorClient{tools: tools, target: target, home: home, logs: &testkit.SyncBuffer{}}
-	return &clientSession{client: c, parallel: true, logs: c.logs}, nil
+	return &clientSession{client: c, parallel: true, serverPerCall: target.url == "", logs: c.logs}, nil
 }
 
 // run invokes the CLI once and returns its JSON envelope's result, or the

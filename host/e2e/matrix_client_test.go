@@ -37,6 +37,9 @@ type clientSession struct {
 	// parallel: calls may overlap. True only for the Inspector, which starts
 	// a process per call and is slow enough for it to matter.
 	parallel bool
+	// serverPerCall: every call starts its own stdio server (the Inspector
+	// over stdio), so nothing one call writes is there for the next.
+	serverPerCall bool
 	// logs is the client's (and a stdio server's) stderr, shown on failure.
 	logs *testkit.SyncBuffer
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,13 @@ type placeholder struct {
 	Call      string         `yaml:"call"`
 	Arguments map[string]any `yaml:"arguments"`
 	Pick      string         `yaml:"pick"`
+	// Writes marks a call that writes what later calls need (an imported
+	// order's invoice, then its approval): a destructive one goes through
+	// its confirmation token, and the value only means something to a
+	// client that keeps one server for all its calls. For a client that
+	// starts a server per call (the Inspector over stdio) it is not
+	// resolved, and the cases using it are noted as not applicable.
+	Writes bool `yaml:"writes"`
 }
 
 type toolCases struct {
@@ -42,15 +50,28 @@ type toolCases struct {
 	// when Status is set, answer that status.
 	Plain  bool   `yaml:"plain"`
 	Status string `yaml:"status"`
+	// Expect checks what the valid call answered (the confirmed answer of
+	// a destructive one): dot paths into the structured result, each with
+	// the value it must have ("$name" placeholders allowed); a path ending
+	// in ".#" is the length of the list it names.
+	Expect map[string]any `yaml:"expect"`
 }
 
 type errorCase struct {
 	Why       string         `yaml:"why"`
 	Arguments map[string]any `yaml:"arguments"`
 	Code      string         `yaml:"code"`
+	// Field, when set, must be among the fields the error names; Says
+	// must be in its message: what tells the user which part was wrong.
+	Field string `yaml:"field"`
+	Says  string `yaml:"says"`
 }
 
 var placeholderRef = regexp.MustCompile(`^\$([A-Za-z][A-Za-z0-9_]*)$`)
+
+// placeholderInline is a placeholder inside a longer string ("Faktura
+// ${invoiceNo}"), replaced by its value as text.
+var placeholderInline = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9_]*)\}`)
 
 // loadMatrix reads and checks the matrix file: unknown keys, duplicate or
 // unnamed tools, cases without an expected code and references to
@@ -95,7 +116,7 @@ func loadMatrix() (*matrixData, error) {
 		if tc.Arguments == nil {
 			problems = append(problems, fmt.Sprintf("tool %s has no valid arguments (write arguments: {} for none)", tc.Name))
 		}
-		refs := refsIn(tc.Arguments)
+		refs := append(refsIn(tc.Arguments), refsIn(tc.Expect)...)
 		for j, ec := range tc.Errors {
 			if ec.Why == "" || ec.Code == "" {
 				problems = append(problems, fmt.Sprintf("tool %s: errors[%d] needs why and code", tc.Name, j))
@@ -122,6 +143,9 @@ func refsIn(v any) []string {
 		if m := placeholderRef.FindStringSubmatch(v); m != nil {
 			refs = append(refs, m[1])
 		}
+		for _, m := range placeholderInline.FindAllStringSubmatch(v, -1) {
+			refs = append(refs, m[1])
+		}
 	case map[string]any:
 		for _, x := range v {
 			refs = append(refs, refsIn(x)...)
@@ -139,18 +163,32 @@ func refsIn(v any) []string {
 func substitute(v any, values map[string]any, failed map[string]error) (any, error) {
 	switch v := v.(type) {
 	case string:
-		m := placeholderRef.FindStringSubmatch(v)
-		if m == nil {
-			return v, nil
+		lookup := func(name string) (any, error) {
+			if err := failed[name]; err != nil {
+				return nil, fmt.Errorf("placeholder $%s: %w", name, err)
+			}
+			val, ok := values[name]
+			if !ok {
+				return nil, fmt.Errorf("placeholder $%s was not resolved", name)
+			}
+			return val, nil
 		}
-		if err := failed[m[1]]; err != nil {
-			return nil, fmt.Errorf("placeholder $%s: %w", m[1], err)
+		if m := placeholderRef.FindStringSubmatch(v); m != nil {
+			return lookup(m[1])
 		}
-		val, ok := values[m[1]]
-		if !ok {
-			return nil, fmt.Errorf("placeholder $%s was not resolved", m[1])
+		var firstErr error
+		out := placeholderInline.ReplaceAllStringFunc(v, func(ref string) string {
+			val, err := lookup(placeholderInline.FindStringSubmatch(ref)[1])
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				return ref
+			}
+			return asText(val)
+		})
+		if firstErr != nil {
+			return nil, firstErr
 		}
-		return val, nil
+		return out, nil
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, x := range v {
@@ -175,6 +213,15 @@ func substitute(v any, values map[string]any, failed map[string]error) (any, err
 	return v, nil
 }
 
+// asText writes a placeholder's value into a string: numbers as decimals
+// (4482.5, never 4.4825e+03).
+func asText(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return fmt.Sprint(v)
+}
+
 // substituteArgs is substitute for an arguments object.
 func substituteArgs(args map[string]any, values map[string]any, failed map[string]error) (map[string]any, error) {
 	if args == nil {
@@ -187,9 +234,18 @@ func substituteArgs(args map[string]any, values map[string]any, failed map[strin
 	return out.(map[string]any), nil
 }
 
-// pick follows a dot path ("invoices.0.id") through decoded JSON.
+// pick follows a dot path ("invoices.0.id") through decoded JSON; a last
+// segment "#" is the length of the list reached ("matched.#").
 func pick(v any, path string) (any, error) {
 	for _, seg := range strings.Split(path, ".") {
+		if seg == "#" {
+			l, ok := v.([]any)
+			if !ok {
+				return nil, fmt.Errorf("%s: # reached a %T, not a list", path, v)
+			}
+			v = len(l)
+			continue
+		}
 		switch x := v.(type) {
 		case map[string]any:
 			next, ok := x[seg]

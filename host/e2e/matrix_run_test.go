@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -25,6 +26,16 @@ type cellReport struct {
 	failures []string // "check: message"
 	notes    []string // checks that do not apply to this client, and why
 }
+
+func (r *cellReport) note(n string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, n)
+}
+
+// errNeedsOneServer is a placeholder that writes (placeholder.Writes),
+// and the checks using it, on a client that starts a server per call.
+var errNeedsOneServer = errors.New("it needs what an earlier call wrote, and this client starts a new server (a fresh sandbox) for every call")
 
 func (r *cellReport) record(check string, err error) {
 	r.mu.Lock()
@@ -63,6 +74,10 @@ func (c *cellRun) check(t *testing.T, name string, f func(ctx context.Context, t
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		err := f(ctx, t)
+		if errors.Is(err, errNeedsOneServer) {
+			c.report.note(name + ": not applicable, " + err.Error())
+			t.Skip(err)
+		}
 		c.report.record(name, err)
 		if err != nil {
 			t.Error(err)
@@ -192,10 +207,26 @@ func (c *cellRun) resolvePlaceholders(ctx context.Context, _ *testing.T) error {
 	}
 	var problems []string
 	for _, p := range c.m.Placeholders {
+		if p.Writes && c.sess.serverPerCall {
+			c.failed[p.Name] = errNeedsOneServer
+			continue
+		}
 		err := func() error {
 			args, err := substituteArgs(p.Arguments, c.values, c.failed)
 			if err != nil {
 				return err
+			}
+			if p.Writes {
+				out, err := c.writeCall(ctx, p.Call, args)
+				if err != nil {
+					return err
+				}
+				v, err := pick(out, p.Pick)
+				if err != nil {
+					return fmt.Errorf("%s answered, but: %w", p.Call, err)
+				}
+				c.values[p.Name] = v
+				return nil
 			}
 			key, _ := json.Marshal([]any{p.Call, args})
 			if _, done := answers[string(key)]; !done && errs[string(key)] == nil {
@@ -211,7 +242,9 @@ func (c *cellRun) resolvePlaceholders(ctx context.Context, _ *testing.T) error {
 			c.values[p.Name] = v
 			return nil
 		}()
-		if err != nil {
+		if errors.Is(err, errNeedsOneServer) {
+			c.failed[p.Name] = err
+		} else if err != nil {
 			c.failed[p.Name] = err
 			problems = append(problems, fmt.Sprintf("$%s: %v", p.Name, err))
 		}
@@ -233,7 +266,7 @@ func (c *cellRun) prefetch(ctx context.Context, answers map[string]any, errs map
 	var calls []call
 	seen := map[string]bool{}
 	for _, p := range c.m.Placeholders {
-		if len(refsIn(p.Arguments)) > 0 {
+		if len(refsIn(p.Arguments)) > 0 || p.Writes {
 			continue
 		}
 		args := p.Arguments
@@ -283,15 +316,21 @@ func (c *cellRun) validCall(ctx context.Context, t *testing.T, tc toolCases) err
 	if err != nil {
 		return err
 	}
+	// What the answer is checked against must be known before the call:
+	// a case expecting what an earlier write made is not applicable where
+	// that write is not there.
+	if _, err := substitute(map[string]any(tc.Expect), c.values, c.failed); err != nil {
+		return err
+	}
 	if tc.Plain {
 		out, err := c.structuredCall(ctx, tc.Name, args)
 		if err != nil {
 			return err
 		}
 		if tc.Status != "" && out["status"] != tc.Status {
-			return fmt.Errorf("status %v, want %s", out["status"], tc.Status)
+			return fmt.Errorf("status %v, want %s: %s", out["status"], tc.Status, out["message"])
 		}
-		return nil
+		return c.checkExpect(tc, out)
 	}
 	if !tool.destructive() {
 		out, err := c.structuredCall(ctx, tc.Name, args)
@@ -301,7 +340,7 @@ func (c *cellRun) validCall(ctx context.Context, t *testing.T, tc toolCases) err
 		if !tool.readOnly() && out["status"] != "done" {
 			return fmt.Errorf("a write without confirmation must answer status done, got %v: %s", out["status"], out["message"])
 		}
-		return nil
+		return c.checkExpect(tc, out)
 	}
 	preview, err := c.structuredCall(ctx, tc.Name, args)
 	if err != nil {
@@ -320,6 +359,54 @@ func (c *cellRun) validCall(ctx context.Context, t *testing.T, tc toolCases) err
 	}
 	if done["status"] != "done" {
 		return fmt.Errorf("confirming with the token: status %v, want done: %s", done["status"], done["message"])
+	}
+	return c.checkExpect(tc, done)
+}
+
+// writeCall makes a placeholder's write: a destructive tool's preview,
+// then the same call with its token; the answer must be status done.
+func (c *cellRun) writeCall(ctx context.Context, tool string, args map[string]any) (map[string]any, error) {
+	out, err := c.structuredCall(ctx, tool, args)
+	if err != nil {
+		return nil, err
+	}
+	if token, _ := out["confirmation_token"].(string); out["status"] == "confirmation_required" && token != "" {
+		confirmed := maps.Clone(args)
+		confirmed["confirmation_token"] = token
+		if out, err = c.structuredCall(ctx, tool, confirmed); err != nil {
+			return nil, fmt.Errorf("confirming with the token: %w", err)
+		}
+	}
+	if out["status"] != "done" {
+		return nil, fmt.Errorf("%s: status %v, want done: %s", tool, out["status"], out["message"])
+	}
+	return out, nil
+}
+
+// checkExpect compares the answer with the case's expect paths, reporting
+// every difference at once.
+func (c *cellRun) checkExpect(tc toolCases, out map[string]any) error {
+	if len(tc.Expect) == 0 {
+		return nil
+	}
+	want, err := substitute(map[string]any(tc.Expect), c.values, c.failed)
+	if err != nil {
+		return err
+	}
+	var diffs []string
+	for _, path := range slices.Sorted(maps.Keys(tc.Expect)) {
+		w := want.(map[string]any)[path]
+		got, err := pick(any(out), path)
+		if err != nil {
+			diffs = append(diffs, err.Error())
+			continue
+		}
+		if asText(got) != asText(w) {
+			diffs = append(diffs, fmt.Sprintf("%s = %s, want %s", path, clip(asText(got), 200), asText(w)))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("the answer differs: %s", strings.Join(diffs, "; "))
 	}
 	return nil
 }
@@ -348,6 +435,21 @@ func (c *cellRun) errorCall(ctx context.Context, t *testing.T, tool string, ec e
 	}
 	if msg == "" {
 		return fmt.Errorf("error %s has no message for the user: %s", ec.Code, clip(res.text(), 300))
+	}
+	if ec.Says != "" && !strings.Contains(msg, ec.Says) {
+		return fmt.Errorf("error %s: the message does not say %q: %s", ec.Code, ec.Says, msg)
+	}
+	if ec.Field != "" {
+		var named []string
+		fields, _ := obj["fields"].([]any)
+		for _, f := range fields {
+			if f, ok := f.(map[string]any); ok {
+				named = append(named, fmt.Sprint(f["field"]))
+			}
+		}
+		if !slices.Contains(named, ec.Field) {
+			return fmt.Errorf("error %s names the fields %v, want %s among them: %s", ec.Code, named, ec.Field, msg)
+		}
 	}
 	t.Logf("the user sees: %s: %s", ec.Code, msg)
 	return nil

@@ -3,13 +3,17 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
 
+	"github.com/billy-mcp/billy-mcp/sandbox"
+	"github.com/billy-mcp/billy-mcp/sandbox/economic"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -82,14 +86,30 @@ func viaNodeDriver(library string) func(context.Context, *testing.T, serverTarge
 var matrixTransports = []string{"http", "stdio"}
 
 // matrixConfig is the host config every cell runs: the shipped plugins
-// (invoices, moms, presets), the sandbox, and destructive writes behind a
-// confirmation.
-func matrixConfig(m *matrixData) string {
-	cfg := "mode: sandbox\nwrites:\n  mode: confirm\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n  presets: {path: billy-mcp-plugin-presets}\n"
+// (invoices, moms, presets, integrations), the sandbox, and destructive
+// writes behind a confirmation. migrate_from_economic reads the e-conomic
+// fake at economicURL, as the sandbox organization's agreement.
+func matrixConfig(m *matrixData, economicURL, org string) string {
+	cfg := "mode: sandbox\nwrites:\n  mode: confirm\nplugins:\n  invoices: {path: billy-mcp-plugin-invoices}\n  moms: {path: billy-mcp-plugin-moms}\n  presets: {path: billy-mcp-plugin-presets}\n" +
+		"  integrations:\n    path: billy-mcp-plugin-integrations\n    config:\n      economic: {base_url: " + economicURL + ", app_secret_token: matrix-app-secret, agreement_grant_tokens: {" + strconv.Quote(org) + ": matrix-grant}}\n"
 	if m.SandboxBusiness != "" {
 		cfg += "sandbox:\n  business: " + m.SandboxBusiness + "\n"
 	}
 	return cfg
+}
+
+// economicFake serves e-conomic's demo agreement for the matrix's hosts
+// and returns its URL and the organization (the sandbox's default, the
+// same in every host: the default seed) whose agreement it is.
+func economicFake(t *testing.T, m *matrixData) (url, org string) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{Seed: 1, Business: m.SandboxBusiness})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(economic.New(economic.Options{AppSecretToken: "matrix-app-secret", Agreements: map[string]*economic.Agreement{"matrix-grant": economic.Demo()}}))
+	t.Cleanup(srv.Close)
+	return srv.URL, sb.DefaultOrganizationID()
 }
 
 // TestClientMatrix runs real MCP clients written by others against the
@@ -104,7 +124,8 @@ func TestClientMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := matrixConfig(m)
+	economicURL, org := economicFake(t, m)
+	cfg := matrixConfig(m, economicURL, org)
 
 	// The server's own tool list, through the baseline client: what the
 	// data file must cover and what every client must list.
@@ -217,7 +238,7 @@ func TestClientMatrixFile(t *testing.T) {
 }
 
 func TestMatrixSubstitute(t *testing.T) {
-	values := map[string]any{"invoice": "inv1", "n": 3}
+	values := map[string]any{"invoice": "inv1", "n": 3, "amount": 4482.5}
 	failed := map[string]error{"gone": fmt.Errorf("list_invoices failed")}
 	tests := []struct {
 		name    string
@@ -230,6 +251,8 @@ func TestMatrixSubstitute(t *testing.T) {
 		{"nested", map[string]any{"ids": []any{"$invoice", map[string]any{"k": "$n"}}}, map[string]any{"ids": []any{"inv1", map[string]any{"k": 3}}}, ""},
 		{"failed placeholder", map[string]any{"a": "$gone"}, nil, "placeholder $gone: list_invoices failed"},
 		{"unknown placeholder", map[string]any{"a": "$nope"}, nil, "placeholder $nope was not resolved"},
+		{"inline", map[string]any{"text": "Faktura ${invoice}, ${n} stk, ${amount} kr."}, map[string]any{"text": "Faktura inv1, 3 stk, 4482.5 kr."}, ""},
+		{"inline failed placeholder", map[string]any{"text": "x ${gone}"}, nil, "placeholder $gone: list_invoices failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +285,8 @@ func TestMatrixPick(t *testing.T) {
 		{"invoices.x", nil, true},
 		{"customers.0.id", nil, true},
 		{"invoices.0.id.more", nil, true},
+		{"invoices.#", 2, false},
+		{"invoices.0.#", nil, true},
 	}
 	for _, tt := range tests {
 		got, err := pick(doc, tt.path)
@@ -271,5 +296,35 @@ func TestMatrixPick(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("pick(%q) (-want +got):\n%s", tt.path, diff)
 		}
+	}
+}
+
+func TestMatrixExpect(t *testing.T) {
+	out := map[string]any{"status": "done", "total": "395.00", "delivery": map[string]any{"state": "received"},
+		"lines": []any{map[string]any{"product_id": "p1"}}, "n": float64(2)}
+	c := &cellRun{values: map[string]any{"product": "p1"}, failed: map[string]error{}}
+	tests := []struct {
+		name    string
+		expect  map[string]any
+		wantErr string
+	}{
+		{"none", nil, ""},
+		{"all hold", map[string]any{"total": "395.00", "delivery.state": "received", "lines.#": 1, "lines.0.product_id": "$product", "n": 2}, ""},
+		{"a value differs", map[string]any{"total": "395.00", "delivery.state": "rejected"}, "the answer differs: delivery.state = received, want rejected"},
+		{"a length differs", map[string]any{"lines.#": 2}, "the answer differs: lines.# = 1, want 2"},
+		{"a missing path", map[string]any{"credit_note_id": "x"}, `the answer differs: credit_note_id: no key "credit_note_id"`},
+		{"an unresolved placeholder", map[string]any{"total": "$nope"}, "placeholder $nope was not resolved"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.checkExpect(toolCases{Expect: tt.expect}, out)
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("checkExpect: %q, want %q", got, tt.wantErr)
+			}
+		})
 	}
 }
