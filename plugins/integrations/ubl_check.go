@@ -185,6 +185,21 @@ func parseXMLTree(b []byte) (*xnode, error) {
 	return root, nil
 }
 
+// gs1Valid is PEPPOL-COMMON-R040's test: digits, the last the GS1 mod-10
+// check digit of the others (weights 3, 1, 3, … from the right), at any
+// length as the official rule has it; a Danish public buyer's GLN is 13
+// (the preflight's gln.Valid holds it to that).
+func gs1Valid(s string) bool {
+	if len(s) < 2 || !digitsOnly(s) {
+		return false
+	}
+	sum := 0
+	for i, w := len(s)-2, 3; i >= 0; i, w = i-1, 4-w {
+		sum += int(s[i]-'0') * w
+	}
+	return int(s[len(s)-1]-'0') == (10-sum%10)%10
+}
+
 // checker collects findings.
 type checker struct {
 	root     *xnode
@@ -365,8 +380,8 @@ func (c *checker) peppol() {
 		v := strings.TrimSpace(x.Text)
 		switch x.attr("schemeID") {
 		case "0088":
-			if !gln.Valid(v) {
-				c.add("PEPPOL-COMMON-R040", "fatal", x, "", "the GLN %q is not 13 digits with a valid GS1 check digit", v)
+			if !gs1Valid(v) {
+				c.add("PEPPOL-COMMON-R040", "fatal", x, "", "the GLN %q is not digits ending in a valid GS1 check digit", v)
 			}
 		case "0184":
 			if !reCVR0184.MatchString(v) {
@@ -555,6 +570,20 @@ func (c *checker) peppol() {
 
 	// The VAT breakdown: per category and rate, the lines' sum and the
 	// rate's VAT (BR-x-08, BR-CO-17), the exemption reason (BR-x-10).
+	// Document-level allowances (minus) and charges (plus) count toward
+	// their VAT category's taxable amount.
+	docSums := map[catKey]decimal.Decimal{}
+	docOK := true
+	for _, ac := range r.all("cac:AllowanceCharge") {
+		v, ok := c.num(ac.at("cbc:Amount"))
+		docOK = docOK && ok
+		p, _ := decimal.NewFromString(ac.text("cac:TaxCategory", "cbc:Percent"))
+		k := catKey{ac.text("cac:TaxCategory", "cbc:ID"), p.String()}
+		if ac.text("cbc:ChargeIndicator") != "true" {
+			v = v.Neg()
+		}
+		docSums[k] = docSums[k].Add(v)
+	}
 	seen := map[catKey]bool{}
 	if taxTotal != nil {
 		for _, st := range taxTotal.all("cac:TaxSubtotal") {
@@ -569,10 +598,8 @@ func (c *checker) peppol() {
 			c.decimals2("BR-DEC-20", stTaxX, "the VAT category tax amount")
 			taxable, okT := c.num(taxableX)
 			stTax, okS := c.num(stTaxX)
-			if pre != "" && okT && sumOK {
-				// Document-level allowances and charges are not generated
-				// here; the lines' sum is the whole basis.
-				c.equal(pre+"-08", taxableX, "the taxable amount of VAT category "+code+" at "+pct+" %", taxable, lineSums[k], "0")
+			if pre != "" && okT && sumOK && docOK {
+				c.equal(pre+"-08", taxableX, "the taxable amount of VAT category "+code+" at "+pct+" %", taxable, lineSums[k].Add(docSums[k]), "0")
 			}
 			if okT && okS && pct != "" {
 				c.equal("BR-CO-17", stTaxX, "the VAT of category "+code+" at "+pct+" %", stTax, taxable.Mul(p).Div(hundred).Round(2), "0.01")

@@ -113,6 +113,7 @@ func TestEinvoiceRules(t *testing.T) {
 		{"R020 no seller endpoint", inv, []edit{{`<cbc:EndpointID schemeID="0184">DK12345678</cbc:EndpointID>`, "", 1}}, []string{"PEPPOL-EN16931-R020"}},
 		{"R010 no buyer endpoint", inv, []edit{{`<cbc:EndpointID schemeID="0088">5798000000001</cbc:EndpointID>`, "", 1}}, []string{"PEPPOL-EN16931-R010"}},
 		{"COMMON-R040 GLN check digit", inv, []edit{{"5798000000001", "5798000000002", 1}}, []string{"PEPPOL-COMMON-R040"}},
+		{"COMMON-R040 a GLN of another length with a valid check digit", inv, []edit{{">5798000000001<", ">9482348239847239874<", 1}}, nil},
 		{"COMMON-R042 CVR format", inv, []edit{{`schemeID="0184">DK12345678</cbc:EndpointID>`, `schemeID="0184">DK1234567</cbc:EndpointID>`, 1}}, []string{"PEPPOL-COMMON-R042"}},
 		{"BR-CO-09 VAT id without country", inv, []edit{{"<cbc:CompanyID>DK29189838</cbc:CompanyID>", "<cbc:CompanyID>29189838</cbc:CompanyID>", 1}}, []string{"BR-CO-09"}},
 		{"R051 an amount in another currency", inv, []edit{{`<cbc:PriceAmount currencyID="DKK">950</cbc:PriceAmount>`, `<cbc:PriceAmount currencyID="EUR">950</cbc:PriceAmount>`, 1}}, []string{"PEPPOL-EN16931-R051"}},
@@ -153,6 +154,19 @@ func TestEinvoiceRules(t *testing.T) {
 		{"BR-CO-16 prepaid counts", inv, []edit{{`<cbc:PayableAmount currencyID="DKK">19201.46`, `<cbc:PrepaidAmount currencyID="DKK">1.46</cbc:PrepaidAmount><cbc:PayableAmount currencyID="DKK">19200.00`, 1}}, nil},
 		{"BR-CO-17 subtotal VAT is not rate × taxable", inv, []edit{{`>3360.29</cbc:TaxAmount>`, `>3361.29</cbc:TaxAmount>`, 2}}, []string{"BR-CO-14", "BR-CO-17"}},
 		{"BR-CO-18 no VAT breakdown", inv, []edit{{"", "", 0}}, []string{"BR-CO-18", "BR-E-08", "BR-S-08"}},
+		{"BR-S-08 a document-level charge counts", inv, []edit{
+			{"  <cac:TaxTotal>", `  <cac:AllowanceCharge><cbc:ChargeIndicator>true</cbc:ChargeIndicator><cbc:AllowanceChargeReason>Fragt</cbc:AllowanceChargeReason><cbc:Amount currencyID="DKK">100.00</cbc:Amount><cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>25</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:AllowanceCharge>
+  <cac:TaxTotal>`, 1},
+			{">13441.17</cbc:TaxableAmount>", ">13541.17</cbc:TaxableAmount>", 1},
+			{">3360.29</cbc:TaxAmount>", ">3385.29</cbc:TaxAmount>", 1}, {">3360.29</cbc:TaxAmount>", ">3385.29</cbc:TaxAmount>", 1},
+			{">15841.17</cbc:TaxExclusiveAmount>", ">15941.17</cbc:TaxExclusiveAmount>", 1},
+			{`<cbc:TaxInclusiveAmount currencyID="DKK">19201.46</cbc:TaxInclusiveAmount>`, `<cbc:TaxInclusiveAmount currencyID="DKK">19326.46</cbc:TaxInclusiveAmount><cbc:ChargeTotalAmount currencyID="DKK">100.00</cbc:ChargeTotalAmount>`, 1},
+			{">19201.46</cbc:PayableAmount>", ">19326.46</cbc:PayableAmount>", 1},
+		}, nil},
+		{"BR-S-08 a document-level charge left out of the breakdown", inv, []edit{
+			{"  <cac:TaxTotal>", `  <cac:AllowanceCharge><cbc:ChargeIndicator>true</cbc:ChargeIndicator><cbc:AllowanceChargeReason>Fragt</cbc:AllowanceChargeReason><cbc:Amount currencyID="DKK">100.00</cbc:Amount><cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>25</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:AllowanceCharge>
+  <cac:TaxTotal>`, 1},
+		}, []string{"BR-CO-13", "BR-S-08"}},
 		{"BR-S-08 taxable is not the lines' sum", inv, []edit{{`>13441.17</cbc:TaxableAmount>`, `>13441.00</cbc:TaxableAmount>`, 1}}, []string{"BR-CO-17", "BR-S-08"}},
 		{"BR-E-10 exempt without reason", inv, []edit{{"<cbc:TaxExemptionReason>Momsfritaget efter momslovens § 13</cbc:TaxExemptionReason>", "", 1}}, []string{"BR-E-10"}},
 		{"BR-S-05 standard rate 0", inv, []edit{{"<cbc:Percent>25</cbc:Percent>", "<cbc:Percent>0</cbc:Percent>", -1}}, []string{"BR-S-05", "BR-S-08"}},
