@@ -23,7 +23,12 @@
 // e-invoices to Danish public buyers before Billy sends it; send_einvoice
 // sends one that passes through Billy's invoice deliveries after a
 // confirmation, and einvoice_status reads its delivery log
-// (einvoice_send.go).
+// (einvoice_send.go). einvoice_xml renders an invoice or credit note as
+// Peppol BIS 3 or OIOUBL 2.1 XML for preview (ubl.go, ubl_render.go) and
+// checks the generated XML, parsed back, against the rules that need no
+// schematron (ubl_check.go: our own check, not the official validation);
+// the official XSDs run through xmllint only where an operator configured
+// them (ubl_xsd.go).
 //
 // Webshop orders: import_webshop_order makes a draft invoice from one
 // Shopify, WooCommerce or generic order (orders.go, orders_parse.go):
