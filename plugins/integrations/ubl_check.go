@@ -398,6 +398,12 @@ func (c *checker) peppol() {
 		}
 	}
 
+	// No empty elements (PEPPOL-EN16931-R008).
+	r.walk(func(x *xnode) {
+		if len(x.Kids) == 0 && strings.TrimSpace(x.Text) == "" {
+			c.add("PEPPOL-EN16931-R008", "fatal", x, "", "the element %s is empty; Peppol documents may not contain empty elements", x.name())
+		}
+	})
 	cur := r.text("cbc:DocumentCurrencyCode")
 	// A VAT accounting currency needs the VAT total in it (BR-53), and
 	// differs from the document's (PEPPOL-EN16931-R005).
