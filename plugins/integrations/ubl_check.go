@@ -361,7 +361,9 @@ func (c *checker) peppol() {
 		if c.need("BR-08", sup, "the seller's postal address (BG-5)", "cac:PostalAddress") != nil {
 			c.need("BR-09", sup, "the seller's country code (BT-40)", "cac:PostalAddress", "cac:Country", "cbc:IdentificationCode")
 		}
-		c.need("PEPPOL-EN16931-R020", sup, "the seller's electronic address (BT-34)", "cbc:EndpointID")
+		if ep := c.need("PEPPOL-EN16931-R020", sup, "the seller's electronic address (BT-34)", "cbc:EndpointID"); ep != nil && ep.attr("schemeID") == "" {
+			c.add("BR-62", "fatal", ep, "@schemeID", "the seller's electronic address has no scheme identifier")
+		}
 	}
 	if cus == nil {
 		c.add("BR-07", "fatal", r, "cac:AccountingCustomerParty/cac:Party", "the buyer is missing")
@@ -370,7 +372,9 @@ func (c *checker) peppol() {
 		if c.need("BR-10", cus, "the buyer's postal address (BG-8)", "cac:PostalAddress") != nil {
 			c.need("BR-11", cus, "the buyer's country code (BT-55)", "cac:PostalAddress", "cac:Country", "cbc:IdentificationCode")
 		}
-		c.need("PEPPOL-EN16931-R010", cus, "the buyer's electronic address (BT-49)", "cbc:EndpointID")
+		if ep := c.need("PEPPOL-EN16931-R010", cus, "the buyer's electronic address (BT-49)", "cbc:EndpointID"); ep != nil && ep.attr("schemeID") == "" {
+			c.add("BR-63", "fatal", ep, "@schemeID", "the buyer's electronic address has no scheme identifier")
+		}
 	}
 	// Identifier formats (PEPPOL-COMMON-R040 GLN, R042 Danish CVR).
 	r.walk(func(x *xnode) {
@@ -572,6 +576,20 @@ func (c *checker) peppol() {
 	}
 	if ok4 && ok5 && okP && okR {
 		c.equal("BR-CO-16", payX, "the amount due (BT-115)", pay, taxIncl.Sub(prepaid).Add(rounding), "0")
+	}
+	// An invoice with money due says when or on what terms (BR-CO-25; the
+	// UBL binding holds invoices to it, not credit notes).
+	if ok5 && pay.IsPositive() && !c.creditNote() && r.text("cbc:DueDate") == "" && r.text("cac:PaymentTerms", "cbc:Note") == "" {
+		c.add("BR-CO-25", "fatal", r, "cbc:DueDate", "the amount due is positive, but neither a due date (BT-9) nor payment terms (BT-20) are given")
+	}
+	withSubtotals := 0
+	for _, tt := range r.all("cac:TaxTotal") {
+		if len(tt.all("cac:TaxSubtotal")) > 0 {
+			withSubtotals++
+		}
+	}
+	if withSubtotals > 1 {
+		c.add("PEPPOL-EN16931-R053", "fatal", r, "cac:TaxTotal", "only one VAT total may carry a VAT breakdown, found %d", withSubtotals)
 	}
 
 	// The VAT breakdown: per category and rate, the lines' sum and the

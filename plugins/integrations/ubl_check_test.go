@@ -119,6 +119,12 @@ func TestEinvoiceRules(t *testing.T) {
 		{"R051 an amount in another currency", inv, []edit{{`<cbc:PriceAmount currencyID="DKK">950</cbc:PriceAmount>`, `<cbc:PriceAmount currencyID="EUR">950</cbc:PriceAmount>`, 1}}, []string{"PEPPOL-EN16931-R051"}},
 		{"R005 VAT currency as the document's, without its total", inv, []edit{{"<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>", "<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>", 1}}, []string{"BR-53", "PEPPOL-EN16931-R005"}},
 		{"R008 an empty element", inv, []edit{{"<cbc:Note>Tak for samarbejdet.</cbc:Note>", "<cbc:Note> </cbc:Note>", 1}}, []string{"PEPPOL-EN16931-R008"}},
+		{"BR-62 seller endpoint without scheme", inv, []edit{{`<cbc:EndpointID schemeID="0184">`, `<cbc:EndpointID>`, 1}}, []string{"BR-62"}},
+		{"BR-63 buyer endpoint without scheme", inv, []edit{{`<cbc:EndpointID schemeID="0088">`, `<cbc:EndpointID>`, 1}}, []string{"BR-63"}},
+		{"BR-CO-25 no due date nor terms", inv, []edit{{"  <cbc:DueDate>2026-12-20</cbc:DueDate>\n", "", 1}, {"<cac:PaymentTerms>\n    <cbc:Note>Netto 30 dage</cbc:Note>\n  </cac:PaymentTerms>", "", 1}}, []string{"BR-CO-25"}},
+		{"BR-CO-25 terms are enough", inv, []edit{{"  <cbc:DueDate>2026-12-20</cbc:DueDate>\n", "", 1}}, nil},
+		{"R053 two VAT totals with a breakdown", inv, []edit{{"  <cac:LegalMonetaryTotal>", `  <cac:TaxTotal><cbc:TaxAmount currencyID="DKK">0.00</cbc:TaxAmount><cac:TaxSubtotal><cbc:TaxableAmount currencyID="DKK">0.00</cbc:TaxableAmount><cbc:TaxAmount currencyID="DKK">0.00</cbc:TaxAmount><cac:TaxCategory><cbc:ID>Z</cbc:ID><cbc:Percent>0</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></cac:TaxTotal>
+  <cac:LegalMonetaryTotal>`, 1}}, []string{"PEPPOL-EN16931-R053"}},
 		{"LOCAL-XML not well-formed", inv, []edit{{"</Invoice>", "", 1}}, []string{"LOCAL-XML"}},
 		{"LOCAL-ROOT wrong namespace", inv, []edit{{`xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"`, `xmlns="urn:example:invoice"`, 1}}, []string{"LOCAL-ROOT"}},
 		{"LOCAL-NUMBER a price that is no number", inv, []edit{{">1200</cbc:PriceAmount>", ">1.200,00</cbc:PriceAmount>", 1}}, []string{"LOCAL-NUMBER"}},
