@@ -347,6 +347,9 @@ func (c *checker) peppol() {
 	if x := c.need("PEPPOL-EN16931-R001", r, "the business process (BT-23, ProfileID)", "cbc:ProfileID"); x != nil && !reProfileID.MatchString(r.text("cbc:ProfileID")) {
 		c.add("PEPPOL-EN16931-R007", "fatal", x, "", "the business process must be urn:fdc:peppol.eu:2017:poacc:billing:NN:1.0, got %q", r.text("cbc:ProfileID"))
 	}
+	if n := len(r.all("cbc:Note")); n > 1 {
+		c.add("PEPPOL-EN16931-R002", "fatal", r.all("cbc:Note")[1], "", "no more than one note is allowed on document level, found %d", n)
+	}
 	c.need("BR-02", r, "the invoice number (BT-1)", "cbc:ID")
 	c.need("BR-03", r, "the issue date (BT-2)", "cbc:IssueDate")
 	c.need("BR-04", r, "the type code (BT-3)", c.typeCodeName())

@@ -118,6 +118,7 @@ func TestEinvoiceRules(t *testing.T) {
 		{"BR-CO-09 VAT id without country", inv, []edit{{"<cbc:CompanyID>DK29189838</cbc:CompanyID>", "<cbc:CompanyID>29189838</cbc:CompanyID>", 1}}, []string{"BR-CO-09"}},
 		{"R051 an amount in another currency", inv, []edit{{`<cbc:PriceAmount currencyID="DKK">950</cbc:PriceAmount>`, `<cbc:PriceAmount currencyID="EUR">950</cbc:PriceAmount>`, 1}}, []string{"PEPPOL-EN16931-R051"}},
 		{"R005 VAT currency as the document's, without its total", inv, []edit{{"<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode>", "<cbc:DocumentCurrencyCode>DKK</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>DKK</cbc:TaxCurrencyCode>", 1}}, []string{"BR-53", "PEPPOL-EN16931-R005"}},
+		{"R002 two notes", inv, []edit{{"<cbc:Note>Tak for samarbejdet.</cbc:Note>", "<cbc:Note>Tak for samarbejdet.</cbc:Note><cbc:Note>Og god jul.</cbc:Note>", 1}}, []string{"PEPPOL-EN16931-R002"}},
 		{"R008 an empty element", inv, []edit{{"<cbc:Note>Tak for samarbejdet.</cbc:Note>", "<cbc:Note> </cbc:Note>", 1}}, []string{"PEPPOL-EN16931-R008"}},
 		{"BR-62 seller endpoint without scheme", inv, []edit{{`<cbc:EndpointID schemeID="0184">`, `<cbc:EndpointID>`, 1}}, []string{"BR-62"}},
 		{"BR-63 buyer endpoint without scheme", inv, []edit{{`<cbc:EndpointID schemeID="0088">`, `<cbc:EndpointID>`, 1}}, []string{"BR-63"}},
