@@ -577,67 +577,6 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 		return DineroResult{}, err
 	}
 	out := pl.out
-	nc, np := 0, 0
-	var requests []BillyCall
-	for _, c := range out.Contacts {
-		if c.Action == "create" {
-			nc++
-			requests = append(requests, BillyCall{Method: "POST", Path: "/contacts", Body: map[string]any{"contact": c.body}})
-		}
-	}
-	for _, pr := range out.Products {
-		if pr.Action == "create" {
-			np++
-			requests = append(requests, BillyCall{Method: "POST", Path: "/products", Body: map[string]any{"product": pr.body}})
-		}
-	}
-	ob := out.OpeningBalance.Status == "create"
-	if ob {
-		requests = append(requests, BillyCall{Method: "POST", Path: "/daybookTransactions", Body: map[string]any{"daybookTransaction": out.OpeningBalance.body}})
-	}
-	action := fmt.Sprintf("Migrate %s from Dinero: create %d contact(s), %d product(s)", out.Company, nc, np)
-	if ob {
-		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s kr. each side)", out.OpeningBalance.Date, len(out.OpeningBalance.Lines), out.OpeningBalance.Debit)
-	}
-	if in.DryRun {
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
-		return out, nil
-	}
-	if out.OpeningBalance.Status == "blocked" {
-		return out, sdk.NewError(sdk.CategoryValidation, "dinero_opening_blocked",
-			"nothing was written: the opening balance is blocked (%s); map the accounts (account_map, result_account_no), or give skip_opening_balance to move contacts and products only. Run with dry_run for the whole report",
-			strings.Join(out.OpeningBalance.BlockedBy, "; "))
-	}
-	if len(requests) == 0 {
-		out.Status, out.Message = "done", "nothing to do: every contact and product is in Billy already, and the opening balance is "+out.OpeningBalance.Status
-		return out, nil
-	}
-	args, err := json.Marshal(struct {
-		Digest string         `json:"digest"`
-		Year   int            `json:"year"`
-		Date   string         `json:"date"`
-		Map    map[string]int `json:"map"`
-		Result int            `json:"result"`
-		Skip   bool           `json:"skip"`
-		Book   string         `json:"book"`
-	}{pl.digest, out.Year, out.OpeningBalance.Date, in.AccountMap, in.ResultAccountNo, in.SkipOpeningBalance, in.DaybookID})
-	if err != nil {
-		return DineroResult{}, err
-	}
-	state, err := json.Marshal(requests)
-	if err != nil {
-		return DineroResult{}, err
-	}
-	b := confirm.Binding{Tool: "migrate_from_dinero", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
-	step, err := p.writePolicy(ctx, call, "migrate_from_dinero", false, in.ConfirmationToken, b, action+".", "Tick to create these records in Billy now.")
-	if err != nil {
-		return DineroResult{}, err
-	}
-	if step != stepExecute {
-		h := p.hold(step, b, wording{Tool: "migrate_from_dinero", Action: action, Nothing: "written", Show: "the report", Same: "the same arguments"})
-		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
-		return out, nil
-	}
 	var writes []migrationWrite
 	for i := range out.Contacts {
 		if c := &out.Contacts[i]; c.Action == "create" {
@@ -649,18 +588,24 @@ func (p *plugin) migrateFromDinero(ctx context.Context, call *sdk.Call, in Diner
 			writes = append(writes, migrationWrite{Kind: "products", Label: "product " + pr.Number, Body: pr.body, Created: func(id string) { pr.BillyID, pr.Action = id, "created" }})
 		}
 	}
-	if ob {
-		o := &out.OpeningBalance
+	if o := &out.OpeningBalance; o.Status == "create" {
 		writes = append(writes, migrationWrite{Kind: "daybook_transactions", Label: "opening balance", Body: o.body, Created: func(id string) { o.TransactionID, o.Status = id, "created" }})
 	}
-	created, err := applyMigration(ctx, call, p.now(), "migrate_from_dinero", "dinero", out.Company, leaseKeyFor("dinero", call.Caller.OrganizationID, out.OpeningBalance.Key), dineroLease, writes)
-	if created == nil {
+	res, err := p.runMigration(ctx, call, migrationRun{Tool: "migrate_from_dinero", Code: "dinero", Source: "Dinero", Company: out.Company,
+		Opening: &out.OpeningBalance, Writes: writes, Lease: dineroLease, DryRun: in.DryRun, Token: in.ConfirmationToken,
+		Args: struct {
+			Digest string         `json:"digest"`
+			Year   int            `json:"year"`
+			Date   string         `json:"date"`
+			Map    map[string]int `json:"map"`
+			Result int            `json:"result"`
+			Skip   bool           `json:"skip"`
+			Book   string         `json:"book"`
+		}{pl.digest, out.Year, out.OpeningBalance.Date, in.AccountMap, in.ResultAccountNo, in.SkipOpeningBalance, in.DaybookID},
+		DoneNote: "the opening balance is a draft: review and approve it in Billy's kassekladde, then book open items"})
+	if err != nil {
 		return DineroResult{}, err
 	}
-	out.Created = created
-	if err != nil {
-		return out, err
-	}
-	out.Status, out.Message = "done", "done: "+action+"; the opening balance is a draft: review and approve it in Billy's kassekladde, then book open items"
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt, out.Created = res.Status, res.Message, res.Token, res.ExpiresAt, res.Created
 	return out, nil
 }

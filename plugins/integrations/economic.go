@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/billy-mcp/billy-mcp/plugins/internal/confirm"
 	"github.com/billy-mcp/billy-mcp/sdk"
 	"github.com/shopspring/decimal"
 )
@@ -653,82 +652,38 @@ func (p *plugin) migrateFromEconomic(ctx context.Context, call *sdk.Call, in Eco
 	}
 	out := pl.out
 	var writes []migrationWrite
-	var requests []BillyCall
-	nc, np := 0, 0
 	for i := range out.Contacts {
 		if c := &out.Contacts[i]; c.Action == "create" {
-			nc++
 			writes = append(writes, migrationWrite{Kind: "contacts", Label: "contact " + c.Name, Body: c.body, Created: func(id string) { c.BillyID, c.Action = id, "created" }})
 		}
 	}
 	for i := range out.Products {
 		if pr := &out.Products[i]; pr.Action == "create" {
-			np++
 			writes = append(writes, migrationWrite{Kind: "products", Label: "product " + pr.Number, Body: pr.body, Created: func(id string) { pr.BillyID, pr.Action = id, "created" }})
 		}
 	}
-	ob := out.OpeningBalance.Status == "create"
-	if ob {
-		o := &out.OpeningBalance
+	if o := &out.OpeningBalance; o.Status == "create" {
 		writes = append(writes, migrationWrite{Kind: "daybook_transactions", Label: "opening balance", Body: o.body, Created: func(id string) { o.TransactionID, o.Status = id, "created" }})
 	}
-	for _, w := range writes {
-		pr := migrationPaths[w.Kind]
-		requests = append(requests, BillyCall{Method: "POST", Path: pr[0], Body: map[string]any{pr[1]: w.Body}})
-	}
-	action := fmt.Sprintf("Migrate %s from e-conomic: create %d contact(s), %d product(s)", out.Company, nc, np)
-	if ob {
-		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s kr. each side)", out.OpeningBalance.Date, len(out.OpeningBalance.Lines), out.OpeningBalance.Debit)
-	}
-	if in.DryRun {
-		out.Status, out.Message = "dry_run", "dry run: nothing was written; "+action
-		return out, nil
-	}
-	if out.OpeningBalance.Status == "blocked" {
-		return out, sdk.NewError(sdk.CategoryValidation, "economic_opening_blocked",
-			"nothing was written: the opening balance is blocked (%s); map the accounts (account_map, result_account_no), or give skip_opening_balance to move contacts and products only. Run with dry_run for the whole report",
-			strings.Join(out.OpeningBalance.BlockedBy, "; "))
-	}
-	if len(writes) == 0 {
-		out.Status, out.Message = "done", "nothing to do: every contact and product is in Billy already, and the opening balance is "+out.OpeningBalance.Status
-		return out, nil
-	}
-	args, err := json.Marshal(struct {
-		Agreement int            `json:"agreement"`
-		Year      int            `json:"year"`
-		Date      string         `json:"date"`
-		Map       map[string]int `json:"map"`
-		Result    int            `json:"result"`
-		Skip      bool           `json:"skip"`
-		Book      string         `json:"book"`
-	}{out.AgreementNumber, out.Year, out.OpeningBalance.Date, in.AccountMap, in.ResultAccountNo, in.SkipOpeningBalance, in.DaybookID})
+	res, err := p.runMigration(ctx, call, migrationRun{Tool: "migrate_from_economic", Code: "economic", Source: "e-conomic", Company: out.Company,
+		Opening: &out.OpeningBalance, Writes: writes, Lease: economicLease, DryRun: in.DryRun, Token: in.ConfirmationToken,
+		Args: struct {
+			Agreement int            `json:"agreement"`
+			Year      int            `json:"year"`
+			Date      string         `json:"date"`
+			Map       map[string]int `json:"map"`
+			Result    int            `json:"result"`
+			Skip      bool           `json:"skip"`
+			Book      string         `json:"book"`
+		}{out.AgreementNumber, out.Year, out.OpeningBalance.Date, in.AccountMap, in.ResultAccountNo, in.SkipOpeningBalance, in.DaybookID},
+		DoneNote: "the opening balance is a draft: review and approve it in Billy's kassekladde; the open invoices stay in the receivables balance (see open_items)"})
 	if err != nil {
 		return EconomicResult{}, err
 	}
-	state, err := json.Marshal(requests)
-	if err != nil {
-		return EconomicResult{}, err
+	out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt, out.Created = res.Status, res.Message, res.Token, res.ExpiresAt, res.Created
+	if res.Created != nil {
+		fillOpenItemContacts(&out)
 	}
-	b := confirm.Binding{Tool: "migrate_from_economic", Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
-	step, err := p.writePolicy(ctx, call, "migrate_from_economic", false, in.ConfirmationToken, b, action+".", "Tick to create these records in Billy now.")
-	if err != nil {
-		return EconomicResult{}, err
-	}
-	if step != stepExecute {
-		h := p.hold(step, b, wording{Tool: "migrate_from_economic", Action: action, Nothing: "written", Show: "the report", Same: "the same arguments"})
-		out.Status, out.Message, out.ConfirmationToken, out.ExpiresAt = h.Status, h.Message, h.Token, h.ExpiresAt
-		return out, nil
-	}
-	created, err := applyMigration(ctx, call, p.now(), "migrate_from_economic", "economic", out.Company, leaseKeyFor("economic", call.Caller.OrganizationID, out.OpeningBalance.Key), economicLease, writes)
-	if created == nil {
-		return EconomicResult{}, err
-	}
-	out.Created = created
-	fillOpenItemContacts(&out)
-	if err != nil {
-		return out, err
-	}
-	out.Status, out.Message = "done", "done: "+action+"; the opening balance is a draft: review and approve it in Billy's kassekladde; the open invoices stay in the receivables balance (see open_items)"
 	return out, nil
 }
 

@@ -312,3 +312,85 @@ func applyMigration(ctx context.Context, call *sdk.Call, now time.Time, tool, co
 func leaseKeyFor(prefix, org, key string) string {
 	return prefix + ":" + confirm.Digest([]byte(org+"\x00"+key))
 }
+
+// migrationRun is a migration tool's plan at the point of writing: the
+// records to create in order, the opening balance among them, and what
+// binds the confirmation to (the arguments as read; the requests are
+// bound as well).
+type migrationRun struct {
+	Tool    string // migrate_from_dinero
+	Code    string // dinero: error codes and the lease key start with it
+	Source  string // Dinero, for people
+	Company string
+	Opening *DineroOpening
+	Writes  []migrationWrite
+	Args    any
+	Lease   time.Duration
+	DryRun  bool
+	Token   string
+	// DoneNote follows "done: <action>; " when everything was created.
+	DoneNote string
+}
+
+// migrationOutcome is what a migration run reports besides its plan.
+type migrationOutcome struct {
+	Status, Message, Token, ExpiresAt string
+	Created                           map[string]int
+}
+
+// runMigration takes a planned migration through the same steps for every
+// source: a dry run or a blocked opening balance writes nothing, nothing
+// to create is done, then the confirmation (writePolicy, hold), then the
+// writes under the lease (applyMigration). An error after some records
+// were created comes with the outcome's Created filled.
+func (p *plugin) runMigration(ctx context.Context, call *sdk.Call, m migrationRun) (migrationOutcome, error) {
+	nc, np := 0, 0
+	requests := make([]BillyCall, 0, len(m.Writes))
+	for _, w := range m.Writes {
+		switch w.Kind {
+		case "contacts":
+			nc++
+		case "products":
+			np++
+		}
+		pr := migrationPaths[w.Kind]
+		requests = append(requests, BillyCall{Method: "POST", Path: pr[0], Body: map[string]any{pr[1]: w.Body}})
+	}
+	action := fmt.Sprintf("Migrate %s from %s: create %d contact(s), %d product(s)", m.Company, m.Source, nc, np)
+	if m.Opening.Status == "create" {
+		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s kr. each side)", m.Opening.Date, len(m.Opening.Lines), m.Opening.Debit)
+	}
+	if m.DryRun {
+		return migrationOutcome{Status: "dry_run", Message: "dry run: nothing was written; " + action}, nil
+	}
+	if m.Opening.Status == "blocked" {
+		return migrationOutcome{}, sdk.NewError(sdk.CategoryValidation, m.Code+"_opening_blocked",
+			"nothing was written: the opening balance is blocked (%s); map the accounts (account_map, result_account_no), or give skip_opening_balance to move contacts and products only. Run with dry_run for the whole report",
+			strings.Join(m.Opening.BlockedBy, "; "))
+	}
+	if len(m.Writes) == 0 {
+		return migrationOutcome{Status: "done", Message: "nothing to do: every contact and product is in Billy already, and the opening balance is " + m.Opening.Status}, nil
+	}
+	args, err := json.Marshal(m.Args)
+	if err != nil {
+		return migrationOutcome{}, err
+	}
+	state, err := json.Marshal(requests)
+	if err != nil {
+		return migrationOutcome{}, err
+	}
+	b := confirm.Binding{Tool: m.Tool, Org: call.Caller.OrganizationID, Principal: call.Caller.Subject, Args: args, State: state}
+	step, err := p.writePolicy(ctx, call, m.Tool, false, m.Token, b, action+".", "Tick to create these records in Billy now.")
+	if err != nil {
+		return migrationOutcome{}, err
+	}
+	if step != stepExecute {
+		h := p.hold(step, b, wording{Tool: m.Tool, Action: action, Nothing: "written", Show: "the report", Same: "the same arguments"})
+		return migrationOutcome{Status: h.Status, Message: h.Message, Token: h.Token, ExpiresAt: h.ExpiresAt}, nil
+	}
+	created, err := applyMigration(ctx, call, p.now(), m.Tool, m.Code, m.Company, leaseKeyFor(m.Code, call.Caller.OrganizationID, m.Opening.Key), m.Lease, m.Writes)
+	if err != nil {
+		return migrationOutcome{Created: created}, err
+	}
+	return migrationOutcome{Status: "done", Message: "done: " + action + "; " + m.DoneNote, Created: created}, nil
+}
