@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,40 +22,7 @@ import (
 // installed the XSD step runs, without it the result says why it did not.
 func TestEinvoiceXML(t *testing.T) {
 	org, base := serveSandbox(t, "e2e-einvoice-xml", sandbox.BusinessService)
-	raw := func(method, path string, body any) map[string]any {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
-		req.Header.Set("X-Access-Token", org.AccessToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s %s: %d %v %v", method, path, resp.StatusCode, out, err)
-		}
-		return out
-	}
-	first := func(m map[string]any, root string) map[string]any {
-		t.Helper()
-		l, _ := m[root].([]any)
-		if len(l) == 0 {
-			t.Fatalf("no %s in %v", root, m)
-		}
-		return l[0].(map[string]any)
-	}
-	if o := raw("GET", "/organization", nil)["organization"].(map[string]any); o["registrationNo"] == nil || o["registrationNo"] == "" {
-		raw("PUT", "/organizations/"+org.ID, map[string]any{"organization": map[string]any{"registrationNo": "12345678"}})
-	}
-	contact := first(raw("POST", "/contacts", map[string]any{"contact": map[string]any{"type": "company", "name": "Region Test", "countryId": "DK",
-		"street": "Skottenborg 26", "zipcodeText": "8800", "cityText": "Viborg", "ean": "5798000000001", "isCustomer": true}}), "contacts")
-	product := first(raw("GET", "/products?isArchived=false", nil), "products")
-	inv := first(raw("POST", "/invoices", map[string]any{"invoice": map[string]any{"contactId": contact["id"], "entryDate": "2026-11-20", "state": "approved",
-		"orderNo": "PO-4711", "lines": []any{map[string]any{"productId": product["id"], "quantity": 2, "unitPrice": 950}}}}), "invoices")
-	id := fmt.Sprint(inv["id"])
+	id := sandboxAPI{t: t, base: base, token: org.AccessToken}.publicBuyerInvoice(org.ID)
 
 	schemas := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(schemas, "maindoc"), 0o755); err != nil {
