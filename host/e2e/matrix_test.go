@@ -328,3 +328,32 @@ func TestMatrixExpect(t *testing.T) {
 		})
 	}
 }
+
+func TestMatrixErrorObject(t *testing.T) {
+	obj := map[string]any{"code": "bank_file_refused", "message": "the file was refused whole: line 2: the booking date is not a date",
+		"fields": []any{map[string]any{"field": "file", "message": "date"}}}
+	tests := []struct {
+		name    string
+		obj     map[string]any
+		ec      errorCase
+		wantErr string
+	}{
+		{"code only", obj, errorCase{Code: "bank_file_refused"}, ""},
+		{"code, field and message", obj, errorCase{Code: "bank_file_refused", Field: "file", Says: "line 2"}, ""},
+		{"another code", obj, errorCase{Code: "invalid_arguments"}, "error code bank_file_refused, want invalid_arguments: the file was refused whole: line 2: the booking date is not a date"},
+		{"another field", obj, errorCase{Code: "bank_file_refused", Field: "content"}, "error bank_file_refused names the fields [file], want content among them: the file was refused whole: line 2: the booking date is not a date"},
+		{"another line", obj, errorCase{Code: "bank_file_refused", Says: "line 3"}, `error bank_file_refused: the message does not say "line 3": the file was refused whole: line 2: the booking date is not a date`},
+		{"no message", map[string]any{"code": "x"}, errorCase{Code: "x"}, "error x has no message for the user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ""
+			if err := checkErrorObject(tt.ec, tt.obj); err != nil {
+				got = err.Error()
+			}
+			if got != tt.wantErr {
+				t.Errorf("checkErrorObject: %q, want %q", got, tt.wantErr)
+			}
+		})
+	}
+}
