@@ -2,6 +2,8 @@ package integrations
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,5 +39,42 @@ func BenchmarkStatement(b *testing.B) {
 		if ms := matchLines(st.Lines, invs); len(ms) != maxLines {
 			b.Fatalf("%d matches", len(ms))
 		}
+	}
+}
+
+// BenchmarkEinvoiceCheck measures einvoice_xml's rule check beside its own
+// baseline, reading the same XML into a tree (what the check does first):
+// the golden Peppol invoice, and the same invoice with its line repeated
+// to 200 lines (its totals then disagree, so the check also writes
+// findings). The ratio check/parse is the figure to compare across runs.
+func BenchmarkEinvoiceCheck(b *testing.B) {
+	small, err := os.ReadFile(filepath.Join("testdata", "ubl", "peppol-invoice.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := string(small)
+	i, j := strings.Index(s, "<cac:InvoiceLine>"), strings.LastIndex(s, "</cac:InvoiceLine>")+len("</cac:InvoiceLine>")
+	if i < 0 || j < i {
+		b.Fatal("no invoice line in the golden")
+	}
+	large := []byte(s[:i] + strings.Repeat(s[i:j], 200) + s[j:])
+	for _, doc := range []struct {
+		name string
+		xml  []byte
+	}{{"golden", small}, {"200 lines", large}} {
+		b.Run(doc.name+"/parse", func(b *testing.B) {
+			b.SetBytes(int64(len(doc.xml)))
+			for b.Loop() {
+				if _, err := parseXMLTree(doc.xml); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(doc.name+"/check", func(b *testing.B) {
+			b.SetBytes(int64(len(doc.xml)))
+			for b.Loop() {
+				checkEinvoiceXML(doc.xml)
+			}
+		})
 	}
 }
