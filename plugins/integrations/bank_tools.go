@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -149,7 +150,7 @@ func (p *plugin) report(run *bankRun) MatchReport {
 	r.Summary.Lines, r.Summary.Held, r.Summary.OpenInvoices = len(run.st.Lines), len(run.st.Held), len(run.invs)
 	r.Summary.MatchedAmount = total.StringFixed(2)
 	r.Summary.StatementLines = fmt.Sprintf("%d linjer læst: %d matchet (%s %s), %d tvetydige, %d uden match, %d allerede bogført.",
-		len(run.st.Lines), r.Summary.Matched, danishAmount(total), run.st.Currency, r.Summary.Ambiguous, r.Summary.Unmatched, r.Summary.AlreadyDone)
+		len(run.st.Lines), r.Summary.Matched, dkfmt.Amount(total), run.st.Currency, r.Summary.Ambiguous, r.Summary.Unmatched, r.Summary.AlreadyDone)
 	switch {
 	case r.Summary.Matched > 0:
 		r.Next = "nothing was written. To record the matched lines as payments, call record_bank_payments with the same file (and keys to pick some); it asks for confirmation first. Resolve ambiguous lines with record_payment in the invoices plugin."
@@ -157,24 +158,6 @@ func (p *plugin) report(run *bankRun) MatchReport {
 		r.Next = "nothing was written, and no line matched an open invoice on its own evidence."
 	}
 	return r
-}
-
-// danishAmount writes 1234.5 as 1.234,50.
-func danishAmount(d decimal.Decimal) string {
-	s := d.Abs().StringFixed(2)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(c)
-	}
-	sign := ""
-	if d.IsNegative() {
-		sign = "-"
-	}
-	return sign + b.String() + "," + frac
 }
 
 func (p *plugin) matchBankStatementTool() sdk.Tool {
@@ -395,7 +378,7 @@ func (p *plugin) recordBankPayments(ctx context.Context, call *sdk.Call, in Reco
 	for _, pp := range pl.payments {
 		total = total.Add(decimal.RequireFromString(pp.Amount))
 	}
-	action := fmt.Sprintf("Record %d bank payment(s), %s %s in all, on account %s", len(pl.payments), danishAmount(total), run.st.Currency, out.Account)
+	action := fmt.Sprintf("Record %d bank payment(s), %s %s in all, on account %s", len(pl.payments), dkfmt.Amount(total), run.st.Currency, out.Account)
 	b, err := p.binding(call, in, run, pl)
 	if err != nil {
 		return RecordResult{}, err

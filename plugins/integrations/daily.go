@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -563,7 +564,7 @@ func (p *plugin) summariseWebshopDay(ctx context.Context, call *sdk.Call, in Day
 		return out, nil
 	}
 	action := fmt.Sprintf("Create a draft daybook transaction for %s on %s: %d orders, %s %s owed on the payment provider, %d line(s)",
-		in.Shop, in.Date, out.Orders, danishAmount(decimal.RequireFromString(out.Reconciliation.OrdersTotal)), out.Currency, len(out.Lines))
+		in.Shop, in.Date, out.Orders, dkfmt.Amount(decimal.RequireFromString(out.Reconciliation.OrdersTotal)), out.Currency, len(out.Lines))
 	args, err := json.Marshal(struct {
 		Key    string            `json:"key"`
 		Orders []string          `json:"orders"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -358,7 +359,7 @@ func (p *plugin) runMigration(ctx context.Context, call *sdk.Call, m migrationRu
 	}
 	action := fmt.Sprintf("Migrate %s from %s: create %d contact(s), %d product(s)", m.Company, m.Source, nc, np)
 	if m.Opening.Status == "create" {
-		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s kr. each side)", m.Opening.Date, len(m.Opening.Lines), m.Opening.Debit)
+		action += fmt.Sprintf(" and the opening balance of %s as a draft daybook transaction (%d lines, %s each side)", dkfmt.DateISO(m.Opening.Date), len(m.Opening.Lines), krText(m.Opening.Debit))
 	}
 	if m.DryRun {
 		return migrationOutcome{Status: "dry_run", Message: "dry run: nothing was written; " + action}, nil
@@ -393,4 +394,14 @@ func (p *plugin) runMigration(ctx context.Context, call *sdk.Call, m migrationRu
 		return migrationOutcome{Created: created}, err
 	}
 	return migrationOutcome{Status: "done", Message: "done: " + action + "; " + m.DoneNote, Created: created}, nil
+}
+
+// krText is a decimal amount held as text, in kroner for people; text
+// that is no number comes back as it is.
+func krText(s string) string {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
+	}
+	return dkfmt.Kr(d)
 }

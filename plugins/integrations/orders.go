@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -178,7 +179,7 @@ func (p *plugin) planOrder(ctx context.Context, call *sdk.Call, in OrderInput) (
 	}
 	pl.out.Contact, pl.newContact = contact, create
 	pl.invoice = map[string]any{"type": "invoice", "state": "draft", "contactId": contact.ID, "entryDate": ord.Date,
-		"currencyId": ord.Currency, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.Name, "lines": body}
+		"currencyId": ord.Currency, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.orderNo(), "lines": body}
 	if create != nil {
 		pl.out.Requests = append(pl.out.Requests, BillyCall{Method: "POST", Path: "/contacts", Body: map[string]any{"contact": create}})
 	}
@@ -484,7 +485,7 @@ func (p *plugin) importWebshopOrder(ctx context.Context, call *sdk.Call, in Orde
 		out.Message = fmt.Sprintf("order %s was imported before as invoice %s (%s, id %s); nothing was written", pl.ord.Number, orDash(string(pl.existing.InvoiceNo)), pl.existing.State, pl.existing.ID)
 		return out, nil
 	}
-	action := fmt.Sprintf("Create a draft invoice for order %s to %s, %d line(s), %s %s (prices %s moms)", pl.ord.Name, out.Contact.Name, len(out.Lines), danishAmount(decimal.RequireFromString(out.Total)), out.Currency, map[bool]string{true: "incl.", false: "excl."}[pl.ord.TaxesIncluded])
+	action := fmt.Sprintf("Create a draft invoice for order %s to %s, %d line(s), %s %s (prices %s moms)", pl.ord.Name, out.Contact.Name, len(out.Lines), dkfmt.Amount(decimal.RequireFromString(out.Total)), out.Currency, map[bool]string{true: "incl.", false: "excl."}[pl.ord.TaxesIncluded])
 	if pl.newContact != nil {
 		action += fmt.Sprintf(", creating the customer %s", out.Contact.Name)
 	}
@@ -842,7 +843,7 @@ func (p *plugin) planRefund(ctx context.Context, call *sdk.Call, in RefundInput)
 			"quantity": json.Number(l.Quantity), "unitPrice": json.Number(l.UnitPrice)})
 	}
 	pl.creditNote = map[string]any{"type": "creditNote", "creditedInvoiceId": inv.ID, "state": "draft", "contactId": inv.ContactID,
-		"entryDate": ref.Date, "currencyId": inv.CurrencyID, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.Name, "lines": lines}
+		"entryDate": ref.Date, "currencyId": inv.CurrencyID, "taxMode": taxMode, "externalId": pl.out.ExternalID, "orderNo": ord.orderNo(), "lines": lines}
 	pl.out.Requests = []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": pl.creditNote}}}
 	return pl, nil
 }
@@ -943,7 +944,7 @@ func (p *plugin) creditWebshopRefund(ctx context.Context, call *sdk.Call, in Ref
 		return out, nil
 	}
 	action := fmt.Sprintf("Create a draft credit note of invoice %s for refund %s of order %s, %d line(s), %s %s (prices %s. moms)",
-		orDash(out.InvoiceNo), pl.ref.ID, pl.ord.Name, len(out.Lines), danishAmount(decimal.RequireFromString(out.Total)), out.Currency, out.TaxMode)
+		orDash(out.InvoiceNo), pl.ref.ID, pl.ord.Name, len(out.Lines), dkfmt.Amount(decimal.RequireFromString(out.Total)), out.Currency, out.TaxMode)
 	args, err := json.Marshal(struct {
 		Order    string       `json:"order"`
 		Refund   *orderRefund `json:"refund"`

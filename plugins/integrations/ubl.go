@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"strings"
 
@@ -213,27 +214,14 @@ func danishSummary(r EinvoiceXMLResult) string {
 	return b.String()
 }
 
-// danishAmountText writes "19201.46" as Danes read it, "19.201,46" (bank_tools.go has
-// one for decimals, in a file being reworked now; this one takes the text the XML holds).
+// danishAmountText writes an amount the XML holds ("19201.46") as Danes
+// read it, "19.201,46"; text that is no number comes back as it is.
 func danishAmountText(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return s
 	}
-	out := b.String()
-	if frac != "" {
-		out += "," + frac
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return dkfmt.Amount(d)
 }
 
 // --- What is read from Billy ---

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -320,8 +321,8 @@ func (p *plugin) receiptToBillTool() sdk.Tool {
 			steps = append(steps, uploadStep(f, vf))
 		}
 		steps = append(steps, attachStep("bill:<the bill created by request 1>", known.FileID))
-		action := fmt.Sprintf("Create a draft bill from %s for %s, %s kr. incl. VAT on %s, with %s (%s, %s) attached as its voucher",
-			supplier.Name, danishAmount(amount), in.EntryDate, vf.Name, vf.Name, vf.Type, sizeText(vf.Size))
+		action := fmt.Sprintf("Create a draft bill from %s of %s incl. VAT, dated %s, with %s (%s, %s) attached as its voucher",
+			supplier.Name, dkfmt.Kr(amount), dkfmt.DateISO(in.EntryDate), vf.Name, vf.Type, sizeText(vf.Size))
 		args := map[string]any{"sha256": vf.SHA256, "name": vf.Name, "bill": bill, "allow_duplicate": in.AllowDuplicate}
 		return p.runVoucher(ctx, call, "receipt_to_bill", in.DryRun, in.ConfirmationToken, args, action, out, steps)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -135,7 +136,7 @@ func (p *plugin) createCreditNote(ctx context.Context, call *sdk.Call, in Credit
 			}
 			cur := orig.CurrencyID
 			changes := []string{fmt.Sprintf("a new credit note crediting invoice %s %s, dated %s: %s excl. VAT, %s VAT, %s in all",
-				displayNo(orig), scope, danishDate(entry), money(net, cur), money(tax, cur), money(net.Add(tax), cur))}
+				displayNo(orig), scope, dkfmt.DateISO(entry), money(net, cur), money(tax, cur), money(net.Add(tax), cur))}
 			changes = append(changes, notes...)
 			if in.Draft {
 				changes = append(changes, "created as a draft: nothing is booked until approve_invoice")

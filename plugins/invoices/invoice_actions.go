@@ -3,6 +3,7 @@ package invoices
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"strings"
 
@@ -69,7 +70,7 @@ func (p *plugin) approveInvoice(ctx context.Context, call *sdk.Call, in ApproveI
 			changes := []string{
 				"state: draft → approved; " + no,
 				fmt.Sprintf("booked in the ledger: net %s, VAT %s", money(cur.Amount, cur.CurrencyID), money(cur.Tax, cur.CurrencyID)),
-				fmt.Sprintf("balance becomes %s, due %s", money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.DueDate)),
+				fmt.Sprintf("balance becomes %s, due %s", money(cur.GrossAmount, cur.CurrencyID), dkfmt.DateISO(cur.DueDate)),
 				"it is not emailed (send_invoice does that)",
 			}
 			if cur.Type == "creditNote" {
@@ -99,7 +100,7 @@ func (p *plugin) approveInvoice(ctx context.Context, call *sdk.Call, in ApproveI
 			return &plan{
 				requests: []BillyCall{{Method: "PUT", Path: "/invoices/" + url.PathEscape(cur.ID), Body: map[string]any{"invoice": invoiceBody{State: "approved"}}}},
 				preview: Preview{
-					Action:  fmt.Sprintf("Approve the draft %s for %s, %s incl. VAT, dated %s", kindWord(cur), name, money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.EntryDate)),
+					Action:  fmt.Sprintf("Approve the draft %s for %s, %s incl. VAT, dated %s", kindWord(cur), name, money(cur.GrossAmount, cur.CurrencyID), dkfmt.DateISO(cur.EntryDate)),
 					Current: summaryOf(cur, "", p.today()),
 					Changes: changes,
 					Undo:    "Cannot be undone: an approved invoice never returns to draft; it can only be credited (create_credit_note) or voided (cancel_invoice).",
@@ -299,7 +300,7 @@ func defaultEmailText(inv billyInvoice, name, today string) string {
 		if inv.DueDate < today {
 			verb = "forfaldt"
 		}
-		due = " " + verb + " " + danishDate(inv.DueDate)
+		due = " " + verb + " " + dkfmt.DateISO(inv.DueDate)
 	}
 	switch {
 	case inv.IsPaid || !inv.Balance.IsPositive():
@@ -373,7 +374,7 @@ func (p *plugin) cancelInvoice(ctx context.Context, call *sdk.Call, in CancelInv
 				return nil, sdk.NewError(sdk.CategoryConflict, "invoice_is_draft",
 					"invoice %s is a draft: it is not booked, so there is nothing to void; leave it, edit it with update_invoice, or delete it in Billy", cur.ID)
 			}
-			action := fmt.Sprintf("Void %s %s (%s incl. VAT, dated %s)", kindWord(cur), displayNo(cur), money(cur.GrossAmount, cur.CurrencyID), danishDate(cur.EntryDate))
+			action := fmt.Sprintf("Void %s %s (%s incl. VAT, dated %s)", kindWord(cur), displayNo(cur), money(cur.GrossAmount, cur.CurrencyID), dkfmt.DateISO(cur.EntryDate))
 			if in.Reason != "" {
 				action += ", reason: " + in.Reason
 			}

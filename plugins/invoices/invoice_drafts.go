@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"strings"
 	"time"
@@ -126,12 +127,12 @@ func termsText(entry, mode string, days *int, due string) string {
 	}
 	switch {
 	case mode == "date" && due != "":
-		return "due " + danishDate(due)
+		return "due " + dkfmt.DateISO(due)
 	case mode == "net" && days != nil:
-		return fmt.Sprintf("due %s (net %d days from the invoice date)", danishDate(d.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
+		return fmt.Sprintf("due %s (net %d days from the invoice date)", dkfmt.DateISO(d.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
 	case mode == "netEndOfMonth" && days != nil:
 		end := time.Date(d.Year(), d.Month()+1, 0, 0, 0, 0, 0, time.UTC)
-		return fmt.Sprintf("due %s (løbende måned + %d days)", danishDate(end.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
+		return fmt.Sprintf("due %s (løbende måned + %d days)", dkfmt.DateISO(end.AddDate(0, 0, *days).Format(time.DateOnly)), *days)
 	}
 	return ""
 }
@@ -241,7 +242,7 @@ func (p *plugin) createInvoice(ctx context.Context, call *sdk.Call, in CreateInv
 				changes = append(changes, due)
 			}
 			return &plan{requests: []BillyCall{{Method: "POST", Path: "/invoices", Body: map[string]any{"invoice": body}}}, preview: Preview{
-				Action:  fmt.Sprintf("Create a draft invoice dated %s for customer %s with %d line(s)", danishDate(entry), contactID, len(lines)),
+				Action:  fmt.Sprintf("Create a draft invoice dated %s for customer %s with %d line(s)", dkfmt.DateISO(entry), contactID, len(lines)),
 				Changes: changes,
 				Undo:    "A draft can be edited with update_invoice, or deleted in Billy.",
 			}}, nil
@@ -327,7 +328,7 @@ func (p *plugin) updateInvoice(ctx context.Context, call *sdk.Call, in UpdateInv
 			}
 			changes := []string{}
 			if in.EntryDate != "" {
-				changes = append(changes, fmt.Sprintf("entryDate: %s → %s", danishDate(cur.EntryDate), danishDate(in.EntryDate)))
+				changes = append(changes, fmt.Sprintf("entryDate: %s → %s", dkfmt.DateISO(cur.EntryDate), dkfmt.DateISO(in.EntryDate)))
 			}
 			if in.PaymentTermsDays != nil {
 				changes = append(changes, fmt.Sprintf("paymentTermsDays: %d → %d", cur.PaymentTermsDays, *in.PaymentTermsDays))

@@ -2,6 +2,7 @@ package invoices
 
 import (
 	"encoding/json"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"math"
 	"strconv"
 	"testing"
@@ -31,8 +32,8 @@ func TestDanishFormats(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{"2026-11-16": "16. november 2026", "2025-03-01": "1. marts 2025", "2026-05-31": "31. maj 2026", "soon": "soon"} {
-		if got := danishDate(in); got != want {
-			t.Errorf("danishDate(%s) = %q, want %q", in, got, want)
+		if got := dkfmt.DateISO(in); got != want {
+			t.Errorf("dkfmt.DateISO(%s) = %q, want %q", in, got, want)
 		}
 	}
 	for _, tt := range []struct {

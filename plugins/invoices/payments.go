@@ -3,6 +3,7 @@ package invoices
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -269,7 +270,7 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 	}
 
 	bank := fmt.Sprintf("%d %s (%s)", acct.AccountNo, acct.Name, acctCur)
-	changes := []string{fmt.Sprintf("a bank payment: %s %s on %s, account %s", money(cash, acctCur), verb, danishDate(a.PaymentDate), bank)}
+	changes := []string{fmt.Sprintf("a bank payment: %s %s on %s, account %s", money(cash, acctCur), verb, dkfmt.DateISO(a.PaymentDate), bank)}
 	if acctCur != cur {
 		changes = append(changes, fmt.Sprintf("it settles %s at %s %s per %s (%s): %s", money(amount, cur),
 			danishDecimal(rate, 2), acctCur, cur, rateSource, money(converted, acctCur)))
@@ -300,7 +301,7 @@ func (p *plugin) planPayment(ctx context.Context, call *sdk.Call, a paymentArgs)
 	for i, inv := range invs {
 		ids[i] = displayNo(inv)
 	}
-	action := fmt.Sprintf("Record a %s of %s on %s for %s %s", noun, money(cash, acctCur), danishDate(a.PaymentDate), kindWord(invs[0]), strings.Join(ids, ", "))
+	action := fmt.Sprintf("Record a %s of %s on %s for %s %s", noun, money(cash, acctCur), dkfmt.DateISO(a.PaymentDate), kindWord(invs[0]), strings.Join(ids, ", "))
 	if acctCur != cur {
 		action += fmt.Sprintf(", settling %s", money(amount, cur))
 	}

@@ -2,6 +2,7 @@ package invoices
 
 import (
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"regexp"
 	"strings"
 	"time"
@@ -145,7 +146,7 @@ func checkCreditGross(field string, gross decimal.Decimal, currency string) erro
 // goes without one rather than with a guessed "kr.".
 func amountText(d decimal.Decimal, currency string) string {
 	if currency == "" {
-		return danishNumber(d, 2)
+		return dkfmt.Number(d, 2)
 	}
 	return money(d, currency)
 }

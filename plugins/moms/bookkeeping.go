@@ -3,6 +3,7 @@ package moms
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -119,7 +120,7 @@ func (p *plugin) bookkeepingCheck(ctx context.Context, call *sdk.Call, in Bookke
 		}
 	}
 	out.Summary = fmt.Sprintf("%s – %s: %d errors, %d warnings, %d notes; %d of %d checks could not be made from Billy's data.",
-		danishDay(v.Start), danishDay(v.End), n[sevError], n[sevWarning], n[sevInfo], notChecked, len(out.Checks))
+		dkfmt.Date(v.Start), dkfmt.Date(v.End), n[sevError], n[sevWarning], n[sevInfo], notChecked, len(out.Checks))
 	return out, nil
 }
 
@@ -574,7 +575,7 @@ func lateEntries(ctx context.Context, call *sdk.Call, r salesTaxReturn, accounts
 
 func danishDayISO(s string) string {
 	if d, ok := parseDay(s); ok {
-		return danishDay(d)
+		return dkfmt.Date(d)
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package moms
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"time"
 
 	"github.com/billy-mcp/billy-mcp/sdk"
@@ -188,7 +189,7 @@ func fiscalYear(day time.Time, endMonth time.Month, firstStart, firstEnd string)
 			} else {
 				findings = append(findings, Finding{Rule: "årsregnskabsloven § 15", Severity: sevError,
 					Message: fmt.Sprintf("a first fiscal year from %s may end on the last day of the fiscal year's end month within 18 months, at the latest %s; %s is %s",
-						danishDay(s), danishDay(latest), danishDay(e), firstYearProblem(s, e, limit, endMonth))})
+						dkfmt.Date(s), dkfmt.Date(latest), dkfmt.Date(e), firstYearProblem(s, e, limit, endMonth))})
 			}
 		}
 		if !day.Before(s) && !day.After(fEnd) {
@@ -203,7 +204,7 @@ func fiscalYear(day time.Time, endMonth time.Month, firstStart, firstEnd string)
 	start := end.AddDate(0, 0, 1).AddDate(-1, 0, 0)
 	if first != nil && day.Before(fStart) {
 		findings = append(findings, Finding{Rule: "årsregnskabsloven § 15", Severity: sevInfo,
-			Message: fmt.Sprintf("%s is before the business's first day %s", danishDay(day), danishDay(fStart))})
+			Message: fmt.Sprintf("%s is before the business's first day %s", dkfmt.Date(day), dkfmt.Date(fStart))})
 	}
 	return FiscalYear{Start: isoDay(start), End: isoDay(end), Months: 12, Periods: monthLabels(start, end)}, first, findings, nil
 }
@@ -215,7 +216,7 @@ func firstYearProblem(s, e, limit time.Time, endMonth time.Month) string {
 	case e.After(limit):
 		return fmt.Sprintf("%d months and more after the start, over the 18 allowed", monthsSpanned(s, e)-1)
 	}
-	return fmt.Sprintf("not the last day of %s, the fiscal year's end month", danishMonths[endMonth-1])
+	return fmt.Sprintf("not the last day of %s, the fiscal year's end month", dkfmt.Month(time.Month(endMonth)))
 }
 
 // monthsSpanned counts the calendar months from a's month to b's.

@@ -3,6 +3,7 @@ package moms
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"regexp"
 	"sort"
@@ -277,7 +278,7 @@ func checkRules(doc checkDoc) CheckInvoiceOutput {
 			add("momsbek. § 62 (BEK 1435/2023); ML § 34 stk. 1 nr. 1", sevError, "a VAT-free EU sale of goods must carry a notation such as \"momsfritaget\", \"0-sats\", \"zero-rated\" or \"art. 138\"; none was found%s", notationHint(doc))
 		}
 		if date, ok := parseDay(doc.date); ok {
-			add("ML § 52 b", sevInfo, "an intra-EU supply of goods is invoiced by the 15th of the month after the supply (%s for a supply in %s)", danishDay(date15(date)), danishMonths[date.Month()-1])
+			add("ML § 52 b", sevInfo, "an intra-EU supply of goods is invoiced by the 15th of the month after the supply (%s for a supply in %s)", dkfmt.Date(date15(date)), dkfmt.Month(date.Month()))
 		}
 	}
 	if has[tSalesEUServices] && !mentions(doc.text, reverseWords) {

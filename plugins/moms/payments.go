@@ -3,6 +3,7 @@ package moms
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func paymentDueDateTool() sdk.Tool {
 		if err != nil {
 			return DueDateOutput{}, err
 		}
-		out := DueDateOutput{DueDate: isoDay(due), Weekday: due.Weekday().String(), Rule: rule, DueDateDK: danishDay(due)}
+		out := DueDateOutput{DueDate: isoDay(due), Weekday: due.Weekday().String(), Rule: rule, DueDateDK: dkfmt.Date(due)}
 		if why := whyClosed(due); why != "" {
 			next, _ := nextBusinessDay(due)
 			out.Notes = append(out.Notes, fmt.Sprintf("%s. Whether payment on the next business day (%s) is on time is a matter of the contract; no statute moves it (reference § 5.1)", why, isoDay(next)))

@@ -3,6 +3,7 @@ package moms
 import (
 	"context"
 	"fmt"
+	"github.com/billy-mcp/billy-mcp/plugins/internal/dkfmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -166,7 +167,7 @@ func summaryOf(out ReturnOutput) string {
 		fmt.Fprintf(&b, "Momsangivelse %s", out.Period)
 		if s, ok1 := parseDay(out.Start); ok1 {
 			e, _ := parseDay(out.End)
-			fmt.Fprintf(&b, " (%s – %s)", danishDay(s), danishDay(e))
+			fmt.Fprintf(&b, " (%s – %s)", dkfmt.Date(s), dkfmt.Date(e))
 		}
 		b.WriteString(": ")
 	}
@@ -181,7 +182,7 @@ func summaryOf(out ReturnOutput) string {
 	}
 	if out.Deadline != nil {
 		if d, ok := parseDay(out.Deadline.Date); ok {
-			fmt.Fprintf(&b, ", file and pay by %s", danishDay(d))
+			fmt.Fprintf(&b, ", file and pay by %s", dkfmt.Date(d))
 		}
 	}
 	b.WriteString(".")
@@ -250,11 +251,11 @@ func (p *plugin) returnFromBooks(ctx context.Context, call *sdk.Call, in ReturnI
 	today := p.today()
 	if !v.End.Before(today) {
 		findings = append(findings, Finding{Rule: "ML § 57", Severity: sevInfo,
-			Message: fmt.Sprintf("the period ends %s and has not ended yet: the figures can still change", danishDay(v.End))})
+			Message: fmt.Sprintf("the period ends %s and has not ended yet: the figures can still change", dkfmt.Date(v.End))})
 	} else if out.Deadline != nil && out.Billy != nil && !out.Billy.Settled {
 		if d, ok := parseDay(out.Deadline.Date); ok && d.Before(today) {
 			findings = append(findings, Finding{Rule: "ML § 57 stk. 2-4; bogføringsloven § 11", Severity: sevWarning,
-				Message: fmt.Sprintf("the deadline %s has passed and Billy has not settled the period: if the return was filed, settle it in Billy; if not, file it now (SKAT sets a provisional assessment and charges 800 kr. for a missing return)", danishDay(d)),
+				Message: fmt.Sprintf("the deadline %s has passed and Billy has not settled the period: if the return was filed, settle it in Billy; if not, file it now (SKAT sets a provisional assessment and charges 800 kr. for a missing return)", dkfmt.Date(d)),
 				Records: []string{"salesTaxReturn:" + out.Billy.ID}})
 		}
 	}
@@ -854,7 +855,7 @@ func exchange(currency string, rate Exact) (decimal.Decimal, string, bool) {
 	if !r.IsPositive() {
 		return decimal.Decimal{}, "", false
 	}
-	return r, fmt.Sprintf(" (%s at %s)", strings.ToUpper(currency), danishNumber(r, max(2, -r.Exponent()))), true
+	return r, fmt.Sprintf(" (%s at %s)", strings.ToUpper(currency), dkfmt.Number(r, max(2, -r.Exponent()))), true
 }
 
 func rateName(tr taxRate) string {
