@@ -637,6 +637,14 @@ func parseGeneric(raw json.RawMessage) (*order, error) {
 	return o, nil
 }
 
+// orderNo is the order's number as Billy's orderNo keeps it: the shop's
+// name for the order without Shopify's "#" in front, which an e-invoice
+// would carry as its order reference and which buyers' systems often
+// reject (einvoice_preflight warns of it).
+func (o *order) orderNo() string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(o.Name), "#"))
+}
+
 // A refund as credit_webshop_refund sees it (integrations.md § 3.2 item
 // 10: a refund becomes a credit note of the order's invoice). Amounts are
 // positive and in the order's tax mode, as the invoice's lines were.
