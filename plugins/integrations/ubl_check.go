@@ -816,6 +816,14 @@ func (c *checker) oioubl() {
 	for _, m := range must {
 		c.need("LOCAL-OIOUBL-MANDATORY", r, m.what, m.names...)
 	}
+	// A public buyer requires the personal reference or the order number
+	// it gave (BEK 206/2011; danish-compliance.md § 6); the rendering
+	// writes Contact/ID "n/a" when Billy has neither, so the document is
+	// well-formed and this says what is missing.
+	if ref := cus.text("cac:Contact", "cbc:ID"); (ref == "" || strings.EqualFold(ref, "n/a")) && r.text("cac:OrderReference", "cbc:ID") == "" {
+		c.add("LOCAL-OIOUBL-BUYER-REFERENCE", "fatal", r, "cac:AccountingCustomerParty/cac:Party/cac:Contact/cbc:ID",
+			"neither the buyer's personal reference nor an order reference is given; a public buyer requires the reference or order number it gave (set the invoice's order number)")
+	}
 	if v := r.text("cbc:UBLVersionID"); v != "" && v != "2.1" {
 		c.add("LOCAL-OIOUBL-MANDATORY", "fatal", r.at("cbc:UBLVersionID"), "", "UBLVersionID must be 2.1, got %q", v)
 	}

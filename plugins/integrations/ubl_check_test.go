@@ -211,6 +211,8 @@ func TestEinvoiceRules(t *testing.T) {
 		{"LOCAL-OIOUBL-TAXCATEGORY exempt", oio, []edit{{">StandardRated</cbc:ID>", ">Exempt</cbc:ID>", -1}}, []string{"F-LIB404", "LOCAL-OIOUBL-TAXCATEGORY"}},
 		{"LOCAL-OIOUBL-TOTALS TaxExclusiveAmount as the net", oio, []edit{{">3360.29</cbc:TaxExclusiveAmount>", ">13441.17</cbc:TaxExclusiveAmount>", 1}}, []string{"LOCAL-OIOUBL-TOTALS"}},
 		{"LOCAL-OIOUBL-MANDATORY no UUID", oio, []edit{{"<cbc:UUID>", "<cbc:X>", 1}, {"</cbc:UUID>", "</cbc:X>", 1}}, []string{"LOCAL-OIOUBL-MANDATORY"}},
+		{"LOCAL-OIOUBL-BUYER-REFERENCE none", oio, []edit{{"<cac:OrderReference>\n    <cbc:ID>PO-4711</cbc:ID>\n  </cac:OrderReference>\n", "", 1}, {"<cbc:ID>PO-4711</cbc:ID>", "<cbc:ID>n/a</cbc:ID>", 1}}, []string{"LOCAL-OIOUBL-BUYER-REFERENCE"}},
+		{"LOCAL-OIOUBL-BUYER-REFERENCE the contact's is enough", oio, []edit{{"<cac:OrderReference>\n    <cbc:ID>PO-4711</cbc:ID>\n  </cac:OrderReference>\n", "", 1}}, nil},
 		{"LOCAL-OIOUBL-GLN check digit", oio, []edit{{">5798000000001</cbc:EndpointID>", ">5798000000002</cbc:EndpointID>", 1}}, []string{"LOCAL-OIOUBL-GLN"}},
 		{"LOCAL-OIOUBL-ZERO zero quantity", oio, []edit{{`unitCode="HUR">7.5<`, `unitCode="HUR">0<`, 1}}, []string{"LOCAL-OIOUBL-ZERO"}},
 	} {
