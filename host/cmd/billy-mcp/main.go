@@ -160,7 +160,25 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 		logger.Error("cannot start", "error", err)
 		return 1
 	}
-	if err := a.Start(ctx); err != nil {
+	// Over stdio the client's handshake is answered while the plugins
+	// start (App.ServeStdio); over HTTP readiness says when they are up.
+	var ready chan struct{}
+	started := make(chan error, 1)
+	if cmd == "stdio" {
+		ready = make(chan struct{})
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			err := a.Start(ctx)
+			if err != nil {
+				cancel() // ends ServeStdio: a host without its plugins serves nothing
+			} else {
+				close(ready)
+			}
+			started <- err
+		}()
+	} else if err := a.Start(ctx); err != nil {
 		logger.Error("cannot start", "error", err)
 		return 1
 	}
@@ -186,7 +204,12 @@ func serve(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer)
 	}()
 
 	if cmd == "stdio" {
-		err = a.ServeStdio(ctx, stdin, stdout)
+		err = a.ServeStdio(ctx, stdin, stdout, ready)
+		// Stop (deferred) must not run while Start still does.
+		if serr := <-started; serr != nil {
+			logger.Error("cannot start", "error", serr)
+			return 1
+		}
 	} else {
 		err = a.ServeHTTP(ctx, nil)
 	}

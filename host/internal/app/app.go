@@ -481,9 +481,16 @@ func (a *App) drain() {
 	a.Logger.Info("drained", "duration_ms", time.Since(start).Milliseconds())
 }
 
-// ServeStdio serves MCP on in/out as the local operator.
-func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+// ServeStdio serves MCP on in/out as the local operator. ready, when not
+// nil, is closed once the plugins are up (Start ran): until then the
+// client's handshake is answered and anything else waits
+// (mcpserver.HoldUntil), so a client is not kept waiting for its first
+// answer while the plugins start.
+func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, ready <-chan struct{}) error {
 	caller := dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
+	if ready != nil {
+		in = mcpserver.HoldUntil(ctx, in, ready)
+	}
 	err := a.MCP.ServeStdio(ctx, caller, in, out)
 	// Writes the client started run to their end (and are audited) before
 	// the plugins stop.
