@@ -485,12 +485,14 @@ func (a *App) drain() {
 // nil, is closed once the plugins are up (Start ran): until then the
 // client's handshake is answered and anything else waits
 // (mcpserver.HoldUntil), so a client is not kept waiting for its first
-// answer while the plugins start.
+// answer while the plugins start; the list_changed notifications sent
+// before the client was given any list are dropped (mcpserver.QuietUntil).
 func (a *App) ServeStdio(ctx context.Context, in io.Reader, out io.Writer, ready <-chan struct{}) error {
 	caller := dispatch.Caller{Subject: "local", OrganizationID: a.OrganizationID, Scopes: []string{"*"}, Transport: "mcp-stdio"}
 	if ready != nil {
 		in = mcpserver.HoldUntil(ctx, in, ready)
 	}
+	out = mcpserver.QuietUntil(out)
 	err := a.MCP.ServeStdio(ctx, caller, in, out)
 	// Writes the client started run to their end (and are audited) before
 	// the plugins stop.

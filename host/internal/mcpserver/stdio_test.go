@@ -117,3 +117,30 @@ func TestIsHandshake(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietUntil: until the first answer carrying a list, the
+// list_changed notifications are dropped and every other message passes
+// whole, even when written in pieces; after it everything passes.
+func TestQuietUntil(t *testing.T) {
+	var out strings.Builder
+	w := QuietUntil(&out)
+	write := func(s string) {
+		t.Helper()
+		if n, err := w.Write([]byte(s)); err != nil || n != len(s) {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	write(`{"jsonrpc":"2.0","id":0,"result":{"capabilities":{}}}` + "\n")
+	write(`{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}` + "\n" + `{"jsonrpc":"2.0","method":"notifications/prompts/list_changed"}` + "\n")
+	write(`{"jsonrpc":"2.0","method":"notifications/resources/`)
+	write(`list_changed"}` + "\n" + `{"jsonrpc":"2.0","method":"notifications/message","params":{}}` + "\n")
+	write(`{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}` + "\n")
+	write(`{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}` + "\n")
+	want := `{"jsonrpc":"2.0","id":0,"result":{"capabilities":{}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/message","params":{}}` + "\n" +
+		`{"jsonrpc":"2.0","id":1,"result":{"tools":[]}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/tools/list_changed"}` + "\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("written (-want +got):\n%s", diff)
+	}
+}
