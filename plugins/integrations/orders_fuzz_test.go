@@ -57,8 +57,9 @@ func FuzzParseOrder(f *testing.F) {
 
 // FuzzParseRefund: any refund bytes, against each sample order, are read
 // or refused, never a panic; a refund that reads has an id and a date,
-// positive quantities, no more of a SKU than the order had, and money to
-// credit that is not negative.
+// positive quantities, no more of a SKU than the order had, money to
+// credit that is not negative, and an adjustment that makes up the money
+// paid back.
 func FuzzParseRefund(f *testing.F) {
 	orders := map[string]*order{}
 	for _, name := range []string{"shopify_refund.json", "woocommerce_refunded.json", "generic_refund.json"} {
@@ -89,8 +90,15 @@ func FuzzParseRefund(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.ID == "" || len(r.Date) != 10 || r.Shipping.IsNegative() || len(r.Lines) == 0 && r.Shipping.IsZero() {
+		// Money paid back beyond the lines and shipping is an adjustment
+		// (a refund of money only has nothing else); lines, shipping and
+		// adjustment add up to the money paid back when the shop says.
+		if r.ID == "" || len(r.Date) != 10 || r.Shipping.IsNegative() || r.Adjustment.IsNegative() ||
+			len(r.Lines) == 0 && r.Shipping.IsZero() && !r.Adjustment.IsPositive() {
 			t.Fatalf("read an incomplete refund: %+v", r)
+		}
+		if r.Paid.set && !r.Gross.Round(2).Add(r.Adjustment).Equal(r.Paid.v.Round(2)) {
+			t.Fatalf("lines and shipping %s with adjustment %s are not the money paid back, %s", r.Gross, r.Adjustment, r.Paid.v)
 		}
 		for _, l := range r.Lines {
 			if !l.Quantity.IsPositive() || l.Amount.IsNegative() || l.SKU == "" {
